@@ -1,0 +1,91 @@
+import { Packr, Unpackr, type Options } from 'msgpackr';
+import { FRAME_HEADER_BYTES, MAX_NESTING_DEPTH } from './constants.js';
+import { MalformedFrameError } from './errors.js';
+import type { ChunkMessage, Message } from './messages.js';
+import { scanMsgpack } from './msgpack-scan.js';
+
+/**
+ * msgpackr configured for untrusted peers: plain maps and arrays only — no
+ * records, no structured clone, no extra types. Decoding runs only after
+ * `scanMsgpack` has proven the bytes hold nothing else.
+ */
+// `skipValues` (leave out fields set to `undefined`) is supported by msgpackr but missing from its typings.
+const packr = new Packr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  bundleStrings: false,
+  variableMapSize: true,
+  skipValues: [undefined],
+} as Options & { skipValues: unknown[] });
+const unpackr = new Unpackr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  bundleStrings: false,
+  mapsAsObjects: true,
+});
+
+/** Encodes a message body (no length prefix). */
+export function encodeBody(message: Message): Buffer {
+  return packr.pack(message);
+}
+
+/**
+ * Decodes one body that has already been cut out of a frame. `bin` fields come
+ * back as views into `body`, not copies.
+ */
+export function decodeBody(body: Uint8Array): unknown {
+  scanMsgpack(body, MAX_NESTING_DEPTH);
+  try {
+    return unpackr.unpack(body);
+  } catch (error) {
+    throw new MalformedFrameError('msgpack body could not be decoded', { cause: error });
+  }
+}
+
+/** A whole frame — length prefix and body — in one buffer. */
+export function encodeFrame(message: Message): Buffer {
+  if (message.t === 'chunk') return Buffer.concat(encodeFrameParts(message));
+  const body = encodeBody(message);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * A frame as buffers to write back to back (e.g. with `socket.cork()`). A chunk's
+ * payload is one of the parts as given, never copied; other messages are one part.
+ */
+export function encodeFrameParts(message: Message): Buffer[] {
+  if (message.t !== 'chunk') return [encodeFrame(message)];
+  return encodeChunkParts(message);
+}
+
+const DATA_KEY = Buffer.from([0xa4, 0x64, 0x61, 0x74, 0x61]); // fixstr "data"
+
+function encodeChunkParts(message: ChunkMessage): Buffer[] {
+  const { data, ...rest } = message;
+  const head = packr.pack(rest);
+  // `head` is a map without `data`; `data` is appended as its last entry, so the
+  // map header must count one more entry.
+  const headerBytes = head[0] === 0xde ? 3 : 1;
+  const prefixLength = FRAME_HEADER_BYTES + head.length + DATA_KEY.length + 5;
+  const prefix = Buffer.allocUnsafe(prefixLength);
+  const bodyLength = prefixLength - FRAME_HEADER_BYTES + data.length;
+  prefix.writeUInt32BE(bodyLength, 0);
+  head.copy(prefix, FRAME_HEADER_BYTES);
+  if (headerBytes === 1) {
+    prefix[FRAME_HEADER_BYTES] = head[0]! + 1; // fixmap 0x8N → 0x8(N+1)
+  } else {
+    prefix.writeUInt16BE(head.readUInt16BE(1) + 1, FRAME_HEADER_BYTES + 1);
+  }
+  let offset = FRAME_HEADER_BYTES + head.length;
+  DATA_KEY.copy(prefix, offset);
+  offset += DATA_KEY.length;
+  prefix[offset] = 0xc6; // bin32
+  prefix.writeUInt32BE(data.length, offset + 1);
+  const payload = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return [prefix, payload];
+}

@@ -1,0 +1,181 @@
+import {
+  ERROR_CODE_PATTERN,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_LIST_STREAMS,
+  MAX_LOOKUP_PEERS,
+  MAX_MAP_BYTES,
+  MAX_NAME_LENGTH,
+  MAX_UINT,
+  NAME_PATTERN,
+  PUBLIC_KEY_BYTES,
+  REJECT_REASONS,
+  ROLES,
+  SIGNATURE_BYTES,
+  STREAM_ID_PATTERN,
+} from './constants.js';
+
+/**
+ * The shape of every message, as data. The validator walks these specs and the
+ * TypeScript message types are derived from them, so the two cannot drift apart.
+ */
+
+export interface UintSpec {
+  readonly kind: 'uint';
+  readonly min: number;
+  readonly max: number;
+}
+export interface StringSpec {
+  readonly kind: 'string';
+  readonly maxLength: number;
+  readonly pattern?: RegExp;
+  /** What the pattern means, for error messages. */
+  readonly describe: string;
+}
+export interface HostSpec {
+  readonly kind: 'host';
+}
+export interface EnumSpec<V extends string = string> {
+  readonly kind: 'enum';
+  readonly values: readonly V[];
+}
+export interface BoolSpec {
+  readonly kind: 'bool';
+}
+export interface BinSpec {
+  readonly kind: 'bin';
+  readonly minLength: number;
+  /** `'chunk'` means the decoder's configured maximum chunk size. */
+  readonly maxLength: number | 'chunk';
+}
+export interface ArraySpec<S extends Schema = Schema> {
+  readonly kind: 'array';
+  readonly maxItems: number;
+  readonly items: S;
+}
+export type FieldSpec = UintSpec | StringSpec | HostSpec | EnumSpec | BoolSpec | BinSpec | ArraySpec;
+export interface Field<S extends FieldSpec = FieldSpec, O extends boolean = boolean> {
+  readonly spec: S;
+  readonly optional: O;
+}
+export type Schema = Readonly<Record<string, Field>>;
+
+const required = <S extends FieldSpec>(spec: S): Field<S, false> => ({ spec, optional: false });
+const optional = <S extends FieldSpec>(spec: S): Field<S, true> => ({ spec, optional: true });
+
+const uint = (min = 0, max = MAX_UINT): UintSpec => ({ kind: 'uint', min, max });
+const bool: BoolSpec = { kind: 'bool' };
+const bin = (minLength: number, maxLength: number | 'chunk'): BinSpec => ({ kind: 'bin', minLength, maxLength });
+const oneOf = <V extends string>(values: readonly V[]): EnumSpec<V> => ({ kind: 'enum', values });
+const arrayOf = <S extends Schema>(items: S, maxItems: number): ArraySpec<S> => ({ kind: 'array', items, maxItems });
+
+const name: StringSpec = {
+  kind: 'string',
+  maxLength: MAX_NAME_LENGTH,
+  pattern: NAME_PATTERN,
+  describe: '1–64 of A–Z a–z 0–9 . _ - starting with a letter or digit',
+};
+const streamId: StringSpec = {
+  kind: 'string',
+  maxLength: 64,
+  pattern: STREAM_ID_PATTERN,
+  describe: '64 lowercase hex digits (an Ed25519 public key)',
+};
+const errorCode: StringSpec = {
+  kind: 'string',
+  maxLength: 64,
+  pattern: ERROR_CODE_PATTERN,
+  describe: 'an upper-case identifier',
+};
+const text: StringSpec = { kind: 'string', maxLength: MAX_ERROR_MESSAGE_LENGTH, describe: 'text' };
+const host: HostSpec = { kind: 'host' };
+
+const id = required(uint());
+const re = required(uint());
+const seq = required(uint());
+const port = required(uint(1, 65535));
+
+const peerEntry = { host: required(host), port, edge: required(uint()) } satisfies Schema;
+const streamEntry = {
+  name: required(name),
+  stream: required(streamId),
+  live: required(bool),
+  peers: required(uint()),
+  edge: required(uint()),
+} satisfies Schema;
+
+export const SCHEMAS = {
+  hello: { v: required(uint()), role: required(oneOf(ROLES)) },
+  error: { code: required(errorCode), message: required(text), re: optional(uint()) },
+
+  publish: {
+    id,
+    name: required(name),
+    key: required(bin(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES)),
+    ts: required(uint()),
+    live: required(bool),
+    sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
+  },
+  published: { re, stream: required(streamId) },
+  announce: { id, stream: required(streamId), port, edge: required(uint()), live: required(bool) },
+  announced: { re, interval: required(uint(1)), ttl: required(uint(1)) },
+  lookup: { id, name: required(name), count: required(uint(1, MAX_LOOKUP_PEERS)) },
+  peers: {
+    re,
+    name: required(name),
+    stream: required(streamId),
+    live: required(bool),
+    edge: required(uint()),
+    peers: required(arrayOf(peerEntry, MAX_LOOKUP_PEERS)),
+  },
+  list: { id },
+  streams: { re, streams: required(arrayOf(streamEntry, MAX_LIST_STREAMS)) },
+  leave: { id, stream: required(streamId) },
+  ok: { re },
+
+  join: { id, stream: required(streamId) },
+  map: {
+    re,
+    stream: required(streamId),
+    base: required(uint()),
+    bits: required(bin(0, MAX_MAP_BYTES)),
+    edge: required(uint()),
+    live: required(bool),
+  },
+  have: { seq },
+  ended: { edge: required(uint()) },
+  request: { id, seq },
+  chunk: {
+    re,
+    seq,
+    ts: required(uint()),
+    sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
+    data: required(bin(0, 'chunk')),
+  },
+  reject: { re, seq, reason: required(oneOf(REJECT_REASONS)) },
+  cancel: { seq },
+} as const satisfies Record<string, Schema>;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+type ValueOf<S extends FieldSpec> = S extends UintSpec
+  ? number
+  : S extends StringSpec | HostSpec
+    ? string
+    : S extends EnumSpec<infer V>
+      ? V
+      : S extends BoolSpec
+        ? boolean
+        : S extends BinSpec
+          ? Uint8Array
+          : S extends ArraySpec<infer I>
+            ? Array<FieldsOf<I>>
+            : never;
+
+type RequiredKeys<S extends Schema> = { [K in keyof S]: S[K]['optional'] extends true ? never : K }[keyof S];
+type OptionalKeys<S extends Schema> = Exclude<keyof S, RequiredKeys<S>>;
+
+export type FieldsOf<S extends Schema> = Simplify<
+  { -readonly [K in RequiredKeys<S>]: ValueOf<S[K]['spec']> } & {
+    -readonly [K in OptionalKeys<S>]?: ValueOf<S[K]['spec']>;
+  }
+>;
