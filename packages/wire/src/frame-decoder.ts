@@ -13,7 +13,7 @@ import {
   WireError,
 } from './errors.js';
 import type { Message } from './messages.js';
-import { validateMessage } from './validate.js';
+import { validateMessage, type ValidateOptions } from './validate.js';
 
 export interface FrameDecoderOptions {
   /**
@@ -44,18 +44,21 @@ export class FrameDecoder {
   /** Largest body length accepted from a prefix: the larger of a control body and a full chunk message. */
   readonly maxFrameBytes: number;
 
+  /** Bytes of a frame (or of its prefix) that began in an earlier read. */
   #pieces: Uint8Array[] = [];
   #buffered = 0;
-  /** Body length of the frame being received, or -1 while its prefix is incomplete. */
+  /** Body length of the frame being assembled from pieces, or -1 while its prefix is incomplete. */
   #frameLength = -1;
   #failure: WireError | undefined;
   #closed = false;
+  readonly #validateOptions: ValidateOptions;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxControlBytes = options.maxControlBytes ?? DEFAULT_MAX_CONTROL_BYTES;
     this.maxChunkBytes = options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
     const chunkFrame = this.maxChunkBytes > 0 ? this.maxChunkBytes + CHUNK_FRAME_OVERHEAD : 0;
     this.maxFrameBytes = Math.max(this.maxControlBytes, chunkFrame);
+    this.#validateOptions = { maxChunkBytes: this.maxChunkBytes };
   }
 
   /** Bytes received but not yet decoded into a message. */
@@ -74,19 +77,27 @@ export class FrameDecoder {
    */
   *push(bytes: Uint8Array): Generator<Message, void, undefined> {
     this.#assertOpen();
-    if (bytes.length === 0) return;
-    this.#pieces.push(bytes);
-    this.#buffered += bytes.length;
     try {
-      for (;;) {
-        if (this.#frameLength < 0) {
-          if (this.#buffered < FRAME_HEADER_BYTES) return;
-          this.#frameLength = this.#readPrefix();
-        }
-        if (this.#buffered < this.#frameLength) return;
-        const body = this.#take(this.#frameLength);
-        this.#frameLength = -1;
-        yield this.#decode(body);
+      let offset = 0;
+      if (this.#buffered > 0) {
+        offset = this.#completePending(bytes);
+        if (offset < 0) return;
+        const body = this.#takePending();
+        yield this.#decode(body, 0, body.length);
+      }
+      // Whole frames inside this read are decoded where they lie.
+      const end = bytes.length;
+      while (end - offset >= FRAME_HEADER_BYTES) {
+        const length = this.#checkLength(readUint32(bytes, offset));
+        const bodyStart = offset + FRAME_HEADER_BYTES;
+        if (bodyStart + length > end) break;
+        offset = bodyStart + length;
+        yield this.#decode(bytes, bodyStart, offset);
+      }
+      if (offset < end) {
+        this.#pieces.push(bytes.subarray(offset));
+        this.#buffered = end - offset;
+        if (this.#buffered >= FRAME_HEADER_BYTES) this.#frameLength = this.#checkLength(readUint32(bytes, offset));
       }
     } catch (error) {
       throw this.#fail(error);
@@ -103,19 +114,56 @@ export class FrameDecoder {
     }
   }
 
-  #decode(body: Uint8Array): Message {
-    const message = validateMessage(decodeBody(body), { maxChunkBytes: this.maxChunkBytes });
-    if (message.t !== 'chunk' && body.length > this.maxControlBytes) {
-      throw new FrameTooLargeError(
-        `a ${message.t} frame of ${body.length} bytes is over the ${this.maxControlBytes}-byte control limit`,
-      );
+  /**
+   * Adds bytes of a frame begun in an earlier read. Returns the offset in `bytes`
+   * just past that frame, or -1 when it is still incomplete (all of `bytes` kept).
+   */
+  #completePending(bytes: Uint8Array): number {
+    let used = 0;
+    if (this.#frameLength < 0) {
+      const missing = FRAME_HEADER_BYTES - this.#buffered;
+      if (bytes.length < missing) return this.#keep(bytes);
+      this.#keep(bytes.subarray(0, missing));
+      used = missing;
+      const prefix = this.#assemble(FRAME_HEADER_BYTES);
+      this.#pieces = [prefix];
+      this.#frameLength = this.#checkLength(readUint32(prefix, 0));
     }
-    return message;
+    const missing = FRAME_HEADER_BYTES + this.#frameLength - this.#buffered;
+    if (bytes.length - used < missing) return this.#keep(used === 0 ? bytes : bytes.subarray(used));
+    this.#keep(bytes.subarray(used, used + missing));
+    return used + missing;
   }
 
-  #readPrefix(): number {
-    const prefix = this.#take(FRAME_HEADER_BYTES);
-    const length = ((prefix[0]! << 24) >>> 0) + (prefix[1]! << 16) + (prefix[2]! << 8) + prefix[3]!;
+  #keep(bytes: Uint8Array): -1 {
+    if (bytes.length > 0) {
+      this.#pieces.push(bytes);
+      this.#buffered += bytes.length;
+    }
+    return -1;
+  }
+
+  /** The pending frame's body, copied once out of the pieces it arrived in. */
+  #takePending(): Uint8Array {
+    const frame = this.#assemble(this.#buffered);
+    this.#pieces = [];
+    this.#buffered = 0;
+    this.#frameLength = -1;
+    return frame.subarray(FRAME_HEADER_BYTES);
+  }
+
+  #assemble(length: number): Uint8Array {
+    if (this.#pieces.length === 1 && this.#pieces[0]!.length === length) return this.#pieces[0]!;
+    const out = Buffer.allocUnsafe(length);
+    let filled = 0;
+    for (const piece of this.#pieces) {
+      out.set(piece, filled);
+      filled += piece.length;
+    }
+    return out;
+  }
+
+  #checkLength(length: number): number {
     if (length === 0) throw new MalformedFrameError('empty frame: a body needs at least one byte');
     if (length > this.maxFrameBytes) {
       throw new FrameTooLargeError(`frame of ${length} bytes announced; the limit is ${this.maxFrameBytes}`);
@@ -123,26 +171,15 @@ export class FrameDecoder {
     return length;
   }
 
-  /** Removes `count` buffered bytes: a view when they sit in one piece, else one copy. */
-  #take(count: number): Uint8Array {
-    this.#buffered -= count;
-    const first = this.#pieces[0]!;
-    if (first.length >= count) {
-      if (first.length === count) this.#pieces.shift();
-      else this.#pieces[0] = first.subarray(count);
-      return first.subarray(0, count);
+  #decode(bytes: Uint8Array, start: number, end: number): Message {
+    const message = validateMessage(decodeBody(bytes, start, end), this.#validateOptions);
+    const length = end - start;
+    if (message.t !== 'chunk' && length > this.maxControlBytes) {
+      throw new FrameTooLargeError(
+        `a ${message.t} frame of ${length} bytes is over the ${this.maxControlBytes}-byte control limit`,
+      );
     }
-    const out = Buffer.allocUnsafe(count);
-    let filled = 0;
-    while (filled < count) {
-      const piece = this.#pieces[0]!;
-      const used = Math.min(piece.length, count - filled);
-      out.set(used === piece.length ? piece : piece.subarray(0, used), filled);
-      filled += used;
-      if (used === piece.length) this.#pieces.shift();
-      else this.#pieces[0] = piece.subarray(used);
-    }
-    return out;
+    return message;
   }
 
   #fail(error: unknown): WireError {
@@ -158,4 +195,8 @@ export class FrameDecoder {
   #assertOpen(): void {
     if (this.#closed) throw new DecoderClosedError(this.#failure);
   }
+}
+
+function readUint32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) >>> 0) + (bytes[offset + 1]! << 16) + (bytes[offset + 2]! << 8) + bytes[offset + 3]!;
 }

@@ -6,6 +6,11 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const FORBIDDEN_KEY_LENGTHS = new Set([...FORBIDDEN_KEYS].map((key) => key.length));
 const utf8 = new TextDecoder();
 
+// Scratch stacks reused by every scan (scans never interleave: they are synchronous).
+const MAX_SCAN_DEPTH = 16;
+const remainingStack = new Uint32Array(MAX_SCAN_DEPTH);
+const isMapStack = new Uint8Array(MAX_SCAN_DEPTH);
+
 /**
  * Walks one msgpack value without recursion and without allocating for what it
  * claims, before any decoder sees it. It accepts only what our messages use:
@@ -15,17 +20,17 @@ const utf8 = new TextDecoder();
  * Set, RegExp, Error and the rest all travel as extensions), 64-bit integers,
  * lengths beyond the end — throws a `MalformedFrameError` saying what it found.
  */
-export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
-  const end = bytes.length;
-  // For each open container: items still to read; for maps, keys and values both count.
-  const remaining: number[] = [];
-  const isMap: boolean[] = [];
-  let pos = 0;
+export function scanMsgpack(bytes: Uint8Array, start: number, end: number, maxDepth: number): void {
+  if (maxDepth > MAX_SCAN_DEPTH) throw new RangeError(`scanMsgpack supports at most ${MAX_SCAN_DEPTH} levels`);
+  // For each open container: items still to read (for maps, keys and values both count), and whether it is a map.
+  const remaining = remainingStack;
+  const isMap = isMapStack;
+  let depth = 0;
+  let pos = start;
 
   for (;;) {
-    if (pos >= end) throw new MalformedFrameError(`msgpack value ends early at byte ${pos} of ${end}`);
-    const depth = remaining.length;
-    const expectKey = depth > 0 && isMap[depth - 1] === true && remaining[depth - 1]! % 2 === 0;
+    if (pos >= end) throw new MalformedFrameError(`msgpack value ends early at byte ${pos - start} of ${end - start}`);
+    const expectKey = depth > 0 && isMap[depth - 1] === 1 && remaining[depth - 1]! % 2 === 0;
     const head = bytes[pos]!;
     let containerItems = -1; // > -1 when this item opens a container
     let containerIsMap = false;
@@ -68,71 +73,76 @@ export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
           pos += 9;
           break;
         case 0xc4: // bin8
-          pos = skipSized(bytes, pos, 1, 'binary');
+          pos = skipSized(bytes, end, pos, 1, 'binary');
           break;
         case 0xc5: // bin16
-          pos = skipSized(bytes, pos, 2, 'binary');
+          pos = skipSized(bytes, end, pos, 2, 'binary');
           break;
         case 0xc6: // bin32
-          pos = skipSized(bytes, pos, 4, 'binary');
+          pos = skipSized(bytes, end, pos, 4, 'binary');
           break;
         case 0xd9: // str8
-          stringLength = readLength(bytes, pos, 1);
+          stringLength = readLength(bytes, end, pos, 1);
           stringStart = pos + 2;
           break;
         case 0xda: // str16
-          stringLength = readLength(bytes, pos, 2);
+          stringLength = readLength(bytes, end, pos, 2);
           stringStart = pos + 3;
           break;
         case 0xdb: // str32
-          stringLength = readLength(bytes, pos, 4);
+          stringLength = readLength(bytes, end, pos, 4);
           stringStart = pos + 5;
           break;
         case 0xdc: // array16
-          containerItems = readLength(bytes, pos, 2);
+          containerItems = readLength(bytes, end, pos, 2);
           pos += 3;
           break;
         case 0xdd: // array32
-          containerItems = readLength(bytes, pos, 4);
+          containerItems = readLength(bytes, end, pos, 4);
           pos += 5;
           break;
         case 0xde: // map16
-          containerItems = readLength(bytes, pos, 2) * 2;
+          containerItems = readLength(bytes, end, pos, 2) * 2;
           containerIsMap = true;
           pos += 3;
           break;
         case 0xdf: // map32
-          containerItems = readLength(bytes, pos, 4) * 2;
+          containerItems = readLength(bytes, end, pos, 4) * 2;
           containerIsMap = true;
           pos += 5;
           break;
         case 0xcf:
         case 0xd3:
-          throw new MalformedFrameError(`64-bit integer at byte ${pos}: integers on this wire fit in 32 bits`);
+          throw new MalformedFrameError(`64-bit integer at byte ${pos - start}: integers on this wire fit in 32 bits`);
         case 0xc1:
           throw new MalformedFrameError(`byte 0xc1 at ${pos} is never used in msgpack`);
         default:
           // 0xc7–0xc9 ext, 0xd4–0xd8 fixext
           throw new MalformedFrameError(
-            `msgpack extension (0x${head.toString(16)}) at byte ${pos}: extensions are not accepted`,
+            `msgpack extension (0x${head.toString(16)}) at byte ${pos - start}: extensions are not accepted`,
           );
       }
     }
 
     if (stringStart >= 0) {
       const stringEnd = stringStart + stringLength;
-      if (stringEnd > end) throw new MalformedFrameError(`string at byte ${pos} claims ${stringLength} bytes past the end`);
-      const stringBytes = bytes.subarray(stringStart, stringEnd);
-      if (!isUtf8(stringBytes)) throw new MalformedFrameError(`string at byte ${pos} is not valid UTF-8`);
-      if (expectKey && FORBIDDEN_KEY_LENGTHS.has(stringLength) && FORBIDDEN_KEYS.has(utf8.decode(stringBytes))) {
-        throw new MalformedFrameError(`forbidden map key at byte ${pos}`);
+      if (stringEnd > end) throw new MalformedFrameError(`string at byte ${pos - start} claims ${stringLength} bytes past the end`);
+      if (!isAscii(bytes, stringStart, stringEnd) && !isUtf8(bytes.subarray(stringStart, stringEnd))) {
+        throw new MalformedFrameError(`string at byte ${pos - start} is not valid UTF-8`);
+      }
+      if (
+        expectKey &&
+        FORBIDDEN_KEY_LENGTHS.has(stringLength) &&
+        FORBIDDEN_KEYS.has(utf8.decode(bytes.subarray(stringStart, stringEnd)))
+      ) {
+        throw new MalformedFrameError(`forbidden map key at byte ${pos - start}`);
       }
       pos = stringEnd;
     } else if (expectKey) {
-      throw new MalformedFrameError(`map key at byte ${pos} is not a string`);
+      throw new MalformedFrameError(`map key at byte ${pos - start} is not a string`);
     }
 
-    if (pos > end) throw new MalformedFrameError(`msgpack value at byte ${pos} runs past the end`);
+    if (pos > end) throw new MalformedFrameError(`msgpack value at byte ${pos - start} runs past the end`);
 
     if (containerItems > 0) {
       if (depth + 1 > maxDepth) throw new MalformedFrameError(`nesting deeper than ${maxDepth} levels`);
@@ -140,39 +150,43 @@ export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
       if (containerItems > end - pos) {
         throw new MalformedFrameError(`container claims ${containerItems} items with ${end - pos} bytes left`);
       }
-      remaining.push(containerItems);
-      isMap.push(containerIsMap);
+      remaining[depth] = containerItems;
+      isMap[depth] = containerIsMap ? 1 : 0;
+      depth += 1;
       continue;
     }
 
     // One item finished: close every container it completes.
-    let top = remaining.length - 1;
-    while (top >= 0) {
-      const left = remaining[top]! - 1;
+    while (depth > 0) {
+      const left = remaining[depth - 1]! - 1;
       if (left > 0) {
-        remaining[top] = left;
+        remaining[depth - 1] = left;
         break;
       }
-      remaining.pop();
-      isMap.pop();
-      top -= 1;
+      depth -= 1;
     }
-    if (top < 0) break;
+    if (depth === 0) break;
   }
 
   if (pos !== end) throw new MalformedFrameError(`${end - pos} trailing bytes after the msgpack value`);
 }
 
-function readLength(bytes: Uint8Array, pos: number, size: 1 | 2 | 4): number {
-  if (pos + 1 + size > bytes.length) throw new MalformedFrameError(`length header at byte ${pos} is cut off`);
+/** Short strings are nearly always ASCII; checking that in JS avoids a native call per string. */
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+function readLength(bytes: Uint8Array, end: number, pos: number, size: 1 | 2 | 4): number {
+  if (pos + 1 + size > end) throw new MalformedFrameError(`length header is cut off`);
   if (size === 1) return bytes[pos + 1]!;
   if (size === 2) return (bytes[pos + 1]! << 8) | bytes[pos + 2]!;
   return ((bytes[pos + 1]! << 24) >>> 0) + (bytes[pos + 2]! << 16) + (bytes[pos + 3]! << 8) + bytes[pos + 4]!;
 }
 
-function skipSized(bytes: Uint8Array, pos: number, size: 1 | 2 | 4, what: string): number {
-  const length = readLength(bytes, pos, size);
+function skipSized(bytes: Uint8Array, end: number, pos: number, size: 1 | 2 | 4, what: string): number {
+  const length = readLength(bytes, end, pos, size);
   const next = pos + 1 + size + length;
-  if (next > bytes.length) throw new MalformedFrameError(`${what} at byte ${pos} claims ${length} bytes past the end`);
+  if (next > end) throw new MalformedFrameError(`${what} claims ${length} bytes past the end`);
   return next;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, validateMessage, WireError } from '../src/index.js';
 import { decodeAll } from './helpers.js';
-import { ALL_SAMPLES, mutateFrame, seededRandom } from './samples.js';
+import { ALL_SAMPLES, mutateFrame, seededRandom } from '../src/testing.js';
 
 const KNOWN_CODES = new Set(['FRAME_TOO_LARGE', 'MALFORMED', 'TRUNCATED', 'UNKNOWN_TYPE', 'INVALID_FIELD']);
 const frames = ALL_SAMPLES.map((message) =>

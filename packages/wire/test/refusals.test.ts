@@ -9,7 +9,7 @@ import {
   type WireErrorCode,
 } from '../src/index.js';
 import { decodeAll, rawFrame } from './helpers.js';
-import { SAMPLES } from './samples.js';
+import { SAMPLES } from '../src/testing.js';
 
 // A plain encoder for building bodies our own encoder's types would not allow.
 const looseEncoder = new Packr({ useRecords: false, variableMapSize: true });

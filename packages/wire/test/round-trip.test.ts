@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, encodeFrameParts, FrameDecoder, type Message } from '../src/index.js';
 import { decodeAll } from './helpers.js';
-import { ALL_SAMPLES, SAMPLES } from './samples.js';
+import { ALL_SAMPLES, SAMPLES } from '../src/testing.js';
 
 const controlSamples = ALL_SAMPLES.filter((message) => message.t !== 'chunk');
 

@@ -1,4 +1,10 @@
-import type { Message, MessageTypeName } from '../src/index.js';
+/**
+ * Test material for anything that speaks this protocol: one valid message of
+ * every type, and a seeded mutator that damages frames for fuzzing.
+ * Exported as `@p2pstream/wire/testing`; not needed at run time.
+ */
+import type { MessageTypeName } from './constants.js';
+import type { Message } from './messages.js';
 
 const key = Buffer.alloc(32, 7);
 const sig = Buffer.alloc(64, 9);
