@@ -1,1 +1,35 @@
-export {};
+export * from './constants.js';
+export * from './errors.js';
+export { systemClock, type Clock } from './clock.js';
+export type { Data, ByteSource, ReadOptions, WriteOptions, SizeOptions } from './data.js';
+export { BufferData, type BufferDataOptions } from './buffer-data.js';
+export { FileData, type FileDataOptions } from './file-data.js';
+export type { Chunk, UnsignedChunk } from './chunk.js';
+export { StreamKey, generateStreamKey, streamIdOf, publicKeyOf } from './stream-key.js';
+export {
+  saveStreamKey,
+  loadStreamKey,
+  loadOrCreateStreamKey,
+  type SaveStreamKeyOptions,
+  type LoadStreamKeyOptions,
+} from './key-file.js';
+export { verifierFor, type StreamVerifier } from './verifier.js';
+export {
+  signChunk,
+  verifyChunk,
+  signPublish,
+  verifyPublish,
+  chunkSignedBytes,
+  publishSignedBytes,
+} from './signatures.js';
+export { readPcr, type Pcr } from './mpegts.js';
+export { Chunker, type ChunkerOptions, type ChunksOptions } from './chunker.js';
+export type { Pacing } from './chunk-assembler.js';
+export {
+  ChunkWindow,
+  type ChunkWindowOptions,
+  type BufferMap,
+  type ChunkListener,
+  type EvictListener,
+  type EndListener,
+} from './chunk-window.js';

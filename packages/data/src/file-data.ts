@@ -1,0 +1,79 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { PathLike } from 'node:fs';
+import { DEFAULT_READ_BYTES } from './constants.js';
+import { piecesOf, resolveRange, type ByteSource, type Data, type ReadOptions, type SizeOptions, type WriteOptions } from './data.js';
+import { InvalidOptionError } from './errors.js';
+
+export interface FileDataOptions {
+  /**
+   * Bytes asked of the file system per read, and so the most a read piece holds.
+   * @default 64 KiB
+   */
+  readBytes?: number;
+}
+
+/**
+ * Data in a file. It opens exactly the path its caller gives and nothing else;
+ * a name that came from the network must never reach this constructor.
+ * Errors from the file system (ENOENT, EACCES, ...) are thrown as Node gives them.
+ */
+export class FileData implements Data {
+  readonly path: PathLike;
+  readonly readBytes: number;
+
+  constructor(path: PathLike, options: FileDataOptions = {}) {
+    this.path = path;
+    this.readBytes = options.readBytes ?? DEFAULT_READ_BYTES;
+    if (!Number.isSafeInteger(this.readBytes) || this.readBytes < 1) {
+      throw new InvalidOptionError(`readBytes must be an integer >= 1, got ${this.readBytes}`);
+    }
+  }
+
+  async *read(options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    options.signal?.throwIfAborted();
+    const file = await open(this.path, 'r');
+    try {
+      const { start, end } = resolveRange(options, (await file.stat()).size);
+      let position = start;
+      while (position < end) {
+        options.signal?.throwIfAborted();
+        // A fresh buffer per piece: the consumer may keep it.
+        const buffer = Buffer.allocUnsafeSlow(Math.min(this.readBytes, end - position));
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) return; // the file shrank while we read it
+        position += bytesRead;
+        yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await file.close();
+    }
+  }
+
+  async write(source: ByteSource, options: WriteOptions = {}): Promise<number> {
+    options.signal?.throwIfAborted();
+    const file = await open(this.path, options.append ? 'a' : 'w');
+    try {
+      let written = 0;
+      for await (const piece of piecesOf(source, options.signal)) {
+        written += await writeAll(file, piece);
+      }
+      return written;
+    } finally {
+      await file.close();
+    }
+  }
+
+  async size(options: SizeOptions = {}): Promise<number> {
+    options.signal?.throwIfAborted();
+    return (await stat(this.path)).size;
+  }
+}
+
+async function writeAll(file: FileHandle, piece: Uint8Array): Promise<number> {
+  let offset = 0;
+  while (offset < piece.length) {
+    const { bytesWritten } = await file.write(piece, offset, piece.length - offset);
+    offset += bytesWritten;
+  }
+  return offset;
+}

@@ -1,0 +1,69 @@
+import { PCR_TICKS_PER_MS, PCR_WRAP_TICKS, TS_PACKET_BYTES, TS_SYNC_BYTE } from './constants.js';
+
+/** A program clock reference read from one packet's adaptation field. */
+export interface Pcr {
+  pid: number;
+  /** 27 MHz ticks: base × 300 + extension. */
+  ticks: number;
+  /** The packet's discontinuity_indicator: the clock restarts here. */
+  discontinuity: boolean;
+}
+
+/**
+ * The PCR of the packet at `offset`, or undefined when it carries none. Packets
+ * without the sync byte, flagged with a transport error, or whose adaptation
+ * field is too short for a PCR are ignored rather than trusted.
+ */
+export function readPcr(bytes: Uint8Array, offset: number): Pcr | undefined {
+  if (offset + TS_PACKET_BYTES > bytes.length || bytes[offset] !== TS_SYNC_BYTE) return undefined;
+  const b1 = bytes[offset + 1]!;
+  if ((b1 & 0x80) !== 0) return undefined; // transport_error_indicator
+  const adaptationFieldControl = (bytes[offset + 3]! >> 4) & 0x3;
+  if ((adaptationFieldControl & 0x2) === 0) return undefined; // no adaptation field
+  const adaptationLength = bytes[offset + 4]!;
+  // flags (1) + PCR (6), and the field must fit in the packet.
+  if (adaptationLength < 7 || adaptationLength > TS_PACKET_BYTES - 5) return undefined;
+  const flags = bytes[offset + 5]!;
+  if ((flags & 0x10) === 0) return undefined; // PCR_flag
+  const p = offset + 6;
+  // 33-bit base: multiplications, not shifts, which would overflow 32 bits.
+  const base =
+    bytes[p]! * 2 ** 25 + bytes[p + 1]! * 2 ** 17 + bytes[p + 2]! * 2 ** 9 + bytes[p + 3]! * 2 + (bytes[p + 4]! >> 7);
+  const extension = ((bytes[p + 4]! & 0x1) << 8) | bytes[p + 5]!;
+  return {
+    pid: ((b1 & 0x1f) << 8) | bytes[offset + 2]!,
+    ticks: base * 300 + extension,
+    discontinuity: (flags & 0x80) !== 0,
+  };
+}
+
+/**
+ * Media time of an MPEG-TS stream, from the PCRs of the first PID that carries
+ * them. Only plausible steps add to it: a step backwards, a flagged
+ * discontinuity or a gap longer than `maxGapMs` (a spliced or looped file)
+ * re-anchors the clock instead. The 33-bit wrap is handled.
+ */
+export class PcrClock {
+  /** Milliseconds of media seen, from the first PCR. */
+  mediaMs = 0;
+  readonly #maxGapTicks: number;
+  #pid = -1;
+  #last = -1;
+
+  constructor(maxGapMs: number) {
+    this.#maxGapTicks = maxGapMs * PCR_TICKS_PER_MS;
+  }
+
+  /** Feeds one whole packet. */
+  observe(bytes: Uint8Array, offset: number): void {
+    const pcr = readPcr(bytes, offset);
+    if (pcr === undefined) return;
+    if (this.#pid === -1) this.#pid = pcr.pid;
+    else if (pcr.pid !== this.#pid) return;
+    if (this.#last >= 0 && !pcr.discontinuity) {
+      const step = (pcr.ticks - this.#last + PCR_WRAP_TICKS) % PCR_WRAP_TICKS;
+      if (step <= this.#maxGapTicks) this.mediaMs += step / PCR_TICKS_PER_MS;
+    }
+    this.#last = pcr.ticks;
+  }
+}

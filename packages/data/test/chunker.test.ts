@@ -1,0 +1,235 @@
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Chunker, generateStreamKey, verifyChunk, type UnsignedChunk } from '../src/index.js';
+import { collect, FakeClock, isSettled, piecesOfSizes, pseudoRandomBytes, PushSource, sameBytes, settle } from './helpers.js';
+
+let clock: FakeClock;
+let source: PushSource;
+afterEach(() => {
+  source?.end();
+});
+
+function start(options: ConstructorParameters<typeof Chunker>[0] = {}, signal?: AbortSignal) {
+  clock = new FakeClock();
+  source = new PushSource();
+  const chunker = new Chunker({ clock, ...options });
+  return { t0: clock.now(), chunks: chunker.chunks(source, { signal }) };
+}
+
+describe('Chunker cuts on size', () => {
+  it('cuts chunks of exactly chunkBytes and a shorter last one, numbered from 0', async () => {
+    const input = pseudoRandomBytes(2500);
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new FakeClock() });
+    const chunks = await collect(chunker.chunks(piecesOfSizes(input, [2500])));
+    expect(chunks.map((c) => c.data.length)).toEqual([1000, 1000, 500]);
+    expect(chunks.map((c) => c.seq)).toEqual([0, 1, 2]);
+    expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), input)).toBe('same');
+  });
+
+  it('joins small pieces into full chunks without losing or reordering a byte', async () => {
+    const input = pseudoRandomBytes(10_000, 3);
+    const chunker = new Chunker({ chunkBytes: 1024, clock: new FakeClock() });
+    const chunks = await collect(chunker.chunks(piecesOfSizes(input, [1, 300, 7, 2048, 999])));
+    expect(chunks.slice(0, -1).every((c) => c.data.length === 1024)).toBe(true);
+    expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), input)).toBe('same');
+  });
+
+  it('gives each chunk its own memory of exactly its size', async () => {
+    const piece = pseudoRandomBytes(3000);
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new FakeClock() });
+    const chunks = await collect(chunker.chunks(piecesOfSizes(piece, [3000])));
+    piece.fill(0);
+    for (const chunk of chunks) expect(chunk.data.buffer.byteLength).toBe(chunk.data.length);
+    expect(chunks[0]!.data).not.toEqual(Buffer.alloc(1000));
+  });
+
+  it('cuts nothing from an empty source', async () => {
+    const chunker = new Chunker({ clock: new FakeClock() });
+    expect(await collect(chunker.chunks(piecesOfSizes(Buffer.alloc(0), [1])))).toEqual([]);
+  });
+
+  it('reads a Readable such as a file stream or stdin', async () => {
+    const input = pseudoRandomBytes(200_000, 9);
+    const chunks = await collect(new Chunker({ clock: new FakeClock() }).chunks(Readable.from([input.subarray(0, 70_000), input.subarray(70_000)])));
+    expect(chunks.map((c) => c.data.length)).toEqual([65536, 65536, 65536, 200_000 - 3 * 65536]);
+  });
+});
+
+describe('Chunker cuts on time', () => {
+  it('cuts what it holds when chunkMs has passed, even when no new bytes arrive', async () => {
+    const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
+    const next = chunks.next();
+    source.push(pseudoRandomBytes(100));
+    await clock.advance(499);
+    expect(await isSettled(next)).toBe(false);
+    await clock.advance(1);
+    const { value } = (await next) as IteratorResult<UnsignedChunk>;
+    expect(value).toMatchObject({ seq: 0, ts: t0 + 500 });
+    expect(value.data).toHaveLength(100);
+  });
+
+  it('measures chunkMs from the first byte of each chunk, not from the last cut', async () => {
+    const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
+    const first = chunks.next();
+    source.push(pseudoRandomBytes(10));
+    await clock.advance(500);
+    expect((await first).value).toMatchObject({ seq: 0, ts: t0 + 500 });
+    const second = chunks.next();
+    await clock.advance(2000); // nothing buffered: nothing to cut, however long
+    expect(await isSettled(second)).toBe(false);
+    source.push(pseudoRandomBytes(10));
+    await settle();
+    await clock.advance(499);
+    expect(await isSettled(second)).toBe(false);
+    await clock.advance(1);
+    expect((await second).value).toMatchObject({ seq: 1, ts: t0 + 3000 });
+  });
+
+  it('cuts on size before the deadline and on time for the rest, whichever comes first', async () => {
+    const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
+    const first = chunks.next();
+    source.push(pseudoRandomBytes(100));
+    await clock.advance(200);
+    source.push(pseudoRandomBytes(950, 2));
+    const sized = (await first).value as UnsignedChunk;
+    expect(sized).toMatchObject({ seq: 0, ts: t0 + 200 });
+    expect(sized.data).toHaveLength(1000);
+    const second = chunks.next();
+    await clock.advance(499);
+    expect(await isSettled(second)).toBe(false);
+    await clock.advance(1);
+    const timed = (await second).value as UnsignedChunk;
+    expect(timed).toMatchObject({ seq: 1, ts: t0 + 700 });
+    expect(timed.data).toHaveLength(50);
+  });
+
+  it('cuts at once when the deadline passed while the consumer was away', async () => {
+    const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
+    const first = chunks.next();
+    source.push(pseudoRandomBytes(1010));
+    expect(((await first).value as UnsignedChunk).data).toHaveLength(1000);
+    await clock.advance(800); // nobody asks for the next chunk meanwhile
+    const { value } = (await chunks.next()) as IteratorResult<UnsignedChunk>;
+    expect(value.data).toHaveLength(10);
+    expect(value.ts).toBe(t0 + 800);
+  });
+
+  it('reads its source only while asked for chunks', async () => {
+    const { chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
+    const first = chunks.next();
+    source.push(pseudoRandomBytes(1000));
+    await first;
+    source.push(pseudoRandomBytes(10));
+    await clock.advance(800);
+    const second = chunks.next();
+    await clock.advance(499);
+    expect(await isSettled(second)).toBe(false);
+    await clock.advance(1);
+    expect(((await second).value as UnsignedChunk).data).toHaveLength(10);
+  });
+
+  it('flushes what is left when the source ends, and leaves no timer behind', async () => {
+    const { chunks } = start({ chunkBytes: 1000 });
+    const all = collect(chunks);
+    source.push(pseudoRandomBytes(10));
+    source.push(pseudoRandomBytes(20));
+    source.end();
+    expect((await all).map((c) => c.data.length)).toEqual([30]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('Chunker and its source', () => {
+  it('stops with the signal reason while waiting for bytes, and closes the source', async () => {
+    const controller = new AbortController();
+    const { chunks } = start({}, controller.signal);
+    const next = chunks.next();
+    source.push(pseudoRandomBytes(10));
+    await settle();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(next).rejects.toBe(reason);
+    await settle();
+    expect(source.returned).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('yields no more chunks once the signal aborts, even ones already cut', async () => {
+    const controller = new AbortController();
+    const { chunks } = start({ chunkBytes: 1000 }, controller.signal);
+    source.push(pseudoRandomBytes(3000));
+    expect((await chunks.next()).value).toMatchObject({ seq: 0 });
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(chunks.next()).rejects.toBe(reason);
+    expect(source.returned).toBe(true);
+  });
+
+  it('refuses to start when the signal has already aborted', async () => {
+    const reason = new Error('already');
+    const { chunks } = start({}, AbortSignal.abort(reason));
+    await expect(chunks.next()).rejects.toBe(reason);
+  });
+
+  it('closes the source when the consumer stops early', async () => {
+    const { chunks } = start({ chunkBytes: 10 });
+    source.push(pseudoRandomBytes(100));
+    for await (const chunk of chunks) if (chunk.seq === 2) break;
+    expect(source.returned).toBe(true);
+  });
+
+  it('refuses a source that yields strings', async () => {
+    const chunker = new Chunker({ clock: new FakeClock() });
+    const text = Readable.from(['abc'], { objectMode: true }) as AsyncIterable<Uint8Array>;
+    await expect(collect(chunker.chunks(text))).rejects.toMatchObject({ code: 'INVALID_SOURCE' });
+  });
+
+  it('signs every chunk when given the stream key', async () => {
+    const key = generateStreamKey();
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new FakeClock() });
+    const chunks = await collect(chunker.chunks(piecesOfSizes(pseudoRandomBytes(2500), [2500]), { key }));
+    expect(chunks).toHaveLength(3);
+    for (const chunk of chunks) expect(verifyChunk(key.streamId, chunk)).toBe(true);
+  });
+
+  it('refuses options that cannot work', () => {
+    for (const options of [
+      { chunkBytes: 0 },
+      { chunkBytes: 1.5 },
+      { chunkBytes: 2 * 1024 * 1024 },
+      { chunkBytes: 100, mpegts: true },
+      { chunkMs: 0 },
+      { chunkMs: Number.NaN },
+      { realtime: true },
+      { bitrate: 1000 },
+      { realtime: true, bitrate: -1 },
+    ]) {
+      expect(() => new Chunker(options), JSON.stringify(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    }
+  });
+});
+
+describe('Chunker in realtime by bitrate', () => {
+  it('holds at most chunkMs of media per chunk and releases each when its media time has passed', async () => {
+    // 8,000 bit/s is 1,000 bytes/s: 500 ms of media is 500 bytes.
+    const clockNow = new FakeClock();
+    const t0 = clockNow.now();
+    const chunker = new Chunker({ realtime: true, bitrate: 8000, chunkMs: 500, clock: clockNow });
+    expect(chunker.chunkBytes).toBe(500);
+    const chunks = chunker.chunks(piecesOfSizes(pseudoRandomBytes(1200), [1200]));
+    const first = chunks.next();
+    await clockNow.advance(499);
+    expect(await isSettled(first)).toBe(false);
+    await clockNow.advance(1);
+    expect((await first).value).toMatchObject({ seq: 0, ts: t0 + 500 });
+    const second = chunks.next();
+    await clockNow.advance(500);
+    expect((await second).value).toMatchObject({ seq: 1, ts: t0 + 1000 });
+    const third = chunks.next();
+    await clockNow.advance(200); // the last 200 bytes are 200 ms of media
+    const last = (await third).value as UnsignedChunk;
+    expect(last).toMatchObject({ seq: 2, ts: t0 + 1200 });
+    expect(last.data).toHaveLength(200);
+    expect((await chunks.next()).done).toBe(true);
+  });
+});

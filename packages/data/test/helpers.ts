@@ -1,0 +1,137 @@
+import type { Clock } from '../src/index.js';
+
+/** A clock that moves only when the test says so; timers fire in order of their due time. */
+export class FakeClock implements Clock {
+  #now: number;
+  #nextId = 1;
+  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+
+  constructor(start = 1_700_000_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.#nextId++;
+    this.#timers.set(id, { at: this.#now + Math.max(0, ms), callback });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** Timers not yet fired or cleared. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /** Moves time forward by `ms`, firing each timer that falls due, at its due time. */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    await settle(); // let whatever is about to set a timer set it first
+    for (;;) {
+      let due: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of this.#timers) if (entry[1].at <= target && (due === undefined || entry[1].at < due[1].at)) due = entry;
+      if (due === undefined) break;
+      this.#timers.delete(due[0]);
+      this.#now = due[1].at;
+      due[1].callback();
+      await settle();
+    }
+    this.#now = target;
+    await settle();
+  }
+}
+
+/** Lets every pending promise callback and I/O callback run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Whether a promise has settled yet, without waiting for it. */
+export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await settle();
+  return settled;
+}
+
+/** A byte source the test feeds by hand, like a socket or stdin. */
+export class PushSource implements AsyncIterable<Uint8Array> {
+  returned = false;
+  readonly #queue: Uint8Array[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  push(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: async () => {
+        while (this.#queue.length === 0 && !this.#ended && !this.returned) {
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+        }
+        const value = this.#queue.shift();
+        return value === undefined ? { done: true, value: undefined } : { done: false, value };
+      },
+      return: async () => {
+        this.returned = true;
+        this.#wake?.();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}
+
+/** Deterministic bytes: a xorshift stream from `seed`. */
+export function pseudoRandomBytes(length: number, seed = 1): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Collects every item of an async iterable. */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+export async function* piecesOfSizes(bytes: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Array> {
+  let offset = 0;
+  for (let i = 0; offset < bytes.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    yield bytes.subarray(offset, offset + size);
+    offset += size;
+  }
+}
+
+/** Byte-for-byte equality that stays fast on megabytes (toEqual walks every element). */
+export function sameBytes(actual: Uint8Array, expected: Uint8Array): string {
+  if (Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(expected)) return 'same';
+  const length = Math.min(actual.length, expected.length);
+  let i = 0;
+  while (i < length && actual[i] === expected[i]) i++;
+  return `differ: lengths ${actual.length} and ${expected.length}, first difference at byte ${i}`;
+}
