@@ -1,0 +1,36 @@
+import type { Message, Role } from '@p2pstream/wire';
+import type { Clock } from './clock.js';
+import type { ConnectionLimits } from './limits.js';
+import type { CloseReason, Handlers } from './message-types.js';
+import type { UploadLimiter } from './upload-limiter.js';
+
+export interface ConnectionOptions {
+  /** The role this side declares in its `hello`. */
+  role: Role;
+  limits?: ConnectionLimits;
+  /** Paces this connection's outgoing bytes; share one instance to limit a whole process. */
+  uploadLimiter?: UploadLimiter;
+  /** Handlers registered before the handshake, so nothing that arrives with it is missed. */
+  handlers?: Handlers;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+export interface RequestOptions {
+  /** Milliseconds to wait for the reply. @default limits.requestTimeout (30 s) */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** Typed events of a connection. `error` is emitted only while someone listens; the end always comes as `close`. */
+export interface ConnectionEvents {
+  /** The handshake completed (`remoteRole` is set). */
+  open: [];
+  /** Every validated message after the handshake, before it is routed to a pending request or a handler. */
+  message: [message: Message];
+  close: [reason: CloseReason];
+  /** Something went wrong that did not end the connection by itself: a handler threw, the socket failed. */
+  error: [error: Error];
+}
+
+export type ConnectionState = 'handshaking' | 'open' | 'closing' | 'closed';

@@ -1,0 +1,104 @@
+import { connect } from 'node:net';
+import type { Role } from '@p2pstream/wire';
+import { systemClock, type Clock } from './clock.js';
+import { Connection } from './connection.js';
+import { ConnectFailedError, ConnectionRefusedError, HandshakeTimeoutError } from './errors.js';
+import { resolveConnectionLimits, type ConnectionLimits } from './limits.js';
+import type { Handlers } from './message-types.js';
+import { ReadBuffers } from './read-buffers.js';
+import type { UploadLimiter } from './upload-limiter.js';
+
+export interface DialOptions {
+  /** The role this side declares in its `hello`. */
+  role: Role;
+  /** The local address to connect from, e.g. `127.0.0.7` for a peer that owns its own loopback address. */
+  localAddress?: string;
+  /** `handshakeTimeout` here covers connecting as well as the `hello` exchange. */
+  limits?: ConnectionLimits;
+  uploadLimiter?: UploadLimiter;
+  /** Handlers in place before the handshake completes. */
+  handlers?: Handlers;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Aborting stops dialing (the connection, if made, is closed); it has no effect once `dial` has resolved. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to `host:port` and resolves with an open `Connection` once both
+ * sides have exchanged `hello`. Rejects with `CONNECTION_REFUSED` when nothing
+ * listens there, `CONNECT_FAILED` for other socket errors, `HANDSHAKE_TIMEOUT`,
+ * `RemoteError` when the other side refuses (e.g. `TOO_MANY_CONNECTIONS`), or
+ * the protocol error that ended the handshake (e.g. `UNSUPPORTED_VERSION`).
+ */
+export function dial(host: string, port: number, options: DialOptions): Promise<Connection> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const limits = resolveConnectionLimits(options.limits);
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
+
+  return new Promise<Connection>((resolve, reject) => {
+    const buffers = new ReadBuffers();
+    const socket = connect({
+      host,
+      port,
+      localAddress: options.localAddress,
+      noDelay: true,
+      // Reads go into buffers sized to the traffic (see ReadBuffers); the bytes are handed on
+      // as the 'data' event the Connection listens to, which a socket with `onread` never emits itself.
+      onread: {
+        buffer: () => buffers.next(),
+        callback: (bytes, buffer) => {
+          buffers.used(bytes);
+          socket.emit('data', Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          return true;
+        },
+      },
+    });
+    let connection: Connection | undefined;
+
+    const settle = (outcome: { error: unknown } | { connection: Connection }): void => {
+      clock.clearTimeout(connectTimer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onConnectError);
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.connection);
+    };
+    const onAbort = (): void => {
+      if (connection) void connection.close();
+      else socket.destroy();
+      settle({ error: signal?.reason });
+    };
+    const onConnectError = (error: NodeJS.ErrnoException): void => {
+      settle({
+        error: error.code === 'ECONNREFUSED' ? new ConnectionRefusedError(host, port, { cause: error }) : new ConnectFailedError(host, port, error),
+      });
+    };
+    const connectTimer = clock.setTimeout(() => {
+      socket.destroy();
+      settle({ error: new HandshakeTimeoutError(`could not connect to ${host}:${port} within ${limits.handshakeTimeout} ms`) });
+    }, limits.handshakeTimeout);
+
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onConnectError);
+    socket.once('connect', () => {
+      clock.clearTimeout(connectTimer);
+      socket.off('error', onConnectError);
+      // The handshake gets what is left of the one deadline for connecting and shaking hands.
+      const handshakeTimeout = Math.max(1, Math.ceil(limits.handshakeTimeout - (clock.now() - started)));
+      const opened = new Connection(socket, {
+        role: options.role,
+        limits: { ...options.limits, handshakeTimeout },
+        uploadLimiter: options.uploadLimiter,
+        handlers: options.handlers,
+        clock,
+      });
+      connection = opened;
+      opened.opened.then(
+        () => settle({ connection: opened }),
+        (error: unknown) => settle({ error }),
+      );
+    });
+  });
+}

@@ -1,0 +1,145 @@
+import type { WireErrorCode } from '@p2pstream/wire';
+import type { CloseReason } from './message-types.js';
+
+/** Stable codes of every error this package throws or rejects with; the wire's codes pass through unchanged. */
+export type ConnectionErrorCode =
+  | 'HANDSHAKE_TIMEOUT'
+  | 'REQUEST_TIMEOUT'
+  | 'CONNECTION_CLOSED'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'TOO_MANY_REQUESTS'
+  | 'IDLE_TIMEOUT'
+  | 'FRAME_TIMEOUT'
+  | 'SEND_BUFFER_FULL'
+  | 'CONNECTION_REFUSED'
+  | 'CONNECT_FAILED'
+  | 'ADDRESS_IN_USE'
+  | 'LISTEN_FAILED'
+  | 'PROTOCOL_VIOLATION'
+  | 'REMOTE_ERROR'
+  | 'NO_SUCH_REQUEST'
+  | WireErrorCode;
+
+/** Base of every error this package throws; `code` is stable, `message` says what happened and what to do. */
+export class ConnectionError extends Error {
+  readonly code: ConnectionErrorCode;
+  constructor(code: ConnectionErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The other side did not complete the `hello` exchange in time. */
+export class HandshakeTimeoutError extends ConnectionError {
+  constructor(message: string) {
+    super('HANDSHAKE_TIMEOUT', message);
+  }
+}
+
+/** A request got no reply in time; a late reply is ignored. */
+export class RequestTimeoutError extends ConnectionError {
+  constructor(readonly type: string, timeout: number) {
+    super('REQUEST_TIMEOUT', `no reply to ${type} within ${timeout} ms`);
+  }
+}
+
+/** The connection closed (or was closing) before the operation could finish; `reason` says why. */
+export class ConnectionClosedError extends ConnectionError {
+  constructor(readonly reason: CloseReason, options?: ErrorOptions) {
+    const by = reason.byRemote ? 'the other side' : 'this side';
+    super('CONNECTION_CLOSED', `connection closed by ${by}: ${reason.code}: ${reason.message}`, options);
+  }
+}
+
+/** A server refused a socket: too many connections in total, from one address, or handshaking. */
+export class TooManyConnectionsError extends ConnectionError {
+  constructor(message: string) {
+    super('TOO_MANY_CONNECTIONS', message);
+  }
+}
+
+/** The other side had more requests waiting for replies than this side allows. */
+export class TooManyRequestsError extends ConnectionError {
+  constructor(limit: number) {
+    super('TOO_MANY_REQUESTS', `more than ${limit} requests in flight; wait for replies before asking again`);
+  }
+}
+
+/** Nothing was received for the idle timeout. */
+export class IdleTimeoutError extends ConnectionError {
+  constructor(timeout: number) {
+    super('IDLE_TIMEOUT', `nothing received for ${timeout} ms`);
+  }
+}
+
+/** A frame that had started arriving did not finish in time (a slowloris sender). */
+export class FrameTimeoutError extends ConnectionError {
+  constructor(timeout: number, received: number) {
+    super('FRAME_TIMEOUT', `a frame started ${timeout} ms ago is still incomplete after ${received} bytes`);
+  }
+}
+
+/** A message would have taken the send buffer over its maximum: the other side is not reading. */
+export class SendBufferFullError extends ConnectionError {
+  constructor(buffered: number, max: number) {
+    super(
+      'SEND_BUFFER_FULL',
+      `${buffered} bytes already wait to be sent (maximum ${max}); the other side is not reading — wait for drained() when send() returns false`,
+    );
+  }
+}
+
+/** Nothing accepts connections at the dialed address. */
+export class ConnectionRefusedError extends ConnectionError {
+  constructor(readonly host: string, readonly port: number, options?: ErrorOptions) {
+    super(
+      'CONNECTION_REFUSED',
+      `${host}:${port} refused the connection — is the program running there and listening on that port? Check the address, or start it first`,
+      options,
+    );
+  }
+}
+
+/** Dialing failed for another reason (unreachable host, unknown name, a local address this machine does not have). */
+export class ConnectFailedError extends ConnectionError {
+  constructor(readonly host: string, readonly port: number, cause: Error) {
+    super('CONNECT_FAILED', `could not connect to ${host}:${port}: ${cause.message}`, { cause });
+  }
+}
+
+/** The address to listen on is taken; an app may try the next port. */
+export class AddressInUseError extends ConnectionError {
+  constructor(readonly host: string, readonly port: number, cause: Error) {
+    super(
+      'ADDRESS_IN_USE',
+      `${host}:${port} is already in use — stop the program holding it, or choose another port (0 picks a free one)`,
+      { cause },
+    );
+  }
+}
+
+/** Listening failed for another reason (no such local address, no permission for the port). */
+export class ListenFailedError extends ConnectionError {
+  constructor(readonly host: string, readonly port: number, cause: Error) {
+    super('LISTEN_FAILED', `could not listen on ${host}:${port}: ${cause.message}`, { cause });
+  }
+}
+
+/**
+ * The other side broke the protocol: a wire error (its code passes through,
+ * e.g. `MALFORMED`, `FRAME_TOO_LARGE`, `UNSUPPORTED_VERSION`) or a message out
+ * of place (`PROTOCOL_VIOLATION`).
+ */
+export class ProtocolError extends ConnectionError {
+  constructor(code: WireErrorCode | 'PROTOCOL_VIOLATION', message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** The other side answered with `error { code, message }`; `remoteCode` is its code (e.g. `NAME_TAKEN`). */
+export class RemoteError extends ConnectionError {
+  constructor(readonly remoteCode: string, readonly remoteMessage: string) {
+    super('REMOTE_ERROR', `the other side answered ${remoteCode}: ${remoteMessage}`);
+  }
+}

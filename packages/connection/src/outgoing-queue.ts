@@ -1,0 +1,149 @@
+import type { Socket } from 'node:net';
+import type { UploadLimiter } from './upload-limiter.js';
+
+interface Frame {
+  readonly parts: readonly Buffer[];
+  readonly bytes: number;
+}
+
+/** Bytes written within one tick that are sent at once rather than at the end of the tick. */
+const FLUSH_BYTES = 64 * 1024;
+
+/** Frames held back this far into the array are dropped from it in one go, not one shift at a time. */
+const COMPACT_AFTER = 1024;
+
+/**
+ * The way out of one connection. Without an upload limiter a frame goes straight
+ * to the socket (whose buffer is the send buffer). With one, frames wait here
+ * until the limiter grants their bytes and the socket has room, so tokens are
+ * spent on bytes about to leave, not on bytes stuck behind a slow reader.
+ *
+ * Frames written in the same tick, and a chunk's two parts (header and
+ * payload), go out corked, as one writev: the payload is never copied.
+ */
+export class OutgoingQueue {
+  readonly #socket: Socket;
+  readonly #limiter: UploadLimiter | undefined;
+  readonly #onProgress: () => void;
+  #frames: Frame[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #socketFull = false;
+  #tokenWait: AbortController | undefined;
+  #endWhenEmpty = false;
+  #stopped = false;
+  #corked = false;
+
+  constructor(socket: Socket, limiter: UploadLimiter | undefined, onProgress: () => void) {
+    this.#socket = socket;
+    this.#limiter = limiter;
+    this.#onProgress = onProgress;
+    socket.on('drain', () => {
+      this.#socketFull = false;
+      this.#pump();
+      this.#onProgress();
+    });
+  }
+
+  /** Bytes accepted but not yet handed to the kernel: held here plus the socket's own buffer. */
+  get bufferedBytes(): number {
+    return this.#queuedBytes + this.#socket.writableLength;
+  }
+
+  /** Writes the frame now, or queues it behind earlier frames and the limiter. */
+  push(parts: readonly Buffer[], bytes: number): void {
+    if (this.#stopped) return;
+    if (this.#frames.length === this.#head) {
+      if (!this.#limiter) return this.#write(parts);
+      if (!this.#socketFull && this.#limiter.tryTake(bytes)) return this.#write(parts);
+    }
+    this.#frames.push({ parts, bytes });
+    this.#queuedBytes += bytes;
+    this.#pump();
+  }
+
+  /** Ends the socket once every queued frame has gone out. */
+  endWhenFlushed(): void {
+    this.#endWhenEmpty = true;
+    this.#pump();
+  }
+
+  /** Drops every queued frame and stops waiting for the limiter (the connection is closing). */
+  stop(): void {
+    this.#stopped = true;
+    this.#frames = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    this.#tokenWait?.abort();
+    this.#tokenWait = undefined;
+  }
+
+  #pump(): void {
+    while (this.#frames.length > this.#head && !this.#socketFull && !this.#tokenWait) {
+      const frame = this.#frames[this.#head]!;
+      if (!this.#limiter!.tryTake(frame.bytes)) {
+        this.#waitForTokens(frame.bytes);
+        return;
+      }
+      this.#write(this.#shift().parts);
+    }
+    if (this.#endWhenEmpty && this.#frames.length === this.#head && !this.#socket.writableEnded && !this.#socket.destroyed) {
+      this.#socket.end();
+    }
+  }
+
+  #waitForTokens(bytes: number): void {
+    const wait = new AbortController();
+    this.#tokenWait = wait;
+    this.#limiter!.take(bytes, { signal: wait.signal }).then(
+      () => {
+        this.#tokenWait = undefined;
+        if (this.#stopped) return;
+        // The tokens were taken for the frame at the head, which is still there: only stop() removes frames.
+        this.#write(this.#shift().parts);
+        this.#pump();
+        this.#onProgress();
+      },
+      () => {
+        // Aborted by stop(): the connection is closing and its frames are gone.
+      },
+    );
+  }
+
+  #shift(): Frame {
+    const frame = this.#frames[this.#head]!;
+    this.#head += 1;
+    this.#queuedBytes -= frame.bytes;
+    if (this.#head === this.#frames.length) {
+      this.#frames = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#frames.length) {
+      this.#frames = this.#frames.slice(this.#head);
+      this.#head = 0;
+    }
+    return frame;
+  }
+
+  #write(parts: readonly Buffer[]): void {
+    const socket = this.#socket;
+    if (!socket.writable) return;
+    if (!this.#corked) {
+      // Everything written in this tick leaves in one writev: a burst of small
+      // messages (requests, `have`s) costs one system call instead of one each.
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    let room = true;
+    for (const part of parts) room = socket.write(part);
+    // Bulk (a chunk, or many small frames) goes at once: holding it for the tick would only delay it.
+    if (socket.writableLength >= FLUSH_BYTES) this.#uncork();
+    if (!room) this.#socketFull = true;
+  }
+
+  readonly #uncork = (): void => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+}

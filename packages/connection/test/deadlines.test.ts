@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { Deadline } from '../src/deadline.js';
+import { ReadBuffers } from '../src/read-buffers.js';
+import { RequestTable } from '../src/request-table.js';
+import { MAX_READ_BYTES, MIN_READ_BYTES } from '../src/index.js';
+import { FakeClock } from './fake-clock.js';
+
+describe('Deadline', () => {
+  it('expires once at the last time it was moved to, with one timer however often it moves', () => {
+    const clock = new FakeClock();
+    let expired = 0;
+    const deadline = new Deadline(clock, () => expired++);
+    for (let t = 0; t < 100; t++) {
+      deadline.set(clock.now() + 50);
+      clock.advance(10);
+    }
+    // Last moved at 990 to 1040; the clock is at 1000.
+    expect(clock.pending).toBe(1);
+    clock.advance(39);
+    expect(expired).toBe(0);
+    clock.advance(1);
+    expect(expired).toBe(1);
+    clock.advance(1000);
+    expect(expired).toBe(1);
+  });
+
+  it('does not expire after it is cleared, and leaves no timer once cancelled', () => {
+    const clock = new FakeClock();
+    let expired = 0;
+    const deadline = new Deadline(clock, () => expired++);
+    deadline.set(100);
+    deadline.clear();
+    clock.advance(200);
+    expect(expired).toBe(0);
+    deadline.set(300);
+    deadline.cancel();
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('RequestTable', () => {
+  it('gives rising ids, clears the timer of an answered request, and times out the rest', async () => {
+    const clock = new FakeClock();
+    const table = new RequestTable(clock);
+    const first = table.open('list', 100, undefined);
+    const second = table.open('list', 100, undefined);
+    expect(second.id).toBe(first.id + 1);
+    table.take(first.id)!.resolve({ t: 'ok', re: first.id });
+    await expect(first.reply).resolves.toMatchObject({ re: first.id });
+    expect(clock.pending).toBe(1);
+    clock.advance(100);
+    await expect(second.reply).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(table.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('ReadBuffers', () => {
+  it('grows the read size while reads fill it and shrinks it when they come back small', () => {
+    const buffers = new ReadBuffers();
+    expect(buffers.next().length).toBe(MIN_READ_BYTES);
+    for (let i = 0; i < 10; i++) buffers.used(buffers.next().length);
+    expect(buffers.next().length).toBe(MAX_READ_BYTES);
+    for (let i = 0; i < 10; i++) buffers.used(20);
+    expect(buffers.next().length).toBe(MIN_READ_BYTES);
+  });
+});
