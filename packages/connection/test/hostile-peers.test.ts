@@ -33,7 +33,7 @@ describe('a server facing hostile peers', () => {
     const { server, honest } = await serverWithHonestClient({ maxControlBytes: 1024, maxChunkBytes: 0 });
     const raw = await RawPeer.connect(server.address().port);
     await raw.handshake();
-    const map = encodeFrame({ t: 'map', re: 1, stream: STREAM, base: 0, bits: Buffer.alloc(2000), edge: 0, live: true });
+    const map = encodeFrame({ t: 'map', re: 1, stream: STREAM, base: 0, bits: Buffer.alloc(2000), edge: 0, live: true, source: false });
     raw.write(map.subarray(0, 4));
     await raw.waitFor(isError('FRAME_TOO_LARGE'));
     await raw.ended;

@@ -22,7 +22,7 @@ describe('request and reply', () => {
     const server = await startServer({
       handlers: {
         join: (message, connection) => {
-          connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true });
+          connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true, source: false });
         },
       },
     });

@@ -140,6 +140,8 @@ export const SCHEMAS = {
     bits: required(bin(0, MAX_MAP_BYTES)),
     edge: required(uint()),
     live: required(bool),
+    // The answering peer is the stream's publisher (so viewers can count what they took from the source).
+    source: required(bool),
   },
   have: { seq },
   ended: { edge: required(uint()) },

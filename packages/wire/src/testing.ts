@@ -40,7 +40,7 @@ export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
   leave: { t: 'leave', id: 5, stream: streamId },
   ok: { t: 'ok', re: 5 },
   join: { t: 'join', id: 6, stream: streamId },
-  map: { t: 'map', re: 6, stream: streamId, base: 60, bits: Buffer.from([0xff, 0x0f]), edge: 120, live: true },
+  map: { t: 'map', re: 6, stream: streamId, base: 60, bits: Buffer.from([0xff, 0x0f]), edge: 120, live: true, source: false },
   have: { t: 'have', seq: 121 },
   ended: { t: 'ended', edge: 500 },
   request: { t: 'request', id: 7, seq: 100 },
