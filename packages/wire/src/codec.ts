@@ -18,13 +18,25 @@ const packr = new Packr({
   moreTypes: false,
   bundleStrings: false,
 });
-const unpackr = new Unpackr({
+const unpackOptions = {
   useRecords: false,
   structuredClone: false,
   moreTypes: false,
   bundleStrings: false,
   mapsAsObjects: true,
-});
+} as const;
+const unpackr = new Unpackr(unpackOptions);
+
+/**
+ * Small bodies are decoded from one reused scratch buffer: msgpackr attaches a
+ * DataView to every new source buffer it reads, which cost more than the whole
+ * decode of a small control message. Binary fields read from the scratch
+ * buffer are copied out (`copyBuffers`), so nothing handed out aliases it; a
+ * chunk's payload lives in a large body and is still decoded in place.
+ */
+const SMALL_BODY_BYTES = 1024;
+const scratch = Buffer.allocUnsafe(SMALL_BODY_BYTES);
+const scratchUnpackr = new Unpackr({ ...unpackOptions, copyBuffers: true });
 
 /** Encodes a message body (no length prefix). */
 export function encodeBody(message: Message): Buffer {
@@ -41,13 +53,18 @@ function withoutUndefined(message: Message): Message {
 }
 
 /**
- * Decodes the body held in `bytes[start, end)`. `bin` fields come back as views
- * into `bytes`, not copies.
+ * Decodes the body held in `bytes[start, end)`. `bin` fields of a large body come
+ * back as views into `bytes`; a small body's are copied once. Pass `inPlace` when
+ * `bytes` is already a private copy (a frame joined from several reads), so
+ * nothing is copied a second time.
  */
-export function decodeBody(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+export function decodeBody(bytes: Uint8Array, start = 0, end = bytes.length, inPlace = false): unknown {
   scanMsgpack(bytes, start, end, MAX_NESTING_DEPTH);
   try {
-    return unpackr.unpack(bytes, { start, end });
+    const length = end - start;
+    if (inPlace || length > SMALL_BODY_BYTES) return unpackr.unpack(bytes, { start, end });
+    for (let i = 0; i < length; i++) scratch[i] = bytes[start + i]!;
+    return scratchUnpackr.unpack(scratch, { start: 0, end: length });
   } catch (error) {
     throw new MalformedFrameError('msgpack body could not be decoded', { cause: error });
   }

@@ -83,7 +83,7 @@ export class FrameDecoder {
         offset = this.#completePending(bytes);
         if (offset < 0) return;
         const body = this.#takePending();
-        yield this.#decode(body, 0, body.length);
+        yield this.#decode(body, 0, body.length, true);
       }
       // Whole frames inside this read are decoded where they lie.
       const end = bytes.length;
@@ -171,8 +171,9 @@ export class FrameDecoder {
     return length;
   }
 
-  #decode(bytes: Uint8Array, start: number, end: number): Message {
-    const message = validateMessage(decodeBody(bytes, start, end), this.#validateOptions);
+  /** `joined`: the body was copied together from several reads and is the decoder's own. */
+  #decode(bytes: Uint8Array, start: number, end: number, joined = false): Message {
+    const message = validateMessage(decodeBody(bytes, start, end, joined), this.#validateOptions);
     const length = end - start;
     if (message.t !== 'chunk' && length > this.maxControlBytes) {
       throw new FrameTooLargeError(

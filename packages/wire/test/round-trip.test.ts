@@ -72,6 +72,22 @@ describe('chunk payloads', () => {
     expect(Buffer.from(data)).toEqual(Buffer.from(SAMPLES.chunk.data));
   });
 
+  it('keeps small payloads intact after later frames are decoded (no aliasing of scratch space)', () => {
+    const first = { ...SAMPLES.chunk, seq: 1, data: Buffer.alloc(100, 5) };
+    const second = { ...SAMPLES.chunk, seq: 2, data: Buffer.alloc(100, 6) };
+    const decoder = new FrameDecoder();
+    const [a] = [...decoder.push(encodeFrame(first))] as (typeof first)[];
+    const [b] = [...decoder.push(encodeFrame(second))] as (typeof first)[];
+    const stream = Buffer.concat([encodeFrame(first), encodeFrame(second)]);
+    const [c, d] = [...decoder.push(stream.subarray(0, 150)), ...decoder.push(stream.subarray(150))] as (typeof first)[];
+    expect([a, b, c, d].map((m) => Buffer.from(m!.data).equals(m!.seq === 1 ? first.data : second.data))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('keeps decoding after a chunk whose payload straddled reads', () => {
     const stream = Buffer.concat([encodeFrame(SAMPLES.chunk), encodeFrame(SAMPLES.have)]);
     const decoder = new FrameDecoder();
