@@ -1,0 +1,199 @@
+import { parseArgs } from 'node:util';
+import { MAX_LOOKUP_PEERS } from '@p2pstream/wire';
+import {
+  ANNOUNCE_BURST_SECONDS,
+  DEFAULT_ANNOUNCE_INTERVAL_MS,
+  DEFAULT_ANNOUNCE_RATE_PER_IP,
+  DEFAULT_HOST,
+  DEFAULT_INTERVAL_JITTER,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MAX_LOOKUP_PEERS,
+  DEFAULT_MAX_STREAMS_PER_IP,
+  DEFAULT_PORT,
+  DEFAULT_STREAM_GRACE_MS,
+  DEFAULT_STREAM_QUOTA_WINDOW_MS,
+  PEER_TTL_PER_INTERVAL,
+} from './constants.js';
+import { resolveTrackerSettings, type TrackerSettings } from './tracker.js';
+
+export const HELP = `Usage: p2pstream-central [options]
+       npx nx run central:serve -- [options]
+
+The p2pstream tracker: the live directory of which peers carry which stream.
+Peers publish a stream name (signed with the stream's key), announce the
+streams they carry, look up peers for a name, and list what is on.
+
+Options:
+  --host HOST                  address to listen on (default ${DEFAULT_HOST}: every interface)
+  --port PORT                  TCP port for peers (default ${DEFAULT_PORT}; 0 picks a free one)
+  --registry memory|URL        where the swarm is kept: memory (default; lost on exit) or
+                               redis://[user:password@]host:port/db, shared by every central
+                               pointed at it (peers announced to one are found at all)
+  --interval DURATION          how often peers are told to re-announce, spread by ±${DEFAULT_INTERVAL_JITTER * 100}%
+                               (default ${DEFAULT_ANNOUNCE_INTERVAL_MS / 1000}s)
+  --ttl DURATION               a peer that has not announced for this long is dropped; must
+                               be longer than the interval plus its spread (default 4/3 of
+                               the interval: ${(DEFAULT_ANNOUNCE_INTERVAL_MS * PEER_TTL_PER_INTERVAL) / 1000}s)
+  --grace DURATION             a stream with no peers left stays listed this long (default ${DEFAULT_STREAM_GRACE_MS / 1000}s)
+  --max-peers N                peers returned per look-up at most, 1-${MAX_LOOKUP_PEERS} (default ${DEFAULT_MAX_LOOKUP_PEERS})
+  --announce-rate N            announces and publishes per second from one IP address, on
+                               average; ${ANNOUNCE_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_ANNOUNCE_RATE_PER_IP})
+  --max-streams-per-ip N       distinct streams one IP address may publish or announce
+                               within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
+  --max-connections N          connections held at once (default ${DEFAULT_MAX_CONNECTIONS})
+  --max-connections-per-ip N   connections held at once from one IP address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+  --http HOST:PORT             serve a status page at / and JSON at /stats.json
+  --stats FILE                 append a JSON line of statistics every second to FILE
+                               (- for stdout; log lines then go to stderr)
+  -h, --help                   show this help and exit
+  --version                    print the version and exit
+
+DURATION is a number with a unit: 500ms, 15s, 2m; a bare number is seconds.
+
+Examples:
+  npx nx run central:serve
+  npx nx run central:serve -- --port 2046 --http 127.0.0.1:8045
+  npx nx run central:serve -- --registry redis://127.0.0.1:6379/0
+`;
+
+export type RegistryChoice = { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Everything central needs to start, from its command line. */
+export interface CentralConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly registry: RegistryChoice;
+  readonly tracker: TrackerSettings;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly http?: HostPort;
+  readonly stats?: string;
+}
+
+export type CommandLine = { readonly action: 'help' } | { readonly action: 'version' } | { readonly action: 'run'; readonly config: CentralConfig };
+
+/** A command line central cannot run with; the message says which flag and why. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        registry: { type: 'string' },
+        interval: { type: 'string' },
+        ttl: { type: 'string' },
+        grace: { type: 'string' },
+        'max-peers': { type: 'string' },
+        'announce-rate': { type: 'string' },
+        'max-streams-per-ip': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-connections-per-ip': { type: 'string' },
+        http: { type: 'string' },
+        stats: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { action: 'help' };
+  if (v.version) return { action: 'version' };
+
+  const interval = v.interval === undefined ? undefined : duration('--interval', v.interval);
+  const ttl = v.ttl === undefined ? undefined : duration('--ttl', v.ttl);
+  let tracker: TrackerSettings;
+  try {
+    tracker = resolveTrackerSettings({
+      ...(interval === undefined ? {} : { interval }),
+      ...(ttl === undefined ? {} : { ttl }),
+      ...(v.grace === undefined ? {} : { grace: duration('--grace', v.grace) }),
+      ...(v['max-peers'] === undefined ? {} : { maxLookupPeers: integer('--max-peers', v['max-peers'], 1, MAX_LOOKUP_PEERS) }),
+      ...(v['announce-rate'] === undefined ? {} : { announceRate: positive('--announce-rate', v['announce-rate']) }),
+      ...(v['max-streams-per-ip'] === undefined
+        ? {}
+        : { maxStreamsPerIp: integer('--max-streams-per-ip', v['max-streams-per-ip'], 1, Number.MAX_SAFE_INTEGER) }),
+    });
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);
+    throw error;
+  }
+  return {
+    action: 'run',
+    config: {
+      host: v.host ?? DEFAULT_HOST,
+      port: v.port === undefined ? DEFAULT_PORT : integer('--port', v.port, 0, 65535),
+      registry: registryChoice(v.registry ?? 'memory'),
+      tracker,
+      maxConnections: v['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : integer('--max-connections', v['max-connections'], 1, 1e6),
+      maxConnectionsPerIp:
+        v['max-connections-per-ip'] === undefined
+          ? DEFAULT_MAX_CONNECTIONS_PER_IP
+          : integer('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
+      ...(v.http === undefined ? {} : { http: hostPort('--http', v.http) }),
+      ...(v.stats === undefined ? {} : { stats: v.stats }),
+    },
+  };
+}
+
+/** `500ms`, `15s`, `2m`, or a bare number of seconds → milliseconds. */
+export function duration(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const unit = match?.[2] ?? 's';
+  const ms = match ? Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000) : NaN;
+  if (!Number.isFinite(ms) || ms < 1) throw new UsageError(`${flag} takes a duration like 500ms, 15s or 2m, not "${text}"`);
+  return Math.round(ms);
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) throw new UsageError(`${flag} takes a number above 0, not "${text}"`);
+  return value;
+}
+
+function hostPort(flag: string, text: string): HostPort {
+  const colon = text.lastIndexOf(':');
+  const host = colon > 0 ? text.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : '';
+  if (!host) throw new UsageError(`${flag} takes HOST:PORT (e.g. 127.0.0.1:8045), not "${text}"`);
+  return { host, port: integer(flag, text.slice(colon + 1), 0, 65535) };
+}
+
+function registryChoice(text: string): RegistryChoice {
+  if (text === 'memory') return { kind: 'memory' };
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new UsageError(`--registry takes memory or a URL like redis://127.0.0.1:6379/0, not "${text}"`);
+  }
+  if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
+    throw new UsageError(`--registry: the path of a Redis URL is a database number (/0), not "${url.pathname}"`);
+  }
+  return { kind: 'redis', url: text };
+}

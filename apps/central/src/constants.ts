@@ -1,0 +1,65 @@
+/**
+ * Every default of central in one place. Each has a flag or an option; these
+ * are the values used when it is left out. Times are in milliseconds.
+ */
+
+/** The original central server's port. */
+export const DEFAULT_PORT = 2045;
+/** Every IPv4 interface, so peers on other machines can reach it. */
+export const DEFAULT_HOST = '0.0.0.0';
+
+/** How often peers are told to re-announce (before jitter). */
+export const DEFAULT_ANNOUNCE_INTERVAL_MS = 15_000;
+/**
+ * The announced interval is spread by ±this fraction, so peers that joined
+ * together do not re-announce together forever.
+ */
+export const DEFAULT_INTERVAL_JITTER = 0.1;
+/**
+ * A peer that has not announced for this long is gone: by default 4/3 of the
+ * interval (20 s for 15 s), a little more than the longest jittered interval
+ * (16.5 s), with room for a slow round trip or a quick retry.
+ */
+export const PEER_TTL_PER_INTERVAL = 4 / 3;
+/** A stream with no peers left stays in `list` this long (a publisher restarting, a short gap). */
+export const DEFAULT_STREAM_GRACE_MS = 60_000;
+/** How often expired peers and streams past their grace are removed from the registry. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 5_000;
+
+/** A publish timestamp further than this from central's clock is refused (old or from the future). */
+export const DEFAULT_PUBLISH_WINDOW_MS = 5 * 60_000;
+
+/** Peers returned by one look-up at most (the wire allows 50). */
+export const DEFAULT_MAX_LOOKUP_PEERS = 50;
+/**
+ * Peers within this many chunks of the newest edge a look-up sees count as
+ * "near the live edge" and are offered first (20 chunks ≈ 10 s at 500 ms chunks).
+ */
+export const DEFAULT_NEAR_EDGE_CHUNKS = 20;
+/** Live entries the registry hands to the sampler per look-up, at most. */
+export const DEFAULT_LOOKUP_CANDIDATES = 256;
+
+/** Announces per second one IP address may send on average (every connection from it together). */
+export const DEFAULT_ANNOUNCE_RATE_PER_IP = 20;
+/** One IP address may send this many seconds' worth of its announce rate at once. */
+export const ANNOUNCE_BURST_SECONDS = 5;
+/** Distinct stream names and ids one IP address may publish or announce within the quota window. */
+export const DEFAULT_MAX_STREAMS_PER_IP = 100;
+/** The window over which distinct streams per IP are counted. */
+export const DEFAULT_STREAM_QUOTA_WINDOW_MS = 60 * 60_000;
+
+/** Connections central holds at once, and from one IP address. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+
+/** How often `--stats` lines are written and the status line and rates are refreshed. */
+export const STATS_INTERVAL_MS = 1_000;
+
+/** Key prefix of everything central writes to Redis. */
+export const DEFAULT_REDIS_PREFIX = 'p2pstream:';
+/** A Redis command that gets no answer in this time fails (central answers REGISTRY_UNAVAILABLE). */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Time allowed to reach Redis at start-up before central gives up with an error. */
+export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 3_000;
+/** Longest pause between attempts to reach Redis again after it went away. */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 2_000;

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { createWriteStream, readFileSync } from 'node:fs';
+import { startCentral, type Central } from './central.js';
+import { HELP, parseCommandLine, UsageError, type CommandLine } from './cli.js';
+import { CentralStartError } from './errors.js';
+import { Log } from './log.js';
+
+let command: CommandLine;
+try {
+  command = parseCommandLine(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`central: ${error.message}\nRun with --help for usage.\n`);
+  process.exit(2);
+}
+
+if (command.action === 'help') {
+  process.stdout.write(HELP);
+} else if (command.action === 'version') {
+  // src/ and dist/ both sit one level below the package.
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  process.stdout.write(`${version}\n`);
+} else {
+  const { config } = command;
+  const statsToStdout = config.stats === '-';
+  const log = new Log({ lines: statsToStdout ? process.stderr : process.stdout, errors: process.stderr });
+  const statsOut = config.stats === undefined ? undefined : statsToStdout ? process.stdout : createWriteStream(config.stats, { flags: 'a' });
+  statsOut?.on('error', (error) => log.error(`central: cannot write --stats ${config.stats}: ${error.message}`));
+
+  // Signals are handled from the start: one that arrives while starting stops central once it is up,
+  // and none can arrive between the "listening" line and the handler.
+  let started: Promise<Central | undefined> = Promise.resolve(undefined);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.error(`central: ${signal} again — exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    void started.catch(() => undefined).then(async (central) => {
+      await central?.close();
+      log.info(`central stopped (${signal})`);
+      statsOut?.end();
+      process.exitCode = 0;
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const starting = startCentral(config, { log, ...(statsOut ? { onStats: (stats) => statsOut.write(`${JSON.stringify(stats)}\n`) } : {}) });
+  started = starting;
+  try {
+    const central = await starting;
+    const { address, port } = central.address;
+    const http = central.http ? `; status page at http://${central.http.address}:${central.http.port}/` : '';
+    if (!stopping) log.info(`central listening on ${address}:${port} (registry: ${central.registry})${http}`);
+  } catch (error) {
+    if (!(error instanceof CentralStartError)) throw error;
+    log.error(`central: ${error.message}`);
+    process.exit(1);
+  }
+}

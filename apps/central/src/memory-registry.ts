@@ -1,0 +1,148 @@
+import {
+  compareStreams,
+  peerKey,
+  type Announcement,
+  type LookupResult,
+  type PeerAddress,
+  type PeerRecord,
+  type Publication,
+  type PublishOutcome,
+  type Registry,
+  type RegistryCounts,
+  type StreamSummary,
+  type SweepResult,
+} from './registry.js';
+import { pickCandidates } from './peer-sampling.js';
+
+export interface MemoryRegistryOptions {
+  /**
+   * Source of randomness for picking look-up candidates in large streams.
+   * @default Math.random
+   */
+  random?: () => number;
+}
+
+interface Entry extends PeerRecord {
+  expiresAt: number;
+}
+
+interface StreamState {
+  readonly stream: string;
+  readonly name: string;
+  live: boolean;
+  lastTs: number;
+  edge: number;
+  /** 0 while the stream was never announced or has been swept out of `list`. */
+  visibleUntil: number;
+  readonly peers: Map<string, Entry>;
+}
+
+/** The registry of a single central process; everything is lost when it stops. */
+export class MemoryRegistry implements Registry {
+  readonly description = 'memory';
+  readonly #random: () => number;
+  readonly #names = new Map<string, StreamState>();
+  readonly #streams = new Map<string, StreamState>();
+  /** Streams that have entries or are within their grace period: what `sweep` and `list` walk. */
+  readonly #visible = new Set<StreamState>();
+
+  constructor(options: MemoryRegistryOptions = {}) {
+    this.#random = options.random ?? Math.random;
+  }
+
+  async publish({ name, stream, live, ts }: Publication): Promise<PublishOutcome> {
+    const holder = this.#names.get(name);
+    if (holder && holder.stream !== stream) return { result: 'name-taken', holder: holder.stream };
+    const state = this.#streams.get(stream);
+    if (state && state.name !== name) return { result: 'key-bound', name: state.name };
+    if (state && ts <= state.lastTs) return { result: 'replayed', lastTs: state.lastTs };
+    if (state) {
+      state.live = live;
+      state.lastTs = ts;
+    } else {
+      const created: StreamState = { stream, name, live, lastTs: ts, edge: 0, visibleUntil: 0, peers: new Map() };
+      this.#streams.set(stream, created);
+      this.#names.set(name, created);
+    }
+    return { result: 'published' };
+  }
+
+  async announce(announcement: Announcement): Promise<boolean> {
+    const state = this.#streams.get(announcement.stream);
+    if (!state) return false;
+    const { host, port, edge, expiresAt } = announcement;
+    state.peers.set(peerKey(announcement), { host, port, edge, expiresAt });
+    state.edge = Math.max(state.edge, edge);
+    if (announcement.live !== undefined) state.live = announcement.live;
+    state.visibleUntil = Math.max(state.visibleUntil, announcement.visibleUntil);
+    this.#visible.add(state);
+    return true;
+  }
+
+  async leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number> {
+    const state = this.#streams.get(stream);
+    if (!state) return 0;
+    let removed = 0;
+    for (const peer of peers) if (state.peers.delete(peerKey(peer))) removed += 1;
+    if (removed > 0 && this.#visible.has(state) && liveEntries(state, now).length === 0) state.visibleUntil = visibleUntil;
+    return removed;
+  }
+
+  async lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined> {
+    const state = this.#names.get(name);
+    if (!state) return undefined;
+    const live = liveEntries(state, now);
+    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge }) => ({ host, port, edge }));
+    return { stream: summary(state, live.length), candidates };
+  }
+
+  async list(now: number, limit: number): Promise<StreamSummary[]> {
+    return this.#visibleSummaries(now).sort(compareStreams).slice(0, limit);
+  }
+
+  async counts(now: number): Promise<RegistryCounts> {
+    const streams = this.#visibleSummaries(now);
+    return { streams: streams.length, peers: streams.reduce((sum, stream) => sum + stream.peers, 0) };
+  }
+
+  async sweep(now: number): Promise<SweepResult> {
+    let peers = 0;
+    let streams = 0;
+    for (const state of this.#visible) {
+      for (const [key, entry] of state.peers) {
+        if (entry.expiresAt <= now) {
+          state.peers.delete(key);
+          peers += 1;
+        }
+      }
+      if (state.visibleUntil <= now) {
+        peers += state.peers.size;
+        state.peers.clear();
+        state.visibleUntil = 0;
+        this.#visible.delete(state);
+        streams += 1;
+      }
+    }
+    return { peers, streams };
+  }
+
+  async close(): Promise<void> {}
+
+  #visibleSummaries(now: number): StreamSummary[] {
+    const summaries: StreamSummary[] = [];
+    for (const state of this.#visible) {
+      if (state.visibleUntil > now) summaries.push(summary(state, liveEntries(state, now).length));
+    }
+    return summaries;
+  }
+}
+
+function liveEntries(state: StreamState, now: number): Entry[] {
+  const live: Entry[] = [];
+  for (const entry of state.peers.values()) if (entry.expiresAt > now) live.push(entry);
+  return live;
+}
+
+function summary(state: StreamState, peers: number): StreamSummary {
+  return { name: state.name, stream: state.stream, live: state.live, peers, edge: state.edge };
+}

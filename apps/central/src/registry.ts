@@ -1,0 +1,117 @@
+/**
+ * Where central keeps the swarm: which name is bound to which publisher key,
+ * and which peers announced which stream until when. Two implementations pass
+ * one conformance suite: `MemoryRegistry` (one process) and `RedisRegistry`
+ * (several central processes share one swarm).
+ *
+ * A registry stores facts with the times it is given and decides nothing:
+ * the tracker computes expiry times from its TTL and grace period, and passes
+ * `now` (wall-clock ms) to every read, so tests drive time and several
+ * central processes agree as far as their clocks do.
+ */
+
+/** A peer as central records it: the host it saw on the socket and the port the peer listens on. */
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A live entry: a peer and the live edge it announced. */
+export interface PeerRecord extends PeerAddress {
+  readonly edge: number;
+}
+
+/** A stream as `list` and `lookup` show it. */
+export interface StreamSummary {
+  readonly name: string;
+  /** The stream id: the publisher's raw Ed25519 public key in lowercase hex. */
+  readonly stream: string;
+  readonly live: boolean;
+  /** Live (unexpired) entries. */
+  readonly peers: number;
+  /** The highest edge announced for the stream. */
+  readonly edge: number;
+}
+
+/** A verified publish: bind `name` to the key `stream`. */
+export interface Publication {
+  readonly name: string;
+  readonly stream: string;
+  readonly live: boolean;
+  /** The publisher's signed timestamp; a publish not newer than the last accepted one is a replay. */
+  readonly ts: number;
+}
+
+export type PublishOutcome =
+  | { readonly result: 'published' }
+  /** The name is bound to `holder`, another key. */
+  | { readonly result: 'name-taken'; readonly holder: string }
+  /** The key already publishes under `name`. */
+  | { readonly result: 'key-bound'; readonly name: string }
+  /** `ts` is not newer than `lastTs`, the last publish accepted for the key. */
+  | { readonly result: 'replayed'; readonly lastTs: number };
+
+export interface Announcement extends PeerRecord {
+  readonly stream: string;
+  /** Wall-clock ms after which the entry is gone unless announced again. */
+  readonly expiresAt: number;
+  /** The stream stays in `list` at least until this time (raised, never lowered, by announces). */
+  readonly visibleUntil: number;
+  /** Sets the stream's live flag; only the stream's own publisher passes it. */
+  readonly live?: boolean;
+}
+
+export interface LookupResult {
+  readonly stream: StreamSummary;
+  /**
+   * Live entries to sample from: all of them when there are at most
+   * `maxCandidates`; otherwise `maxCandidates` at most, at least half of them
+   * those with the highest edges and the rest picked at random.
+   */
+  readonly candidates: readonly PeerRecord[];
+}
+
+export interface SweepResult {
+  /** Expired entries removed. */
+  readonly peers: number;
+  /** Streams past their grace period taken out of `list` (their name binding stays). */
+  readonly streams: number;
+}
+
+export interface RegistryCounts {
+  /** Streams `list` shows. */
+  readonly streams: number;
+  /** Live entries over all streams. */
+  readonly peers: number;
+}
+
+export interface Registry {
+  /** For logs: `memory` or the Redis URL without a password. */
+  readonly description: string;
+  publish(publication: Publication): Promise<PublishOutcome>;
+  /** Adds or refreshes an entry; false when no stream with that id is published. */
+  announce(announcement: Announcement): Promise<boolean>;
+  /**
+   * Removes these entries of the stream; when that leaves it with no live
+   * entry, it stays in `list` until `visibleUntil`. Resolves with the count removed.
+   */
+  leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number>;
+  /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */
+  lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined>;
+  /** Visible streams, most peers first (then by name), at most `limit`. */
+  list(now: number, limit: number): Promise<StreamSummary[]>;
+  counts(now: number): Promise<RegistryCounts>;
+  /** Removes expired entries and streams past their grace; safe to run from several processes at once. */
+  sweep(now: number): Promise<SweepResult>;
+  close(): Promise<void>;
+}
+
+/** The order of `list`: most peers first, then by name. */
+export function compareStreams(a: StreamSummary, b: StreamSummary): number {
+  return b.peers - a.peers || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** An entry's key within its stream. A space never occurs in a host or a port. */
+export function peerKey(peer: PeerAddress): string {
+  return `${peer.host} ${peer.port}`;
+}

@@ -1,0 +1,85 @@
+import { performance } from 'node:perf_hooks';
+import type { Registry } from './registry.js';
+import type { TrackerCounters } from './tracker.js';
+
+/** One reading of central's state: what `--stats` writes and `/stats.json` serves. */
+export interface CentralStats {
+  /** ISO time of the reading. */
+  readonly time: string;
+  readonly uptimeSeconds: number;
+  readonly registry: string;
+  /** False while the registry (Redis) cannot be reached; streams and peers are then the last known. */
+  readonly registryAvailable: boolean;
+  readonly connections: number;
+  readonly streams: number;
+  readonly peers: number;
+  /** Requests per second since the previous reading. */
+  readonly perSecond: { readonly announces: number; readonly lookups: number; readonly publishes: number; readonly lists: number; readonly leaves: number };
+  /** Requests since start, and refusals by code. */
+  readonly totals: TrackerCounters;
+  readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number };
+}
+
+export interface StatsSources {
+  readonly registry: Registry;
+  readonly counters: TrackerCounters;
+  connections(): number;
+  /** Wall clock, for the registry's notion of now. */
+  now(): number;
+}
+
+/** Turns cumulative counters into per-second rates, one reading at a time. */
+export class StatsCollector {
+  readonly #sources: StatsSources;
+  readonly #startedAt = performance.now();
+  #previous: { at: number; counters: TrackerCounters };
+  #last: { streams: number; peers: number } = { streams: 0, peers: 0 };
+
+  constructor(sources: StatsSources) {
+    this.#sources = sources;
+    this.#previous = { at: this.#startedAt, counters: copy(sources.counters) };
+  }
+
+  /** A reading now; rates cover the time since the previous call. Never rejects: a registry outage is reported in it. */
+  async read(): Promise<CentralStats> {
+    let registryAvailable = true;
+    try {
+      this.#last = await this.#sources.registry.counts(this.#sources.now());
+    } catch {
+      registryAvailable = false;
+    }
+    const at = performance.now();
+    const counters = copy(this.#sources.counters);
+    const seconds = Math.max((at - this.#previous.at) / 1000, 1e-3);
+    const rate = (key: 'announce' | 'lookup' | 'publish' | 'list' | 'leave') =>
+      Math.round(((counters[key] - this.#previous.counters[key]) / seconds) * 10) / 10;
+    const perSecond = { announces: rate('announce'), lookups: rate('lookup'), publishes: rate('publish'), lists: rate('list'), leaves: rate('leave') };
+    this.#previous = { at, counters };
+    const memory = process.memoryUsage();
+    return {
+      time: new Date(this.#sources.now()).toISOString(),
+      uptimeSeconds: Math.round((at - this.#startedAt) / 1000),
+      registry: this.#sources.registry.description,
+      registryAvailable,
+      connections: this.#sources.connections(),
+      streams: this.#last.streams,
+      peers: this.#last.peers,
+      perSecond,
+      totals: counters,
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    };
+  }
+}
+
+function copy(counters: TrackerCounters): TrackerCounters {
+  return { ...counters, refused: { ...counters.refused } };
+}
+
+/** The one-line status shown on a terminal. */
+export function statusLine(stats: CentralStats): string {
+  const registry = stats.registryAvailable ? '' : ' · REGISTRY UNAVAILABLE';
+  return (
+    `streams ${stats.streams} · peers ${stats.peers} · connections ${stats.connections} · ` +
+    `${stats.perSecond.announces} announces/s · ${stats.perSecond.lookups} look-ups/s${registry}`
+  );
+}

@@ -1,0 +1,62 @@
+import type { Connection, Handlers } from '@p2pstream/connection';
+import type { AnyRequest } from '@p2pstream/connection';
+import { TrackerError } from './errors.js';
+import { TrackerSession, type Tracker } from './tracker.js';
+
+/**
+ * The connection handlers that put a Tracker on the wire. Each connection gets
+ * a session keyed by the address seen on its socket. A TrackerError becomes an
+ * `error` reply — followed by closing that connection when the input was one
+ * an honest peer never sends. Any other error is a bug: the connection answers
+ * INTERNAL_ERROR and reports it through its `error` event.
+ */
+export function trackerHandlers(tracker: Tracker): Handlers {
+  const sessions = new WeakMap<Connection, TrackerSession>();
+  const sessionOf = (connection: Connection): TrackerSession => {
+    let session = sessions.get(connection);
+    if (!session) sessions.set(connection, (session = new TrackerSession(connection.remoteAddress)));
+    return session;
+  };
+  const refuse = (connection: Connection, request: AnyRequest, error: unknown): void => {
+    if (!(error instanceof TrackerError)) throw error;
+    connection.replyError(request, error.code, error.message);
+    if (error.closesConnection) void connection.close();
+  };
+  return {
+    publish: async (message, connection) => {
+      try {
+        connection.reply(message, await tracker.publish(sessionOf(connection), message));
+      } catch (error) {
+        refuse(connection, message, error);
+      }
+    },
+    announce: async (message, connection) => {
+      try {
+        connection.reply(message, await tracker.announce(sessionOf(connection), message));
+      } catch (error) {
+        refuse(connection, message, error);
+      }
+    },
+    lookup: async (message, connection) => {
+      try {
+        connection.reply(message, await tracker.lookup(sessionOf(connection), message));
+      } catch (error) {
+        refuse(connection, message, error);
+      }
+    },
+    list: async (message, connection) => {
+      try {
+        connection.reply(message, await tracker.list());
+      } catch (error) {
+        refuse(connection, message, error);
+      }
+    },
+    leave: async (message, connection) => {
+      try {
+        connection.reply(message, await tracker.leave(sessionOf(connection), message));
+      } catch (error) {
+        refuse(connection, message, error);
+      }
+    },
+  };
+}

@@ -1,0 +1,310 @@
+import { streamIdOf, verifyPublish } from '@p2pstream/data';
+import {
+  MAX_LIST_STREAMS,
+  type AnnounceMessage,
+  type LeaveMessage,
+  type LookupMessage,
+  type MessageOf,
+  type PublishMessage,
+} from '@p2pstream/wire';
+import { systemClock, type Clock } from './clock.js';
+import {
+  ANNOUNCE_BURST_SECONDS,
+  DEFAULT_ANNOUNCE_INTERVAL_MS,
+  DEFAULT_ANNOUNCE_RATE_PER_IP,
+  DEFAULT_INTERVAL_JITTER,
+  DEFAULT_LOOKUP_CANDIDATES,
+  DEFAULT_MAX_LOOKUP_PEERS,
+  DEFAULT_MAX_STREAMS_PER_IP,
+  DEFAULT_NEAR_EDGE_CHUNKS,
+  PEER_TTL_PER_INTERVAL,
+  DEFAULT_PUBLISH_WINDOW_MS,
+  DEFAULT_STREAM_GRACE_MS,
+  DEFAULT_STREAM_QUOTA_WINDOW_MS,
+} from './constants.js';
+import {
+  BadSignatureError,
+  KeyBoundError,
+  NameTakenError,
+  NotAnnouncedError,
+  RateLimitedError,
+  ReplayedError,
+  StreamNotFoundError,
+  TimestampOutOfWindowError,
+  TooManyStreamsError,
+  TrackerError,
+} from './errors.js';
+import { samplePeers } from './peer-sampling.js';
+import { RateLimiter } from './rate-limiter.js';
+import { peerKey, type Registry, type SweepResult } from './registry.js';
+import { StreamQuota } from './stream-quota.js';
+
+/** Central's policy. Times in ms. */
+export interface TrackerOptions {
+  registry: Registry;
+  /** @default the system's wall clock */
+  clock?: Clock;
+  /** @default Math.random */
+  random?: () => number;
+  /**
+   * Re-announce interval handed to peers, before jitter.
+   * @default 15_000
+   */
+  interval?: number;
+  /**
+   * Each handed-out interval is spread by ±this fraction.
+   * @default 0.1
+   */
+  intervalJitter?: number;
+  /**
+   * An entry not re-announced for this long expires; must exceed the longest jittered interval.
+   * @default 4/3 × interval (20_000)
+   */
+  ttl?: number;
+  /**
+   * A stream with no peers left stays in `list` this long.
+   * @default 60_000
+   */
+  grace?: number;
+  /**
+   * A publish timestamp further than this from the clock is refused.
+   * @default 300_000
+   */
+  publishWindow?: number;
+  /**
+   * Peers per look-up at most (the wire caps a request at 50).
+   * @default 50
+   */
+  maxLookupPeers?: number;
+  /**
+   * Peers within this many chunks of the newest edge are offered first.
+   * @default 20
+   */
+  nearEdge?: number;
+  /**
+   * Entries the registry hands over per look-up to sample from.
+   * @default 256
+   */
+  lookupCandidates?: number;
+  /**
+   * Announces and publishes per second per IP address, on average.
+   * @default 20
+   */
+  announceRate?: number;
+  /**
+   * Announces and publishes one IP address may send at once.
+   * @default 5 × announceRate
+   */
+  announceBurst?: number;
+  /**
+   * Distinct streams one IP address may publish or announce within `streamQuotaWindow`.
+   * @default 100
+   */
+  maxStreamsPerIp?: number;
+  /** @default 3_600_000 */
+  streamQuotaWindow?: number;
+}
+
+export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, 'registry' | 'clock' | 'random'>>>;
+
+/** Fills in every default; throws RangeError for settings that cannot work together. */
+export function resolveTrackerSettings(options: Omit<TrackerOptions, 'registry' | 'clock' | 'random'>): TrackerSettings {
+  const announceRate = options.announceRate ?? DEFAULT_ANNOUNCE_RATE_PER_IP;
+  const interval = options.interval ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
+  const settings = {
+    interval,
+    intervalJitter: options.intervalJitter ?? DEFAULT_INTERVAL_JITTER,
+    ttl: options.ttl ?? Math.round(interval * PEER_TTL_PER_INTERVAL),
+    grace: options.grace ?? DEFAULT_STREAM_GRACE_MS,
+    publishWindow: options.publishWindow ?? DEFAULT_PUBLISH_WINDOW_MS,
+    maxLookupPeers: options.maxLookupPeers ?? DEFAULT_MAX_LOOKUP_PEERS,
+    nearEdge: options.nearEdge ?? DEFAULT_NEAR_EDGE_CHUNKS,
+    lookupCandidates: options.lookupCandidates ?? DEFAULT_LOOKUP_CANDIDATES,
+    announceRate,
+    announceBurst: options.announceBurst ?? Math.max(1, Math.ceil(announceRate * ANNOUNCE_BURST_SECONDS)),
+    maxStreamsPerIp: options.maxStreamsPerIp ?? DEFAULT_MAX_STREAMS_PER_IP,
+    streamQuotaWindow: options.streamQuotaWindow ?? DEFAULT_STREAM_QUOTA_WINDOW_MS,
+  };
+  if (!(settings.intervalJitter >= 0 && settings.intervalJitter < 1)) {
+    throw new RangeError(`the interval jitter is a fraction from 0 to below 1, not ${settings.intervalJitter}`);
+  }
+  const longest = Math.ceil(settings.interval * (1 + settings.intervalJitter));
+  if (!(settings.interval >= 1) || !(settings.ttl > longest)) {
+    throw new RangeError(
+      `the TTL (${settings.ttl} ms) must be longer than the longest jittered interval (${longest} ms), or every peer would expire between announces`,
+    );
+  }
+  if (!(settings.maxLookupPeers >= 1 && settings.maxLookupPeers <= 50)) {
+    throw new RangeError(`peers per look-up is from 1 to 50, not ${settings.maxLookupPeers}`);
+  }
+  if (!(settings.lookupCandidates >= settings.maxLookupPeers)) {
+    throw new RangeError('look-up candidates must be at least the peers per look-up');
+  }
+  return settings;
+}
+
+/** Per-connection state: who this is and what it announced and published on this connection. */
+export class TrackerSession {
+  /** The address central saw on the socket: the host of every entry this connection announces. */
+  readonly host: string;
+  /** stream id → the port announced for it. */
+  readonly announced = new Map<string, number>();
+  /** Streams this connection proved the key of: its announces may set the stream's live flag. */
+  readonly published = new Set<string>();
+
+  constructor(host: string) {
+    this.host = host;
+  }
+
+  /** This connection's own entries, which its look-ups never return. */
+  ownEntries(): Set<string> {
+    return new Set([...this.announced.values()].map((port) => peerKey({ host: this.host, port })));
+  }
+}
+
+/** Requests handled, for the status page and `--stats`. */
+export interface TrackerCounters {
+  publish: number;
+  announce: number;
+  lookup: number;
+  list: number;
+  leave: number;
+  /** Refusals by code. */
+  refused: Record<string, number>;
+}
+
+type Reply<T extends 'published' | 'announced' | 'peers' | 'streams' | 'ok'> = Omit<MessageOf<T>, 're'>;
+
+/**
+ * What central does with each tracker request, independent of sockets. Each
+ * method answers with the reply body or throws a TrackerError to send back.
+ */
+export class Tracker {
+  readonly settings: TrackerSettings;
+  readonly counters: TrackerCounters = { publish: 0, announce: 0, lookup: 0, list: 0, leave: 0, refused: {} };
+  readonly #registry: Registry;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #limiter: RateLimiter;
+  readonly #quota: StreamQuota;
+
+  constructor(options: TrackerOptions) {
+    this.settings = resolveTrackerSettings(options);
+    this.#registry = options.registry;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#limiter = new RateLimiter({ ratePerSecond: this.settings.announceRate, burst: this.settings.announceBurst, clock: this.#clock });
+    this.#quota = new StreamQuota({ maxStreams: this.settings.maxStreamsPerIp, windowMs: this.settings.streamQuotaWindow, clock: this.#clock });
+  }
+
+  async publish(session: TrackerSession, message: PublishMessage): Promise<Reply<'published'>> {
+    return this.#count('publish', async () => {
+      this.#limit(session);
+      const now = this.#clock.now();
+      if (Math.abs(message.ts - now) > this.settings.publishWindow) {
+        throw new TimestampOutOfWindowError(message.ts - now, this.settings.publishWindow);
+      }
+      if (!verifyPublish(message.key, message.name, message.ts, message.sig)) throw new BadSignatureError();
+      const stream = streamIdOf(message.key);
+      this.#admit(session, stream);
+      const outcome = await this.#registry.publish({ name: message.name, stream, live: message.live, ts: message.ts });
+      switch (outcome.result) {
+        case 'name-taken':
+          throw new NameTakenError(message.name);
+        case 'key-bound':
+          throw new KeyBoundError(outcome.name);
+        case 'replayed':
+          throw new ReplayedError();
+        case 'published':
+          session.published.add(stream);
+          return { t: 'published', stream };
+      }
+    });
+  }
+
+  async announce(session: TrackerSession, message: AnnounceMessage): Promise<Reply<'announced'>> {
+    return this.#count('announce', async () => {
+      this.#limit(session);
+      this.#admit(session, message.stream);
+      const now = this.#clock.now();
+      const previousPort = session.announced.get(message.stream);
+      if (previousPort !== undefined && previousPort !== message.port) {
+        // One entry per connection and stream: a new port replaces the old entry.
+        await this.#registry.leave(message.stream, [{ host: session.host, port: previousPort }], now, now + this.settings.grace);
+        session.announced.delete(message.stream);
+      }
+      const known = await this.#registry.announce({
+        stream: message.stream,
+        host: session.host,
+        port: message.port,
+        edge: message.edge,
+        expiresAt: now + this.settings.ttl,
+        visibleUntil: now + this.settings.ttl + this.settings.grace,
+        ...(session.published.has(message.stream) ? { live: message.live } : {}),
+      });
+      if (!known) throw new StreamNotFoundError(message.stream);
+      session.announced.set(message.stream, message.port);
+      const spread = this.settings.intervalJitter * (2 * this.#random() - 1);
+      return { t: 'announced', interval: Math.max(1, Math.round(this.settings.interval * (1 + spread))), ttl: this.settings.ttl };
+    });
+  }
+
+  async lookup(session: TrackerSession, message: LookupMessage): Promise<Reply<'peers'>> {
+    return this.#count('lookup', async () => {
+      const found = await this.#registry.lookup(message.name, this.#clock.now(), this.settings.lookupCandidates);
+      if (!found) throw new StreamNotFoundError(message.name);
+      const peers = samplePeers(found.candidates, Math.min(message.count, this.settings.maxLookupPeers), {
+        exclude: session.ownEntries(),
+        nearEdge: this.settings.nearEdge,
+        random: this.#random,
+      });
+      const { name, stream, live, edge } = found.stream;
+      return { t: 'peers', name, stream, live, edge, peers };
+    });
+  }
+
+  async list(): Promise<Reply<'streams'>> {
+    return this.#count('list', async () => {
+      const streams = await this.#registry.list(this.#clock.now(), MAX_LIST_STREAMS);
+      return { t: 'streams', streams: streams.map(({ name, stream, live, peers, edge }) => ({ name, stream, live, peers, edge })) };
+    });
+  }
+
+  async leave(session: TrackerSession, message: LeaveMessage): Promise<Reply<'ok'>> {
+    return this.#count('leave', async () => {
+      const port = session.announced.get(message.stream);
+      if (port === undefined) throw new NotAnnouncedError(message.stream);
+      const now = this.#clock.now();
+      await this.#registry.leave(message.stream, [{ host: session.host, port }], now, now + this.settings.grace);
+      session.announced.delete(message.stream);
+      return { t: 'ok' };
+    });
+  }
+
+  /** Expires entries and streams in the registry, and forgets idle rate-limit and quota state. */
+  async sweep(): Promise<SweepResult> {
+    this.#limiter.prune();
+    this.#quota.prune();
+    return this.#registry.sweep(this.#clock.now());
+  }
+
+  #limit(session: TrackerSession): void {
+    if (!this.#limiter.take(session.host)) throw new RateLimitedError(session.host, this.settings.announceRate);
+  }
+
+  #admit(session: TrackerSession, stream: string): void {
+    if (!this.#quota.admit(session.host, stream)) {
+      throw new TooManyStreamsError(session.host, this.settings.maxStreamsPerIp, this.settings.streamQuotaWindow);
+    }
+  }
+
+  async #count<R>(kind: 'publish' | 'announce' | 'lookup' | 'list' | 'leave', handle: () => Promise<R>): Promise<R> {
+    this.counters[kind] += 1;
+    try {
+      return await handle();
+    } catch (error) {
+      if (error instanceof TrackerError) this.counters.refused[error.code] = (this.counters.refused[error.code] ?? 0) + 1;
+      throw error;
+    }
+  }
+}

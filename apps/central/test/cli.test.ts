@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { duration, HELP, parseCommandLine, UsageError } from '../src/cli.js';
+
+const run = (args: string[]) => {
+  const command = parseCommandLine(args);
+  if (command.action !== 'run') throw new Error(`expected run, got ${command.action}`);
+  return command.config;
+};
+
+describe('parseCommandLine', () => {
+  it('starts with no flags on 0.0.0.0:2045 with the memory registry', () => {
+    expect(run([])).toMatchObject({
+      host: '0.0.0.0',
+      port: 2045,
+      registry: { kind: 'memory' },
+      maxConnections: 4096,
+      maxConnectionsPerIp: 64,
+      tracker: { interval: 15_000, ttl: 20_000, grace: 60_000, maxLookupPeers: 50, announceRate: 20, announceBurst: 100, maxStreamsPerIp: 100 },
+    });
+    expect(run([]).http).toBeUndefined();
+  });
+
+  it('reads every flag', () => {
+    const config = run([
+      '--host', '127.0.0.1', '--port', '0', '--registry', 'redis://127.0.0.1:6380/2', '--interval', '500ms', '--ttl', '1s',
+      '--grace', '2m', '--max-peers', '10', '--announce-rate', '2.5', '--max-streams-per-ip', '7', '--max-connections', '9',
+      '--max-connections-per-ip', '3', '--http', '127.0.0.1:8045', '--stats', '-',
+    ]);
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      registry: { kind: 'redis', url: 'redis://127.0.0.1:6380/2' },
+      maxConnections: 9,
+      maxConnectionsPerIp: 3,
+      http: { host: '127.0.0.1', port: 8045 },
+      stats: '-',
+      tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
+    });
+  });
+
+  it('derives the TTL from the interval when only the interval is given', () => {
+    expect(run(['--interval', '60s']).tracker.ttl).toBe(80_000);
+    expect(run(['--interval', '300ms']).tracker.ttl).toBe(400);
+  });
+
+  it('answers --help and --version without starting', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ action: 'help' });
+    expect(parseCommandLine(['-h', '--port', 'x'])).toEqual({ action: 'help' });
+    expect(parseCommandLine(['--version'])).toEqual({ action: 'version' });
+  });
+
+  it.each([
+    [['--port', '65536'], /--port takes a whole number from 0 to 65535/],
+    [['--port', '-1'], /--port/],
+    [['--max-peers', '51'], /--max-peers takes a whole number from 1 to 50/],
+    [['--max-peers', '0'], /--max-peers/],
+    [['--registry', 'mysql://x'], /--registry takes memory or a URL like redis:\/\//],
+    [['--registry', 'redis://host:1/x'], /database number/],
+    [['--http', '8045'], /--http takes HOST:PORT/],
+    [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 15s or 2m/],
+    [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],
+    [['--announce-rate', '0'], /--announce-rate takes a number above 0/],
+    [['--nope'], /Unknown option '--nope'/],
+    [['extra'], /positional/i],
+  ])('refuses %j with a message naming the flag', (args, message) => {
+    expect(() => parseCommandLine(args)).toThrow(UsageError);
+    expect(() => parseCommandLine(args)).toThrow(message);
+  });
+});
+
+describe('duration', () => {
+  it('reads ms, s, m and bare seconds', () => {
+    expect(duration('--x', '250ms')).toBe(250);
+    expect(duration('--x', '1.5s')).toBe(1_500);
+    expect(duration('--x', '2m')).toBe(120_000);
+    expect(duration('--x', '3')).toBe(3_000);
+  });
+});
+
+describe('HELP', () => {
+  it('documents every default the parser uses', () => {
+    expect(HELP).toContain('default 0.0.0.0');
+    expect(HELP).toContain('default 2045');
+    expect(HELP).toContain('(default 15s)');
+    expect(HELP).toContain('the interval: 20s)');
+    expect(HELP).toContain('(default 60s)');
+    expect(HELP).toContain('(default 50)');
+    expect(HELP).toContain('(default 20)');
+    expect(HELP).toContain('(default 100)');
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { Log, type LogStream } from '../src/log.js';
+import type { CentralStats } from '../src/stats.js';
+import { statusLine } from '../src/stats.js';
+import { statsDocument, statusPage } from '../src/status-page.js';
+
+class Capture implements LogStream {
+  text = '';
+  constructor(readonly isTTY: boolean) {}
+  write(text: string): boolean {
+    this.text += text;
+    return true;
+  }
+}
+
+const stats: CentralStats = {
+  time: '2026-01-01T00:00:00.000Z',
+  uptimeSeconds: 12,
+  registry: 'memory',
+  registryAvailable: true,
+  connections: 3,
+  streams: 1,
+  peers: 4,
+  perSecond: { announces: 2.5, lookups: 1, publishes: 0, lists: 0, leaves: 0 },
+  totals: { publish: 1, announce: 30, lookup: 12, list: 0, leave: 0, refused: {} },
+  memory: { rssBytes: 1, heapUsedBytes: 1 },
+};
+
+describe('Log', () => {
+  const now = () => new Date('2026-01-01T00:00:00.000Z');
+
+  it('writes plain lines with an ISO time off a terminal, and no status line', () => {
+    const lines = new Capture(false);
+    const errors = new Capture(false);
+    const log = new Log({ lines, errors, now });
+    log.status('streams 1');
+    log.info('central listening on 0.0.0.0:2045 (registry: memory)');
+    log.error('central: trouble');
+    expect(lines.text).toBe('2026-01-01T00:00:00.000Z central listening on 0.0.0.0:2045 (registry: memory)\n');
+    expect(errors.text).toBe('2026-01-01T00:00:00.000Z central: trouble\n');
+  });
+
+  it('keeps a status line below the log lines on a terminal', () => {
+    const terminal = new Capture(true);
+    const log = new Log({ lines: terminal, errors: terminal, now });
+    log.status('streams 1');
+    log.info('hello');
+    log.clearStatus();
+    expect(terminal.text).toBe('\r\x1b[Kstreams 1\r\x1b[Khello\nstreams 1\r\x1b[K');
+  });
+});
+
+describe('status output', () => {
+  it('shows streams, peers and rates in one line', () => {
+    expect(statusLine(stats)).toBe('streams 1 · peers 4 · connections 3 · 2.5 announces/s · 1 look-ups/s');
+    expect(statusLine({ ...stats, registryAvailable: false })).toMatch(/REGISTRY UNAVAILABLE$/);
+  });
+
+  it('renders each stream as a row and escapes what it shows', () => {
+    const html = statusPage({ ...stats, registry: 'redis://<x>' }, [{ name: 'cam1', stream: 'a'.repeat(64), live: false, peers: 4, edge: 99 }]);
+    expect(html).toContain('<td>cam1</td><td>finished</td><td class="n">4</td><td class="n">99</td>');
+    expect(html).toContain('<dt>announces/s</dt><dd>2.5</dd>');
+    expect(html).toContain('<dt>look-ups/s</dt><dd>1</dd>');
+    expect(html).toContain('redis://&#60;x&#62;');
+    expect(html).not.toContain('<x>');
+    expect(statusPage(stats, [])).toContain('No streams yet.');
+    expect(statusPage({ ...stats, registryAvailable: false }, [])).toContain('cannot be reached');
+  });
+
+  it('serves the reading and the stream list as JSON', () => {
+    const document = JSON.parse(statsDocument(stats, [{ name: 'cam1', stream: 'a'.repeat(64), live: true, peers: 4, edge: 99 }]));
+    expect(document).toMatchObject({ streams: 1, peers: 4, perSecond: { announces: 2.5 }, streamList: [{ name: 'cam1', peers: 4 }] });
+  });
+});

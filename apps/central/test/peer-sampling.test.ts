@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { pickCandidates, samplePeers } from '../src/peer-sampling.js';
+import { peerKey, type PeerRecord } from '../src/registry.js';
+import { seededRandom } from './fake-clock.js';
+
+const peers = (n: number, edge: (i: number) => number = () => 0): PeerRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ host: `127.0.${i >> 8}.${i & 255}`, port: 2050, edge: edge(i) }));
+
+describe('samplePeers', () => {
+  it('returns distinct peers, at most the count, never an excluded one', () => {
+    const all = peers(30);
+    const exclude = new Set([peerKey(all[0]!), peerKey(all[1]!)]);
+    const picked = samplePeers([...all, ...all], 50, { exclude, nearEdge: 10, random: seededRandom(3) });
+    expect(picked).toHaveLength(28);
+    expect(new Set(picked.map(peerKey)).size).toBe(28);
+    expect(picked.some((p) => exclude.has(peerKey(p)))).toBe(false);
+  });
+
+  it('samples at random: different seeds give different choices, each peer chosen over many look-ups', () => {
+    const all = peers(40);
+    const counts = new Map<string, number>();
+    const random = seededRandom(11);
+    for (let i = 0; i < 200; i++) {
+      for (const p of samplePeers(all, 5, { exclude: new Set(), nearEdge: 10, random })) counts.set(peerKey(p), (counts.get(peerKey(p)) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(40);
+  });
+
+  it('puts every peer near the newest edge before any peer behind it', () => {
+    const all = peers(20, (i) => (i < 5 ? 500 + i : 100));
+    const picked = samplePeers(all, 8, { exclude: new Set(), nearEdge: 20, random: seededRandom(5) });
+    expect(picked.slice(0, 5).map((p) => p.edge).sort()).toEqual([500, 501, 502, 503, 504]);
+    expect(picked.slice(5).every((p) => p.edge === 100)).toBe(true);
+  });
+});
+
+describe('pickCandidates', () => {
+  it('keeps every entry when they fit, and the highest-edge half plus random others when not', () => {
+    const all = peers(100, (i) => i);
+    expect(pickCandidates(all.slice(0, 10), 10, seededRandom(1))).toHaveLength(10);
+    const picked = pickCandidates(all, 10, seededRandom(1));
+    expect(picked).toHaveLength(10);
+    expect(picked.slice(0, 5).map((p) => p.edge)).toEqual([99, 98, 97, 96, 95]);
+    expect(picked.slice(5).every((p) => p.edge < 95)).toBe(true);
+  });
+});

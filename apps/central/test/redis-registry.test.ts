@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startRedisServer, type RedisServer } from '../../../tools/testing/index.js';
+import { RegistryUnavailableError } from '../src/errors.js';
+import { RedisRegistry, type RedisStatus } from '../src/redis-registry.js';
+import { describeRegistryContract } from './registry-conformance.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+// Each test gets its own key prefix, so no test sees another's keys.
+describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` }));
+
+describe('RedisRegistry', () => {
+  const T = 1_700_000_000_000;
+  const A = 'a'.repeat(64);
+  const opened: RedisRegistry[] = [];
+  const open = async (prefix: string, onStatus?: (status: RedisStatus) => void) => {
+    const registry = await RedisRegistry.connect({ url: redis.url, prefix, onStatus, commandTimeout: 500 });
+    opened.push(registry);
+    return registry;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((registry) => registry.close()));
+  });
+
+  it('shares one swarm between two central processes: a peer announced at one is found at the other', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const [one, two] = [await open(prefix), await open(prefix)];
+    await one.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    expect(await two.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 3, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
+    expect((await one.lookup('cam1', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 3 }]);
+    expect(await two.publish({ name: 'cam1', stream: 'b'.repeat(64), live: true, ts: T })).toMatchObject({ result: 'name-taken' });
+  });
+
+  it('counts each expired entry once when two processes sweep at the same moment', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const [one, two] = [await open(prefix), await open(prefix)];
+    await one.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    for (let i = 0; i < 50; i++) {
+      await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
+    }
+    const results = await Promise.all([one.sweep(T + 1_025), two.sweep(T + 1_025), one.lookup('cam1', T + 1_025, 50)]);
+    expect(results[0].peers + results[1].peers).toBe(26);
+    expect(results[2]?.stream.peers).toBe(24);
+    expect(await two.counts(T + 1_025)).toEqual({ streams: 1, peers: 24 });
+  });
+
+  it('says which URL it could not reach and how to start Redis', async () => {
+    const port = await freePort();
+    const attempt = RedisRegistry.connect({ url: `redis://127.0.0.1:${port}/0` });
+    await expect(attempt).rejects.toBeInstanceOf(RegistryUnavailableError);
+    await expect(attempt).rejects.toThrow(`redis://127.0.0.1:${port}/0`);
+    await expect(attempt).rejects.toThrow(`redis-server --port ${port}`);
+  });
+
+  it('fails fast with REGISTRY_UNAVAILABLE while Redis is away and works again when it is back', async () => {
+    const own = await startRedisServer();
+    const statuses: RedisStatus[] = [];
+    const registry = await RedisRegistry.connect({ url: own.url, commandTimeout: 500, onStatus: (s) => statuses.push(s) });
+    opened.push(registry);
+    try {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await own.stop();
+      await expect(registry.lookup('cam1', T, 10)).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+      expect(statuses.map((s) => s.state)).toEqual(['down']);
+
+      const back = await startRedisServer({ port: own.port });
+      try {
+        let result: Awaited<ReturnType<RedisRegistry['lookup']>> | 'unavailable' = 'unavailable';
+        for (let attempt = 0; attempt < 50 && result === 'unavailable'; attempt++) {
+          result = await registry.lookup('cam1', T, 10).catch(() => 'unavailable' as const);
+          if (result === 'unavailable') await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        // The restarted Redis saved nothing, so the name is unknown again — but the answer is an answer.
+        expect(result).toBeUndefined();
+        expect(statuses.map((s) => s.state)).toEqual(['down', 'up']);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Announcement, Registry } from '../src/registry.js';
+
+/**
+ * The contract every registry keeps, run against MemoryRegistry and
+ * RedisRegistry alike. `create` gives a fresh, empty registry per test.
+ */
+export function describeRegistryContract(label: string, create: () => Promise<Registry>): void {
+  describe(`${label} registry contract`, () => {
+    let registry: Registry;
+    const T = 1_700_000_000_000;
+    const A = 'a'.repeat(64);
+    const B = 'b'.repeat(64);
+    const C = 'c'.repeat(64);
+    const entry = (over: Partial<Announcement> = {}): Announcement => ({
+      stream: A,
+      host: '127.0.0.2',
+      port: 2050,
+      edge: 10,
+      expiresAt: T + 1_000,
+      visibleUntil: T + 5_000,
+      ...over,
+    });
+
+    beforeEach(async () => {
+      registry = await create();
+    });
+    afterEach(async () => {
+      await registry.close();
+    });
+
+    it('binds a name to the first key that publishes it and refuses it to another key', async () => {
+      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
+      expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 1 })).toEqual({ result: 'name-taken', holder: A });
+    });
+
+    it('accepts a newer publish from the same key and refuses an equal or older one as a replay', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'replayed', lastTs: T });
+      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T - 1 })).toEqual({ result: 'replayed', lastTs: T });
+      expect(await registry.publish({ name: 'cam1', stream: A, live: false, ts: T + 1 })).toEqual({ result: 'published' });
+      expect((await registry.lookup('cam1', T, 10))?.stream.live).toBe(false);
+    });
+
+    it('refuses a second name for a key that already publishes under one', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.publish({ name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
+      expect(await registry.lookup('cam2', T, 10)).toBeUndefined();
+    });
+
+    it('refuses an announce for a stream nobody published', async () => {
+      expect(await registry.announce(entry())).toBe(false);
+      expect(await registry.list(T, 10)).toEqual([]);
+    });
+
+    it('finds an announced peer by the stream name until its entry expires', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.announce(entry())).toBe(true);
+      const found = await registry.lookup('cam1', T + 999, 10);
+      expect(found?.stream).toEqual({ name: 'cam1', stream: A, live: true, peers: 1, edge: 10 });
+      expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 10 }]);
+      const expired = await registry.lookup('cam1', T + 1_000, 10);
+      expect(expired?.candidates).toEqual([]);
+      expect(expired?.stream.peers).toBe(0);
+    });
+
+    it('answers undefined for a name that is not bound', async () => {
+      expect(await registry.lookup('nobody', T, 10)).toBeUndefined();
+    });
+
+    it('keeps one entry per host and port, refreshed by each announce', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry());
+      await registry.announce(entry({ edge: 12, expiresAt: T + 3_000 }));
+      await registry.announce(entry({ port: 2051, edge: 11 }));
+      const found = await registry.lookup('cam1', T + 2_000, 10);
+      expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 12 }]);
+      expect(found?.stream).toMatchObject({ peers: 1, edge: 12 });
+    });
+
+    it('reports the highest edge ever announced for a stream', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ edge: 40 }));
+      await registry.announce(entry({ host: '127.0.0.3', edge: 30 }));
+      expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(40);
+    });
+
+    it('changes the live flag only when an announce carries one', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry());
+      expect((await registry.list(T, 10))[0]?.live).toBe(true);
+      await registry.announce(entry({ live: false }));
+      expect((await registry.list(T, 10))[0]?.live).toBe(false);
+    });
+
+    it('lists visible streams with most peers first, then by name, up to the limit', async () => {
+      await registry.publish({ name: 'zeta', stream: A, live: true, ts: T });
+      await registry.publish({ name: 'beta', stream: B, live: false, ts: T });
+      await registry.publish({ name: 'alpha', stream: C, live: true, ts: T });
+      await registry.announce(entry({ stream: A, edge: 5 }));
+      await registry.announce(entry({ stream: A, host: '127.0.0.3', edge: 7 }));
+      await registry.announce(entry({ stream: B, edge: 100 }));
+      await registry.announce(entry({ stream: C, edge: 3 }));
+      expect(await registry.list(T, 10)).toEqual([
+        { name: 'zeta', stream: A, live: true, peers: 2, edge: 7 },
+        { name: 'alpha', stream: C, live: true, peers: 1, edge: 3 },
+        { name: 'beta', stream: B, live: false, peers: 1, edge: 100 },
+      ]);
+      expect((await registry.list(T, 2)).map((s) => s.name)).toEqual(['zeta', 'alpha']);
+      expect(await registry.counts(T)).toEqual({ streams: 3, peers: 4 });
+    });
+
+    it('keeps a stream with no live peers in the list until its grace period ends, and its name bound after', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry());
+      expect(await registry.list(T + 4_999, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 0, edge: 10 }]);
+      expect(await registry.list(T + 5_000, 10)).toEqual([]);
+      expect(await registry.counts(T + 5_000)).toEqual({ streams: 0, peers: 0 });
+      await registry.sweep(T + 5_000);
+      expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 6_000 })).toEqual({ result: 'name-taken', holder: A });
+      expect((await registry.lookup('cam1', T + 6_000, 10))?.stream.stream).toBe(A);
+    });
+
+    it('removes an entry on leave and starts the grace period when the last one leaves', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ visibleUntil: T + 60_000 }));
+      await registry.announce(entry({ host: '127.0.0.3', visibleUntil: T + 60_000 }));
+      expect(await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 2_000)).toBe(1);
+      expect(await registry.list(T + 30_000, 10)).toHaveLength(1);
+      expect(await registry.leave(A, [{ host: '127.0.0.3', port: 2050 }], T + 10, T + 2_000)).toBe(1);
+      expect((await registry.lookup('cam1', T + 20, 10))?.candidates).toEqual([]);
+      expect(await registry.list(T + 1_999, 10)).toHaveLength(1);
+      expect(await registry.list(T + 2_000, 10)).toEqual([]);
+    });
+
+    it('removes nothing and changes nothing on a leave for entries that do not exist', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry());
+      expect(await registry.leave(A, [{ host: '127.0.0.9', port: 2050 }], T, T + 1)).toBe(0);
+      expect(await registry.leave(B, [{ host: '127.0.0.2', port: 2050 }], T, T + 1)).toBe(0);
+      expect(await registry.list(T + 2, 10)).toHaveLength(1);
+    });
+
+    it('sweeps expired entries and streams past their grace, each exactly once', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ name: 'cam2', stream: B, live: true, ts: T });
+      await registry.announce(entry());
+      await registry.announce(entry({ host: '127.0.0.3', expiresAt: T + 10_000, visibleUntil: T + 15_000 }));
+      await registry.announce(entry({ stream: B }));
+      expect(await registry.sweep(T + 1_000)).toEqual({ peers: 2, streams: 0 });
+      expect(await registry.sweep(T + 1_000)).toEqual({ peers: 0, streams: 0 });
+      const [first, second] = await Promise.all([registry.sweep(T + 15_000), registry.sweep(T + 15_000)]);
+      expect(first!.peers + second!.peers).toBe(1);
+      expect(first!.streams + second!.streams).toBe(2);
+      expect(await registry.counts(T + 15_000)).toEqual({ streams: 0, peers: 0 });
+    });
+
+    it('returns a stream again after it was swept out once a peer announces it', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry());
+      await registry.sweep(T + 5_000);
+      await registry.announce(entry({ expiresAt: T + 7_000, visibleUntil: T + 9_000 }));
+      expect(await registry.list(T + 6_000, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 1, edge: 10 }]);
+    });
+
+    it('bounds look-up candidates and keeps the entries with the highest edges among them', async () => {
+      await registry.publish({ name: 'big', stream: A, live: true, ts: T });
+      for (let i = 0; i < 40; i++) await registry.announce(entry({ host: `127.0.1.${i}`, edge: i }));
+      const found = await registry.lookup('big', T, 10);
+      expect(found?.stream.peers).toBe(40);
+      const distinct = new Set(found!.candidates.map((c) => c.host));
+      expect(distinct.size).toBeGreaterThanOrEqual(5);
+      expect(found!.candidates.length).toBeLessThanOrEqual(10);
+      expect(found!.candidates.map((c) => c.edge)).toEqual(expect.arrayContaining([39, 38, 37, 36, 35]));
+    });
+  });
+}

@@ -1,0 +1,20 @@
+import { DEFAULT_CENTRAL_PORT } from './constants.js';
+import { InvalidArgumentError } from './errors.js';
+
+export interface CentralAddress {
+  readonly host: string;
+  readonly port: number;
+  /** As given, for messages. */
+  readonly label: string;
+}
+
+/** `host:port`, `[v6]:port`, or a bare host (port 2045). */
+export function parseCentralAddress(text: string): CentralAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(text.trim());
+  const host = match?.[1] ?? match?.[2];
+  const port = match?.[3] === undefined ? DEFAULT_CENTRAL_PORT : Number(match[3]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`a central address is host:port (e.g. 127.0.0.1:2045), not ${JSON.stringify(text)}`);
+  }
+  return { host, port, label: match?.[1] ? `[${host}]:${port}` : `${host}:${port}` };
+}

@@ -1,0 +1,173 @@
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  RemoteError,
+  type CloseReason,
+  type Connection,
+  type DialOptions,
+  type ReplyOf,
+  type RequestInput,
+} from '@p2pstream/connection';
+import type { CentralAddress } from './central-address.js';
+import { CentralUnreachableError, ClientClosedError, refusalError, type CentralAttempt } from './errors.js';
+
+/** How to open a connection; `dial` from @p2pstream/connection, or a stand-in in tests. */
+export type DialFunction = (host: string, port: number, options: DialOptions) => Promise<Connection>;
+
+export interface CentralSessionOptions {
+  readonly centrals: readonly CentralAddress[];
+  readonly localAddress?: string;
+  readonly connectTimeout: number;
+  readonly requestTimeout: number;
+  readonly dial: DialFunction;
+  /** A new connection is open (the first, or one after a loss). */
+  readonly onConnected: (central: string) => void;
+  /** The open connection was lost or given up. */
+  readonly onDisconnected: (central: string, reason: CloseReason) => void;
+}
+
+/**
+ * Codes central answers a request with that mean "this central cannot serve
+ * now" rather than "this request is wrong": the request goes to the next central.
+ */
+const TRY_ELSEWHERE = new Set(['REGISTRY_UNAVAILABLE', 'INTERNAL_ERROR', 'SHUTTING_DOWN']);
+
+/**
+ * Codes a connection closes with when the other side refused what we sent
+ * (our bug, or an incompatible version): another central would refuse it too.
+ */
+const REFUSED_INPUT = new Set(['INVALID_FIELD', 'MALFORMED', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE', 'UNSUPPORTED_VERSION', 'PROTOCOL_VIOLATION']);
+
+/**
+ * One connection to one central at a time, from a list to fail over along.
+ * `request` sends on the current connection and, when that central cannot
+ * answer, moves on to the next one — each central at most once per request.
+ */
+export class CentralSession {
+  readonly #options: CentralSessionOptions;
+  #index = 0;
+  #current: { connection: Connection; central: CentralAddress } | undefined;
+  #connecting: Promise<Connection> | undefined;
+  #closed = false;
+
+  constructor(options: CentralSessionOptions) {
+    this.#options = options;
+  }
+
+  /** The open connection, if any. */
+  get connection(): Connection | undefined {
+    return this.#current?.connection.state === 'open' ? this.#current.connection : undefined;
+  }
+
+  /** The central the open connection goes to, as `host:port`. */
+  get central(): string | undefined {
+    return this.connection ? this.#current?.central.label : undefined;
+  }
+
+  /** The open connection, or a new one to the first central (from the current one on) that answers. */
+  connect(signal?: AbortSignal): Promise<Connection> {
+    if (this.#closed) return Promise.reject(new ClientClosedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const open = this.connection;
+    if (open) return Promise.resolve(open);
+    this.#connecting ??= this.#dialAny().finally(() => (this.#connecting = undefined));
+    return abortable(this.#connecting, signal);
+  }
+
+  async request<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
+    const attempts: CentralAttempt[] = [];
+    for (let tries = 0; tries < this.#options.centrals.length; tries++) {
+      let connection: Connection;
+      try {
+        connection = await this.connect(signal);
+      } catch (error) {
+        if (error instanceof CentralUnreachableError) throw new CentralUnreachableError([...attempts, ...error.attempts]);
+        throw error;
+      }
+      const central = this.#current?.central.label ?? '?';
+      try {
+        return await connection.request(message, { timeout: this.#options.requestTimeout, signal });
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (this.#closed) throw new ClientClosedError();
+        if (error instanceof RemoteError && !TRY_ELSEWHERE.has(error.remoteCode)) {
+          throw refusalError(error.remoteCode, error.remoteMessage, error);
+        }
+        if (error instanceof ConnectionClosedError && error.reason.byRemote && REFUSED_INPUT.has(error.reason.code)) {
+          throw refusalError(error.reason.code, error.reason.message, error);
+        }
+        if (!(error instanceof ConnectionError)) throw error;
+        attempts.push({ central, error });
+        this.#drop(connection, { code: error.code, message: error.message, byRemote: false });
+      }
+    }
+    throw new CentralUnreachableError(attempts);
+  }
+
+  /** Closes the connection; every later call rejects with CLIENT_CLOSED. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const open = this.#current?.connection;
+    this.#current = undefined;
+    if (open) await open.close();
+  }
+
+  async #dialAny(): Promise<Connection> {
+    const { centrals, dial, localAddress, connectTimeout, requestTimeout } = this.#options;
+    const attempts: CentralAttempt[] = [];
+    for (let tries = 0; tries < centrals.length; tries++) {
+      const central = centrals[this.#index]!;
+      try {
+        const connection = await dial(central.host, central.port, {
+          role: 'peer',
+          ...(localAddress ? { localAddress } : {}),
+          // Central never sends chunks.
+          limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },
+        });
+        if (this.#closed) {
+          void connection.close();
+          throw new ClientClosedError();
+        }
+        this.#current = { connection, central };
+        connection.once('close', (reason) => this.#drop(connection, reason));
+        this.#options.onConnected(central.label);
+        return connection;
+      } catch (error) {
+        if (error instanceof ClientClosedError) throw error;
+        attempts.push({ central: central.label, error: error as Error });
+        this.#index = (this.#index + 1) % centrals.length;
+      }
+    }
+    throw new CentralUnreachableError(attempts);
+  }
+
+  /** Gives up `connection` if it is the current one: the next connect starts at the next central. */
+  #drop(connection: Connection, reason: CloseReason): void {
+    if (this.#current?.connection !== connection) return;
+    const central = this.#current.central;
+    this.#current = undefined;
+    void connection.close();
+    if (this.#closed) return;
+    this.#index = (this.#options.centrals.indexOf(central) + 1) % this.#options.centrals.length;
+    this.#options.onDisconnected(central.label, reason);
+  }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (the work itself goes on for others awaiting it). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,29 @@
+/** Every default of the tracker client in one place; each has an option. Times in ms. */
+
+/** The port central listens on when an address gives none (the original's port). */
+export const DEFAULT_CENTRAL_PORT = 2045;
+
+/** Time to connect to a central and exchange `hello`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+/** Time for central to answer one request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+/** First pause before trying to reach a central again, doubled after each failure. */
+export const DEFAULT_MIN_BACKOFF_MS = 250;
+/** Longest pause between attempts to reach a central. */
+export const DEFAULT_MAX_BACKOFF_MS = 10_000;
+/** Backoff pauses are spread by ±this fraction, so clients of a restarted central do not return in step. */
+export const BACKOFF_JITTER = 0.2;
+
+/**
+ * Re-announces come a random 0–this fraction earlier than the interval central
+ * handed out (central spreads the interval itself too), never later, so the
+ * entry is renewed well inside its TTL.
+ */
+export const ANNOUNCE_JITTER = 0.1;
+
+/** Time `close()` gives each `leave` before closing anyway. */
+export const LEAVE_ON_CLOSE_TIMEOUT_MS = 1_000;
+
+/** Peers asked for by `lookup` when no count is given (the wire's maximum). */
+export const DEFAULT_LOOKUP_COUNT = 50;

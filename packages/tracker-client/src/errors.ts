@@ -1,0 +1,79 @@
+/**
+ * Codes of the errors this package throws. Refusals by central keep central's
+ * own code (`NAME_TAKEN`, `STREAM_NOT_FOUND`, `BAD_SIGNATURE`, `RATE_LIMITED`, …).
+ */
+export type TrackerClientErrorCode =
+  | 'CENTRAL_UNREACHABLE'
+  | 'CLIENT_CLOSED'
+  | 'INVALID_ARGUMENT'
+  | 'NAME_TAKEN'
+  | 'STREAM_NOT_FOUND'
+  | (string & {});
+
+/** Base of every error this package throws; `code` is stable. */
+export class TrackerClientError extends Error {
+  readonly code: TrackerClientErrorCode;
+  constructor(code: TrackerClientErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One attempt to reach a central, for the message of CentralUnreachableError. */
+export interface CentralAttempt {
+  readonly central: string;
+  readonly error: Error;
+}
+
+/** No central in the list could be reached (or every one failed the request). */
+export class CentralUnreachableError extends TrackerClientError {
+  readonly attempts: readonly CentralAttempt[];
+  constructor(attempts: readonly CentralAttempt[]) {
+    const tried = attempts.map((a) => `${a.central} (${a.error.message})`).join('; ');
+    super(
+      'CENTRAL_UNREACHABLE',
+      `no central could be reached — tried ${tried}. Is central running? Start it with: npx nx run central:serve`,
+      { cause: attempts.at(-1)?.error },
+    );
+    this.attempts = attempts;
+  }
+}
+
+/** The name belongs to another publisher key. */
+export class NameTakenError extends TrackerClientError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('NAME_TAKEN', message, options);
+  }
+}
+
+/** Central knows no stream by that name (lookup) or id (announce). */
+export class StreamNotFoundError extends TrackerClientError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('STREAM_NOT_FOUND', message, options);
+  }
+}
+
+/** Central refused the request for another reason; `code` is central's (e.g. `BAD_SIGNATURE`, `RATE_LIMITED`). */
+export class CentralRefusedError extends TrackerClientError {}
+
+/** The client was closed; no more requests. */
+export class ClientClosedError extends TrackerClientError {
+  constructor() {
+    super('CLIENT_CLOSED', 'this TrackerClient was closed; create a new one');
+  }
+}
+
+/** An argument cannot work (e.g. a central address that is not host:port). */
+export class InvalidArgumentError extends TrackerClientError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** Central's refusal as the typed error a caller can switch on. */
+export function refusalError(code: string, message: string, cause: Error): TrackerClientError {
+  if (code === 'NAME_TAKEN') return new NameTakenError(message, { cause });
+  if (code === 'STREAM_NOT_FOUND') return new StreamNotFoundError(message, { cause });
+  return new CentralRefusedError(code, message, { cause });
+}

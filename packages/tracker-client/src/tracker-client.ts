@@ -1,0 +1,362 @@
+import { EventEmitter } from 'node:events';
+import { ConnectionError, dial as connectionDial, RemoteError, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
+import type { PeerEntry, StreamEntry } from '@p2pstream/wire';
+import { parseCentralAddress } from './central-address.js';
+import { CentralSession, type DialFunction } from './central-session.js';
+import {
+  ANNOUNCE_JITTER,
+  BACKOFF_JITTER,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_LOOKUP_COUNT,
+  DEFAULT_MAX_BACKOFF_MS,
+  DEFAULT_MIN_BACKOFF_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  LEAVE_ON_CLOSE_TIMEOUT_MS,
+} from './constants.js';
+import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundError, TrackerClientError } from './errors.js';
+
+export interface TrackerClientOptions {
+  /** Centrals as `host:port`, tried in order; the client fails over along the list. */
+  centrals: readonly string[];
+  /** Local address to connect from (e.g. `127.0.0.3`): central records the address it sees. */
+  localAddress?: string;
+  /** @default 3_000 */
+  connectTimeout?: number;
+  /** @default 5_000 */
+  requestTimeout?: number;
+  /**
+   * First pause before reaching a central again after a loss; doubled per failure.
+   * @default 250
+   */
+  minBackoff?: number;
+  /**
+   * Longest pause between attempts; also never longer than the shortest announce interval central gave.
+   * @default 10_000
+   */
+  maxBackoff?: number;
+  /** @default dial from @p2pstream/connection */
+  dial?: DialFunction;
+  /** Timers for the announce and reconnect loops. @default systemClock from @p2pstream/connection */
+  clock?: Clock;
+  /** Wall clock for publish timestamps. @default Date.now */
+  now?: () => number;
+  /** @default Math.random */
+  random?: () => number;
+}
+
+/** What `publish` needs. The private key stays with the caller: `sign` is called for every (re-)publish. */
+export interface Publication {
+  name: string;
+  /** The raw 32-byte Ed25519 public key; the stream id is its hex. */
+  publicKey: Uint8Array;
+  live: boolean;
+  /** Signs a publish of `name` at `ts` — e.g. `(ts) => signPublish(key, name, ts)` from @p2pstream/data. */
+  sign(ts: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/** What a peer tells central about one stream it serves. */
+export interface Announcement {
+  /** Stream id (64 hex). */
+  stream: string;
+  /** The port this peer's server listens on; central pairs it with the address it sees. */
+  port: number;
+  /** @default 0 */
+  edge?: number;
+  /** @default true */
+  live?: boolean;
+}
+
+export interface AnnounceResult {
+  /** When central wants the next announce (ms). */
+  readonly interval: number;
+  /** How long central keeps the entry without one (ms). */
+  readonly ttl: number;
+}
+
+export interface LookupResult {
+  readonly name: string;
+  readonly stream: string;
+  readonly live: boolean;
+  readonly edge: number;
+  readonly peers: readonly PeerEntry[];
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface LookupOptions extends CallOptions {
+  /** Peers wanted, 1–50. @default 50 */
+  count?: number;
+}
+
+export interface TrackerClientEvents {
+  /** A connection to a central is open. */
+  connected: [central: string];
+  /** The connection to a central was lost; the client reconnects when it has something to keep announced. */
+  disconnected: [central: string, reason: CloseReason];
+  /** A stream was (re-)announced, by `announce` or the loop. */
+  announced: [stream: string, result: AnnounceResult];
+  /** Something failed in the background (a re-announce, a re-publish, a reconnect); the loop goes on. */
+  warning: [error: Error];
+}
+
+interface Loop {
+  values: Required<Announcement>;
+  timer: unknown;
+  failures: number;
+}
+
+/**
+ * The peer's side of the tracker protocol. It keeps every announced stream
+ * announced (at the interval central hands out, slightly early and jittered),
+ * fails over along the list of centrals, reconnects with backoff, and after a
+ * reconnect publishes and announces everything again — so a restarted central
+ * knows this peer again within one interval.
+ */
+export class TrackerClient extends EventEmitter<TrackerClientEvents> {
+  readonly #session: CentralSession;
+  readonly #clock: Clock;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #minBackoff: number;
+  readonly #maxBackoff: number;
+  readonly #published = new Map<string, { publication: Publication; lastTs: number }>();
+  readonly #loops = new Map<string, Loop>();
+  #shortestInterval = Infinity;
+  #reconnectTimer: unknown;
+  #reconnectFailures = 0;
+  #everConnected = false;
+  #closed = false;
+
+  constructor(options: TrackerClientOptions) {
+    super();
+    if (options.centrals.length === 0) throw new InvalidArgumentError('give at least one central as host:port (e.g. 127.0.0.1:2045)');
+    this.#clock = options.clock ?? systemClock;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#minBackoff = options.minBackoff ?? DEFAULT_MIN_BACKOFF_MS;
+    this.#maxBackoff = options.maxBackoff ?? DEFAULT_MAX_BACKOFF_MS;
+    this.#session = new CentralSession({
+      centrals: options.centrals.map(parseCentralAddress),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      dial: options.dial ?? connectionDial,
+      onConnected: (central) => this.#onConnected(central),
+      onDisconnected: (central, reason) => this.#onDisconnected(central, reason),
+    });
+  }
+
+  /** The central currently connected to, as `host:port`. */
+  get central(): string | undefined {
+    return this.#session.central;
+  }
+
+  /** Streams being kept announced. */
+  get announced(): readonly string[] {
+    return [...this.#loops.keys()];
+  }
+
+  /**
+   * Binds `name` to the key at central (signed with the current time) and
+   * resolves with the stream id. It is published again after every reconnect.
+   * Rejects with NAME_TAKEN when another key holds the name.
+   */
+  async publish(publication: Publication, options: CallOptions = {}): Promise<string> {
+    return this.#publishOnce(publication, this.#published.get(streamIdOf(publication.publicKey))?.lastTs ?? 0, options.signal);
+  }
+
+  /**
+   * Announces now, then keeps the stream announced until `leave` or `close`.
+   * Announcing a stream again updates its port, edge and live flag. Rejects
+   * (and keeps nothing, unless the stream was already announced) when central
+   * refuses it, e.g. STREAM_NOT_FOUND before the stream is published.
+   */
+  async announce(announcement: Announcement, options: CallOptions = {}): Promise<AnnounceResult> {
+    this.#assertOpen();
+    const values = { edge: 0, live: true, ...announcement };
+    const existing = this.#loops.get(values.stream);
+    const loop: Loop = existing ?? { values, timer: undefined, failures: 0 };
+    loop.values = values;
+    try {
+      return await this.#announceNow(loop, options.signal);
+    } catch (error) {
+      if (!existing) this.#stopLoop(values.stream);
+      throw error;
+    }
+  }
+
+  /** Changes what the next re-announce of a stream says (no request now). */
+  update(stream: string, changes: { edge?: number; live?: boolean }): void {
+    const loop = this.#loops.get(stream);
+    if (loop) loop.values = { ...loop.values, ...changes };
+  }
+
+  async lookup(name: string, options: LookupOptions = {}): Promise<LookupResult> {
+    this.#assertOpen();
+    const reply = await this.#session.request({ t: 'lookup', name, count: options.count ?? DEFAULT_LOOKUP_COUNT }, options.signal);
+    return { name: reply.name, stream: reply.stream, live: reply.live, edge: reply.edge, peers: reply.peers };
+  }
+
+  async list(options: CallOptions = {}): Promise<StreamEntry[]> {
+    this.#assertOpen();
+    return (await this.#session.request({ t: 'list' }, options.signal)).streams;
+  }
+
+  /**
+   * Stops announcing the stream and removes this peer's entry at central. When
+   * the connection that announced it is gone (or goes while leaving), there is
+   * nothing to remove: the entry expires on its own within the TTL.
+   */
+  async leave(stream: string, options: CallOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const wasAnnounced = this.#stopLoop(stream);
+    const connection = this.#session.connection;
+    if (!wasAnnounced || !connection) return;
+    try {
+      await connection.request({ t: 'leave', stream }, { signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof RemoteError) throw refusalError(error.remoteCode, error.remoteMessage, error);
+      if (!(error instanceof ConnectionError)) throw error;
+    }
+  }
+
+  /** Leaves every stream (briefly, best effort), stops every loop and closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const streams = [...this.#loops.keys()];
+    for (const stream of streams) this.#stopLoop(stream);
+    this.#closed = true;
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    const connection = this.#session.connection;
+    if (connection) {
+      const signal = AbortSignal.timeout(LEAVE_ON_CLOSE_TIMEOUT_MS);
+      await Promise.allSettled(streams.map((stream) => connection.request({ t: 'leave', stream }, { signal })));
+    }
+    await this.#session.close();
+  }
+
+  async #publishOnce(publication: Publication, lastTs: number, signal: AbortSignal | undefined): Promise<string> {
+    this.#assertOpen();
+    // Central refuses a timestamp not newer than the last it accepted for the key (a replay).
+    const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
+    const sig = await publication.sign(ts);
+    const { name, publicKey: key, live } = publication;
+    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, sig }, signal);
+    this.#published.set(reply.stream, { publication, lastTs: ts });
+    return reply.stream;
+  }
+
+  async #announceNow(loop: Loop, signal?: AbortSignal): Promise<AnnounceResult> {
+    this.#clock.clearTimeout(loop.timer);
+    this.#loops.set(loop.values.stream, loop);
+    try {
+      const { interval, ttl } = await this.#sendAnnounce(loop.values, signal);
+      loop.failures = 0;
+      this.#reconnectFailures = 0;
+      this.#shortestInterval = Math.min(this.#shortestInterval, interval);
+      this.#schedule(loop, interval * (1 - ANNOUNCE_JITTER * this.#random()));
+      this.emit('announced', loop.values.stream, { interval, ttl });
+      return { interval, ttl };
+    } catch (error) {
+      loop.failures += 1;
+      this.#schedule(loop, this.#backoff(loop.failures));
+      throw error;
+    }
+  }
+
+  async #sendAnnounce(values: Required<Announcement>, signal: AbortSignal | undefined) {
+    const { stream, port, edge, live } = values;
+    try {
+      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal);
+    } catch (error) {
+      const published = this.#published.get(stream);
+      if (!(error instanceof StreamNotFoundError) || !published) throw error;
+      // Central forgot the name (it or its Redis restarted) while this connection stayed up: publish again first.
+      await this.#publishOnce(published.publication, published.lastTs, signal);
+      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal);
+    }
+  }
+
+  #schedule(loop: Loop, delay: number): void {
+    if (this.#closed || this.#loops.get(loop.values.stream) !== loop) return;
+    this.#clock.clearTimeout(loop.timer);
+    loop.timer = this.#clock.setTimeout(() => {
+      this.#announceNow(loop).catch((error: unknown) => this.#warn(error));
+    }, delay);
+  }
+
+  #stopLoop(stream: string): boolean {
+    const loop = this.#loops.get(stream);
+    if (!loop) return false;
+    this.#clock.clearTimeout(loop.timer);
+    this.#loops.delete(stream);
+    return true;
+  }
+
+  /** After a reconnect: publish, then announce, everything again (a restarted central knew nothing). */
+  #onConnected(central: string): void {
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    this.emit('connected', central);
+    // On the first connection the call that opened it sends what there is to send.
+    const first = !this.#everConnected;
+    this.#everConnected = true;
+    if (first) return;
+    void (async () => {
+      for (const { publication, lastTs } of [...this.#published.values()]) {
+        await this.#publishOnce(publication, lastTs, undefined).catch((error: unknown) => this.#warn(error));
+      }
+      for (const loop of [...this.#loops.values()]) {
+        if (this.#closed) return;
+        await this.#announceNow(loop).catch((error: unknown) => this.#warn(error));
+      }
+    })();
+  }
+
+  #onDisconnected(central: string, reason: CloseReason): void {
+    this.emit('disconnected', central, reason);
+    if (this.#loops.size > 0 || this.#published.size > 0) this.#scheduleReconnect();
+  }
+
+  /**
+   * Tries again after a pause that grows with every loss or failed attempt
+   * since the last announce that went through (a central that accepts the
+   * connection but cannot answer must not make the client spin).
+   */
+  #scheduleReconnect(): void {
+    if (this.#closed) return;
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = this.#clock.setTimeout(() => {
+      this.#session.connect().catch((error: unknown) => {
+        this.#warn(error);
+        this.#scheduleReconnect();
+      });
+    }, this.#backoff(this.#reconnectFailures++));
+  }
+
+  /**
+   * Exponential from minBackoff, spread ±20%, capped by maxBackoff and by half
+   * the shortest interval central gave, so that a central that comes back is
+   * reached, and told everything again, within one interval.
+   */
+  #backoff(failures: number): number {
+    const cap = Math.min(this.#maxBackoff, this.#shortestInterval / 2);
+    const base = Math.min(cap, this.#minBackoff * 2 ** Math.min(failures, 30));
+    return Math.max(1, Math.round(base * (1 + BACKOFF_JITTER * (2 * this.#random() - 1))));
+  }
+
+  #warn(error: unknown): void {
+    if (this.#closed && error instanceof TrackerClientError && error.code === 'CLIENT_CLOSED') return;
+    if (this.listenerCount('warning') > 0) this.emit('warning', error instanceof Error ? error : new Error(String(error)));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError();
+  }
+}
+
+function streamIdOf(publicKey: Uint8Array): string {
+  return Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+}

@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:tracker` — central under load, with each registry:
+ *   1. registers 10,000 peers in 1,000 streams (1,000 signed publishes, then 10,000
+ *      announces from 50 connections, each from its own loopback address);
+ *   2. runs look-ups (10 peers each) and re-announces, half and half, for 10 s (after a
+ *      1 s warm-up) from the same 50 connections, one request in flight on each;
+ *   3. reports operations/s, p50/p99 latency, and memory per registered peer: the growth
+ *      of central's heap after a full collection (memory registry: registry, per-IP quota
+ *      and per-connection state together) or of Redis's used_memory (Redis registry).
+ * Baseline, measured in the same run: a process that answers the same requests with
+ * canned replies over the same protocol (@p2pstream/connection) — the protocol's own
+ * ceiling on this machine; each registry's throughput is reported as a ratio of it.
+ * Central and the baseline run as separate processes, like the load generator.
+ * Options: --peers N --streams N --connections N --seconds S.
+ */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { dial, listen, type Connection } from '@p2pstream/connection';
+import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
+import { freePort, startProgram, startRedisServer, type RunningProgram } from '../testing/index.js';
+
+/** Node options that make a process run a full garbage collection on SIGUSR2, so its heap can be measured from outside. */
+const GC_ON_SIGUSR2 = ['--expose-gc', '--import', 'data:text/javascript,process.on("SIGUSR2",()=>globalThis.gc())'];
+
+const { values } = parseArgs({
+  options: {
+    peers: { type: 'string', default: '10000' },
+    streams: { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '10' },
+    'echo-server': { type: 'string' },
+  },
+});
+
+if (values['echo-server'] !== undefined) {
+  await runEchoServer(Number(values['echo-server']));
+} else {
+  await main();
+}
+
+/** The baseline: canned replies, no registry, no policy. */
+async function runEchoServer(port: number): Promise<void> {
+  const peers = Array.from({ length: 10 }, (_, i) => ({ host: `127.0.1.${i + 1}`, port: 2050, edge: 100 }));
+  const server = await listen({
+    host: '127.0.0.1',
+    port,
+    role: 'central',
+    limits: { maxChunkBytes: 0, maxConnectionsPerIp: 1000 },
+    handlers: {
+      lookup: (m, c) => void c.reply(m, { t: 'peers', name: m.name, stream: 'a'.repeat(64), live: true, edge: 100, peers }),
+      announce: (m, c) => void c.reply(m, { t: 'announced', interval: 60_000, ttl: 100_000 }),
+    },
+  });
+  process.stdout.write(`echo listening on ${server.address().port}\n`);
+  process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
+}
+
+interface LoadResult {
+  opsPerSecond: number;
+  lookupP50Ms: number;
+  lookupP99Ms: number;
+  announceP50Ms: number;
+  announceP99Ms: number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  const peerCount = Number(values.peers);
+  const streamCount = Number(values.streams);
+  const connectionCount = Number(values.connections);
+  const seconds = Number(values.seconds);
+  const perStream = Math.round(peerCount / streamCount);
+  if (connectionCount % perStream !== 0 || peerCount % streamCount !== 0) {
+    throw new Error('--peers / --streams (peers per stream) must divide --connections and --streams must divide --peers');
+  }
+  const keys = Array.from({ length: streamCount }, () => generateStreamKey());
+  const names = keys.map((_, i) => `bench-${i}`);
+  const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, ${availableParallelism()} cores, Node ${process.version}` };
+
+  // Baseline.
+  const echoPort = await freePort();
+  const echo = await startProgram('tools/bench/tracker.ts', ['--echo-server', String(echoPort)], { readyLine: /echo listening/ });
+  const echoConnections = await connectAll(echoPort, connectionCount);
+  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2);
+  await Promise.all(echoConnections.map((c) => c.close()));
+  await echo.stop();
+  results.baseline = baseline;
+  console.error(`baseline (canned replies): ${fmt(baseline)}`);
+
+  for (const kind of ['memory', 'redis'] as const) {
+    const redis = kind === 'redis' ? await startRedisServer() : undefined;
+    const port = await freePort();
+    const http = await freePort();
+    const central = await startProgram(
+      'apps/central/src/main.ts',
+      [
+        '--host', '127.0.0.1', '--port', String(port), '--http', `127.0.0.1:${http}`,
+        '--registry', redis ? redis.url : 'memory',
+        // Nothing expires during the run, and the per-IP limits are out of the way of a deliberate flood.
+        '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
+      ],
+      { readyLine: /central listening on/, nodeArgs: GC_ON_SIGUSR2 },
+    );
+    try {
+      const connections = await connectAll(port, connectionCount);
+      const before = await memoryOf(kind, central, http, redis?.port);
+      const registerStart = performance.now();
+      for (const [i, key] of keys.entries()) await publish(connections[0]!, key, names[i]!);
+      await Promise.all(
+        connections.map(async (connection, c) => {
+          for (const s of streamsOf(c, connections.length, streamCount, perStream)) {
+            await connection.request({ t: 'announce', stream: keys[s]!.streamId, port: 2050, edge: 1, live: true });
+          }
+        }),
+      );
+      const registerSeconds = (performance.now() - registerStart) / 1000;
+      const after = await memoryOf(kind, central, http, redis?.port);
+      const run = await load(connections, keys, names, perStream, seconds);
+      await Promise.all(connections.map((c) => c.close()));
+      const bytesPerPeer = Math.round((after - before) / peerCount);
+      results[kind] = { ...run, ratioToBaseline: +(run.opsPerSecond / baseline.opsPerSecond).toFixed(2), registerSeconds: +registerSeconds.toFixed(2), bytesPerPeer };
+      console.error(`${kind}: ${fmt(run)}; ${(run.opsPerSecond / baseline.opsPerSecond).toFixed(2)}× baseline; registered ${peerCount} peers in ${registerSeconds.toFixed(1)} s; ~${bytesPerPeer} bytes per peer`);
+    } finally {
+      await central.stop();
+      await redis?.stop();
+    }
+  }
+  console.log(JSON.stringify(results, null, 2));
+}
+
+/** Connection c of n announces the streams s ≡ c (mod n / perStream): perStream connections per stream. */
+function streamsOf(c: number, n: number, streamCount: number, perStream: number): number[] {
+  const groups = n / perStream;
+  const streams: number[] = [];
+  for (let s = c % groups; s < streamCount; s += groups) streams.push(s);
+  return streams;
+}
+
+async function connectAll(port: number, count: number): Promise<Connection[]> {
+  // Each connection dials from its own loopback address, as distinct peers would.
+  return Promise.all(
+    Array.from({ length: count }, (_, c) =>
+      dial('127.0.0.1', port, { role: 'peer', localAddress: `127.0.1.${c + 1}`, limits: { maxChunkBytes: 0 } }),
+    ),
+  );
+}
+
+function publish(connection: Connection, key: StreamKey, name: string) {
+  const ts = Date.now();
+  return connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, sig: signPublish(key, name, ts) });
+}
+
+async function load(connections: Connection[], keys: StreamKey[], names: string[], perStream: number, seconds: number): Promise<LoadResult> {
+  const lookups: number[] = [];
+  const announces: number[] = [];
+  let errors = 0;
+  // The first second warms up the JIT on both sides and is not counted.
+  const warmUpEnd = performance.now() + 1_000;
+  const end = warmUpEnd + seconds * 1000;
+  await Promise.all(
+    connections.map(async (connection, c) => {
+      const mine = streamsOf(c, connections.length, keys.length, perStream);
+      for (let i = 0; performance.now() < end; i++) {
+        const started = performance.now();
+        const counted = started >= warmUpEnd;
+        try {
+          if (i % 2 === 0) {
+            await connection.request({ t: 'lookup', name: names[Math.floor(Math.random() * names.length)]!, count: 10 });
+            if (counted) lookups.push(performance.now() - started);
+          } else {
+            await connection.request({ t: 'announce', stream: keys[mine[i % mine.length]!]!.streamId, port: 2050, edge: i, live: true });
+            if (counted) announces.push(performance.now() - started);
+          }
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return {
+    // Requests that started in the counted window, over its length (the last ones end a moment after it).
+    opsPerSecond: Math.round((lookups.length + announces.length) / seconds),
+    lookupP50Ms: percentile(lookups, 0.5),
+    lookupP99Ms: percentile(lookups, 0.99),
+    announceP50Ms: percentile(announces, 0.5),
+    announceP99Ms: percentile(announces, 0.99),
+    errors,
+  };
+}
+
+function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = Float64Array.from(samples).sort();
+  return +sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
+}
+
+/**
+ * Central's heap in use after a full collection (memory registry), or Redis's used_memory,
+ * in bytes. Central is started with `GC_ON_SIGUSR2`, so a SIGUSR2 makes it collect.
+ */
+async function memoryOf(kind: 'memory' | 'redis', central: RunningProgram, httpPort: number, redisPort?: number): Promise<number> {
+  if (kind === 'redis') {
+    const info = spawnSync('redis-cli', ['-p', String(redisPort), 'info', 'memory'], { encoding: 'utf8' }).stdout;
+    return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+  }
+  let lowest = Infinity;
+  for (let i = 0; i < 3; i++) {
+    process.kill(central.pid, 'SIGUSR2');
+    // Central refreshes its reading once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const stats = (await (await fetch(`http://127.0.0.1:${httpPort}/stats.json`)).json()) as { memory: { heapUsedBytes: number } };
+    lowest = Math.min(lowest, stats.memory.heapUsedBytes);
+  }
+  return lowest;
+}
+
+function fmt(r: LoadResult): string {
+  return `${r.opsPerSecond} ops/s, look-up p50 ${r.lookupP50Ms} ms p99 ${r.lookupP99Ms} ms, announce p50 ${r.announceP50Ms} ms p99 ${r.announceP99Ms} ms, ${r.errors} errors`;
+}

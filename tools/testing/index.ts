@@ -1,0 +1,21 @@
+/**
+ * Helpers for tests that start real processes (used by apps/central,
+ * packages/tracker-client and the peer app's end-to-end tests).
+ *
+ *   startProgram(entry, args, { env, readyLine, timeoutMs, stdin: 'pipe' })
+ *     runs `node --conditions=@p2pstream/source --import tsx <entry> ...args` from the
+ *     repository root, resolves once a stdout line matches `readyLine`, keeps its
+ *     stdout/stderr (`stdout()`, `waitForLine(re)`, `nextLine(re)` for lines still to
+ *     come), takes input with `write()`/`endInput()`, and `stop()`s it with SIGINT then
+ *     SIGKILL after a bounded wait (`kill()` for a crash). `stopAllPrograms()` in an
+ *     afterAll stops any left over.
+ *   freePort(host?)            a port the OS just gave out on that host.
+ *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
+ *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
+ *
+ * Import with a relative path, e.g. `../../../tools/testing/index.js`, and add
+ * `"../../tools/testing/*.ts"` to the test tsconfig's `include`.
+ */
+export { startProgram, stopAllPrograms, REPO_ROOT, type RunningProgram, type ProgramExit, type StartProgramOptions } from './processes.js';
+export { freePort } from './ports.js';
+export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
