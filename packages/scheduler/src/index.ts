@@ -1,1 +1,12 @@
-export {};
+export { Scheduler, type PeerInfo } from './scheduler.js';
+export type { SchedulerOptions, FetchChunk } from './options.js';
+export type * from './events.js';
+export type { Strategy, SchedulerView, Pick, InFlightRequest } from './strategy.js';
+export { rarestFirst } from './strategies/rarest-first.js';
+export { sequential, random } from './strategies/baselines.js';
+export { realClock, type Clock, type TimerHandle } from './clock.js';
+export { ManualClock } from './manual-clock.js';
+export { type BufferMap, toBufferMap } from './buffer-map.js';
+export type { PlayoutState } from './playout.js';
+export * from './errors.js';
+export * from './constants.js';

@@ -1,0 +1,253 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
+import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
+import { NAME_PATTERN } from '@p2pstream/wire';
+import { parseHostPort, parseInteger, parseRate, type HostPort } from './units.js';
+import { UsageError } from './usage-error.js';
+
+export const DEFAULT_CENTRAL = '127.0.0.1:2045';
+/** Where `--http` listens when given only a port: this machine only. */
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+
+const COMMON_HELP = `Common options:
+  --central HOST:PORT    central to use; repeat for fail-over (default ${DEFAULT_CENTRAL})
+  --host ADDRESS         address to listen on, and to dial other peers from, so they
+                         see this peer as it (default ${DEFAULT_PEER_HOST}; e.g. 127.0.0.7)
+  --port PORT            port of this peer's server (default ${DEFAULT_PEER_PORT}; the next free one
+                         if taken; 0 lets the system pick)
+  --upload-limit RATE    cap on what this peer uploads: 2mbit, 500k, 1.5MB/s (bits
+                         when written "bit", bytes otherwise; default no cap)
+  --upload-slots N       peers uploaded to at once, rotated every 10 s (default ${DEFAULT_UPLOAD_SLOTS})
+  --max-peers N          peers to fetch from at once, 1-50 (default ${DEFAULT_MAX_PEERS})
+  --stats FILE           append a JSON line of statistics every second to FILE
+  -h, --help             show help and exit
+`;
+
+export const HELP = `Usage: npx nx run peer:serve -- <command> [options]
+       p2pstream-peer <command> [options]
+
+Peer-to-peer live streaming: publish a stream, watch it, or relay it. Every
+peer re-shares what it fetches, so the publisher's upload does not limit the
+audience. Start central first: npx nx run central:serve
+
+Commands:
+  publish NAME --source FILE|-   publish a stream (stdin is live; a file is a
+                                 finished stream unless --realtime or --loop)
+  watch [NAME]                   play a stream to stdout, a file or HTTP; with
+                                 no NAME, shows what is on and asks
+  relay NAME                     fetch a stream and re-serve it without playing
+  list                           what is on: name, live or finished, viewers
+
+${COMMON_HELP}
+Run "<command> --help" for the options of one command. Examples:
+  npx nx run central:serve
+  ffmpeg -re -i movie.mp4 -c copy -f mpegts - | npx nx run peer:serve -- publish cam1 --source -
+  npx nx run peer:serve -- watch cam1 --http 8080   # then: mpv http://127.0.0.1:8080/stream.ts
+  npx nx run peer:serve -- list
+
+Nx passes output on as text, which breaks media on stdout: to pipe a stream into
+a player, run the program itself (stdin through nx is fine):
+  npx tsx --conditions=@p2pstream/source apps/peer/src/main.ts watch cam1 --out - | mpv -
+`;
+
+export const COMMAND_HELP = {
+  publish: `Usage: npx nx run peer:serve -- publish NAME --source FILE|- [options]
+
+Publishes a stream under NAME. The first publish of a name creates a key for it
+(a 0600 file under ~/.config/p2pstream/keys, or --key FILE) and central binds
+the name to that key; only that key can publish the name again.
+
+  --source FILE|-        what to publish: - reads stdin as a live stream (e.g.
+                         ffmpeg ... -f mpegts -); a FILE is a finished stream,
+                         viewable from any point, unless --realtime or --loop
+  --realtime             play the FILE out as if live, at its own pace (MPEG-TS
+                         timestamps, or --bitrate)
+  --bitrate RATE         the source's rate (e.g. 2mbit) for pacing a file that is
+                         not MPEG-TS; implies --realtime
+  --loop                 play the FILE again from the start when it ends (live,
+                         never ends; implies --realtime)
+  --key FILE             the stream's key file (created, mode 0600, if missing)
+
+${COMMON_HELP}
+Examples:
+  ffmpeg -re -i movie.mp4 -c copy -f mpegts - | npx nx run peer:serve -- publish cam1 --source -
+  npx nx run peer:serve -- publish film --source movie.ts
+  npx nx run peer:serve -- publish cam1 --source clip.ts --realtime --loop
+`,
+  watch: `Usage: npx nx run peer:serve -- watch [NAME] [options]
+
+Plays a stream while it arrives, and re-shares it. A live stream starts a few
+seconds behind the newest chunk and skips what misses its deadline; a finished
+stream plays from the start (or --from) and never skips, and watch exits when it
+has written the last chunk. With no NAME it shows what is on and asks.
+
+  --out -|FILE           write the stream (MPEG-TS) to stdout (-) or to FILE;
+                         the default when stdout is not a terminal is -
+  --http HOST:PORT       serve the stream at http://HOST:PORT/stream.ts to any
+                         number of players (VLC, mpv, a browser); a bare PORT
+                         listens on ${DEFAULT_HTTP_HOST}
+  --from SEQ             first chunk to play (default 0 for a finished stream)
+
+${COMMON_HELP}
+Examples:
+  npx nx run peer:serve -- watch cam1 --http 8080     # then: mpv http://127.0.0.1:8080/stream.ts
+  npx nx run peer:serve -- watch film --out film.ts
+  npx tsx --conditions=@p2pstream/source apps/peer/src/main.ts watch cam1 --out - | mpv -
+                                  # (not through nx, which passes output on as text)
+`,
+  relay: `Usage: npx nx run peer:serve -- relay NAME [options]
+
+Fetches a stream and re-serves it without playing it: a seed box that adds
+upload capacity to a swarm. Keeps serving a finished stream until stopped.
+
+${COMMON_HELP}
+Example:
+  npx nx run peer:serve -- relay cam1 --upload-limit 20mbit
+`,
+  list: `Usage: npx nx run peer:serve -- list [options]
+
+Prints what is on (name, live or finished, viewers, chunks) as a table on stdout.
+
+  --central HOST:PORT    central to ask; repeat for fail-over (default ${DEFAULT_CENTRAL})
+  -h, --help             show help and exit
+`,
+} as const;
+
+export type CommandName = keyof typeof COMMAND_HELP;
+
+export interface CommonConfig {
+  readonly centrals: readonly string[];
+  readonly host: string;
+  readonly port: number;
+  /** Bytes per second, when capped. */
+  readonly uploadLimit: number | undefined;
+  readonly uploadSlots: number;
+  readonly maxPeers: number;
+  readonly stats: string | undefined;
+}
+
+export interface PublishConfig extends CommonConfig {
+  readonly command: 'publish';
+  readonly name: string;
+  /** A path, or `-` for stdin. */
+  readonly source: string;
+  readonly realtime: boolean;
+  /** Bits per second, for pacing by bitrate. */
+  readonly bitrate: number | undefined;
+  readonly loop: boolean;
+  readonly key: string | undefined;
+}
+
+export interface WatchConfig extends CommonConfig {
+  readonly command: 'watch' | 'relay';
+  readonly name: string | undefined;
+  readonly out: string | undefined;
+  readonly http: HostPort | undefined;
+  readonly from: number | undefined;
+}
+
+export interface ListConfig {
+  readonly command: 'list';
+  readonly centrals: readonly string[];
+}
+
+export type CommandLine =
+  | { readonly action: 'help'; readonly text: string }
+  | { readonly action: 'version' }
+  | { readonly action: 'run'; readonly config: PublishConfig | WatchConfig | ListConfig };
+
+const COMMON_OPTIONS = {
+  central: { type: 'string', multiple: true },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'upload-limit': { type: 'string' },
+  'upload-slots': { type: 'string' },
+  'max-peers': { type: 'string' },
+  stats: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const OPTIONS = {
+  publish: {
+    ...COMMON_OPTIONS,
+    source: { type: 'string' },
+    realtime: { type: 'boolean' },
+    bitrate: { type: 'string' },
+    loop: { type: 'boolean' },
+    key: { type: 'string' },
+  },
+  watch: { ...COMMON_OPTIONS, out: { type: 'string' }, http: { type: 'string' }, from: { type: 'string' } },
+  relay: COMMON_OPTIONS,
+  list: { central: COMMON_OPTIONS.central, help: COMMON_OPTIONS.help },
+} as const;
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { action: 'help', text: HELP };
+  if (first === '--version') return { action: 'version' };
+  if (!(first in OPTIONS)) throw new UsageError(`unknown command "${first}": use publish, watch, relay or list`);
+  const command = first as CommandName;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, strict: true, allowPositionals: true, options: OPTIONS[command] });
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
+  }
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (values.help) return { action: 'help', text: COMMAND_HELP[command] };
+  const positionals = parsed.positionals;
+  const centrals = (values.central as string[] | undefined) ?? [DEFAULT_CENTRAL];
+  if (command === 'list') {
+    if (positionals.length > 0) throw new UsageError(`list takes no name, not "${positionals[0]}"`);
+    return { action: 'run', config: { command, centrals } };
+  }
+  if (positionals.length > 1) throw new UsageError(`${command} takes one stream name, not ${positionals.length}`);
+  const name = positionals[0];
+  if (name !== undefined && !NAME_PATTERN.test(name)) {
+    throw new UsageError(`"${name}" is not a stream name: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
+  }
+  const common: CommonConfig = {
+    centrals,
+    host: (values.host as string | undefined) ?? DEFAULT_PEER_HOST,
+    port: values.port === undefined ? DEFAULT_PEER_PORT : parseInteger('--port', values.port as string, 0, 65535),
+    uploadLimit: values['upload-limit'] === undefined ? undefined : parseRate('--upload-limit', values['upload-limit'] as string),
+    uploadSlots: values['upload-slots'] === undefined ? DEFAULT_UPLOAD_SLOTS : parseInteger('--upload-slots', values['upload-slots'] as string, 1, 1024),
+    maxPeers: values['max-peers'] === undefined ? DEFAULT_MAX_PEERS : parseInteger('--max-peers', values['max-peers'] as string, 1, 50),
+    stats: values.stats as string | undefined,
+  };
+  if (command === 'publish') {
+    if (name === undefined) throw new UsageError('publish needs a stream name: publish NAME --source FILE|-');
+    const source = values.source as string | undefined;
+    if (source === undefined) throw new UsageError('publish needs --source FILE, or --source - to read a live stream from stdin');
+    const loop = values.loop === true;
+    if (source === '-' && (loop || values.realtime || values.bitrate !== undefined)) {
+      throw new UsageError('--realtime, --bitrate and --loop pace a FILE; stdin (--source -) is live already');
+    }
+    const bitrate = values.bitrate === undefined ? undefined : parseRate('--bitrate', values.bitrate as string) * 8;
+    return {
+      action: 'run',
+      config: {
+        ...common,
+        command,
+        name,
+        source,
+        realtime: values.realtime === true || loop || bitrate !== undefined,
+        bitrate,
+        loop,
+        key: values.key as string | undefined,
+      },
+    };
+  }
+  if (command === 'relay' && name === undefined) throw new UsageError('relay needs a stream name: relay NAME');
+  return {
+    action: 'run',
+    config: {
+      ...common,
+      command,
+      name,
+      out: values.out as string | undefined,
+      http: values.http === undefined ? undefined : parseHostPort('--http', values.http as string, DEFAULT_HTTP_HOST),
+      from: values.from === undefined ? undefined : parseInteger('--from', values.from as string, 0, Number.MAX_SAFE_INTEGER),
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { ListConfig } from './cli.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Log } from './log.js';
+import { trackerFor } from './peer-node.js';
+import { formatStreams, userMessage } from './user-errors.js';
+import { UserError } from './usage-error.js';
+
+/** `list`: the table on stdout (nothing there when nothing is on; stderr says so). */
+export async function runList(config: ListConfig, log: Log, lifecycle: Lifecycle, stdout: { write(text: string): unknown }): Promise<void> {
+  const tracker = trackerFor(config, log, lifecycle);
+  let table: string;
+  try {
+    table = formatStreams(await tracker.list({ signal: lifecycle.signal }));
+  } catch (error) {
+    throw new UserError(userMessage(error), '', { cause: error });
+  }
+  if (table) stdout.write(table);
+  else log.info(`p2pstream peer: nothing is on at ${tracker.central ?? config.centrals.join(', ')} right now`);
+}

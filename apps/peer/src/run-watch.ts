@@ -1,0 +1,127 @@
+import { createInterface } from 'node:readline/promises';
+import { PeerClient } from '@p2pstream/peer-client';
+import type { TrackerClient } from '@p2pstream/tracker-client';
+import { NAME_PATTERN } from '@p2pstream/wire';
+import type { WatchConfig } from './cli.js';
+import { HttpOutput } from './http-output.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Log } from './log.js';
+import { Outputs } from './outputs.js';
+import { every, localAddressOf, startPeerNode, trackerFor } from './peer-node.js';
+import { formatRate } from './units.js';
+import { formatStreams, userMessage } from './user-errors.js';
+import { UsageError, UserError } from './usage-error.js';
+
+const STATS_EVERY_MS = 1_000;
+const PLAIN_STATUS_EVERY = 10;
+
+/** `watch [NAME]` and `relay NAME`. Watch stops itself once a finished stream is written; relay runs until stopped. */
+export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecycle): Promise<void> {
+  const relay = config.command === 'relay';
+  const out = relay ? undefined : (config.out ?? (config.http || process.stdout.isTTY ? undefined : '-'));
+  if (!relay && out === undefined && config.http === undefined) {
+    throw new UsageError('watch needs somewhere to play the stream: --out - | mpv -, --out FILE, or --http 8080 (then open the URL in a player)');
+  }
+  const asked = config.name === undefined ? await askForName(config, log, lifecycle) : undefined;
+  const name = config.name ?? asked!.name;
+  const http = config.http ? await HttpOutput.listen(config.http.host, config.http.port) : undefined;
+  const outputs = relay ? undefined : await Outputs.open(out, http);
+  if (outputs) lifecycle.add(() => outputs.close());
+  else if (http) lifecycle.add(() => http.close());
+
+  const { tracker, server, stats } = await startPeerNode(config, log, lifecycle, asked?.tracker);
+  const localAddress = localAddressOf(config.host);
+  const client = new PeerClient({
+    name,
+    tracker,
+    server,
+    maxPeers: config.maxPeers,
+    ...(outputs ? { sink: outputs } : {}),
+    ...(config.from === undefined ? {} : { from: config.from }),
+    ...(localAddress ? { localAddress } : {}),
+  });
+  lifecycle.add(() => client.close());
+  client.on('warning', (error) => log.warn(`p2pstream peer: ${userMessage(error)}`));
+  client.on('bad-chunk', (peer, seq) => log.info(`p2pstream peer: ${peer} sent a chunk (${seq}) that does not verify; dropped it for good`));
+  outputs?.onFailure((error) => {
+    log.info(`p2pstream peer: the output closed (${error.message}); stopping`);
+    void lifecycle.stop(0);
+  });
+
+  let info;
+  try {
+    info = await client.start({ signal: lifecycle.signal });
+  } catch (error) {
+    if (lifecycle.stopping) return;
+    if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw new UserError(userMessage(error), '', { cause: error });
+    const listing = await tracker.list().catch(() => []);
+    const table = formatStreams(listing);
+    throw new UserError(
+      `no stream named ${name} at central ${tracker.central ?? config.centrals.join(', ')}; ${table ? 'on now:' : 'nothing is on right now'}`,
+      table,
+      { cause: error },
+    );
+  }
+  if (outputs) outputs.live = info.live;
+  const doing = relay ? 'relaying' : 'watching';
+  log.info(`p2pstream peer ready: ${doing} ${name} on ${server.host}:${server.port}`);
+  if (http) log.info(`p2pstream peer: players can open ${http.url}`);
+  client.on('end', () => {
+    const { played, skipped } = client.stats();
+    if (relay) {
+      log.info(`p2pstream peer: holding the whole of ${name} (${played} chunks); still serving it — Ctrl-C to stop`);
+      return;
+    }
+    log.info(`p2pstream peer: ${name} ended: ${played} chunks played, ${skipped} skipped`);
+    void lifecycle.stop(0);
+  });
+
+  let last = { down: 0, up: 0 };
+  let ticks = 0;
+  every(STATS_EVERY_MS, lifecycle, () => {
+    const viewer = client.stats();
+    const upload = server.stats();
+    const down = viewer.bytesFromPublisher + viewer.bytesFromPeers;
+    stats?.write({
+      time: Date.now(),
+      role: relay ? 'relay' : 'viewer',
+      ...viewer,
+      bytesUploaded: upload.bytesUploaded,
+      rssBytes: process.memoryUsage.rss(),
+      ...(outputs ? { outputDropped: outputs.dropped } : {}),
+      ...(http ? { httpClients: http.clients } : {}),
+    });
+    const rates = { down: ((down - last.down) * 1000) / STATS_EVERY_MS, up: ((upload.bytesUploaded - last.up) * 1000) / STATS_EVERY_MS };
+    last = { down, up: upload.bytesUploaded };
+    if (lifecycle.stopping || (!log.tty && ticks++ % PLAIN_STATUS_EVERY !== 0)) return;
+    const lag = viewer.lagMs === null || !viewer.live ? '' : ` · lag ${(viewer.lagMs / 1000).toFixed(1)} s`;
+    log.status(
+      `${name} · ${viewer.peers} peers · ↓ ${formatRate(rates.down)} ↑ ${formatRate(rates.up)} · ` +
+        `ahead ${(viewer.bufferAheadMs / 1000).toFixed(1)} s${lag} · played ${viewer.played}, skipped ${viewer.skipped}`,
+    );
+  });
+}
+
+/** Like the original client: shows what is on and asks which to watch (only on a terminal). */
+async function askForName(config: WatchConfig, log: Log, lifecycle: Lifecycle): Promise<{ name: string; tracker: TrackerClient }> {
+  const tracker = trackerFor(config, log, lifecycle);
+  let table: string;
+  try {
+    table = formatStreams(await tracker.list({ signal: lifecycle.signal }));
+  } catch (error) {
+    throw new UserError(userMessage(error), '', { cause: error });
+  }
+  if (!process.stdin.isTTY) throw new UsageError(`watch needs a stream name (watch NAME); on now:\n${table || '(nothing)'}`);
+  if (!table) throw new UserError('nothing is on right now; publish something first: npx nx run peer:serve -- publish NAME --source FILE|-');
+  log.info(table.trimEnd());
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    for (;;) {
+      const answer = (await prompt.question('What would you like to watch today? ', { signal: lifecycle.signal })).trim();
+      if (NAME_PATTERN.test(answer)) return { name: answer, tracker };
+      log.info('that is not a stream name: type one of the names above');
+    }
+  } finally {
+    prompt.close();
+  }
+}

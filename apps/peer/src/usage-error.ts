@@ -1,0 +1,15 @@
+/** A command line the program cannot run with; the message says which flag and why. Exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+/** A problem the user can fix, said in one line (central unreachable, stream not found, name taken). Exit code 1. */
+export class UserError extends Error {
+  readonly code = 'USER';
+  /** More lines to show after the message (what `list` shows, for a stream not found). */
+  readonly details: string;
+  constructor(message: string, details = '', options?: ErrorOptions) {
+    super(message, options);
+    this.details = details;
+  }
+}

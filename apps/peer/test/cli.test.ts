@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { COMMAND_HELP, HELP, parseCommandLine, type PublishConfig, type WatchConfig } from '../src/cli.js';
+import { UsageError } from '../src/usage-error.js';
+
+const run = (args: string[]) => {
+  const command = parseCommandLine(args);
+  if (command.action !== 'run') throw new Error(`expected run, got ${command.action}`);
+  return command.config;
+};
+
+describe('parseCommandLine', () => {
+  it('fills in the defaults of a peer: central 127.0.0.1:2045, 0.0.0.0:2050, 20 peers, 8 upload slots, no upload cap', () => {
+    expect(run(['watch', 'cam1'])).toEqual({
+      command: 'watch',
+      name: 'cam1',
+      centrals: ['127.0.0.1:2045'],
+      host: '0.0.0.0',
+      port: 2050,
+      uploadLimit: undefined,
+      uploadSlots: 8,
+      maxPeers: 20,
+      stats: undefined,
+      out: undefined,
+      http: undefined,
+      from: undefined,
+    });
+  });
+
+  it('reads every flag of watch, with --central repeated for fail-over', () => {
+    const config = run([
+      'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
+      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '12',
+    ]) as WatchConfig;
+    expect(config).toMatchObject({
+      centrals: ['10.0.0.1:2045', '10.0.0.2:2045'],
+      host: '127.0.0.7',
+      port: 0,
+      uploadLimit: 250_000,
+      uploadSlots: 3,
+      maxPeers: 5,
+      stats: 's.jsonl',
+      out: '-',
+      http: { host: '127.0.0.1', port: 8080 },
+      from: 12,
+    });
+    expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
+  });
+
+  it('reads publish: a file is finished unless --realtime, --bitrate or --loop make it live', () => {
+    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ command: 'publish', source: 'movie.ts', realtime: false, loop: false });
+    expect(run(['publish', 'cam1', '--source', 'clip.ts', '--loop'])).toMatchObject({ realtime: true, loop: true });
+    const paced = run(['publish', 'cam1', '--source', 'clip.raw', '--bitrate', '2mbit', '--key', 'k.key']) as PublishConfig;
+    expect(paced).toMatchObject({ realtime: true, bitrate: 2_000_000, key: 'k.key' });
+  });
+
+  it('says what is wrong with a command line it cannot run', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['play', 'cam1'], /unknown command "play"/],
+      [['publish', 'cam1'], /--source/],
+      [['publish', '--source', 'x.ts'], /needs a stream name/],
+      [['publish', 'cam1', '--source', '-', '--loop'], /stdin/],
+      [['watch', '../etc/passwd'], /not a stream name/],
+      [['watch', 'cam1', '--port', '70000'], /--port takes a whole number from 0 to 65535/],
+      [['watch', 'cam1', '--upload-limit', 'fast'], /--upload-limit takes a rate/],
+      [['watch', 'cam1', '--max-peers', '51'], /--max-peers/],
+      [['watch', 'cam1', '--volume', '3'], /Unknown option '--volume'/],
+      [['watch', 'a', 'b'], /one stream name/],
+      [['relay'], /relay needs a stream name/],
+      [['list', 'cam1'], /list takes no name/],
+    ];
+    for (const [args, message] of cases) {
+      let caught: unknown;
+      try {
+        parseCommandLine(args);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, args.join(' ')).toBeInstanceOf(UsageError);
+      expect((caught as Error).message, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('answers --help for the program and for each command, and every flag a command takes is in its help', () => {
+    expect(parseCommandLine([])).toEqual({ action: 'help', text: HELP });
+    expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
+    const flags = {
+      publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
+      watch: ['--out', '--http', '--from'],
+      relay: [],
+      list: [],
+    };
+    const common = ['--central', '--host', '--port', '--upload-limit', '--upload-slots', '--max-peers', '--stats', '--help'];
+    for (const [command, own] of Object.entries(flags) as Array<[keyof typeof COMMAND_HELP, string[]]>) {
+      const help = parseCommandLine([command, '--help']);
+      expect(help).toEqual({ action: 'help', text: COMMAND_HELP[command] });
+      for (const flag of command === 'list' ? ['--central', '--help'] : [...own, ...common]) expect(COMMAND_HELP[command], `${command} ${flag}`).toContain(flag);
+      expect(HELP).toContain(command);
+    }
+    for (const flag of common) expect(HELP).toContain(flag);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatRate, parseHostPort, parseRate } from '../src/units.js';
+
+describe('parseRate', () => {
+  it('reads bits when written "bit" and bytes otherwise, with k/m/g as powers of 1000 and Ki/Mi as powers of 1024', () => {
+    expect(parseRate('--x', '2mbit')).toBe(250_000);
+    expect(parseRate('--x', '500kbit')).toBe(62_500);
+    expect(parseRate('--x', '500k')).toBe(500_000);
+    expect(parseRate('--x', '1.5MB/s')).toBe(1_500_000);
+    expect(parseRate('--x', '1MiB/s')).toBe(1_048_576);
+    expect(parseRate('--x', '8000bps')).toBe(1000);
+    expect(parseRate('--x', '4000000bit')).toBe(500_000);
+  });
+
+  it('refuses what is not a rate, naming the flag', () => {
+    for (const text of ['', 'fast', '0', '-1mbit', '2 mbits per hour']) expect(() => parseRate('--upload-limit', text)).toThrow(/--upload-limit/);
+  });
+});
+
+describe('parseHostPort', () => {
+  it('takes HOST:PORT, [v6]:PORT, or a bare PORT on the default host', () => {
+    expect(parseHostPort('--http', '127.0.0.9:80', '127.0.0.1')).toEqual({ host: '127.0.0.9', port: 80 });
+    expect(parseHostPort('--http', '[::1]:8080', '127.0.0.1')).toEqual({ host: '::1', port: 8080 });
+    expect(parseHostPort('--http', '8080', '127.0.0.1')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(() => parseHostPort('--http', 'localhost', '127.0.0.1')).toThrow(/--http takes HOST:PORT/);
+  });
+});
+
+describe('formatRate', () => {
+  it('says rates in B/s, kB/s and MB/s', () => {
+    expect([formatRate(12), formatRate(250_000), formatRate(1_250_000)]).toEqual(['12 B/s', '250 kB/s', '1.3 MB/s']);
+  });
+});

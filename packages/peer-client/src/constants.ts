@@ -1,0 +1,47 @@
+/**
+ * Every default of the peer client in one place. Each has an option; these are
+ * the values used when it is left out. Times are in milliseconds.
+ */
+
+/** Peers fetched from at once (`--max-peers`). */
+export const DEFAULT_MAX_PEERS = 20;
+
+/** While short of peers, central is asked again this often. */
+export const DEFAULT_RELOOKUP_MS = 3_000;
+
+/** Central is never asked more often than this, however many peers leave at once. */
+export const MIN_LOOKUP_INTERVAL_MS = 1_000;
+
+/** Time to connect to a peer, exchange `hello` and get its buffer map. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
+
+/** A peer that could not be reached, or failed, is not dialed again for this long. */
+export const DEFAULT_REDIAL_BACKOFF_MS = 10_000;
+
+/**
+ * A connection that has sent nothing for this long re-joins (a fresh buffer map),
+ * so neither side's idle timeout, which counts only received bytes, closes it.
+ */
+export const DEFAULT_KEEPALIVE_MS = 30_000;
+
+/** Time a peer has to answer a chunk request before the connection gives up (the scheduler's own timeouts come first). */
+export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
+
+/** Play time of one chunk of a live stream: the publisher cuts one every 500 ms of media. */
+export const DEFAULT_CHUNK_MS = 500;
+
+/**
+ * Pace of the scheduler's playhead over a finished stream. Play-out itself writes
+ * each chunk as soon as the ones before it are written; this only sets which
+ * chunks count as urgent.
+ */
+export const DEFAULT_FINISHED_CHUNK_MS = 100;
+
+/** `have`s of a peer kept while its buffer map is on its way; more are dropped (the next map restores them). */
+export const MAX_PENDING_HAVES = 4096;
+
+/** Dial failures remembered per address (the oldest is forgotten beyond this). */
+export const MAX_REMEMBERED_FAILURES = 4096;
+
+/** A failed first announce at central is tried again after this long, at the next chunk. */
+export const ANNOUNCE_RETRY_MS = 5_000;

@@ -1,0 +1,55 @@
+/** Stable codes of every error this package throws or reports. */
+export type PeerClientErrorCode = 'INVALID_OPTION' | 'BAD_CHUNK' | 'PEER_GONE' | 'PEER_REFUSED' | 'CLIENT_CLOSED';
+
+/** Base of every error this package throws or reports; `code` is stable, `message` says what happened. */
+export class PeerClientError extends Error {
+  readonly code: PeerClientErrorCode;
+  constructor(code: PeerClientErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option is out of range. */
+export class InvalidOptionError extends PeerClientError {
+  constructor(message: string) {
+    super('INVALID_OPTION', message);
+  }
+}
+
+/** A peer sent a chunk whose signature does not verify (or not the chunk asked for): it is dropped and never dialed again. */
+export class BadChunkError extends PeerClientError {
+  readonly peer: string;
+  readonly seq: number;
+  constructor(peer: string, seq: number) {
+    super('BAD_CHUNK', `peer ${peer} sent a bad chunk ${seq} (its signature does not verify); dropped it for good`);
+    this.peer = peer;
+    this.seq = seq;
+  }
+}
+
+/** The peer a request was meant for is no longer connected. */
+export class PeerGoneError extends PeerClientError {
+  readonly peer: string;
+  constructor(peer: string) {
+    super('PEER_GONE', `peer ${peer} is no longer connected`);
+    this.peer = peer;
+  }
+}
+
+/** A peer stopped carrying the stream (it answered UNKNOWN_STREAM). */
+export class PeerRefusedError extends PeerClientError {
+  readonly peer: string;
+  constructor(peer: string, why: string) {
+    super('PEER_REFUSED', `peer ${peer} refused: ${why}`);
+    this.peer = peer;
+  }
+}
+
+/** The client was closed. */
+export class ClientClosedError extends PeerClientError {
+  constructor() {
+    super('CLIENT_CLOSED', 'this peer client is closed; start a new one');
+  }
+}

@@ -1,0 +1,132 @@
+import type { Clock, ConnectionLimits } from '@p2pstream/connection';
+import type { SchedulerOptions } from '@p2pstream/scheduler';
+import {
+  DEFAULT_CHUNK_MS,
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_FINISHED_CHUNK_MS,
+  DEFAULT_KEEPALIVE_MS,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_REDIAL_BACKOFF_MS,
+  DEFAULT_RELOOKUP_MS,
+} from './constants.js';
+import { InvalidOptionError } from './errors.js';
+import type { DialFunction } from './peer-link.js';
+import type { Sink } from './sink.js';
+import type { ClientTracker, LocalServer } from './tracker.js';
+
+/** Scheduler settings a client may tune; the client supplies `fetch`, `clock`, `live` and `chunkDurationMs` itself. */
+export type SchedulerTuning = Omit<SchedulerOptions, 'fetch' | 'clock' | 'live' | 'chunkDurationMs' | 'signal'>;
+
+export interface PeerClientOptions {
+  /** The stream's name at central. */
+  name: string;
+  /** Central (a `TrackerClient`), or a stand-in with the same methods. */
+  tracker: ClientTracker;
+  /** The local peer server: verified chunks are re-shared through it at once, and the client announces it at central. */
+  server?: LocalServer;
+  /** Where play-out writes the stream; none for a relay. */
+  sink?: Sink;
+  /**
+   * First chunk to play.
+   * @default 0 for a finished stream; a few chunks behind the newest for a live one
+   */
+  from?: number;
+  /**
+   * Peers fetched from at once.
+   * @default 20
+   */
+  maxPeers?: number;
+  /** Local address to dial from (the peer's own address, e.g. `127.0.0.7`), so peers see it as that. */
+  localAddress?: string;
+  /** @default dial from @p2pstream/connection */
+  dial?: DialFunction;
+  /** Limits of the dialed connections. */
+  limits?: ConnectionLimits;
+  /**
+   * Chunks of a live stream kept (and offered to other peers).
+   * @default 120 (60 s of 500 ms chunks)
+   */
+  windowCapacity?: number;
+  /**
+   * Play time of one chunk of a live stream: what the publisher cuts.
+   * @default 500
+   */
+  chunkMs?: number;
+  /**
+   * Pace of the scheduler's playhead over a finished stream (urgency only; play-out writes as fast as the sink takes it).
+   * @default 100
+   */
+  finishedChunkMs?: number;
+  /**
+   * While short of peers, central is asked again this often.
+   * @default 3_000
+   */
+  relookupMs?: number;
+  /**
+   * A peer that could not be reached or failed is not dialed again for this long.
+   * @default 10_000
+   */
+  redialBackoffMs?: number;
+  /**
+   * Time to dial a peer and get its buffer map.
+   * @default 5_000
+   */
+  dialTimeoutMs?: number;
+  /**
+   * A connection that sent nothing for this long re-joins (keepalive and a fresh map).
+   * @default 30_000
+   */
+  keepaliveMs?: number;
+  /**
+   * Backstop for one chunk request; the scheduler's adaptive timeouts normally come first.
+   * @default 30_000
+   */
+  fetchTimeoutMs?: number;
+  /** Scheduler settings (urgent window, in-flight limits, live offset, start-up delay, strategy, …). */
+  scheduler?: SchedulerTuning;
+  /** Monotonic time for timers and the scheduler. @default systemClock from @p2pstream/connection */
+  clock?: Clock;
+  /** Wall-clock ms, compared with chunk timestamps for the lag. @default Date.now */
+  wallClock?: () => number;
+}
+
+export interface ResolvedPeerClientOptions {
+  maxPeers: number;
+  windowCapacity: number | undefined;
+  chunkMs: number;
+  finishedChunkMs: number;
+  relookupMs: number;
+  redialBackoffMs: number;
+  dialTimeoutMs: number;
+  keepaliveMs: number;
+  fetchTimeoutMs: number;
+}
+
+export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPeerClientOptions {
+  const resolved = {
+    maxPeers: options.maxPeers ?? DEFAULT_MAX_PEERS,
+    windowCapacity: options.windowCapacity,
+    chunkMs: options.chunkMs ?? DEFAULT_CHUNK_MS,
+    finishedChunkMs: options.finishedChunkMs ?? DEFAULT_FINISHED_CHUNK_MS,
+    relookupMs: options.relookupMs ?? DEFAULT_RELOOKUP_MS,
+    redialBackoffMs: options.redialBackoffMs ?? DEFAULT_REDIAL_BACKOFF_MS,
+    dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+    keepaliveMs: options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
+    fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+  };
+  if (!Number.isSafeInteger(resolved.maxPeers) || resolved.maxPeers < 1 || resolved.maxPeers > 50) {
+    throw new InvalidOptionError(`maxPeers must be an integer from 1 to 50 (one look-up lists at most 50), not ${resolved.maxPeers}`);
+  }
+  if (resolved.windowCapacity !== undefined && (!Number.isSafeInteger(resolved.windowCapacity) || resolved.windowCapacity < 1)) {
+    throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${resolved.windowCapacity}`);
+  }
+  for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs'] as const) {
+    const value = resolved[name];
+    if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
+  }
+  if (options.from !== undefined && (!Number.isSafeInteger(options.from) || options.from < 0)) {
+    throw new InvalidOptionError(`from must be a chunk number >= 0, not ${options.from}`);
+  }
+  return resolved;
+}

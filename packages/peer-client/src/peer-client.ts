@@ -1,0 +1,377 @@
+import { EventEmitter } from 'node:events';
+import { dial as connectionDial, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
+import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
+import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
+import type { MapMessage, RejectReason } from '@p2pstream/wire';
+import { ANNOUNCE_RETRY_MS } from './constants.js';
+import { BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError } from './errors.js';
+import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClientOptions } from './options.js';
+import { PeerLink, type PeerLinkListener } from './peer-link.js';
+import { PeerPool } from './peer-pool.js';
+import { Playout } from './playout.js';
+import { ViewerCounters, type ViewerStats } from './viewer-stats.js';
+
+/** What central said about the stream. */
+export interface StreamInfo {
+  name: string;
+  /** Stream id: the publisher's public key in hex. */
+  streamId: string;
+  live: boolean;
+  /** The newest edge announced at central. */
+  edge: number;
+  /** Peers central listed. */
+  peers: number;
+}
+
+export interface PeerClientEvents {
+  /** Connected to a peer and got its buffer map; `source`: it says it is the publisher. */
+  peer: [address: string, source: boolean];
+  /** A peer connection ended or was dropped. */
+  drop: [address: string, reason: string];
+  /** A peer sent a chunk that does not verify: dropped and banned. */
+  'bad-chunk': [address: string, seq: number];
+  played: [seq: number];
+  skipped: [seq: number];
+  /** Live play-out pauses and starts again at `seq` after the start-up delay (before the first chunk played, or when no peer has the chunk due yet). */
+  rebuffer: [seq: number];
+  /** Announced at central as a carrier of the stream. */
+  announced: [];
+  /** The whole stream has been played: a finished stream to its last chunk, or a live one that ended. */
+  end: [];
+  /** Something failed without stopping the client (a look-up, an announce, the sink). */
+  warning: [error: Error];
+}
+
+const REFUSALS: Record<Exclude<RejectReason, 'UNKNOWN_STREAM'>, RefusalReason> = {
+  NOT_HELD: 'not-held',
+  OUTSIDE_WINDOW: 'outside-window',
+  BUSY: 'busy',
+};
+
+/** Contiguous chunks counted ahead of the playhead for the buffer figure, at most. */
+const MAX_AHEAD_COUNT = 1024;
+
+/**
+ * The fetching half of a peer. It looks the stream up at central, dials up to
+ * `maxPeers` of the peers listed (and more as they leave), lets the scheduler
+ * decide what to ask of whom, verifies every chunk against the stream's key
+ * before keeping it, keeps it in a window the local peer server re-shares at
+ * once, and plays the stream out in order to a sink.
+ */
+export class PeerClient extends EventEmitter<PeerClientEvents> {
+  readonly name: string;
+  readonly #options: PeerClientOptions;
+  readonly #o: ResolvedPeerClientOptions;
+  readonly #clock: Clock;
+  readonly #wallClock: () => number;
+  readonly #counters = new ViewerCounters();
+  #info: StreamInfo | undefined;
+  #verifier: StreamVerifier | undefined;
+  #window: ChunkWindow<Chunk> | undefined;
+  #scheduler: Scheduler | undefined;
+  #pool: PeerPool | undefined;
+  #playout: Playout | undefined;
+  #serving = false;
+  #announced = false;
+  #announcing = false;
+  #announceRetryAt = -Infinity;
+  #rebufferAt: number | undefined;
+  #closed = false;
+
+  constructor(options: PeerClientOptions) {
+    super();
+    this.name = options.name;
+    this.#options = options;
+    this.#o = resolvePeerClientOptions(options);
+    this.#clock = options.clock ?? systemClock;
+    this.#wallClock = options.wallClock ?? Date.now;
+  }
+
+  /** What central said, once `start()` resolved. */
+  get info(): StreamInfo | undefined {
+    return this.#info;
+  }
+
+  /** The chunks held (and offered to other peers), once started. */
+  get window(): ChunkWindow<Chunk> | undefined {
+    return this.#window;
+  }
+
+  /**
+   * Looks the stream up and starts fetching and playing. Resolves once the
+   * stream was found; rejects with the tracker's error (STREAM_NOT_FOUND,
+   * CENTRAL_UNREACHABLE, …) otherwise.
+   */
+  async start(options: { signal?: AbortSignal } = {}): Promise<StreamInfo> {
+    if (this.#closed || this.#info) throw new ClientClosedError();
+    this.#counters.startedAt = this.#wallClock();
+    const found = await this.#options.tracker.lookup(this.name, options);
+    if (this.#closed) throw new ClientClosedError();
+    const info: StreamInfo = { name: found.name, streamId: found.stream, live: found.live, edge: found.edge, peers: found.peers.length };
+    this.#info = info;
+    this.#verifier = verifierFor(info.streamId);
+    const window = new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
+    this.#window = window;
+    const playout = new Playout({
+      live: info.live,
+      from: this.#options.from ?? 0,
+      window,
+      sink: this.#options.sink,
+      counters: this.#counters,
+      wallClock: this.#wallClock,
+      onPlayed: (seq) => this.emit('played', seq),
+      onSkipped: (seq) => this.emit('skipped', seq),
+      onEnd: () => this.#onEnd(),
+      onWarning: (error) => this.#warn(error),
+    });
+    this.#playout = playout;
+    window.onChunk(() => playout.chunkAdded());
+    this.#scheduler = this.#createScheduler(info.live);
+    if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
+    this.#scheduler.start();
+    // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
+    if (info.live) this.#serve();
+    this.#pool = new PeerPool({
+      name: this.name,
+      tracker: this.#options.tracker,
+      maxPeers: this.#o.maxPeers,
+      relookupMs: this.#o.relookupMs,
+      redialBackoffMs: this.#o.redialBackoffMs,
+      clock: this.#clock,
+      link: {
+        streamId: info.streamId,
+        localAddress: this.#options.localAddress,
+        dial: this.#options.dial ?? connectionDial,
+        limits: { handshakeTimeout: this.#o.dialTimeoutMs, ...this.#options.limits },
+        clock: this.#clock,
+        keepaliveMs: this.#o.keepaliveMs,
+        fetchTimeoutMs: this.#o.fetchTimeoutMs,
+      },
+      onLink: (link) => this.#onLink(link),
+      onWarning: (error) => this.#warn(error),
+    });
+    this.#pool.start(found.peers);
+    return info;
+  }
+
+  stats(): ViewerStats {
+    const c = this.#counters;
+    const window = this.#window;
+    const playout = this.#playout;
+    const playhead = playout?.live ? this.#scheduler?.playhead : playout?.next;
+    let ahead = 0;
+    if (window && playhead !== undefined) while (ahead < MAX_AHEAD_COUNT && window.has(playhead + ahead)) ahead++;
+    const bytesByPeer: Record<string, number> = {};
+    for (const [address, link] of this.#pool?.links ?? []) bytesByPeer[address] = link.bytes;
+    return {
+      stream: this.#info?.streamId ?? '',
+      name: this.name,
+      live: window ? window.live : (this.#info?.live ?? false),
+      peers: this.#pool?.links.size ?? 0,
+      startupMs: c.firstPlayedAt === undefined ? null : c.firstPlayedAt - c.startedAt,
+      played: c.played,
+      due: c.played + c.skipped,
+      skipped: c.skipped,
+      continuity: c.continuity(),
+      lagMs: c.lastPlayedTs === undefined ? null : this.#wallClock() - c.lastPlayedTs,
+      bufferAheadMs: ahead * this.#o.chunkMs,
+      bytesFromPublisher: c.bytesFromPublisher,
+      bytesFromPeers: c.bytesFromPeers,
+      duplicateBytes: c.duplicateBytes,
+      badChunks: c.badChunks,
+      timeouts: c.timeouts,
+      rebuffers: c.rebuffers,
+      bytesByPeer,
+      ended: playout?.ended ?? false,
+    };
+  }
+
+  /** Stops fetching, closes every peer connection, stops offering the stream and leaves central for it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#scheduler?.close();
+    await this.#pool?.close();
+    const streamId = this.#info?.streamId;
+    if (streamId && this.#serving) this.#options.server?.unserve(streamId);
+    if (streamId && this.#announced) await this.#options.tracker.leave(streamId).catch(() => undefined);
+  }
+
+  #createScheduler(live: boolean): Scheduler {
+    const scheduler = new Scheduler({
+      ...this.#options.scheduler,
+      fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal),
+      clock: this.#clock,
+      live,
+      chunkDurationMs: live ? this.#o.chunkMs : this.#o.finishedChunkMs,
+    });
+    if (live) {
+      scheduler.on('played', ({ seq }) => this.#playout?.played(seq));
+      scheduler.on('missed', ({ seq }) => this.#onMissed(seq));
+    }
+    scheduler.on('timedOut', () => void (this.#counters.timeouts += 1));
+    scheduler.on('peerFailing', ({ peer }) => this.#drop(peer, 'it failed repeatedly'));
+    scheduler.on('error', (error) => this.#warn(error));
+    return scheduler;
+  }
+
+  /**
+   * Live: `seq` was not held when due. Once play has begun, a chunk some peer has
+   * is skipped. Otherwise play-out pauses and starts again after the start-up
+   * delay rather than skip: before the first chunk is played (nothing has been
+   * interrupted yet; it starts at the first chunk held from `seq` on), and when no
+   * peer has `seq` yet (play-out caught up with a source that fell behind its own
+   * clock, e.g. starved of CPU: the chunks do not exist yet).
+   */
+  #onMissed(seq: number): void {
+    const scheduler = this.#scheduler!;
+    const playout = this.#playout!;
+    // The scheduler may report several chunks in one step; after a pause is decided the rest do not count.
+    if (this.#rebufferAt !== undefined) return;
+    const started = this.#counters.played > 0;
+    if (playout.finalEdge !== undefined || (started && seq <= scheduler.edge)) {
+      playout.missed(seq);
+      return;
+    }
+    const window = this.#window!;
+    let at = seq;
+    if (!started) while (at < window.edge && !window.has(at)) at++;
+    this.#rebufferAt = window.has(at) ? at : seq;
+    queueMicrotask(() => {
+      const resume = this.#rebufferAt!;
+      this.#rebufferAt = undefined;
+      if (this.#closed || scheduler.closed) return;
+      this.#counters.rebuffers += 1;
+      scheduler.setPlayhead(resume);
+      this.emit('rebuffer', resume);
+    });
+  }
+
+  async #fetch(peer: string, seq: number, signal: AbortSignal): Promise<number> {
+    const link = this.#pool?.links.get(peer);
+    if (!link) throw new PeerGoneError(peer);
+    const reply = await link.fetch(seq, signal);
+    if (reply.t === 'reject') {
+      if (reply.reason !== 'UNKNOWN_STREAM') throw new ChunkRefusedError(peer, seq, REFUSALS[reply.reason]);
+      this.#drop(peer, 'it no longer carries the stream');
+      throw new PeerRefusedError(peer, 'it no longer carries the stream');
+    }
+    if (reply.seq !== seq || !verifyChunk(this.#verifier!, reply)) {
+      this.#counters.badChunks += 1;
+      this.#drop(peer, `it sent a bad chunk ${seq}`, { ban: true });
+      this.emit('bad-chunk', peer, seq);
+      throw new BadChunkError(peer, seq);
+    }
+    const bytes = reply.data.length;
+    link.bytes += bytes;
+    if (link.source) this.#counters.bytesFromPublisher += bytes;
+    else this.#counters.bytesFromPeers += bytes;
+    const window = this.#window!;
+    if (this.#closed) return bytes;
+    if (window.has(seq)) {
+      this.#counters.duplicateBytes += bytes;
+      return bytes;
+    }
+    // Copied: the payload is a view into the connection's read buffer, which a long window would pin.
+    if (window.add({ seq, ts: reply.ts, data: Buffer.from(reply.data), sig: Buffer.from(reply.sig) })) this.#kept();
+    return bytes;
+  }
+
+  #onLink(link: PeerLink): void {
+    const scheduler = this.#scheduler!;
+    scheduler.addPeer(link.address, link.map);
+    this.#learn(link.map);
+    const listener: PeerLinkListener = {
+      have: (from, seq) => {
+        const end = this.#playout?.finalEdge;
+        if (end === undefined || seq < end) scheduler.peerHas(from.address, seq);
+      },
+      ended: (_from, edge) => this.#ended(edge),
+      map: (from, map) => {
+        scheduler.addPeer(from.address, map);
+        this.#learn(map);
+      },
+      close: (from, reason: CloseReason) => {
+        // A peer this client dropped itself was already taken out and reported.
+        if (this.#pool?.links.get(from.address) !== from) return;
+        this.#pool.closed(from);
+        scheduler.removePeer(from.address);
+        this.emit('drop', from.address, `${reason.code}: ${reason.message}`);
+      },
+    };
+    link.activate(listener);
+    this.emit('peer', link.address, link.source);
+  }
+
+  /** What a buffer map says about the stream as a whole: how far it goes, and whether it is finished. */
+  #learn(map: MapMessage): void {
+    if (map.edge > 0) this.#scheduler?.setEdge(map.edge - 1);
+    if (!map.live) this.#ended(map.edge);
+  }
+
+  /**
+   * The stream has `edge` chunks in all. Unsigned, so a claim that contradicts
+   * a chunk some peer already announced is ignored.
+   */
+  #ended(edge: number): void {
+    const playout = this.#playout!;
+    const window = this.#window!;
+    if (playout.finalEdge !== undefined || edge < window.edge || edge <= this.#scheduler!.edge) return;
+    window.finish(edge);
+    if (edge > 0) this.#scheduler!.setEdge(edge - 1);
+    playout.setFinalEdge(edge);
+    if (!this.#serving) this.#serve();
+    if (this.#announced) this.#options.tracker.update(this.#info!.streamId, { edge, live: false });
+  }
+
+  #serve(): void {
+    if (this.#closed || !this.#options.server) return;
+    this.#options.server.serve(this.#info!.streamId, this.#window!);
+    this.#serving = true;
+  }
+
+  #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {
+    if (!this.#pool?.links.has(peer)) return;
+    this.#pool.drop(peer, options);
+    this.#scheduler?.removePeer(peer);
+    this.emit('drop', peer, why);
+  }
+
+  /** A verified chunk was kept: offered by the local server already; tell central this peer carries the stream. */
+  #kept(): void {
+    const server = this.#options.server;
+    const window = this.#window!;
+    const stream = this.#info!.streamId;
+    if (!server || !this.#serving) return;
+    if (this.#announced) {
+      this.#options.tracker.update(stream, { edge: window.edge });
+      return;
+    }
+    if (this.#announcing || this.#clock.now() < this.#announceRetryAt) return;
+    this.#announcing = true;
+    this.#options.tracker.announce({ stream, port: server.port, edge: window.edge, live: window.live }).then(
+      () => {
+        this.#announcing = false;
+        if (this.#closed) return;
+        this.#announced = true;
+        this.emit('announced');
+      },
+      (error: unknown) => {
+        this.#announcing = false;
+        this.#announceRetryAt = this.#clock.now() + ANNOUNCE_RETRY_MS;
+        this.#warn(error);
+      },
+    );
+  }
+
+  #onEnd(): void {
+    this.#scheduler?.close();
+    void this.#pool?.close();
+    this.emit('end');
+  }
+
+  #warn(error: unknown): void {
+    if (this.#closed) return;
+    if (this.listenerCount('warning') > 0) this.emit('warning', error instanceof Error ? error : new Error(String(error)));
+  }
+}

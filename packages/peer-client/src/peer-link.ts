@@ -1,0 +1,175 @@
+import { dial as connectionDial, type Clock, type CloseReason, type Connection, type ConnectionLimits } from '@p2pstream/connection';
+import type { ChunkMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
+import { MAX_PENDING_HAVES } from './constants.js';
+
+/** How a link reaches a peer: `dial` from @p2pstream/connection, or a stand-in with its shape. */
+export type DialFunction = typeof connectionDial;
+
+export interface PeerLinkOptions {
+  streamId: string;
+  localAddress: string | undefined;
+  dial: DialFunction;
+  limits: ConnectionLimits;
+  clock: Clock;
+  keepaliveMs: number;
+  fetchTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** What a link tells its owner once it is active. */
+export interface PeerLinkListener {
+  have(link: PeerLink, seq: number): void;
+  ended(link: PeerLink, edge: number): void;
+  /** A fresh buffer map (from a keepalive re-join). */
+  map(link: PeerLink, map: MapMessage): void;
+  close(link: PeerLink, reason: CloseReason): void;
+}
+
+/** `host:port`, with brackets around an IPv6 host. */
+export function peerAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * One connection this client dialed to a peer that carries the stream: joined,
+ * with the peer's buffer map, its `have`s and `ended` passed on, chunk requests
+ * that send `cancel` when abandoned, and a re-join when the connection has been
+ * quiet (a keepalive that also refreshes the map).
+ */
+export class PeerLink {
+  /** `host:port` as central listed it: the peer's id for the scheduler and the ban list. */
+  readonly address: string;
+  readonly connection: Connection;
+  readonly #options: PeerLinkOptions;
+  #map: MapMessage;
+  #listener: PeerLinkListener | undefined;
+  #pending: Array<['have' | 'ended', number]> = [];
+  #lastSentAt: number;
+  #keepalive: unknown;
+  /** Verified chunk payload bytes received from this peer. */
+  bytes = 0;
+
+  private constructor(address: string, connection: Connection, map: MapMessage, options: PeerLinkOptions) {
+    this.address = address;
+    this.connection = connection;
+    this.#map = map;
+    this.#options = options;
+    this.#lastSentAt = options.clock.now();
+  }
+
+  /** Dials the peer and joins the stream; resolves once its buffer map is here. */
+  static async open(host: string, port: number, options: PeerLinkOptions): Promise<PeerLink> {
+    let link: PeerLink | undefined;
+    const early: Array<['have' | 'ended', number]> = [];
+    const record = (kind: 'have' | 'ended', value: number) => {
+      if (link) link.#deliver(kind, value);
+      else if (early.length < MAX_PENDING_HAVES) early.push([kind, value]);
+    };
+    const connection = await options.dial(host, port, {
+      role: 'peer',
+      limits: options.limits,
+      clock: options.clock,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      handlers: {
+        have: (message) => record('have', message.seq),
+        ended: (message) => record('ended', message.edge),
+      },
+    });
+    try {
+      const map = await connection.request(
+        { t: 'join', stream: options.streamId },
+        { timeout: options.limits.handshakeTimeout, ...(options.signal ? { signal: options.signal } : {}) },
+      );
+      if (map.stream !== options.streamId) throw new Error(`the peer answered with the map of stream ${map.stream}`);
+      link = new PeerLink(peerAddress(host, port), connection, map, options);
+      link.#pending = early;
+      return link;
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /** The buffer map the peer sent last. */
+  get map(): MapMessage {
+    return this.#map;
+  }
+
+  /** The peer says it is the stream's publisher. */
+  get source(): boolean {
+    return this.#map.source;
+  }
+
+  get open(): boolean {
+    return this.connection.state === 'open';
+  }
+
+  /** Starts passing on `have`, `ended`, fresh maps and the close, beginning with what arrived since the map. */
+  activate(listener: PeerLinkListener): void {
+    this.#listener = listener;
+    for (const [kind, value] of this.#pending.splice(0)) this.#deliver(kind, value);
+    this.connection.on('close', (reason) => {
+      this.#options.clock.clearTimeout(this.#keepalive);
+      listener.close(this, reason);
+    });
+    if (this.connection.state === 'closed') {
+      listener.close(this, this.connection.closeReason ?? { code: 'CLOSED', message: 'closed', byRemote: true });
+      return;
+    }
+    this.#armKeepalive();
+  }
+
+  /**
+   * Asks for chunk `seq`: resolves with the chunk or the peer's `reject`. When
+   * `signal` aborts the peer is sent `cancel` (so it drops a queued answer) and
+   * this rejects with the signal's reason.
+   */
+  async fetch(seq: number, signal: AbortSignal): Promise<ChunkMessage | RejectMessage> {
+    const onAbort = () => {
+      if (this.open) this.connection.send({ t: 'cancel', seq });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#lastSentAt = this.#options.clock.now();
+    try {
+      return await this.connection.request({ t: 'request', seq }, { signal, timeout: this.#options.fetchTimeoutMs });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  close(reason?: { code: string; message: string }): Promise<CloseReason> {
+    this.#options.clock.clearTimeout(this.#keepalive);
+    return this.connection.close(reason);
+  }
+
+  #deliver(kind: 'have' | 'ended', value: number): void {
+    if (!this.#listener) {
+      if (this.#pending.length < MAX_PENDING_HAVES) this.#pending.push([kind, value]);
+      return;
+    }
+    if (kind === 'have') this.#listener.have(this, value);
+    else this.#listener.ended(this, value);
+  }
+
+  #armKeepalive(): void {
+    const { clock, keepaliveMs } = this.#options;
+    const wait = Math.max(1, this.#lastSentAt + keepaliveMs - clock.now());
+    this.#keepalive = clock.setTimeout(() => {
+      if (!this.open) return;
+      if (clock.now() - this.#lastSentAt >= keepaliveMs) void this.#rejoin();
+      this.#armKeepalive();
+    }, wait);
+  }
+
+  async #rejoin(): Promise<void> {
+    this.#lastSentAt = this.#options.clock.now();
+    try {
+      const map = await this.connection.request({ t: 'join', stream: this.#options.streamId });
+      this.#map = map;
+      this.#listener?.map(this, map);
+    } catch {
+      // A peer that cannot answer its own join is closing or failing; its close will be reported.
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import type { Clock } from '@p2pstream/connection';
+import type { PeerEntry } from '@p2pstream/wire';
+import { MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
+import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
+import type { ClientTracker } from './tracker.js';
+
+export interface PeerPoolOptions {
+  name: string;
+  tracker: ClientTracker;
+  maxPeers: number;
+  relookupMs: number;
+  redialBackoffMs: number;
+  link: PeerLinkOptions;
+  clock: Clock;
+  /** A peer was dialed and joined; the owner activates it. */
+  onLink(link: PeerLink): void;
+  onWarning(error: Error): void;
+}
+
+/**
+ * The peers a client fetches from: it dials what central lists (up to
+ * `maxPeers`), asks central again while short of peers, never dials a banned
+ * address again, and rests an address that failed before dialing it again.
+ */
+export class PeerPool {
+  readonly links = new Map<string, PeerLink>();
+  readonly #options: PeerPoolOptions;
+  readonly #dialing = new Set<string>();
+  readonly #banned = new Set<string>();
+  readonly #restingUntil = new Map<string, number>();
+  readonly #abort = new AbortController();
+  #lastLookupAt = -Infinity;
+  #lookingUp = false;
+  #timer: unknown;
+  #timerAt = Infinity;
+  #closed = false;
+
+  constructor(options: PeerPoolOptions) {
+    this.#options = options;
+  }
+
+  get banned(): ReadonlySet<string> {
+    return this.#banned;
+  }
+
+  /** Dials peers from a look-up's list and keeps the pool topped up from then on. */
+  start(peers: readonly PeerEntry[]): void {
+    this.#lastLookupAt = this.#options.clock.now();
+    this.#dialFrom(peers);
+    this.#schedule(this.#options.relookupMs);
+  }
+
+  /** Drops a connected peer; `ban` means never again, otherwise it rests for the redial backoff. */
+  drop(address: string, options: { ban?: boolean } = {}): void {
+    if (options.ban) this.#banned.add(address);
+    else this.#rest(address);
+    const link = this.links.get(address);
+    if (!link) return;
+    this.links.delete(address);
+    void link.close(options.ban ? { code: 'BAD_CHUNK', message: 'you sent a chunk that does not verify' } : undefined);
+    this.#soon();
+  }
+
+  /** A link closed on its own (the peer left or failed). */
+  closed(link: PeerLink): void {
+    if (this.links.get(link.address) !== link) return;
+    this.links.delete(link.address);
+    this.#rest(link.address);
+    this.#soon();
+  }
+
+  /** Stops dialing and looking up, and closes every link. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    this.#options.clock.clearTimeout(this.#timer);
+    const links = [...this.links.values()];
+    this.links.clear();
+    await Promise.all(links.map((link) => link.close()));
+  }
+
+  get #room(): number {
+    return this.#options.maxPeers - this.links.size - this.#dialing.size;
+  }
+
+  /** Tops up soon, but never asks central more than once per MIN_LOOKUP_INTERVAL_MS. */
+  #soon(): void {
+    const wait = Math.max(0, this.#lastLookupAt + MIN_LOOKUP_INTERVAL_MS - this.#options.clock.now());
+    this.#schedule(wait);
+  }
+
+  #schedule(wait: number): void {
+    if (this.#closed) return;
+    const clock = this.#options.clock;
+    const at = clock.now() + wait;
+    if (at >= this.#timerAt) return;
+    clock.clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = clock.setTimeout(() => {
+      this.#timerAt = Infinity;
+      void this.#topUp();
+    }, wait);
+  }
+
+  async #topUp(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#room > 0 && !this.#lookingUp) {
+      this.#lookingUp = true;
+      this.#lastLookupAt = this.#options.clock.now();
+      try {
+        const { peers } = await this.#options.tracker.lookup(this.#options.name, { signal: this.#abort.signal });
+        this.#dialFrom(peers);
+      } catch (error) {
+        if (!this.#closed) this.#options.onWarning(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        this.#lookingUp = false;
+      }
+    }
+    this.#schedule(this.#options.relookupMs);
+  }
+
+  #dialFrom(peers: readonly PeerEntry[]): void {
+    const now = this.#options.clock.now();
+    for (const { host, port } of peers) {
+      if (this.#closed || this.#room <= 0) return;
+      const address = peerAddress(host, port);
+      if (this.links.has(address) || this.#dialing.has(address) || this.#banned.has(address)) continue;
+      if ((this.#restingUntil.get(address) ?? 0) > now) continue;
+      void this.#dial(host, port, address);
+    }
+  }
+
+  async #dial(host: string, port: number, address: string): Promise<void> {
+    this.#dialing.add(address);
+    try {
+      const link = await PeerLink.open(host, port, { ...this.#options.link, signal: this.#abort.signal });
+      if (this.#closed || this.#banned.has(address)) {
+        await link.close();
+        return;
+      }
+      this.links.set(address, link);
+      this.#options.onLink(link);
+    } catch {
+      // Unreachable, full, or no longer carrying the stream: rest it; central lists others.
+      this.#rest(address);
+    } finally {
+      this.#dialing.delete(address);
+    }
+  }
+
+  #rest(address: string): void {
+    const restingUntil = this.#restingUntil;
+    const now = this.#options.clock.now();
+    if (restingUntil.size >= MAX_REMEMBERED_FAILURES) {
+      for (const [known, until] of restingUntil) if (until <= now) restingUntil.delete(known);
+      if (restingUntil.size >= MAX_REMEMBERED_FAILURES) restingUntil.delete(restingUntil.keys().next().value!);
+    }
+    restingUntil.delete(address);
+    restingUntil.set(address, now + this.#options.redialBackoffMs);
+  }
+}

@@ -1,0 +1,16 @@
+import type { TrackerClient } from '@p2pstream/tracker-client';
+import type { Chunk, ChunkWindow } from '@p2pstream/data';
+
+/** What the client needs of central: the subset of `TrackerClient` it calls (tests pass a stand-in). */
+export type ClientTracker = Pick<TrackerClient, 'lookup' | 'announce' | 'update' | 'leave'>;
+
+/**
+ * The local peer server the client re-shares through (a `PeerServer` from
+ * @p2pstream/peer-server fits): the client serves its window there and announces
+ * that port at central as a carrier of the stream.
+ */
+export interface LocalServer {
+  readonly port: number;
+  serve(streamId: string, window: ChunkWindow<Chunk>): void;
+  unserve(streamId: string): void;
+}

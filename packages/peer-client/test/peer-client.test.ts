@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { ChunkWindow, type Chunk } from '@p2pstream/data';
+import { ManualClock } from '@p2pstream/scheduler';
+import {
+  CollectingSink,
+  countingDial,
+  MemoryTracker,
+  once,
+  startPublisher,
+  startServer,
+  startViewer,
+  waitUntil,
+} from './helpers.js';
+
+const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
+
+describe('PeerClient on a finished stream', () => {
+  it('gives two viewers byte-identical copies of the stream', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'film', { count: 40, live: false });
+    const sinks = [new CollectingSink(), new CollectingSink()];
+    const viewers = await Promise.all(sinks.map((sink) => startViewer(tracker, 'film', { sink })));
+    const ended = viewers.map(({ client }) => once(client, 'end'));
+    for (const { client } of viewers) expect(await client.start()).toMatchObject({ name: 'film', live: false, streamId: publisher.key.streamId });
+    await Promise.all(ended);
+    for (const sink of sinks) expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    for (const { client } of viewers) {
+      const stats = client.stats();
+      expect(stats).toMatchObject({ played: 40, due: 40, skipped: 0, continuity: 1, badChunks: 0, ended: true, live: false });
+      expect(stats.bytesFromPublisher + stats.bytesFromPeers - stats.duplicateBytes).toBe(40 * 3000);
+      expect(stats.startupMs).not.toBeNull();
+    }
+  });
+
+  it('re-shares what it kept: a second viewer gets the whole stream from the first once the publisher is gone', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'film', { count: 20, live: false });
+    const first = await startViewer(tracker, 'film');
+    const firstEnded = once(first.client, 'end');
+    const announced = once(first.client, 'announced');
+    await first.client.start();
+    await Promise.all([firstEnded, announced]);
+    await publisher.server.close();
+    tracker.streams.get('film')!.peers.delete(`127.0.0.1:${publisher.server.port}`);
+
+    const sink = new CollectingSink();
+    const second = await startViewer(tracker, 'film', { sink });
+    const secondEnded = once(second.client, 'end');
+    await second.client.start();
+    await secondEnded;
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect(second.client.stats()).toMatchObject({ bytesFromPublisher: 0, bytesFromPeers: 20 * 3000 });
+    expect(first.server.stats().bytesUploaded).toBe(20 * 3000);
+  });
+
+  it('starts at the chunk asked for', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'film', { count: 30, live: false });
+    const sink = new CollectingSink();
+    const { client } = await startViewer(tracker, 'film', { sink, from: 10 });
+    const ended = once(client, 'end');
+    await client.start();
+    await ended;
+    expect(sink.bytes.equals(concat(publisher.chunks.slice(10)))).toBe(true);
+  });
+
+  it('looks the stream up again and dials a new peer when the one it had leaves', async () => {
+    const tracker = new MemoryTracker();
+    // The first peer holds only the first half; the stream is 20 chunks long.
+    const partial = await startPublisher(tracker, 'film', { count: 20, live: false, skip: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] });
+    const sink = new CollectingSink();
+    const { client } = await startViewer(tracker, 'film', { sink });
+    const ended = once(client, 'end');
+    await client.start();
+    await waitUntil(() => client.stats().played === 10);
+    const complete = await startPublisher(tracker, 'film', { count: 20, live: false, key: partial.key });
+    tracker.streams.get('film')!.peers.delete(`127.0.0.1:${partial.server.port}`);
+    await partial.server.close();
+    await ended;
+    expect(sink.bytes.equals(concat(complete.chunks))).toBe(true);
+  });
+
+  it('drops a peer that serves a chunk with a flipped bit, never dials it again, and writes no corrupt byte', async () => {
+    const tracker = new MemoryTracker();
+    const honest = await startPublisher(tracker, 'film', { count: 20, live: false, listed: false });
+    const forged = new ChunkWindow<Chunk>({ live: false });
+    for (const chunk of honest.chunks) {
+      const data = Buffer.from(chunk.data);
+      data[100]! ^= 0x01;
+      forged.add({ ...chunk, data });
+    }
+    forged.finish();
+    const liar = await startServer();
+    liar.serve(honest.key.streamId, forged);
+    tracker.list('film', { host: '127.0.0.1', port: liar.port });
+
+    const dials = new Map<string, number>();
+    const sink = new CollectingSink();
+    const { client } = await startViewer(tracker, 'film', { sink, dial: countingDial(dials) });
+    const bad = once(client, 'bad-chunk');
+    const ended = once(client, 'end');
+    await client.start();
+    await bad;
+    tracker.list('film', { host: '127.0.0.1', port: honest.server.port });
+    await ended;
+
+    expect(sink.bytes.equals(concat(honest.chunks))).toBe(true);
+    expect(client.stats().badChunks).toBeGreaterThanOrEqual(1);
+    expect(dials.get(`127.0.0.1:${liar.port}`)).toBe(1);
+    expect(tracker.lookups).toBeGreaterThan(1);
+  });
+});
+
+describe('PeerClient on a live stream', () => {
+  it('skips a chunk that misses its deadline, counts it, and plays on', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'cam1', { count: 20, live: true, skip: [5] });
+    const clock = new ManualClock();
+    const sink = new CollectingSink();
+    const skipped: number[] = [];
+    const { client } = await startViewer(tracker, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    client.on('skipped', (seq) => skipped.push(seq));
+    await client.start();
+    await waitUntil(() => client.window!.size === 19);
+    await clock.advance(1000 + 19 * 100);
+    expect(skipped).toEqual([5]);
+    expect(sink.bytes.equals(concat(publisher.chunks.filter((chunk) => chunk.seq !== 5)))).toBe(true);
+    expect(client.stats()).toMatchObject({ played: 19, skipped: 1, due: 20, continuity: 19 / 20, ended: false, live: true });
+
+    const ended = once(client, 'end');
+    publisher.window.finish();
+    await ended;
+    expect(client.stats()).toMatchObject({ ended: true, live: false });
+  });
+
+  it('pauses rather than skips when play-out reaches chunks no peer has yet, and plays them once they come', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'cam1', { count: 8, live: true, skip: [5, 6, 7] });
+    const clock = new ManualClock();
+    const sink = new CollectingSink();
+    const rebuffers: number[] = [];
+    const { client } = await startViewer(tracker, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    client.on('rebuffer', (seq) => rebuffers.push(seq));
+    await client.start();
+    await waitUntil(() => client.window!.size === 5);
+    await clock.advance(1000 + 5 * 100);
+    expect(rebuffers).toEqual([5]);
+    expect(client.stats()).toMatchObject({ played: 5, skipped: 0, rebuffers: 1 });
+
+    for (const seq of [5, 6, 7]) publisher.window.add(publisher.chunks[seq]!);
+    await waitUntil(() => client.window!.size === 8);
+    await clock.advance(1000 + 2 * 100);
+    expect(client.stats()).toMatchObject({ played: 8, skipped: 0, continuity: 1 });
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+  });
+
+  it('starts later rather than skipping when the first chunk due never comes', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'cam1', { count: 6, live: true, skip: [0] });
+    const clock = new ManualClock();
+    const sink = new CollectingSink();
+    const { client } = await startViewer(tracker, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    const rebuffers: number[] = [];
+    client.on('rebuffer', (seq) => rebuffers.push(seq));
+    await client.start();
+    await waitUntil(() => client.window!.size === 5);
+    await clock.advance(1000);
+    expect(rebuffers).toEqual([1]);
+    await clock.advance(1000 + 4 * 100);
+    expect(client.stats()).toMatchObject({ played: 5, skipped: 0, continuity: 1, rebuffers: 1 });
+    expect(sink.bytes.equals(concat(publisher.chunks.slice(1)))).toBe(true);
+  });
+
+  it('starts a few chunks behind the newest one', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'cam1', { count: 20, live: true });
+    const clock = new ManualClock();
+    const sink = new CollectingSink();
+    const played: number[] = [];
+    const { client } = await startViewer(tracker, 'cam1', {
+      sink,
+      clock,
+      chunkMs: 100,
+      scheduler: { liveOffsetMs: 400, startupDelayMs: 500 },
+    });
+    client.on('played', (seq) => played.push(seq));
+    await client.start();
+    await waitUntil(() => [15, 16, 17, 18, 19].every((seq) => client.window!.has(seq)));
+    await clock.advance(500 + 4 * 100);
+    expect(played).toEqual([15, 16, 17, 18, 19]);
+    expect(client.window!.has(14)).toBe(false);
+    expect(sink.bytes.equals(concat(publisher.chunks.slice(15)))).toBe(true);
+  });
+
+  it('announces itself as a carrier once it holds a chunk, and leaves when closed', async () => {
+    const tracker = new MemoryTracker();
+    await startPublisher(tracker, 'cam1', { count: 10, live: true });
+    const { client, server } = await startViewer(tracker, 'cam1');
+    const announced = once(client, 'announced');
+    const info = await client.start();
+    expect(server.serves(info.streamId)).toBe(true);
+    await announced;
+    expect(tracker.streams.get('cam1')!.peers.has(`127.0.0.1:${server.port}`)).toBe(true);
+    await client.close();
+    expect(tracker.streams.get('cam1')!.peers.has(`127.0.0.1:${server.port}`)).toBe(false);
+    expect(server.serves(info.streamId)).toBe(false);
+  });
+});
+
+describe('PeerClient errors', () => {
+  it('rejects start() with central’s answer when the stream does not exist', async () => {
+    const { client } = await startViewer(new MemoryTracker(), 'nothing');
+    await expect(client.start()).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+  });
+
+  it('refuses options that cannot work', async () => {
+    await expect(startViewer(new MemoryTracker(), 'x', { maxPeers: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+});

@@ -1,0 +1,50 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { WritableSink } from '../src/index.js';
+
+/** A writable that holds every write until `release()`, like a player that stopped reading. */
+function stalledWritable(highWaterMark: number) {
+  const pending: Array<() => void> = [];
+  const received: Buffer[] = [];
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, done) {
+      received.push(chunk);
+      pending.push(done);
+    },
+  });
+  return { stream, received, release: () => pending.splice(0).forEach((done) => done()) };
+}
+
+describe('WritableSink', () => {
+  it('resolves a write at once while the stream has room, and after drain when it has not', async () => {
+    const { stream, received, release } = stalledWritable(10);
+    const sink = new WritableSink(stream);
+    await sink.write(Buffer.alloc(5));
+    let drained = false;
+    const second = sink.write(Buffer.alloc(20)).then(() => (drained = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await second;
+    expect(received.map((piece) => piece.length)).toEqual([5, 20]);
+  });
+
+  it('drops, and counts, a chunk that would take a reader that stopped reading past the maximum', async () => {
+    const { stream, received } = stalledWritable(1);
+    const sink = new WritableSink(stream, { maxBufferedBytes: 100 });
+    void sink.write(Buffer.alloc(60));
+    void sink.write(Buffer.alloc(30));
+    await sink.write(Buffer.alloc(30));
+    expect(sink.dropped).toBe(1);
+    expect(received.map((piece) => piece.length)).toEqual([60]);
+  });
+
+  it('refuses to write to a stream that has ended', async () => {
+    const { stream } = stalledWritable(10);
+    stream.destroy();
+    await expect(new WritableSink(stream).write(Buffer.alloc(1))).rejects.toThrow(/closed/);
+  });
+});

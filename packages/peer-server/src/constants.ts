@@ -1,0 +1,57 @@
+/**
+ * Every default of the peer server in one place. Each has an option; these are
+ * the values used when it is left out. Times are in milliseconds.
+ */
+
+/** The original peer server's port; taken → the next free one. */
+export const DEFAULT_PEER_PORT = 2050;
+
+/** Every IPv4 interface, so peers on other machines can reach it. */
+export const DEFAULT_PEER_HOST = '0.0.0.0';
+
+/** Ports tried from the requested one upwards when it is taken (2050, 2051, … 2149). */
+export const DEFAULT_PORT_ATTEMPTS = 100;
+
+/** Peers served at once; the others are answered BUSY until a slot frees or rotates to them. */
+export const DEFAULT_UPLOAD_SLOTS = 8;
+
+/** A peer holding a slot this long gives it up to a peer that was turned away. */
+export const DEFAULT_SLOT_ROTATE_MS = 10_000;
+
+/** A peer that has asked for nothing for this long gives its slot up. */
+export const DEFAULT_SLOT_IDLE_MS = 3_000;
+
+/**
+ * With an upload limit: a request whose answer would wait longer than this behind
+ * the bytes already queued is answered BUSY at once, so the asker fetches it
+ * elsewhere instead of timing out here.
+ */
+export const DEFAULT_MAX_QUEUE_DELAY_MS = 1_500;
+
+/** Chunk requests of one peer queued here at once; more are answered BUSY. */
+export const DEFAULT_MAX_QUEUED_PER_PEER = 16;
+
+/**
+ * `send()` reports no room past this many bytes per connection: a chunk answer
+ * waits in this server's queue (where `cancel` can still drop it) rather than
+ * in the socket's buffer.
+ */
+export const DEFAULT_SEND_HIGH_WATER_BYTES = 256 * 1024;
+
+/** Bytes of a chunk frame besides its payload (header, seq, ts, sig), counted against the upload limit. */
+export const CHUNK_ANSWER_OVERHEAD_BYTES = 128;
+
+/** Code of the error that answers a request the asker cancelled (the asker drops it unread). */
+export const CANCELLED_CODE = 'CANCELLED';
+
+/** Code of the error that answers a second `join` for another stream on the same connection. */
+export const ALREADY_JOINED_CODE = 'ALREADY_JOINED';
+
+/** Code of the error that answers `join` for a stream this server does not carry. */
+export const UNKNOWN_STREAM_CODE = 'UNKNOWN_STREAM';
+
+/** Code sent to peers when the server shuts down. */
+export const SHUTTING_DOWN_CODE = 'SHUTTING_DOWN';
+
+/** Publisher: chunks of a live stream kept for viewers to fetch (60 s of 500 ms chunks). */
+export const DEFAULT_WINDOW_CAPACITY = 120;

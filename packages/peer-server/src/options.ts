@@ -1,0 +1,87 @@
+import type { ServerLimits, UploadLimiter, Clock } from '@p2pstream/connection';
+import {
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+  DEFAULT_MAX_QUEUED_PER_PEER,
+  DEFAULT_PEER_HOST,
+  DEFAULT_PEER_PORT,
+  DEFAULT_PORT_ATTEMPTS,
+  DEFAULT_SEND_HIGH_WATER_BYTES,
+} from './constants.js';
+import { InvalidOptionError } from './errors.js';
+import type { UploadSlotsOptions } from './upload-slots.js';
+
+export interface PeerServerOptions {
+  /**
+   * Address to listen on; a loopback address such as `127.0.0.7` gives the peer its own "IP" on one machine.
+   * @default '0.0.0.0'
+   */
+  host?: string;
+  /**
+   * First port to try; when it is taken the next ones are tried (see `portAttempts`). 0 lets the system pick.
+   * @default 2050
+   */
+  port?: number;
+  /**
+   * Ports tried from `port` upwards before giving up with NO_FREE_PORT; 1 means only `port`.
+   * @default 100
+   */
+  portAttempts?: number;
+  /** Paces every chunk this server sends (`--upload-limit`). Shared across streams and peers. */
+  uploadLimiter?: UploadLimiter;
+  /** How many peers are served at once and how the slots rotate. */
+  slots?: UploadSlotsOptions;
+  /**
+   * With an upload limit, a request that would wait longer than this behind the queued bytes is answered BUSY.
+   * @default 1_500
+   */
+  maxQueueDelayMs?: number;
+  /**
+   * Chunk requests of one peer waiting here at once; more are answered BUSY.
+   * @default 16
+   */
+  maxQueuedPerPeer?: number;
+  /**
+   * Connection limits; `maxChunkBytes` is 0 (a server never receives chunks) and
+   * `sendHighWaterBytes` 256 KiB unless given.
+   */
+  limits?: ServerLimits;
+  /** @default systemClock from @p2pstream/connection */
+  clock?: Clock;
+  /** Aborting it closes the server. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedPeerServerOptions {
+  host: string;
+  port: number;
+  portAttempts: number;
+  uploadLimiter: UploadLimiter | undefined;
+  slots: UploadSlotsOptions;
+  maxQueueDelayMs: number;
+  maxQueuedPerPeer: number;
+  limits: ServerLimits;
+}
+
+export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPeerServerOptions {
+  const resolved = {
+    host: options.host ?? DEFAULT_PEER_HOST,
+    port: options.port ?? DEFAULT_PEER_PORT,
+    portAttempts: options.portAttempts ?? DEFAULT_PORT_ATTEMPTS,
+    uploadLimiter: options.uploadLimiter,
+    slots: options.slots ?? {},
+    maxQueueDelayMs: options.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS,
+    maxQueuedPerPeer: options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER,
+    limits: { maxChunkBytes: 0, sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES, ...options.limits },
+  };
+  if (!Number.isSafeInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
+    throw new InvalidOptionError(`port must be an integer from 0 to 65535, not ${resolved.port}`);
+  }
+  if (!Number.isSafeInteger(resolved.portAttempts) || resolved.portAttempts < 1) {
+    throw new InvalidOptionError(`portAttempts must be an integer >= 1, not ${resolved.portAttempts}`);
+  }
+  if (!(resolved.maxQueueDelayMs > 0)) throw new InvalidOptionError(`maxQueueDelayMs must be positive, not ${resolved.maxQueueDelayMs}`);
+  if (!Number.isSafeInteger(resolved.maxQueuedPerPeer) || resolved.maxQueuedPerPeer < 1) {
+    throw new InvalidOptionError(`maxQueuedPerPeer must be an integer >= 1, not ${resolved.maxQueuedPerPeer}`);
+  }
+  return resolved;
+}

@@ -1,0 +1,291 @@
+import { EventEmitter } from 'node:events';
+import {
+  AddressInUseError,
+  ConnectionServer,
+  listen,
+  systemClock,
+  type Clock,
+  type Connection,
+  type Handlers,
+  type UploadLimiter,
+} from '@p2pstream/connection';
+import type { Chunk, ChunkWindow } from '@p2pstream/data';
+import type { JoinMessage, RejectReason, RequestMessage } from '@p2pstream/wire';
+import { ALREADY_JOINED_CODE, CHUNK_ANSWER_OVERHEAD_BYTES, SHUTTING_DOWN_CODE, UNKNOWN_STREAM_CODE } from './constants.js';
+import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
+import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
+import { ServedStream, type ServeOptions } from './served-stream.js';
+import { ServingPeer, type ServingHooks } from './serving-peer.js';
+import { UploadSlots } from './upload-slots.js';
+
+export interface PeerServerEvents {
+  /** A peer joined one of the streams served here. */
+  join: [peer: string, streamId: string];
+  /** A peer's connection closed. */
+  leave: [peer: string];
+  /** Something failed without stopping the server (a connection's handler threw, the listening socket failed). */
+  warning: [error: Error];
+}
+
+/** Upload figures for one connected peer. */
+export interface PeerUploadStats {
+  /** The peer's address as seen on the socket, `host:port`. */
+  peer: string;
+  stream: string | undefined;
+  bytesUploaded: number;
+  chunksServed: number;
+  /** Answers waiting to be sent to it. */
+  queued: number;
+  holdsSlot: boolean;
+}
+
+export interface PeerServerStats {
+  connections: number;
+  /** Chunk payload bytes sent since the server started, to every peer. */
+  bytesUploaded: number;
+  chunksServed: number;
+  /** Requests answered with `reject`, by reason. */
+  rejected: Record<RejectReason, number>;
+  /** Chunk bytes waiting to be sent. */
+  queuedBytes: number;
+  slots: { holders: number; refused: number; rotations: number };
+  peers: PeerUploadStats[];
+}
+
+/**
+ * The serving half of a peer. It listens, serves the streams it was given
+ * (each a `ChunkWindow`, looked up by stream id), answers `join` with the
+ * buffer map, pushes `have` for every chunk the window takes and `ended` when a
+ * live stream ends, answers `request` with the chunk or a `reject`, and honours
+ * `cancel` — within its upload limit and upload slots. It serves nothing else:
+ * a request is only ever answered from the window of the stream the peer joined.
+ */
+export class PeerServer extends EventEmitter<PeerServerEvents> {
+  /** Where it listens. */
+  readonly host: string;
+  readonly port: number;
+  /** The port asked for; differs from `port` when that one was taken. */
+  readonly requestedPort: number;
+  readonly #options: ResolvedPeerServerOptions;
+  readonly #server: ConnectionServer;
+  readonly #clock: Clock;
+  readonly #slots: UploadSlots<ServingPeer>;
+  readonly #streams = new Map<string, ServedStream>();
+  readonly #peers = new Map<Connection, ServingPeer>();
+  readonly #rejected: Record<RejectReason, number> = { NOT_HELD: 0, OUTSIDE_WINDOW: 0, BUSY: 0, UNKNOWN_STREAM: 0 };
+  readonly #hooks: ServingHooks;
+  #bytesUploaded = 0;
+  #chunksServed = 0;
+  #queuedBytes = 0;
+  #closing: Promise<void> | undefined;
+
+  /** Use `startPeerServer()`. */
+  constructor(server: ConnectionServer, options: ResolvedPeerServerOptions, clock: Clock) {
+    super();
+    this.#server = server;
+    this.#options = options;
+    this.#clock = clock;
+    this.#slots = new UploadSlots(options.slots);
+    const { address, port } = server.address();
+    this.host = address;
+    this.port = port;
+    this.requestedPort = options.port;
+    this.#hooks = {
+      uploadLimiter: options.uploadLimiter,
+      sent: (_peer, bytes) => {
+        this.#bytesUploaded += bytes;
+        this.#chunksServed += 1;
+      },
+      dequeued: (bytes) => {
+        this.#queuedBytes -= bytes;
+      },
+      rejected: (reason) => {
+        this.#rejected[reason] += 1;
+      },
+    };
+    server.on('error', (error) => this.#warn(error));
+  }
+
+  /** Stream ids served here. */
+  get streams(): readonly string[] {
+    return [...this.#streams.keys()];
+  }
+
+  /** The upload limiter in force, if any. */
+  get uploadLimiter(): UploadLimiter | undefined {
+    return this.#options.uploadLimiter;
+  }
+
+  serves(streamId: string): boolean {
+    return this.#streams.has(streamId);
+  }
+
+  /**
+   * Serves `window` as stream `streamId` from now on: peers may join it, and
+   * each chunk added to the window is announced to them at once.
+   */
+  serve(streamId: string, window: ChunkWindow<Chunk>, options: ServeOptions = {}): void {
+    if (this.#closing) throw new ServerClosedError();
+    if (this.#streams.has(streamId)) throw new StreamAlreadyServedError(streamId);
+    this.#streams.set(streamId, new ServedStream(streamId, window, options));
+  }
+
+  /** Stops serving a stream; peers joined to it are disconnected. */
+  unserve(streamId: string): void {
+    const stream = this.#streams.get(streamId);
+    if (!stream) return;
+    this.#streams.delete(streamId);
+    stream.detach();
+    for (const peer of stream.peers) {
+      peer.stream = undefined;
+      void peer.connection.close({ code: UNKNOWN_STREAM_CODE, message: 'this peer stopped serving the stream' });
+    }
+  }
+
+  stats(): PeerServerStats {
+    const { refused, rotations } = this.#slots.counters;
+    return {
+      connections: this.#peers.size,
+      bytesUploaded: this.#bytesUploaded,
+      chunksServed: this.#chunksServed,
+      rejected: { ...this.#rejected },
+      queuedBytes: this.#queuedBytes,
+      slots: { holders: this.#slots.holders.length, refused, rotations },
+      peers: [...this.#peers.values()].map((peer) => ({
+        peer: peer.id,
+        stream: peer.stream?.id,
+        bytesUploaded: peer.bytesUploaded,
+        chunksServed: peer.chunksServed,
+        queued: peer.queued,
+        holdsSlot: this.#slots.holds(peer),
+      })),
+    };
+  }
+
+  /** Stops listening and closes every connection (each peer is told SHUTTING_DOWN). */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const id of [...this.#streams.keys()]) this.#streams.get(id)?.detach();
+      this.#streams.clear();
+      await this.#server.close({ code: SHUTTING_DOWN_CODE, message: 'the peer is shutting down' });
+    })();
+    return this.#closing;
+  }
+
+  /** The connection handlers; bound once, given to every accepted connection. */
+  static handlers(server: () => PeerServer): Handlers {
+    return {
+      join: (message, connection) => server().#onJoin(message, connection),
+      request: (message, connection) => server().#onRequest(message, connection),
+      cancel: (message, connection) => server().#peers.get(connection)?.cancel(message.seq),
+    };
+  }
+
+  #peerOf(connection: Connection): ServingPeer {
+    let peer = this.#peers.get(connection);
+    if (!peer) {
+      const created = new ServingPeer(connection, this.#hooks);
+      peer = created;
+      this.#peers.set(connection, created);
+      connection.on('close', () => {
+        this.#peers.delete(connection);
+        created.stream?.peers.delete(created);
+        created.close();
+        this.#slots.release(created);
+        this.emit('leave', created.id);
+      });
+    }
+    return peer;
+  }
+
+  #onJoin(message: JoinMessage, connection: Connection): void {
+    const peer = this.#peerOf(connection);
+    if (peer.stream && peer.stream.id !== message.stream) {
+      // `have` carries no stream id: one connection serves one stream.
+      connection.replyError(message, ALREADY_JOINED_CODE, `this connection already joined stream ${peer.stream.id}; open another to join a second`);
+      return;
+    }
+    const stream = this.#streams.get(message.stream);
+    if (!stream) {
+      connection.replyError(message, UNKNOWN_STREAM_CODE, `this peer does not carry stream ${message.stream}`);
+      return;
+    }
+    const first = peer.stream === undefined;
+    peer.stream = stream;
+    stream.peers.add(peer);
+    connection.reply(message, { t: 'map', ...stream.map() });
+    if (first) this.emit('join', peer.id, stream.id);
+  }
+
+  #onRequest(message: RequestMessage, connection: Connection): void {
+    const peer = this.#peerOf(connection);
+    const reason = this.#refusal(peer, message.seq);
+    if (reason !== undefined) {
+      this.#rejected[reason] += 1;
+      connection.reply(message, { t: 'reject', seq: message.seq, reason });
+      return;
+    }
+    const bytes = peer.stream!.window.get(message.seq)!.data.length + CHUNK_ANSWER_OVERHEAD_BYTES;
+    this.#queuedBytes += bytes;
+    peer.enqueue(message, bytes);
+  }
+
+  /** Why `peer`'s request for `seq` is refused, or undefined when it is queued for an answer. */
+  #refusal(peer: ServingPeer, seq: number): RejectReason | undefined {
+    const window = peer.stream?.window;
+    if (!window) return 'UNKNOWN_STREAM';
+    if (seq < window.base || (window.ended && seq >= window.edge)) return 'OUTSIDE_WINDOW';
+    const chunk = window.get(seq);
+    if (!chunk) return 'NOT_HELD';
+    if (peer.queued >= this.#options.maxQueuedPerPeer) return 'BUSY';
+    if (!this.#slots.acquire(peer, this.#clock.now())) return 'BUSY';
+    const limiter = this.#options.uploadLimiter;
+    if (limiter && this.#queuedBytes > 0) {
+      const waitMs = ((this.#queuedBytes + chunk.data.length) * 1000) / limiter.bytesPerSecond;
+      if (waitMs > this.#options.maxQueueDelayMs) return 'BUSY';
+    }
+    return undefined;
+  }
+
+  #warn(error: Error): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', error);
+  }
+}
+
+/**
+ * Starts a peer server. When the port is taken it tries the next ones
+ * (`portAttempts`); `server.port` says where it listens and `requestedPort`
+ * what was asked for, so an app can tell the user.
+ */
+export async function startPeerServer(options: PeerServerOptions = {}): Promise<PeerServer> {
+  const resolved = resolvePeerServerOptions(options);
+  const clock = options.clock ?? systemClock;
+  const { host, port: first, portAttempts } = resolved;
+  let instance: PeerServer | undefined;
+  const handlers = PeerServer.handlers(() => instance!);
+  const last = first === 0 ? 0 : Math.min(65535, first + portAttempts - 1);
+  for (let port = first; port <= last; port++) {
+    let server: ConnectionServer;
+    try {
+      server = await listen({
+        host,
+        port,
+        role: 'peer',
+        limits: resolved.limits,
+        handlers,
+        clock,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      if (error instanceof AddressInUseError && port < last) continue;
+      if (error instanceof AddressInUseError) throw new NoFreePortError(host, first, last, { cause: error });
+      throw new ListenFailedError(host, port, { cause: error });
+    }
+    instance = new PeerServer(server, resolved, clock);
+    const created = instance;
+    options.signal?.addEventListener('abort', () => void created.close(), { once: true });
+    return created;
+  }
+  throw new NoFreePortError(host, first, last);
+}

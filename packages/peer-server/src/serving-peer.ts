@@ -1,0 +1,121 @@
+import type { Connection, UploadLimiter } from '@p2pstream/connection';
+import type { RejectReason, RequestMessage } from '@p2pstream/wire';
+import { CANCELLED_CODE } from './constants.js';
+import type { ServedStream } from './served-stream.js';
+
+/** What a peer's answer loop shares with the server. */
+export interface ServingHooks {
+  readonly uploadLimiter: UploadLimiter | undefined;
+  /** A chunk's payload went out. */
+  sent(peer: ServingPeer, bytes: number): void;
+  /** A queued answer left the queue (sent, refused or dropped): `bytes` are no longer waiting. */
+  dequeued(bytes: number): void;
+  /** A queued answer was refused after all (its chunk left the window meanwhile). */
+  rejected(reason: RejectReason): void;
+}
+
+interface Queued {
+  readonly request: RequestMessage;
+  /** Bytes counted against the upload limit and the queue delay. */
+  readonly bytes: number;
+}
+
+/**
+ * One connected peer as the server sees it: the stream it joined, and its chunk
+ * requests answered one at a time, in order. An answer waits here — behind the
+ * upload limit and until the connection has room — so that `cancel` can still
+ * drop it, and a slow peer holds back only its own answers.
+ */
+export class ServingPeer {
+  readonly connection: Connection;
+  /** The peer's address as seen on the socket, `host:port`. */
+  readonly id: string;
+  stream: ServedStream | undefined;
+  bytesUploaded = 0;
+  chunksServed = 0;
+  readonly #hooks: ServingHooks;
+  readonly #queue: Queued[] = [];
+  #current: { seq: number; abort: AbortController } | undefined;
+  #running = false;
+  #closed = false;
+
+  constructor(connection: Connection, hooks: ServingHooks) {
+    this.connection = connection;
+    this.id = `${connection.remoteAddress}:${connection.remotePort}`;
+    this.#hooks = hooks;
+  }
+
+  /** Answers waiting, including one being sent. */
+  get queued(): number {
+    return this.#queue.length + (this.#current ? 1 : 0);
+  }
+
+  enqueue(request: RequestMessage, bytes: number): void {
+    this.#queue.push({ request, bytes });
+    if (!this.#running) void this.#run();
+  }
+
+  /** The peer no longer wants `seq`: a queued answer is dropped (the request is closed with CANCELLED). */
+  cancel(seq: number): void {
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const item = this.#queue[i]!;
+      if (item.request.seq !== seq) continue;
+      this.#queue.splice(i, 1);
+      this.#hooks.dequeued(item.bytes);
+      // An answer frees the request's id at the peer's side of the connection; it drops it unread.
+      this.connection.replyError(item.request, CANCELLED_CODE, `chunk ${seq} cancelled by the requester`);
+    }
+    if (this.#current?.seq === seq) this.#current.abort.abort();
+  }
+
+  /** The connection closed: nothing more is sent. */
+  close(): void {
+    this.#closed = true;
+    for (const item of this.#queue.splice(0)) this.#hooks.dequeued(item.bytes);
+    this.#current?.abort.abort();
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      for (let item = this.#queue.shift(); item !== undefined && !this.#closed; item = this.#queue.shift()) {
+        const abort = new AbortController();
+        this.#current = { seq: item.request.seq, abort };
+        try {
+          await this.#answer(item, abort.signal);
+        } finally {
+          this.#current = undefined;
+          this.#hooks.dequeued(item.bytes);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #answer({ request, bytes }: Queued, signal: AbortSignal): Promise<void> {
+    const { connection } = this;
+    try {
+      await this.#hooks.uploadLimiter?.take(bytes, { signal });
+    } catch {
+      if (!this.#closed) connection.replyError(request, CANCELLED_CODE, `chunk ${request.seq} cancelled by the requester`);
+      return;
+    }
+    if (this.#closed) return;
+    const window = this.stream?.window;
+    const chunk = window?.get(request.seq);
+    if (!window || !chunk) {
+      const reason: RejectReason = !window ? 'UNKNOWN_STREAM' : request.seq < window.base ? 'OUTSIDE_WINDOW' : 'NOT_HELD';
+      this.#hooks.rejected(reason);
+      connection.reply(request, { t: 'reject', seq: request.seq, reason });
+      return;
+    }
+    const room = connection.reply(request, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
+    if (connection.state !== 'open') return;
+    this.bytesUploaded += chunk.data.length;
+    this.chunksServed += 1;
+    this.#hooks.sent(this, chunk.data.length);
+    // Wait for room before the next answer, so answers queue here (cancellable) and not in the socket.
+    if (!room) await connection.drained().catch(() => undefined);
+  }
+}

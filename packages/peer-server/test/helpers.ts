@@ -1,0 +1,118 @@
+import { afterEach } from 'vitest';
+import { dial, type Connection, type DialOptions } from '@p2pstream/connection';
+import { ChunkWindow, generateStreamKey, signChunk, type Chunk, type StreamKey } from '@p2pstream/data';
+import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
+
+const toClose: Array<() => unknown> = [];
+
+/** Closes everything a test opened, newest first. */
+afterEach(async () => {
+  while (toClose.length > 0) await toClose.pop()!();
+});
+
+export function onCleanup(close: () => unknown): void {
+  toClose.push(close);
+}
+
+/** A peer server on 127.0.0.1 with a port the system picks, closed after the test. */
+export async function startServer(options: PeerServerOptions = {}): Promise<PeerServer> {
+  const server = await startPeerServer({ host: '127.0.0.1', port: 0, ...options });
+  onCleanup(() => server.close());
+  return server;
+}
+
+/** Dials `server` as a peer would, closed after the test. */
+export async function dialServer(server: PeerServer, options: Partial<DialOptions> = {}): Promise<Connection> {
+  const connection = await dial('127.0.0.1', server.port, { role: 'peer', ...options });
+  onCleanup(() => connection.close());
+  return connection;
+}
+
+/** `count` chunks of `bytes` bytes each (byte i of chunk s is (s + i) & 0xff), signed with `key`. */
+export function signedChunks(key: StreamKey, count: number, bytes = 1000, from = 0): Chunk[] {
+  return Array.from({ length: count }, (_, k) => {
+    const seq = from + k;
+    const data = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes; i++) data[i] = (seq + i) & 0xff;
+    return signChunk(key, { seq, ts: 1_700_000_000_000 + seq * 500, data });
+  });
+}
+
+/** A stream key and a window holding `count` signed chunks. */
+export function filledWindow(count: number, options: { live?: boolean; capacity?: number; bytes?: number } = {}) {
+  const key = generateStreamKey();
+  const window = new ChunkWindow<Chunk>({ live: options.live ?? true, ...(options.capacity ? { capacity: options.capacity } : {}) });
+  for (const chunk of signedChunks(key, count, options.bytes)) window.add(chunk);
+  return { key, window, streamId: key.streamId };
+}
+
+/** Resolves once `check` returns true, polling every few ms; throws after `ms`. */
+export async function waitUntil(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Stands in for central: records what a publisher tells it. */
+export class RecordingTracker {
+  readonly calls: Array<{ call: string; [key: string]: unknown }> = [];
+  publishError: Error | undefined;
+
+  async publish(publication: { name: string; publicKey: Uint8Array; live: boolean; sign(ts: number): Uint8Array | Promise<Uint8Array> }) {
+    if (this.publishError) throw this.publishError;
+    const sig = await publication.sign(1_700_000_000_000);
+    this.calls.push({ call: 'publish', name: publication.name, live: publication.live, signed: sig.length === 64 });
+    return Buffer.from(publication.publicKey).toString('hex');
+  }
+
+  async announce(announcement: { stream: string; port: number; edge?: number; live?: boolean }) {
+    this.calls.push({ call: 'announce', ...announcement });
+    return { interval: 15_000, ttl: 25_000 };
+  }
+
+  update(stream: string, changes: { edge?: number; live?: boolean }): void {
+    this.calls.push({ call: 'update', stream, ...changes });
+  }
+
+  async leave(stream: string): Promise<void> {
+    this.calls.push({ call: 'leave', stream });
+  }
+}
+
+/** A byte source the test feeds by hand, like stdin. */
+export class PushSource implements AsyncIterable<Uint8Array> {
+  readonly #queue: Uint8Array[] = [];
+  #ended = false;
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  push(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  fail(error: Error): void {
+    this.#failure = error;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.#failure) throw this.#failure;
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import type { Availability } from './availability.js';
+import type { ChunkSet } from './chunk-set.js';
+import type { Estimate, PeerStats } from './peer-stats.js';
+import type { RequestTable } from './requests.js';
+import type { InFlightRequest, SchedulerView } from './strategy.js';
+
+/** What the view reads from the scheduler. */
+export interface ViewHost {
+  readonly now: number;
+  readonly live: boolean;
+  readonly playhead: number;
+  readonly edge: number;
+  /** Last chunk of the wanted window, inclusive. */
+  readonly windowEnd: number;
+  readonly chunkDurationMs: number;
+  readonly urgentWindowMs: number;
+  readonly duplicateLeadMs: number;
+  readonly maxCandidates: number;
+  readonly peerCount: number;
+  readonly estimateHalfLifeMs: number;
+  readonly held: ChunkSet;
+  readonly availability: Availability;
+  readonly requests: RequestTable;
+  /** Peers with a free slot that are not resting after failures. */
+  openPeers(): readonly string[];
+  isOpen(peer: string): boolean;
+  stats(peer: string): PeerStats | undefined;
+  /** Our bytes in flight to `peer`. */
+  queuedBytes(peer: string): number;
+  deadline(seq: number): number;
+  random(): number;
+  wakeAt(time: number): void;
+}
+
+/**
+ * The strategy's window on the scheduler for one round of decisions. Lists are computed on
+ * first use and recomputed after each request the round makes (`invalidate`).
+ */
+export class RoundView implements SchedulerView {
+  readonly #host: ViewHost;
+  #candidates: number[] | undefined;
+  #duplicates: number[] | undefined;
+  #inFlightSeqs: number[] | undefined;
+  readonly #askable = new Map<number, readonly string[]>();
+  #open: readonly string[] | undefined;
+  #prior: Estimate | null | undefined;
+
+  constructor(host: ViewHost) {
+    this.#host = host;
+  }
+
+  /** Forgets everything computed: time moved or the books changed. */
+  invalidate(): void {
+    this.#candidates = undefined;
+    this.#afterRequest();
+  }
+
+  /**
+   * After a request this round made: `seq` is in flight now and `peer` has one slot less. Only
+   * what that changes is recomputed (a cancelled request frees a slot: everything is).
+   */
+  requested(seq: number, peer: string, cancelledOthers: boolean): void {
+    if (cancelledOthers) {
+      this.invalidate();
+      return;
+    }
+    const index = this.#candidates?.indexOf(seq) ?? -1;
+    if (index >= 0) this.#candidates!.splice(index, 1);
+    this.#duplicates = undefined;
+    this.#inFlightSeqs = undefined;
+    this.#askable.delete(seq);
+    if (!this.#host.isOpen(peer)) {
+      if (this.#open) this.#open = this.#open.filter((open) => open !== peer);
+      for (const [key, peers] of this.#askable) if (peers.includes(peer)) this.#askable.set(key, peers.filter((open) => open !== peer));
+    }
+  }
+
+  #afterRequest(): void {
+    this.#duplicates = undefined;
+    this.#inFlightSeqs = undefined;
+    this.#askable.clear();
+    this.#open = undefined;
+    this.#prior = undefined;
+  }
+
+  get now(): number {
+    return this.#host.now;
+  }
+  get live(): boolean {
+    return this.#host.live;
+  }
+  get playhead(): number {
+    return this.#host.playhead;
+  }
+  get edge(): number {
+    return this.#host.edge;
+  }
+  get chunkDurationMs(): number {
+    return this.#host.chunkDurationMs;
+  }
+  get urgentWindowMs(): number {
+    return this.#host.urgentWindowMs;
+  }
+  get duplicateLeadMs(): number {
+    return this.#host.duplicateLeadMs;
+  }
+
+  candidates(): readonly number[] {
+    if (this.#candidates) return this.#candidates;
+    const host = this.#host;
+    const found: number[] = [];
+    for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd; seq++) {
+      if (host.held.has(seq) || host.availability.count(seq) === 0 || host.requests.forSeq(seq).length > 0) continue;
+      found.push(seq);
+      if (found.length >= host.maxCandidates) break;
+    }
+    return (this.#candidates = found);
+  }
+
+  askable(seq: number): readonly string[] {
+    let peers = this.#askable.get(seq);
+    if (peers) return peers;
+    const host = this.#host;
+    const asked = host.requests.forSeq(seq);
+    peers = this.#openPeers().filter(
+      (peer) => host.availability.peerHas(peer, seq) && !asked.some((request) => request.peer === peer),
+    );
+    this.#askable.set(seq, peers);
+    return peers;
+  }
+
+  rarity(seq: number): number {
+    return this.#host.availability.count(seq);
+  }
+
+  deadline(seq: number): number {
+    return this.#host.deadline(seq);
+  }
+
+  firstSeenAt(seq: number): number | undefined {
+    return this.#host.availability.firstSeenAt(seq);
+  }
+
+  firstHolder(seq: number): string | undefined {
+    return this.#host.availability.firstHolder(seq);
+  }
+
+  secondSeenAt(seq: number): number | undefined {
+    return this.#host.availability.secondSeenAt(seq);
+  }
+
+  get peerCount(): number {
+    return this.#host.peerCount;
+  }
+
+  expectedMs(peer: string): number {
+    const stats = this.#host.stats(peer);
+    if (!stats) return Infinity;
+    return stats.expectedMs(this.#host.queuedBytes(peer), this.#priorStats(), this.#host.now, this.#host.estimateHalfLifeMs);
+  }
+
+  inFlightSeqs(): readonly number[] {
+    return (this.#inFlightSeqs ??= [...this.#host.requests.seqs()].sort((a, b) => a - b));
+  }
+
+  inFlight(seq: number): readonly InFlightRequest[] {
+    return this.#host.requests.forSeq(seq);
+  }
+
+  duplicateCandidates(): readonly number[] {
+    if (this.#duplicates) return this.#duplicates;
+    const host = this.#host;
+    const found: number[] = [];
+    for (const seq of host.requests.seqs()) {
+      if (seq < host.playhead || host.requests.forSeq(seq).length !== 1) continue;
+      if (host.deadline(seq) - host.now > host.duplicateLeadMs) continue;
+      if (this.askable(seq).length > 0) found.push(seq);
+    }
+    return (this.#duplicates = found.sort((a, b) => a - b));
+  }
+
+  random(): number {
+    return this.#host.random();
+  }
+
+  wakeAt(time: number): void {
+    this.#host.wakeAt(time);
+  }
+
+  #openPeers(): readonly string[] {
+    return (this.#open ??= this.#host.openPeers());
+  }
+
+  /** The best round trip and rate measured from any peer, assumed for peers not measured yet. */
+  #priorStats(): Estimate | undefined {
+    if (this.#prior !== undefined) return this.#prior ?? undefined;
+    let rtt = Infinity;
+    let rate = 0;
+    for (const peer of this.#host.availability.peers()) {
+      const stats = this.#host.stats(peer);
+      if (stats?.rttMs === undefined || stats.bytesPerMs === undefined) continue;
+      rtt = Math.min(rtt, stats.rttMs);
+      rate = Math.max(rate, stats.bytesPerMs);
+    }
+    this.#prior = rtt === Infinity ? null : { rttMs: rtt, bytesPerMs: rate };
+    return this.#prior ?? undefined;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Checks of a viewer's output against the MPEG-TS source it was published from.
+ */
+
+export const TS_PACKET_BYTES = 188;
+export const TS_SYNC_BYTE = 0x47;
+
+/**
+ * Why `bytes` is not whole MPEG-TS packets (a sync byte at every 188th byte and a
+ * length that is a multiple of 188), or undefined when it is.
+ */
+export function mpegTsProblem(bytes: Uint8Array): string | undefined {
+  if (bytes.length % TS_PACKET_BYTES !== 0) return `${bytes.length} bytes is not a whole number of 188-byte packets`;
+  for (let offset = 0; offset < bytes.length; offset += TS_PACKET_BYTES) {
+    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte 0x47 at offset ${offset} (found 0x${bytes[offset]!.toString(16)})`;
+  }
+  return undefined;
+}
+
+/** A stretch of the output that is a byte-for-byte copy of a stretch of the source. */
+export interface Run {
+  outputStart: number;
+  sourceStart: number;
+  length: number;
+}
+
+export interface RunMatch {
+  /** The output as copies of the source, in output order. */
+  runs: Run[];
+  /**
+   * Output offset of the first packet that is not where the source could have put it
+   * (a corrupt byte, or a piece out of order), or undefined when every byte matched.
+   */
+  mismatchAt: number | undefined;
+}
+
+/**
+ * Splits a viewer's output into runs copied from the source, each starting after the
+ * previous one ended in the source (chunks are played in order; a skipped chunk leaves
+ * a gap in the source between two runs, never a step back). Chunks are cut on packet
+ * boundaries of the source, so runs are looked for at packet-aligned source offsets.
+ * A run starts where the next `probePackets` output packets occur in the source (a
+ * single packet is ambiguous: PAT/PMT repeat), and grows packet by packet while the
+ * bytes stay equal.
+ */
+export function matchRuns(output: Uint8Array, source: Uint8Array, probePackets = 4): RunMatch {
+  const out = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+  const src = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  const runs: Run[] = [];
+  let outputAt = 0;
+  let sourceFrom = 0;
+  while (outputAt < out.length) {
+    const probe = out.subarray(outputAt, Math.min(out.length, outputAt + probePackets * TS_PACKET_BYTES));
+    const sourceStart = alignedIndexOf(src, probe, sourceFrom);
+    if (sourceStart < 0) return { runs, mismatchAt: outputAt };
+    let length = probe.length;
+    while (outputAt + length < out.length && sourceStart + length < src.length) {
+      const step = Math.min(TS_PACKET_BYTES, out.length - outputAt - length, src.length - sourceStart - length);
+      if (!out.subarray(outputAt + length, outputAt + length + step).equals(src.subarray(sourceStart + length, sourceStart + length + step))) break;
+      length += step;
+    }
+    runs.push({ outputStart: outputAt, sourceStart, length });
+    outputAt += length;
+    sourceFrom = sourceStart + length;
+  }
+  return { runs, mismatchAt: undefined };
+}
+
+/** The first offset ≥ from, a multiple of 188, where `needle` occurs in `haystack`; -1 if none. */
+function alignedIndexOf(haystack: Buffer, needle: Buffer, from: number): number {
+  let at = haystack.indexOf(needle, from);
+  while (at >= 0 && at % TS_PACKET_BYTES !== 0) at = haystack.indexOf(needle, at + 1);
+  return at;
+}

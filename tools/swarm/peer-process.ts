@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { REPO_ROOT } from '../testing/index.js';
+
+/**
+ * The peer program as real child processes, for the swarm harness and the peer's
+ * end-to-end tests. tools/testing's `startProgram` waits for a ready line on stdout
+ * and decodes stdout as text; the peer prints its ready line on stderr and writes
+ * media (binary) to stdout, so it gets this launcher instead.
+ */
+
+/** The peer program's entry, relative to the repository root. */
+export const PEER_MAIN = 'apps/peer/src/main.ts';
+
+/** `p2pstream peer ready: watching cam1 on 127.0.0.5:2051` (see /tmp/peer-contract.md). */
+export const PEER_READY = /p2pstream peer ready: (\S+) (\S+) on (\S+):(\d+)/;
+
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+const DEFAULT_RUN_TIMEOUT_MS = 30_000;
+/** Stderr kept per process; older text is dropped so a chatty peer cannot fill memory. */
+const MAX_KEPT_STDERR = 256 * 1024;
+
+export interface PeerProcessOptions {
+  /**
+   * `keep`: collect stdout as bytes (for `watch --out -`); `ignore`: send it to /dev/null.
+   * @default 'ignore'
+   */
+  stdout?: 'keep' | 'ignore';
+  /**
+   * `pipe` to feed the program (e.g. `publish --source -`) through `stdin`.
+   * @default 'ignore'
+   */
+  stdin?: 'pipe' | 'ignore';
+  /**
+   * Wait for the `p2pstream peer ready:` line before resolving; the process is killed
+   * and the start rejects when it does not come in time.
+   * @default true
+   */
+  waitReady?: boolean;
+  /** @default 30_000 */
+  readyTimeoutMs?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+export interface PeerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface PeerReady {
+  /** `publishing`, `watching`, `relaying`, as the ready line says. */
+  action: string;
+  name: string;
+  host: string;
+  port: number;
+  /** Date.now() when the ready line was seen. */
+  at: number;
+}
+
+export interface PeerProcess {
+  readonly pid: number;
+  readonly args: readonly string[];
+  /** Date.now() at spawn. */
+  readonly startedAt: number;
+  /** Set once the ready line was seen. */
+  readonly ready: PeerReady | undefined;
+  /** Everything written to stderr so far (the last 256 KiB). */
+  stderr(): string;
+  /** Everything written to stdout so far (with `stdout: 'keep'`). */
+  stdout(): Buffer;
+  /** The program's stdin (with `stdin: 'pipe'`). */
+  readonly stdin: Writable | null;
+  /** Resolves with the first stderr line, written or still to come, that matches. */
+  waitForStderr(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  readonly exited: Promise<PeerExit>;
+  /** Whether the process has exited. */
+  readonly hasExited: boolean;
+  /** SIGINT (a clean leave), then SIGKILL if it has not exited within `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<PeerExit>;
+  /** SIGKILL now: a crash, as far as its peers can tell. */
+  kill(): Promise<PeerExit>;
+  /** A one-line description for error messages: the command and the end of its stderr. */
+  describe(): string;
+}
+
+const running = new Set<PeerProcess>();
+
+/** Starts `node --conditions=@p2pstream/source --import tsx apps/peer/src/main.ts ...args` from the repository root. */
+export async function startPeer(args: readonly string[], options: PeerProcessOptions = {}): Promise<PeerProcess> {
+  const child = spawn(process.execPath, ['--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'],
+  });
+  const peer = wrap(child, args);
+  running.add(peer);
+  void peer.exited.then(() => running.delete(peer));
+  if (options.waitReady ?? true) {
+    const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    try {
+      await peer.waitForStderr(PEER_READY, timeoutMs);
+    } catch (error) {
+      await peer.kill();
+      throw new Error(`peer ${args.join(' ')} did not get ready: ${(error as Error).message}\nstderr:\n${peer.stderr()}`, {
+        cause: error,
+      });
+    }
+  }
+  return peer;
+}
+
+export interface PeerRun extends PeerExit {
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs a command that ends by itself (`--help`, an error case, `list`) and returns what it printed. */
+export async function runPeer(args: readonly string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<PeerRun> {
+  const peer = await startPeer(args, { waitReady: false, stdout: 'keep', ...(options.env ? { env: options.env } : {}) });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  const result = await Promise.race([peer.exited, late]);
+  clearTimeout(timer);
+  if (result === 'late') {
+    await peer.kill();
+    throw new Error(`peer ${args.join(' ')} did not exit within ${timeoutMs} ms\nstderr:\n${peer.stderr()}`);
+  }
+  return { ...result, stdout: peer.stdout(), stderr: peer.stderr() };
+}
+
+/** Stops every peer process started here that is still running. */
+export async function stopAllPeers(timeoutMs?: number): Promise<void> {
+  await Promise.all([...running].map((peer) => peer.stop(timeoutMs)));
+}
+
+/** Kills every peer process started here at once, without waiting for a clean exit. */
+export function killAllPeersNow(): void {
+  for (const peer of running) void peer.kill();
+}
+
+function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
+  const startedAt = Date.now();
+  let err = '';
+  /** Characters dropped from the front of `err` to bound memory. */
+  let dropped = 0;
+  const out: Buffer[] = [];
+  let ready: PeerReady | undefined;
+  let hasExited = false;
+  const watchers = new Set<() => void>();
+  const exited = new Promise<PeerExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // A spawn failure emits 'error' and no 'exit'.
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  void exited.then(() => {
+    hasExited = true;
+    for (const watcher of watchers) watcher();
+  });
+  child.stdin?.on('error', () => undefined);
+  child.stdout?.on('data', (bytes: Buffer) => out.push(bytes));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    err += text;
+    if (!ready) {
+      const match = completeLines(err).match(PEER_READY);
+      if (match) ready = { action: match[1]!, name: match[2]!, host: match[3]!, port: Number(match[4]), at: Date.now() };
+    }
+    if (err.length > MAX_KEPT_STDERR) {
+      dropped += err.length - MAX_KEPT_STDERR;
+      err = err.slice(err.length - MAX_KEPT_STDERR);
+    }
+    for (const watcher of watchers) watcher();
+  });
+
+  const waitForStderr = (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        // A line still being written could match too early (a port cut short).
+        for (const line of (hasExited ? err : completeLines(err)).split('\n')) {
+          const match = line.match(pattern);
+          if (match) return finish(() => resolve(match));
+        }
+        if (hasExited) finish(() => reject(new Error(`it exited before printing ${pattern}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no stderr line ${pattern} within ${timeoutMs} ms`))), timeoutMs);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        watchers.delete(check);
+        settle();
+      };
+      watchers.add(check);
+      check();
+    });
+
+  const signalAndWait = async (signal: NodeJS.Signals, timeoutMs: number): Promise<PeerExit> => {
+    if (!hasExited) child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    const result = await Promise.race([exited, late]);
+    clearTimeout(timer);
+    if (result !== 'late') return result;
+    child.kill('SIGKILL');
+    return exited;
+  };
+
+  return {
+    pid: child.pid ?? -1,
+    args,
+    startedAt,
+    get ready() {
+      return ready;
+    },
+    get hasExited() {
+      return hasExited;
+    },
+    stderr: () => err,
+    stdout: () => Buffer.concat(out),
+    stdin: child.stdin,
+    waitForStderr,
+    exited,
+    stop: (timeoutMs = DEFAULT_STOP_TIMEOUT_MS) => signalAndWait('SIGINT', timeoutMs),
+    kill: () => signalAndWait('SIGKILL', DEFAULT_STOP_TIMEOUT_MS),
+    describe: () => `peer ${args.join(' ')} (pid ${child.pid}${dropped ? `, ${dropped} chars of stderr dropped` : ''})\nstderr:\n${err.slice(-4000)}`,
+  };
+}
+
+/** The text up to and including its last newline. */
+function completeLines(text: string): string {
+  return text.slice(0, text.lastIndexOf('\n') + 1);
+}

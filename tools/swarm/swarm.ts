@@ -1,0 +1,285 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, startProgram, type RunningProgram } from '../testing/index.js';
+import { paceInto } from './pacer.js';
+import { startPeer, stopAllPeers, type PeerProcess } from './peer-process.js';
+import {
+  aggregateReport,
+  publisherReport,
+  viewerReport,
+  type AggregateReport,
+  type PublisherReport,
+  type ViewerRecord,
+  type ViewerReport,
+} from './report.js';
+import { readPublisherStats, readViewerStats } from './stats-file.js';
+import { formatRateAsBits } from './units.js';
+
+export const CENTRAL_MAIN = 'apps/central/src/main.ts';
+export const CENTRAL_READY = /central listening on (\S+):(\d+)/;
+
+export interface SwarmOptions {
+  viewers: number;
+  /** The stream's rate, bytes per second. */
+  bytesPerSecond: number;
+  /** The publisher's `--upload-limit`, bytes per second. */
+  publisherLimit: number;
+  /** How long to run once every viewer has been started. */
+  durationMs: number;
+  /**
+   * Share of the viewers killed (SIGKILL) and restarted during the run.
+   * @default 0
+   */
+  killFraction?: number;
+  /** A whole-packet MPEG-TS file, looped. */
+  source: string;
+  /**
+   * `harness`: the harness writes the looped source at the rate into `publish --source -`;
+   * `program`: `publish --source FILE --realtime --bitrate RATE --loop` paces it itself.
+   * @default 'harness'
+   */
+  pacing?: 'harness' | 'program';
+  /** Where stats files and the publisher's key go. */
+  workDir: string;
+  /**
+   * Pause between starting two viewers, so N processes do not all compile at once.
+   * @default 300
+   */
+  startIntervalMs?: number;
+  /** @default 'swarm' */
+  name?: string;
+  /** Progress lines (stderr in the CLI). */
+  log?: (line: string) => void;
+  /** Ends the run early; everything started is stopped and a report still comes back. */
+  signal?: AbortSignal;
+}
+
+export interface SwarmReport {
+  config: {
+    viewers: number;
+    streamBytesPerSecond: number;
+    streamRate: string;
+    publisherLimitBytesPerSecond: number;
+    durationMs: number;
+    killFraction: number;
+    source: string;
+    pacing: 'harness' | 'program';
+  };
+  machine: { cpus: number; node: string };
+  /** From the last viewer start to the end of the run. */
+  measuredMs: number;
+  aborted: boolean;
+  central: { address: string; peakRssBytes: number | null };
+  publisher: PublisherReport & { exit: { code: number | null; signal: string | null } | null };
+  aggregate: AggregateReport;
+  viewers: ViewerReport[];
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const KILL_WINDOW = [0.2, 0.7] as const;
+const RESTART_AFTER_MS = 2_000;
+
+interface Slot {
+  slot: number;
+  host: string;
+  incarnations: Array<{ peer: PeerProcess | undefined; statsFile: string; killed: boolean; problem?: string }>;
+}
+
+/** The loopback address of viewer `slot` (1-based): 127.0.0.11 upwards, then the next /24. */
+export function viewerHost(slot: number): string {
+  const index = slot + 9;
+  return `127.0.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+}
+
+/**
+ * Runs central, a publisher and N viewers as real processes on 127.0.0.x, optionally
+ * kills and restarts some viewers, stops everything, and reports from their stats.
+ */
+export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
+  const log = options.log ?? (() => undefined);
+  const name = options.name ?? 'swarm';
+  const pacing = options.pacing ?? 'harness';
+  const killFraction = options.killFraction ?? 0;
+  const signal = options.signal;
+  mkdirSync(options.workDir, { recursive: true });
+  const source = readFileSync(options.source);
+
+  let central: RunningProgram | undefined;
+  let publisher: PeerProcess | undefined;
+  const slots: Slot[] = [];
+  const pacingStop = new AbortController();
+  let pacingDone: Promise<number> = Promise.resolve(0);
+  let centralRss: number | null = null;
+  let measureFrom = Date.now();
+  let centralAddress = '';
+  const publisherHost = '127.0.0.2';
+  const publisherStats = join(options.workDir, 'publisher.jsonl');
+  /** Viewer starts and kill-and-restart rounds, settled before the report is read. */
+  const starting: Array<Promise<void>> = [];
+
+  try {
+    const centralPort = await freePort('127.0.0.1');
+    central = await startProgram(CENTRAL_MAIN, ['--host', '127.0.0.1', '--port', String(centralPort)], { readyLine: CENTRAL_READY, timeoutMs: READY_TIMEOUT_MS });
+    centralAddress = `127.0.0.1:${centralPort}`;
+    log(`central on ${centralAddress}`);
+    const common = (host: string, port: number) => ['--central', centralAddress, '--host', host, '--port', String(port)];
+
+    const sourceArgs =
+      pacing === 'harness'
+        ? ['--source', '-']
+        : ['--source', options.source, '--realtime', '--bitrate', formatRateAsBits(options.bytesPerSecond), '--loop'];
+    publisher = await startPeer(
+      [
+        'publish',
+        name,
+        ...sourceArgs,
+        ...common(publisherHost, await freePort(publisherHost)),
+        '--upload-limit',
+        formatRateAsBits(options.publisherLimit),
+        '--key',
+        join(options.workDir, 'publisher.key'),
+        '--stats',
+        publisherStats,
+      ],
+      { stdin: pacing === 'harness' ? 'pipe' : 'ignore', readyTimeoutMs: READY_TIMEOUT_MS },
+    );
+    if (pacing === 'harness') {
+      pacingDone = paceInto(publisher.stdin!, source, { bytesPerSecond: options.bytesPerSecond, signal: pacingStop.signal });
+    }
+    log(`publisher on ${publisher.ready!.host}:${publisher.ready!.port} (${pacing} pacing)`);
+
+    const startViewer = async (slot: Slot) => {
+      const incarnation = slot.incarnations.length + 1;
+      const statsFile = join(options.workDir, `viewer-${slot.slot}.${incarnation}.jsonl`);
+      const entry: Slot['incarnations'][number] = { peer: undefined, statsFile, killed: false };
+      slot.incarnations.push(entry);
+      try {
+        entry.peer = await startPeer(['watch', name, '--out', '-', ...common(slot.host, await freePort(slot.host)), '--stats', statsFile], {
+          readyTimeoutMs: READY_TIMEOUT_MS,
+        });
+      } catch (error) {
+        entry.problem = (error as Error).message.slice(0, 2000);
+        log(`viewer ${slot.slot} did not start: ${entry.problem.split('\n')[0]}`);
+      }
+    };
+
+    for (let i = 1; i <= options.viewers && !signal?.aborted; i += 1) {
+      const slot: Slot = { slot: i, host: viewerHost(i), incarnations: [] };
+      slots.push(slot);
+      starting.push(startViewer(slot));
+      await sleep(options.startIntervalMs ?? 300, undefined, signal ? { signal } : {}).catch(() => undefined);
+    }
+    await Promise.race([Promise.all(starting), abortedPromise(signal)]);
+    measureFrom = Date.now();
+    if (!signal?.aborted) log(`${slots.length} viewers started; running for ${options.durationMs} ms`);
+
+    const victims = signal?.aborted ? [] : pickVictims(slots, Math.round(killFraction * slots.length));
+    for (const [index, slot] of victims.entries()) {
+      const at = options.durationMs * (KILL_WINDOW[0] + ((KILL_WINDOW[1] - KILL_WINDOW[0]) * (index + 0.5)) / victims.length);
+      starting.push(
+        (async () => {
+          await sleep(at, undefined, signal ? { signal } : {});
+          const current = slot.incarnations[slot.incarnations.length - 1]!;
+          if (current.peer) {
+            current.killed = true;
+            await current.peer.kill();
+            log(`killed viewer ${slot.slot}`);
+          }
+          await sleep(RESTART_AFTER_MS, undefined, signal ? { signal } : {});
+          await startViewer(slot);
+          log(`restarted viewer ${slot.slot}`);
+        })().catch(() => undefined),
+      );
+    }
+    await sleep(options.durationMs, undefined, signal ? { signal } : {}).catch(() => undefined);
+  } finally {
+    pacingStop.abort();
+    const viewerPeers = slots.flatMap((slot) => slot.incarnations.flatMap((entry) => (entry.peer ? [entry.peer] : [])));
+    await Promise.all(viewerPeers.map((peer) => peer.stop()));
+    publisher?.stdin?.end();
+    await publisher?.stop();
+    // Viewers (or a publisher) still starting when the run ended or was interrupted.
+    await stopAllPeers();
+    await Promise.allSettled(starting);
+    await pacingDone;
+    if (central) {
+      centralRss = peakRssOfPid(central.pid);
+      await central.stop();
+    }
+  }
+
+  const records: ViewerRecord[] = [];
+  for (const slot of slots) {
+    for (const [index, entry] of slot.incarnations.entries()) {
+      const exit = entry.peer ? await entry.peer.exited : null;
+      const problem = entry.problem ?? (entry.peer && !entry.killed && exit?.code !== 0 ? entry.peer.describe().slice(-2000) : undefined);
+      records.push({
+        slot: slot.slot,
+        incarnation: index + 1,
+        host: slot.host,
+        port: entry.peer?.ready?.port ?? null,
+        killed: entry.killed,
+        exit,
+        stats: readViewerStats(entry.statsFile),
+        ...(problem ? { problem } : {}),
+      });
+    }
+  }
+  const viewers = records.map(viewerReport);
+  const publisherExit = publisher ? await publisher.exited : null;
+  return {
+    config: {
+      viewers: options.viewers,
+      streamBytesPerSecond: Math.round(options.bytesPerSecond),
+      streamRate: formatRateAsBits(options.bytesPerSecond),
+      publisherLimitBytesPerSecond: Math.round(options.publisherLimit),
+      durationMs: options.durationMs,
+      killFraction,
+      source: options.source,
+      pacing,
+    },
+    machine: { cpus: availableParallelism(), node: process.version },
+    measuredMs: Date.now() - measureFrom,
+    aborted: signal?.aborted ?? false,
+    central: { address: centralAddress, peakRssBytes: centralRss },
+    publisher: {
+      ...publisherReport(
+        readPublisherStats(publisherStats),
+        { host: publisherHost, port: publisher?.ready?.port ?? null },
+        options.bytesPerSecond,
+        options.publisherLimit,
+        measureFrom,
+      ),
+      exit: publisherExit,
+    },
+    aggregate: aggregateReport(viewers, records),
+    viewers,
+  };
+}
+
+/** Settles when the signal aborts; never without one. */
+function abortedPromise(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** `count` distinct slots, at random. */
+function pickVictims(slots: readonly Slot[], count: number): Slot[] {
+  const pool = [...slots];
+  for (let i = pool.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, count);
+}
+
+/** A process's peak resident set (VmHWM) from /proc, or null where there is no /proc. */
+function peakRssOfPid(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
