@@ -1,0 +1,128 @@
+import { statSync } from 'node:fs';
+import { createConnection, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../tools/testing/index.js';
+import { runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
+import { FIXTURE, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
+
+const BLOCK = 7;
+const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
+const COMMAND_FLAGS: Record<string, string[]> = {
+  publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
+  watch: ['--out', '--http', '--from'],
+  relay: [],
+  list: [],
+};
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await stopEverything();
+}, 30_000);
+
+/** The lines of a program's stderr that are not blank. */
+const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
+
+describe('the peer command line', { timeout: 2 * READY_TIMEOUT_MS + 30_000 }, () => {
+  it('explains every command and its flags with --help, and exits 0', async () => {
+    const top = await runPeer(['--help']);
+    const topText = top.stdout.toString() + top.stderr;
+    expect(top.code, topText).toBe(0);
+    for (const word of [...Object.keys(COMMAND_FLAGS), ...COMMON_FLAGS]) expect(topText, `top-level --help lacks ${word}`).toContain(word);
+
+    const helps = await Promise.all(Object.keys(COMMAND_FLAGS).map((command) => runPeer([command, '--help']).then((run) => ({ command, run }))));
+    for (const { command, run } of helps) {
+      const text = run.stdout.toString() + run.stderr;
+      expect(run.code, `${command} --help: ${text}`).toBe(0);
+      expect(text, `${command} --help`).toContain(command);
+      const flags = command === 'list' ? ['--central', '--help'] : [...COMMAND_FLAGS[command]!, ...COMMON_FLAGS];
+      for (const flag of flags) expect(text, `${command} --help lacks ${flag}`).toContain(flag);
+    }
+  });
+
+  it('says how to start central when it cannot reach it, in one line, with exit code 1', async () => {
+    const host = loopback(BLOCK, 1);
+    const nowhere = `${host}:${await freePort(host)}`;
+    const dir = tempDir();
+    const runs = await Promise.all([
+      runPeer(['list', '--central', nowhere]),
+      runPeer(['watch', 'cam1', '--out', join(dir, 'out.ts'), '--central', nowhere, '--host', loopback(BLOCK, 3)]),
+      runPeer(['publish', 'cam1', '--source', FIXTURE, '--key', join(dir, 'cam1.key'), '--central', nowhere, '--host', loopback(BLOCK, 4)]),
+    ]);
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(lines(run.stderr), run.stderr).toHaveLength(1);
+      expect(run.stderr).toContain(nowhere);
+      expect(run.stderr).toContain('central:serve');
+    }
+  });
+
+  it('lists what is on, and says a stream is not found showing what is on instead', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 2), name: 'cam1', dir });
+
+    const list = await runPeer(['list', '--central', central.address]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.toString()).toMatch(/cam1/);
+
+    const missing = await runPeer(['watch', 'nosuch', '--out', join(dir, 'out.ts'), '--central', central.address, '--host', loopback(BLOCK, 3)]);
+    expect(missing.code, missing.stderr).toBe(1);
+    expect(missing.stderr).toContain('nosuch');
+    expect(missing.stderr, 'the error should show what list shows').toContain('cam1');
+  });
+
+  it('refuses a name published under another key, in one line, and keeps each key file private', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    const first = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'cam2', dir });
+    expect(statSync(first.key).mode & 0o777, 'key file mode').toBe(0o600);
+
+    const second = await runPeer(['publish', 'cam2', '--source', FIXTURE, '--key', join(dir, 'other.key'), '--central', central.address, '--host', loopback(BLOCK, 3)]);
+    expect(second.code, second.stderr).toBe(1);
+    expect(lines(second.stderr), second.stderr).toHaveLength(1);
+    expect(second.stderr).toContain('cam2');
+    expect(second.stderr).toMatch(/another key|other key|different key|taken|already/i);
+  });
+
+  it('takes the next free port when the one asked for is in use, and says so', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    const host = loopback(BLOCK, 5);
+    const busy = await occupy(host);
+
+    const publisher = await startPeer(
+      ['publish', 'cam3', '--source', FIXTURE, '--key', join(dir, 'cam3.key'), '--central', central.address, '--host', host, '--port', String(busy)],
+      { readyTimeoutMs: READY_TIMEOUT_MS },
+    );
+    const ready = publisher.ready!;
+    expect(ready.host).toBe(host);
+    expect(ready.port).not.toBe(busy);
+    expect(publisher.stderr()).toMatch(new RegExp(`\\b${busy}\\b.*(in use|taken|busy)|(in use|taken|busy).*\\b${busy}\\b`, 'i'));
+    await expect(connects(host, ready.port), `nothing listens on the port the ready line gives: ${publisher.describe()}`).resolves.toBe(true);
+  });
+});
+
+/** Listens on a free port of `host` for the rest of the test, and returns the port. */
+async function occupy(host: string): Promise<number> {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the occupying server has no port');
+  return address.port;
+}
+
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

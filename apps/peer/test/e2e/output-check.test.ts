@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { matchRuns, mpegTsProblem, TS_PACKET_BYTES } from '../../../../tools/swarm/mpegts-check.js';
+import { fixture } from './processes.js';
+
+// The end-to-end tests judge viewers' outputs with these checks; here they are shown to catch what they must.
+describe('the output checks of the end-to-end tests', () => {
+  const source = fixture();
+  const slice = (fromPacket: number, packets: number) => source.subarray(fromPacket * TS_PACKET_BYTES, (fromPacket + packets) * TS_PACKET_BYTES);
+
+  it('accept a contiguous piece of the source as one run at its place', () => {
+    const output = slice(1000, 2000);
+    expect(mpegTsProblem(output)).toBeUndefined();
+    expect(matchRuns(output, source)).toEqual({ runs: [{ outputStart: 0, sourceStart: 1000 * TS_PACKET_BYTES, length: output.length }], mismatchAt: undefined });
+  });
+
+  it('see a skipped stretch as two runs in order', () => {
+    const output = Buffer.concat([slice(100, 300), slice(700, 300)]);
+    const { runs, mismatchAt } = matchRuns(output, source);
+    expect(mismatchAt).toBeUndefined();
+    expect(runs.map((run) => run.sourceStart / TS_PACKET_BYTES)).toEqual([100, 700]);
+  });
+
+  it('find the one flipped bit', () => {
+    const output = Buffer.from(slice(100, 600));
+    const flipped = 345 * TS_PACKET_BYTES + 77;
+    output[flipped]! ^= 0x10;
+    expect(matchRuns(output, source).mismatchAt).toBe(345 * TS_PACKET_BYTES);
+  });
+
+  it('refuse pieces played out of order', () => {
+    const output = Buffer.concat([slice(700, 300), slice(100, 300)]);
+    expect(matchRuns(output, source).mismatchAt).toBe(300 * TS_PACKET_BYTES);
+  });
+
+  it('refuse output that is not whole MPEG-TS packets', () => {
+    expect(mpegTsProblem(slice(0, 10).subarray(0, 1000))).toMatch(/188-byte packets/);
+    expect(mpegTsProblem(Buffer.concat([slice(0, 3), Buffer.alloc(TS_PACKET_BYTES)]))).toMatch(/offset 564/);
+  });
+});
