@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { REPO_ROOT } from '../testing/index.js';
+import { ChildWatch, REPO_ROOT, type ProgramExit } from '../testing/index.js';
 
 /**
  * The peer program as real child processes, for the swarm harness and the peer's
@@ -44,10 +44,7 @@ export interface PeerProcessOptions {
   env?: Record<string, string>;
 }
 
-export interface PeerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type PeerExit = ProgramExit;
 
 export interface PeerReady {
   /** `publishing`, `watching`, `relaying`, as the ready line says. */
@@ -143,22 +140,12 @@ export function killAllPeersNow(): void {
 
 function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
   const startedAt = Date.now();
+  const watch = new ChildWatch(child);
   let err = '';
   /** Characters dropped from the front of `err` to bound memory. */
   let dropped = 0;
   const out: Buffer[] = [];
   let ready: PeerReady | undefined;
-  let hasExited = false;
-  const watchers = new Set<() => void>();
-  const exited = new Promise<PeerExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    // A spawn failure emits 'error' and no 'exit'.
-    child.once('error', () => resolve({ code: null, signal: null }));
-  });
-  void exited.then(() => {
-    hasExited = true;
-    for (const watcher of watchers) watcher();
-  });
   child.stdin?.on('error', () => undefined);
   child.stdout?.on('data', (bytes: Buffer) => out.push(bytes));
   child.stderr!.setEncoding('utf8').on('data', (text: string) => {
@@ -171,39 +158,12 @@ function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
       dropped += err.length - MAX_KEPT_STDERR;
       err = err.slice(err.length - MAX_KEPT_STDERR);
     }
-    for (const watcher of watchers) watcher();
+    watch.changed();
   });
 
+  // A line still being written could match too early (a port cut short).
   const waitForStderr = (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        // A line still being written could match too early (a port cut short).
-        for (const line of (hasExited ? err : completeLines(err)).split('\n')) {
-          const match = line.match(pattern);
-          if (match) return finish(() => resolve(match));
-        }
-        if (hasExited) finish(() => reject(new Error(`it exited before printing ${pattern}`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no stderr line ${pattern} within ${timeoutMs} ms`))), timeoutMs);
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        watchers.delete(check);
-        settle();
-      };
-      watchers.add(check);
-      check();
-    });
-
-  const signalAndWait = async (signal: NodeJS.Signals, timeoutMs: number): Promise<PeerExit> => {
-    if (!hasExited) child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-    const result = await Promise.race([exited, late]);
-    clearTimeout(timer);
-    if (result !== 'late') return result;
-    child.kill('SIGKILL');
-    return exited;
-  };
+    watch.waitForMatch(() => (watch.hasExited ? err : completeLines(err)), pattern, timeoutMs);
 
   return {
     pid: child.pid ?? -1,
@@ -213,15 +173,15 @@ function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
       return ready;
     },
     get hasExited() {
-      return hasExited;
+      return watch.hasExited;
     },
     stderr: () => err,
     stdout: () => Buffer.concat(out),
     stdin: child.stdin,
     waitForStderr,
-    exited,
-    stop: (timeoutMs = DEFAULT_STOP_TIMEOUT_MS) => signalAndWait('SIGINT', timeoutMs),
-    kill: () => signalAndWait('SIGKILL', DEFAULT_STOP_TIMEOUT_MS),
+    exited: watch.exited,
+    stop: (timeoutMs = DEFAULT_STOP_TIMEOUT_MS) => watch.signalAndWait('SIGINT', timeoutMs),
+    kill: () => watch.signalAndWait('SIGKILL', DEFAULT_STOP_TIMEOUT_MS),
     describe: () => `peer ${args.join(' ')} (pid ${child.pid}${dropped ? `, ${dropped} chars of stderr dropped` : ''})\nstderr:\n${err.slice(-4000)}`,
   };
 }

@@ -10,6 +10,8 @@
  *     SIGKILL after a bounded wait (`kill()` for a crash). `stopAllPrograms()` in an
  *     afterAll stops any left over.
  *   freePort(host?)            a port the OS just gave out on that host.
+ *   readmeAndExample(root, 'examples/x.ts'), consoleLogOf(() => import(...))
+ *     a README's quoted example and what it prints when run.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
  *
@@ -17,5 +19,7 @@
  * `"../../tools/testing/*.ts"` to the test tsconfig's `include`.
  */
 export { startProgram, stopAllPrograms, REPO_ROOT, type RunningProgram, type ProgramExit, type StartProgramOptions } from './processes.js';
+export { ChildWatch } from './child-watch.js';
 export { freePort } from './ports.js';
+export { consoleLogOf, readmeAndExample } from './readme-example.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ChildWatch, type ProgramExit } from './child-watch.js';
+
+export type { ProgramExit } from './child-watch.js';
 
 /** The repository root: programs are started from here so `--import tsx` resolves. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,11 +30,6 @@ export interface StartProgramOptions {
    * @default 'ignore'
    */
   stdin?: 'pipe' | 'ignore';
-}
-
-export interface ProgramExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 /** A program started by `startProgram`. */
@@ -106,28 +104,18 @@ export async function stopAllPrograms(): Promise<void> {
 }
 
 function wrap(child: ChildProcess): RunningProgram {
+  const watch = new ChildWatch(child);
   let out = '';
   /** Characters of stdout dropped from the front of `out` to bound memory. */
   let dropped = 0;
   let err = '';
-  const watchers = new Set<() => void>();
-  const exited = new Promise<ProgramExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    // A spawn failure emits 'error' and no 'exit'.
-    child.once('error', () => resolve({ code: null, signal: null }));
-  });
-  let hasExited = false;
-  void exited.then(() => {
-    hasExited = true;
-    for (const watcher of watchers) watcher();
-  });
   child.stdout!.setEncoding('utf8').on('data', (text: string) => {
     out += text;
     if (out.length > MAX_KEPT_OUTPUT) {
       dropped += out.length - MAX_KEPT_OUTPUT;
       out = out.slice(out.length - MAX_KEPT_OUTPUT);
     }
-    for (const watcher of watchers) watcher();
+    watch.changed();
   });
   child.stderr!.setEncoding('utf8').on('data', (text: string) => {
     err = (err + text).slice(-MAX_KEPT_OUTPUT);
@@ -135,40 +123,13 @@ function wrap(child: ChildProcess): RunningProgram {
 
   /** The first complete or partial stdout line starting at or after absolute offset `from` that matches. */
   const lineAfter = (from: number, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        for (const line of out.slice(Math.max(0, from - dropped)).split('\n')) {
-          const match = line.match(pattern);
-          if (match) return finish(() => resolve(match));
-        }
-        if (hasExited) finish(() => reject(new Error(`exited before printing ${pattern}`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no line ${pattern} within ${timeoutMs} ms`))), timeoutMs);
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        watchers.delete(check);
-        settle();
-      };
-      watchers.add(check);
-      check();
-    });
-
-  const signalAndWait = async (signal: NodeJS.Signals, timeoutMs: number): Promise<ProgramExit> => {
-    if (!hasExited) child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-    const result = await Promise.race([exited, late]);
-    clearTimeout(timer);
-    if (result !== 'late') return result;
-    child.kill('SIGKILL');
-    return exited;
-  };
+    watch.waitForMatch(() => out.slice(Math.max(0, from - dropped)), pattern, timeoutMs);
 
   return {
     pid: child.pid ?? -1,
     stdout: () => out,
     stderr: () => err,
-    exited,
+    exited: watch.exited,
     waitForLine: (pattern, timeoutMs = DEFAULT_READY_TIMEOUT_MS) => lineAfter(0, pattern, timeoutMs),
     nextLine: (pattern, timeoutMs = DEFAULT_READY_TIMEOUT_MS) => {
       // Only lines that start after this call: after the last newline written so far.
@@ -181,7 +142,7 @@ function wrap(child: ChildProcess): RunningProgram {
     endInput() {
       child.stdin?.end();
     },
-    stop: (timeoutMs = DEFAULT_STOP_TIMEOUT_MS) => signalAndWait('SIGINT', timeoutMs),
-    kill: () => signalAndWait('SIGKILL', DEFAULT_STOP_TIMEOUT_MS),
+    stop: (timeoutMs = DEFAULT_STOP_TIMEOUT_MS) => watch.signalAndWait('SIGINT', timeoutMs),
+    kill: () => watch.signalAndWait('SIGKILL', DEFAULT_STOP_TIMEOUT_MS),
   };
 }

@@ -1,24 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 describe('the README example', () => {
   it('is the example file, word for word', async () => {
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    const example = await readFile(join(root, 'examples/watch-in-one-process.ts'), 'utf8');
-    expect(readme).toContain('```ts\n' + example + '```');
+    const { readme, block } = await readmeAndExample(root, 'examples/watch-in-one-process.ts');
+    expect(readme).toContain(block);
   });
 
   it('runs: the viewer writes an exact copy of the finished stream', async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
-    await import('../examples/watch-in-one-process.js');
+    const lines = (await consoleLogOf(() => import('../examples/watch-in-one-process.js'))).map((args) => String(args[0]));
     expect(lines).toEqual(['found film: finished, 1 peer(s)', 'played 16 chunks, 1000000 bytes from the publisher', 'the copy is exact']);
   });
 });

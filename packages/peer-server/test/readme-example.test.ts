@@ -1,24 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 describe('the README example', () => {
   it('is the example file, word for word', async () => {
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    const example = await readFile(join(root, 'examples/serve-a-window.ts'), 'utf8');
-    expect(readme).toContain('```ts\n' + example + '```');
+    const { readme, block } = await readmeAndExample(root, 'examples/serve-a-window.ts');
+    expect(readme).toContain(block);
   });
 
   it('runs: a peer joins, hears of a new chunk, fetches it, and is refused one the server does not hold', async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
-    await import('../examples/serve-a-window.js');
+    const lines = (await consoleLogOf(() => import('../examples/serve-a-window.js'))).map((args) => String(args[0]));
     expect(lines[0]).toMatch(/^serving on 127\.0\.0\.1:\d+$/);
     expect(lines.slice(1)).toEqual([
       'map: base 0, edge 3, live true, source true',
