@@ -42,6 +42,13 @@ export interface PeerProcessOptions {
   readyTimeoutMs?: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * Run it on a terminal (a pseudo-terminal from util-linux `script`), as a person at a
+   * shell would: what it prints to stdout and stderr both arrive as `stderr()`, and
+   * `stdin` types into the terminal. Implies `stdin: 'pipe'`; `stdout` is not kept.
+   * @default false
+   */
+  terminal?: boolean;
 }
 
 export type PeerExit = ProgramExit;
@@ -86,12 +93,13 @@ const running = new Set<PeerProcess>();
 
 /** Starts `node --conditions=@p2pstream/source --import tsx apps/peer/src/main.ts ...args` from the repository root. */
 export async function startPeer(args: readonly string[], options: PeerProcessOptions = {}): Promise<PeerProcess> {
-  const child = spawn(process.execPath, ['--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'],
-  });
-  const peer = wrap(child, args);
+  const command = [process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN, ...args];
+  const env = { ...process.env, ...options.env };
+  const child = options.terminal
+    ? // -e: exit with the program's status; -f: pass output on at once; the typescript file is not wanted.
+      spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(command[0]!, command.slice(1), { cwd: REPO_ROOT, env, stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'] });
+  const peer = wrap(child, args, options.terminal ?? false);
   running.add(peer);
   void peer.exited.then(() => running.delete(peer));
   if (options.waitReady ?? true) {
@@ -138,7 +146,7 @@ export function killAllPeersNow(): void {
   for (const peer of running) void peer.kill();
 }
 
-function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
+function wrap(child: ChildProcess, args: readonly string[], terminal: boolean): PeerProcess {
   const startedAt = Date.now();
   const watch = new ChildWatch(child);
   let err = '';
@@ -147,8 +155,7 @@ function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
   const out: Buffer[] = [];
   let ready: PeerReady | undefined;
   child.stdin?.on('error', () => undefined);
-  child.stdout?.on('data', (bytes: Buffer) => out.push(bytes));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+  const onText = (text: string) => {
     err += text;
     if (!ready) {
       const match = completeLines(err).match(PEER_READY);
@@ -159,7 +166,10 @@ function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
       err = err.slice(err.length - MAX_KEPT_STDERR);
     }
     watch.changed();
-  });
+  };
+  if (terminal) child.stdout!.setEncoding('utf8').on('data', onText);
+  else child.stdout?.on('data', (bytes: Buffer) => out.push(bytes));
+  child.stderr!.setEncoding('utf8').on('data', onText);
 
   // A line still being written could match too early (a port cut short).
   const waitForStderr = (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> =>
@@ -189,4 +199,9 @@ function wrap(child: ChildProcess, args: readonly string[]): PeerProcess {
 /** The text up to and including its last newline. */
 function completeLines(text: string): string {
   return text.slice(0, text.lastIndexOf('\n') + 1);
+}
+
+/** `text` as one word for `sh -c`. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }

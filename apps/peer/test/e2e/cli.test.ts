@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tools/testing/index.js';
-import { runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
-import { FIXTURE, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
+import { PEER_READY, runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
+import { exitWithin, fixture, FIXTURE, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
 
 const BLOCK = 7;
 const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
@@ -71,6 +71,39 @@ describe('the peer command line', { timeout: 2 * READY_TIMEOUT_MS + 30_000 }, ()
     expect(missing.code, missing.stderr).toBe(1);
     expect(missing.stderr).toContain('nosuch');
     expect(missing.stderr, 'the error should show what list shows').toContain('cam1');
+  });
+
+  it('asks what to watch when no name is given on a terminal, as the original client did, and plays the answer', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 2), name: 'film', dir });
+    const out = join(dir, 'asked.ts');
+
+    const viewer = await startPeer(['watch', '--out', out, '--central', central.address, '--host', loopback(BLOCK, 6)], {
+      terminal: true,
+      waitReady: false,
+    });
+    await viewer.waitForStderr(/\bfilm\b.*finished/, READY_TIMEOUT_MS);
+    viewer.stdin!.write('no such thing!\n');
+    await viewer.waitForStderr(/not a stream name/, READY_TIMEOUT_MS);
+    viewer.stdin!.write('film\n');
+    await viewer.waitForStderr(PEER_READY, READY_TIMEOUT_MS);
+
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(viewer.stderr()).toMatch(/What would you like to watch today\? .*film/);
+    expect(readFileSync(out).equals(fixture()), 'the file written is the stream, byte for byte').toBe(true);
+  });
+
+  it('without a terminal to ask on, says watch needs a name and shows what is on', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 2), name: 'cam5', dir });
+
+    const run = await runPeer(['watch', '--out', join(dir, 'out.ts'), '--central', central.address, '--host', loopback(BLOCK, 3)]);
+    expect(run.code, run.stderr).not.toBe(0);
+    expect(run.stderr).toMatch(/needs a stream name/);
+    expect(run.stderr).toContain('cam5');
   });
 
   it('refuses a name published under another key, in one line, and keeps each key file private', async () => {
