@@ -49,6 +49,13 @@ export interface PeerProcessOptions {
    * @default false
    */
   terminal?: boolean;
+  /**
+   * Run it in a process group of its own, so a Ctrl-C on the terminal reaches only the
+   * parent, which then stops it once: a second SIGINT makes the programs exit at once,
+   * without leaving central or flushing their stats.
+   * @default false
+   */
+  detached?: boolean;
 }
 
 export type PeerExit = ProgramExit;
@@ -93,12 +100,17 @@ const running = new Set<PeerProcess>();
 
 /** Starts `node --conditions=@p2pstream/source --import tsx apps/peer/src/main.ts ...args` from the repository root. */
 export async function startPeer(args: readonly string[], options: PeerProcessOptions = {}): Promise<PeerProcess> {
-  const command = [process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN, ...args];
+  const command = [...(options.command ?? [process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN]), ...args];
   const env = { ...process.env, ...options.env };
   const child = options.terminal
     ? // -e: exit with the program's status; -f: pass output on at once; the typescript file is not wanted.
       spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(command[0]!, command.slice(1), { cwd: REPO_ROOT, env, stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'] });
+    : spawn(command[0]!, command.slice(1), {
+        cwd: REPO_ROOT,
+        env,
+        stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'],
+        detached: options.detached ?? false,
+      });
   const peer = wrap(child, args, options.terminal ?? false);
   running.add(peer);
   void peer.exited.then(() => running.delete(peer));
@@ -146,9 +158,9 @@ export function killAllPeersNow(): void {
   for (const peer of running) void peer.kill();
 }
 
-function wrap(child: ChildProcess, args: readonly string[], terminal: boolean): PeerProcess {
+function wrap(child: ChildProcess, args: readonly string[], options: { terminal: boolean; group: boolean }): PeerProcess {
   const startedAt = Date.now();
-  const watch = new ChildWatch(child);
+  const watch = new ChildWatch(child, { group: options.group });
   let err = '';
   /** Characters dropped from the front of `err` to bound memory. */
   let dropped = 0;
@@ -167,7 +179,7 @@ function wrap(child: ChildProcess, args: readonly string[], terminal: boolean): 
     }
     watch.changed();
   };
-  if (terminal) child.stdout!.setEncoding('utf8').on('data', onText);
+  if (options.terminal) child.stdout!.setEncoding('utf8').on('data', onText);
   else child.stdout?.on('data', (bytes: Buffer) => out.push(bytes));
   child.stderr!.setEncoding('utf8').on('data', onText);
 
@@ -202,6 +214,6 @@ function completeLines(text: string): string {
 }
 
 /** `text` as one word for `sh -c`. */
-function shellQuote(text: string): string {
+export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }

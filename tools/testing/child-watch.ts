@@ -14,11 +14,14 @@ export class ChildWatch {
   /** Settles when the process has exited (or failed to spawn). */
   readonly exited: Promise<ProgramExit>;
   readonly #child: ChildProcess;
+  readonly #group: boolean;
   readonly #watchers = new Set<() => void>();
   #hasExited = false;
 
-  constructor(child: ChildProcess) {
+  /** `group`: the child was spawned `detached`, leading its own process group; signals go to the whole group. */
+  constructor(child: ChildProcess, options: { group?: boolean } = {}) {
     this.#child = child;
+    this.#group = options.group ?? false;
     this.exited = new Promise<ProgramExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       // A spawn failure emits 'error' and no 'exit'.
@@ -65,13 +68,25 @@ export class ChildWatch {
 
   /** Sends `signal`, then SIGKILL if the process has not exited within `timeoutMs`. */
   async signalAndWait(signal: NodeJS.Signals, timeoutMs: number): Promise<ProgramExit> {
-    if (!this.#hasExited) this.#child.kill(signal);
+    if (!this.#hasExited) this.#signal(signal);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
     const result = await Promise.race([this.exited, late]);
     clearTimeout(timer);
     if (result !== 'late') return result;
-    this.#child.kill('SIGKILL');
+    this.#signal('SIGKILL');
     return this.exited;
+  }
+
+  #signal(signal: NodeJS.Signals): void {
+    if (!this.#group || this.#child.pid === undefined) {
+      this.#child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(-this.#child.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
   }
 }

@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../../../tools/testing/index.js';
+import { freePort, REPO_ROOT } from '../../../../tools/testing/index.js';
 import { PEER_READY, runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
 import { exitWithin, fixture, FIXTURE, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
 
@@ -117,6 +118,24 @@ describe('the peer command line', { timeout: 2 * READY_TIMEOUT_MS + 30_000 }, ()
     expect(lines(second.stderr), second.stderr).toHaveLength(1);
     expect(second.stderr).toContain('cam2');
     expect(second.stderr).toMatch(/another key|other key|different key|taken|already/i);
+  });
+
+  it('runs through nx from a second terminal while a first peer runs through nx (the README walk-through)', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    const nx = ['nx', 'run', 'peer:serve', '--'];
+    const publisher = await startPeer(['publish', 'film', '--source', FIXTURE, '--key', join(dir, 'film.key'), '--central', central.address, '--host', loopback(BLOCK, 8)], {
+      command: ['npx', ...nx],
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    expect(publisher.ready?.action).toBe('publishing');
+
+    const listing = await new Promise<string>((resolve, reject) =>
+      execFile('npx', [...nx, 'list', '--central', central.address], { cwd: REPO_ROOT, timeout: READY_TIMEOUT_MS }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(listing).toMatch(/\bfilm\b.*finished/);
   });
 
   it('takes the next free port when the one asked for is in use, and says so', async () => {
