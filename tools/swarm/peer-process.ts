@@ -56,6 +56,13 @@ export interface PeerProcessOptions {
    * @default false
    */
   detached?: boolean;
+  /**
+   * The command that runs the peer program, `args` following it: e.g. `npx nx run peer:serve --`,
+   * as a user would type it. It runs detached, and stopping it signals its whole process group,
+   * so the programs it starts in turn stop too.
+   * @default node --conditions=@p2pstream/source --import tsx apps/peer/src/main.ts
+   */
+  command?: readonly string[];
 }
 
 export type PeerExit = ProgramExit;
@@ -109,9 +116,9 @@ export async function startPeer(args: readonly string[], options: PeerProcessOpt
         cwd: REPO_ROOT,
         env,
         stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'],
-        detached: options.detached ?? false,
+        detached: (options.detached ?? false) || options.command !== undefined,
       });
-  const peer = wrap(child, args, options.terminal ?? false);
+  const peer = wrap(child, args, { terminal: options.terminal ?? false, group: options.command !== undefined });
   running.add(peer);
   void peer.exited.then(() => running.delete(peer));
   if (options.waitReady ?? true) {
