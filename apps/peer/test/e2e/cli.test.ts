@@ -94,7 +94,8 @@ describe('the peer command line', { timeout: 2 * READY_TIMEOUT_MS + 30_000 }, ()
     expect(exit.code, viewer.describe()).toBe(0);
     expect(viewer.stderr()).toMatch(/What would you like to watch today\? .*film/);
     expect(readFileSync(out).equals(fixture()), 'the file written is the stream, byte for byte').toBe(true);
-  });
+    // Four programs start one after another here, each allowed the full ready time.
+  }, 4 * READY_TIMEOUT_MS);
 
   it('without a terminal to ask on, says watch needs a name and shows what is on', async () => {
     const dir = tempDir();
