@@ -45,3 +45,9 @@ export const MAX_REMEMBERED_FAILURES = 4096;
 
 /** A failed first announce at central is tried again after this long, at the next chunk. */
 export const ANNOUNCE_RETRY_MS = 5_000;
+
+/** Per-peer download rates in `snapshot()` cover this much recent time. */
+export const DEFAULT_RATE_WINDOW_MS = 3_000;
+
+/** Chunks `snapshot()` pictures at most (a live window's worth). */
+export const DEFAULT_SNAPSHOT_CHUNKS = 120;

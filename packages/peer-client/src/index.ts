@@ -6,3 +6,5 @@ export type { ClientTracker, LocalServer } from './tracker.js';
 export { peerAddress, type DialFunction } from './peer-link.js';
 export { WritableSink, type Sink, type WritableSinkOptions } from './sink.js';
 export type { ViewerStats } from './viewer-stats.js';
+export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
+export { RateMeter } from './rate-meter.js';

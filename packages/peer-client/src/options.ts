@@ -7,6 +7,7 @@ import {
   DEFAULT_FINISHED_CHUNK_MS,
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_MAX_PEERS,
+  DEFAULT_RATE_WINDOW_MS,
   DEFAULT_REDIAL_BACKOFF_MS,
   DEFAULT_RELOOKUP_MS,
 } from './constants.js';
@@ -83,6 +84,11 @@ export interface PeerClientOptions {
    * @default 30_000
    */
   fetchTimeoutMs?: number;
+  /**
+   * Per-peer download rates in `snapshot()` cover this much recent time.
+   * @default 3_000
+   */
+  rateWindowMs?: number;
   /** Scheduler settings (urgent window, in-flight limits, live offset, start-up delay, strategy, …). */
   scheduler?: SchedulerTuning;
   /** Monotonic time for timers and the scheduler. @default systemClock from @p2pstream/connection */
@@ -101,6 +107,7 @@ export interface ResolvedPeerClientOptions {
   dialTimeoutMs: number;
   keepaliveMs: number;
   fetchTimeoutMs: number;
+  rateWindowMs: number;
 }
 
 export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPeerClientOptions {
@@ -114,6 +121,7 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
     keepaliveMs: options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
     fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+    rateWindowMs: options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
   };
   if (!Number.isSafeInteger(resolved.maxPeers) || resolved.maxPeers < 1 || resolved.maxPeers > 50) {
     throw new InvalidOptionError(`maxPeers must be an integer from 1 to 50 (one look-up lists at most 50), not ${resolved.maxPeers}`);
@@ -121,7 +129,7 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   if (resolved.windowCapacity !== undefined && (!Number.isSafeInteger(resolved.windowCapacity) || resolved.windowCapacity < 1)) {
     throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${resolved.windowCapacity}`);
   }
-  for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs'] as const) {
+  for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs', 'rateWindowMs'] as const) {
     const value = resolved[name];
     if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
   }

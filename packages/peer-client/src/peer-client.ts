@@ -9,6 +9,7 @@ import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClie
 import { PeerLink, type PeerLinkListener } from './peer-link.js';
 import { PeerPool } from './peer-pool.js';
 import { Playout } from './playout.js';
+import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
 import { ViewerCounters, type ViewerStats } from './viewer-stats.js';
 
 /** What central said about the stream. */
@@ -65,6 +66,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   readonly #clock: Clock;
   readonly #wallClock: () => number;
   readonly #counters = new ViewerCounters();
+  /** Requests waiting for an answer, by seq (a chunk may be asked of two peers). */
+  readonly #inFlight = new Map<number, number>();
   #info: StreamInfo | undefined;
   #verifier: StreamVerifier | undefined;
   #window: ChunkWindow<Chunk> | undefined;
@@ -146,6 +149,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
         clock: this.#clock,
         keepaliveMs: this.#o.keepaliveMs,
         fetchTimeoutMs: this.#o.fetchTimeoutMs,
+        rateWindowMs: this.#o.rateWindowMs,
       },
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),
@@ -157,8 +161,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   stats(): ViewerStats {
     const c = this.#counters;
     const window = this.#window;
-    const playout = this.#playout;
-    const playhead = playout?.live ? this.#scheduler?.playhead : playout?.next;
+    const playhead = this.#playhead();
     let ahead = 0;
     if (window && playhead !== undefined) while (ahead < MAX_AHEAD_COUNT && window.has(playhead + ahead)) ahead++;
     const bytesByPeer: Record<string, number> = {};
@@ -182,8 +185,30 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       timeouts: c.timeouts,
       rebuffers: c.rebuffers,
       bytesByPeer,
-      ended: playout?.ended ?? false,
+      ended: this.#playout?.ended ?? false,
     };
+  }
+
+  /**
+   * The quality numbers, each connected peer (with its download rate and
+   * requests in flight), and a picture of the chunks around the playhead, read
+   * at one moment: what a status page shows.
+   */
+  snapshot(options: SnapshotOptions = {}): ClientSnapshot {
+    const maxChunks = resolveMaxChunks(options);
+    const now = this.#clock.now();
+    const scheduler = this.#scheduler;
+    const peers = [...(this.#pool?.links.values() ?? [])].map((link) => peerSnapshot(link, scheduler?.peerInfo(link.address), now));
+    const window = this.#window;
+    const facts = window && {
+      base: window.base,
+      edge: Math.max(window.edge, (scheduler?.edge ?? -1) + 1),
+      playhead: this.#playhead(),
+      firstDue: this.#playout?.firstDue,
+      has: (seq: number) => window.has(seq),
+      fetching: (seq: number) => this.#inFlight.has(seq),
+    };
+    return { stats: this.stats(), peers, window: pictureWindow(facts, maxChunks) };
   }
 
   /** Stops fetching, closes every peer connection, stops offering the stream and leaves central for it. */
@@ -195,6 +220,12 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     const streamId = this.#info?.streamId;
     if (streamId && this.#serving) this.#options.server?.unserve(streamId);
     if (streamId && this.#announced) await this.#options.tracker.leave(streamId).catch(() => undefined);
+  }
+
+  /** The next chunk to play: the scheduler's playhead when live, play-out's next write when finished. */
+  #playhead(): number | undefined {
+    const playout = this.#playout;
+    return playout?.live ? this.#scheduler?.playhead : playout?.next;
   }
 
   #createScheduler(live: boolean): Scheduler {
@@ -250,7 +281,16 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   async #fetch(peer: string, seq: number, signal: AbortSignal): Promise<number> {
     const link = this.#pool?.links.get(peer);
     if (!link) throw new PeerGoneError(peer);
-    const reply = await link.fetch(seq, signal);
+    const inFlight = this.#inFlight;
+    inFlight.set(seq, (inFlight.get(seq) ?? 0) + 1);
+    let reply;
+    try {
+      reply = await link.fetch(seq, signal);
+    } finally {
+      const left = inFlight.get(seq)! - 1;
+      if (left > 0) inFlight.set(seq, left);
+      else inFlight.delete(seq);
+    }
     if (reply.t === 'reject') {
       if (reply.reason !== 'UNKNOWN_STREAM') throw new ChunkRefusedError(peer, seq, REFUSALS[reply.reason]);
       this.#drop(peer, 'it no longer carries the stream');
@@ -263,7 +303,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       throw new BadChunkError(peer, seq);
     }
     const bytes = reply.data.length;
-    link.bytes += bytes;
+    link.receivedBytes(bytes);
     if (link.source) this.#counters.bytesFromPublisher += bytes;
     else this.#counters.bytesFromPeers += bytes;
     const window = this.#window!;

@@ -1,6 +1,7 @@
 import { dial as connectionDial, type Clock, type CloseReason, type Connection, type ConnectionLimits } from '@p2pstream/connection';
 import type { ChunkMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
 import { MAX_PENDING_HAVES } from './constants.js';
+import { RateMeter } from './rate-meter.js';
 
 /** How a link reaches a peer: `dial` from @p2pstream/connection, or a stand-in with its shape. */
 export type DialFunction = typeof connectionDial;
@@ -13,6 +14,8 @@ export interface PeerLinkOptions {
   clock: Clock;
   keepaliveMs: number;
   fetchTimeoutMs: number;
+  /** Window of the link's download rate. */
+  rateWindowMs: number;
   signal?: AbortSignal;
 }
 
@@ -48,6 +51,8 @@ export class PeerLink {
   #keepalive: unknown;
   /** Verified chunk payload bytes received from this peer. */
   bytes = 0;
+  /** The rate of those bytes. */
+  readonly received: RateMeter;
 
   private constructor(address: string, connection: Connection, map: MapMessage, options: PeerLinkOptions) {
     this.address = address;
@@ -55,6 +60,13 @@ export class PeerLink {
     this.#map = map;
     this.#options = options;
     this.#lastSentAt = options.clock.now();
+    this.received = new RateMeter(this.#lastSentAt, options.rateWindowMs);
+  }
+
+  /** Counts `bytes` of verified chunk payload from this peer. */
+  receivedBytes(bytes: number): void {
+    this.bytes += bytes;
+    this.received.add(bytes, this.#options.clock.now());
   }
 
   /** Dials the peer and joins the stream; resolves once its buffer map is here. */

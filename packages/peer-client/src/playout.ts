@@ -27,6 +27,7 @@ export class Playout {
   readonly live: boolean;
   readonly #o: PlayoutOptions;
   #next: number;
+  #firstDue: number | undefined;
   #finalEdge: number | undefined;
   #writing = false;
   #sinkFailed = false;
@@ -52,6 +53,11 @@ export class Playout {
     return this.#next;
   }
 
+  /** The first chunk that fell due (played or skipped), once one did. */
+  get firstDue(): number | undefined {
+    return this.#firstDue;
+  }
+
   /** The stream has `edge` chunks in all (it is finished, or a live stream ended). */
   setFinalEdge(edge: number): void {
     if (this.#finalEdge !== undefined) return;
@@ -75,6 +81,7 @@ export class Playout {
   missed(seq: number): void {
     if (this.#ended) return;
     if (this.#finalEdge !== undefined && seq >= this.#finalEdge) return this.#end();
+    this.#firstDue ??= seq;
     this.#o.counters.skipped += 1;
     this.#o.onSkipped(seq);
     this.#advance(seq);
@@ -92,6 +99,7 @@ export class Playout {
 
   #record(chunk: Chunk): void {
     const { counters, wallClock } = this.#o;
+    this.#firstDue ??= chunk.seq;
     counters.firstPlayedAt ??= wallClock();
     counters.played += 1;
     counters.lastPlayedTs = chunk.ts;
