@@ -10,6 +10,7 @@ npm ci --no-audit --no-fund
 # command → Debian package that provides it
 declare -A OS_PACKAGES=(
   [redis-server]=redis-server
+  [chromium]=chromium
 )
 missing=()
 for command in "${!OS_PACKAGES[@]}"; do

@@ -6,6 +6,8 @@ import { DEFAULT_SWEEP_INTERVAL_MS, STATS_INTERVAL_MS } from './constants.js';
 import { CentralStartError, RegistryUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import { MemoryRegistry } from './memory-registry.js';
+import { CentralMetrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { RedisRegistry } from './redis-registry.js';
 import type { Registry } from './registry.js';
 import { StatsCollector, statusLine, type CentralStats } from './stats.js';
@@ -27,13 +29,15 @@ export interface Central {
   readonly address: AddressInfo;
   /** Where the status page is served, with `--http`. */
   readonly http?: AddressInfo;
+  /** Where Prometheus metrics are served, with `--metrics`. */
+  readonly metrics?: AddressInfo;
   /** `memory` or the Redis URL (password hidden). */
   readonly registry: string;
-  /** Stops accepting, closes every connection, the status page and the registry. */
+  /** Stops accepting, closes every connection, the status page, the metrics and the registry. */
   close(): Promise<void>;
 }
 
-/** Builds the registry, the tracker, the server and the status page from the command line's config. */
+/** Builds the registry, the tracker, the server, the status page and the metrics from the command line's config. */
 export async function startCentral(config: CentralConfig, dependencies: CentralDependencies): Promise<Central> {
   const { log } = dependencies;
   const clock = dependencies.clock ?? systemClock;
@@ -79,10 +83,14 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
       : undefined;
     if (http) closers.push(() => http.close());
 
+    const metrics = config.metrics ? await startMetricsServer({ ...config.metrics, source: new CentralMetrics(() => latest) }) : undefined;
+    if (metrics) closers.push(() => metrics.close());
+
     let closing: Promise<void> | undefined;
     return {
       address: server.address(),
       ...(http ? { http: http.address } : {}),
+      ...(metrics ? { metrics: metrics.address } : {}),
       registry: registry.description,
       close: () => (closing ??= closeAll()),
     };

@@ -17,6 +17,9 @@ import {
 } from './constants.js';
 import { resolveTrackerSettings, type TrackerSettings } from './tracker.js';
 
+/** Where `--metrics` listens when given only a port: this machine only. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+
 export const HELP = `Usage: p2pstream-central [options]
        npx nx run central:serve -- [options]
 
@@ -44,6 +47,8 @@ Options:
   --max-connections N          connections held at once (default ${DEFAULT_MAX_CONNECTIONS})
   --max-connections-per-ip N   connections held at once from one IP address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
   --http HOST:PORT             serve a status page at / and JSON at /stats.json
+  --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
+                               PORT listens on ${DEFAULT_METRICS_HOST}
   --stats FILE                 append a JSON line of statistics every second to FILE
                                (- for stdout; log lines then go to stderr)
   -h, --help                   show this help and exit
@@ -73,6 +78,8 @@ export interface CentralConfig {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   readonly http?: HostPort;
+  /** Where `--metrics` serves Prometheus text. */
+  readonly metrics?: HostPort;
   readonly stats?: string;
 }
 
@@ -103,6 +110,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         'max-connections': { type: 'string' },
         'max-connections-per-ip': { type: 'string' },
         http: { type: 'string' },
+        metrics: { type: 'string' },
         stats: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -146,6 +154,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           ? DEFAULT_MAX_CONNECTIONS_PER_IP
           : integer('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
       ...(v.http === undefined ? {} : { http: hostPort('--http', v.http) }),
+      ...(v.metrics === undefined ? {} : { metrics: metricsAddress(v.metrics) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),
     },
   };
@@ -179,6 +188,12 @@ function hostPort(flag: string, text: string): HostPort {
   const host = colon > 0 ? text.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : '';
   if (!host) throw new UsageError(`${flag} takes HOST:PORT (e.g. 127.0.0.1:8045), not "${text}"`);
   return { host, port: integer(flag, text.slice(colon + 1), 0, 65535) };
+}
+
+/** `--metrics HOST:PORT`, or a bare PORT on this machine only. */
+function metricsAddress(text: string): HostPort {
+  if (/^\d+$/.test(text.trim())) return { host: DEFAULT_METRICS_HOST, port: integer('--metrics', text, 0, 65535) };
+  return hostPort('--metrics', text);
 }
 
 function registryChoice(text: string): RegistryChoice {

@@ -53,7 +53,8 @@ if (command.action === 'help') {
     const central = await starting;
     const { address, port } = central.address;
     const http = central.http ? `; status page at http://${central.http.address}:${central.http.port}/` : '';
-    if (!stopping) log.info(`central listening on ${address}:${port} (registry: ${central.registry})${http}`);
+    const metrics = central.metrics ? `; metrics at http://${central.metrics.address}:${central.metrics.port}/metrics` : '';
+    if (!stopping) log.info(`central listening on ${address}:${port} (registry: ${central.registry})${http}${metrics}`);
   } catch (error) {
     if (!(error instanceof CentralStartError)) throw error;
     log.error(`central: ${error.message}`);

@@ -1,57 +1,135 @@
-import type { StreamSummary } from './registry.js';
+import type { PeerRecord, StreamSummary } from './registry.js';
 import type { CentralStats } from './stats.js';
 
-/** What `/stats.json` serves: the latest reading, and as `streamList` the streams `list` would show. */
-export function statsDocument(stats: CentralStats, streams: readonly StreamSummary[]): string {
-  return `${JSON.stringify({ ...stats, streamList: streams }, null, 2)}\n`;
+/** A stream as the status page shows it: the summary `list` gives, and the peers carrying it when they were looked up. */
+export interface StreamStatus extends StreamSummary {
+  /** Live entries (at most a look-up's worth); absent when the page did not look the stream up. */
+  readonly peerList?: readonly PeerRecord[];
 }
 
-/** The small HTML page served at `/`: totals, rates and one row per stream. It reloads itself every 5 s. */
-export function statusPage(stats: CentralStats, streams: readonly StreamSummary[]): string {
+/** Where the page suggests running a local viewer with its player; the peer's usual `--http` address. */
+export const LOCAL_PLAYER = '127.0.0.1:8080';
+
+/** The page fetches itself again this often and swaps in what changed. */
+export const REFRESH_MS = 2_000;
+
+/** The first 16 hex digits of a stream id (the publisher's key) in groups of four: what a person compares. */
+export function fingerprint(streamId: string): string {
+  return (streamId.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/** What `/stats.json` serves: the latest reading, and as `streamList` the streams `list` would show, each with its fingerprint and peers. */
+export function statsDocument(stats: CentralStats, streams: readonly StreamStatus[]): string {
+  return `${JSON.stringify({ ...stats, streamList: streams.map((s) => ({ ...s, fingerprint: fingerprint(s.stream) })) }, null, 2)}\n`;
+}
+
+/**
+ * The HTML page served at `/`: totals, rates, one row per stream, and each
+ * stream's peers with the command that opens it in a local player. A small
+ * script fetches the page again every 2 s and swaps in the live part; without
+ * scripts the page reloads itself every 5 s.
+ */
+export function statusPage(stats: CentralStats, streams: readonly StreamStatus[]): string {
   const rows = streams
     .map(
       (s) =>
-        `<tr><td>${escape(s.name)}</td><td>${s.live ? 'live' : 'finished'}</td><td class="n">${s.peers}</td>` +
-        `<td class="n">${s.edge}</td><td><code title="${escape(s.stream)}">${escape(s.stream.slice(0, 16))}…</code></td></tr>`,
+        `<tr data-stream="${escape(s.name)}"><td>${escape(s.name)}</td><td>${s.live ? 'live' : 'finished'}</td><td class="n">${s.peers}</td>` +
+        `<td class="n">${s.edge}</td><td><code title="${escape(s.stream)}">${escape(fingerprint(s.stream))}</code></td></tr>`,
     )
     .join('\n');
   const warning = stats.registryAvailable
     ? ''
     : `<p class="warn">The registry (${escape(stats.registry)}) cannot be reached; the numbers below are the last known.</p>`;
+  const table =
+    streams.length === 0
+      ? '<p>No streams yet. Publish one: <code>npx nx run peer:serve -- publish NAME --source FILE --realtime --loop</code></p>'
+      : `<table>\n<tr><th>name</th><th>state</th><th>peers</th><th>live edge</th><th>publisher key</th></tr>\n${rows}\n</table>`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="refresh" content="5">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<noscript><meta http-equiv="refresh" content="5"></noscript>
 <title>p2pstream central</title>
 <style>
-body { font: 14px system-ui, sans-serif; margin: 2em; color: #222; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #222; max-width: 70em; }
+h1 { margin-bottom: 0.2em; }
 table { border-collapse: collapse; }
 td, th { padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; text-align: left; }
-.n { text-align: right; }
+th { color: #666; font-weight: normal; }
+.n { text-align: right; font-variant-numeric: tabular-nums; }
 .warn { color: #a00; font-weight: bold; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
-dt { color: #666; }
+.muted { color: #666; }
+dl.totals { display: grid; grid-template-columns: repeat(auto-fill, minmax(9em, 1fr)); gap: 0.4em 1em; }
+dl.totals div { background: #f4f6f8; border-radius: 6px; padding: 0.4em 0.7em; }
+dl.totals dt { color: #666; font-size: 0.85em; }
+dl.totals dd { margin: 0; font-size: 1.2em; font-variant-numeric: tabular-nums; }
+.stream { border: 1px solid #ddd; border-radius: 8px; padding: 0.2em 1em 0.8em; margin: 1em 0; }
+.badge { font-size: 0.75em; padding: 0.1em 0.6em; border-radius: 1em; background: #ddd; vertical-align: middle; }
+.badge.live { background: #c0392b; color: #fff; }
+code { background: #f4f6f8; padding: 0.1em 0.3em; border-radius: 3px; }
 </style>
 </head>
 <body>
 <h1>p2pstream central</h1>
+<p class="muted">Refreshed every ${REFRESH_MS / 1000} s · <a href="/stats.json">stats.json</a> · <span id="refreshed"></span></p>
+<div id="live">
 ${warning}
-<dl>
-<dt>streams</dt><dd>${stats.streams}</dd>
-<dt>peers</dt><dd>${stats.peers}</dd>
-<dt>connections</dt><dd>${stats.connections}</dd>
-<dt>announces/s</dt><dd>${stats.perSecond.announces}</dd>
-<dt>look-ups/s</dt><dd>${stats.perSecond.lookups}</dd>
-<dt>registry</dt><dd>${escape(stats.registry)}</dd>
-<dt>up</dt><dd>${stats.uptimeSeconds} s</dd>
+<dl class="totals">
+<div><dt>streams</dt><dd>${stats.streams}</dd></div>
+<div><dt>peers</dt><dd>${stats.peers}</dd></div>
+<div><dt>connections</dt><dd>${stats.connections}</dd></div>
+<div><dt>announces/s</dt><dd>${stats.perSecond.announces}</dd></div>
+<div><dt>look-ups/s</dt><dd>${stats.perSecond.lookups}</dd></div>
+<div><dt>up</dt><dd>${stats.uptimeSeconds} s</dd></div>
 </dl>
+<p class="muted">registry: ${escape(stats.registry)}</p>
 <h2>Streams</h2>
-${streams.length === 0 ? '<p>No streams yet.</p>' : `<table>\n<tr><th>name</th><th>state</th><th>peers</th><th>edge</th><th>stream id</th></tr>\n${rows}\n</table>`}
-<p><a href="/stats.json">stats.json</a></p>
+${table}
+${streams.map(streamSection).join('\n')}
+</div>
+<script>
+(() => {
+  const refreshed = document.getElementById('refreshed');
+  async function refresh() {
+    try {
+      const response = await fetch(location.pathname, { cache: 'no-store' });
+      const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('live');
+      if (next) document.getElementById('live').replaceWith(next);
+      refreshed.textContent = 'updated ' + new Date().toLocaleTimeString();
+    } catch {
+      refreshed.textContent = 'central cannot be reached; trying again';
+    }
+    setTimeout(refresh, ${REFRESH_MS});
+  }
+  setTimeout(refresh, ${REFRESH_MS});
+})();
+</script>
 </body>
 </html>
 `;
+}
+
+/** One stream: its key, its peers, and how to watch it in a local peer's player. */
+function streamSection(s: StreamStatus): string {
+  const name = escape(s.name);
+  const peers = s.peerList;
+  const list =
+    peers === undefined
+      ? `<p class="muted">${s.peers} peers (not listed: too many streams to look up for one page)</p>`
+      : peers.length === 0
+        ? '<p class="muted">No peer carries it right now.</p>'
+        : `<table>\n<tr><th>peer</th><th>live edge</th></tr>\n${peers
+            .map((peer) => `<tr class="peer"><td>${escape(peer.host.includes(':') ? `[${peer.host}]` : peer.host)}:${peer.port}</td><td class="n">${peer.edge}</td></tr>`)
+            .join('\n')}\n</table>${s.peers > peers.length ? `<p class="muted">and ${s.peers - peers.length} more</p>` : ''}`;
+  return `<section class="stream" data-stream="${name}">
+<h3>${name} <span class="badge${s.live ? ' live' : ''}">${s.live ? 'live' : 'finished'}</span></h3>
+<p>${s.peers} peers · live edge ${s.edge} · publisher key <code title="${escape(s.stream)}">${escape(fingerprint(s.stream))}</code></p>
+<p>Watch it in your browser: run <code>npx nx run peer:serve -- watch ${name} --http ${LOCAL_PLAYER}</code>
+(add <code>--central HOST:PORT</code> when central is not on this machine's port 2045), then open
+<a href="http://${LOCAL_PLAYER}/">http://${LOCAL_PLAYER}/</a>.</p>
+${list}
+</section>`;
 }
 
 function escape(text: string): string {

@@ -1,11 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_LIST_STREAMS } from '@p2pstream/wire';
+import { MAX_LIST_STREAMS, MAX_LOOKUP_PEERS } from '@p2pstream/wire';
 import type { HostPort } from './cli.js';
 import { CentralStartError } from './errors.js';
-import type { Registry, StreamSummary } from './registry.js';
+import type { Registry } from './registry.js';
 import type { CentralStats } from './stats.js';
-import { statsDocument, statusPage } from './status-page.js';
+import { statsDocument, statusPage, type StreamStatus } from './status-page.js';
+
+/** Sent with every answer: the numbers are live, and nothing is sniffed or framed. */
+const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
+
+/** Streams whose peers one request of the page lists (each is a registry look-up); the rest show counts only. */
+export const DEFAULT_STATUS_PEER_LISTS = 20;
 
 export interface StatusServerOptions extends HostPort {
   readonly registry: Registry;
@@ -13,34 +19,39 @@ export interface StatusServerOptions extends HostPort {
   latest(): CentralStats;
   /** Wall clock. */
   now(): number;
+  /**
+   * Streams whose peers one request lists, most-watched first (each costs a registry look-up of up to 50 peers).
+   * @default 20
+   */
+  readonly peerLists?: number;
 }
 
-/** Serves the status page at `/` and the JSON at `/stats.json`. */
+/** Serves the status page at `/` and the JSON at `/stats.json`: totals, rates, streams, and the peers of the most-watched streams. */
 export async function startStatusServer(options: StatusServerOptions): Promise<{ address: AddressInfo; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://central').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+      response.writeHead(405, { ...HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('only GET and HEAD\n');
       return;
     }
     if (path !== '/' && path !== '/stats.json') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /stats.json\n');
+      response.writeHead(404, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('not found: try / or /stats.json\n');
       return;
     }
     // Rates come from the latest once-a-second reading; streams and peers are read now.
     let stats = options.latest();
-    let streams: StreamSummary[] = [];
+    let streams: StreamStatus[] = [];
     try {
       const now = options.now();
       [streams, stats] = await Promise.all([
-        options.registry.list(now, MAX_LIST_STREAMS),
+        streamsWithPeers(options.registry, now, options.peerLists ?? DEFAULT_STATUS_PEER_LISTS),
         options.registry.counts(now).then((counts) => ({ ...stats, ...counts, registryAvailable: true })),
       ]);
     } catch {
       stats = { ...stats, registryAvailable: false };
     }
-    if (path === '/') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(statusPage(stats, streams));
-    else response.writeHead(200, { 'content-type': 'application/json' }).end(statsDocument(stats, streams));
+    if (path === '/') response.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' }).end(statusPage(stats, streams));
+    else response.writeHead(200, { ...HEADERS, 'content-type': 'application/json' }).end(statsDocument(stats, streams));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -61,4 +72,18 @@ export async function startStatusServer(options: StatusServerOptions): Promise<{
         server.closeAllConnections();
       }),
   };
+}
+
+/** `list`, with the peers of the first `limit` streams (the most-watched) looked up. */
+async function streamsWithPeers(registry: Registry, now: number, limit: number): Promise<StreamStatus[]> {
+  const streams = await registry.list(now, MAX_LIST_STREAMS);
+  return Promise.all(
+    streams.map(async (stream, i): Promise<StreamStatus> => {
+      if (i >= limit) return stream;
+      const found = await registry.lookup(stream.name, now, MAX_LOOKUP_PEERS);
+      if (!found || found.stream.stream !== stream.stream) return stream;
+      const peerList = [...found.candidates].sort((a, b) => b.edge - a.edge || (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
+      return { ...stream, peerList };
+    }),
+  );
 }

@@ -8,6 +8,8 @@ import { UsageError } from './usage-error.js';
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** Where `--metrics` listens when given only a port: this machine only. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 const COMMON_HELP = `Common options:
   --central HOST:PORT    central to use; repeat for fail-over (default ${DEFAULT_CENTRAL})
@@ -20,6 +22,8 @@ const COMMON_HELP = `Common options:
   --upload-slots N       peers uploaded to at once, rotated every 10 s (default ${DEFAULT_UPLOAD_SLOTS})
   --max-peers N          peers to fetch from at once, 1-50 (default ${DEFAULT_MAX_PEERS})
   --stats FILE           append a JSON line of statistics every second to FILE
+  --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
+                         bare PORT listens on ${DEFAULT_METRICS_HOST}
   -h, --help             show help and exit
 `;
 
@@ -83,14 +87,15 @@ has written the last chunk. With no NAME it shows what is on and asks.
 
   --out -|FILE           write the stream (MPEG-TS) to stdout (-) or to FILE;
                          the default when stdout is not a terminal is -
-  --http HOST:PORT       serve the stream at http://HOST:PORT/stream.ts to any
-                         number of players (VLC, mpv, a browser); a bare PORT
-                         listens on ${DEFAULT_HTTP_HOST}
+  --http HOST:PORT       serve a web page at http://HOST:PORT/ that plays the
+                         stream beside a live view of the swarm, and the stream
+                         itself at /stream.ts for VLC or mpv; a bare PORT
+                         listens on ${DEFAULT_HTTP_HOST} (this machine only)
   --from SEQ             first chunk to play (default 0 for a finished stream)
 
 ${COMMON_HELP}
 Examples:
-  npx nx run peer:serve -- watch cam1 --http 8080     # then: mpv http://127.0.0.1:8080/stream.ts
+  npx nx run peer:serve -- watch cam1 --http 8080     # then open http://127.0.0.1:8080/ in a browser
   npx nx run peer:serve -- watch film --out film.ts
   npx tsx --conditions=@p2pstream/source apps/peer/src/main.ts watch cam1 --out - | mpv -
                                   # (not through nx, which passes output on as text)
@@ -124,6 +129,8 @@ export interface CommonConfig {
   readonly uploadSlots: number;
   readonly maxPeers: number;
   readonly stats: string | undefined;
+  /** Where `--metrics` serves Prometheus text. */
+  readonly metrics?: HostPort | undefined;
 }
 
 export interface PublishConfig extends CommonConfig {
@@ -164,6 +171,7 @@ const COMMON_OPTIONS = {
   'upload-slots': { type: 'string' },
   'max-peers': { type: 'string' },
   stats: { type: 'string' },
+  metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -214,6 +222,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     uploadSlots: values['upload-slots'] === undefined ? DEFAULT_UPLOAD_SLOTS : parseInteger('--upload-slots', values['upload-slots'] as string, 1, 1024),
     maxPeers: values['max-peers'] === undefined ? DEFAULT_MAX_PEERS : parseInteger('--max-peers', values['max-peers'] as string, 1, 50),
     stats: values.stats as string | undefined,
+    metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
   };
   if (command === 'publish') {
     if (name === undefined) throw new UsageError('publish needs a stream name: publish NAME --source FILE|-');

@@ -4,6 +4,8 @@ import { TrackerClient } from '@p2pstream/tracker-client';
 import { DEFAULT_CENTRAL, type CommonConfig } from './cli.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
+import { PeerMetrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { StatsFile } from './stats-file.js';
 import { userMessage } from './user-errors.js';
 import { UserError } from './usage-error.js';
@@ -18,11 +20,13 @@ export function centralFlags(centrals: readonly string[]): string {
   return centrals.length === 1 && centrals[0] === DEFAULT_CENTRAL ? '' : centrals.map((central) => ` --central ${central}`).join('');
 }
 
-/** What every peer command builds: its tracker client, peer server, stats file — each closed at stop. */
+/** What every peer command builds: its tracker client, peer server, stats file, metrics — each closed at stop. */
 export interface PeerNode {
   tracker: TrackerClient;
   server: PeerServer;
   stats: StatsFile | undefined;
+  /** With `--metrics`: the command tells it what to report. */
+  metrics: PeerMetrics | undefined;
 }
 
 export function trackerFor(config: { centrals: readonly string[]; host?: string }, log: Log, lifecycle: Lifecycle): TrackerClient {
@@ -33,8 +37,16 @@ export function trackerFor(config: { centrals: readonly string[]; host?: string 
   return tracker;
 }
 
-/** Starts the peer server (then the tracker client, unless one is given, and the stats file). */
+/** Starts the metrics server, the peer server (then the tracker client, unless one is given, and the stats file). */
 export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: Lifecycle, existing?: TrackerClient): Promise<PeerNode> {
+  let metrics: PeerMetrics | undefined;
+  if (config.metrics !== undefined) {
+    metrics = new PeerMetrics();
+    const metricsServer = await startMetricsServer(config.metrics.host, config.metrics.port, metrics);
+    // Added first, so it closes last: the numbers stay readable while the peer stops.
+    lifecycle.add(() => metricsServer.close());
+    log.info(`p2pstream peer: metrics at ${metricsServer.url}`);
+  }
   const uploadLimiter = config.uploadLimit === undefined ? undefined : new UploadLimiter({ bytesPerSecond: config.uploadLimit });
   let server: PeerServer;
   try {
@@ -60,7 +72,7 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
     // Added before the command's own cleanups, so it runs after them: the last line is written at stop.
     lifecycle.add(() => file.close());
   }
-  return { tracker, server, stats };
+  return { tracker, server, stats, metrics };
 }
 
 /** Runs `tick` every `ms` until the command stops, and once more at stop. */

@@ -8,6 +8,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { centralFlags, every, startPeerNode } from './peer-node.js';
 import { openSource } from './source.js';
+import { publisherRecord } from './stats-file.js';
 import { formatRate } from './units.js';
 import { userMessage } from './user-errors.js';
 import { UserError } from './usage-error.js';
@@ -24,7 +25,7 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
     throw new UserError(`cannot use the key file ${keyPath}: ${userMessage(error)}`, '', { cause: error });
   });
   const source = await openSource(config);
-  const { tracker, server, stats } = await startPeerNode(config, log, lifecycle);
+  const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle);
   const publisher = new Publisher({ name: config.name, key, source: source.bytes, live: source.live, server, tracker, chunker: source.chunker });
   publisher.on('warning', (error) => log.warn(`p2pstream peer: central: ${userMessage(error)}`));
   publisher.on('published', () => {
@@ -38,27 +39,17 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   });
   lifecycle.add(() => publisher.close());
 
+  const snapshot = () => publisherRecord(config.name, publisher.streamId, publisher.stats(), server.stats());
+  metrics?.trackPublisher(snapshot);
   let lastUploaded = 0;
   let ticks = 0;
   every(STATUS_EVERY_MS, lifecycle, () => {
-    const { chunks, edge, live } = publisher.stats();
-    const upload = server.stats();
-    stats?.write({
-      time: Date.now(),
-      role: 'publisher',
-      name: config.name,
-      stream: publisher.streamId,
-      live,
-      chunks,
-      edge,
-      peers: upload.connections,
-      bytesUploaded: upload.bytesUploaded,
-      rssBytes: process.memoryUsage.rss(),
-    });
-    const rate = ((upload.bytesUploaded - lastUploaded) * 1000) / STATUS_EVERY_MS;
-    lastUploaded = upload.bytesUploaded;
+    const record = snapshot();
+    stats?.write(record);
+    const rate = ((record.bytesUploaded - lastUploaded) * 1000) / STATUS_EVERY_MS;
+    lastUploaded = record.bytesUploaded;
     if (lifecycle.stopping || (!log.tty && ticks++ % PLAIN_STATUS_EVERY !== 0)) return;
-    log.status(`${config.name} · ${live ? 'live' : 'finished'} · ${chunks} chunks · ${upload.connections} peers · ↑ ${formatRate(rate)}`);
+    log.status(`${config.name} · ${record.live ? 'live' : 'finished'} · ${record.chunks} chunks · ${record.peers} peers · ↑ ${formatRate(rate)}`);
   });
 
   try {

@@ -3,16 +3,20 @@ import { PeerClient } from '@p2pstream/peer-client';
 import type { TrackerClient } from '@p2pstream/tracker-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import type { WatchConfig } from './cli.js';
-import { HttpOutput } from './http-output.js';
+import { PeerHttpServer } from './http-server.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { Outputs } from './outputs.js';
 import { every, localAddressOf, startPeerNode, trackerFor } from './peer-node.js';
+import { viewerRecord } from './stats-file.js';
+import { SwarmReporter } from './swarm-report.js';
 import { formatRate } from './units.js';
 import { formatStreams, userMessage } from './user-errors.js';
 import { UsageError, UserError } from './usage-error.js';
 
 const STATS_EVERY_MS = 1_000;
+/** The web page's swarm panel and /stats.json are refreshed this often. */
+const REPORT_EVERY_MS = 1_000;
 const PLAIN_STATUS_EVERY = 10;
 
 /** `watch [NAME]` and `relay NAME`. Watch stops itself once a finished stream is written; relay runs until stopped. */
@@ -24,12 +28,13 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   }
   const asked = config.name === undefined ? await askForName(config, log, lifecycle) : undefined;
   const name = config.name ?? asked!.name;
-  const http = config.http ? await HttpOutput.listen(config.http.host, config.http.port) : undefined;
-  const outputs = relay ? undefined : await Outputs.open(out, http);
+  const http = config.http ? await PeerHttpServer.listen(config.http.host, config.http.port) : undefined;
+  // Added first, so it closes last: after play-out has ended its players.
+  if (http) lifecycle.add(() => http.close());
+  const outputs = relay ? undefined : await Outputs.open(out, http?.output);
   if (outputs) lifecycle.add(() => outputs.close());
-  else if (http) lifecycle.add(() => http.close());
 
-  const { tracker, server, stats } = await startPeerNode(config, log, lifecycle, asked?.tracker);
+  const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle, asked?.tracker);
   const localAddress = localAddressOf(config.host);
   const client = new PeerClient({
     name,
@@ -41,6 +46,23 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     ...(localAddress ? { localAddress } : {}),
   });
   lifecycle.add(() => client.close());
+  if (http) {
+    const reporter = new SwarmReporter({
+      snapshot: () => client.snapshot(),
+      uploads: () => server.stats(),
+      players: () => http.clients,
+      started: () => client.info !== undefined,
+      now: () => performance.now(),
+      wallClock: Date.now,
+    });
+    every(REPORT_EVERY_MS, lifecycle, () => http.report(reporter.read()));
+  }
+  const snapshot = () =>
+    viewerRecord(relay ? 'relay' : 'viewer', client.stats(), server.stats(), {
+      ...(outputs ? { outputDropped: outputs.dropped } : {}),
+      ...(http ? { httpClients: http.clients } : {}),
+    });
+  metrics?.trackViewer(snapshot);
   client.on('warning', (error) => log.warn(`p2pstream peer: ${userMessage(error)}`));
   client.on('bad-chunk', (peer, seq) => log.info(`p2pstream peer: ${peer} sent a chunk (${seq}) that does not verify; dropped it for good`));
   outputs?.onFailure((error) => {
@@ -65,7 +87,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   if (outputs) outputs.live = info.live;
   const doing = relay ? 'relaying' : 'watching';
   log.info(`p2pstream peer ready: ${doing} ${name} on ${server.host}:${server.port}`);
-  if (http) log.info(`p2pstream peer: players can open ${http.url}`);
+  if (http) log.info(`p2pstream peer: watch in a browser at ${http.url} (the swarm panel is beside the video), or play ${http.streamUrl} in VLC or mpv`);
   client.on('end', () => {
     const { played, skipped } = client.stats();
     if (relay) {
@@ -79,20 +101,11 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   let last = { down: 0, up: 0 };
   let ticks = 0;
   every(STATS_EVERY_MS, lifecycle, () => {
-    const viewer = client.stats();
-    const upload = server.stats();
+    const viewer = snapshot();
     const down = viewer.bytesFromPublisher + viewer.bytesFromPeers;
-    stats?.write({
-      time: Date.now(),
-      role: relay ? 'relay' : 'viewer',
-      ...viewer,
-      bytesUploaded: upload.bytesUploaded,
-      rssBytes: process.memoryUsage.rss(),
-      ...(outputs ? { outputDropped: outputs.dropped } : {}),
-      ...(http ? { httpClients: http.clients } : {}),
-    });
-    const rates = { down: ((down - last.down) * 1000) / STATS_EVERY_MS, up: ((upload.bytesUploaded - last.up) * 1000) / STATS_EVERY_MS };
-    last = { down, up: upload.bytesUploaded };
+    stats?.write(viewer);
+    const rates = { down: ((down - last.down) * 1000) / STATS_EVERY_MS, up: ((viewer.bytesUploaded - last.up) * 1000) / STATS_EVERY_MS };
+    last = { down, up: viewer.bytesUploaded };
     if (lifecycle.stopping || (!log.tty && ticks++ % PLAIN_STATUS_EVERY !== 0)) return;
     const lag = viewer.lagMs === null || !viewer.live ? '' : ` · lag ${(viewer.lagMs / 1000).toFixed(1)} s`;
     log.status(

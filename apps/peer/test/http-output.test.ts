@@ -1,16 +1,18 @@
 import { get, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpOutput, packetBoundary, STREAM_PATH } from '../src/http-output.js';
+import { STREAM_PATH } from '../src/http-constants.js';
+import { packetBoundary } from '../src/http-output.js';
+import { PeerHttpServer, type PeerHttpServerOptions } from '../src/http-server.js';
 
-const outputs: HttpOutput[] = [];
+const servers: PeerHttpServer[] = [];
 afterEach(async () => {
-  await Promise.all(outputs.splice(0).map((output) => output.close()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function start(): Promise<HttpOutput> {
-  const output = await HttpOutput.listen('127.0.0.1', 0);
-  outputs.push(output);
-  return output;
+async function start(options: PeerHttpServerOptions = {}): Promise<PeerHttpServer> {
+  const server = await PeerHttpServer.listen('127.0.0.1', 0, options);
+  servers.push(server);
+  return server;
 }
 
 /** `count` MPEG-TS packets, packet k filled with `seed + k`. */
@@ -24,8 +26,8 @@ function packets(count: number, seed: number): Buffer {
 }
 
 /** Opens the stream and collects what arrives. */
-async function play(output: HttpOutput, path = STREAM_PATH) {
-  const response = await new Promise<IncomingMessage>((resolve, reject) => get(`http://127.0.0.1:${output.port}${path}`, resolve).once('error', reject));
+async function play(server: PeerHttpServer) {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => get(`http://127.0.0.1:${server.port}${STREAM_PATH}`, resolve).once('error', reject));
   const pieces: Buffer[] = [];
   response.on('data', (piece: Buffer) => pieces.push(piece));
   const ended = new Promise<void>((resolve) => response.once('end', resolve));
@@ -37,60 +39,67 @@ async function waitUntil(check: () => boolean): Promise<void> {
   expect(check()).toBe(true);
 }
 
-describe('HttpOutput', () => {
+describe('HttpOutput (/stream.ts)', () => {
   it('serves the stream as MPEG-TS to several players at once, each from a packet boundary', async () => {
-    const output = await start();
-    const first = await play(output);
+    const server = await start();
+    const { output } = server;
+    const first = await play(server);
     expect(first.response.statusCode).toBe(200);
     expect(first.response.headers['content-type']).toBe('video/mp2t');
     await waitUntil(() => output.clients === 1);
     const chunk1 = packets(3, 1);
     output.write(chunk1);
-    const second = await play(output);
+    const second = await play(server);
     await waitUntil(() => output.clients === 2);
     // A chunk that starts mid-packet: the newcomer starts at its first whole packet.
     const chunk2 = Buffer.concat([Buffer.alloc(50, 9), packets(2, 7)]);
     output.write(chunk2);
-    await output.close();
+    await server.close();
     await Promise.all([first.ended, second.ended]);
     expect(first.bytes().equals(Buffer.concat([chunk1, chunk2]))).toBe(true);
     expect(second.bytes().equals(chunk2.subarray(50))).toBe(true);
   });
 
   it('forgets a player that goes away', async () => {
-    const output = await start();
-    const player = await play(output);
-    await waitUntil(() => output.clients === 1);
+    const server = await start();
+    const player = await play(server);
+    await waitUntil(() => server.clients === 1);
     player.response.destroy();
-    await waitUntil(() => output.clients === 0);
-    expect(output.write(packets(1, 0))).toBeUndefined();
+    await waitUntil(() => server.clients === 0);
+    expect(server.output.write(packets(1, 0))).toBeUndefined();
   });
 
   it('makes a finished stream wait for a player before writing', async () => {
-    const output = await start();
-    output.live = false;
+    const server = await start();
+    server.output.live = false;
     let written = false;
-    const writing = Promise.resolve(output.write(packets(2, 3))).then(() => (written = true));
+    const writing = Promise.resolve(server.output.write(packets(2, 3))).then(() => (written = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(written).toBe(false);
-    const player = await play(output);
+    const player = await play(server);
     await writing;
-    await output.close();
+    await server.close();
     await player.ended;
     expect(player.bytes().equals(packets(2, 3))).toBe(true);
   });
 
-  it('answers 404 off the stream path, and points to it from /', async () => {
-    const output = await start();
-    expect((await play(output, '/other')).response.statusCode).toBe(404);
-    const index = await play(output, '/');
-    await index.ended;
-    expect(index.bytes().toString()).toContain(STREAM_PATH);
+  it('answers 503 past the most players it serves at once', async () => {
+    const server = await start({ maxPlayers: 1 });
+    const first = await play(server);
+    expect(first.response.statusCode).toBe(200);
+    const second = await play(server);
+    await second.ended;
+    expect(second.response.statusCode).toBe(503);
+    expect(second.response.headers['retry-after']).toBe('5');
+    expect(second.bytes().toString()).toContain('too many players');
   });
 
-  it('says the port is in use in words', async () => {
-    const output = await start();
-    await expect(HttpOutput.listen('127.0.0.1', output.port)).rejects.toThrow(/in use/);
+  it('stops a finished stream waiting for a player once closed', async () => {
+    const server = await start();
+    server.output.live = false;
+    const writing = server.output.write(packets(1, 0));
+    await server.close();
+    await expect(writing).resolves.toBeUndefined();
   });
 });
 

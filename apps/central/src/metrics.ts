@@ -1,0 +1,63 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { CentralStats } from './stats.js';
+
+const PREFIX = 'p2pstream_central_';
+
+/**
+ * Central's numbers in Prometheus text format, for `--metrics`: the latest
+ * once-a-second reading (the one `--stats` writes and `/stats.json` serves),
+ * in a registry of this process's own, beside Node's default process metrics.
+ */
+export class CentralMetrics {
+  readonly registry = new Registry();
+  readonly #latest: () => CentralStats;
+  readonly #update: (stats: CentralStats) => void;
+
+  constructor(latest: () => CentralStats) {
+    this.#latest = latest;
+    collectDefaultMetrics({ register: this.registry });
+    const streams = this.#gauge('streams', 'Streams listed: with live peers, or within their grace period');
+    const peers = this.#gauge('peers', 'Peer entries announced and not expired, over every stream');
+    const connections = this.#gauge('connections', 'Peer connections held by this central');
+    const registryUp = this.#gauge('registry_up', '1 while the registry (memory or Redis) answers; 0 while Redis cannot be reached');
+    const requests = {
+      announce: this.#counter('announces_total', 'Announce requests received'),
+      lookup: this.#counter('lookups_total', 'Look-up requests received'),
+      publish: this.#counter('publishes_total', 'Publish requests received'),
+      list: this.#counter('lists_total', 'List requests received'),
+      leave: this.#counter('leaves_total', 'Leave requests received'),
+    };
+    const errors = this.#counter('errors_total', 'Requests refused, by the error code answered (NAME_TAKEN, RATE_LIMITED, …)', ['code']);
+    this.#update = (stats) => {
+      streams.set(stats.streams);
+      peers.set(stats.peers);
+      connections.set(stats.connections);
+      registryUp.set(stats.registryAvailable ? 1 : 0);
+      // The tracker keeps running totals that only grow; each counter is set to them rather than counting twice.
+      for (const [kind, counter] of Object.entries(requests) as Array<[keyof typeof requests, Counter<string>]>) {
+        counter.reset();
+        counter.inc(stats.totals[kind]);
+      }
+      errors.reset();
+      for (const [code, count] of Object.entries(stats.totals.refused)) errors.inc({ code }, count);
+    };
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The metrics text, from the latest reading. */
+  async metrics(): Promise<string> {
+    this.#update(this.#latest());
+    return this.registry.metrics();
+  }
+
+  #gauge(name: string, help: string): Gauge<string> {
+    return new Gauge({ name: PREFIX + name, help, registers: [this.registry] });
+  }
+
+  #counter(name: string, help: string, labelNames: string[] = []): Counter<string> {
+    return new Counter({ name: PREFIX + name, help, labelNames, registers: [this.registry] });
+  }
+}

@@ -1,0 +1,157 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { register as globalRegistry } from 'prom-client';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort, startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
+import { HELP, parseCommandLine, UsageError } from '../src/cli.js';
+import { CentralStartError } from '../src/errors.js';
+import { CentralMetrics } from '../src/metrics.js';
+import { startMetricsServer } from '../src/metrics-server.js';
+import type { CentralStats } from '../src/stats.js';
+
+const MAIN = 'apps/central/src/main.ts';
+
+const reading = (overrides: Partial<CentralStats> = {}): CentralStats => ({
+  time: '2026-01-01T00:00:00.000Z',
+  uptimeSeconds: 12,
+  registry: 'memory',
+  registryAvailable: true,
+  connections: 3,
+  streams: 1,
+  peers: 4,
+  perSecond: { announces: 2.5, lookups: 1, publishes: 0, lists: 0, leaves: 0 },
+  totals: { publish: 1, announce: 30, lookup: 12, list: 2, leave: 5, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7 } },
+  memory: { rssBytes: 1, heapUsedBytes: 1 },
+  ...overrides,
+});
+
+/** The value of the sample written exactly as `series` (name and labels), or undefined. */
+function value(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+afterAll(async () => {
+  await stopAllPrograms();
+});
+
+describe('CentralMetrics', () => {
+  it('reports streams, peers, requests and refusals by code under p2pstream_central_ names with their types', async () => {
+    const text = await new CentralMetrics(() => reading()).metrics();
+    const types = {
+      streams: 'gauge',
+      peers: 'gauge',
+      connections: 'gauge',
+      registry_up: 'gauge',
+      announces_total: 'counter',
+      lookups_total: 'counter',
+      publishes_total: 'counter',
+      lists_total: 'counter',
+      leaves_total: 'counter',
+      errors_total: 'counter',
+    };
+    for (const [name, type] of Object.entries(types)) expect(text).toContain(`# TYPE p2pstream_central_${name} ${type}\n`);
+    expect(value(text, 'p2pstream_central_streams')).toBe(1);
+    expect(value(text, 'p2pstream_central_peers')).toBe(4);
+    expect(value(text, 'p2pstream_central_connections')).toBe(3);
+    expect(value(text, 'p2pstream_central_registry_up')).toBe(1);
+    expect(value(text, 'p2pstream_central_announces_total')).toBe(30);
+    expect(value(text, 'p2pstream_central_lookups_total')).toBe(12);
+    expect(value(text, 'p2pstream_central_publishes_total')).toBe(1);
+    expect(value(text, 'p2pstream_central_lists_total')).toBe(2);
+    expect(value(text, 'p2pstream_central_leaves_total')).toBe(5);
+    expect(value(text, 'p2pstream_central_errors_total{code="NAME_TAKEN"}')).toBe(2);
+    expect(value(text, 'p2pstream_central_errors_total{code="RATE_LIMITED"}')).toBe(7);
+  });
+
+  it('follows the latest reading at each scrape, and says when the registry is down', async () => {
+    let latest = reading();
+    const metrics = new CentralMetrics(() => latest);
+    await metrics.metrics();
+    latest = reading({
+      registryAvailable: false,
+      totals: { publish: 1, announce: 45, lookup: 20, list: 2, leave: 5, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7, REGISTRY_UNAVAILABLE: 3 } },
+    });
+    const text = await metrics.metrics();
+    expect(value(text, 'p2pstream_central_announces_total')).toBe(45);
+    expect(value(text, 'p2pstream_central_lookups_total')).toBe(20);
+    expect(value(text, 'p2pstream_central_errors_total{code="REGISTRY_UNAVAILABLE"}')).toBe(3);
+    expect(value(text, 'p2pstream_central_registry_up')).toBe(0);
+  });
+
+  it("adds Node's process metrics in a registry of its own, leaving prom-client's global registry alone", async () => {
+    const text = await new CentralMetrics(() => reading()).metrics();
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter\n');
+    expect(await globalRegistry.metrics()).not.toContain('p2pstream_central_');
+  });
+});
+
+describe('the --metrics server', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+
+  const start = async (port = 0) => {
+    const server = await startMetricsServer({ host: '127.0.0.1', port, source: new CentralMetrics(() => reading()) });
+    closers.push(() => server.close());
+    return `http://127.0.0.1:${server.address.port}`;
+  };
+
+  it('serves Prometheus text at /metrics, 404 for any other path and 405 for any other method', async () => {
+    const base = await start();
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(value(await response.text(), 'p2pstream_central_streams')).toBe(1);
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/stats.json`)).status).toBe(404);
+    const post = await fetch(`${base}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('refuses a port in use with ADDRESS_IN_USE and the flag to change', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const failure = await start(taken).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(CentralStartError);
+      expect(failure).toMatchObject({
+        code: 'ADDRESS_IN_USE',
+        message: `--metrics 127.0.0.1:${taken} is already in use — choose another port with --metrics HOST:PORT`,
+      });
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
+describe('--metrics on the command line', () => {
+  const metricsOf = (args: string[]) => {
+    const command = parseCommandLine(args);
+    if (command.action !== 'run') throw new Error(`expected run, got ${command.action}`);
+    return command.config.metrics;
+  };
+
+  it('takes HOST:PORT, or a bare PORT on 127.0.0.1, and is in the help', () => {
+    expect(metricsOf(['--metrics', '9100'])).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(metricsOf(['--metrics', '0.0.0.0:9101'])).toEqual({ host: '0.0.0.0', port: 9101 });
+    expect(metricsOf([])).toBeUndefined();
+    expect(() => parseCommandLine(['--metrics', 'localhost'])).toThrow(UsageError);
+    expect(() => parseCommandLine(['--metrics', '99999'])).toThrow(/--metrics/);
+    expect(HELP).toContain('--metrics HOST:PORT');
+  });
+
+  it('makes the program say where the metrics are, and exit 1 naming the flag when the port is taken', { timeout: 30_000 }, async () => {
+    const port = await freePort('127.0.0.1');
+    const first = await startProgram(MAIN, ['--host', '127.0.0.1', '--port', '0', '--metrics', String(port)], {
+      readyLine: /central listening on/,
+    });
+    expect(first.stdout()).toContain(`; metrics at http://127.0.0.1:${port}/metrics`);
+    const second = await startProgram(MAIN, ['--host', '127.0.0.1', '--port', '0', '--metrics', `127.0.0.1:${port}`]);
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr()).toContain(`central: --metrics 127.0.0.1:${port} is already in use — choose another port with --metrics HOST:PORT`);
+    await first.stop();
+  });
+});

@@ -1,0 +1,204 @@
+/// <reference lib="dom" />
+// (The functions handed to page.evaluate and waitForFunction run in the page, where document and window are.)
+import { existsSync, mkdirSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { DEFAULT_CHUNK_MS } from '@p2pstream/peer-client';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../tools/testing/index.js';
+import { waitUntil } from '../../../../tools/swarm/wait.js';
+import type { SwarmReport } from '../../src/swarm-report.js';
+import {
+  FIXTURE_SECONDS,
+  loopback,
+  READY_TIMEOUT_MS,
+  runFor,
+  startCentral,
+  startPublisher,
+  startViewer,
+  stopEverything,
+  tempDir,
+  type Central,
+} from '../e2e/processes.js';
+
+/**
+ * The web page of `watch --http` in a real Chromium (Debian's, headless, driven by
+ * playwright-core), against a real swarm on loopback: central with its status page, a
+ * publisher playing the committed fixture live (`--realtime --loop`), the viewer whose
+ * page is opened, and a second viewer so the first has a peer besides the publisher.
+ */
+
+const BLOCK = 12;
+const NAME = 'browser';
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Git-ignored; a person can look at what the page showed. */
+const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+/** Generous for a page on two busy cores: the player needs the swarm's first chunks, then a keyframe. */
+const PLAYING_TIMEOUT_MS = 30_000;
+/** currentTime is read this often, this many times: it must grow every time. */
+const SAMPLE_EVERY_MS = 1_500;
+const SAMPLES = 5;
+/**
+ * The publisher loops the fixture, whose timestamps then jump back to 0: every
+ * LOOP_CHUNKS chunks the page's player must start again. currentTime is sampled
+ * while the viewer's playhead is in SAFE_PHASE of a pass, so that neither the player
+ * (up to 12 chunks behind the playhead) nor the samples (6 s: 12 chunks) reach a jump.
+ */
+const LOOP_CHUNKS = (FIXTURE_SECONDS * 1000) / DEFAULT_CHUNK_MS;
+const SAFE_PHASE = { from: 13, to: 24 };
+
+let central: Central;
+let centralPage: string;
+let viewerPage: string;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`the browser tests drive Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
+  const dir = tempDir();
+  const centralHttp = `${loopback(BLOCK, 1)}:${await freePort(loopback(BLOCK, 1))}`;
+  centralPage = `http://${centralHttp}/`;
+  central = await startCentral(BLOCK, { args: ['--http', centralHttp] });
+  await startPublisher({ central, host: loopback(BLOCK, 2), name: NAME, dir, realtime: true, loop: true });
+  const viewerHttp = `${loopback(BLOCK, 3)}:${await freePort(loopback(BLOCK, 3))}`;
+  viewerPage = `http://${viewerHttp}/`;
+  const [, browserContext] = await Promise.all([
+    startViewer({ central, host: loopback(BLOCK, 3), name: NAME, dir, args: ['--http', viewerHttp] }),
+    chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 760 } }),
+  ]);
+  context = browserContext;
+  await startViewer({ central, host: loopback(BLOCK, 4), name: NAME, dir });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The test's own ears on the page: every error event of a media element, from the first moment.
+  await page.addInitScript(() => {
+    const errors: Array<number | null> = [];
+    Object.defineProperty(window, 'testMediaErrors', { value: errors });
+    window.addEventListener('error', (event) => event.target instanceof HTMLMediaElement && errors.push(event.target.error?.code ?? null), true);
+  });
+  await page.goto(viewerPage);
+}, 3 * READY_TIMEOUT_MS);
+
+afterAll(async () => {
+  await context?.close();
+  await stopEverything();
+}, 30_000);
+
+/** The viewer's playhead (a chunk number), from the report the page's panel shows. */
+async function peerPlayhead(): Promise<number | null> {
+  const report = (await (await fetch(new URL('/stats.json', viewerPage))).json()) as SwarmReport;
+  return report.window.playhead;
+}
+
+async function currentTime(): Promise<number> {
+  return page.evaluate(() => document.querySelector('video')!.currentTime);
+}
+
+/** Times the page's player was started again, as it shows under the video. */
+async function recoveries(): Promise<number> {
+  const text = (await page.locator('#player-recoveries').textContent()) ?? '';
+  return Number(/recovered (\d+)×/.exec(text)?.[1] ?? 0);
+}
+
+async function screenshot(target: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, name);
+  await target.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+}
+
+describe('the web page of watch --http, in Chromium', { timeout: PLAYING_TIMEOUT_MS + FIXTURE_SECONDS * 1000 + SAMPLES * SAMPLE_EVERY_MS + 15_000 }, () => {
+  it('plays the live stream: the video’s currentTime keeps advancing and no media error occurs', async () => {
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 });
+    await waitUntil(
+      'the viewer to play the middle of a pass of the looped fixture',
+      async () => {
+        const playhead = await peerPlayhead();
+        return playhead !== null && playhead % LOOP_CHUNKS >= SAFE_PHASE.from && playhead % LOOP_CHUNKS <= SAFE_PHASE.to;
+      },
+      { timeoutMs: FIXTURE_SECONDS * 1000 + 10_000, intervalMs: 250 },
+    );
+    await page.evaluate(() => (window as unknown as { testMediaErrors: unknown[] }).testMediaErrors.splice(0));
+    const times = [await currentTime()];
+    for (let i = 1; i < SAMPLES; i++) {
+      await runFor(SAMPLE_EVERY_MS);
+      times.push(await currentTime());
+    }
+    console.log(`currentTime samples: ${times.map((t) => t.toFixed(2)).join(', ')}`);
+    for (let i = 1; i < times.length; i++) expect(times[i], `sample ${i} of ${JSON.stringify(times)}`).toBeGreaterThan(times[i - 1]!);
+    expect(await page.evaluate(() => (window as unknown as { testMediaErrors: unknown[] }).testMediaErrors)).toEqual([]);
+    expect(await page.evaluate(() => document.querySelector('video')!.error)).toBeNull();
+    expect(await page.locator('#unmute').isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the swarm panel moving: at least one peer, a continuity figure, the buffer window', async () => {
+    await page.waitForFunction(() => Number(document.getElementById('peer-count')!.textContent) >= 1, undefined, { timeout: 15_000 });
+    await expect.poll(() => page.locator('#q-continuity').textContent(), { timeout: 10_000 }).toMatch(/^\d+(\.\d)? % \(\d+ played\)$/);
+    expect(await page.locator('#peers td').first().textContent()).toMatch(/^127\.0\.12\.\d+:\d+/);
+    expect(await page.locator('#chunks .chunk.played').count()).toBeGreaterThan(0);
+    const updated = await page.locator('#panel-status').textContent();
+    await expect.poll(() => page.locator('#panel-status').textContent(), { timeout: 10_000 }).not.toBe(updated);
+    await screenshot(page, 'viewer-page.png');
+  });
+
+  it('serves the same numbers as the panel at /stats.json', async () => {
+    const report = (await (await fetch(new URL('/stats.json', viewerPage))).json()) as SwarmReport;
+    expect(report).toMatchObject({ name: NAME, state: 'playing', live: true });
+    expect(report.peers.length).toBeGreaterThanOrEqual(1);
+    expect(report.quality.continuity).toBeGreaterThan(0);
+    expect(report.window.chunks.length).toBeGreaterThan(0);
+  });
+
+  it('serves the raw stream at /stream.ts, starting at an MPEG-TS sync byte', async () => {
+    const { type, first } = await new Promise<{ type: string | undefined; first: number }>((resolve, reject) => {
+      const request = get(new URL('/stream.ts', viewerPage), (response) => {
+        response.once('data', (piece: Buffer) => {
+          resolve({ type: response.headers['content-type'], first: piece[0]! });
+          response.destroy();
+        });
+      });
+      request.once('error', reject);
+    });
+    expect(type).toBe('video/mp2t');
+    expect(first).toBe(0x47);
+  });
+
+  it('starts the player again by itself where the looped fixture’s timestamps jump back, and plays on', async () => {
+    const earlier = await recoveries();
+    await waitUntil('the player to start again at the loop point', async () => (await recoveries()) > earlier, {
+      timeoutMs: FIXTURE_SECONDS * 1000 + 10_000,
+      intervalMs: 250,
+    });
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 1, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 });
+    const before = await currentTime();
+    await runFor(SAMPLE_EVERY_MS);
+    expect(await currentTime()).toBeGreaterThan(before);
+    console.log(`after the loop point: ${await page.locator('#player-status').textContent()} (recovered ${await recoveries()}×)`);
+  });
+
+  it('lists the stream on central’s status page, with its peers and a link to a local player', async () => {
+    const status = await context.newPage();
+    await status.goto(centralPage);
+    await waitUntil('central’s page to list the stream with its peers', async () => (await status.locator(`section[data-stream="${NAME}"] .peer`).count()) >= 2, {
+      timeoutMs: 10_000,
+      describe: () => `page at ${centralPage}`,
+    });
+    expect(await status.locator(`section[data-stream="${NAME}"]`).textContent()).toContain('live');
+    expect(await status.locator('a[href="http://127.0.0.1:8080/"]').count()).toBeGreaterThan(0);
+    await screenshot(status, 'central-page.png');
+    await status.close();
+  });
+});
