@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
+import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
 import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { parseHostPort, parseInteger, parseRate, type HostPort } from './units.js';
@@ -21,6 +21,8 @@ const COMMON_HELP = `Common options:
                          when written "bit", bytes otherwise; default no cap)
   --upload-slots N       peers uploaded to at once, rotated every 10 s (default ${DEFAULT_UPLOAD_SLOTS})
   --max-peers N          peers to fetch from at once, 1-50 (default ${DEFAULT_MAX_PEERS})
+  --max-served-peers N   peers that may join each stream this peer serves; more are
+                         told to dial another (default ${DEFAULT_MAX_PEERS_PER_STREAM})
   --stats FILE           append a JSON line of statistics every second to FILE
   --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
                          bare PORT listens on ${DEFAULT_METRICS_HOST}
@@ -128,6 +130,7 @@ export interface CommonConfig {
   readonly uploadLimit: number | undefined;
   readonly uploadSlots: number;
   readonly maxPeers: number;
+  readonly maxServedPeers: number;
   readonly stats: string | undefined;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort | undefined;
@@ -169,6 +172,7 @@ const COMMON_OPTIONS = {
   port: { type: 'string' },
   'upload-limit': { type: 'string' },
   'upload-slots': { type: 'string' },
+  'max-served-peers': { type: 'string' },
   'max-peers': { type: 'string' },
   stats: { type: 'string' },
   metrics: { type: 'string' },
@@ -221,6 +225,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     uploadLimit: values['upload-limit'] === undefined ? undefined : parseRate('--upload-limit', values['upload-limit'] as string),
     uploadSlots: values['upload-slots'] === undefined ? DEFAULT_UPLOAD_SLOTS : parseInteger('--upload-slots', values['upload-slots'] as string, 1, 1024),
     maxPeers: values['max-peers'] === undefined ? DEFAULT_MAX_PEERS : parseInteger('--max-peers', values['max-peers'] as string, 1, 50),
+    maxServedPeers:
+      values['max-served-peers'] === undefined
+        ? DEFAULT_MAX_PEERS_PER_STREAM
+        : parseInteger('--max-served-peers', values['max-served-peers'] as string, 1, 10_000),
     stats: values.stats as string | undefined,
     metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
   };

@@ -54,6 +54,7 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
       host: config.host,
       port: config.port,
       slots: { slots: config.uploadSlots },
+      maxPeersPerStream: config.maxServedPeers,
       ...(uploadLimiter ? { uploadLimiter } : {}),
     });
   } catch (error) {

@@ -9,7 +9,7 @@ const run = (args: string[]) => {
 };
 
 describe('parseCommandLine', () => {
-  it('fills in the defaults of a peer: central 127.0.0.1:2045, 0.0.0.0:2050, 20 peers, 8 upload slots, no upload cap', () => {
+  it('fills in the defaults of a peer: central 127.0.0.1:2045, 0.0.0.0:2050, 20 peers, 8 upload slots, 24 served peers, no upload cap', () => {
     expect(run(['watch', 'cam1'])).toEqual({
       command: 'watch',
       name: 'cam1',
@@ -19,6 +19,7 @@ describe('parseCommandLine', () => {
       uploadLimit: undefined,
       uploadSlots: 8,
       maxPeers: 20,
+      maxServedPeers: 24,
       stats: undefined,
       out: undefined,
       http: undefined,
@@ -29,7 +30,7 @@ describe('parseCommandLine', () => {
   it('reads every flag of watch, with --central repeated for fail-over', () => {
     const config = run([
       'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
-      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '12',
+      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '12',
     ]) as WatchConfig;
     expect(config).toMatchObject({
       centrals: ['10.0.0.1:2045', '10.0.0.2:2045'],
@@ -38,6 +39,7 @@ describe('parseCommandLine', () => {
       uploadLimit: 250_000,
       uploadSlots: 3,
       maxPeers: 5,
+      maxServedPeers: 40,
       stats: 's.jsonl',
       out: '-',
       http: { host: '127.0.0.1', port: 8080 },

@@ -29,6 +29,7 @@ const config = (source: string, extra: Partial<PublishConfig> = {}): PublishConf
   uploadLimit: undefined,
   uploadSlots: 8,
   maxPeers: 20,
+  maxServedPeers: 24,
   stats: undefined,
   ...extra,
 });

@@ -1,5 +1,6 @@
 import type { ServerLimits, UploadLimiter, Clock } from '@p2pstream/connection';
 import {
+  DEFAULT_MAX_PEERS_PER_STREAM,
   DEFAULT_MAX_QUEUE_DELAY_MS,
   DEFAULT_MAX_QUEUED_PER_PEER,
   DEFAULT_PEER_HOST,
@@ -31,6 +32,12 @@ export interface PeerServerOptions {
   /** How many peers are served at once and how the slots rotate. */
   slots?: UploadSlotsOptions;
   /**
+   * Peers joined to one stream at once; a further `join` is answered STREAM_FULL and the
+   * asker dials others, which spreads viewers over every carrier.
+   * @default 24
+   */
+  maxPeersPerStream?: number;
+  /**
    * With an upload limit, a request that would wait longer than this behind the queued bytes is answered BUSY.
    * @default 1_500
    */
@@ -57,6 +64,7 @@ export interface ResolvedPeerServerOptions {
   portAttempts: number;
   uploadLimiter: UploadLimiter | undefined;
   slots: UploadSlotsOptions;
+  maxPeersPerStream: number;
   maxQueueDelayMs: number;
   maxQueuedPerPeer: number;
   limits: ServerLimits;
@@ -69,6 +77,7 @@ export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPe
     portAttempts: options.portAttempts ?? DEFAULT_PORT_ATTEMPTS,
     uploadLimiter: options.uploadLimiter,
     slots: options.slots ?? {},
+    maxPeersPerStream: options.maxPeersPerStream ?? DEFAULT_MAX_PEERS_PER_STREAM,
     maxQueueDelayMs: options.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS,
     maxQueuedPerPeer: options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER,
     limits: { maxChunkBytes: 0, sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES, ...options.limits },
@@ -78,6 +87,9 @@ export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPe
   }
   if (!Number.isSafeInteger(resolved.portAttempts) || resolved.portAttempts < 1) {
     throw new InvalidOptionError(`portAttempts must be an integer >= 1, not ${resolved.portAttempts}`);
+  }
+  if (!Number.isSafeInteger(resolved.maxPeersPerStream) || resolved.maxPeersPerStream < 1) {
+    throw new InvalidOptionError(`maxPeersPerStream must be an integer >= 1, not ${resolved.maxPeersPerStream}`);
   }
   if (!(resolved.maxQueueDelayMs > 0)) throw new InvalidOptionError(`maxQueueDelayMs must be positive, not ${resolved.maxQueueDelayMs}`);
   if (!Number.isSafeInteger(resolved.maxQueuedPerPeer) || resolved.maxQueuedPerPeer < 1) {

@@ -11,7 +11,7 @@ import {
 } from '@p2pstream/connection';
 import type { Chunk, ChunkWindow } from '@p2pstream/data';
 import type { JoinMessage, RejectReason, RequestMessage } from '@p2pstream/wire';
-import { ALREADY_JOINED_CODE, CHUNK_ANSWER_OVERHEAD_BYTES, SHUTTING_DOWN_CODE, UNKNOWN_STREAM_CODE } from './constants.js';
+import { ALREADY_JOINED_CODE, CHUNK_ANSWER_OVERHEAD_BYTES, SHUTTING_DOWN_CODE, STREAM_FULL_CODE, UNKNOWN_STREAM_CODE } from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
@@ -211,6 +211,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       return;
     }
     const first = peer.stream === undefined;
+    if (first && stream.peers.size >= this.#options.maxPeersPerStream) {
+      connection.replyError(message, STREAM_FULL_CODE, `this peer serves ${stream.peers.size} peers of this stream already; dial another`);
+      return;
+    }
     peer.stream = stream;
     stream.peers.add(peer);
     connection.reply(message, { t: 'map', ...stream.map() });

@@ -51,6 +51,21 @@ describe('PeerServer', () => {
     expect(await connection.request({ t: 'request', seq: 0 })).toMatchObject({ t: 'reject', reason: 'UNKNOWN_STREAM' });
   });
 
+  it('refuses a join past maxPeersPerStream with STREAM_FULL, and takes one again when a peer leaves', async () => {
+    const server = await startServer({ maxPeersPerStream: 2 });
+    const { window, streamId } = filledWindow(3);
+    server.serve(streamId, window);
+    const [first, second, third] = await Promise.all([dialServer(server), dialServer(server), dialServer(server)]);
+    await first.request({ t: 'join', stream: streamId });
+    await second.request({ t: 'join', stream: streamId });
+    await expect(third.request({ t: 'join', stream: streamId })).rejects.toMatchObject({ remoteCode: 'STREAM_FULL' });
+    // A joined peer's keepalive re-join is still answered.
+    await expect(second.request({ t: 'join', stream: streamId })).resolves.toMatchObject({ t: 'map', edge: 3 });
+    await first.close();
+    await waitUntil(() => server.stats().connections === 2);
+    await expect(third.request({ t: 'join', stream: streamId })).resolves.toMatchObject({ t: 'map', edge: 3 });
+  });
+
   it('keeps one stream per connection: a join for a second stream is refused', async () => {
     const server = await startServer();
     const first = filledWindow(1);
