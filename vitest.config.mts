@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // project through Nx on two cores) and ends with the plain line CI reads.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.mts', 'apps/*/vitest.config.mts'],
+    projects: ['packages/*/vitest.config.mts', 'apps/*/vitest.config.mts', 'tools/vitest.config.mts'],
     reporters: ['default', './tools/vitest/closing-line-reporter.ts'],
   },
 });

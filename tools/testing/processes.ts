@@ -30,6 +30,13 @@ export interface StartProgramOptions {
    * @default 'ignore'
    */
   stdin?: 'pipe' | 'ignore';
+  /**
+   * Run it in a process group of its own, so a Ctrl-C on the terminal reaches only the
+   * parent, which then stops it once: a second SIGINT makes the programs exit at once,
+   * without leaving central or flushing their stats.
+   * @default false
+   */
+  detached?: boolean;
 }
 
 /** A program started by `startProgram`. */
@@ -76,7 +83,12 @@ export async function startProgram(
   const child = spawn(
     process.execPath,
     [...(options.nodeArgs ?? []), '--conditions=@p2pstream/source', '--import', 'tsx', entry, ...args],
-    { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
+    },
   );
   // Writing to a program that has exited must not crash the test process.
   child.stdin?.on('error', () => undefined);
