@@ -1,30 +1,54 @@
 /**
- * `npm run bench:scheduler` — an in-process simulated live swarm, run once per strategy on the
- * same swarm (same uplinks, latencies, join times), on a simulated clock.
+ * `npm run bench:scheduler` — an in-process simulated live swarm on a simulated clock, run once
+ * per strategy on the same swarm (same uplinks, latencies, join times, look-up answers).
  *
- * One source cuts a 500 ms chunk of a `--kbps` stream and uploads at 3x that rate.
- * `--viewers` viewers join over the first 30 s, each dialling 8 random nodes the tracker knows
- * (the source included). Every node is client and server: it serves what it holds (its last
- * 60 s) to its neighbours within its uplink. A server sends to at most 4 peers at once (upload
- * slots), sharing its uplink equally between them; a peer that already has a slot has its
- * further requests queued behind (frames on one connection), any other peer is answered
- * `reject busy` while every slot is taken. Viewer uplinks are log-normal around 1.5x the
- * bitrate (about a third below it); each link has its own one-way latency (10–80 ms);
- * downlinks are not the limit. Every viewer runs a real Scheduler with its defaults and the
- * strategy under test; a chunk counts as played on time when the scheduler's play-out clock
- * emits `played` for it, missed when it emits `missed`.
+ * One source cuts a 500 ms chunk of a `--kbps` stream and uploads at 3x that rate. `--viewers`
+ * viewers join over the first 30 s. Each does what @p2pstream/peer-client does: it looks the
+ * stream up (central lists up to 50 random carriers; a viewer carries the stream once it holds a
+ * chunk), dials up to 20 of them, looks up again every 3 s while it has fewer (a carrier that
+ * already has 24 peers joined refuses the join, and the viewer leaves it alone for 10 s), and fetches
+ * through a real Scheduler (its defaults, the strategy under test). Every node serves what it
+ * holds (its last 60 s) to the peers that dialled it, as @p2pstream/peer-server does with
+ * `--upload-limit` set to the node's uplink: the real UploadSlots (8 peers served at once, a slot
+ * rotates after 10 s and is freed after 3 s unused) and UploadLimiter, each peer's answers sent
+ * in order, `reject busy` when the peer has no slot, has 16 answers queued, or the answer would
+ * wait more than 1.5 s behind the bytes already queued; a `cancel` drops a queued answer.
+ * Viewer uplinks are log-normal around 1.5x the bitrate (a quarter below 1x); each link has
+ * its own one-way latency (10–80 ms); downlinks are not the limit.
  *
- * Reported per strategy: continuity (chunks played on time / chunks due; mean and worst viewer),
- * source upload as a multiple of the bitrate, duplicate ratio (bytes uploaded that gave nobody a
- * new chunk / useful bytes), lag (play-out behind the source) and arrival (how long after the
- * source cut a chunk it reached the viewer), as means over viewers. Each strategy runs in its
- * own process, two at a time. Options: --viewers N, --minutes M, --kbps K, --seed S,
- * --strategies a,b,c.
+ * Reported per strategy: continuity (chunks played on time / chunks due, from the scheduler's
+ * `played` and `missed`; mean and worst viewer), source upload as a multiple of the bitrate,
+ * duplicate ratio (bytes uploaded that gave nobody a new chunk / useful bytes), lag (when a chunk
+ * was due to play, after the source cut it) and arrival (when it arrived, after the cut), as
+ * means over viewers. Each strategy runs in its own process, two at a time.
+ * Options: --viewers N, --minutes M, --kbps K, --seed S, --strategies a,b,c, and the viewers'
+ * start point --live-offset MS and --startup-delay MS (the scheduler's defaults otherwise).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ChunkRefusedError, ManualClock, random, rarestFirst, Scheduler, sequential, toBufferMap, type Strategy } from '@p2pstream/scheduler';
+import { UploadLimiter } from '@p2pstream/connection';
+import { DEFAULT_MAX_PEERS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_RELOOKUP_MS } from '@p2pstream/peer-client';
+import {
+  CHUNK_ANSWER_OVERHEAD_BYTES,
+  DEFAULT_MAX_PEERS_PER_STREAM,
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+  DEFAULT_MAX_QUEUED_PER_PEER,
+  DEFAULT_WINDOW_CAPACITY,
+  UploadSlots,
+} from '@p2pstream/peer-server';
+import {
+  ChunkRefusedError,
+  DEFAULT_LIVE_OFFSET_MS,
+  DEFAULT_STARTUP_DELAY_MS,
+  ManualClock,
+  random,
+  rarestFirst,
+  Scheduler,
+  sequential,
+  toBufferMap,
+  type Strategy,
+} from '@p2pstream/scheduler';
 
 const { values } = parseArgs({
   options: {
@@ -33,27 +57,25 @@ const { values } = parseArgs({
     kbps: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },
     strategies: { type: 'string', default: 'rarest-first,sequential,random' },
+    'live-offset': { type: 'string', default: String(DEFAULT_LIVE_OFFSET_MS) },
+    'startup-delay': { type: 'string', default: String(DEFAULT_STARTUP_DELAY_MS) },
     only: { type: 'string' },
   },
 });
 const VIEWERS = Number(values.viewers);
 const DURATION_MS = Number(values.minutes) * 60_000;
 const SEED = Number(values.seed);
+const LIVE_OFFSET_MS = Number(values['live-offset']);
+const STARTUP_DELAY_MS = Number(values['startup-delay']);
 const CHUNK_MS = 500;
 /** Bytes per ms of the stream. */
 const BITRATE = (Number(values.kbps) * 1000) / 8 / 1000;
 const CHUNK_BYTES = Math.round(BITRATE * CHUNK_MS);
 const SOURCE_UPLINK = 3 * BITRATE;
 const JOIN_PERIOD_MS = 30_000;
-const DIALS = 8;
-const WINDOW_CHUNKS = 120;
-/** Peers a node uploads to at once (the peer-server's upload slots). */
-const UPLOAD_SLOTS = 4;
-const STRATEGIES: Record<string, () => Strategy> = {
-  'rarest-first': () => rarestFirst(JSON.parse(process.env.SOPTS ?? '{}')),
-  sequential,
-  random,
-};
+/** Peers central lists per look-up (its default maximum). */
+const LOOKUP_PEERS = 50;
+const STRATEGIES: Record<string, () => Strategy> = { 'rarest-first': rarestFirst, sequential, random };
 
 /** mulberry32: small, fast, seedable. */
 function seeded(seed: number): () => number {
@@ -71,11 +93,11 @@ function gaussian(rng: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
 
-/** The swarm every strategy runs on: drawn once from the seed. */
+/** The swarm every strategy runs on, drawn once from the seed. */
 interface Layout {
-  uplinks: number[]; // bytes per ms; index 0 is the source
+  /** Bytes per ms; index 0 is the source. */
+  uplinks: number[];
   joinAt: number[];
-  dials: number[][]; // nodes each viewer dials on joining
   latency: (a: number, b: number) => number;
 }
 
@@ -87,109 +109,105 @@ function layout(): Layout {
     uplinks.push(BITRATE * Math.min(10, Math.max(0.25, 1.5 * Math.exp(0.8 * gaussian(rng)))));
     joinAt.push(Math.round(1000 + rng() * JOIN_PERIOD_MS));
   }
-  const order = [...joinAt.keys()].sort((a, b) => joinAt[a]! - joinAt[b]!);
-  const dials: number[][] = [[]];
-  order.forEach((node, index) => {
-    if (node === 0) return;
-    const present = order.slice(0, index);
-    const chosen = new Set<number>();
-    while (chosen.size < Math.min(DIALS, present.length)) chosen.add(present[Math.floor(rng() * present.length)]!);
-    dials[node] = [...chosen];
-  });
   const latency = (a: number, b: number) => 10 + Math.floor(seeded(SEED * 7919 + Math.min(a, b) * 100_003 + Math.max(a, b))() * 70);
-  return { uplinks, joinAt, dials, latency };
+  return { uplinks, joinAt, latency };
 }
 
-/** A chunk on its way up one connection. */
-interface Transfer {
-  to: Node;
-  remaining: number;
-  finish: () => void;
+/** A chunk answer queued at a node's server. */
+interface Answer {
+  readonly to: Node;
+  readonly abort: AbortController;
+  readonly sent: () => void;
+}
+
+/** The serving half of a node: @p2pstream/peer-server's slots, per-peer answer queues and upload limiter. */
+class Uplink {
+  readonly slots = new UploadSlots<Node>();
+  readonly limiter: UploadLimiter;
+  readonly #queues = new Map<Node, Answer[]>();
+  #queuedBytes = 0;
+  sentBytes = 0;
+
+  constructor(
+    readonly node: Node,
+    readonly bytesPerMs: number,
+    readonly clock: ManualClock,
+  ) {
+    this.limiter = new UploadLimiter({ bytesPerSecond: bytesPerMs * 1000, clock });
+  }
+
+  /** A request from `to` arrives: its answer is queued, or refused as the peer server would. */
+  request(to: Node, seq: number, sent: () => void): Answer | 'not-held' | 'busy' {
+    if (!this.node.holds.has(seq)) return 'not-held';
+    const queue = this.#queues.get(to) ?? [];
+    if (queue.length >= DEFAULT_MAX_QUEUED_PER_PEER) return 'busy';
+    if (!this.slots.acquire(to, this.clock.now())) return 'busy';
+    if (this.#queuedBytes > 0 && (this.#queuedBytes + CHUNK_BYTES) / this.bytesPerMs > DEFAULT_MAX_QUEUE_DELAY_MS) return 'busy';
+    const answer: Answer = { to, abort: new AbortController(), sent };
+    queue.push(answer);
+    this.#queuedBytes += CHUNK_BYTES + CHUNK_ANSWER_OVERHEAD_BYTES;
+    if (queue.length === 1) {
+      this.#queues.set(to, queue);
+      void this.#answer(to, queue);
+    }
+    return answer;
+  }
+
+  /** The requester's `cancel` arrives: a queued answer is dropped, one already sent is not. */
+  cancel(answer: Answer): void {
+    const queue = this.#queues.get(answer.to);
+    const index = queue?.indexOf(answer) ?? -1;
+    if (index === 0) answer.abort.abort();
+    else if (index > 0) {
+      queue!.splice(index, 1);
+      this.#queuedBytes -= CHUNK_BYTES + CHUNK_ANSWER_OVERHEAD_BYTES;
+    }
+  }
+
+  /** One peer's answers, in order, each when the upload limiter lets it go. */
+  async #answer(to: Node, queue: Answer[]): Promise<void> {
+    while (queue.length > 0) {
+      const answer = queue[0]!;
+      const bytes = CHUNK_BYTES + CHUNK_ANSWER_OVERHEAD_BYTES;
+      const taken = await this.limiter.take(bytes, { signal: answer.abort.signal }).then(
+        () => true,
+        () => false,
+      );
+      queue.shift();
+      this.#queuedBytes -= bytes;
+      if (!taken) continue;
+      this.sentBytes += CHUNK_BYTES;
+      answer.sent();
+    }
+    this.#queues.delete(to);
+  }
 }
 
 class Node {
   readonly holds = new Set<number>();
-  readonly neighbours = new Set<Node>();
-  /** Per receiver holding an upload slot, the chunks to send it, the first being sent. */
-  readonly slots = new Map<Node, Transfer[]>();
-  uploaded = 0;
+  /** Carriers that refused this node's join, and until when it leaves them alone. */
+  readonly restingUntil = new Map<Node, number>();
+  /** Peers this node dialled and fetches from. */
+  readonly servers = new Set<Node>();
+  /** Peers that dialled this node and have its map: they hear its `have`s. */
+  readonly clients = new Set<Node>();
+  readonly uplink: Uplink;
   scheduler: Scheduler | undefined;
-  #lastUpdate = 0;
-  #timer: unknown;
 
   constructor(
     readonly id: number,
-    readonly uplink: number,
+    bytesPerMs: number,
     readonly sim: Sim,
-  ) {}
+  ) {
+    this.uplink = new Uplink(this, bytesPerMs, sim.clock);
+  }
 
   hold(seq: number): void {
+    if (this.holds.size === 0 && this.id !== 0) this.sim.listed.push(this);
     this.holds.add(seq);
-    this.holds.delete(seq - WINDOW_CHUNKS);
+    this.holds.delete(seq - DEFAULT_WINDOW_CAPACITY);
     const from = String(this.id);
-    for (const other of this.neighbours) this.sim.after(this.sim.latency(this, other), () => other.scheduler?.peerHas(from, seq));
-  }
-
-  /** Queues a transfer; false when every upload slot is taken by other peers (`reject busy`). */
-  enqueue(transfer: Transfer): boolean {
-    const queue = this.slots.get(transfer.to);
-    if (queue) {
-      queue.push(transfer);
-      return true;
-    }
-    if (this.slots.size >= UPLOAD_SLOTS) return false;
-    this.#progress();
-    this.slots.set(transfer.to, [transfer]);
-    this.#reschedule();
-    return true;
-  }
-
-  /** Drops a cancelled transfer; returns the bytes already sent of it. */
-  cancel(transfer: Transfer): number {
-    const queue = this.slots.get(transfer.to);
-    const index = queue?.indexOf(transfer) ?? -1;
-    if (index < 0) return 0;
-    if (index > 0) {
-      queue!.splice(index, 1);
-      return 0;
-    }
-    this.#progress();
-    queue!.shift();
-    if (queue!.length === 0) this.slots.delete(transfer.to);
-    this.#reschedule();
-    return CHUNK_BYTES - transfer.remaining;
-  }
-
-  /** Advances every transfer being sent by its share of the uplink since the last update. */
-  #progress(): void {
-    const now = this.sim.clock.now();
-    const count = this.slots.size;
-    if (count > 0) {
-      const sent = ((now - this.#lastUpdate) * this.uplink) / count;
-      for (const queue of this.slots.values()) queue[0]!.remaining -= sent;
-      this.uploaded += sent * count;
-    }
-    this.#lastUpdate = now;
-  }
-
-  #reschedule(): void {
-    this.sim.clock.clearTimeout(this.#timer);
-    if (this.slots.size === 0) return;
-    let least = Infinity;
-    for (const queue of this.slots.values()) least = Math.min(least, queue[0]!.remaining);
-    this.#timer = this.sim.clock.setTimeout(() => this.#complete(), Math.max(0, (least * this.slots.size) / this.uplink));
-  }
-
-  #complete(): void {
-    this.#progress();
-    const done: Transfer[] = [];
-    for (const [to, queue] of this.slots) {
-      if (queue[0]!.remaining > 0.5) continue;
-      done.push(queue.shift()!);
-      if (queue.length === 0) this.slots.delete(to);
-    }
-    this.#reschedule();
-    for (const transfer of done) transfer.finish();
+    for (const client of this.clients) this.sim.after(this.sim.latency(this, client), () => client.scheduler?.peerHas(from, seq));
   }
 }
 
@@ -203,7 +221,10 @@ interface ViewerResult {
 class Sim {
   readonly clock = new ManualClock();
   readonly nodes: Node[];
+  /** Carriers central lists, the source first. */
+  readonly listed: Node[];
   readonly cutAt: number[] = [];
+  readonly rng = seeded(SEED * 31 + 17);
   useful = 0;
   wasted = 0;
 
@@ -212,6 +233,7 @@ class Sim {
     readonly strategy: () => Strategy,
   ) {
     this.nodes = plan.uplinks.map((uplink, id) => new Node(id, uplink, this));
+    this.listed = [this.nodes[0]!];
   }
 
   after(ms: number, action: () => void): void {
@@ -222,67 +244,88 @@ class Sim {
     return this.plan.latency(a.id, b.id);
   }
 
-  /** `to` asks `from` for `seq`; resolves when the last byte arrived. */
+  /** `to` asks `from` for `seq`; resolves when the chunk arrived, rejects when refused or cancelled. */
   fetch(to: Node, from: Node, seq: number, signal: AbortSignal): Promise<number> {
     return new Promise((resolve, reject) => {
       const latency = this.latency(to, from);
-      let transfer: Transfer | undefined;
-      let done = false;
-      const refuse = (reason: 'busy' | 'not-held') =>
-        this.after(latency, () => {
-          if (!done) reject(new ChunkRefusedError(String(from.id), seq, reason));
-        });
+      let answer: Answer | undefined;
+      let settled = false;
+      const arrived = () => {
+        if (settled || to.holds.has(seq)) {
+          this.wasted += CHUNK_BYTES;
+          if (!settled) resolve(CHUNK_BYTES);
+          settled = true;
+          return;
+        }
+        settled = true;
+        this.useful += CHUNK_BYTES;
+        to.hold(seq);
+        resolve(CHUNK_BYTES);
+      };
       signal.addEventListener(
         'abort',
         () => {
-          done = true;
-          reject(signal.reason);
-          this.after(latency, () => {
-            if (transfer) this.wasted += from.cancel(transfer);
-          });
+          if (!settled) reject(signal.reason);
+          settled = true;
+          // The `cancel` follows the request on the same connection.
+          this.after(latency, () => answer && from.uplink.cancel(answer));
         },
         { once: true },
       );
       this.after(latency, () => {
-        if (done) return;
-        if (!from.holds.has(seq)) return refuse('not-held');
-        const sent: Transfer = {
-          to,
-          remaining: CHUNK_BYTES,
-          finish: () =>
-            this.after(latency, () => {
-              if (done || to.holds.has(seq)) {
-                this.wasted += CHUNK_BYTES;
-                if (!done) resolve(CHUNK_BYTES);
-                return;
-              }
-              done = true;
-              this.useful += CHUNK_BYTES;
-              to.hold(seq);
-              resolve(CHUNK_BYTES);
-            }),
-        };
-        if (from.enqueue(sent)) transfer = sent;
-        else refuse('busy');
+        if (signal.aborted) return;
+        const outcome = from.uplink.request(to, seq, () => this.after(latency, arrived));
+        if (typeof outcome !== 'string') answer = outcome;
+        else
+          this.after(latency, () => {
+            if (!settled) reject(new ChunkRefusedError(String(from.id), seq, outcome));
+            settled = true;
+          });
       });
     });
   }
 
-  connect(a: Node, b: Node): void {
-    if (a === b || a.neighbours.has(b)) return;
-    a.neighbours.add(b);
-    b.neighbours.add(a);
-    const latency = this.latency(a, b);
-    this.after(latency, () => a.scheduler?.addPeer(String(b.id), toBufferMap(b.holds)));
-    this.after(latency, () => b.scheduler?.addPeer(String(a.id), toBufferMap(a.holds)));
+  /** Connect and hello, then `join`; the server's map comes back a round trip later. */
+  dial(viewer: Node, server: Node): void {
+    viewer.servers.add(server);
+    const latency = this.latency(viewer, server);
+    this.after(3 * latency, () => {
+      if (server.clients.size >= DEFAULT_MAX_PEERS_PER_STREAM) {
+        this.after(latency, () => {
+          viewer.servers.delete(server);
+          viewer.restingUntil.set(server, this.clock.now() + DEFAULT_REDIAL_BACKOFF_MS);
+        });
+        return;
+      }
+      server.clients.add(viewer);
+      const map = toBufferMap(server.holds);
+      this.after(latency, () => viewer.scheduler?.addPeer(String(server.id), map));
+    });
+  }
+
+  /** A look-up every DEFAULT_RELOOKUP_MS while the viewer has room: central lists up to LOOKUP_PEERS carriers at random; the viewer dials those not resting. */
+  topUp(viewer: Node): void {
+    this.after(DEFAULT_RELOOKUP_MS, () => this.topUp(viewer));
+    if (viewer.servers.size >= DEFAULT_MAX_PEERS) return;
+    const now = this.clock.now();
+    const candidates = this.listed.filter((node) => node !== viewer && (viewer.restingUntil.get(node) ?? 0) <= now);
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(this.rng() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+    }
+    for (const server of candidates.slice(0, LOOKUP_PEERS)) {
+      if (viewer.servers.size >= DEFAULT_MAX_PEERS) break;
+      if (!viewer.servers.has(server)) this.dial(viewer, server);
+    }
   }
 
   join(viewer: Node, result: ViewerResult): void {
     const arrivals = new Map<number, number>();
     const scheduler = new Scheduler({
-      ...JSON.parse(process.env.OPTS ?? '{}'),
       clock: this.clock,
       strategy: this.strategy(),
+      liveOffsetMs: LIVE_OFFSET_MS,
+      startupDelayMs: STARTUP_DELAY_MS,
       random: seeded(SEED * 104_729 + viewer.id),
       fetch: (peer, seq, { signal }) => this.fetch(viewer, this.nodes[Number(peer)]!, seq, signal),
     });
@@ -298,13 +341,8 @@ class Sim {
       result.missed += 1;
       arrivals.delete(seq);
     });
-    let slowest = 0;
-    for (const other of this.plan.dials[viewer.id]!) {
-      this.connect(viewer, this.nodes[other]!);
-      slowest = Math.max(slowest, this.latency(viewer, this.nodes[other]!));
-    }
-    // Start once the dialled peers' maps are in, as a client would after its first round of connects.
-    this.after(slowest + 1, () => scheduler.start());
+    scheduler.start();
+    this.topUp(viewer);
   }
 
   async run(): Promise<ViewerResult[]> {
@@ -354,7 +392,7 @@ async function measure(plan: Layout, name: string): Promise<Row> {
     strategy: name,
     continuityMean: mean(continuity),
     continuityWorst: Math.min(...continuity),
-    sourceLoad: sim.nodes[0]!.uploaded / (BITRATE * DURATION_MS),
+    sourceLoad: sim.nodes[0]!.uplink.sentBytes / (BITRATE * DURATION_MS),
     duplicateRatio: sim.wasted / Math.max(1, sim.useful),
     lagS: mean(results.map((r) => r.lagMs / Math.max(1, r.played))) / 1000,
     arrivalS: mean(results.map((r) => r.arrivalMs / Math.max(1, r.played))) / 1000,
@@ -362,11 +400,12 @@ async function measure(plan: Layout, name: string): Promise<Row> {
   };
 }
 
-/** Runs one strategy in a child process (the same script with --only), two at a time. */
+/** Runs one strategy in a child process (this script with --only). */
 function inChild(name: string): Promise<Row> {
-  const args = ['--only', name, '--viewers', values.viewers, '--minutes', values.minutes, '--kbps', values.kbps, '--seed', values.seed];
+  const forwarded = ['viewers', 'minutes', 'kbps', 'seed', 'live-offset', 'startup-delay'] as const;
+  const args = ['--only', name, ...forwarded.flatMap((key) => [`--${key}`, values[key]])];
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('message', (row) => resolve(row as Row));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`strategy ${name} exited with ${code}`))));
   });
@@ -381,18 +420,12 @@ async function main(): Promise<void> {
   const names = values.strategies.split(',');
   for (const name of names) if (!STRATEGIES[name]) throw new Error(`unknown strategy ${name}; known: ${Object.keys(STRATEGIES).join(', ')}`);
   const viewerUplinks = plan.uplinks.slice(1).map((u) => u / BITRATE);
-  const degree = new Map<number, number>();
-  for (const [viewer, dialled] of plan.dials.entries()) {
-    for (const other of dialled) {
-      degree.set(viewer, (degree.get(viewer) ?? 0) + 1);
-      degree.set(other, (degree.get(other) ?? 0) + 1);
-    }
-  }
   console.log(
     `swarm: 1 source (uplink 3.0x) + ${VIEWERS} viewers, ${values.minutes} min at ${values.kbps} kbit/s in ${CHUNK_BYTES} B chunks; ` +
       `viewer uplinks mean ${(viewerUplinks.reduce((a, b) => a + b, 0) / VIEWERS).toFixed(2)}x, ${viewerUplinks.filter((u) => u < 1).length} below 1x; ` +
-      `source neighbours ${degree.get(0)}, mean degree ${([...degree.values()].reduce((a, b) => a + b, 0) / degree.size).toFixed(1)}; seed ${SEED}`,
+      `start ${LIVE_OFFSET_MS} ms behind the edge + ${STARTUP_DELAY_MS} ms; seed ${SEED}`,
   );
+  const started = Date.now();
   const rows: Row[] = [];
   const pending = [...names];
   await Promise.all(
@@ -407,13 +440,13 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.strategy} | ${fixed(r.continuityMean, 4)} | ${fixed(r.continuityWorst, 4)} | ${fixed(r.sourceLoad, 2)} | ${fixed(r.duplicateRatio, 3)} | ${fixed(r.lagS, 1)} | ${fixed(r.arrivalS, 2)} | ${fixed(r.cpuS, 1)} |`,
+      `| ${r.strategy} | ${fixed(r.continuityMean, 4)} | ${fixed(r.continuityWorst, 4)} | ${fixed(r.sourceLoad, 2)} | ${fixed(r.duplicateRatio, 3)} | ${fixed(r.lagS, 2)} | ${fixed(r.arrivalS, 2)} | ${fixed(r.cpuS, 1)} |`,
     );
   }
+  console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s`);
   const best = rows.find((r) => r.strategy === 'rarest-first');
   const baselines = rows.filter((r) => r !== best);
   if (!best || baselines.length === 0) return;
-  console.log('');
   for (const b of baselines) {
     console.log(
       `rarest-first vs ${b.strategy}: chunks missed ${fixed((1 - best.continuityMean) / Math.max(1e-9, 1 - b.continuityMean), 3)}x, source upload ${fixed(best.sourceLoad / b.sourceLoad, 2)}x`,

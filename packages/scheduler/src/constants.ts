@@ -24,6 +24,8 @@ export const DEFAULT_TIMEOUT_CEILING_MS = 10_000;
 export const DEFAULT_BACKOFF_FLOOR_MS = 1000;
 /** Longest rest after failures. */
 export const DEFAULT_BACKOFF_CEILING_MS = 30_000;
+/** A peer that answered `busy` (all its upload slots taken) is left alone this long. */
+export const DEFAULT_BUSY_REST_MS = 500;
 /** Consecutive failures after which `peerFailing` is emitted. */
 export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3;
 /** An urgent chunk may be asked of a second peer once its deadline is this close. */

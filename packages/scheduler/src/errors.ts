@@ -66,7 +66,7 @@ export type RefusalReason = 'not-held' | 'outside-window' | 'busy';
 /**
  * What the fetch callback should reject with when the peer answered `reject`: the scheduler then
  * knows the peer is not failing. `not-held`/`outside-window`: the peer is not asked for that chunk
- * again unless it announces it again. `busy`: the peer rests for `backoffFloorMs`.
+ * again unless it announces it again. `busy`: the peer rests for `busyRestMs`.
  */
 export class ChunkRefusedError extends SchedulerError {
   readonly peer: string;

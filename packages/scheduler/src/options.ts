@@ -44,6 +44,8 @@ export interface SchedulerOptions {
   backoffFloorMs?: number;
   /** @default 30000 */
   backoffCeilingMs?: number;
+  /** A peer that answered `busy` is not asked again for this long (not counted as a failure). @default 500 */
+  busyRestMs?: number;
   /** @default 3 */
   maxConsecutiveFailures?: number;
   /** @default 1500 */
@@ -98,6 +100,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     timeoutCeilingMs: positive('timeoutCeilingMs', options.timeoutCeilingMs ?? d.DEFAULT_TIMEOUT_CEILING_MS),
     backoffFloorMs: positive('backoffFloorMs', options.backoffFloorMs ?? d.DEFAULT_BACKOFF_FLOOR_MS),
     backoffCeilingMs: positive('backoffCeilingMs', options.backoffCeilingMs ?? d.DEFAULT_BACKOFF_CEILING_MS),
+    busyRestMs: nonNegative('busyRestMs', options.busyRestMs ?? d.DEFAULT_BUSY_REST_MS),
     maxConsecutiveFailures: positive('maxConsecutiveFailures', options.maxConsecutiveFailures ?? d.DEFAULT_MAX_CONSECUTIVE_FAILURES, true),
     duplicateLeadMs: nonNegative('duplicateLeadMs', options.duplicateLeadMs ?? d.DEFAULT_DUPLICATE_LEAD_MS),
     chunkBytes: positive('chunkBytes', options.chunkBytes ?? d.DEFAULT_CHUNK_BYTES),

@@ -431,19 +431,21 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #onDelivered(request: Request, result: number | void): void {
-    if (!this.#finish(request)) return;
     const { seq, peer } = request;
-    const now = this.#clock.now();
     const measured = typeof result === 'number' && Number.isFinite(result) && result >= 0;
     const bytes = measured ? result : this.#chunkBytes;
+    const stale = this.#held.has(seq) || (this.#playout.state !== 'waiting' && seq < this.#playout.playhead);
+    if (!this.#finish(request)) {
+      // Cancelled in the very instant its chunk arrived (the losing side of a second request, or
+      // markHeld raced it): the bytes came all the same, for nothing.
+      if (stale && !this.#closed) this.#duplicated(seq, peer, bytes);
+      return;
+    }
+    const now = this.#clock.now();
     if (measured) this.#chunkBytes += CHUNK_BYTES_GAIN * (bytes - this.#chunkBytes);
     this.#peers.get(peer)?.stats.recordDelivery(request.startedAt, now, bytes, request.aheadBytes);
-    const stale = this.#held.has(seq) || (this.#playout.state !== 'waiting' && seq < this.#playout.playhead);
-    if (stale) {
-      this.#counters.duplicated += 1;
-      this.#counters.duplicateBytes += bytes;
-      this.emit('duplicated', { seq, peer, bytes });
-    } else {
+    if (stale) this.#duplicated(seq, peer, bytes);
+    else {
       this.#held.add(seq);
       this.#counters.delivered += 1;
       this.#counters.deliveredBytes += bytes;
@@ -454,13 +456,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#schedulePump();
   }
 
+  #duplicated(seq: number, peer: string, bytes: number): void {
+    this.#counters.duplicated += 1;
+    this.#counters.duplicateBytes += bytes;
+    this.emit('duplicated', { seq, peer, bytes });
+  }
+
   #onFailed(request: Request, error: unknown): void {
     if (!this.#finish(request)) return;
     const { seq, peer } = request;
     this.#counters.failed += 1;
     const refusal = refusalOf(error);
     if (refusal === 'busy') {
-      const until = this.#clock.now() + this.#o.backoffFloorMs;
+      const until = this.#clock.now() + this.#o.busyRestMs;
       this.#peers.get(peer)?.stats.rest(until);
       this.#wake(until);
     } else if (refusal !== undefined) this.#availability.delete(peer, seq);

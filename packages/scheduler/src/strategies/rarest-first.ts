@@ -23,8 +23,8 @@ export interface RarestFirstOptions {
 
 /** A stuck request is moved when another peer is expected to deliver in less than this share of its remaining time. */
 const REROUTE_GAIN = 0.5;
-/** Weight of a new sample in the spread-time average. */
-const SPREAD_GAIN = 1 / 8;
+/** Recent spread times kept for the percentile. */
+const SPREAD_SAMPLES = 64;
 /** Chunks remembered for per-chunk draws and counts, beyond which the oldest are forgotten. */
 const MEMORY_CHUNKS = 4096;
 
@@ -41,7 +41,10 @@ class RarestFirst implements Strategy {
   readonly #counted = new Map<number, boolean>();
   readonly #upstream = new Map<string, { value: number; at: number }>();
   #chunksCounted = 0;
-  #spreadMs: number | undefined;
+  /** Recent times from a chunk's first announcement to its second, in a ring. */
+  readonly #spreads: number[] = [];
+  #spreadNext = 0;
+  #spreadP90: number | undefined;
 
   constructor(options: RarestFirstOptions) {
     this.#promptFactor = options.promptFactor ?? 2;
@@ -90,8 +93,9 @@ class RarestFirst implements Strategy {
       const first = view.firstSeenAt(seq);
       const second = view.secondSeenAt(seq);
       if (first === undefined || second === undefined) return;
-      const sample = second - first;
-      this.#spreadMs = this.#spreadMs === undefined ? sample : this.#spreadMs + SPREAD_GAIN * (sample - this.#spreadMs);
+      this.#spreads[this.#spreadNext] = second - first;
+      this.#spreadNext = (this.#spreadNext + 1) % SPREAD_SAMPLES;
+      this.#spreadP90 = undefined;
       this.#counted.set(seq, true);
     }
   }
@@ -117,9 +121,19 @@ class RarestFirst implements Strategy {
     if (draw < Math.min(1, this.#promptFactor * Math.max(1, view.peerCount) ** -share)) return seen;
     // Nobody near us got it yet: ask anyway, at a random moment between a few spread times from
     // now and the moment it turns urgent, so that the neighbours of its holder do not all ask at once.
-    const earliest = seen + this.#fallbackSpreads * (this.#spreadMs ?? 2 * view.chunkDurationMs);
+    const earliest = seen + this.#fallbackSpreads * this.#spreadTime(view);
     const urgentAt = view.deadline(seq) - view.urgentWindowMs;
     return earliest + draw * Math.max(0, urgentAt - earliest);
+  }
+
+  /** How long a chunk usually takes to reach a second peer around us (the 90th percentile of recent chunks). */
+  #spreadTime(view: SchedulerView): number {
+    if (this.#spreads.length === 0) return 2 * view.chunkDurationMs;
+    if (this.#spreadP90 === undefined) {
+      const sorted = [...this.#spreads].sort((a, b) => a - b);
+      this.#spreadP90 = sorted[Math.floor(0.9 * (sorted.length - 1))]!;
+    }
+    return this.#spreadP90;
   }
 
   #urgent(view: SchedulerView): Pick | undefined {
@@ -127,7 +141,9 @@ class RarestFirst implements Strategy {
       const deadline = view.deadline(seq);
       if (deadline - view.now > view.urgentWindowMs) return undefined;
       const best = fastestPeer(view, this.#holders(view, seq, true));
-      if (best !== undefined && best.at <= deadline) return { seq, peer: best.peer };
+      // A finished stream waits for every chunk (a stalled playhead's chunk is due "now"), so one
+      // that cannot make its deadline is asked for all the same.
+      if (best !== undefined && (best.at <= deadline || !view.live)) return { seq, peer: best.peer };
     }
     return undefined;
   }

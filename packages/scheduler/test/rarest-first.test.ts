@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { rarestFirst } from '../src/index.js';
+import { answersAfter, neverAnswers, range, Swarm } from './sim.js';
+
+/** Nothing is urgent for the first 30 s, so only rarity decides. */
+const RELAXED = { live: false, startupDelayMs: 30_000 } as const;
+
+describe('rarest-first', () => {
+  it('is the default strategy', () => {
+    expect(new Swarm().scheduler.strategy).toBe('rarest-first');
+  });
+
+  it('asks for the chunk the fewest peers hold first', async () => {
+    const swarm = new Swarm(RELAXED);
+    // Chunk c is held by the first 5 - c peers: chunk 0 by all five, chunk 4 by p0 alone.
+    for (let peer = 0; peer < 5; peer++) swarm.addPeer(`p${peer}`, range(0, 4 - peer), answersAfter(100));
+    swarm.scheduler.start();
+    await swarm.run(0);
+    expect(swarm.requestedSeqs()).toEqual([4, 3, 2, 1, 0]);
+    // Every request went to a peer that holds the chunk, chunk 4 to its only holder.
+    expect(swarm.calls.every((call) => call.announced)).toBe(true);
+    expect(swarm.calls[0]!.peer).toBe('p0');
+  });
+
+  it('breaks ties between equally rare chunks at random, from the seeded source', async () => {
+    const orders = new Set<string>();
+    for (let seed = 1; seed <= 6; seed++) {
+      const swarm = new Swarm({ ...RELAXED, seed });
+      // Even chunks are held by one peer, odd ones by two.
+      swarm.addPeer('a', range(0, 5), answersAfter(100));
+      swarm.addPeer('b', [1, 3, 5], answersAfter(100));
+      swarm.scheduler.start();
+      await swarm.run(0);
+      const order = swarm.requestedSeqs();
+      expect(order.slice(0, 3).sort()).toEqual([0, 2, 4]);
+      expect(order.slice(3).sort()).toEqual([1, 3, 5]);
+      orders.add(order.join());
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it('replays the same decisions from the same seed', async () => {
+    const decisions = async () => {
+      const swarm = new Swarm({ ...RELAXED, seed: 42 });
+      for (const peer of ['a', 'b', 'c']) swarm.addPeer(peer, range(0, 11), answersAfter(100));
+      swarm.scheduler.start();
+      await swarm.run(2_000);
+      return swarm.calls.map(({ peer, seq, at }) => `${at}:${seq}@${peer}`);
+    };
+    const first = await decisions();
+    expect(first.length).toBe(12);
+    expect(await decisions()).toEqual(first);
+  });
+
+  it('asks for urgent chunks, earliest deadline first, before rare ones', async () => {
+    // Chunks are due 1 s after start and then every 500 ms: 0–4 fall inside the 3 s urgent window.
+    const swarm = new Swarm({ live: false, startupDelayMs: 1_000 });
+    for (const peer of ['a', 'b', 'c', 'd', 'e']) swarm.addPeer(peer, range(0, 4), answersAfter(100));
+    // Chunks 5–9 are each held by a single peer: rarer than anything urgent.
+    for (const [i, peer] of ['a', 'b', 'c', 'd', 'e'].entries()) swarm.announce(peer, 5 + i);
+    swarm.scheduler.start();
+    await swarm.run(0);
+    const requested = swarm.events('requested');
+    expect(requested.slice(0, 5).map((event) => event.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(requested.slice(0, 5).every((event) => event.urgent)).toBe(true);
+    // Nobody is measured yet, so the chunks due within duplicateLeadMs (0 and 1) also get a
+    // second peer at once; the rare chunks come after every urgent request all the same.
+    const urgent = requested.filter((event) => event.seq <= 4);
+    const rare = requested.filter((event) => event.seq >= 5);
+    expect(rare.map((event) => event.seq).sort()).toEqual([5, 6, 7, 8, 9]);
+    expect(Math.max(...urgent.map((event) => event.order))).toBeLessThan(Math.min(...rare.map((event) => event.order)));
+    expect(rare.some((event) => event.urgent)).toBe(false);
+  });
+
+  it('puts the same rare chunks first when nothing is urgent', async () => {
+    // The control for the test above: the same swarm with a long startup delay.
+    const swarm = new Swarm({ live: false, startupDelayMs: 30_000 });
+    for (const peer of ['a', 'b', 'c', 'd', 'e']) swarm.addPeer(peer, range(0, 4), answersAfter(100));
+    for (const [i, peer] of ['a', 'b', 'c', 'd', 'e'].entries()) swarm.announce(peer, 5 + i);
+    swarm.scheduler.start();
+    await swarm.run(0);
+    expect(swarm.requestedSeqs().slice(0, 5).sort()).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  it('asks the peer measured to deliver soonest', async () => {
+    const swarm = new Swarm({ ...RELAXED, maxInFlightPerPeer: 1 });
+    swarm.addPeer('slow', [0, 1], answersAfter(400));
+    swarm.addPeer('fast', [0, 1], answersAfter(40));
+    swarm.scheduler.start();
+    // Neither is measured yet: each gets one of the first two chunks.
+    await swarm.run(1_000);
+    expect(swarm.calls.map((call) => call.peer).sort()).toEqual(['fast', 'slow']);
+    // Both are free and both announce the next chunks: the fast one is asked each time.
+    for (const seq of [2, 3, 4]) {
+      swarm.announce('slow', seq);
+      swarm.announce('fast', seq);
+      await swarm.run(500);
+    }
+    expect(swarm.calls.slice(2).map((call) => `${call.seq}@${call.peer}`)).toEqual(['2@fast', '3@fast', '4@fast']);
+  });
+
+  it('moves a request stuck on a silent peer to a faster one long before it times out', async () => {
+    // Nothing is urgent (so no second requests): only rerouting can rescue the stuck requests.
+    // The first map added makes its peer look upstream (it announced everything first), and an
+    // upstream peer is not asked for chunks others hold: no peer is taken for upstream here.
+    const swarm = new Swarm({ ...RELAXED, initialTimeoutMs: 5_000, strategy: rarestFirst({ upstreamThreshold: 2 }) });
+    swarm.addPeer('silent', range(0, 39), neverAnswers);
+    swarm.addPeer('fast', range(0, 39), answersAfter(50));
+    swarm.scheduler.start();
+    // Stuck requests are looked at again whenever the scheduler decides (here, at each delivery).
+    await swarm.run(1_000);
+    const rerouted = swarm.events('cancelled').filter((event) => event.reason === 'rerouted');
+    expect(rerouted.length).toBeGreaterThan(0);
+    expect(rerouted.every((event) => event.peer === 'silent' && event.at < 5_000)).toBe(true);
+    // Nothing waited for the 5 s initial timeout: all 40 chunks came from the fast peer within 1 s.
+    expect(swarm.callsTo('silent').every((call) => call.settled?.outcome === 'aborted')).toBe(true);
+    expect(swarm.events('requested').some((event) => event.duplicate)).toBe(false);
+    expect(swarm.events('delivered').every((event) => event.peer === 'fast')).toBe(true);
+    expect(swarm.events('delivered').map((event) => event.seq).sort((a, b) => a - b)).toEqual(range(0, 39));
+  });
+});
+
+describe('upstream peers', () => {
+  /**
+   * A live stream through one source and seven relays: the source announces each chunk first,
+   * the relays 100–220 ms later. Returns how many of chunks 20–59 (once the source is known to
+   * be upstream) were asked of the source, and of anybody.
+   */
+  async function askedOfSource(promptFactor: number): Promise<{ source: number; all: number; played: number[] }> {
+    const swarm = new Swarm({ live: true, startupDelayMs: 10_000, strategy: rarestFirst({ promptFactor }) });
+    const relays = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
+    for (const peer of ['source', ...relays]) swarm.addPeer(peer, [], answersAfter(30));
+    for (const seq of range(0, 59)) {
+      swarm.clock.setTimeout(() => swarm.announce('source', seq), seq * 500);
+      for (const [i, relay] of relays.entries()) swarm.clock.setTimeout(() => swarm.announce(relay, seq), seq * 500 + 100 + i * 20);
+    }
+    swarm.scheduler.setPlayhead(0);
+    swarm.scheduler.start();
+    await swarm.run(39_500);
+    const later = swarm.calls.filter((call) => call.seq >= 20);
+    return { source: later.filter((call) => call.peer === 'source').length, all: later.length, played: swarm.events('played').map((event) => event.seq) };
+  }
+
+  it('asks the source for a fresh chunk only promptFactor / n of the time, and a relay once one has it', async () => {
+    // Eight peers and promptFactor 2: about a quarter of fresh chunks go to the source at once.
+    const { source, all, played } = await askedOfSource(2);
+    expect(played).toEqual(range(0, 59));
+    expect(all).toBe(40);
+    expect(source).toBeGreaterThan(0);
+    expect(source).toBeLessThan(all / 2);
+  });
+
+  it('asks the source for every fresh chunk when promptFactor is at least the number of peers', async () => {
+    const { source, all } = await askedOfSource(8);
+    expect(source).toBe(all);
+  });
+});
