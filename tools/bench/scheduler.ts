@@ -49,6 +49,7 @@ import {
   toBufferMap,
   type Strategy,
 } from '@p2pstream/scheduler';
+import { seededRandom } from '../testing/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,18 +78,6 @@ const JOIN_PERIOD_MS = 30_000;
 const LOOKUP_PEERS = 50;
 const STRATEGIES: Record<string, () => Strategy> = { 'rarest-first': rarestFirst, sequential, random };
 
-/** mulberry32: small, fast, seedable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rng: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
@@ -102,14 +91,14 @@ interface Layout {
 }
 
 function layout(): Layout {
-  const rng = seeded(SEED);
+  const rng = seededRandom(SEED);
   const uplinks = [SOURCE_UPLINK];
   const joinAt = [0];
   for (let v = 1; v <= VIEWERS; v++) {
     uplinks.push(BITRATE * Math.min(10, Math.max(0.25, 1.5 * Math.exp(0.8 * gaussian(rng)))));
     joinAt.push(Math.round(1000 + rng() * JOIN_PERIOD_MS));
   }
-  const latency = (a: number, b: number) => 10 + Math.floor(seeded(SEED * 7919 + Math.min(a, b) * 100_003 + Math.max(a, b))() * 70);
+  const latency = (a: number, b: number) => 10 + Math.floor(seededRandom(SEED * 7919 + Math.min(a, b) * 100_003 + Math.max(a, b))() * 70);
   return { uplinks, joinAt, latency };
 }
 
@@ -224,7 +213,7 @@ class Sim {
   /** Carriers central lists, the source first. */
   readonly listed: Node[];
   readonly cutAt: number[] = [];
-  readonly rng = seeded(SEED * 31 + 17);
+  readonly rng = seededRandom(SEED * 31 + 17);
   useful = 0;
   wasted = 0;
 
@@ -326,7 +315,7 @@ class Sim {
       strategy: this.strategy(),
       liveOffsetMs: LIVE_OFFSET_MS,
       startupDelayMs: STARTUP_DELAY_MS,
-      random: seeded(SEED * 104_729 + viewer.id),
+      random: seededRandom(SEED * 104_729 + viewer.id),
       fetch: (peer, seq, { signal }) => this.fetch(viewer, this.nodes[Number(peer)]!, seq, signal),
     });
     viewer.scheduler = scheduler;

@@ -12,14 +12,17 @@
  *   freePort(host?)            a port the OS just gave out on that host.
  *   readmeAndExample(root, 'examples/x.ts'), consoleLogOf(() => import(...))
  *     a README's quoted example and what it prints when run.
+ *   seededRandom(seed), integerBetween(random, min, max)
+ *     a replayable PRNG (mulberry32) for property tests and simulations.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
  *
  * Import with a relative path, e.g. `../../../tools/testing/index.js`, and add
- * `"../../tools/testing/*.ts"` to the test tsconfig's `include`.
+ * a reference to `../../tools/testing` in the test tsconfig.
  */
 export { startProgram, stopAllPrograms, REPO_ROOT, type RunningProgram, type ProgramExit, type StartProgramOptions } from './processes.js';
 export { ChildWatch } from './child-watch.js';
 export { freePort } from './ports.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
+export { seededRandom, integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';

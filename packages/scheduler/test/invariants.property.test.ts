@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkRefusedError, random, rarestFirst, sequential, type Strategy } from '../src/index.js';
-import { integerBetween, mulberry32 } from './random.js';
+import { integerBetween, seededRandom } from '../../../tools/testing/index.js';
 import { range, Swarm, type Behaviour, type FetchCall } from './sim.js';
 
 /**
@@ -41,7 +41,7 @@ function randomBehaviour(peer: string, next: () => number): Behaviour {
 
 /** Builds and runs one random live swarm: chunks cut every 500 ms, announced by random peers after random delays. */
 async function runCase(seed: number): Promise<Case> {
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   const strategy = Object.keys(STRATEGIES)[integerBetween(next, 0, 2)]!;
   const maxInFlight = integerBetween(next, 1, 12);
   const maxInFlightPerPeer = integerBetween(next, 1, 5);

@@ -8,7 +8,7 @@ import {
   type SchedulerEvents,
   type SchedulerOptions,
 } from '../src/index.js';
-import { mulberry32 } from './random.js';
+import { seededRandom } from '../../../tools/testing/index.js';
 
 /**
  * A simulated swarm for scheduler tests: peers with the chunks they announced and a scripted
@@ -101,7 +101,7 @@ export class Swarm {
 
   constructor(options: SwarmOptions = {}) {
     const { seed = 1, ...rest } = options;
-    this.scheduler = new Scheduler({ random: mulberry32(seed), ...rest, clock: this.clock, fetch: this.fetch });
+    this.scheduler = new Scheduler({ random: seededRandom(seed), ...rest, clock: this.clock, fetch: this.fetch });
     for (const name of EVENT_NAMES) {
       const list: Recorded<EventName>[] = [];
       this.#events.set(name, list);

@@ -1,8 +1,8 @@
 /**
- * mulberry32: a tiny seedable PRNG, so property tests and tie-breaks replay exactly from their
- * seed (a failure message names the seed; rerun with it to reproduce).
+ * mulberry32: a tiny seedable PRNG, so property tests, tie-breaks and simulations replay exactly from
+ * their seed (a failure message names the seed; rerun with it to reproduce).
  */
-export function mulberry32(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
