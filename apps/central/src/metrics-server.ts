@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { HostPort } from './cli.js';
-import { CentralStartError } from './errors.js';
+import { listenHttp, type ListeningHttpServer } from './http-listen.js';
 
 /** The one path the metrics are served at. */
 export const METRICS_PATH = '/metrics';
@@ -12,7 +11,7 @@ export interface MetricsServerOptions extends HostPort {
 }
 
 /** Serves Prometheus text at `/metrics` (`--metrics`); anything but GET or HEAD is 405, any other path 404. */
-export async function startMetricsServer(options: MetricsServerOptions): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+export async function startMetricsServer(options: MetricsServerOptions): Promise<ListeningHttpServer> {
   const { source } = options;
   const server: Server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -28,23 +27,5 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect the metrics: ${(error as Error).message}\n`),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${options.host}:${options.port}`;
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new CentralStartError('ADDRESS_IN_USE', `--metrics ${where} is already in use — choose another port with --metrics HOST:PORT`, { cause: error })
-          : new CentralStartError('LISTEN_FAILED', `--metrics ${where}: cannot listen (${error.message})`, { cause: error }),
-      );
-    });
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options.host, options.port, '--metrics');
 }

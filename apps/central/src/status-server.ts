@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MAX_LIST_STREAMS, MAX_LOOKUP_PEERS } from '@p2pstream/wire';
 import type { HostPort } from './cli.js';
-import { CentralStartError } from './errors.js';
 import type { Registry } from './registry.js';
 import type { CentralStats } from './stats.js';
 import { statsDocument, statusPage, type StreamStatus } from './status-page.js';
+import { listenHttp, type ListeningHttpServer } from './http-listen.js';
 
 /** Sent with every answer: the numbers are live, and nothing is sniffed or framed. */
 const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
@@ -27,7 +26,7 @@ export interface StatusServerOptions extends HostPort {
 }
 
 /** Serves the status page at `/` and the JSON at `/stats.json`: totals, rates, streams, and the peers of the most-watched streams. */
-export async function startStatusServer(options: StatusServerOptions): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+export async function startStatusServer(options: StatusServerOptions): Promise<ListeningHttpServer> {
   const server: Server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://central').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -53,25 +52,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<{
     if (path === '/') response.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' }).end(statusPage(stats, streams));
     else response.writeHead(200, { ...HEADERS, 'content-type': 'application/json' }).end(statsDocument(stats, streams));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${options.host}:${options.port}`;
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new CentralStartError('ADDRESS_IN_USE', `--http ${where} is already in use — choose another port with --http HOST:PORT`, { cause: error })
-          : new CentralStartError('LISTEN_FAILED', `--http ${where}: cannot listen (${error.message})`, { cause: error }),
-      );
-    });
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options.host, options.port, '--http');
 }
 
 /** `list`, with the peers of the first `limit` streams (the most-watched) looked up. */
