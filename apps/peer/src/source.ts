@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { FileData, TS_PACKET_BYTES, TS_SYNC_BYTE, type ChunkerOptions } from '@p2pstream/data';
 import type { PublishConfig } from './cli.js';
+import { LoopTimestamps } from './loop-timestamps.js';
 import { UsageError, UserError } from './usage-error.js';
 
 /** Bytes looked at to tell MPEG-TS from anything else: three packets and a bit. */
@@ -43,7 +44,7 @@ export async function openSource(config: PublishConfig, stdin: AsyncIterable<Uin
     ? { mpegts, realtime: true, ...(config.bitrate === undefined ? {} : { bitrate: config.bitrate }) }
     : { mpegts };
   const file = new FileData(config.source);
-  const bytes = config.loop ? repeat(file) : file.read();
+  const bytes = !config.loop ? file.read() : mpegts ? repeatMpegts(file) : repeat(file);
   return { bytes, live, chunker };
 }
 
@@ -67,4 +68,17 @@ async function readHead(path: string): Promise<Uint8Array> {
 
 async function* repeat(file: FileData): AsyncGenerator<Uint8Array> {
   for (;;) yield* file.read();
+}
+
+/** Plays an MPEG-TS file again and again as one stream whose clock keeps going forward: players need not start again at each loop. */
+async function* repeatMpegts(file: FileData): AsyncGenerator<Uint8Array> {
+  const timestamps = new LoopTimestamps();
+  for (;;) {
+    for await (const piece of file.read()) {
+      const packets = timestamps.push(piece);
+      if (packets.length > 0) yield packets;
+    }
+    const rest = timestamps.endLoop();
+    if (rest.length > 0) yield rest;
+  }
 }

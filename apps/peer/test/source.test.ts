@@ -1,10 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readPcr, TS_PACKET_BYTES } from '@p2pstream/data';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PublishConfig } from '../src/cli.js';
 import { defaultKeyPath } from '../src/key-path.js';
 import { looksLikeMpegts, openSource } from '../src/source.js';
+
+/** 20 s of MPEG-TS with PCR, PTS and DTS (tools/fixtures/README.md). */
+const FIXTURE = join(import.meta.dirname, '../../../tools/fixtures/test-stream.mpegts');
 
 const dir = mkdtempSync(join(tmpdir(), 'p2pstream-peer-source-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,6 +71,37 @@ describe('openSource', () => {
       if (bytes > 3 * ts.length) break;
     }
     expect(bytes).toBeGreaterThan(3 * ts.length);
+  });
+
+  it('plays a looped MPEG-TS file on with its clock going forward, not back to the start', async () => {
+    const fileBytes = readFileSync(FIXTURE).length;
+    const opened = await openSource(config(FIXTURE, { realtime: true, loop: true }));
+    const pieces: Uint8Array[] = [];
+    let bytes = 0;
+    for await (const piece of opened.bytes) {
+      pieces.push(piece);
+      bytes += piece.length;
+      if (bytes > 2.5 * fileBytes) break;
+    }
+    const all = Buffer.concat(pieces);
+    const pcrs: number[] = [];
+    for (let at = 0; at + TS_PACKET_BYTES <= all.length; at += TS_PACKET_BYTES) {
+      const pcr = readPcr(all, at);
+      if (pcr !== undefined) pcrs.push(pcr.ticks);
+    }
+    expect(pcrs.length).toBeGreaterThan(0);
+    for (let i = 1; i < pcrs.length; i++) expect(pcrs[i]!, `PCR ${i}`).toBeGreaterThan(pcrs[i - 1]!);
+  });
+
+  it('plays a looped file that is not MPEG-TS again byte for byte', async () => {
+    const notes = readFileSync(join(dir, 'notes.txt'));
+    const opened = await openSource(config(join(dir, 'notes.txt'), { realtime: true, bitrate: 64_000, loop: true }));
+    const pieces: Uint8Array[] = [];
+    for await (const piece of opened.bytes) {
+      pieces.push(piece);
+      if (pieces.length === 3) break;
+    }
+    expect(Buffer.concat(pieces).equals(Buffer.concat([notes, notes, notes]))).toBe(true);
   });
 });
 
