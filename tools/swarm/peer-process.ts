@@ -12,7 +12,7 @@ import { ChildWatch, REPO_ROOT, type ProgramExit } from '../testing/index.js';
 /** The peer program's entry, relative to the repository root. */
 export const PEER_MAIN = 'apps/peer/src/main.ts';
 
-/** `p2pstream peer ready: watching cam1 on 127.0.0.5:2051` (see /tmp/peer-contract.md). */
+/** `p2pstream peer ready: watching cam1 on 127.0.0.5:2051`. */
 export const PEER_READY = /p2pstream peer ready: (\S+) (\S+) on (\S+):(\d+)/;
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;

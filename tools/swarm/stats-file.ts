@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 
 /**
  * The peer program's `--stats FILE`: one JSON object per line, at least once a
- * second and once more at exit (fields as in /tmp/peer-contract.md).
+ * second and once more at exit (the fields of ViewerRecord and PublisherRecord in
+ * apps/peer/src/stats-file.ts, which tools cannot import: apps/peer tests import tools).
  */
 
 export interface ViewerStats {
