@@ -1,13 +1,12 @@
-import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
-import { FRAME_HEADER_BYTES, MAX_NESTING_DEPTH } from './constants.js';
-import { MalformedFrameError } from './errors.js';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { FRAME_HEADER_BYTES } from './constants.js';
 import type { ChunkMessage, Message } from './messages.js';
-import { scanMsgpack } from './msgpack-scan.js';
+import { decodeMsgpack } from './msgpack-decode.js';
 
 /**
- * msgpackr configured for untrusted peers: plain maps and arrays only — no
- * records, no structured clone, no extra types. Decoding runs only after
- * `scanMsgpack` has proven the bytes hold nothing else.
+ * msgpackr writes bodies — plain maps and arrays only: no records, no structured
+ * clone, no extra types, so every body it writes is one `decodeMsgpack` accepts.
+ * It never reads one: untrusted bytes go only through our own strict decoder.
  */
 // msgpackr's fastest object writer (a map16 header filled in afterwards) is only
 // used without `variableMapSize` / `skipValues`, so undefined fields are left out
@@ -18,25 +17,13 @@ const packr = new Packr({
   moreTypes: false,
   bundleStrings: false,
 });
-const unpackOptions = {
-  useRecords: false,
-  structuredClone: false,
-  moreTypes: false,
-  bundleStrings: false,
-  mapsAsObjects: true,
-} as const;
-const unpackr = new Unpackr(unpackOptions);
 
 /**
- * Small bodies are decoded from one reused scratch buffer: msgpackr attaches a
- * DataView to every new source buffer it reads, which cost more than the whole
- * decode of a small control message. Binary fields read from the scratch
- * buffer are copied out (`copyBuffers`), so nothing handed out aliases it; a
- * chunk's payload lives in a large body and is still decoded in place.
+ * A small body's binary fields are copied out rather than handed out as views:
+ * a 32-byte key kept for long must not pin the whole socket read it came in.
+ * A chunk's payload lives in a large body and is decoded in place.
  */
 const SMALL_BODY_BYTES = 1024;
-const scratch = Buffer.allocUnsafe(SMALL_BODY_BYTES);
-const scratchUnpackr = new Unpackr({ ...unpackOptions, copyBuffers: true });
 
 /** Encodes a message body (no length prefix). */
 export function encodeBody(message: Message): Buffer {
@@ -59,15 +46,7 @@ function withoutUndefined(message: Message): Message {
  * nothing is copied a second time.
  */
 export function decodeBody(bytes: Uint8Array, start = 0, end = bytes.length, inPlace = false): unknown {
-  scanMsgpack(bytes, start, end, MAX_NESTING_DEPTH);
-  try {
-    const length = end - start;
-    if (inPlace || length > SMALL_BODY_BYTES) return unpackr.unpack(bytes, { start, end });
-    for (let i = 0; i < length; i++) scratch[i] = bytes[start + i]!;
-    return scratchUnpackr.unpack(scratch, { start: 0, end: length });
-  } catch (error) {
-    throw new MalformedFrameError('msgpack body could not be decoded', { cause: error });
-  }
+  return decodeMsgpack(bytes, start, end, !inPlace && end - start <= SMALL_BODY_BYTES);
 }
 
 /** A whole frame — length prefix and body — in one buffer. */
