@@ -7,22 +7,12 @@ import { CentralStartError } from '../src/errors.js';
 import { CentralMetrics } from '../src/metrics.js';
 import { startMetricsServer } from '../src/metrics-server.js';
 import type { CentralStats } from '../src/stats.js';
+import { sampleStats } from './sample-stats.js';
 
 const MAIN = 'apps/central/src/main.ts';
 
-const reading = (overrides: Partial<CentralStats> = {}): CentralStats => ({
-  time: '2026-01-01T00:00:00.000Z',
-  uptimeSeconds: 12,
-  registry: 'memory',
-  registryAvailable: true,
-  connections: 3,
-  streams: 1,
-  peers: 4,
-  perSecond: { announces: 2.5, lookups: 1, publishes: 0, lists: 0, leaves: 0 },
-  totals: { publish: 1, announce: 30, lookup: 12, list: 2, leave: 5, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7 } },
-  memory: { rssBytes: 1, heapUsedBytes: 1 },
-  ...overrides,
-});
+const reading = (overrides: Partial<CentralStats> = {}): CentralStats =>
+  sampleStats({ totals: { publish: 1, announce: 30, lookup: 12, list: 2, leave: 5, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7 } }, ...overrides });
 
 /** The value of the sample written exactly as `series` (name and labels), or undefined. */
 function value(text: string, series: string): number | undefined {

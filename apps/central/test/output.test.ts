@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Log, type LogStream } from '../src/log.js';
-import type { CentralStats } from '../src/stats.js';
 import { statusLine } from '../src/stats.js';
 import { statsDocument, statusPage } from '../src/status-page.js';
+import { sampleStats } from './sample-stats.js';
 
 class Capture implements LogStream {
   text = '';
@@ -13,18 +13,7 @@ class Capture implements LogStream {
   }
 }
 
-const stats: CentralStats = {
-  time: '2026-01-01T00:00:00.000Z',
-  uptimeSeconds: 12,
-  registry: 'memory',
-  registryAvailable: true,
-  connections: 3,
-  streams: 1,
-  peers: 4,
-  perSecond: { announces: 2.5, lookups: 1, publishes: 0, lists: 0, leaves: 0 },
-  totals: { publish: 1, announce: 30, lookup: 12, list: 0, leave: 0, refused: {} },
-  memory: { rssBytes: 1, heapUsedBytes: 1 },
-};
+const stats = sampleStats();
 
 describe('Log', () => {
   const now = () => new Date('2026-01-01T00:00:00.000Z');

@@ -3,23 +3,21 @@ import { MemoryRegistry } from '../src/memory-registry.js';
 import type { CentralStats } from '../src/stats.js';
 import { fingerprint, statusPage } from '../src/status-page.js';
 import { startStatusServer } from '../src/status-server.js';
+import { sampleStats } from './sample-stats.js';
 
 const T = 1_700_000_000_000;
 const CAM = 'c0ffee0123456789'.repeat(4);
 const FILM = 'f11e'.repeat(16);
 
-const reading: CentralStats = {
+const reading: CentralStats = sampleStats({
   time: new Date(T).toISOString(),
   uptimeSeconds: 5,
-  registry: 'memory',
-  registryAvailable: true,
   connections: 2,
   streams: 0,
   peers: 0,
   perSecond: { announces: 1, lookups: 0.5, publishes: 0, lists: 0, leaves: 0 },
   totals: { publish: 2, announce: 5, lookup: 3, list: 0, leave: 0, refused: {} },
-  memory: { rssBytes: 1, heapUsedBytes: 1 },
-};
+});
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
