@@ -7,6 +7,7 @@ import { startPeer, stopAllPeers, type PeerExit, type PeerProcess } from '../../
 import { readPublisherStats, readViewerStats, type PublisherStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../../../../tools/swarm/swarm.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
+import { LoopTimestamps } from '../../src/loop-timestamps.js';
 
 /**
  * What the peer's end-to-end tests start: central and peer programs as real
@@ -181,10 +182,13 @@ export async function exitWithin(peer: PeerProcess, timeoutMs: number): Promise<
   }
 }
 
-/** The fixture played `times` times over, as a publisher with `--loop` sends it. */
+/** The fixture played `times` times over, as a publisher with `--loop` sends it: each pass's timestamps shifted on. */
 export function loopedFixture(times: number): Buffer {
   const once = fixture();
-  return Buffer.concat(Array.from({ length: times }, () => once));
+  const timestamps = new LoopTimestamps();
+  const passes: Uint8Array[] = [];
+  for (let pass = 0; pass < times; pass++) passes.push(timestamps.push(once), timestamps.endLoop());
+  return Buffer.concat(passes);
 }
 
 /**
