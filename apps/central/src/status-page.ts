@@ -1,3 +1,4 @@
+import { streamFingerprint } from '@p2pstream/data';
 import type { PeerRecord, StreamSummary } from './registry.js';
 import type { CentralStats } from './stats.js';
 
@@ -13,14 +14,9 @@ export const LOCAL_PLAYER = '127.0.0.1:8080';
 /** The page fetches itself again this often and swaps in what changed. */
 export const REFRESH_MS = 2_000;
 
-/** The first 16 hex digits of a stream id (the publisher's key) in groups of four: what a person compares. */
-export function fingerprint(streamId: string): string {
-  return (streamId.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
-}
-
 /** What `/stats.json` serves: the latest reading, and as `streamList` the streams `list` would show, each with its fingerprint and peers. */
 export function statsDocument(stats: CentralStats, streams: readonly StreamStatus[]): string {
-  return `${JSON.stringify({ ...stats, streamList: streams.map((s) => ({ ...s, fingerprint: fingerprint(s.stream) })) }, null, 2)}\n`;
+  return `${JSON.stringify({ ...stats, streamList: streams.map((s) => ({ ...s, fingerprint: streamFingerprint(s.stream) })) }, null, 2)}\n`;
 }
 
 /**
@@ -34,7 +30,7 @@ export function statusPage(stats: CentralStats, streams: readonly StreamStatus[]
     .map(
       (s) =>
         `<tr data-stream="${escape(s.name)}"><td>${escape(s.name)}</td><td>${s.live ? 'live' : 'finished'}</td><td class="n">${s.peers}</td>` +
-        `<td class="n">${s.edge}</td><td><code title="${escape(s.stream)}">${escape(fingerprint(s.stream))}</code></td></tr>`,
+        `<td class="n">${s.edge}</td><td><code title="${escape(s.stream)}">${escape(streamFingerprint(s.stream))}</code></td></tr>`,
     )
     .join('\n');
   const warning = stats.registryAvailable
@@ -124,7 +120,7 @@ function streamSection(s: StreamStatus): string {
             .join('\n')}\n</table>${s.peers > peers.length ? `<p class="muted">and ${s.peers - peers.length} more</p>` : ''}`;
   return `<section class="stream" data-stream="${name}">
 <h3>${name} <span class="badge${s.live ? ' live' : ''}">${s.live ? 'live' : 'finished'}</span></h3>
-<p>${s.peers} peers · live edge ${s.edge} · publisher key <code title="${escape(s.stream)}">${escape(fingerprint(s.stream))}</code></p>
+<p>${s.peers} peers · live edge ${s.edge} · publisher key <code title="${escape(s.stream)}">${escape(streamFingerprint(s.stream))}</code></p>
 <p>Watch it in your browser: run <code>npx nx run peer:serve -- watch ${name} --http ${LOCAL_PLAYER}</code>
 (add <code>--central HOST:PORT</code> when central is not on this machine's port 2045), then open
 <a href="http://${LOCAL_PLAYER}/">http://${LOCAL_PLAYER}/</a>.</p>

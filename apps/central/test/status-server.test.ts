@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '../src/memory-registry.js';
 import type { CentralStats } from '../src/stats.js';
-import { fingerprint, statusPage } from '../src/status-page.js';
+import { streamFingerprint as fingerprint } from '@p2pstream/data';
+import { statusPage } from '../src/status-page.js';
 import { startStatusServer } from '../src/status-server.js';
 import { sampleStats } from './sample-stats.js';
 

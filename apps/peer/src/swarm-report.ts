@@ -1,3 +1,4 @@
+import { streamFingerprint } from '@p2pstream/data';
 import { RateMeter, type ClientSnapshot, type WindowPicture } from '@p2pstream/peer-client';
 import type { PeerServerStats } from '@p2pstream/peer-server';
 
@@ -72,11 +73,6 @@ function host(address: string): string {
     .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }
 
-/** Groups of four hex digits from the first 16. */
-export function fingerprint(streamId: string): string {
-  return (streamId.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
-}
-
 /**
  * Turns the client's snapshot and the server's upload counters into the
  * panel's report. Upload rates per connection come from the counters' growth,
@@ -140,7 +136,7 @@ export class SwarmReporter {
       time: sources.wallClock(),
       name: stats.name,
       stream: stats.stream,
-      fingerprint: fingerprint(stats.stream),
+      fingerprint: streamFingerprint(stats.stream),
       state: !sources.started() ? 'looking-up' : stats.ended ? 'ended' : 'playing',
       live: stats.live,
       quality: {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientSnapshot, PeerSnapshot, ViewerStats } from '@p2pstream/peer-client';
 import type { PeerServerStats, PeerUploadStats } from '@p2pstream/peer-server';
-import { fingerprint, SwarmReporter } from '../src/swarm-report.js';
+import { streamFingerprint as fingerprint } from '@p2pstream/data';
+import { SwarmReporter } from '../src/swarm-report.js';
 
 const STREAM = '0123456789abcdef'.repeat(4);
 

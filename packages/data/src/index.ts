@@ -5,7 +5,7 @@ export type { Data, ByteSource, ReadOptions, WriteOptions, SizeOptions } from '.
 export { BufferData, type BufferDataOptions } from './buffer-data.js';
 export { FileData, type FileDataOptions } from './file-data.js';
 export type { Chunk, UnsignedChunk } from './chunk.js';
-export { StreamKey, generateStreamKey, streamIdOf, publicKeyOf } from './stream-key.js';
+export { StreamKey, generateStreamKey, streamIdOf, streamFingerprint, publicKeyOf } from './stream-key.js';
 export {
   saveStreamKey,
   loadStreamKey,

@@ -50,6 +50,14 @@ export function streamIdOf(rawPublicKey: Uint8Array): string {
   return Buffer.from(rawPublicKey.buffer, rawPublicKey.byteOffset, rawPublicKey.length).toString('hex');
 }
 
+/**
+ * The first 16 hex digits of a stream id in groups of four (`0123 4567 89ab cdef`): short
+ * enough for a person to compare two publishers' keys on a page; '' for ''.
+ */
+export function streamFingerprint(streamId: string): string {
+  return (streamId.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+}
+
 /** The raw public key a stream id stands for. */
 export function publicKeyOf(streamId: string): Uint8Array {
   if (typeof streamId !== 'string' || !STREAM_ID_PATTERN.test(streamId)) {
