@@ -54,16 +54,17 @@ export class PcrClock {
     this.#maxGapTicks = maxGapMs * PCR_TICKS_PER_MS;
   }
 
-  /** Feeds one whole packet. */
-  observe(bytes: Uint8Array, offset: number): void {
+  /** Feeds one whole packet; true when it carried a PCR of the clock's PID. */
+  observe(bytes: Uint8Array, offset: number): boolean {
     const pcr = readPcr(bytes, offset);
-    if (pcr === undefined) return;
+    if (pcr === undefined) return false;
     if (this.#pid === -1) this.#pid = pcr.pid;
-    else if (pcr.pid !== this.#pid) return;
+    else if (pcr.pid !== this.#pid) return false;
     if (this.#last >= 0 && !pcr.discontinuity) {
       const step = (pcr.ticks - this.#last + PCR_WRAP_TICKS) % PCR_WRAP_TICKS;
       if (step <= this.#maxGapTicks) this.mediaMs += step / PCR_TICKS_PER_MS;
     }
     this.#last = pcr.ticks;
+    return true;
   }
 }
