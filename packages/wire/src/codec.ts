@@ -1,6 +1,8 @@
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { FRAME_HEADER_BYTES } from './constants.js';
-import type { ChunkMessage, Message } from './messages.js';
+import { decodeChunkBody } from './chunk-decode.js';
+import { encodeChunkParts } from './chunk-encode.js';
+import type { Message } from './messages.js';
 import { decodeMsgpack } from './msgpack-decode.js';
 
 /**
@@ -46,7 +48,8 @@ function withoutUndefined(message: Message): Message {
  * nothing is copied a second time.
  */
 export function decodeBody(bytes: Uint8Array, start = 0, end = bytes.length, inPlace = false): unknown {
-  return decodeMsgpack(bytes, start, end, !inPlace && end - start <= SMALL_BODY_BYTES);
+  const copy = !inPlace && end - start <= SMALL_BODY_BYTES;
+  return decodeChunkBody(bytes, start, end, copy) ?? decodeMsgpack(bytes, start, end, copy);
 }
 
 /** A whole frame — length prefix and body — in one buffer. */
@@ -65,31 +68,4 @@ export function encodeFrame(message: Message): Buffer {
 export function encodeFrameParts(message: Message): Buffer[] {
   if (message.t !== 'chunk') return [encodeFrame(message)];
   return encodeChunkParts(message);
-}
-
-const DATA_KEY = Buffer.from([0xa4, 0x64, 0x61, 0x74, 0x61]); // fixstr "data"
-
-function encodeChunkParts(message: ChunkMessage): Buffer[] {
-  const { data, ...rest } = message;
-  const head = packr.pack(rest);
-  // `head` is a map without `data`; `data` is appended as its last entry, so the
-  // map header must count one more entry.
-  const headerBytes = head[0] === 0xde ? 3 : 1;
-  const prefixLength = FRAME_HEADER_BYTES + head.length + DATA_KEY.length + 5;
-  const prefix = Buffer.allocUnsafe(prefixLength);
-  const bodyLength = prefixLength - FRAME_HEADER_BYTES + data.length;
-  prefix.writeUInt32BE(bodyLength, 0);
-  head.copy(prefix, FRAME_HEADER_BYTES);
-  if (headerBytes === 1) {
-    prefix[FRAME_HEADER_BYTES] = head[0]! + 1; // fixmap 0x8N → 0x8(N+1)
-  } else {
-    prefix.writeUInt16BE(head.readUInt16BE(1) + 1, FRAME_HEADER_BYTES + 1);
-  }
-  let offset = FRAME_HEADER_BYTES + head.length;
-  DATA_KEY.copy(prefix, offset);
-  offset += DATA_KEY.length;
-  prefix[offset] = 0xc6; // bin32
-  prefix.writeUInt32BE(data.length, offset + 1);
-  const payload = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return [prefix, payload];
 }

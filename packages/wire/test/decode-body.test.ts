@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeBody, encodeBody, MAX_NESTING_DEPTH, MalformedFrameError } from '../src/index.js';
-import { ALL_SAMPLES, mutateFrame, seededRandom } from '../src/testing.js';
+import { decodeChunkBody } from '../src/chunk-decode.js';
+import { decodeBody, encodeBody, encodeFrame, MAX_NESTING_DEPTH, MalformedFrameError } from '../src/index.js';
+import { ALL_SAMPLES, mutateFrame, SAMPLES, seededRandom } from '../src/testing.js';
 
 /**
  * The reference the single-pass decoder is checked against: the rules written out
@@ -141,6 +142,35 @@ describe('decodeBody against msgpackr', () => {
     for (let i = 0; i < 19_000; i++) {
       const mutated = Buffer.from(mutateFrame(frames, random));
       expectAgreement(mutated.subarray(Math.min(4, mutated.length)), i % 2 === 0, `mutation ${i}`);
+    }
+  });
+
+  it('agrees on chunk bodies as encodeFrame writes them (the fast path), each mutated 1,000 times', () => {
+    const random = seededRandom(5);
+    const frames = [0, 0x80, 0x1_0000, 2 ** 40, -1].map((value) =>
+      encodeFrame({ ...SAMPLES.chunk, re: value, seq: value, ts: value, data: Buffer.alloc(300, 1) }),
+    );
+    for (const [i, frame] of frames.entries()) {
+      expect(decodeChunkBody(frame, 4, frame.length, false), `chunk ${i} takes the fast path`).toBeDefined();
+      expectAgreement(frame.subarray(4), false, `chunk ${i}`);
+      expectAgreement(frame.subarray(4), true, `chunk ${i}, in place`);
+    }
+    for (let i = 0; i < 5_000; i++) {
+      const mutated = Buffer.from(mutateFrame(frames, random));
+      expectAgreement(mutated.subarray(Math.min(4, mutated.length)), i % 2 === 0, `chunk mutation ${i}`);
+    }
+  });
+
+  it('agrees on a chunk body with every value at every byte of its header', () => {
+    const frame = encodeFrame({ ...SAMPLES.chunk, re: 0x80, ts: 2 ** 40, data: Buffer.alloc(40, 1) });
+    const body = frame.subarray(4);
+    const headerBytes = body.length - 40;
+    for (let at = 0; at < headerBytes; at++) {
+      for (let byte = 0; byte < 256; byte++) {
+        const changed = Buffer.from(body);
+        changed[at] = byte;
+        expectAgreement(changed, byte % 2 === 0, `byte ${at} set to 0x${byte.toString(16)}`);
+      }
     }
   });
 

@@ -1,0 +1,133 @@
+import { FRAME_HEADER_BYTES } from './constants.js';
+import type { ChunkMessage } from './messages.js';
+
+// A chunk's fields are fixed, so its header is written by hand: through msgpackr,
+// copying the message without `data` and packing it cost more than the whole
+// decode of the frame at the other end.
+
+/** The fixed bytes of a chunk body, in order; the values go between them. */
+export const CHUNK_LAYOUT = {
+  /** A fixmap of six entries. */
+  map: Uint8Array.of(0x86),
+  /** "t": "chunk" */
+  t: Uint8Array.of(0xa1, 0x74, 0xa5, 0x63, 0x68, 0x75, 0x6e, 0x6b),
+  re: Uint8Array.of(0xa2, 0x72, 0x65),
+  seq: Uint8Array.of(0xa3, 0x73, 0x65, 0x71),
+  ts: Uint8Array.of(0xa2, 0x74, 0x73),
+  sig: Uint8Array.of(0xa3, 0x73, 0x69, 0x67),
+  data: Uint8Array.of(0xa4, 0x64, 0x61, 0x74, 0x61),
+} as const;
+const { map: MAP_OF_SIX, t: T_CHUNK, re: KEY_RE, seq: KEY_SEQ, ts: KEY_TS, sig: KEY_SIG, data: KEY_DATA } = CHUNK_LAYOUT;
+/** The payload's header is always a bin32, so its size does not depend on the payload's. */
+const BIN32_HEADER_BYTES = 5;
+const FIXED_HEAD_BYTES =
+  FRAME_HEADER_BYTES +
+  MAP_OF_SIX.length +
+  T_CHUNK.length +
+  KEY_RE.length +
+  KEY_SEQ.length +
+  KEY_TS.length +
+  KEY_SIG.length +
+  KEY_DATA.length +
+  BIN32_HEADER_BYTES;
+
+/**
+ * A chunk frame as two parts: the length prefix with every field but the
+ * payload, then the payload itself as given (never copied). The body is one
+ * msgpack map, the payload its last value, so the parts written back to back
+ * are exactly one frame.
+ */
+export function encodeChunkParts(message: ChunkMessage): [Buffer, Buffer] {
+  const { re, seq, ts, sig, data } = message;
+  assertNumber(re, 're');
+  assertNumber(seq, 'seq');
+  assertNumber(ts, 'ts');
+  const headBytes =
+    FIXED_HEAD_BYTES + numberBytes(re) + numberBytes(seq) + numberBytes(ts) + binHeaderBytes(sig.length) + sig.length;
+  // Sized exactly: a small allocation comes from Node's pool, and no subarray is needed.
+  const head = Buffer.allocUnsafe(headBytes);
+  let offset = FRAME_HEADER_BYTES;
+  offset = writeBytes(head, offset, MAP_OF_SIX);
+  offset = writeBytes(head, offset, T_CHUNK);
+  offset = writeBytes(head, offset, KEY_RE);
+  offset = writeNumber(head, offset, re);
+  offset = writeBytes(head, offset, KEY_SEQ);
+  offset = writeNumber(head, offset, seq);
+  offset = writeBytes(head, offset, KEY_TS);
+  offset = writeNumber(head, offset, ts);
+  offset = writeBytes(head, offset, KEY_SIG);
+  offset = writeBinHeader(head, offset, sig.length);
+  head.set(sig, offset);
+  offset += sig.length;
+  offset = writeBytes(head, offset, KEY_DATA);
+  head[offset] = 0xc6;
+  head.writeUInt32BE(data.length, offset + 1);
+  head.writeUInt32BE(headBytes - FRAME_HEADER_BYTES + data.length, 0);
+  const payload = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return [head, payload];
+}
+
+/** A byte loop: for a few bytes it beats `Buffer.copy`'s call into C++. */
+function writeBytes(out: Buffer, offset: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) out[offset + i] = bytes[i]!;
+  return offset + bytes.length;
+}
+
+/**
+ * Writes `value` as the smallest msgpack unsigned integer that holds it, or as
+ * a float64 when it is not one (a timestamp past 2^32, or a bad value the
+ * receiver's validation will name).
+ */
+function writeNumber(out: Buffer, offset: number, value: number): number {
+  if (Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff) {
+    if (value <= 0x7f) {
+      out[offset] = value;
+      return offset + 1;
+    }
+    if (value <= 0xff) {
+      out[offset] = 0xcc;
+      out[offset + 1] = value;
+      return offset + 2;
+    }
+    if (value <= 0xffff) {
+      out[offset] = 0xcd;
+      out.writeUInt16BE(value, offset + 1);
+      return offset + 3;
+    }
+    out[offset] = 0xce;
+    out.writeUInt32BE(value, offset + 1);
+    return offset + 5;
+  }
+  out[offset] = 0xcb;
+  out.writeDoubleBE(value, offset + 1);
+  return offset + 9;
+}
+
+function assertNumber(value: unknown, field: string): void {
+  if (typeof value !== 'number') throw new TypeError(`chunk.${field} must be a number, got ${typeof value}`);
+}
+
+function numberBytes(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) return 9;
+  return value <= 0x7f ? 1 : value <= 0xff ? 2 : value <= 0xffff ? 3 : 5;
+}
+
+function binHeaderBytes(length: number): number {
+  return length <= 0xff ? 2 : length <= 0xffff ? 3 : 5;
+}
+
+function writeBinHeader(out: Buffer, offset: number, length: number): number {
+  if (length <= 0xff) {
+    out[offset] = 0xc4;
+    out[offset + 1] = length;
+    return offset + 2;
+  }
+  if (length <= 0xffff) {
+    out[offset] = 0xc5;
+    out.writeUInt16BE(length, offset + 1);
+    return offset + 3;
+  }
+  out[offset] = 0xc6;
+  out.writeUInt32BE(length, offset + 1);
+  return offset + 5;
+}
