@@ -64,3 +64,30 @@ export function copyToNewBufferRound(source) {
     bytes.copy(Buffer.allocUnsafe(bytes.length));
   };
 }
+
+/**
+ * Runs `baseline` and `subject` in alternating batches of `batch` rounds for
+ * about `ms` milliseconds in all, with no collection forced in between; returns
+ * rounds per second of each. For work whose cost depends on the heap's state —
+ * a fresh 64 KiB buffer faults its pages in again whenever glibc has handed freed
+ * memory back to the system — 50 ms slices each started by a collection let the
+ * two sides meet different states and the ratio swing; small batches make them
+ * meet the same one.
+ */
+export function interleave(baseline, subject, ms, batch = 16) {
+  let baselineNs = 0n;
+  let subjectNs = 0n;
+  let rounds = 0;
+  const stop = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
+  while (process.hrtime.bigint() < stop) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) baseline();
+    const t1 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) subject();
+    const t2 = process.hrtime.bigint();
+    baselineNs += t1 - t0;
+    subjectNs += t2 - t1;
+    rounds += batch;
+  }
+  return { baseline: rounds / (Number(baselineNs) / 1e9), subject: rounds / (Number(subjectNs) / 1e9) };
+}
