@@ -1,6 +1,6 @@
 /**
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
- *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--keep DIR]`
+ *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]`
  *
  * Starts central, a live publisher and N viewers as real processes on 127.0.0.x,
  * and prints one JSON report on stdout (progress goes to stderr). See README.md.
@@ -27,6 +27,8 @@ Runs central, a live publisher and N viewers on 127.0.0.x and prints a JSON repo
   --pacing P             harness: the harness pipes the looped source at the rate into
                          publish --source -; program: publish --realtime --bitrate --loop (default harness)
   --start-interval D     pause between viewer starts (default 300ms)
+  --behind D             the viewers' watch --behind: how far behind the newest chunk
+                         they start (default: the peer's own, 4s)
   --keep DIR             keep stats files and the publisher's key in DIR (default: a temporary
                          directory, removed afterwards)
   -h, --help             show this help
@@ -44,6 +46,7 @@ try {
       source: { type: 'string', default: join(REPO_ROOT, 'tools/fixtures/test-stream.mpegts') },
       pacing: { type: 'string', default: 'harness' },
       'start-interval': { type: 'string', default: '300ms' },
+      behind: { type: 'string' },
       keep: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -73,6 +76,7 @@ try {
     source: resolve(v.source),
     pacing: v.pacing,
     startIntervalMs: parseDuration(v['start-interval']),
+    ...(v.behind === undefined ? {} : { behindMs: parseDuration(v.behind) }),
   } as const;
 } catch (error) {
   process.stderr.write(`swarm: ${(error as Error).message}\n`);

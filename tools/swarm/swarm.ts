@@ -48,6 +48,8 @@ export interface SwarmOptions {
    * @default 300
    */
   startIntervalMs?: number;
+  /** The viewers' `--behind` (how far behind the newest chunk they start, ms); theirs by default. */
+  behindMs?: number;
   /** @default 'swarm' */
   name?: string;
   /** Progress lines (stderr in the CLI). */
@@ -66,6 +68,7 @@ export interface SwarmReport {
     killFraction: number;
     source: string;
     pacing: 'harness' | 'program';
+    behindMs?: number;
   };
   machine: { cpus: number; node: string };
   /** From the last viewer start to the end of the run. */
@@ -156,7 +159,9 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       const entry: Slot['incarnations'][number] = { peer: undefined, statsFile, killed: false };
       slot.incarnations.push(entry);
       try {
-        entry.peer = await startPeer(['watch', name, '--out', '-', ...common(slot.host, await freePort(slot.host)), '--stats', statsFile], {
+        const behind = options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`];
+        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, await freePort(slot.host)), '--stats', statsFile];
+        entry.peer = await startPeer(args, {
           readyTimeoutMs: READY_TIMEOUT_MS,
         });
       } catch (error) {
@@ -239,6 +244,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       killFraction,
       source: options.source,
       pacing,
+      ...(options.behindMs === undefined ? {} : { behindMs: options.behindMs }),
     },
     machine: { cpus: availableParallelism(), node: process.version },
     measuredMs: Date.now() - measureFrom,

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
-import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
+import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
-import { parseHostPort, parseInteger, parseRate, type HostPort } from './units.js';
+import { parseDuration, parseHostPort, parseInteger, parseRate, type HostPort } from './units.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
+const MAX_BEHIND_MS = 30_000;
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
@@ -94,6 +96,9 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          itself at /stream.ts for VLC or mpv; a bare PORT
                          listens on ${DEFAULT_HTTP_HOST} (this machine only)
   --from SEQ             first chunk to play (default 0 for a finished stream)
+  --behind TIME          how far behind the newest chunk a live stream starts:
+                         4s, 2.5, 1500ms (default ${DEFAULT_LIVE_OFFSET_MS / 1000}s; less is less delay,
+                         and more skipped chunks when peers are slow)
 
 ${COMMON_HELP}
 Examples:
@@ -154,6 +159,8 @@ export interface WatchConfig extends CommonConfig {
   readonly out: string | undefined;
   readonly http: HostPort | undefined;
   readonly from: number | undefined;
+  /** How far behind the newest chunk a live stream starts (`--behind`); the scheduler's default when unset. */
+  readonly behindMs: number | undefined;
 }
 
 export interface ListConfig {
@@ -188,7 +195,7 @@ const OPTIONS = {
     loop: { type: 'boolean' },
     key: { type: 'string' },
   },
-  watch: { ...COMMON_OPTIONS, out: { type: 'string' }, http: { type: 'string' }, from: { type: 'string' } },
+  watch: { ...COMMON_OPTIONS, out: { type: 'string' }, http: { type: 'string' }, from: { type: 'string' }, behind: { type: 'string' } },
   relay: COMMON_OPTIONS,
   list: { central: COMMON_OPTIONS.central, help: COMMON_OPTIONS.help },
 } as const;
@@ -265,6 +272,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       out: values.out as string | undefined,
       http: values.http === undefined ? undefined : parseHostPort('--http', values.http as string, DEFAULT_HTTP_HOST),
       from: values.from === undefined ? undefined : parseInteger('--from', values.from as string, 0, Number.MAX_SAFE_INTEGER),
+      behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
     },
   };
 }

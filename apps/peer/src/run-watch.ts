@@ -43,6 +43,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     maxPeers: config.maxPeers,
     ...(outputs ? { sink: outputs } : {}),
     ...(config.from === undefined ? {} : { from: config.from }),
+    ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
     ...(localAddress ? { localAddress } : {}),
   });
   lifecycle.add(() => client.close());

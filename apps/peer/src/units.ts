@@ -28,6 +28,17 @@ export function parseInteger(flag: string, text: string, min: number, max: numbe
   return value;
 }
 
+/** `4s`, `1500ms`, `1m`, or a bare number of seconds, from `minMs` to `maxMs` → milliseconds. */
+export function parseDuration(flag: string, text: string, minMs: number, maxMs: number): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
+  const unit = match?.[2] ?? 's';
+  const ms = match ? Math.round(Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000)) : NaN;
+  if (!(ms >= minMs && ms <= maxMs)) {
+    throw new UsageError(`${flag} takes a time from ${minMs / 1000} s to ${maxMs / 1000} s, like 4s, 2.5 or 1500ms, not "${text}"`);
+  }
+  return ms;
+}
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;

@@ -24,6 +24,7 @@ describe('parseCommandLine', () => {
       out: undefined,
       http: undefined,
       from: undefined,
+      behindMs: undefined,
     });
   });
 
@@ -31,6 +32,7 @@ describe('parseCommandLine', () => {
     const config = run([
       'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
       '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '12',
+      '--behind', '2.5s',
     ]) as WatchConfig;
     expect(config).toMatchObject({
       centrals: ['10.0.0.1:2045', '10.0.0.2:2045'],
@@ -44,6 +46,7 @@ describe('parseCommandLine', () => {
       out: '-',
       http: { host: '127.0.0.1', port: 8080 },
       from: 12,
+      behindMs: 2500,
     });
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
   });
@@ -65,6 +68,9 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--port', '70000'], /--port takes a whole number from 0 to 65535/],
       [['watch', 'cam1', '--upload-limit', 'fast'], /--upload-limit takes a rate/],
       [['watch', 'cam1', '--max-peers', '51'], /--max-peers/],
+      [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a time from 0 s to 30 s/],
+      [['watch', 'cam1', '--behind', '45s'], /--behind takes a time/],
+      [['relay', 'cam1', '--behind', '2s'], /Unknown option '--behind'/],
       [['watch', 'cam1', '--volume', '3'], /Unknown option '--volume'/],
       [['watch', 'a', 'b'], /one stream name/],
       [['relay'], /relay needs a stream name/],
@@ -87,7 +93,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
     const flags = {
       publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
-      watch: ['--out', '--http', '--from'],
+      watch: ['--out', '--http', '--from', '--behind'],
       relay: [],
       list: [],
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRate, parseHostPort, parseRate } from '../src/units.js';
+import { formatRate, parseDuration, parseHostPort, parseRate } from '../src/units.js';
 
 describe('parseRate', () => {
   it('reads bits when written "bit" and bytes otherwise, with k/m/g as powers of 1000 and Ki/Mi as powers of 1024', () => {
@@ -14,6 +14,20 @@ describe('parseRate', () => {
 
   it('refuses what is not a rate, naming the flag', () => {
     for (const text of ['', 'fast', '0', '-1mbit', '2 mbits per hour']) expect(() => parseRate('--upload-limit', text)).toThrow(/--upload-limit/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads seconds, bare or with s, milliseconds with ms, and minutes with m', () => {
+    expect(parseDuration('--x', '4', 0, 60_000)).toBe(4000);
+    expect(parseDuration('--x', '2.5s', 0, 60_000)).toBe(2500);
+    expect(parseDuration('--x', '1500ms', 0, 60_000)).toBe(1500);
+    expect(parseDuration('--x', '1m', 0, 60_000)).toBe(60_000);
+    expect(parseDuration('--x', '0', 0, 60_000)).toBe(0);
+  });
+
+  it('refuses what is not a time or is out of range, naming the flag and the range', () => {
+    for (const text of ['', 'soon', '-1s', '2h', '61s']) expect(() => parseDuration('--behind', text, 0, 60_000)).toThrow(/--behind takes a time from 0 s to 60 s/);
   });
 });
 

@@ -51,3 +51,9 @@ export const DEFAULT_RATE_WINDOW_MS = 3_000;
 
 /** Chunks `snapshot()` pictures at most (a live window's worth). */
 export const DEFAULT_SNAPSHOT_CHUNKS = 120;
+
+/**
+ * A live stream starts this far behind its newest chunk (the scheduler's `liveOffsetMs`,
+ * `--behind`); less means less delay and more chunks skipped when peers are slow.
+ */
+export { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';

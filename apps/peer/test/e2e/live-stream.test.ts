@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchRuns, mpegTsProblem, TS_PACKET_BYTES } from '../../../../tools/swarm/mpegts-check.js';
-import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
+import { readPublisherStats, readViewerStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
   fixture,
@@ -36,7 +36,11 @@ describe('a live (--realtime) stream', { timeout: 2 * READY_TIMEOUT_MS + FIXTURE
     const publisher = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'live', dir, realtime: true });
     await waitForPublisherStats(publisher, `${JOIN_AFTER_CHUNKS} chunks cut`, (line) => line.chunks >= JOIN_AFTER_CHUNKS, READY_TIMEOUT_MS);
 
-    const viewers = await Promise.all([3, 4, 5].map((host) => startViewer({ central, host: loopback(BLOCK, host), name: 'live', dir })));
+    // The first viewer plays 2 s behind the newest chunk, the second at the default (4 s), the third 6 s behind.
+    const behind = [['--behind', '2s'], [], ['--behind', '6s']];
+    const viewers = await Promise.all(
+      [3, 4, 5].map((host, i) => startViewer({ central, host: loopback(BLOCK, host), name: 'live', dir, args: behind[i]! })),
+    );
 
     // The stream has ended for a viewer when its output ends with the fixture's last packets
     // (or it exited by itself); the fixture's tail occurs once in it.
@@ -79,5 +83,18 @@ describe('a live (--realtime) stream', { timeout: 2 * READY_TIMEOUT_MS + FIXTURE
         cut - atJoin,
       );
     }
+
+    // --behind sets the lag behind the source: 6 s behind lags about 4 s more than 2 s behind
+    // (half of that is asked, so a loaded machine's jitter cannot fail it).
+    const [near, , far] = viewers.map((viewer) => medianLagWhilePlaying(readViewerStats(viewer.stats)));
+    console.log(`median lag while playing: --behind 2s ${near} ms, --behind 6s ${far} ms`);
+    expect(far! - near!, `lag with --behind 6s (${far} ms) vs 2s (${near} ms)`).toBeGreaterThanOrEqual(2000);
   });
 });
+
+/** The median lag behind the source over the stats lines in which the viewer played a chunk. */
+function medianLagWhilePlaying(lines: readonly ViewerStats[]): number {
+  const lags = lines.flatMap((line, i) => (i > 0 && line.played > lines[i - 1]!.played && line.lagMs !== null ? [line.lagMs] : []));
+  expect(lags.length, 'stats lines written while playing').toBeGreaterThan(5);
+  return [...lags].sort((a, b) => a - b)[Math.floor(lags.length / 2)]!;
+}
