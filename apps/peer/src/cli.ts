@@ -53,9 +53,9 @@ Run "<command> --help" for the options of one command. Examples:
   npx nx run peer:serve -- watch cam1 --http 8080   # then: mpv http://127.0.0.1:8080/stream.ts
   npx nx run peer:serve -- list
 
-Nx passes output on as text, which breaks media on stdout: to pipe a stream into
-a player, run the program itself (stdin through nx is fine):
-  npx tsx --conditions=@p2pstream/source apps/peer/src/main.ts watch cam1 --out - | mpv -
+Nx passes output on as text, with lines of its own, which breaks media on stdout:
+to pipe a stream into a player, run the program through npm (stdin through nx is fine):
+  npm run -s peer -- watch cam1 --out - | mpv -
 `;
 
 export const COMMAND_HELP = {
@@ -104,7 +104,7 @@ ${COMMON_HELP}
 Examples:
   npx nx run peer:serve -- watch cam1 --http 8080     # then open http://127.0.0.1:8080/ in a browser
   npx nx run peer:serve -- watch film --out film.ts
-  npx tsx --conditions=@p2pstream/source apps/peer/src/main.ts watch cam1 --out - | mpv -
+  npm run -s peer -- watch cam1 --out - | mpv -      # -s: no npm banner in the stream
                                   # (not through nx, which passes output on as text)
 `,
   relay: `Usage: npx nx run peer:serve -- relay NAME [options]

@@ -19,12 +19,23 @@ const STATS_EVERY_MS = 1_000;
 const REPORT_EVERY_MS = 1_000;
 const PLAIN_STATUS_EVERY = 10;
 
+/** Whether Nx runs this program as `nx run peer:serve` (or `peer:start`), and so reads its stdout. */
+function runByNxServe(): boolean {
+  const target = process.env['NX_TASK_TARGET_TARGET'];
+  return process.env['NX_TASK_TARGET_PROJECT'] === 'peer' && (target === 'serve' || target === 'start');
+}
+
 /** `watch [NAME]` and `relay NAME`. Watch stops itself once a finished stream is written; relay runs until stopped. */
 export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecycle): Promise<void> {
   const relay = config.command === 'relay';
   const out = relay ? undefined : (config.out ?? (config.http || process.stdout.isTTY ? undefined : '-'));
   if (!relay && out === undefined && config.http === undefined) {
     throw new UsageError('watch needs somewhere to play the stream: --out - | mpv -, --out FILE, or --http 8080 (then open the URL in a player)');
+  }
+  if (out === '-' && runByNxServe()) {
+    throw new UsageError(
+      'Nx passes a program\'s output on as text, with lines of its own, so a stream on stdout would reach no player intact: pipe from npm instead (npm run -s peer -- watch NAME --out - | mpv -), or use --http 8080 or --out FILE',
+    );
   }
   const asked = config.name === undefined ? await askForName(config, log, lifecycle) : undefined;
   const name = config.name ?? asked!.name;

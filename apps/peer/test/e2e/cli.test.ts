@@ -11,7 +11,7 @@ const BLOCK = 7;
 const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
 const COMMAND_FLAGS: Record<string, string[]> = {
   publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
-  watch: ['--out', '--http', '--from'],
+  watch: ['--out', '--http', '--from', '--behind'],
   relay: [],
   list: [],
 };
@@ -121,7 +121,7 @@ describe('the peer command line', { timeout: 2 * READY_TIMEOUT_MS + 30_000 }, ()
     expect(second.stderr).toMatch(/another key|other key|different key|taken|already/i);
   });
 
-  it('runs through nx from a second terminal while a first peer runs through nx (the README walk-through)', async () => {
+  it('runs through nx from a second terminal while a first peer runs through nx, and pipes a stream to a player through npm (the README walk-through)', async () => {
     const dir = tempDir();
     const central = await startCentral(BLOCK);
     const nx = ['nx', 'run', 'peer:serve', '--'];
@@ -137,6 +137,25 @@ describe('the peer command line', { timeout: 2 * READY_TIMEOUT_MS + 30_000 }, ()
       ),
     );
     expect(listing).toMatch(/\bfilm\b.*finished/);
+
+    // Nx would mangle a stream on stdout: watch --out - through it refuses and says what to run instead...
+    const throughNx = await new Promise<{ code: number | null; output: string }>((resolve) =>
+      execFile('npx', [...nx, 'watch', 'film', '--out', '-', '--central', central.address, '--host', loopback(BLOCK, 9)], { cwd: REPO_ROOT, timeout: READY_TIMEOUT_MS }, (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code as number) : 0, output: stdout + stderr }),
+      ),
+    );
+    expect(throughNx.code, throughNx.output).not.toBe(0);
+    expect(throughNx.output).toContain('npm run -s peer -- watch NAME --out - | mpv -');
+    // ...and that command hands a player the stream byte for byte.
+    const throughNpm = await new Promise<Buffer>((resolve, reject) =>
+      execFile(
+        'npm',
+        ['run', '-s', 'peer', '--', 'watch', 'film', '--out', '-', '--central', central.address, '--host', loopback(BLOCK, 10)],
+        { cwd: REPO_ROOT, timeout: 2 * READY_TIMEOUT_MS, encoding: 'buffer', maxBuffer: 64 * 2 ** 20 },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr.toString()}`)) : resolve(stdout)),
+      ),
+    );
+    expect(throughNpm.equals(fixture()), `npm run -s peer wrote ${throughNpm.length} bytes, not the fixture's ${fixture().length}`).toBe(true);
   });
 
   it('takes the next free port when the one asked for is in use, and says so', async () => {
