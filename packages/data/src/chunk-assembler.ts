@@ -38,11 +38,20 @@ export class ChunkAssembler {
   /** Clock time of the first byte now buffered. */
   #firstByteAt = 0;
   #bytesOut = 0;
-  #chunkStartMediaMs = 0;
+  /**
+   * PCR pacing: the media time at which the chunk being filled is cut. Cut times
+   * fall on a grid of `chunkMs` steps, not `chunkMs` after the last cut: a cut can
+   * only land on a PCR, up to one PCR interval past its time, and measuring each
+   * chunk from the last cut would add that overshoot up, making chunks longer than
+   * `chunkMs` on average — and viewers, whose play-out counts `chunkMs` a chunk,
+   * would run ahead of the stream.
+   */
+  #nextCutMediaMs: number;
 
   constructor(config: AssemblerConfig) {
     this.#config = config;
     this.#pcr = config.mpegts ? new PcrClock(config.maxPcrGapMs) : undefined;
+    this.#nextCutMediaMs = config.chunkMs;
     this.#buffer = Buffer.allocUnsafeSlow(config.chunkBytes);
   }
 
@@ -94,8 +103,7 @@ export class ChunkAssembler {
       this.#pcr?.observe(this.#buffer, at);
       this.#checked += TS_PACKET_BYTES;
       const full = this.#checked === this.#buffer.length;
-      const longEnough =
-        this.#config.pacing === 'pcr' && this.#pcr!.mediaMs - this.#chunkStartMediaMs >= this.#config.chunkMs;
+      const longEnough = this.#config.pacing === 'pcr' && this.#pcr!.mediaMs >= this.#nextCutMediaMs;
       if (full || longEnough) cuts.push(this.#cut(this.#checked, now));
     }
   }
@@ -124,7 +132,10 @@ export class ChunkAssembler {
     // What stays behind (a partial packet, or packets after a PCR cut) starts its own wait now.
     if (this.#filled > 0) this.#firstByteAt = now;
     this.#bytesOut += n;
-    this.#chunkStartMediaMs = this.#pcr?.mediaMs ?? 0;
+    if (this.#config.pacing === 'pcr') {
+      // The next grid line after the media time reached (several, when PCRs are further apart than chunkMs).
+      while (this.#nextCutMediaMs <= this.#pcr!.mediaMs) this.#nextCutMediaMs += this.#config.chunkMs;
+    }
     return { data, mediaMs: this.#mediaMsAtEnd() };
   }
 

@@ -100,6 +100,20 @@ describe('MPEG-TS PCR', () => {
     expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), input)).toBe('same');
   });
 
+  it('cuts on a grid of chunkMs of media even when PCRs do not fall on it, so chunks do not grow longer', async () => {
+    // PCRs 30 ms apart never land on a 200 ms line: each cut falls on the first PCR past its line.
+    const input = tsStream(3000, 10, 30);
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const chunker = new Chunker({ mpegts: true, realtime: true, chunkMs: 200, clock });
+    const chunks = await collectPaced(clock, chunker.chunks(piecesOfSizes(input, [64 * 1024])), 12_000);
+    expect(chunks.slice(0, 6).map((c) => c.ts - t0)).toEqual([210, 420, 600, 810, 1020, 1200]);
+    // Measured from the last cut instead, every chunk would hold 210 ms and chunk 40 would end at 8400 ms.
+    expect(chunks[39]!.ts - t0).toBe(8010);
+    expectAligned(chunks);
+    expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), input)).toBe('same');
+  });
+
   it('does not wait out a PCR discontinuity, such as a looped or spliced file', async () => {
     const input = Buffer.concat([tsStream(100, 10, 40), tsStream(100, 10, 40, 10_000 * 27_000)]);
     const clock = new FakeClock();

@@ -160,8 +160,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
    * clock (a GridClock unless a `clock` is given), one chunk per step, which is
    * what viewers' play-out assumes; a `realtime` source is first paced by its
    * media time (the Chunker's realtime mode, in small steps) and then cut on the
-   * grid the same way — cutting by media time directly makes each chunk overshoot
-   * `chunkMs` by up to one PCR interval, and viewers would drift ahead.
+   * grid the same way — cut by media time directly, each chunk would end on the
+   * first PCR past its grid line, up to one PCR interval late, so chunks would come
+   * unevenly instead of exactly `chunkMs` apart.
    */
   #plan(source: AsyncIterable<Uint8Array>, options: ChunkerOptions, signal: AbortSignal | undefined) {
     if (!this.live) return { bytes: source, chunker: new Chunker(options) };
