@@ -43,7 +43,7 @@ export function encodeChunkParts(message: ChunkMessage): [Buffer, Buffer] {
   assertNumber(seq, 'seq');
   assertNumber(ts, 'ts');
   const headBytes =
-    FIXED_HEAD_BYTES + numberBytes(re) + numberBytes(seq) + numberBytes(ts) + binHeaderBytes(sig.length) + sig.length;
+    FIXED_HEAD_BYTES + numberBytes(re) + numberBytes(seq) + numberBytes(ts) + sizedBytes(sig.length) + sig.length;
   // Sized exactly: a small allocation comes from Node's pool, and no subarray is needed.
   const head = Buffer.allocUnsafe(headBytes);
   let offset = FRAME_HEADER_BYTES;
@@ -73,61 +73,52 @@ function writeBytes(out: Buffer, offset: number, bytes: Uint8Array): number {
   return offset + bytes.length;
 }
 
+/** The 8-, 16- and 32-bit tags of an unsigned integer and of a bin header. */
+const UINT_TAGS = [0xcc, 0xcd, 0xce] as const;
+const BIN_TAGS = [0xc4, 0xc5, 0xc6] as const;
+
+const isUint32 = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+
 /**
  * Writes `value` as the smallest msgpack unsigned integer that holds it, or as
  * a float64 when it is not one (a timestamp past 2^32, or a bad value the
  * receiver's validation will name).
  */
 function writeNumber(out: Buffer, offset: number, value: number): number {
-  if (Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff) {
-    if (value <= 0x7f) {
-      out[offset] = value;
-      return offset + 1;
-    }
-    if (value <= 0xff) {
-      out[offset] = 0xcc;
-      out[offset + 1] = value;
-      return offset + 2;
-    }
-    if (value <= 0xffff) {
-      out[offset] = 0xcd;
-      out.writeUInt16BE(value, offset + 1);
-      return offset + 3;
-    }
-    out[offset] = 0xce;
-    out.writeUInt32BE(value, offset + 1);
-    return offset + 5;
+  if (isUint32(value)) {
+    if (value > 0x7f) return writeSized(out, offset, value, UINT_TAGS);
+    out[offset] = value; // positive fixint
+    return offset + 1;
   }
   out[offset] = 0xcb;
   out.writeDoubleBE(value, offset + 1);
   return offset + 9;
 }
 
-function assertNumber(value: unknown, field: string): void {
-  if (typeof value !== 'number') throw new TypeError(`chunk.${field} must be a number, got ${typeof value}`);
-}
-
 function numberBytes(value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) return 9;
-  return value <= 0x7f ? 1 : value <= 0xff ? 2 : value <= 0xffff ? 3 : 5;
-}
-
-function binHeaderBytes(length: number): number {
-  return length <= 0xff ? 2 : length <= 0xffff ? 3 : 5;
+  if (!isUint32(value)) return 9;
+  return value <= 0x7f ? 1 : sizedBytes(value);
 }
 
 function writeBinHeader(out: Buffer, offset: number, length: number): number {
-  if (length <= 0xff) {
-    out[offset] = 0xc4;
-    out[offset + 1] = length;
-    return offset + 2;
-  }
-  if (length <= 0xffff) {
-    out[offset] = 0xc5;
-    out.writeUInt16BE(length, offset + 1);
-    return offset + 3;
-  }
-  out[offset] = 0xc6;
-  out.writeUInt32BE(length, offset + 1);
-  return offset + 5;
+  return writeSized(out, offset, length, BIN_TAGS);
+}
+
+/** `value` (at most 32 bits) behind the tag of the smallest width that holds it. */
+function writeSized(out: Buffer, offset: number, value: number, tags: readonly [number, number, number]): number {
+  const bytes = sizedBytes(value);
+  out[offset] = tags[bytes === 2 ? 0 : bytes === 3 ? 1 : 2];
+  if (bytes === 2) out[offset + 1] = value;
+  else if (bytes === 3) out.writeUInt16BE(value, offset + 1);
+  else out.writeUInt32BE(value, offset + 1);
+  return offset + bytes;
+}
+
+/** Bytes of a tag and a value of at most 32 bits in the smallest width that holds it. */
+function sizedBytes(value: number): number {
+  return value <= 0xff ? 2 : value <= 0xffff ? 3 : 5;
+}
+
+function assertNumber(value: unknown, field: string): void {
+  if (typeof value !== 'number') throw new TypeError(`chunk.${field} must be a number, got ${typeof value}`);
 }
