@@ -1,10 +1,8 @@
 /// <reference lib="dom" />
 // (The functions handed to page.evaluate and waitForFunction run in the page, where document and window are.)
-import { existsSync, mkdirSync } from 'node:fs';
 import { get } from 'node:http';
-import { join } from 'node:path';
 import { DEFAULT_CHUNK_MS } from '@p2pstream/peer-client';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tools/testing/index.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
@@ -21,6 +19,7 @@ import {
   tempDir,
   type Central,
 } from '../e2e/processes.js';
+import { launchChromium, screenshot, takeMediaErrors, watchedPage } from './chromium.js';
 
 /**
  * The web page of `watch --http` in a real Chromium (Debian's, headless, driven by
@@ -31,19 +30,6 @@ import {
 
 const BLOCK = 12;
 const NAME = 'browser';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Git-ignored; a person can look at what the page showed. */
-const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 /** Generous for a page on two busy cores: the player needs the swarm's first chunks, then a keyframe. */
 const PLAYING_TIMEOUT_MS = 30_000;
 /** currentTime is read this often, this many times: it must grow every time. */
@@ -62,10 +48,9 @@ let centralPage: string;
 let viewerPage: string;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the browser tests drive Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
   const dir = tempDir();
   const centralHttp = `${loopback(BLOCK, 1)}:${await freePort(loopback(BLOCK, 1))}`;
   centralPage = `http://${centralHttp}/`;
@@ -75,18 +60,11 @@ beforeAll(async () => {
   viewerPage = `http://${viewerHttp}/`;
   const [, browserContext] = await Promise.all([
     startViewer({ central, host: loopback(BLOCK, 3), name: NAME, dir, args: ['--http', viewerHttp] }),
-    chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 760 } }),
+    launchChromium(dir),
   ]);
   context = browserContext;
   await startViewer({ central, host: loopback(BLOCK, 4), name: NAME, dir });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  // The test's own ears on the page: every error event of a media element, from the first moment.
-  await page.addInitScript(() => {
-    const errors: Array<number | null> = [];
-    Object.defineProperty(window, 'testMediaErrors', { value: errors });
-    window.addEventListener('error', (event) => event.target instanceof HTMLMediaElement && errors.push(event.target.error?.code ?? null), true);
-  });
+  ({ page, pageErrors } = await watchedPage(context));
   await page.goto(viewerPage);
 }, 3 * READY_TIMEOUT_MS);
 
@@ -111,17 +89,10 @@ async function recoveries(): Promise<number> {
   return Number(/recovered (\d+)×/.exec(text)?.[1] ?? 0);
 }
 
-async function screenshot(target: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, name);
-  await target.screenshot({ path });
-  console.log(`screenshot: ${path}`);
-}
-
 describe('the web page of watch --http, in Chromium', { timeout: PLAYING_TIMEOUT_MS + FIXTURE_SECONDS * 1000 + SAMPLES * SAMPLE_EVERY_MS + 15_000 }, () => {
   it('plays the live stream: the video’s currentTime keeps advancing and no media error occurs', async () => {
     await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 });
-    await page.evaluate(() => (window as unknown as { testMediaErrors: unknown[] }).testMediaErrors.splice(0));
+    await takeMediaErrors(page);
     const times = [await currentTime()];
     for (let i = 1; i < SAMPLES; i++) {
       await runFor(SAMPLE_EVERY_MS);
@@ -129,7 +100,7 @@ describe('the web page of watch --http, in Chromium', { timeout: PLAYING_TIMEOUT
     }
     console.log(`currentTime samples: ${times.map((t) => t.toFixed(2)).join(', ')}`);
     for (let i = 1; i < times.length; i++) expect(times[i], `sample ${i} of ${JSON.stringify(times)}`).toBeGreaterThan(times[i - 1]!);
-    expect(await page.evaluate(() => (window as unknown as { testMediaErrors: unknown[] }).testMediaErrors)).toEqual([]);
+    expect(await takeMediaErrors(page)).toEqual([]);
     expect(await page.evaluate(() => document.querySelector('video')!.error)).toBeNull();
     expect(await page.locator('#unmute').isVisible()).toBe(true);
     expect(pageErrors).toEqual([]);

@@ -1,0 +1,56 @@
+/// <reference lib="dom" />
+// (The functions handed to addInitScript and page.evaluate run in the page, where document and window are.)
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * What the browser tests share: Debian's Chromium, headless, driven by
+ * playwright-core, and a page that keeps what the tests check afterwards.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Git-ignored; a person can look at what the page showed. */
+const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+/** Chromium with a fresh profile under `dir`. */
+export async function launchChromium(dir: string): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) throw new Error(`the browser tests drive Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
+  return chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 760 } });
+}
+
+/** The context's page, with its script errors collected in `pageErrors` and its media errors kept for `takeMediaErrors`. */
+export async function watchedPage(context: BrowserContext): Promise<{ page: Page; pageErrors: string[] }> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The test's own ears on the page: every error event of a media element, from the first moment.
+  await page.addInitScript(() => {
+    const errors: Array<number | null> = [];
+    Object.defineProperty(window, 'testMediaErrors', { value: errors });
+    window.addEventListener('error', (event) => event.target instanceof HTMLMediaElement && errors.push(event.target.error?.code ?? null), true);
+  });
+  return { page, pageErrors };
+}
+
+/** The codes of the media errors since the last call (null for an error event without one). */
+export function takeMediaErrors(page: Page): Promise<Array<number | null>> {
+  return page.evaluate(() => (window as unknown as { testMediaErrors: Array<number | null> }).testMediaErrors.splice(0));
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, name);
+  await page.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+}
