@@ -68,3 +68,54 @@ export class PcrClock {
     return true;
   }
 }
+
+/** PES stream_ids 0xE0–0xEF: video (ISO/IEC 13818-1, table 2-22). */
+const VIDEO_STREAM_ID_MASK = 0xf0;
+const VIDEO_STREAM_ID_BITS = 0xe0;
+
+/**
+ * What the packet at `offset` starts: a video frame a decoder can begin at
+ * ('keyframe': the adaptation field's random_access_indicator, which muxers
+ * such as ffmpeg's set on keyframes), another video frame ('frame'), or
+ * neither (undefined).
+ */
+function videoFrameStart(bytes: Uint8Array, offset: number): 'keyframe' | 'frame' | undefined {
+  if (offset + TS_PACKET_BYTES > bytes.length || bytes[offset] !== TS_SYNC_BYTE) return undefined;
+  if ((bytes[offset + 1]! & 0x40) === 0) return undefined; // payload_unit_start_indicator
+  const adaptationFieldControl = (bytes[offset + 3]! >> 4) & 0x3;
+  if ((adaptationFieldControl & 0x1) === 0) return undefined; // no payload
+  const hasAdaptationField = (adaptationFieldControl & 0x2) !== 0;
+  const adaptationLength = hasAdaptationField ? bytes[offset + 4]! : 0;
+  const payload = offset + 4 + (hasAdaptationField ? 1 + adaptationLength : 0);
+  if (payload + 4 > offset + TS_PACKET_BYTES) return undefined;
+  const startCode = bytes[payload] === 0 && bytes[payload + 1] === 0 && bytes[payload + 2] === 1;
+  if (!startCode || (bytes[payload + 3]! & VIDEO_STREAM_ID_MASK) !== VIDEO_STREAM_ID_BITS) return undefined;
+  const randomAccess = adaptationLength > 0 && (bytes[offset + 5]! & 0x40) !== 0;
+  return randomAccess ? 'keyframe' : 'frame';
+}
+
+/**
+ * The offset of the first packet at or after `from` (a packet boundary) that
+ * starts a video frame a decoder can begin at, stepping whole packets; -1 when
+ * there is none.
+ */
+export function findVideoRandomAccess(bytes: Uint8Array, from = 0): number {
+  for (let offset = from; offset + TS_PACKET_BYTES <= bytes.length; offset += TS_PACKET_BYTES) {
+    if (videoFrameStart(bytes, offset) === 'keyframe') return offset;
+  }
+  return -1;
+}
+
+/**
+ * The offset of the last packet at or after `from` (a packet boundary) that
+ * starts a video frame, stepping whole packets; -1 when there is none. A
+ * video frame's PES usually has no length: where it ends shows only when the
+ * next one starts.
+ */
+export function findLastVideoFrameStart(bytes: Uint8Array, from = 0): number {
+  let last = -1;
+  for (let offset = from; offset + TS_PACKET_BYTES <= bytes.length; offset += TS_PACKET_BYTES) {
+    if (videoFrameStart(bytes, offset) !== undefined) last = offset;
+  }
+  return last;
+}
