@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TS_PACKET_BYTES, TS_SYNC_BYTE } from '@p2pstream/data';
+import { findLastVideoFrameStart, findVideoRandomAccess, TS_PACKET_BYTES, TS_SYNC_BYTE } from '@p2pstream/data';
 import type { Sink } from '@p2pstream/peer-client';
 import { DEFAULT_MAX_PLAYER_BUFFER_BYTES, DEFAULT_MAX_PLAYERS } from './http-constants.js';
 import { COMMON_HEADERS, sendText } from './http-reply.js';
@@ -19,8 +19,12 @@ export interface HttpOutputOptions {
 
 interface Player {
   readonly response: ServerResponse;
-  /** Waiting for a packet boundary to start at. */
-  started: boolean;
+  /**
+   * Where this player's bytes may go on from: a packet boundary when it has
+   * just connected, a video keyframe after a skipped chunk; undefined once
+   * they flow.
+   */
+  waitingFor: 'packet' | 'keyframe' | undefined;
 }
 
 /**
@@ -29,6 +33,12 @@ interface Player {
  * packet boundary; one that goes away costs nothing. Live: nobody is waited
  * for, and a player that stops reading is dropped. Finished: each write waits
  * until at least one player is connected and every player has taken it.
+ *
+ * A skipped chunk must not reach a browser's decoder as broken frames, which
+ * it fails on: the last video frame of each chunk is held back until the next
+ * chunk shows it whole (it could not be shown before then anyway), and
+ * dropped when the next chunk is skipped; players then go on at the next
+ * keyframe, as the frames before it refer to frames that never came.
  */
 export class HttpOutput implements Sink {
   /** Live streams never wait for a player. Set once the stream is known. */
@@ -38,6 +48,14 @@ export class HttpOutput implements Sink {
   readonly #maxPlayerBufferBytes: number;
   #waitingForPlayer: Array<() => void> = [];
   #closed = false;
+  /**
+   * The stream has shown a video keyframe flagged for random access: worth
+   * waiting for the next after a skip. A stream whose muxer flags none (or
+   * with no video) is never held back.
+   */
+  #flagsKeyframes = false;
+  /** The start of the last video frame written, not yet sent: its end comes with the next chunk. */
+  #unfinishedFrame: Uint8Array = NOTHING;
 
   constructor(options: HttpOutputOptions = {}) {
     this.#maxPlayers = options.maxPlayers ?? DEFAULT_MAX_PLAYERS;
@@ -61,43 +79,71 @@ export class HttpOutput implements Sink {
       return;
     }
     response.flushHeaders();
-    const player: Player = { response, started: false };
+    const player: Player = { response, waitingFor: 'packet' };
     this.#players.add(player);
     response.on('close', () => this.#players.delete(player));
     response.on('error', () => this.#players.delete(player));
     for (const resolve of this.#waitingForPlayer.splice(0)) resolve();
   }
 
+  /** A chunk was skipped: the unfinished frame is dropped, and what comes next goes to each player from the next video keyframe. */
+  skipped(): void {
+    this.#unfinishedFrame = NOTHING;
+    if (!this.#flagsKeyframes) return;
+    for (const player of this.#players) if (player.waitingFor === undefined) player.waitingFor = 'keyframe';
+  }
+
   write(data: Uint8Array): Promise<void> | void {
     if (!this.live && this.#players.size === 0 && !this.#closed) {
       return new Promise<void>((resolve) => this.#waitingForPlayer.push(resolve)).then(() => this.write(data));
     }
-    const waits: Array<Promise<void>> = [];
-    for (const player of this.#players) {
-      const { response } = player;
-      let bytes = data;
-      if (!player.started) {
-        const start = packetBoundary(data);
-        if (start < 0) continue;
-        bytes = data.subarray(start);
-        player.started = true;
-      }
-      if (this.live && response.writableLength > this.#maxPlayerBufferBytes) {
-        response.destroy();
-        continue;
-      }
-      if (!response.write(bytes) && !this.live) waits.push(new Promise((resolve) => response.once('drain', resolve).once('close', resolve)));
-    }
-    if (waits.length > 0) return Promise.all(waits).then(() => undefined);
+    if (!this.#flagsKeyframes) this.#flagsKeyframes = startOf(data, 'keyframe') >= 0;
+    const boundary = packetBoundary(data);
+    const lastFrame = boundary < 0 ? -1 : findLastVideoFrameStart(data, boundary);
+    const pieces = [this.#unfinishedFrame, lastFrame < 0 ? data : data.subarray(0, lastFrame)];
+    this.#unfinishedFrame = lastFrame < 0 ? NOTHING : data.subarray(lastFrame);
+    return this.#send(pieces);
   }
 
-  /** Ends every player's response; later writes go nowhere and nothing waits. */
+  /** Ends every player's response after the frame held back; later writes go nowhere and nothing waits. */
   close(): void {
+    this.#send([this.#unfinishedFrame]);
+    this.#unfinishedFrame = NOTHING;
     this.#closed = true;
     for (const resolve of this.#waitingForPlayer.splice(0)) resolve();
     for (const { response } of this.#players) response.end();
     this.#players.clear();
   }
+
+  #send(pieces: Uint8Array[]): Promise<void> | void {
+    const waits: Array<Promise<void>> = [];
+    for (const player of this.#players) {
+      const { response } = player;
+      if (this.live && response.writableLength > this.#maxPlayerBufferBytes) {
+        response.destroy();
+        continue;
+      }
+      let full = false;
+      for (let piece of pieces) {
+        if (player.waitingFor !== undefined) {
+          const start = startOf(piece, player.waitingFor);
+          if (start < 0) continue;
+          piece = piece.subarray(start);
+          player.waitingFor = undefined;
+        }
+        if (piece.length > 0) full = !response.write(piece);
+      }
+      if (full && !this.live) waits.push(new Promise((resolve) => response.once('drain', resolve).once('close', resolve)));
+    }
+    if (waits.length > 0) return Promise.all(waits).then(() => undefined);
+  }
+}
+
+const NOTHING = new Uint8Array(0);
+
+function startOf(data: Uint8Array, what: 'packet' | 'keyframe'): number {
+  const boundary = packetBoundary(data);
+  return what === 'packet' || boundary < 0 ? boundary : findVideoRandomAccess(data, boundary);
 }
 
 /** The first offset in `data` where MPEG-TS packets begin (a sync byte with more 188 bytes on), or -1. */

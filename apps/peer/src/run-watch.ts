@@ -75,6 +75,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
       ...(http ? { httpClients: http.clients } : {}),
     });
   metrics?.trackViewer(snapshot);
+  if (http) client.on('skipped', () => http.output.skipped());
   client.on('warning', (error) => log.warn(`p2pstream peer: ${userMessage(error)}`));
   client.on('bad-chunk', (peer, seq) => log.info(`p2pstream peer: ${peer} sent a chunk (${seq}) that does not verify; dropped it for good`));
   outputs?.onFailure((error) => {

@@ -1,8 +1,10 @@
 import { get, type IncomingMessage } from 'node:http';
+import { findLastVideoFrameStart, findVideoRandomAccess, TS_PACKET_BYTES } from '@p2pstream/data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_PATH } from '../src/http-constants.js';
 import { packetBoundary } from '../src/http-output.js';
 import { PeerHttpServer, type PeerHttpServerOptions } from '../src/http-server.js';
+import { fixture } from './e2e/processes.js';
 
 const servers: PeerHttpServer[] = [];
 afterEach(async () => {
@@ -32,6 +34,15 @@ async function play(server: PeerHttpServer) {
   response.on('data', (piece: Buffer) => pieces.push(piece));
   const ended = new Promise<void>((resolve) => response.once('end', resolve));
   return { response, ended, bytes: () => Buffer.concat(pieces) };
+}
+
+/** The fixture in chunks of 100 packets: about 0.25 s each, a keyframe every second. */
+function fixtureChunks(): Buffer[] {
+  const media = fixture();
+  const chunkBytes = 100 * TS_PACKET_BYTES;
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < media.length; at += chunkBytes) chunks.push(media.subarray(at, at + chunkBytes));
+  return chunks;
 }
 
 async function waitUntil(check: () => boolean): Promise<void> {
@@ -92,6 +103,51 @@ describe('HttpOutput (/stream.ts)', () => {
     expect(second.response.statusCode).toBe(503);
     expect(second.response.headers['retry-after']).toBe('5');
     expect(second.bytes().toString()).toContain('too many players');
+  });
+
+  it('passes the fixture through byte for byte, in chunks that cut its frames anywhere', async () => {
+    const server = await start();
+    const player = await play(server);
+    await waitUntil(() => server.clients === 1);
+    for (const chunk of fixtureChunks()) server.output.write(chunk);
+    await server.close();
+    await player.ended;
+    expect(player.bytes().equals(fixture())).toBe(true);
+  });
+
+  it('after a skipped chunk, drops the frame it cut short and goes on at the next video keyframe: a browser fails on broken frames', async () => {
+    const server = await start();
+    const player = await play(server);
+    await waitUntil(() => server.clients === 1);
+    const media = fixture();
+    const chunks = fixtureChunks();
+    const chunkBytes = chunks[0]!.length;
+    const SKIPPED = 9;
+    for (const [seq, chunk] of chunks.entries()) {
+      if (seq === SKIPPED) server.output.skipped();
+      else server.output.write(chunk);
+    }
+    await server.close();
+    await player.ended;
+    // Up to the frame the skipped chunk would have finished...
+    const cutShort = (SKIPPED - 1) * chunkBytes + findLastVideoFrameStart(chunks[SKIPPED - 1]!);
+    expect(cutShort).toBeGreaterThan((SKIPPED - 1) * chunkBytes);
+    // ...then from the next keyframe on.
+    const keyframe = findVideoRandomAccess(media, (SKIPPED + 1) * chunkBytes);
+    expect(keyframe, 'a keyframe after the skipped chunk, not at the start of the next').toBeGreaterThan((SKIPPED + 1) * chunkBytes);
+    expect(player.bytes().equals(Buffer.concat([media.subarray(0, cutShort), media.subarray(keyframe)]))).toBe(true);
+  });
+
+  it('does not hold back a stream whose muxer flags no keyframes: after a skip the next chunk goes out whole', async () => {
+    const server = await start();
+    const player = await play(server);
+    await waitUntil(() => server.clients === 1);
+    server.output.write(packets(3, 1));
+    server.output.skipped();
+    server.output.write(packets(3, 9));
+    await server.close();
+    await player.ended;
+    expect(player.bytes().equals(Buffer.concat([packets(3, 1), packets(3, 9)]))).toBe(true);
   });
 
   it('stops a finished stream waiting for a player once closed', async () => {

@@ -1,7 +1,9 @@
 // The player: /stream.ts through mpegts.js into the <video>. A live stream is
-// kept near the live edge, and jumps over the gap a chunk the swarm skipped
-// leaves in the media; on an error (which stops mpegts.js for good) or a stuck
-// picture the player is started again.
+// kept near the live edge and jumps over a hole in the buffered media. After a
+// chunk the swarm skipped, the peer sends on from the next keyframe and
+// mpegts.js bridges the gap in the timestamps, so the picture only waits. On an
+// error (which stops mpegts.js for good), or a picture stuck while the stream
+// keeps arriving, the player is started again.
 'use strict';
 
 (() => {
@@ -14,9 +16,11 @@
   /** How far behind the buffered end a jump lands, in seconds. */
   const EDGE_MARGIN_S = 1.5;
   /**
-   * Checks with the playhead stuck, nothing buffered past it, before the player is
-   * started again: the stream stopped, or its timestamps jumped back (a looped or
-   * spliced source), which leaves new media behind the playhead where it is never played.
+   * Checks in a row with the playhead stuck while the stream's bytes keep arriving,
+   * before the player is started again: the media lands where it is never played
+   * (a source whose timestamps jumped back) or does not decode. While no bytes
+   * arrive (the swarm skipped chunks, the source paused) the page just waits:
+   * starting again would not bring them sooner.
    */
   const MAX_STUCK_CHECKS = 2;
   /** Wait before starting again, in ms. */
@@ -34,7 +38,7 @@
   let live = true;
   let player;
   let restartTimer;
-  let lastTime = -1;
+  let lastTime = 0;
   let stuckChecks = 0;
   let recoveries = 0;
 
@@ -76,18 +80,25 @@
     player = undefined;
   }
 
+  /** Stops the player and starts a new one; may be called from inside mpegts.js's own event handlers, so it stops nothing there. */
   function restart(why) {
     if (restartTimer) return;
     recoveries += 1;
     recoveriesText.textContent = `recovered ${recoveries}×`;
     show(`recovering (${why})…`);
-    stop();
-    lastTime = -1;
-    stuckChecks = 0;
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
+      stop();
+      lastTime = 0;
+      stuckChecks = 0;
       start();
     }, RESTART_DELAY_MS);
+  }
+
+  /** Whether the stream's bytes reached mpegts.js in about the last second (its download speed, in KB/s). */
+  function bytesArriving() {
+    const { speed } = player.statisticsInfo;
+    return typeof speed === 'number' && speed > 0;
   }
 
   function bufferedEnd() {
@@ -124,17 +135,16 @@
       if (playing) playing.catch(() => undefined);
     }
     if (end === 0) return;
-    stuckChecks += 1;
     const next = live ? nextRangeStart() : undefined;
     if (next !== undefined) {
-      // A skipped chunk leaves a hole in the buffered media: play on from after it.
+      // A hole in the buffered media: play on from after it.
       video.currentTime = next + 0.05;
       show('skipped a gap in the stream');
-    } else if (stuckChecks >= MAX_STUCK_CHECKS) {
-      restart('the stream stopped moving');
-    } else {
-      show('waiting for the stream…');
+      return;
     }
+    stuckChecks = bytesArriving() ? stuckChecks + 1 : 0;
+    if (stuckChecks >= MAX_STUCK_CHECKS) restart('the picture is stuck while the stream arrives');
+    else show('waiting for the stream…');
   }
 
   function showMute() {

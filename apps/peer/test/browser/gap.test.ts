@@ -1,25 +1,23 @@
 /// <reference lib="dom" />
 // (The functions handed to addInitScript and page.evaluate run in the page, where document and window are.)
-import { Readable } from 'node:stream';
-import { Chunker } from '@p2pstream/data';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
-import { PeerHttpServer } from '../../src/http-server.js';
-import type { SwarmReport } from '../../src/swarm-report.js';
-import { FIXTURE_SECONDS, loopedFixture, stopEverything, tempDir } from '../e2e/processes.js';
-import { launchChromium, takeMediaErrors, watchedPage } from './chromium.js';
+import { FIXTURE_SECONDS, loopedFixture } from '../e2e/processes.js';
+import { takeMediaErrors } from './chromium.js';
+import { feedLive } from './live-feed.js';
+import { openLivePage, playerState, type LivePage } from './live-page.js';
 
 /**
  * The page's player (src/web/player.js) in a real Chromium, jumping its playhead
- * over a hole in the buffered media. Only the peer's HTTP server runs, in-process,
- * fed the looped fixture live in 500 ms chunks, as play-out feeds it.
+ * over a hole in the buffered media (live-page.ts: no swarm, only the peer's
+ * HTTP server).
  *
  * The hole is made in the page, by placing the media still to come HOLE_S later
  * (the SourceBuffers' timestampOffset), not by leaving chunks out of /stream.ts:
  * mpegts.js bridges a gap in the stream's timestamps (it stretches the last video
  * frame over it and fills the audio with silence), so skipped chunks leave no hole
- * in video.buffered.
+ * in video.buffered (skipped-chunks.test.ts plays over them).
  */
 
 const GAP_STATUS = 'skipped a gap in the stream';
@@ -39,7 +37,7 @@ const PLAY_ON_S = 1;
 /** Generous for Chromium on two busy cores. */
 const PLAYING_TIMEOUT_MS = 30_000;
 const HOLE_TIMEOUT_MS = 10_000;
-/** The player checks once a second; it starts itself again after two checks stuck. */
+/** The player checks once a second. */
 const JUMP_TIMEOUT_MS = 15_000;
 const PLAY_ON_TIMEOUT_MS = 10_000;
 const TEST_TIMEOUT_MS = PLAYING_TIMEOUT_MS + HOLE_TIMEOUT_MS + JUMP_TIMEOUT_MS + PLAY_ON_TIMEOUT_MS;
@@ -56,20 +54,19 @@ interface PageState {
   recoveries: string;
 }
 
-let server: PeerHttpServer;
-let context: BrowserContext;
+let live: LivePage;
 let page: Page;
-let pageErrors: string[];
-const stopFeeding = new AbortController();
-let feeding: Promise<void> | undefined;
 
 beforeAll(async () => {
-  server = await PeerHttpServer.listen('127.0.0.1', 0);
-  server.report(liveStreamReport());
-  feeding = feed(stopFeeding.signal);
-  context = await launchChromium(tempDir());
-  ({ page, pageErrors } = await watchedPage(context));
-  await page.addInitScript(() => {
+  live = await openLivePage({ name: 'gap', feed: (server, signal) => feedLive(server, { media: loopedFixture(PASSES), signal }), prepare: watchStatusesAndSeeks });
+  page = live.page;
+}, PLAYING_TIMEOUT_MS);
+
+afterAll(() => live?.close(), 30_000);
+
+/** Keeps, in the page, every status the player shows, where each seek goes, and the MediaSource it feeds now. */
+async function watchStatusesAndSeeks(target: Page): Promise<void> {
+  await target.addInitScript(() => {
     const statuses: string[] = [];
     const seeks: number[] = [];
     Object.defineProperty(window, 'testStatuses', { value: statuses });
@@ -87,56 +84,6 @@ beforeAll(async () => {
       return addSourceBuffer.call(this, type);
     };
   });
-  await page.goto(server.url);
-}, PLAYING_TIMEOUT_MS);
-
-afterAll(async () => {
-  stopFeeding.abort();
-  await feeding;
-  await context?.close();
-  await server?.close();
-  await stopEverything();
-}, 30_000);
-
-/** The stream, chunk by chunk at media pace, until stopped. */
-async function feed(signal: AbortSignal): Promise<void> {
-  try {
-    for await (const chunk of new Chunker({ mpegts: true, realtime: true }).chunks(Readable.from([loopedFixture(PASSES)]), { signal })) {
-      server.output.write(chunk.data);
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
-}
-
-/** What /stats.json says: a live stream, found, so the page starts its player. */
-function liveStreamReport(): SwarmReport {
-  return {
-    time: Date.now(),
-    name: 'gap',
-    stream: 'ab'.repeat(32),
-    fingerprint: 'abab abab abab abab',
-    state: 'playing',
-    live: true,
-    quality: {
-      startupMs: null,
-      continuity: 1,
-      played: 0,
-      skipped: 0,
-      lagMs: null,
-      bufferAheadMs: 0,
-      rebuffers: 0,
-      bytesFromPublisher: 0,
-      bytesFromPeers: 0,
-      fromPeersShare: null,
-      bytesUploaded: 0,
-      downloadBytesPerSecond: 0,
-      uploadBytesPerSecond: 0,
-    },
-    peers: [],
-    window: { first: 0, chunks: [], playhead: null, edge: 0 },
-    players: 1,
-  };
 }
 
 function pageState(): Promise<PageState> {
@@ -199,7 +146,7 @@ describe('the page of watch --http, in Chromium, at a hole in the buffered media
     expect(landing, 'no further than the hole’s end: nothing after it was skipped').toBeLessThan(holeEnd + LANDING_MARGIN_S);
     expect(seen!.recoveries, 'the player was not started again').toBe('');
     expect(await takeMediaErrors(page)).toEqual([]);
-    expect(await page.evaluate(() => document.querySelector('video')!.error)).toBeNull();
-    expect(pageErrors).toEqual([]);
+    expect((await playerState(page)).mediaError).toBeNull();
+    expect(live.pageErrors).toEqual([]);
   });
 });
