@@ -1,10 +1,9 @@
 import { findVideoRandomAccess, TS_PACKET_BYTES } from '@p2pstream/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { FIXTURE_SECONDS, loopedFixture } from '../e2e/processes.js';
 import { takeMediaErrors } from './chromium.js';
 import { feedLive } from './live-feed.js';
-import { openLivePage, playerState, type LivePage, type PlayerState } from './live-page.js';
+import { openLivePage, PlayerWatch, STARTS_AGAIN_TIMEOUT_MS, startsAgainThenPlaysOn, type LivePage } from './live-page.js';
 
 /**
  * The page's player (src/web/player.js) in a real Chromium when a frame in the
@@ -19,12 +18,9 @@ import { openLivePage, playerState, type LivePage, type PlayerState } from './li
 const BROKEN_KEYFRAME = 8;
 /** Keyframes left out after it. */
 const LEFT_OUT_KEYFRAMES = 2;
-const PLAY_ON_S = 2;
 /** Generous for Chromium on two busy cores; the page must be playing before the broken frame. */
 const PLAYING_TIMEOUT_MS = (BROKEN_KEYFRAME - 2) * 1000;
-const RECOVERY_TIMEOUT_MS = 15_000;
-const PLAY_ON_TIMEOUT_MS = 15_000;
-const TEST_TIMEOUT_MS = BROKEN_KEYFRAME * 1000 + RECOVERY_TIMEOUT_MS + PLAY_ON_TIMEOUT_MS;
+const TEST_TIMEOUT_MS = BROKEN_KEYFRAME * 1000 + STARTS_AGAIN_TIMEOUT_MS;
 /** Passes of the fixture: the stream outlasts the test. */
 const PASSES = Math.ceil(TEST_TIMEOUT_MS / 1000 / FIXTURE_SECONDS) + 1;
 
@@ -56,26 +52,12 @@ afterAll(() => live?.close(), 30_000);
 
 describe('the page of watch --http, in Chromium, at a broken frame', { timeout: TEST_TIMEOUT_MS }, () => {
   it('starts the player again once after the media error and plays on, without a page error', async () => {
-    const { page, pageErrors } = live;
-    let seen: PlayerState | undefined;
-    const describeSeen = () => `the page: ${JSON.stringify(seen)}, broken frame sent: ${broken}`;
-    const observe = async <T>(pick: (state: PlayerState) => T): Promise<T> => pick((seen = await playerState(page)));
-
-    await waitUntil('the video playing', () => observe((state) => state.currentTime >= 1), { timeoutMs: PLAYING_TIMEOUT_MS, describe: describeSeen });
+    const watch = new PlayerWatch(live.page, () => `broken frame sent: ${broken}`);
+    await watch.until('the video playing', (state) => state.currentTime >= 1, { timeoutMs: PLAYING_TIMEOUT_MS });
     expect(broken, 'the page played before the broken frame').toBe(false);
-    await takeMediaErrors(page);
-    await waitUntil('the player started again', () => observe((state) => state.recoveries !== ''), { timeoutMs: RECOVERY_TIMEOUT_MS, describe: describeSeen });
-    expect(seen!.status, 'started again for the media error').toMatch(/^recovering \((media error|MediaError)/);
-    expect(await takeMediaErrors(page), 'the decoder failed on the broken frame').toContain(3);
-    await waitUntil('the new player at the start of its timeline', () => observe((state) => state.mediaError === null && state.currentTime < 1), {
-      timeoutMs: PLAY_ON_TIMEOUT_MS,
-      describe: describeSeen,
+    await startsAgainThenPlaysOn(live, watch, async (state) => {
+      expect(state.status, 'started again for the media error').toMatch(/^recovering \((media error|MediaError)/);
+      expect(await takeMediaErrors(live.page), 'the decoder failed on the broken frame').toContain(3);
     });
-    await waitUntil(`the video to play ${PLAY_ON_S} s after starting again`, () => observe((state) => state.currentTime >= PLAY_ON_S), {
-      timeoutMs: PLAY_ON_TIMEOUT_MS,
-      describe: describeSeen,
-    });
-    expect(seen!.recoveries).toBe('recovered 1×');
-    expect(pageErrors).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 // (The function handed to page.evaluate runs in the page, where document is.)
 import type { BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { PeerHttpServer } from '../../src/http-server.js';
 import { stopEverything, tempDir } from '../e2e/processes.js';
-import { launchChromium, watchedPage } from './chromium.js';
+import { launchChromium, takeMediaErrors, watchedPage } from './chromium.js';
 import { liveStreamReport } from './live-feed.js';
 
 /**
@@ -71,4 +73,49 @@ export function playerState(page: Page): Promise<PlayerState> {
     recoveries: document.getElementById('player-recoveries')!.textContent ?? '',
     mediaError: document.querySelector('video')!.error?.code ?? null,
   }));
+}
+
+/** Waits on the page's player; a wait that fails says what the page showed last, and `context()`. */
+export class PlayerWatch {
+  /** What the page showed at the last look. */
+  seen: PlayerState | undefined;
+  readonly #page: Page;
+  readonly #context: () => string;
+
+  constructor(page: Page, context: () => string) {
+    this.#page = page;
+    this.#context = context;
+  }
+
+  /** Looks until `pick` returns something, then returns it. */
+  until<T>(what: string, pick: (state: PlayerState) => T | undefined | false, options: { timeoutMs: number; intervalMs?: number }): Promise<T> {
+    return waitUntil(what, async () => pick((this.seen = await playerState(this.#page))), {
+      ...options,
+      describe: () => `the page: ${JSON.stringify(this.seen)}, ${this.#context()}`,
+    });
+  }
+}
+
+/** Two checks a second apart with the picture stuck, or a media error, then half a second's wait. */
+const RESTART_TIMEOUT_MS = 15_000;
+/** A new player's start-up, generous for Chromium on two busy cores, and its playing on. */
+const PLAY_ON_TIMEOUT_MS = 15_000;
+/** Played after the player started again: it goes on. */
+const PLAY_ON_S = 2;
+/** The longest `startsAgainThenPlaysOn` takes. */
+export const STARTS_AGAIN_TIMEOUT_MS = RESTART_TIMEOUT_MS + 2 * PLAY_ON_TIMEOUT_MS;
+
+/**
+ * Waits for the player to start again, runs `whenStarting` (the test's checks
+ * of why), then waits for the new player to play PLAY_ON_S seconds from the
+ * start of its timeline, and checks that it started again only once, with no
+ * error thrown in the page.
+ */
+export async function startsAgainThenPlaysOn(live: LivePage, watch: PlayerWatch, whenStarting: (state: PlayerState) => Promise<void> | void): Promise<void> {
+  await takeMediaErrors(live.page);
+  await whenStarting(await watch.until('the player started again', (state) => state.recoveries !== '' && state, { timeoutMs: RESTART_TIMEOUT_MS }));
+  await watch.until('the new player at the start of its timeline', (state) => state.mediaError === null && state.currentTime < 1, { timeoutMs: PLAY_ON_TIMEOUT_MS });
+  await watch.until(`the video to play ${PLAY_ON_S} s after starting again`, (state) => state.currentTime >= PLAY_ON_S, { timeoutMs: PLAY_ON_TIMEOUT_MS });
+  expect(watch.seen!.recoveries).toBe('recovered 1×');
+  expect(live.pageErrors).toEqual([]);
 }

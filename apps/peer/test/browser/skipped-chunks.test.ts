@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { FIXTURE_SECONDS, loopedFixture } from '../e2e/processes.js';
 import { takeMediaErrors } from './chromium.js';
 import { feedLive } from './live-feed.js';
-import { openLivePage, playerState, type LivePage, type PlayerState } from './live-page.js';
+import { openLivePage, PlayerWatch, playerState, type LivePage } from './live-page.js';
 
 /**
  * The page's player (src/web/player.js) in a real Chromium when the swarm skips
@@ -50,24 +49,19 @@ afterAll(() => live?.close(), 30_000);
 describe('the page of watch --http, in Chromium, when the swarm skips chunks', { timeout: TEST_TIMEOUT_MS }, () => {
   it(`waits out ${SKIPPED_S} s of skipped chunks and plays on, without a media error or a restart`, async () => {
     const { page, pageErrors } = live;
-    let seen: PlayerState | undefined;
-    const describeSeen = () => `the page: ${JSON.stringify(seen)}, ${skipped} chunks skipped`;
-    const observe = async <T>(pick: (state: PlayerState) => T): Promise<T> => pick((seen = await playerState(page)));
-
-    const skippedAt = await waitUntil('the video playing', () => observe((state) => (state.currentTime >= MIN_PLAYED_S ? state.currentTime : undefined)), {
+    const watch = new PlayerWatch(page, () => `${skipped} chunks skipped`);
+    const { currentTime: skippedAt } = await watch.until('the video playing', (state) => state.currentTime >= MIN_PLAYED_S && state, {
       timeoutMs: PLAYING_TIMEOUT_MS,
       intervalMs: 100,
-      describe: describeSeen,
     });
     await takeMediaErrors(page);
     toSkip = SKIPPED_CHUNKS;
-    await waitUntil(`the video to play on ${PLAY_ON_S} s past the skipped chunks`, () => observe((state) => state.currentTime > skippedAt + SKIPPED_S + PLAY_ON_S), {
+    await watch.until(`the video to play on ${PLAY_ON_S} s past the skipped chunks`, (state) => state.currentTime > skippedAt + SKIPPED_S + PLAY_ON_S, {
       timeoutMs: PLAY_ON_TIMEOUT_MS,
-      describe: describeSeen,
     });
-    console.log(`skipped ${skipped} chunks at ${skippedAt.toFixed(2)} s; playing at ${seen!.currentTime.toFixed(2)} s`);
+    console.log(`skipped ${skipped} chunks at ${skippedAt.toFixed(2)} s; playing at ${watch.seen!.currentTime.toFixed(2)} s`);
     expect(skipped).toBe(SKIPPED_CHUNKS);
-    expect(seen!.recoveries, 'the player was not started again').toBe('');
+    expect(watch.seen!.recoveries, 'the player was not started again').toBe('');
     expect(await takeMediaErrors(page)).toEqual([]);
     expect((await playerState(page)).mediaError).toBeNull();
     expect(pageErrors).toEqual([]);

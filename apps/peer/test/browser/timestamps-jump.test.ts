@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { FIXTURE_SECONDS, fixture, loopedFixture } from '../e2e/processes.js';
 import { takeMediaErrors } from './chromium.js';
 import { feedLive } from './live-feed.js';
-import { openLivePage, playerState, type LivePage, type PlayerState } from './live-page.js';
+import { openLivePage, PlayerWatch, STARTS_AGAIN_TIMEOUT_MS, startsAgainThenPlaysOn, type LivePage } from './live-page.js';
 
 /**
  * The page's player (src/web/player.js) in a real Chromium when the source's
@@ -15,14 +14,9 @@ import { openLivePage, playerState, type LivePage, type PlayerState } from './li
 
 /** Seconds of the fixture before its timestamps start again from the beginning. */
 const BEFORE_JUMP_S = 10;
-/** Played after the player started again: it goes on. */
-const PLAY_ON_S = 2;
 /** Generous for Chromium on two busy cores; the page must be playing before the jump. */
 const PLAYING_TIMEOUT_MS = (BEFORE_JUMP_S - 2) * 1000;
-/** Two checks a second apart with the picture stuck, then half a second's wait, then start-up. */
-const RECOVERY_TIMEOUT_MS = 15_000;
-const PLAY_ON_TIMEOUT_MS = 15_000;
-const TEST_TIMEOUT_MS = BEFORE_JUMP_S * 1000 + RECOVERY_TIMEOUT_MS + PLAY_ON_TIMEOUT_MS;
+const TEST_TIMEOUT_MS = BEFORE_JUMP_S * 1000 + STARTS_AGAIN_TIMEOUT_MS;
 /** Passes of the fixture after the jump: the stream outlasts the test. */
 const PASSES = Math.ceil(TEST_TIMEOUT_MS / 1000 / FIXTURE_SECONDS) + 1;
 
@@ -46,24 +40,13 @@ afterAll(() => live?.close(), 30_000);
 
 describe('the page of watch --http, in Chromium, when the source’s timestamps jump back', { timeout: TEST_TIMEOUT_MS }, () => {
   it('starts the player again once and plays on, without a media or page error', async () => {
-    const { page, pageErrors } = live;
-    let seen: PlayerState | undefined;
-    const describeSeen = () => `the page: ${JSON.stringify(seen)}, timestamps jumped: ${jumped}`;
-    const observe = async <T>(pick: (state: PlayerState) => T): Promise<T> => pick((seen = await playerState(page)));
-
-    await waitUntil('the video playing', () => observe((state) => state.currentTime >= 1), { timeoutMs: PLAYING_TIMEOUT_MS, describe: describeSeen });
+    const watch = new PlayerWatch(live.page, () => `timestamps jumped: ${jumped}`);
+    await watch.until('the video playing', (state) => state.currentTime >= 1, { timeoutMs: PLAYING_TIMEOUT_MS });
     expect(jumped, 'the page played before the timestamps jumped back').toBe(false);
-    await takeMediaErrors(page);
-    await waitUntil('the player started again', () => observe((state) => state.recoveries !== ''), { timeoutMs: RECOVERY_TIMEOUT_MS, describe: describeSeen });
-    expect(jumped, 'started again only after the jump').toBe(true);
-    await waitUntil('the new player at the start of its timeline', () => observe((state) => state.currentTime < 1), { timeoutMs: PLAY_ON_TIMEOUT_MS, describe: describeSeen });
-    await waitUntil(`the video to play ${PLAY_ON_S} s after starting again`, () => observe((state) => state.currentTime >= PLAY_ON_S), {
-      timeoutMs: PLAY_ON_TIMEOUT_MS,
-      describe: describeSeen,
+    await startsAgainThenPlaysOn(live, watch, () => {
+      expect(jumped, 'started again only after the jump').toBe(true);
     });
-    expect(seen!.recoveries).toBe('recovered 1×');
-    expect(seen!.mediaError).toBeNull();
-    expect(await takeMediaErrors(page)).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(watch.seen!.mediaError).toBeNull();
+    expect(await takeMediaErrors(live.page)).toEqual([]);
   });
 });
