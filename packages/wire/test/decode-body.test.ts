@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { isDeepStrictEqual } from 'node:util';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeChunkBody } from '../src/chunk-decode.js';
@@ -78,10 +79,12 @@ function expectAgreement(body: Buffer, inPlace: boolean, label: string) {
     actual = { error };
   }
   outcomes[expected === undefined ? 'refused' : 'decoded'] += 1;
+  // expect() only on a difference: tens of thousands of cases, and building its assertion for each is the slow part.
   if (expected === undefined) {
+    if ('error' in actual && actual.error instanceof MalformedFrameError) return;
     expect('error' in actual, `${label}: decoded what the reference refuses`).toBe(true);
     expect((actual as { error: unknown }).error, label).toBeInstanceOf(MalformedFrameError);
-  } else {
+  } else if (!isDeepStrictEqual(actual, expected)) {
     expect(actual, label).toStrictEqual(expected);
   }
 }
