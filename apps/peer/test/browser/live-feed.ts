@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { Chunker } from '@p2pstream/data';
 import type { PeerHttpServer } from '../../src/http-server.js';
-import type { SwarmReport } from '../../src/swarm-report.js';
 
 /**
  * The page's player without a swarm: the peer's HTTP server, in-process, fed
@@ -27,34 +26,4 @@ export async function feedLive(server: PeerHttpServer, options: LiveFeedOptions)
   } catch (error) {
     if (!signal.aborted) throw error;
   }
-}
-
-/** What /stats.json says: a live stream, found, so the page starts its player. */
-export function liveStreamReport(name: string): SwarmReport {
-  return {
-    time: Date.now(),
-    name,
-    stream: 'ab'.repeat(32),
-    fingerprint: 'abab abab abab abab',
-    state: 'playing',
-    live: true,
-    quality: {
-      startupMs: null,
-      continuity: 1,
-      played: 0,
-      skipped: 0,
-      lagMs: null,
-      bufferAheadMs: 0,
-      rebuffers: 0,
-      bytesFromPublisher: 0,
-      bytesFromPeers: 0,
-      fromPeersShare: null,
-      bytesUploaded: 0,
-      downloadBytesPerSecond: 0,
-      uploadBytesPerSecond: 0,
-    },
-    peers: [],
-    window: { first: 0, chunks: [], playhead: null, edge: 0 },
-    players: 1,
-  };
 }

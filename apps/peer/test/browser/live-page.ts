@@ -4,9 +4,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { PeerHttpServer } from '../../src/http-server.js';
+import type { SwarmReport } from '../../src/swarm-report.js';
 import { stopEverything, tempDir } from '../e2e/processes.js';
 import { launchChromium, takeMediaErrors, watchedPage } from './chromium.js';
-import { liveStreamReport } from './live-feed.js';
 
 /**
  * The page of `watch --http` in Chromium without a swarm: the peer's HTTP
@@ -56,6 +56,36 @@ export async function openLivePage(options: LivePageOptions): Promise<LivePage> 
     await stopEverything();
     throw error;
   }
+}
+
+/** What /stats.json says: a live stream, found, so the page starts its player. */
+function liveStreamReport(name: string): SwarmReport {
+  return {
+    time: Date.now(),
+    name,
+    stream: 'ab'.repeat(32),
+    fingerprint: 'abab abab abab abab',
+    state: 'playing',
+    live: true,
+    quality: {
+      startupMs: null,
+      continuity: 1,
+      played: 0,
+      skipped: 0,
+      lagMs: null,
+      bufferAheadMs: 0,
+      rebuffers: 0,
+      bytesFromPublisher: 0,
+      bytesFromPeers: 0,
+      fromPeersShare: null,
+      bytesUploaded: 0,
+      downloadBytesPerSecond: 0,
+      uploadBytesPerSecond: 0,
+    },
+    peers: [],
+    window: { first: 0, chunks: [], playhead: null, edge: 0 },
+    players: 1,
+  };
 }
 
 /** What the page's player shows: where the video is, its status line, how often it started again, and the video's error code if it has one. */
