@@ -1,5 +1,12 @@
 /** Stable codes of every error this package throws or reports. */
-export type PeerClientErrorCode = 'INVALID_OPTION' | 'BAD_CHUNK' | 'PEER_GONE' | 'PEER_REFUSED' | 'CLIENT_CLOSED';
+export type PeerClientErrorCode =
+  | 'INVALID_OPTION'
+  | 'BAD_CHUNK'
+  | 'PEER_GONE'
+  | 'PEER_REFUSED'
+  | 'CLIENT_CLOSED'
+  | 'ABORTED'
+  | 'READABLE_UNAVAILABLE';
 
 /** Base of every error this package throws or reports; `code` is stable, `message` says what happened. */
 export class PeerClientError extends Error {
@@ -51,5 +58,24 @@ export class PeerRefusedError extends PeerClientError {
 export class ClientClosedError extends PeerClientError {
   constructor() {
     super('CLIENT_CLOSED', 'this peer client is closed; start a new one');
+  }
+}
+
+/**
+ * The signal given to `start()` aborted: everything the client had started was
+ * undone. Named `AbortError`, like the DOM's, so `error.name === 'AbortError'`
+ * checks work; `cause` is the signal's reason.
+ */
+export class AbortedError extends PeerClientError {
+  constructor(reason: unknown) {
+    super('ABORTED', 'the peer client was aborted by the signal given to start()', { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** `readable()` (or iterating the client) after `start()`, or on a client given a `sink`. */
+export class ReadableUnavailableError extends PeerClientError {
+  constructor(why: string) {
+    super('READABLE_UNAVAILABLE', why);
   }
 }

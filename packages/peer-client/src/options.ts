@@ -11,6 +11,8 @@ import {
   DEFAULT_REDIAL_BACKOFF_MS,
   DEFAULT_RELOOKUP_MS,
 } from './constants.js';
+import type { PeerServerOptions } from '@p2pstream/peer-server';
+import type { TrackerClientOptions } from '@p2pstream/tracker-client';
 import { InvalidOptionError } from './errors.js';
 import type { DialFunction } from './peer-link.js';
 import type { Sink } from './sink.js';
@@ -22,10 +24,32 @@ export type SchedulerTuning = Omit<SchedulerOptions, 'fetch' | 'clock' | 'live' 
 export interface PeerClientOptions {
   /** The stream's name at central. */
   name: string;
-  /** Central (a `TrackerClient`), or a stand-in with the same methods. */
-  tracker: ClientTracker;
-  /** The local peer server: verified chunks are re-shared through it at once, and the client announces it at central. */
+  /**
+   * Central as `host:port` (or several, to fail over along), or the options of a
+   * `TrackerClient` (`centrals`, `connectTimeout`, …): the client makes its own
+   * tracker client (dialing from `localAddress` unless the options say otherwise)
+   * and closes it in `close()`. Give this or `tracker`.
+   */
+  central?: string | readonly string[] | TrackerClientOptions;
+  /**
+   * Central as an object: a `TrackerClient`, or a stand-in with the same methods. It
+   * stays the caller's: `close()` leaves central for the stream but does not close it.
+   * Give this or `central`.
+   */
+  tracker?: ClientTracker;
+  /**
+   * The local peer server: verified chunks are re-shared through it at once, and the
+   * client announces it at central. It stays the caller's: `close()` stops serving the
+   * stream there but does not close it. Give this or `listen`, or neither for a viewer
+   * that does not re-share.
+   */
   server?: LocalServer;
+  /**
+   * Re-share through a peer server of the client's own, started by `start()` with these
+   * options (`startPeerServer` from @p2pstream/peer-server: `host` defaults to 0.0.0.0,
+   * `port` to 2050 or the next free one; 0 lets the system pick) and closed by `close()`.
+   */
+  listen?: Omit<PeerServerOptions, 'signal'>;
   /** Where play-out writes the stream; none for a relay. */
   sink?: Sink;
   /**
@@ -132,6 +156,12 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs', 'rateWindowMs'] as const) {
     const value = resolved[name];
     if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
+  }
+  if ((options.central === undefined) === (options.tracker === undefined)) {
+    throw new InvalidOptionError('give central (host:port) or tracker (an object), exactly one of them');
+  }
+  if (options.server !== undefined && options.listen !== undefined) {
+    throw new InvalidOptionError('give server (yours) or listen (the client starts its own), not both');
   }
   if (options.from !== undefined && (!Number.isSafeInteger(options.from) || options.from < 0)) {
     throw new InvalidOptionError(`from must be a chunk number >= 0, not ${options.from}`);

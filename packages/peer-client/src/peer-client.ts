@@ -3,11 +3,14 @@ import { dial as connectionDial, systemClock, type Clock, type CloseReason } fro
 import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import type { MapMessage, RejectReason } from '@p2pstream/wire';
+import { untilAborted } from './abort.js';
+import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
-import { BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError } from './errors.js';
+import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError, ReadableUnavailableError } from './errors.js';
 import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClientOptions } from './options.js';
 import { PeerLink, type PeerLinkListener } from './peer-link.js';
 import { PeerPool } from './peer-pool.js';
+import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
 import { Playout } from './playout.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
 import { ViewerCounters, type ViewerStats } from './viewer-stats.js';
@@ -63,6 +66,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   readonly name: string;
   readonly #options: PeerClientOptions;
   readonly #o: ResolvedPeerClientOptions;
+  /** Central and the local server, and which of them this client made (and so closes). */
+  readonly #parts: ClientParts;
   readonly #clock: Clock;
   readonly #wallClock: () => number;
   readonly #counters = new ViewerCounters();
@@ -79,6 +84,11 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #announcing = false;
   #announceRetryAt = -Infinity;
   #rebufferAt: number | undefined;
+  #readable: PeerReadable | undefined;
+  #startCalled = false;
+  #starting = false;
+  #unlinkSignal: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: PeerClientOptions) {
@@ -88,6 +98,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#o = resolvePeerClientOptions(options);
     this.#clock = options.clock ?? systemClock;
     this.#wallClock = options.wallClock ?? Date.now;
+    this.#parts = new ClientParts(options, (error) => this.#warn(error));
   }
 
   /** What central said, once `start()` resolved. */
@@ -103,12 +114,76 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   /**
    * Looks the stream up and starts fetching and playing. Resolves once the
    * stream was found; rejects with the tracker's error (STREAM_NOT_FOUND,
-   * CENTRAL_UNREACHABLE, …) otherwise.
+   * CENTRAL_UNREACHABLE, …) otherwise. `signal` bounds the whole run: when it
+   * aborts before this resolves, everything started (the look-up, the client's
+   * own server and tracker connection) is undone and this rejects with an
+   * `AbortedError` (code ABORTED); when it aborts later, the client closes.
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<StreamInfo> {
-    if (this.#closed || this.#info) throw new ClientClosedError();
+    if (this.#closed || this.#info || this.#starting) throw new ClientClosedError();
+    this.#startCalled = true;
+    this.#starting = true;
+    const { signal } = options;
+    if (signal) {
+      const onAbort = () => void this.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#unlinkSignal = () => signal.removeEventListener('abort', onAbort);
+    }
+    try {
+      if (signal?.aborted) throw new AbortedError(signal.reason);
+      return await this.#begin(signal);
+    } catch (error) {
+      if (!signal?.aborted) {
+        // Not closed: start() may be tried again, with a signal of its own.
+        this.#unlinkSignal?.();
+        this.#unlinkSignal = undefined;
+        throw error;
+      }
+      await this.close();
+      throw error instanceof AbortedError ? error : new AbortedError(signal.reason);
+    } finally {
+      this.#starting = false;
+    }
+  }
+
+  /**
+   * The played bytes as a Node `Readable`: the client plays out into it (so give
+   * no `sink`), and a finished stream's play-out waits for its reader. Call it
+   * before `start()`; every call returns the same one. It ends when the stream
+   * has been played to its end or the client closes.
+   */
+  readable(options: PeerReadableOptions = {}): PeerReadable {
+    if (this.#readable) return this.#readable;
+    if (this.#options.sink) throw new ReadableUnavailableError('this client plays out to the sink it was given; make it without a sink to read it');
+    if (this.#startCalled || this.#closed) {
+      throw new ReadableUnavailableError('call readable() before start(), so that it gets the stream from its first byte');
+    }
+    this.#readable = new PeerReadable(options, () => this.#info?.live ?? false);
+    return this.#readable;
+  }
+
+  /**
+   * `for await (const bytes of client)`: the played bytes, as from `readable()`.
+   * A client not started yet is started, and a failed start is thrown by the loop;
+   * leaving the loop early stops reading (close the client to stop it).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    const readable = this.readable();
+    if (!this.#startCalled) this.start().catch((error: unknown) => readable.destroy(error instanceof Error ? error : new Error(String(error))));
+    return readable[Symbol.asyncIterator]();
+  }
+
+  /** `await using client = new PeerClient(…)`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #begin(signal: AbortSignal | undefined): Promise<StreamInfo> {
     this.#counters.startedAt = this.#wallClock();
-    const found = await this.#options.tracker.lookup(this.name, options);
+    const found = await untilAborted(this.#parts.tracker.lookup(this.name, signal ? { signal } : {}), signal);
+    if (this.#closed) throw new ClientClosedError();
+    await this.#parts.startServer();
+    if (signal?.aborted) throw new AbortedError(signal.reason);
     if (this.#closed) throw new ClientClosedError();
     const info: StreamInfo = { name: found.name, streamId: found.stream, live: found.live, edge: found.edge, peers: found.peers.length };
     this.#info = info;
@@ -119,7 +194,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       live: info.live,
       from: this.#options.from ?? 0,
       window,
-      sink: this.#options.sink,
+      sink: this.#options.sink ?? this.#readable,
       counters: this.#counters,
       wallClock: this.#wallClock,
       onPlayed: (seq) => this.emit('played', seq),
@@ -136,7 +211,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     if (info.live) this.#serve();
     this.#pool = new PeerPool({
       name: this.name,
-      tracker: this.#options.tracker,
+      tracker: this.#parts.tracker,
       maxPeers: this.#o.maxPeers,
       relookupMs: this.#o.relookupMs,
       redialBackoffMs: this.#o.redialBackoffMs,
@@ -211,15 +286,26 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     return { stats: this.stats(), peers, window: pictureWindow(facts, maxChunks) };
   }
 
-  /** Stops fetching, closes every peer connection, stops offering the stream and leaves central for it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Stops fetching, closes every peer connection, stops offering the stream and
+   * leaves central for it, ends the readable, and closes what the client made
+   * itself (from `central` and `listen`); a `tracker` or `server` passed in stays open.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
+    this.#unlinkSignal?.();
     this.#scheduler?.close();
+    this.#readable?.finish();
     await this.#pool?.close();
     const streamId = this.#info?.streamId;
-    if (streamId && this.#serving) this.#options.server?.unserve(streamId);
-    if (streamId && this.#announced) await this.#options.tracker.leave(streamId).catch(() => undefined);
+    if (streamId && this.#serving) this.#parts.server?.unserve(streamId);
+    if (streamId && this.#announced) await this.#parts.tracker.leave(streamId).catch(() => undefined);
+    await this.#parts.close();
   }
 
   /** The next chunk to play: the scheduler's playhead when live, play-out's next write when finished. */
@@ -361,12 +447,13 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     if (edge > 0) this.#scheduler!.setEdge(edge - 1);
     playout.setFinalEdge(edge);
     if (!this.#serving) this.#serve();
-    if (this.#announced) this.#options.tracker.update(this.#info!.streamId, { edge, live: false });
+    if (this.#announced) this.#parts.tracker.update(this.#info!.streamId, { edge, live: false });
   }
 
   #serve(): void {
-    if (this.#closed || !this.#options.server) return;
-    this.#options.server.serve(this.#info!.streamId, this.#window!);
+    const server = this.#parts.server;
+    if (this.#closed || !server) return;
+    server.serve(this.#info!.streamId, this.#window!);
     this.#serving = true;
   }
 
@@ -379,17 +466,17 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   /** A verified chunk was kept: offered by the local server already; tell central this peer carries the stream. */
   #kept(): void {
-    const server = this.#options.server;
+    const server = this.#parts.server;
     const window = this.#window!;
     const stream = this.#info!.streamId;
     if (!server || !this.#serving) return;
     if (this.#announced) {
-      this.#options.tracker.update(stream, { edge: window.edge });
+      this.#parts.tracker.update(stream, { edge: window.edge });
       return;
     }
     if (this.#announcing || this.#clock.now() < this.#announceRetryAt) return;
     this.#announcing = true;
-    this.#options.tracker.announce({ stream, port: server.port, edge: window.edge, live: window.live }).then(
+    this.#parts.tracker.announce({ stream, port: server.port, edge: window.edge, live: window.live }).then(
       () => {
         this.#announcing = false;
         if (this.#closed) return;
@@ -407,6 +494,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #onEnd(): void {
     this.#scheduler?.close();
     void this.#pool?.close();
+    this.#readable?.finish();
     this.emit('end');
   }
 

@@ -28,7 +28,12 @@ export class PeerPool {
   readonly #dialing = new Set<string>();
   readonly #banned = new Set<string>();
   readonly #restingUntil = new Map<string, number>();
-  readonly #abort = new AbortController();
+  /**
+   * One controller per look-up or dial in progress, aborted by `close()`. Not one
+   * shared signal: a listener per dial on it would pass Node's limit of 10
+   * (MaxListenersExceededWarning) whenever more than 10 dials are pending at once.
+   */
+  readonly #inProgress = new Set<AbortController>();
   #lastLookupAt = -Infinity;
   #lookingUp = false;
   #timer: unknown;
@@ -73,7 +78,8 @@ export class PeerPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#abort.abort();
+    for (const controller of this.#inProgress) controller.abort();
+    this.#inProgress.clear();
     this.#options.clock.clearTimeout(this.#timer);
     const links = [...this.links.values()];
     this.links.clear();
@@ -108,12 +114,14 @@ export class PeerPool {
     if (this.#room > 0 && !this.#lookingUp) {
       this.#lookingUp = true;
       this.#lastLookupAt = this.#options.clock.now();
+      const controller = this.#track();
       try {
-        const { peers } = await this.#options.tracker.lookup(this.#options.name, { signal: this.#abort.signal });
+        const { peers } = await this.#options.tracker.lookup(this.#options.name, { signal: controller.signal });
         this.#dialFrom(peers);
       } catch (error) {
         if (!this.#closed) this.#options.onWarning(error instanceof Error ? error : new Error(String(error)));
       } finally {
+        this.#inProgress.delete(controller);
         this.#lookingUp = false;
       }
     }
@@ -133,8 +141,9 @@ export class PeerPool {
 
   async #dial(host: string, port: number, address: string): Promise<void> {
     this.#dialing.add(address);
+    const controller = this.#track();
     try {
-      const link = await PeerLink.open(host, port, { ...this.#options.link, signal: this.#abort.signal });
+      const link = await PeerLink.open(host, port, { ...this.#options.link, signal: controller.signal });
       if (this.#closed || this.#banned.has(address)) {
         await link.close();
         return;
@@ -145,8 +154,16 @@ export class PeerPool {
       // Unreachable, full, or no longer carrying the stream: rest it; central lists others.
       this.#rest(address);
     } finally {
+      this.#inProgress.delete(controller);
       this.#dialing.delete(address);
     }
+  }
+
+  /** A controller for one look-up or dial, aborted if the pool closes before it is done. */
+  #track(): AbortController {
+    const controller = new AbortController();
+    this.#inProgress.add(controller);
+    return controller;
   }
 
   #rest(address: string): void {

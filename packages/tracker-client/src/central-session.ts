@@ -48,6 +48,8 @@ export class CentralSession {
   #index = 0;
   #current: { connection: Connection; central: CentralAddress } | undefined;
   #connecting: Promise<Connection> | undefined;
+  /** Aborts a dial in progress when the session closes, so no socket or timer outlives it. */
+  readonly #closing = new AbortController();
   #closed = false;
 
   constructor(options: CentralSessionOptions) {
@@ -107,6 +109,7 @@ export class CentralSession {
   /** Closes the connection; every later call rejects with CLIENT_CLOSED. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort(new ClientClosedError());
     const open = this.#current?.connection;
     this.#current = undefined;
     if (open) await open.close();
@@ -123,6 +126,7 @@ export class CentralSession {
           ...(localAddress ? { localAddress } : {}),
           // Central never sends chunks.
           limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },
+          signal: this.#closing.signal,
         });
         if (this.#closed) {
           void connection.close();
@@ -133,7 +137,7 @@ export class CentralSession {
         this.#options.onConnected(central.label);
         return connection;
       } catch (error) {
-        if (error instanceof ClientClosedError) throw error;
+        if (error instanceof ClientClosedError || this.#closed) throw new ClientClosedError();
         attempts.push({ central: central.label, error: error as Error });
         this.#index = (this.#index + 1) % centrals.length;
       }

@@ -1,0 +1,66 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
+import { PeerClient, type ClientTracker } from '../src/index.js';
+import { MemoryTracker, onCleanup, startPublisher, startServer } from './helpers.js';
+
+afterEach(async () => {
+  await stopAllPrograms();
+});
+
+/** A TCP server on loopback that accepts and never says a word: a central (or peer) that hangs. */
+async function silentServer(): Promise<{ server: Server; address: string; accepted: () => number }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as { port: number };
+  return { server, address: `127.0.0.1:${port}`, accepted: () => sockets.length };
+}
+
+/** A tracker stand-in whose look-up never answers and ignores the signal. */
+function hangingTracker(): ClientTracker {
+  return {
+    lookup: () => new Promise(() => undefined),
+    announce: async () => ({ interval: 15_000, ttl: 25_000 }),
+    update: () => undefined,
+    leave: async () => undefined,
+  } as unknown as ClientTracker;
+}
+
+describe('start({ signal })', () => {
+  it('rejects with ABORTED when the signal aborts during the look-up, even if the tracker ignores the signal', async () => {
+    const client = new PeerClient({ name: 'film', tracker: hangingTracker() });
+    const controller = new AbortController();
+    const started = client.start({ signal: controller.signal });
+    controller.abort(new Error('the user went away'));
+    const error = await started.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORTED', cause: new Error('the user went away') });
+    // Aborting closes the client: it cannot be started again.
+    await expect(client.start()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+  });
+
+  it('rejects at once with a signal that already aborted, having looked nothing up', async () => {
+    const tracker = new MemoryTracker();
+    await startPublisher(tracker, 'film', { count: 3, live: false });
+    const client = new PeerClient({ name: 'film', tracker: tracker.as() });
+    await expect(client.start({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(tracker.lookups).toBe(0);
+  });
+
+  it('leaves nothing open after aborting a look-up at a central that does not answer: the process exits by itself', { timeout: 60_000 }, async () => {
+    const central = await silentServer();
+    const run = await startProgram('packages/peer-client/test/programs/abort-during-look-up.ts', [central.address, '300']);
+    // Far longer than the client needs; central's connect timeout (10 minutes) is longer still.
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve('still running after 45 s'), 45_000).unref());
+    expect(await Promise.race([run.exited, bound])).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toBe('rejected AbortError ABORTED\n');
+    expect(central.accepted()).toBe(1);
+  });
+});
