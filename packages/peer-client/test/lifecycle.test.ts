@@ -1,8 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
 import { PeerClient, type ClientTracker } from '../src/index.js';
-import { MemoryTracker, onCleanup, startPublisher, startServer } from './helpers.js';
+import { MemoryTracker, once, onCleanup, startPublisher, startServer } from './helpers.js';
 
 afterEach(async () => {
   await stopAllPrograms();
@@ -62,5 +62,59 @@ describe('start({ signal })', () => {
     expect(await Promise.race([run.exited, bound])).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toBe('rejected AbortError ABORTED\n');
     expect(central.accepted()).toBe(1);
+  });
+});
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('close() and ownership', () => {
+  it('closes the peer server it started for `listen`, which re-shared the stream until then', async () => {
+    const tracker = new MemoryTracker();
+    const publisher = await startPublisher(tracker, 'film', { count: 10, live: false });
+    const client = new PeerClient({ name: 'film', tracker: tracker.as(), listen: { host: '127.0.0.1', port: 0 } });
+    onCleanup(() => client.close());
+    const announced = once(client, 'announced');
+    const ended = once(client, 'end');
+    await client.start();
+    await Promise.all([announced, ended]);
+    const own = [...tracker.streams.get('film')!.peers.values()].find((entry) => entry.port !== publisher.server.port)!;
+    expect(await accepts(own.port)).toBe(true);
+    await client.close();
+    expect(await accepts(own.port)).toBe(false);
+  });
+
+  it('leaves a server passed in open, and closes at the end of an `await using` block', async () => {
+    const tracker = new MemoryTracker();
+    await startPublisher(tracker, 'film', { count: 10, live: false });
+    const server = await startServer();
+    let kept: PeerClient;
+    {
+      await using client = new PeerClient({ name: 'film', tracker: tracker.as(), server });
+      kept = client;
+      const ended = once(client, 'end');
+      await client.start();
+      await ended;
+    }
+    await expect(kept.start()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    expect(await accepts(server.port)).toBe(true);
+  });
+
+  it('refuses options that leave central unclear or name two servers', () => {
+    const tracker = new MemoryTracker().as();
+    expect(() => new PeerClient({ name: 'film' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => new PeerClient({ name: 'film', tracker, central: '127.0.0.1:2045' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => new PeerClient({ name: 'film', tracker, server: { port: 1, serve: () => undefined, unserve: () => undefined }, listen: {} })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
   });
 });
