@@ -1,5 +1,5 @@
 import { generateStreamKey } from '@p2pstream/data';
-import { PeerClient, type ClientTracker, type Sink } from '@p2pstream/peer-client';
+import { PeerClient, type ClientTracker } from '@p2pstream/peer-client';
 import { Publisher, startPeerServer, type PublisherTracker } from '@p2pstream/peer-server';
 
 // Central, reduced to what a publisher and a viewer ask of it. A real program passes
@@ -40,16 +40,15 @@ await publisher.run();
 // A viewer: looks the stream up, fetches and verifies every chunk, re-shares through its own server.
 const viewerServer = await startPeerServer({ host: '127.0.0.1', port: 0 });
 viewerPort = viewerServer.port;
-const received: Buffer[] = [];
-const sink: Sink = { write: (data) => void received.push(Buffer.from(data)) };
-const viewer = new PeerClient({ name: 'film', tracker: central, server: viewerServer, sink, localAddress: '127.0.0.1' });
-const ended = new Promise<void>((resolve) => viewer.once('end', resolve));
+const viewer = new PeerClient({ name: 'film', tracker: central, server: viewerServer, localAddress: '127.0.0.1' });
+const bytes = viewer.readable(); // before start(): the played bytes, from the first
 const info = await viewer.start();
 console.log(`found ${info.name}: ${info.live ? 'live' : 'finished'}, ${info.peers} peer(s)`);
-await ended;
+const received: Buffer[] = [];
+for await (const piece of bytes) received.push(piece); // ends after the last chunk
 
 const stats = viewer.stats();
 console.log(`played ${stats.played} chunks, ${stats.bytesFromPublisher} bytes from the publisher`);
 console.log(Buffer.concat(received).equals(movie) ? 'the copy is exact' : 'the copy differs');
-await viewer.close();
+await viewer.close(); // it closes what it made; the servers and central were passed in, so they are ours to close
 await Promise.all([viewerServer.close(), publisherServer.close()]);

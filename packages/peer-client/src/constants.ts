@@ -49,6 +49,12 @@ export const ANNOUNCE_RETRY_MS = 5_000;
 /** Per-peer download rates in `snapshot()` cover this much recent time. */
 export const DEFAULT_RATE_WINDOW_MS = 3_000;
 
+/** Bytes `readable()` holds for its reader before a finished stream's play-out waits. */
+export const DEFAULT_READABLE_HIGH_WATER_MARK = 1024 * 1024;
+
+/** Bytes a live `readable()` holds for a reader that fell behind before it drops whole chunks. */
+export const DEFAULT_READABLE_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
 /** Chunks `snapshot()` pictures at most (a live window's worth). */
 export const DEFAULT_SNAPSHOT_CHUNKS = 120;
 

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { DEFAULT_READABLE_HIGH_WATER_MARK, DEFAULT_READABLE_MAX_BUFFERED_BYTES } from './constants.js';
 import { InvalidOptionError } from './errors.js';
 import type { Sink } from './sink.js';
 
@@ -17,9 +18,6 @@ export interface PeerReadableOptions {
    */
   maxBufferedBytes?: number;
 }
-
-export const DEFAULT_READABLE_HIGH_WATER_MARK = 1024 * 1024;
-export const DEFAULT_READABLE_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /**
  * The played bytes of a `PeerClient` as a Node `Readable` (bytes, not objects),
