@@ -3,9 +3,23 @@ import { readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT } from '../../../../tools/testing/index.js';
-import { PEER_READY, runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
-import { exitWithin, fixture, FIXTURE, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
+import { freePort, pipedInto, REPO_ROOT } from '../../../../tools/testing/index.js';
+import { PEER_MAIN, PEER_READY, runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
+import { waitUntil } from '../../../../tools/swarm/wait.js';
+import {
+  exitWithin,
+  fixture,
+  FIXTURE,
+  loopback,
+  loopedFixture,
+  outputProblem,
+  peerFlags,
+  READY_TIMEOUT_MS,
+  startCentral,
+  startPublisher,
+  stopEverything,
+  tempDir,
+} from './processes.js';
 
 const BLOCK = 7;
 const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
@@ -198,3 +212,78 @@ function connects(host: string, port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** The peer program from source under tsx, as the e2e tests start it. */
+const PEER_FROM_SOURCE = [process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN];
+/** The README's way to pipe a stream into a player. */
+const PEER_THROUGH_NPM = ['npm', 'run', '-s', 'peer', '--'];
+/**
+ * A player that stalls: it takes the first MPEG-TS packet as soon as it comes, then reads
+ * nothing for 6 s, far longer than a pipe (64 KiB on Linux) holds at these rates, then
+ * reads on. The peer must wait (finished stream) or buffer (live), not fail.
+ */
+const STALLING_READER = '(head -c 188; sleep 6; cat)';
+
+describe('watch --out - into a pipe whose reader falls behind', { timeout: 3 * READY_TIMEOUT_MS + 60_000 }, () => {
+  it('hands a reader that pauses for seconds the whole of a finished stream, byte for byte, and exits 0', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 11), name: 'film2', dir });
+
+    const viewer = await startPeer(['watch', 'film2', '--out', '-', ...(await peerFlags(central, loopback(BLOCK, 12)))], {
+      command: pipedInto(PEER_FROM_SOURCE, STALLING_READER),
+      stdout: 'keep',
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(viewer.stderr()).not.toMatch(/output closed/);
+    const got = viewer.stdout();
+    expect(got.equals(fixture()), `the reader got ${got.length} bytes, not the fixture's ${fixture().length}`).toBe(true);
+  });
+
+  it('keeps a 4 Mbit/s live stream of chunks over 64 KiB going to a reader that pauses for seconds, dropping nothing', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    const publisherHost = loopback(BLOCK, 13);
+    await startPeer(
+      ['publish', 'cam6', '--source', FIXTURE, '--loop', '--bitrate', '4mbit', '--key', join(dir, 'cam6.key'), ...(await peerFlags(central, publisherHost))],
+      { readyTimeoutMs: READY_TIMEOUT_MS },
+    );
+    const host = loopback(BLOCK, 14);
+    const stats = join(dir, 'viewer.jsonl');
+    const viewer = await startPeer(['watch', 'cam6', '--out', '-', '--stats', stats, ...(await peerFlags(central, host))], {
+      command: pipedInto(PEER_THROUGH_NPM, STALLING_READER),
+      stdout: 'keep',
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    // 4 Mbit/s in 0.5 s chunks: about 250 KB each, and 3 MB is several seconds of stream after the pause.
+    const wanted = 3_000_000;
+    await waitUntil(
+      'the reader got 3 MB',
+      () => {
+        if (viewer.hasExited) throw new Error(`the viewer exited: ${viewer.describe()}`);
+        return viewer.stdout().length >= wanted;
+      },
+      { timeoutMs: READY_TIMEOUT_MS, describe: () => `the reader has ${viewer.stdout().length} bytes\n${viewer.describe()}` },
+    );
+    const readings = readFileSync(stats, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { outputDropped: number });
+    expect(readings.at(-1)?.outputDropped, 'live chunks dropped for the paused reader').toBe(0);
+    const got = viewer.stdout();
+    expect(outputProblem(got, loopedFixture(Math.ceil(got.length / fixture().length) + 1))).toBeUndefined();
+  });
+
+  it('stops with a message and exit code 0 when the reader quits before the end', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 15), name: 'film3', dir, realtime: true, loop: true });
+
+    const viewer = await startPeer(['watch', 'film3', '--out', '-', ...(await peerFlags(central, loopback(BLOCK, 16)))], {
+      command: pipedInto(PEER_FROM_SOURCE, 'head -c 100000 >/dev/null'),
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(viewer.stderr()).toMatch(/the reader of stdout closed it \(EPIPE\); stopping/);
+  });
+});
