@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -285,5 +285,55 @@ describe('watch --out - into a pipe whose reader falls behind', { timeout: 3 * R
     const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
     expect(exit.code, viewer.describe()).toBe(0);
     expect(viewer.stderr()).toMatch(/the reader of stdout closed it \(EPIPE\); stopping/);
+  });
+});
+
+describe('relative paths on the command line', { timeout: 3 * READY_TIMEOUT_MS + 60_000 }, () => {
+  it('resolve against the directory nx was run in, not apps/peer, and a missing file names the absolute path tried', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    // A directory of the workspace other than its root and apps/peer, as a user's shell might be in.
+    const userDir = join(REPO_ROOT, 'tools');
+    const unique = `cli-test-${process.pid}`;
+    const made = [`${unique}.key`, `${unique}.jsonl`];
+    try {
+      const publisher = await startPeer(
+        ['publish', 'relpaths', '--source', 'fixtures/test-stream.mpegts', '--key', made[0]!, '--stats', made[1]!, ...(await peerFlags(central, loopback(BLOCK, 17)))],
+        { command: ['npx', 'nx', 'run', 'peer:serve', '--'], cwd: userDir, readyTimeoutMs: 2 * READY_TIMEOUT_MS },
+      );
+      await publisher.waitForStderr(/relpaths is finished/, READY_TIMEOUT_MS);
+      for (const file of made) {
+        expect(existsSync(join(userDir, file)), `${file} in the directory nx was run in`).toBe(true);
+        expect(existsSync(join(REPO_ROOT, 'apps/peer', file)), `${file} in apps/peer`).toBe(false);
+      }
+
+      const missing = await new Promise<{ code: number | null; output: string }>((resolve) =>
+        execFile(
+          'npx',
+          ['nx', 'run', 'peer:serve', '--', 'publish', 'nofile', '--source', `${unique}.ts`, '--key', join(dir, 'nofile.key'), '--central', central.address],
+          { cwd: userDir, timeout: 2 * READY_TIMEOUT_MS },
+          (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, output: stdout + stderr }),
+        ),
+      );
+      expect(missing.code, missing.output).not.toBe(0);
+      expect(missing.output).toContain(`cannot read --source ${join(userDir, `${unique}.ts`)}: ENOENT`);
+    } finally {
+      for (const file of made) rmSync(join(userDir, file), { force: true });
+    }
+  });
+
+  it('resolve against the user\'s directory under npm run -s --prefix REPO peer, run from outside the repository', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 18), name: 'film5', dir });
+
+    const viewer = await startPeer(['watch', 'film5', '--out', 'film5.ts', ...(await peerFlags(central, loopback(BLOCK, 19)))], {
+      command: ['npm', 'run', '-s', '--prefix', REPO_ROOT, 'peer', '--'],
+      cwd: dir,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(readFileSync(join(dir, 'film5.ts')).equals(fixture()), 'the stream, written in the directory npm was run in').toBe(true);
   });
 });
