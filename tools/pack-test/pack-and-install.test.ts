@@ -54,14 +54,14 @@ describe('the published packages', () => {
   });
 
   it.each(packages.map((pkg) => [pkg.manifest.name, pkg] as const))(
-    '%s ships dist with types and self-contained source maps, a README and a CHANGELOG, and nothing else',
+    '%s ships dist with types and self-contained source maps, a README, a CHANGELOG and its LICENSE, and nothing else',
     (name) => {
       expect(shippedFileProblems(installedDir(name), readManifest(installedDir(name)))).toEqual([]);
     },
   );
 
   it.each(packages.map((pkg) => [pkg.manifest.name, pkg] as const))(
-    '%s declares exactly the packages its published files import, its own ones at ^ of their current version',
+    '%s declares exactly the packages its published files import (@types/node for types that use Node\'s), its own ones at ^ of their current version',
     (name, { manifest }) => {
       const declared = { ...manifest.dependencies, ...manifest.peerDependencies };
       expect([...importedPackages(installedDir(name))].sort()).toEqual(Object.keys(declared).sort());

@@ -7,7 +7,7 @@ import type { Manifest } from './workspace-packages.js';
 export const SOURCE_CONDITION = '@p2pstream/source';
 /** Files a package ships besides dist/ (npm adds package.json and README itself). */
 const TOP_LEVEL = new Set(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']);
-const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts'];
+const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts'];
 
 /** Every file under `dir`, relative to it, with `/` separators. */
 export function listFiles(dir: string): string[] {
@@ -60,12 +60,20 @@ export function shippedFileProblems(dir: string, manifest: Manifest): string[] {
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g;
 const BUILTINS = new Set(builtinModules);
 
-/** The packages the shipped .js and .d.ts files import (node: builtins and relative paths left out). */
+/**
+ * The packages the shipped .js and .d.ts files import (relative paths left out). A
+ * `.d.ts` that imports a Node builtin needs `@types/node` in the user's project, so it
+ * counts as importing `@types/node`; builtins imported by `.js` files need nothing.
+ */
 export function importedPackages(dir: string): Set<string> {
   const names = new Set<string>();
   for (const file of listFiles(dir).filter((name) => name.endsWith('.js') || name.endsWith('.d.ts'))) {
     for (const [, specifier] of readFileSync(join(dir, file), 'utf8').matchAll(SPECIFIER)) {
-      if (specifier!.startsWith('.') || specifier!.startsWith('node:') || BUILTINS.has(specifier!.split('/')[0]!)) continue;
+      if (specifier!.startsWith('.')) continue;
+      if (specifier!.startsWith('node:') || BUILTINS.has(specifier!.split('/')[0]!)) {
+        if (file.endsWith('.d.ts')) names.add('@types/node');
+        continue;
+      }
       const parts = specifier!.split('/');
       names.add(specifier!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
     }

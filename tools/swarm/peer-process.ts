@@ -63,6 +63,11 @@ export interface PeerProcessOptions {
    * @default node --conditions=@p2pstream/source --import tsx apps/peer/src/main.ts
    */
   command?: readonly string[];
+  /**
+   * The directory it runs in, as the directory a user typed the command in.
+   * @default the repository root
+   */
+  cwd?: string;
 }
 
 export type PeerExit = ProgramExit;
@@ -111,9 +116,9 @@ export async function startPeer(args: readonly string[], options: PeerProcessOpt
   const env = { ...process.env, ...options.env };
   const child = options.terminal
     ? // -e: exit with the program's status; -f: pass output on at once; the typescript file is not wanted.
-      spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
+      spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(command[0]!, command.slice(1), {
-        cwd: REPO_ROOT,
+        cwd: options.cwd ?? REPO_ROOT,
         env,
         stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'],
         detached: (options.detached ?? false) || options.command !== undefined,

@@ -14,6 +14,8 @@
  *     a README's quoted example and what it prints when run.
  *   seededRandom(seed), integerBetween(random, min, max)
  *     a replayable PRNG (mulberry32) for property tests and simulations.
+ *   pipedInto(command, '(sleep 6; cat)')
+ *     the command line of `command | reader` (a shell snippet), exiting with the command's status.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
  *
@@ -23,6 +25,7 @@
 export { startProgram, stopAllPrograms, REPO_ROOT, type RunningProgram, type ProgramExit, type StartProgramOptions } from './processes.js';
 export { ChildWatch } from './child-watch.js';
 export { freePort } from './ports.js';
+export { pipedInto } from './piped-into.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
 export { seededRandom, integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';

@@ -4,6 +4,7 @@ import { startCentral, type Central } from './central.js';
 import { HELP, parseCommandLine, UsageError, type CommandLine } from './cli.js';
 import { CentralStartError } from './errors.js';
 import { Log } from './log.js';
+import { userDirectory, withAbsolutePaths } from './user-paths.js';
 
 let command: CommandLine;
 try {
@@ -21,7 +22,7 @@ if (command.action === 'help') {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`${version}\n`);
 } else {
-  const { config } = command;
+  const config = withAbsolutePaths(command.config, userDirectory());
   const statsToStdout = config.stats === '-';
   const log = new Log({ lines: statsToStdout ? process.stderr : process.stdout, errors: process.stderr });
   const statsOut = config.stats === undefined ? undefined : statsToStdout ? process.stdout : createWriteStream(config.stats, { flags: 'a' });

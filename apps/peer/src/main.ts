@@ -7,6 +7,7 @@ import { runList } from './run-list.js';
 import { runPublish } from './run-publish.js';
 import { runWatch } from './run-watch.js';
 import { UsageError, UserError } from './usage-error.js';
+import { userDirectory, withAbsolutePaths } from './user-paths.js';
 import { userMessage } from './user-errors.js';
 
 const log = new Log(process.stderr);
@@ -27,7 +28,7 @@ if (command.action === 'help') {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`${version}\n`);
 } else {
-  const { config } = command;
+  const config = withAbsolutePaths(command.config, userDirectory());
   const lifecycle = new Lifecycle(log);
   try {
     if (config.command === 'publish') await runPublish(config, log, lifecycle);

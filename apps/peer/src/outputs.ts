@@ -1,39 +1,53 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { WritableSink, type Sink } from '@p2pstream/peer-client';
 import type { HttpOutput } from './http-output.js';
-import { UserError } from './usage-error.js';
+import { OutputError, UserError } from './usage-error.js';
+
+/** How long closing waits for a reader to take what is still queued for it. */
+const FLUSH_TIMEOUT_MS = 5_000;
+
+/** Where `--out` writes: stdout, or a file by its path. */
+interface OutTarget {
+  stream: Writable;
+  /** The path of the file; undefined for stdout. */
+  path: string | undefined;
+}
 
 /**
  * Everything `watch` plays to: stdout or a file (`--out`) and players over HTTP
- * (`--http`), as one sink. stdout is written through its file descriptor
- * asynchronously, so a player that stops reading can never stall this peer
- * (which also serves other peers); a live stream then drops what it cannot
- * write instead of growing.
+ * (`--http`), as one sink. Stdout is written through `process.stdout`, which
+ * writes a pipe without blocking and queues what the pipe cannot take yet (a
+ * stream of our own on fd 1 would fail with EAGAIN once the pipe is full, as
+ * `process.stdout` makes the pipe non-blocking). So a player that stops reading
+ * never stalls this peer (which also serves other peers): a finished stream waits
+ * for it, and a live stream drops what would queue past its limit instead of
+ * growing. A reader that exits ends the watch with `READER_GONE`.
  */
 export class Outputs implements Sink {
-  readonly #file: WriteStream | undefined;
-  readonly #fileSink: WritableSink | undefined;
+  readonly #out: OutTarget | undefined;
+  readonly #outSink: WritableSink | undefined;
   readonly #http: HttpOutput | undefined;
-  #failure: Error | undefined;
-  #onFailure: ((error: Error) => void) | undefined;
+  #failure: OutputError | undefined;
+  #onFailure: ((error: OutputError) => void) | undefined;
 
-  private constructor(file: WriteStream | undefined, http: HttpOutput | undefined) {
-    this.#file = file;
-    this.#fileSink = file ? new WritableSink(file) : undefined;
+  private constructor(out: OutTarget | undefined, http: HttpOutput | undefined) {
+    this.#out = out;
+    this.#outSink = out ? new WritableSink(out.stream) : undefined;
     this.#http = http;
-    file?.on('error', (error) => this.#fail(error));
+    out?.stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(outputError(error, out)));
   }
 
   /** Opens `--out` (`-` for stdout, or a path) and takes `--http` as it is. */
   static async open(out: string | undefined, http: HttpOutput | undefined): Promise<Outputs> {
     if (out === undefined) return new Outputs(undefined, http);
-    const file = out === '-' ? createWriteStream('', { fd: 1, autoClose: false }) : createWriteStream(out);
+    if (out === '-') return new Outputs({ stream: process.stdout, path: undefined }, http);
+    const file = createWriteStream(out);
     await new Promise<void>((resolve, reject) => {
-      if (out === '-') return resolve();
       file.once('ready', () => resolve());
       file.once('error', (error: NodeJS.ErrnoException) => reject(new UserError(`cannot write --out ${out}: ${error.code ?? error.message}`)));
     });
-    return new Outputs(file, http);
+    return new Outputs({ stream: file, path: out }, http);
   }
 
   /** Live outputs never wait; finished ones wait for every output to take each chunk. */
@@ -43,41 +57,53 @@ export class Outputs implements Sink {
 
   /** Chunks a live stream dropped because the reader of --out fell behind. */
   get dropped(): number {
-    return this.#fileSink?.dropped ?? 0;
+    return this.#outSink?.dropped ?? 0;
   }
 
-  /** Called once if an output fails (e.g. the player reading stdout exited). */
-  onFailure(listener: (error: Error) => void): void {
+  /** Called once if `--out` fails: the player reading stdout exited, or the file cannot be written. */
+  onFailure(listener: (error: OutputError) => void): void {
     this.#onFailure = listener;
     if (this.#failure) listener(this.#failure);
   }
 
   write(data: Uint8Array): Promise<void> | void {
     const waits: Array<Promise<void>> = [];
-    if (this.#fileSink && !this.#failure) waits.push(this.#fileSink.write(data).catch((error: unknown) => this.#fail(error)));
+    if (this.#outSink && !this.#failure) waits.push(this.#outSink.write(data).catch((error: unknown) => this.#fail(outputError(error, this.#out!))));
     const http = this.#http?.write(data);
     if (http) waits.push(http);
     if (waits.length > 0) return Promise.all(waits).then(() => undefined);
   }
 
-  /** Flushes and closes the file or stdout (with a time limit), and the HTTP players' responses. */
+  /** Flushes the file or stdout (with a time limit) and closes the file (never stdout), and the HTTP players' responses. */
   async close(): Promise<void> {
-    const file = this.#file;
-    if (file && !this.#failure && !file.destroyed) {
+    const out = this.#out;
+    if (out && !this.#failure && !out.stream.destroyed) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 5_000);
-        file.end(() => {
+        const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+        const done = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        // An empty write's callback runs once everything queued before it is written.
+        if (out.path === undefined) out.stream.write(EMPTY, done);
+        else out.stream.end(done);
       });
     }
     await this.#http?.close();
   }
 
-  #fail(error: unknown): void {
+  #fail(error: OutputError): void {
     if (this.#failure) return;
-    this.#failure = error instanceof Error ? error : new Error(String(error));
-    this.#onFailure?.(this.#failure);
+    this.#failure = error;
+    this.#onFailure?.(error);
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function outputError(error: unknown, out: OutTarget): OutputError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (out.path === undefined && code === 'EPIPE') return new OutputError('READER_GONE', 'the reader of stdout closed it (EPIPE)', { cause: error });
+  const why = code ?? (error instanceof Error ? error.message : String(error));
+  return new OutputError('OUTPUT_FAILED', `cannot write --out ${out.path ?? '-'}: ${why}`, { cause: error });
 }

@@ -79,8 +79,8 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   client.on('warning', (error) => log.warn(`p2pstream peer: ${userMessage(error)}`));
   client.on('bad-chunk', (peer, seq) => log.info(`p2pstream peer: ${peer} sent a chunk (${seq}) that does not verify; dropped it for good`));
   outputs?.onFailure((error) => {
-    log.info(`p2pstream peer: the output closed (${error.message}); stopping`);
-    void lifecycle.stop(0);
+    log.info(`p2pstream peer: ${error.message}; stopping`);
+    void lifecycle.stop(error.exitCode);
   });
 
   let info;

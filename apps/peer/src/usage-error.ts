@@ -13,3 +13,21 @@ export class UserError extends Error {
     this.details = details;
   }
 }
+
+/**
+ * `--out` stopped taking the stream. `READER_GONE`: the program reading stdout exited
+ * (EPIPE) — the viewer's way to stop watching, like Ctrl-C, so exit code 0.
+ * `OUTPUT_FAILED`: writing failed otherwise (a full disk, a file that cannot be
+ * written) — exit code 1.
+ */
+export class OutputError extends Error {
+  readonly code: 'READER_GONE' | 'OUTPUT_FAILED';
+  constructor(code: OutputError['code'], message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+
+  get exitCode(): number {
+    return this.code === 'READER_GONE' ? 0 : 1;
+  }
+}

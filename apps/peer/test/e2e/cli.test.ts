@@ -1,11 +1,25 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT } from '../../../../tools/testing/index.js';
-import { PEER_READY, runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
-import { exitWithin, fixture, FIXTURE, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
+import { freePort, pipedInto, REPO_ROOT } from '../../../../tools/testing/index.js';
+import { PEER_MAIN, PEER_READY, runPeer, startPeer } from '../../../../tools/swarm/peer-process.js';
+import { waitUntil } from '../../../../tools/swarm/wait.js';
+import {
+  exitWithin,
+  fixture,
+  FIXTURE,
+  loopback,
+  loopedFixture,
+  outputProblem,
+  peerFlags,
+  READY_TIMEOUT_MS,
+  startCentral,
+  startPublisher,
+  stopEverything,
+  tempDir,
+} from './processes.js';
 
 const BLOCK = 7;
 const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
@@ -198,3 +212,128 @@ function connects(host: string, port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** The peer program from source under tsx, as the e2e tests start it. */
+const PEER_FROM_SOURCE = [process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN];
+/** The README's way to pipe a stream into a player. */
+const PEER_THROUGH_NPM = ['npm', 'run', '-s', 'peer', '--'];
+/**
+ * A player that stalls: it takes the first MPEG-TS packet as soon as it comes, then reads
+ * nothing for 6 s, far longer than a pipe (64 KiB on Linux) holds at these rates, then
+ * reads on. The peer must wait (finished stream) or buffer (live), not fail.
+ */
+const STALLING_READER = '(head -c 188; sleep 6; cat)';
+
+describe('watch --out - into a pipe whose reader falls behind', { timeout: 3 * READY_TIMEOUT_MS + 60_000 }, () => {
+  it('hands a reader that pauses for seconds the whole of a finished stream, byte for byte, and exits 0', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 11), name: 'film2', dir });
+
+    const viewer = await startPeer(['watch', 'film2', '--out', '-', ...(await peerFlags(central, loopback(BLOCK, 12)))], {
+      command: pipedInto(PEER_FROM_SOURCE, STALLING_READER),
+      stdout: 'keep',
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(viewer.stderr()).not.toMatch(/output closed/);
+    const got = viewer.stdout();
+    expect(got.equals(fixture()), `the reader got ${got.length} bytes, not the fixture's ${fixture().length}`).toBe(true);
+  });
+
+  it('keeps a 4 Mbit/s live stream of chunks over 64 KiB going to a reader that pauses for seconds, dropping nothing', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    const publisherHost = loopback(BLOCK, 13);
+    await startPeer(
+      ['publish', 'cam6', '--source', FIXTURE, '--loop', '--bitrate', '4mbit', '--key', join(dir, 'cam6.key'), ...(await peerFlags(central, publisherHost))],
+      { readyTimeoutMs: READY_TIMEOUT_MS },
+    );
+    const host = loopback(BLOCK, 14);
+    const stats = join(dir, 'viewer.jsonl');
+    const viewer = await startPeer(['watch', 'cam6', '--out', '-', '--stats', stats, ...(await peerFlags(central, host))], {
+      command: pipedInto(PEER_THROUGH_NPM, STALLING_READER),
+      stdout: 'keep',
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    // 4 Mbit/s in 0.5 s chunks: about 250 KB each, and 3 MB is several seconds of stream after the pause.
+    const wanted = 3_000_000;
+    await waitUntil(
+      'the reader got 3 MB',
+      () => {
+        if (viewer.hasExited) throw new Error(`the viewer exited: ${viewer.describe()}`);
+        return viewer.stdout().length >= wanted;
+      },
+      { timeoutMs: READY_TIMEOUT_MS, describe: () => `the reader has ${viewer.stdout().length} bytes\n${viewer.describe()}` },
+    );
+    const readings = readFileSync(stats, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { outputDropped: number });
+    expect(readings.at(-1)?.outputDropped, 'live chunks dropped for the paused reader').toBe(0);
+    const got = viewer.stdout();
+    expect(outputProblem(got, loopedFixture(Math.ceil(got.length / fixture().length) + 1))).toBeUndefined();
+  });
+
+  it('stops with a message and exit code 0 when the reader quits before the end', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 15), name: 'film3', dir, realtime: true, loop: true });
+
+    const viewer = await startPeer(['watch', 'film3', '--out', '-', ...(await peerFlags(central, loopback(BLOCK, 16)))], {
+      command: pipedInto(PEER_FROM_SOURCE, 'head -c 100000 >/dev/null'),
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(viewer.stderr()).toMatch(/the reader of stdout closed it \(EPIPE\); stopping/);
+  });
+});
+
+describe('relative paths on the command line', { timeout: 3 * READY_TIMEOUT_MS + 60_000 }, () => {
+  it('resolve against the directory nx was run in, not apps/peer, and a missing file names the absolute path tried', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    // A directory of the workspace other than its root and apps/peer, as a user's shell might be in.
+    const userDir = join(REPO_ROOT, 'tools');
+    const unique = `cli-test-${process.pid}`;
+    const made = [`${unique}.key`, `${unique}.jsonl`];
+    try {
+      const publisher = await startPeer(
+        ['publish', 'relpaths', '--source', 'fixtures/test-stream.mpegts', '--key', made[0]!, '--stats', made[1]!, ...(await peerFlags(central, loopback(BLOCK, 17)))],
+        { command: ['npx', 'nx', 'run', 'peer:serve', '--'], cwd: userDir, readyTimeoutMs: 2 * READY_TIMEOUT_MS },
+      );
+      await publisher.waitForStderr(/relpaths is finished/, READY_TIMEOUT_MS);
+      for (const file of made) {
+        expect(existsSync(join(userDir, file)), `${file} in the directory nx was run in`).toBe(true);
+        expect(existsSync(join(REPO_ROOT, 'apps/peer', file)), `${file} in apps/peer`).toBe(false);
+      }
+
+      const missing = await new Promise<{ code: number | null; output: string }>((resolve) =>
+        execFile(
+          'npx',
+          ['nx', 'run', 'peer:serve', '--', 'publish', 'nofile', '--source', `${unique}.ts`, '--key', join(dir, 'nofile.key'), '--central', central.address],
+          { cwd: userDir, timeout: 2 * READY_TIMEOUT_MS },
+          (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, output: stdout + stderr }),
+        ),
+      );
+      expect(missing.code, missing.output).not.toBe(0);
+      expect(missing.output).toContain(`cannot read --source ${join(userDir, `${unique}.ts`)}: ENOENT`);
+    } finally {
+      for (const file of made) rmSync(join(userDir, file), { force: true });
+    }
+  });
+
+  it('resolve against the user\'s directory under npm run -s --prefix REPO peer, run from outside the repository', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 18), name: 'film5', dir });
+
+    const viewer = await startPeer(['watch', 'film5', '--out', 'film5.ts', ...(await peerFlags(central, loopback(BLOCK, 19)))], {
+      command: ['npm', 'run', '-s', '--prefix', REPO_ROOT, 'peer', '--'],
+      cwd: dir,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    const exit = await exitWithin(viewer, READY_TIMEOUT_MS);
+    expect(exit.code, viewer.describe()).toBe(0);
+    expect(readFileSync(join(dir, 'film5.ts')).equals(fixture()), 'the stream, written in the directory npm was run in').toBe(true);
+  });
+});
