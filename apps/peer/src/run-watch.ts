@@ -109,7 +109,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     throw new UsageError(`--from seeks in a finished stream; ${name} is live: it starts --behind TIME behind its newest chunk`);
   }
   if (outputs) outputs.live = info.live;
-  if (sink) sink.passThrough = !info.live && config.fromMs === undefined;
+  if (sink) sink.passThrough = !info.live && !config.fromMs;
   const doing = relay ? 'relaying' : 'watching';
   log.info(`p2pstream peer ready: ${doing} ${name} on ${server.host}:${server.port}`);
   if (http) {
