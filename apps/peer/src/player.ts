@@ -44,7 +44,7 @@ export function findPlayer(name: PlayerName, path = process.env['PATH'] ?? ''): 
  */
 export function startPlayer(executable: string, name: PlayerName, url: string): { child: ChildProcess; exited: Promise<number> } {
   const extra = (process.env[PLAYER_ARGS_ENV] ?? '').split(' ').filter((arg) => arg.length > 0);
-  const child = spawn(executable, [...COMMANDS[name].args, ...extra, url], { stdio: ['inherit', 'ignore', 'inherit'] });
+  const child = spawn(executable, [...COMMANDS[name].args, ...extra, url], { stdio: 'inherit' });
   const exited = new Promise<number>((resolve) => {
     child.once('error', () => resolve(1));
     child.once('exit', (code) => resolve(code ?? 1));

@@ -32,8 +32,8 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   const relay = config.command === 'relay';
   const player = config.player && { name: config.player, executable: findPlayer(config.player) };
   const out = relay ? undefined : (config.out ?? (config.http || player || process.stdout.isTTY ? undefined : '-'));
-  if (!relay && out === undefined && config.http === undefined) {
-    throw new UsageError('watch needs somewhere to play the stream: --out - | mpv -, --out FILE, or --http 8080 (then open the URL in a player)');
+  if (!relay && out === undefined && config.http === undefined && !player) {
+    throw new UsageError('watch needs somewhere to play the stream: --mpv (or --vlc, --ffplay), --out - | mpv -, --out FILE, or --http 8080 (then open the URL in a player)');
   }
   if (out === '-' && runByNxServe()) {
     throw new UsageError(
