@@ -152,6 +152,42 @@ describe('HttpOutput (/stream.ts)', () => {
     expect(player.bytes().equals(Buffer.concat([packets(3, 1), packets(3, 9)]))).toBe(true);
   });
 
+  it('leaves no listener behind on a player that keeps the writes of a finished stream waiting (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const server = await start();
+      server.output.live = false;
+      const player = await play(server);
+      // A slow reader: one piece every few milliseconds, so the socket stays full and most writes wait for 'drain'.
+      player.response.pause();
+      const reading = setInterval(() => player.response.read(), 3);
+      const media = fixture();
+      const chunkBytes = 64 * 1024;
+      let waited = 0;
+      for (let pass = 0; pass < 10; pass++) {
+        for (let at = 0; at < media.length; at += chunkBytes) {
+          const written = server.output.write(media.subarray(at, at + chunkBytes));
+          if (written) {
+            waited += 1;
+            await written;
+          }
+        }
+      }
+      clearInterval(reading);
+      player.response.resume();
+      await server.close();
+      await player.ended;
+      expect(waited, 'writes that waited for the player').toBeGreaterThan(20);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('stops a finished stream waiting for a player once closed', async () => {
     const server = await start();
     server.output.live = false;
