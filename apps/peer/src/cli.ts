@@ -93,9 +93,10 @@ has written the last chunk. With no NAME it shows what is on and asks.
   --out -|FILE           write the stream (MPEG-TS) to stdout (-) or to FILE;
                          the default when stdout is not a terminal is -
   --http HOST:PORT       serve a web page at http://HOST:PORT/ that plays the
-                         stream beside a live view of the swarm, and the stream
-                         itself at /stream.ts for VLC or mpv; a bare PORT
-                         listens on ${DEFAULT_HTTP_HOST} (this machine only)
+                         stream beside a live view of the swarm, the stream
+                         itself at /stream.ts for VLC or mpv, and HLS at
+                         /live.m3u8; a bare PORT listens on ${DEFAULT_HTTP_HOST}
+                         (this machine only)
   --from TIME            where to start a finished stream: 90, 1:30, 1:02:03, 90s,
                          1h2m (media time; from the video keyframe at or before it;
                          a time past the end is refused, exit 2)
@@ -111,6 +112,7 @@ ${COMMON_HELP}
 Examples:
   npx nx run peer:serve -- watch cam1 --http 8080     # then open http://127.0.0.1:8080/ in a browser
   npx nx run peer:serve -- watch film --out film.ts
+  npx nx run peer:serve -- watch film --mpv --from 1:30
   npm run -s peer -- watch cam1 --out - | mpv -      # -s: no npm banner in the stream
                                   # (not through nx, which passes output on as text)
 `,
