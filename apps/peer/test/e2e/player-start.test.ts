@@ -39,7 +39,7 @@ function ffmpegErrors(input: string | Buffer): Promise<{ code: number | null; er
     const args = ['-nostdin', '-v', 'error', '-i', typeof input === 'string' ? input : 'pipe:0', '-t', String(CHECK_SECONDS), '-f', 'null', '-'];
     const ffmpeg = spawn('ffmpeg', args, { stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
     let errors = '';
-    ffmpeg.stderr.setEncoding('utf8').on('data', (text: string) => (errors += text));
+    ffmpeg.stderr!.setEncoding('utf8').on('data', (text: string) => (errors += text));
     ffmpeg.once('error', reject);
     ffmpeg.once('exit', (code) => resolve({ code, errors }));
     const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), 60_000);
