@@ -1,12 +1,12 @@
 import { DEFAULT_MAX_PCR_GAP_MS, TS_PACKET_BYTES } from './constants.js';
 import { PcrClock, videoFrameStart } from './mpegts.js';
-import { packetBoundary, packetPid, ProgramTables, readPesPts } from './mpegts-psi.js';
+import { PAT_PID, packetBoundary, packetPid, ProgramTables, readPesPts } from './mpegts-psi.js';
 
 /** One piece of the stream a player can start at: the PAT and PMT, then a video keyframe, then what follows up to the next segment. */
 export interface TsSegment {
   /** Counts from 0 in the order segments were cut. */
   readonly index: number;
-  /** The segment's bytes, in order (views of the pushed bytes, and a copy of the PAT and PMT first). */
+  /** The segment's bytes, in order: views of the pushed bytes, after a copy of the PAT and PMT when the stream has none just before the keyframe. */
   readonly pieces: readonly Uint8Array[];
   readonly bytes: number;
   /** From this segment's first keyframe to the next segment's (PTS), or by the PCR when there is no PTS to go by. */
@@ -39,7 +39,9 @@ interface Open {
 
 /**
  * Cuts an MPEG-TS stream into keyframe-aligned segments for HLS: each starts
- * with the stream's PAT and PMT, then a video keyframe (random_access_indicator
+ * with the stream's PAT and PMT (the muxer's own when they come just before the
+ * keyframe, as ffmpeg writes them, so segments put together are the stream;
+ * else copies), then a video keyframe (random_access_indicator
  * on a video PES start), and lasts at least `targetMs` (up to the next
  * keyframe). A stream without video is cut at the start of any elementary
  * stream's PES. Bytes before the first keyframe are dropped. Bytes are pushed
@@ -63,22 +65,36 @@ export class TsSegmenter {
     const first = packetBoundary(data);
     if (first < 0) return done;
     let from = first;
+    /** Where the packets of tables just before this one began in `data` (-1: none), and whether they hold a PAT and a PMT. */
+    let tablesRun = -1;
+    let runHasPat = false;
+    let runHasPmt = false;
     for (let offset = first; offset + TS_PACKET_BYTES <= data.length; offset += TS_PACKET_BYTES) {
-      this.#tables.observe(data, offset);
+      if (this.#tables.observe(data, offset)) {
+        if (tablesRun < 0) [tablesRun, runHasPat, runHasPmt] = [offset, false, false];
+        if (packetPid(data, offset) === PAT_PID) runHasPat = true;
+        else runHasPmt = true;
+        continue;
+      }
       this.#clock.observe(data, offset);
+      const tablesBefore = runHasPat && runHasPmt ? tablesRun : -1;
+      tablesRun = -1;
       if (!this.#tables.ready || !this.#isCutPoint(data, offset)) continue;
       const pts = readPesPts(data, offset);
       const open = this.#open;
       if (open && this.#elapsedMs(open, pts) < this.#targetMs) continue;
+      // The segment starts at the PAT and PMT just before the keyframe when the muxer put them there (ffmpeg does), else with copies of them.
+      const cut = tablesBefore >= from ? tablesBefore : offset;
       if (open) {
-        open.pieces.push(data.subarray(from, offset));
-        open.bytes += offset - from;
+        open.pieces.push(data.subarray(from, cut));
+        open.bytes += cut - from;
         done.push(this.#close(open, pts));
       }
-      const tables = this.#tables.packets();
-      this.#open = { pieces: [tables], bytes: tables.length, pts, mediaMs: this.#clock.mediaMs, discontinuity: this.#discontinuity };
+      const tables = cut === offset ? [this.#tables.packets()] : [];
+      const bytes = tables[0]?.length ?? 0;
+      this.#open = { pieces: tables, bytes, pts, mediaMs: this.#clock.mediaMs, discontinuity: this.#discontinuity };
       this.#discontinuity = false;
-      from = offset;
+      from = cut;
     }
     if (this.#open && from < data.length) {
       this.#open.pieces.push(data.subarray(from));
