@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
 import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
-import { parseDuration, parseHostPort, parseInteger, parseRate, type HostPort } from './units.js';
+import { PLAYERS, type PlayerName } from './player.js';
+import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, type HostPort } from './units.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
@@ -92,10 +93,17 @@ has written the last chunk. With no NAME it shows what is on and asks.
   --out -|FILE           write the stream (MPEG-TS) to stdout (-) or to FILE;
                          the default when stdout is not a terminal is -
   --http HOST:PORT       serve a web page at http://HOST:PORT/ that plays the
-                         stream beside a live view of the swarm, and the stream
-                         itself at /stream.ts for VLC or mpv; a bare PORT
-                         listens on ${DEFAULT_HTTP_HOST} (this machine only)
-  --from SEQ             first chunk to play (default 0 for a finished stream)
+                         stream beside a live view of the swarm, the stream
+                         itself at /stream.ts for VLC or mpv, and HLS at
+                         /live.m3u8; a bare PORT listens on ${DEFAULT_HTTP_HOST}
+                         (this machine only)
+  --from TIME            where to start a finished stream: 90, 1:30, 1:02:03, 90s,
+                         1h2m (media time; from the video keyframe at or before it;
+                         a time past the end is refused, exit 2)
+  --mpv | --vlc | --ffplay
+                         start that player on the stream (over --http, on a free
+                         port of ${DEFAULT_HTTP_HOST} unless given) and stop when it exits,
+                         with its exit code
   --behind TIME          how far behind the newest chunk a live stream starts:
                          4s, 2.5, 1500ms (default ${DEFAULT_LIVE_OFFSET_MS / 1000}s; less is less delay,
                          and more skipped chunks when peers are slow)
@@ -104,6 +112,7 @@ ${COMMON_HELP}
 Examples:
   npx nx run peer:serve -- watch cam1 --http 8080     # then open http://127.0.0.1:8080/ in a browser
   npx nx run peer:serve -- watch film --out film.ts
+  npx nx run peer:serve -- watch film --mpv --from 1:30
   npm run -s peer -- watch cam1 --out - | mpv -      # -s: no npm banner in the stream
                                   # (not through nx, which passes output on as text)
 `,
@@ -158,7 +167,10 @@ export interface WatchConfig extends CommonConfig {
   readonly name: string | undefined;
   readonly out: string | undefined;
   readonly http: HostPort | undefined;
-  readonly from: number | undefined;
+  /** `--from`: where a finished stream starts, in media milliseconds. */
+  readonly fromMs: number | undefined;
+  /** `--mpv`, `--vlc`, `--ffplay`: the player to start on the stream. */
+  readonly player: PlayerName | undefined;
   /** How far behind the newest chunk a live stream starts (`--behind`); the scheduler's default when unset. */
   readonly behindMs: number | undefined;
 }
@@ -195,7 +207,16 @@ const OPTIONS = {
     loop: { type: 'boolean' },
     key: { type: 'string' },
   },
-  watch: { ...COMMON_OPTIONS, out: { type: 'string' }, http: { type: 'string' }, from: { type: 'string' }, behind: { type: 'string' } },
+  watch: {
+    ...COMMON_OPTIONS,
+    out: { type: 'string' },
+    http: { type: 'string' },
+    from: { type: 'string' },
+    behind: { type: 'string' },
+    mpv: { type: 'boolean' },
+    vlc: { type: 'boolean' },
+    ffplay: { type: 'boolean' },
+  },
   relay: COMMON_OPTIONS,
   list: { central: COMMON_OPTIONS.central, help: COMMON_OPTIONS.help },
 } as const;
@@ -263,6 +284,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     };
   }
   if (command === 'relay' && name === undefined) throw new UsageError('relay needs a stream name: relay NAME');
+  const players = PLAYERS.filter((player) => values[player] === true);
+  if (players.length > 1) throw new UsageError(`watch starts one player: --${players.join(' or --')}, not both`);
+  if (players.length > 0 && values.out === '-') throw new UsageError(`--${players[0]} plays the stream itself: leave out --out - (or pipe --out - into a player of your own)`);
   return {
     action: 'run',
     config: {
@@ -271,7 +295,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       name,
       out: values.out as string | undefined,
       http: values.http === undefined ? undefined : parseHostPort('--http', values.http as string, DEFAULT_HTTP_HOST),
-      from: values.from === undefined ? undefined : parseInteger('--from', values.from as string, 0, Number.MAX_SAFE_INTEGER),
+      fromMs: values.from === undefined ? undefined : parseMediaTime('--from', values.from as string),
+      player: players[0],
       behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
     },
   };

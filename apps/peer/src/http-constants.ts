@@ -19,3 +19,14 @@ export const DEFAULT_MAX_EVENT_BUFFER_BYTES = 256 * 1024;
 export const EVENT_RETRY_MS = 2_000;
 /** On close, connections still open after this long are cut. */
 export const CLOSE_GRACE_MS = 2_000;
+
+/** HLS: the playlist, for Safari, hls.js, smart TVs and `ffmpeg -i`. */
+export const HLS_PLAYLIST_PATH = '/live.m3u8';
+/** HLS segments are `/hls/N.ts`. */
+export const HLS_SEGMENT_PREFIX = '/hls/';
+/** Live: segments a playlist lists (and all that are kept). */
+export const DEFAULT_HLS_SEGMENTS = 6;
+/** A segment ends at the first keyframe at least this long after its start. */
+export const DEFAULT_HLS_SEGMENT_MS = 2_000;
+/** A playlist asked for before the first segment waits this long for it, then 503. */
+export const HLS_WAIT_MS = 15_000;

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findLastVideoFrameStart, findVideoRandomAccess, TS_PACKET_BYTES, TS_SYNC_BYTE } from '@p2pstream/data';
+import { findLastVideoFrameStart, findVideoRandomAccess, packetBoundary, RandomAccessStart } from '@p2pstream/data';
 import type { Sink } from '@p2pstream/peer-client';
 import { DEFAULT_MAX_PLAYER_BUFFER_BYTES, DEFAULT_MAX_PLAYERS } from './http-constants.js';
+import { HlsOutput, type HlsOutputOptions } from './http-hls.js';
 import { COMMON_HEADERS, sendText } from './http-reply.js';
 
-export interface HttpOutputOptions {
+export interface HttpOutputOptions extends HlsOutputOptions {
   /**
    * Players served at once; more get 503.
    * @default 64
@@ -20,19 +21,21 @@ export interface HttpOutputOptions {
 interface Player {
   readonly response: ServerResponse;
   /**
-   * Where this player's bytes may go on from: a packet boundary when it has
-   * just connected, a video keyframe after a skipped chunk; undefined once
-   * they flow.
+   * Where this player's bytes may begin: its PAT and PMT then a video keyframe,
+   * when it connected mid-stream or after a skipped chunk; undefined once they flow.
    */
-  waitingFor: 'packet' | 'keyframe' | undefined;
+  start: RandomAccessStart | undefined;
 }
 
 /**
  * The players of `/stream.ts`: the stream being played, as MPEG-TS, to any
- * number of them at once. A player that connects mid-stream starts at the next
- * packet boundary; one that goes away costs nothing. Live: nobody is waited
- * for, and a player that stops reading is dropped. Finished: each write waits
- * until at least one player is connected and every player has taken it.
+ * number of them at once, and the same bytes cut into HLS segments (`hls`). A
+ * player that connects before the first byte gets every byte; one that
+ * connects mid-stream starts at the next video keyframe, after the stream's
+ * PAT and PMT, so its decoder has a whole picture to begin with; one that goes
+ * away costs nothing. Live: nobody is waited for, and a player that stops
+ * reading is dropped. Finished: each write waits until at least one player is
+ * connected (or an HLS player asked) and every player has taken it.
  *
  * A skipped chunk must not reach a browser's decoder as broken frames, which
  * it fails on: the last video frame of each chunk is held back until the next
@@ -41,13 +44,16 @@ interface Player {
  * keyframe, as the frames before it refer to frames that never came.
  */
 export class HttpOutput implements Sink {
-  /** Live streams never wait for a player. Set once the stream is known. */
-  live = true;
+  /** `/live.m3u8` and its segments. */
+  readonly hls: HlsOutput;
   readonly #players = new Set<Player>();
   readonly #maxPlayers: number;
   readonly #maxPlayerBufferBytes: number;
+  #live = true;
   #waitingForPlayer: Array<() => void> = [];
+  #written = false;
   #closed = false;
+  #ended = false;
   /**
    * The stream has shown a video keyframe flagged for random access: worth
    * waiting for the next after a skip. A stream whose muxer flags none (or
@@ -60,6 +66,17 @@ export class HttpOutput implements Sink {
   constructor(options: HttpOutputOptions = {}) {
     this.#maxPlayers = options.maxPlayers ?? DEFAULT_MAX_PLAYERS;
     this.#maxPlayerBufferBytes = options.maxPlayerBufferBytes ?? DEFAULT_MAX_PLAYER_BUFFER_BYTES;
+    this.hls = new HlsOutput(options, () => this.#wakeWriters());
+  }
+
+  /** Live streams never wait for a player. Set once the stream is known. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  set live(live: boolean) {
+    this.#live = live;
+    this.hls.live = live;
   }
 
   /** Players connected now. */
@@ -67,8 +84,12 @@ export class HttpOutput implements Sink {
     return this.#players.size;
   }
 
-  /** Takes a GET or HEAD of the stream: 503 when full or closed. */
+  /** Takes a GET or HEAD of the stream: 503 when full, closed or played to its end. */
   accept(request: IncomingMessage, response: ServerResponse): void {
+    if (this.#ended) {
+      sendText(response, 503, `the stream has been played to its end; HLS players can still play it from /live.m3u8\n`);
+      return;
+    }
     if (this.#closed || this.#players.size >= this.#maxPlayers) {
       sendText(response, 503, `too many players (${this.#maxPlayers}); try again later\n`, { 'retry-after': '5' });
       return;
@@ -79,25 +100,31 @@ export class HttpOutput implements Sink {
       return;
     }
     response.flushHeaders();
-    const player: Player = { response, waitingFor: 'packet' };
+    const player: Player = { response, start: this.#written ? this.#newStart() : undefined };
     this.#players.add(player);
-    response.on('close', () => this.#players.delete(player));
-    response.on('error', () => this.#players.delete(player));
-    for (const resolve of this.#waitingForPlayer.splice(0)) resolve();
+    response.once('close', () => this.#players.delete(player));
+    response.once('error', () => this.#players.delete(player));
+    this.#wakeWriters();
   }
 
   /** A chunk was skipped: the unfinished frame is dropped, and what comes next goes to each player from the next video keyframe. */
   skipped(): void {
     this.#unfinishedFrame = NOTHING;
+    this.hls.skipped();
     if (!this.#flagsKeyframes) return;
-    for (const player of this.#players) if (player.waitingFor === undefined) player.waitingFor = 'keyframe';
+    for (const player of this.#players) player.start ??= this.#newStart();
   }
 
   write(data: Uint8Array): Promise<void> | void {
-    if (!this.live && this.#players.size === 0 && !this.#closed) {
+    if (!this.#live && this.#players.size === 0 && !this.hls.requested && !this.#closed) {
       return new Promise<void>((resolve) => this.#waitingForPlayer.push(resolve)).then(() => this.write(data));
     }
-    if (!this.#flagsKeyframes) this.#flagsKeyframes = startOf(data, 'keyframe') >= 0;
+    this.#written = true;
+    this.hls.write(data);
+    if (!this.#flagsKeyframes) {
+      const boundary = packetBoundary(data);
+      this.#flagsKeyframes = boundary >= 0 && findVideoRandomAccess(data, boundary) >= 0;
+    }
     const boundary = packetBoundary(data);
     const lastFrame = boundary < 0 ? -1 : findLastVideoFrameStart(data, boundary);
     const pieces = [this.#unfinishedFrame, lastFrame < 0 ? data : data.subarray(0, lastFrame)];
@@ -105,35 +132,57 @@ export class HttpOutput implements Sink {
     return this.#send(pieces);
   }
 
+  /**
+   * The stream was played to its end: each player gets the frame held back and
+   * its response ends; HLS goes on serving the whole stream (a finished stream's
+   * playlist is complete now).
+   */
+  end(): void {
+    this.#finish();
+    this.#ended = true;
+    this.hls.end();
+  }
+
   /** Ends every player's response after the frame held back; later writes go nowhere and nothing waits. */
   close(): void {
+    this.#finish();
+    this.#closed = true;
+    this.hls.close();
+    this.#wakeWriters();
+  }
+
+  #finish(): void {
     this.#send([this.#unfinishedFrame]);
     this.#unfinishedFrame = NOTHING;
-    this.#closed = true;
-    for (const resolve of this.#waitingForPlayer.splice(0)) resolve();
     for (const { response } of this.#players) response.end();
     this.#players.clear();
+  }
+
+  #wakeWriters(): void {
+    for (const resolve of this.#waitingForPlayer.splice(0)) resolve();
+  }
+
+  /** A stream whose muxer flags no keyframes has none to wait for: such a player starts after the next PAT and PMT. */
+  #newStart(): RandomAccessStart {
+    return new RandomAccessStart(this.#flagsKeyframes ? {} : { maxWaitBytes: 0 });
   }
 
   #send(pieces: Uint8Array[]): Promise<void> | void {
     const waits: Array<Promise<void>> = [];
     for (const player of this.#players) {
       const { response } = player;
-      if (this.live && response.writableLength > this.#maxPlayerBufferBytes) {
+      if (this.#live && response.writableLength > this.#maxPlayerBufferBytes) {
         response.destroy();
         continue;
       }
       let full = false;
-      for (let piece of pieces) {
-        if (player.waitingFor !== undefined) {
-          const start = startOf(piece, player.waitingFor);
-          if (start < 0) continue;
-          piece = piece.subarray(start);
-          player.waitingFor = undefined;
-        }
-        if (piece.length > 0) full = !response.write(piece);
+      for (const piece of pieces) {
+        const { start } = player;
+        const out = start ? start.push(piece) : [piece];
+        if (start?.started) player.start = undefined;
+        for (const bytes of out) if (bytes.length > 0) full = !response.write(bytes);
       }
-      if (full && !this.live) waits.push(new Promise((resolve) => response.once('drain', resolve).once('close', resolve)));
+      if (full && !this.#live) waits.push(drained(response));
     }
     if (waits.length > 0) return Promise.all(waits).then(() => undefined);
   }
@@ -141,20 +190,15 @@ export class HttpOutput implements Sink {
 
 const NOTHING = new Uint8Array(0);
 
-function startOf(data: Uint8Array, what: 'packet' | 'keyframe'): number {
-  const boundary = packetBoundary(data);
-  return what === 'packet' || boundary < 0 ? boundary : findVideoRandomAccess(data, boundary);
-}
-
-/** The first offset in `data` where MPEG-TS packets begin (a sync byte with more 188 bytes on), or -1. */
-export function packetBoundary(data: Uint8Array): number {
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] !== TS_SYNC_BYTE) continue;
-    let ok = true;
-    for (let next = i + TS_PACKET_BYTES; next < data.length && next <= i + 2 * TS_PACKET_BYTES; next += TS_PACKET_BYTES) {
-      if (data[next] !== TS_SYNC_BYTE) ok = false;
-    }
-    if (ok) return i;
-  }
-  return -1;
+/** Resolves when `response` drains or closes, leaving no listener behind either way. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }

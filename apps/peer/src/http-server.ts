@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebAssets } from './http-assets.js';
-import { CLOSE_GRACE_MS, EVENTS_PATH, STATS_PATH, STREAM_PATH } from './http-constants.js';
+import { CLOSE_GRACE_MS, EVENTS_PATH, HLS_PLAYLIST_PATH, STATS_PATH, STREAM_PATH } from './http-constants.js';
 import { EventStream, type EventStreamOptions } from './http-events.js';
 import { HttpOutput, type HttpOutputOptions } from './http-output.js';
 import { sendJson, sendText } from './http-reply.js';
@@ -11,7 +11,7 @@ export type PeerHttpServerOptions = HttpOutputOptions & EventStreamOptions;
 
 /**
  * `watch --http`: the web page at `/` (a player and the swarm panel), the raw
- * stream at `/stream.ts`, the swarm report once a second as Server-Sent Events
+ * stream at `/stream.ts`, HLS at `/live.m3u8`, the swarm report once a second as Server-Sent Events
  * at `/events` and as JSON at `/stats.json`. Only GET and HEAD, only these
  * paths; everything it holds for a browser is bounded and let go when the
  * browser goes away.
@@ -62,6 +62,11 @@ export class PeerHttpServer {
     return new URL(STREAM_PATH, this.url).href;
   }
 
+  /** The HLS playlist, for Safari, hls.js, smart TVs and `ffmpeg -i`. */
+  get hlsUrl(): string {
+    return new URL(HLS_PLAYLIST_PATH, this.url).href;
+  }
+
   /** Players on `/stream.ts` now. */
   get clients(): number {
     return this.output.clients;
@@ -104,8 +109,8 @@ export class PeerHttpServer {
     else if (path === STATS_PATH) {
       if (this.#report) sendJson(response, 200, this.#report);
       else sendJson(response, 503, { error: 'the peer is starting; try again in a second' }, { 'retry-after': '1' });
-    } else if (!this.#assets.serve(path, request, response)) {
-      sendText(response, 404, `not found: the page is at /, the stream at ${STREAM_PATH}, the numbers at ${STATS_PATH}\n`);
+    } else if (!this.output.hls.serve(path, request, response) && !this.#assets.serve(path, request, response)) {
+      sendText(response, 404, `not found: the page is at /, the stream at ${STREAM_PATH} and ${HLS_PLAYLIST_PATH}, the numbers at ${STATS_PATH}\n`);
     }
   }
 }

@@ -2,15 +2,17 @@ import { createInterface } from 'node:readline/promises';
 import { PeerClient } from '@p2pstream/peer-client';
 import type { TrackerClient } from '@p2pstream/tracker-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
-import type { WatchConfig } from './cli.js';
+import { DEFAULT_HTTP_HOST, type WatchConfig } from './cli.js';
 import { PeerHttpServer } from './http-server.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { Outputs } from './outputs.js';
 import { every, localAddressOf, startPeerNode, trackerFor } from './peer-node.js';
+import { findPlayer, startPlayer } from './player.js';
+import { StartSink } from './start-sink.js';
 import { viewerRecord } from './stats-file.js';
 import { SwarmReporter } from './swarm-report.js';
-import { formatRate } from './units.js';
+import { formatMediaTime, formatRate } from './units.js';
 import { formatStreams, userMessage } from './user-errors.js';
 import { UsageError, UserError } from './usage-error.js';
 
@@ -28,9 +30,10 @@ function runByNxServe(): boolean {
 /** `watch [NAME]` and `relay NAME`. Watch stops itself once a finished stream is written; relay runs until stopped. */
 export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecycle): Promise<void> {
   const relay = config.command === 'relay';
-  const out = relay ? undefined : (config.out ?? (config.http || process.stdout.isTTY ? undefined : '-'));
-  if (!relay && out === undefined && config.http === undefined) {
-    throw new UsageError('watch needs somewhere to play the stream: --out - | mpv -, --out FILE, or --http 8080 (then open the URL in a player)');
+  const player = config.player && { name: config.player, executable: findPlayer(config.player) };
+  const out = relay ? undefined : (config.out ?? (config.http || player || process.stdout.isTTY ? undefined : '-'));
+  if (!relay && out === undefined && config.http === undefined && !player) {
+    throw new UsageError('watch needs somewhere to play the stream: --mpv (or --vlc, --ffplay), --out - | mpv -, --out FILE, or --http 8080 (then open the URL in a player)');
   }
   if (out === '-' && runByNxServe()) {
     throw new UsageError(
@@ -39,11 +42,14 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   }
   const asked = config.name === undefined ? await askForName(config, log, lifecycle) : undefined;
   const name = config.name ?? asked!.name;
-  const http = config.http ? await PeerHttpServer.listen(config.http.host, config.http.port) : undefined;
+  // A player plays the local /stream.ts: the HTTP output already starts each player at a keyframe, any number of them.
+  const httpAt = config.http ?? (player ? { host: DEFAULT_HTTP_HOST, port: 0 } : undefined);
+  const http = httpAt ? await PeerHttpServer.listen(httpAt.host, httpAt.port) : undefined;
   // Added first, so it closes last: after play-out has ended its players.
   if (http) lifecycle.add(() => http.close());
   const outputs = relay ? undefined : await Outputs.open(out, http?.output);
   if (outputs) lifecycle.add(() => outputs.close());
+  const sink = outputs ? new StartSink(outputs, config.fromMs) : undefined;
 
   const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle, asked?.tracker);
   const localAddress = localAddressOf(config.host);
@@ -52,8 +58,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     tracker,
     server,
     maxPeers: config.maxPeers,
-    ...(outputs ? { sink: outputs } : {}),
-    ...(config.from === undefined ? {} : { from: config.from }),
+    ...(sink ? { sink } : {}),
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
     ...(localAddress ? { localAddress } : {}),
   });
@@ -75,7 +80,10 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
       ...(http ? { httpClients: http.clients } : {}),
     });
   metrics?.trackViewer(snapshot);
-  if (http) client.on('skipped', () => http.output.skipped());
+  client.on('skipped', () => {
+    sink?.skipped();
+    http?.output.skipped();
+  });
   client.on('warning', (error) => log.warn(`p2pstream peer: ${userMessage(error)}`));
   client.on('bad-chunk', (peer, seq) => log.info(`p2pstream peer: ${peer} sent a chunk (${seq}) that does not verify; dropped it for good`));
   outputs?.onFailure((error) => {
@@ -97,17 +105,48 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
       { cause: error },
     );
   }
+  if (info.live && config.fromMs !== undefined) {
+    throw new UsageError(`--from seeks in a finished stream; ${name} is live: it starts --behind TIME behind its newest chunk`);
+  }
   if (outputs) outputs.live = info.live;
+  if (sink) sink.passThrough = !info.live && !config.fromMs;
   const doing = relay ? 'relaying' : 'watching';
   log.info(`p2pstream peer ready: ${doing} ${name} on ${server.host}:${server.port}`);
-  if (http) log.info(`p2pstream peer: watch in a browser at ${http.url} (the swarm panel is beside the video), or play ${http.streamUrl} in VLC or mpv`);
+  if (http) {
+    log.info(
+      `p2pstream peer: watch in a browser at ${http.url} (the swarm panel is beside the video), or play ${http.streamUrl} in VLC or mpv, or HLS at ${http.hlsUrl}`,
+    );
+  }
+  if (player && http) {
+    const { child, exited } = startPlayer(player.executable, player.name, http.streamUrl);
+    lifecycle.add(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    });
+    void exited.then((code) => {
+      log.info(`p2pstream peer: ${player.name} exited (${code}); stopping`);
+      void lifecycle.stop(code);
+    });
+  }
   client.on('end', () => {
     const { played, skipped } = client.stats();
     if (relay) {
       log.info(`p2pstream peer: holding the whole of ${name} (${played} chunks); still serving it — Ctrl-C to stop`);
       return;
     }
+    if (sink && !sink.started && config.fromMs !== undefined) {
+      log.info(
+        `p2pstream peer: --from ${formatMediaTime(config.fromMs)} is past the end of ${name}, which is ${formatMediaTime(sink.mediaMs)} long\nRun with --help for usage.`,
+      );
+      void lifecycle.stop(2);
+      return;
+    }
     log.info(`p2pstream peer: ${name} ended: ${played} chunks played, ${skipped} skipped`);
+    // The player, or an HLS player that may come back for segments, goes on from what is served.
+    if (http && (player || http.output.hls.requested)) {
+      http.output.end();
+      log.info(`p2pstream peer: still serving ${name} over HTTP${player ? ` until ${player.name} exits` : ''} — Ctrl-C to stop`);
+      return;
+    }
     void lifecycle.stop(0);
   });
 

@@ -39,6 +39,36 @@ export function parseDuration(flag: string, text: string, minMs: number, maxMs: 
   return ms;
 }
 
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/**
+ * A position in a stream's media time → milliseconds: seconds (`90`, `12.5`),
+ * clock style (`1:30`, `1:02:03.5`), or units (`90s`, `1h2m`, `2m30s`, `1500ms`).
+ */
+export function parseMediaTime(flag: string, text: string): number {
+  const trimmed = text.trim();
+  let ms = NaN;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else if (/^\d+(?::[0-5]?\d){1,2}(?:\.\d+)?$/.test(trimmed)) {
+    ms = trimmed.split(':').reduce((total, part) => total * 60 + Number(part), 0) * 1000;
+  } else if (/^(?:\d+(?:\.\d+)?(?:h|ms|m|s))+$/.test(trimmed)) {
+    ms = 0;
+    for (const [, value, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) ms += Number(value) * UNIT_MS[unit!]!;
+  }
+  if (!Number.isFinite(ms) || ms > Number.MAX_SAFE_INTEGER) {
+    throw new UsageError(`${flag} takes a time into the stream like 90, 1:30, 1:02:03, 90s or 1h2m, not "${text}"`);
+  }
+  return Math.round(ms);
+}
+
+/** Milliseconds as a clock: `0:20`, `1:02:03`. */
+export function formatMediaTime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const [h, m, s] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;

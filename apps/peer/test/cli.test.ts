@@ -23,7 +23,8 @@ describe('parseCommandLine', () => {
       stats: undefined,
       out: undefined,
       http: undefined,
-      from: undefined,
+      fromMs: undefined,
+      player: undefined,
       behindMs: undefined,
     });
   });
@@ -31,7 +32,7 @@ describe('parseCommandLine', () => {
   it('reads every flag of watch, with --central repeated for fail-over', () => {
     const config = run([
       'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
-      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '12',
+      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
       '--behind', '2.5s',
     ]) as WatchConfig;
     expect(config).toMatchObject({
@@ -45,10 +46,14 @@ describe('parseCommandLine', () => {
       stats: 's.jsonl',
       out: '-',
       http: { host: '127.0.0.1', port: 8080 },
-      from: 12,
+      fromMs: 90_000,
       behindMs: 2500,
     });
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
+  });
+
+  it('reads --mpv, --vlc and --ffplay as the player to start', () => {
+    for (const player of ['mpv', 'vlc', 'ffplay']) expect((run(['watch', 'film', `--${player}`]) as WatchConfig).player).toBe(player);
   });
 
   it('reads publish: a file is finished unless --realtime, --bitrate or --loop make it live', () => {
@@ -75,6 +80,10 @@ describe('parseCommandLine', () => {
       [['watch', 'a', 'b'], /one stream name/],
       [['relay'], /relay needs a stream name/],
       [['list', 'cam1'], /list takes no name/],
+      [['watch', 'film', '--from', '1:75'], /--from takes a time into the stream like 90, 1:30/],
+      [['watch', 'film', '--from', '5x'], /--from takes a time/],
+      [['watch', 'film', '--mpv', '--vlc'], /one player: --mpv or --vlc/],
+      [['watch', 'film', '--ffplay', '--out', '-'], /--ffplay plays the stream itself/],
     ];
     for (const [args, message] of cases) {
       let caught: unknown;

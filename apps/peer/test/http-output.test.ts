@@ -1,8 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
-import { findLastVideoFrameStart, findVideoRandomAccess, TS_PACKET_BYTES } from '@p2pstream/data';
+import { findLastVideoFrameStart, findVideoRandomAccess, PAT_PID, packetBoundary, packetPid, TS_PACKET_BYTES } from '@p2pstream/data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_PATH } from '../src/http-constants.js';
-import { packetBoundary } from '../src/http-output.js';
 import { PeerHttpServer, type PeerHttpServerOptions } from '../src/http-server.js';
 import { fixture } from './e2e/processes.js';
 
@@ -51,24 +50,26 @@ async function waitUntil(check: () => boolean): Promise<void> {
 }
 
 describe('HttpOutput (/stream.ts)', () => {
-  it('serves the stream as MPEG-TS to several players at once, each from a packet boundary', async () => {
+  it('serves the stream to several players at once: the first from its first byte, a later one from the PAT, PMT and next keyframe', async () => {
     const server = await start();
     const { output } = server;
     const first = await play(server);
     expect(first.response.statusCode).toBe(200);
     expect(first.response.headers['content-type']).toBe('video/mp2t');
     await waitUntil(() => output.clients === 1);
-    const chunk1 = packets(3, 1);
-    output.write(chunk1);
+    const media = fixture();
+    const chunks = fixtureChunks();
+    output.write(chunks[0]!);
     const second = await play(server);
     await waitUntil(() => output.clients === 2);
-    // A chunk that starts mid-packet: the newcomer starts at its first whole packet.
-    const chunk2 = Buffer.concat([Buffer.alloc(50, 9), packets(2, 7)]);
-    output.write(chunk2);
+    for (const chunk of chunks.slice(1)) output.write(chunk);
     await server.close();
     await Promise.all([first.ended, second.ended]);
-    expect(first.bytes().equals(Buffer.concat([chunk1, chunk2]))).toBe(true);
-    expect(second.bytes().equals(chunk2.subarray(50))).toBe(true);
+    expect(first.bytes().equals(media)).toBe(true);
+    // The fixture's muxer puts a PAT and a PMT just before each keyframe, so the newcomer's bytes are the fixture from there.
+    const keyframe = findVideoRandomAccess(media, chunks[0]!.length);
+    expect(packetPid(media, keyframe - 2 * TS_PACKET_BYTES)).toBe(PAT_PID);
+    expect(second.bytes().equals(media.subarray(keyframe - 2 * TS_PACKET_BYTES))).toBe(true);
   });
 
   it('forgets a player that goes away', async () => {
@@ -132,10 +133,11 @@ describe('HttpOutput (/stream.ts)', () => {
     // Up to the frame the skipped chunk would have finished...
     const cutShort = (SKIPPED - 1) * chunkBytes + findLastVideoFrameStart(chunks[SKIPPED - 1]!);
     expect(cutShort).toBeGreaterThan((SKIPPED - 1) * chunkBytes);
-    // ...then from the next keyframe on.
+    // ...then from the next keyframe on, after the PAT and PMT (which the fixture has just before it).
     const keyframe = findVideoRandomAccess(media, (SKIPPED + 1) * chunkBytes);
     expect(keyframe, 'a keyframe after the skipped chunk, not at the start of the next').toBeGreaterThan((SKIPPED + 1) * chunkBytes);
-    expect(player.bytes().equals(Buffer.concat([media.subarray(0, cutShort), media.subarray(keyframe)]))).toBe(true);
+    const tables = keyframe - 2 * TS_PACKET_BYTES;
+    expect(player.bytes().equals(Buffer.concat([media.subarray(0, cutShort), media.subarray(tables)]))).toBe(true);
   });
 
   it('does not hold back a stream whose muxer flags no keyframes: after a skip the next chunk goes out whole', async () => {
@@ -148,6 +150,42 @@ describe('HttpOutput (/stream.ts)', () => {
     await server.close();
     await player.ended;
     expect(player.bytes().equals(Buffer.concat([packets(3, 1), packets(3, 9)]))).toBe(true);
+  });
+
+  it('leaves no listener behind on a player that keeps the writes of a finished stream waiting (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const server = await start();
+      server.output.live = false;
+      const player = await play(server);
+      // A slow reader: one piece every few milliseconds, so the socket stays full and most writes wait for 'drain'.
+      player.response.pause();
+      const reading = setInterval(() => player.response.read(), 3);
+      const media = fixture();
+      const chunkBytes = 64 * 1024;
+      let waited = 0;
+      for (let pass = 0; pass < 10; pass++) {
+        for (let at = 0; at < media.length; at += chunkBytes) {
+          const written = server.output.write(media.subarray(at, at + chunkBytes));
+          if (written) {
+            waited += 1;
+            await written;
+          }
+        }
+      }
+      clearInterval(reading);
+      player.response.resume();
+      await server.close();
+      await player.ended;
+      expect(waited, 'writes that waited for the player').toBeGreaterThan(20);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('stops a finished stream waiting for a player once closed', async () => {

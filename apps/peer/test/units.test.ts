@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRate, parseDuration, parseHostPort, parseRate } from '../src/units.js';
+import { formatMediaTime, formatRate, parseDuration, parseHostPort, parseMediaTime, parseRate } from '../src/units.js';
 
 describe('parseRate', () => {
   it('reads bits when written "bit" and bytes otherwise, with k/m/g as powers of 1000 and Ki/Mi as powers of 1024', () => {
@@ -28,6 +28,35 @@ describe('parseDuration', () => {
 
   it('refuses what is not a time or is out of range, naming the flag and the range', () => {
     for (const text of ['', 'soon', '-1s', '2h', '61s']) expect(() => parseDuration('--behind', text, 0, 60_000)).toThrow(/--behind takes a time from 0 s to 60 s/);
+  });
+});
+
+describe('parseMediaTime', () => {
+  it('takes seconds, a clock, or units, into milliseconds', () => {
+    const cases: Array<[string, number]> = [
+      ['90', 90_000],
+      ['12.5', 12_500],
+      ['1:30', 90_000],
+      ['1:02:03', 3_723_000],
+      ['0:05.5', 5_500],
+      ['90s', 90_000],
+      ['1h2m', 3_720_000],
+      ['2m30s', 150_000],
+      ['1500ms', 1_500],
+      ['0', 0],
+    ];
+    for (const [text, ms] of cases) expect(parseMediaTime('--from', text), text).toBe(ms);
+  });
+
+  it('refuses what is no time, naming the flag and the forms it takes', () => {
+    for (const text of ['', 'soon', '-1', '1:60', '1::2', '1:2:3:4', '5 s', 's', '1h-2m']) {
+      expect(() => parseMediaTime('--from', text), text).toThrow(/--from takes a time into the stream like 90, 1:30, 1:02:03, 90s or 1h2m/);
+    }
+  });
+
+  it('writes a time back as a clock', () => {
+    expect(formatMediaTime(20_021)).toBe('0:20');
+    expect(formatMediaTime(3_723_000)).toBe('1:02:03');
   });
 });
 

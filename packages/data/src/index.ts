@@ -33,3 +33,15 @@ export {
   type EvictListener,
   type EndListener,
 } from './chunk-window.js';
+export {
+  PAT_PID,
+  packetBoundary,
+  packetPid,
+  readPatProgramMapPids,
+  readPmtStreams,
+  readPesPts,
+  ProgramTables,
+  type ElementaryStream,
+} from './mpegts-psi.js';
+export { RandomAccessStart, type RandomAccessStartOptions } from './mpegts-start.js';
+export { TsSegmenter, type TsSegment, type TsSegmenterOptions } from './mpegts-segmenter.js';

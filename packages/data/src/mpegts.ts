@@ -79,7 +79,7 @@ const VIDEO_STREAM_ID_BITS = 0xe0;
  * such as ffmpeg's set on keyframes), another video frame ('frame'), or
  * neither (undefined).
  */
-function videoFrameStart(bytes: Uint8Array, offset: number): 'keyframe' | 'frame' | undefined {
+export function videoFrameStart(bytes: Uint8Array, offset: number): 'keyframe' | 'frame' | undefined {
   if (offset + TS_PACKET_BYTES > bytes.length || bytes[offset] !== TS_SYNC_BYTE) return undefined;
   if ((bytes[offset + 1]! & 0x40) === 0) return undefined; // payload_unit_start_indicator
   const adaptationFieldControl = (bytes[offset + 3]! >> 4) & 0x3;

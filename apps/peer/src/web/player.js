@@ -33,6 +33,7 @@
   const behindText = document.getElementById('player-behind');
   const recoveriesText = document.getElementById('player-recoveries');
   document.getElementById('stream-url').textContent = STREAM_URL;
+  document.getElementById('hls-url').textContent = new URL('/live.m3u8', location.href).href;
 
   /** Whether the stream is live, once the peer has found it. */
   let live = true;
