@@ -11,6 +11,8 @@ npm ci --no-audit --no-fund
 declare -A OS_PACKAGES=(
   [redis-server]=redis-server
   [chromium]=chromium
+  [ffmpeg]=ffmpeg   # ffmpeg and ffprobe: decoder-error and HLS checks of what players get
+  [mpv]=mpv         # watch --mpv, played headless
 )
 missing=()
 for command in "${!OS_PACKAGES[@]}"; do
