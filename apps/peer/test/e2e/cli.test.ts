@@ -10,7 +10,7 @@ import { exitWithin, fixture, FIXTURE, loopback, READY_TIMEOUT_MS, startCentral,
 const BLOCK = 7;
 const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
 const COMMAND_FLAGS: Record<string, string[]> = {
-  publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
+  publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format'],
   watch: ['--out', '--http', '--from', '--behind'],
   relay: [],
   list: [],
