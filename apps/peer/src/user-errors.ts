@@ -1,5 +1,6 @@
 import type { CentralAttempt } from '@p2pstream/tracker-client';
 import type { StreamEntry } from '@p2pstream/wire';
+import { DEFAULT_CENTRAL } from './cli.js';
 import { UsageError, UserError } from './usage-error.js';
 
 const codeOf = (error: unknown): string | undefined => (error as { code?: unknown } | null)?.code as string | undefined;
@@ -22,8 +23,8 @@ export function userMessage(error: unknown, context: { name?: string } = {}): st
   }
 }
 
-/** Central's default port: the start command needs `--port` only for another. */
-const CENTRAL_DEFAULT_PORT = 2045;
+/** Central's default port (that of the default `--central`): the start command needs `--port` only for another. */
+const CENTRAL_DEFAULT_PORT = Number(DEFAULT_CENTRAL.slice(DEFAULT_CENTRAL.lastIndexOf(':') + 1));
 
 /**
  * `cannot reach central at 127.0.0.1:2999 (refused the connection) — is it running there? Start it with: …`:
