@@ -21,13 +21,15 @@ describe('watching a finished stream', { timeout: 4 * READY_TIMEOUT_MS }, () => 
     // The fixture (1.5 MB) at 300 kB/s takes about 5 s: several readings of the status line.
     await startPublisher({ central, host: loopback(BLOCK, 2), name: 'film', dir, uploadLimit: '300k' });
 
+    // Both start together, so neither can fetch the whole stream at once from the other.
+    const plainRun = runPeer(['watch', 'film', '--out', join(dir, 'plain.ts'), ...(await peerFlags(central, loopback(BLOCK, 4)))], {
+      timeoutMs: 2 * READY_TIMEOUT_MS,
+    });
     const onTerminal = await startPeer(['watch', 'film', '--out', join(dir, 'tty.ts'), ...(await peerFlags(central, loopback(BLOCK, 3)))], {
       terminal: true,
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
-    const plain = await runPeer(['watch', 'film', '--out', join(dir, 'plain.ts'), ...(await peerFlags(central, loopback(BLOCK, 4)))], {
-      timeoutMs: 2 * READY_TIMEOUT_MS,
-    });
+    const plain = await plainRun;
     expect((await exitWithin(onTerminal, 2 * READY_TIMEOUT_MS)).code, onTerminal.describe()).toBe(0);
     expect(plain.code, plain.stderr).toBe(0);
     expect(readFileSync(join(dir, 'tty.ts')).equals(fixture())).toBe(true);
