@@ -41,10 +41,12 @@ function centralUnreachable(attempts: readonly CentralAttempt[]): string | undef
   return `cannot reach central at ${tried} — is it running there? Start it with: npx nx run central:serve${flags}`;
 }
 
+/** Why one central could not be reached, short: the address is said beside it already. */
 function dialFailure(error: Error): string {
-  if (codeOf(error) === 'CONNECTION_REFUSED') return 'refused the connection';
-  const cause = error.cause instanceof Error ? error.cause : error;
-  return cause.message.replace(/\s*\n\s*/g, ' ');
+  const code = codeOf(error);
+  if (code === 'CONNECTION_REFUSED') return 'refused the connection';
+  const shown = code === 'CONNECT_FAILED' && error.cause instanceof Error ? error.cause : error;
+  return shown.message.replace(/\s*\n\s*/g, ' ');
 }
 
 /** What `list` prints: a table with a header, or nothing when nothing is on. */
