@@ -3,6 +3,7 @@ import { AddressInUseError, DEFAULT_IDLE_TIMEOUT_MS, listen, ListenFailedError, 
 import type { CentralConfig } from './cli.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, STATS_INTERVAL_MS } from './constants.js';
+import { nextFreePort } from './free-port.js';
 import { CentralStartError, RegistryUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import { MemoryRegistry } from './memory-registry.js';
@@ -138,9 +139,11 @@ async function listenForPeers(config: CentralConfig, tracker: Tracker, log: Log)
     return server;
   } catch (error) {
     if (error instanceof AddressInUseError) {
+      const free = await nextFreePort(config.host, config.port);
+      const suggestion = free === undefined ? '--port 0 picks a free one' : `--port ${free} is free`;
       throw new CentralStartError(
         'ADDRESS_IN_USE',
-        `port ${config.port} on ${config.host} is already in use (another central?) — stop that program, or choose another port with --port (e.g. --port ${config.port + 1})`,
+        `port ${config.port} on ${config.host} is already in use (another central?) — stop that program, or choose another port with --port (${suggestion})`,
         { cause: error },
       );
     }

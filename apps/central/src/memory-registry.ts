@@ -24,6 +24,8 @@ export interface MemoryRegistryOptions {
 
 interface Entry extends PeerRecord {
   expiresAt: number;
+  /** The publisher's own entry. */
+  source: boolean;
 }
 
 interface StreamState {
@@ -59,6 +61,7 @@ export class MemoryRegistry implements Registry {
     if (state) {
       state.live = live;
       state.lastTs = ts;
+      state.edge = 0;
     } else {
       const created: StreamState = { stream, name, live, lastTs: ts, edge: 0, visibleUntil: 0, peers: new Map() };
       this.#streams.set(stream, created);
@@ -71,7 +74,7 @@ export class MemoryRegistry implements Registry {
     const state = this.#streams.get(announcement.stream);
     if (!state) return false;
     const { host, port, edge, expiresAt } = announcement;
-    state.peers.set(peerKey(announcement), { host, port, edge, expiresAt });
+    state.peers.set(peerKey(announcement), { host, port, edge, expiresAt, source: announcement.source === true });
     state.edge = Math.max(state.edge, edge);
     if (announcement.live !== undefined) state.live = announcement.live;
     state.visibleUntil = Math.max(state.visibleUntil, announcement.visibleUntil);
@@ -84,7 +87,7 @@ export class MemoryRegistry implements Registry {
     if (!state) return 0;
     let removed = 0;
     for (const peer of peers) if (state.peers.delete(peerKey(peer))) removed += 1;
-    if (removed > 0 && this.#visible.has(state) && liveEntries(state, now).length === 0) state.visibleUntil = visibleUntil;
+    if (removed > 0 && this.#visible.has(state) && liveEntries(state, now).length === 0) state.visibleUntil = state.edge > 0 ? visibleUntil : now;
     return removed;
   }
 
@@ -93,7 +96,7 @@ export class MemoryRegistry implements Registry {
     if (!state) return undefined;
     const live = liveEntries(state, now);
     const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge }) => ({ host, port, edge }));
-    return { stream: summary(state, live.length), candidates };
+    return { stream: summary(state, live), candidates };
   }
 
   async list(now: number, limit: number): Promise<StreamSummary[]> {
@@ -131,7 +134,7 @@ export class MemoryRegistry implements Registry {
   #visibleSummaries(now: number): StreamSummary[] {
     const summaries: StreamSummary[] = [];
     for (const state of this.#visible) {
-      if (state.visibleUntil > now) summaries.push(summary(state, liveEntries(state, now).length));
+      if (state.visibleUntil > now) summaries.push(summary(state, liveEntries(state, now)));
     }
     return summaries;
   }
@@ -143,6 +146,7 @@ function liveEntries(state: StreamState, now: number): Entry[] {
   return live;
 }
 
-function summary(state: StreamState, peers: number): StreamSummary {
-  return { name: state.name, stream: state.stream, live: state.live, peers, edge: state.edge };
+function summary(state: StreamState, live: readonly Entry[]): StreamSummary {
+  const viewers = live.reduce((count, entry) => count + (entry.source ? 0 : 1), 0);
+  return { name: state.name, stream: state.stream, live: state.live, peers: live.length, viewers, edge: state.edge };
 }

@@ -136,27 +136,27 @@ export class RedisRegistry implements Registry {
   }
 
   async announce(a: Announcement): Promise<boolean> {
-    const keys = [this.#key('stream', a.stream), this.#key('peers', a.stream), this.#key('edges', a.stream), this.#key('visible')];
+    const keys = [this.#key('stream', a.stream), this.#key('peers', a.stream), this.#key('edges', a.stream), this.#key('visible'), this.#key('sources', a.stream)];
     const live = a.live === undefined ? '' : a.live ? '1' : '0';
-    const args = [a.stream, peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live];
+    const args = [a.stream, peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0'];
     return Number(await this.#run(ANNOUNCE, keys, args)) === 1;
   }
 
   async leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number> {
     if (peers.length === 0) return 0;
-    const keys = [this.#key('peers', stream), this.#key('edges', stream), this.#key('visible')];
+    const keys = [this.#key('peers', stream), this.#key('edges', stream), this.#key('visible'), this.#key('sources', stream), this.#key('stream', stream)];
     return Number(await this.#run(LEAVE, keys, [stream, String(now), String(visibleUntil), ...peers.map(peerKey)]));
   }
 
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined> {
     const reply = await this.#run(LOOKUP, [this.#key('name', name)], [this.#prefix, String(now), String(maxCandidates)]);
     if (reply === null || reply === undefined) return undefined;
-    const [id, streamName, live, edge, count, picked] = array(reply);
+    const [id, streamName, live, edge, count, picked, viewers] = array(reply);
     const members = strings(picked);
     const entries: PeerRecord[] = [];
     for (let i = 0; i + 1 < members.length; i += 2) entries.push({ ...parsePeerKey(members[i]!), edge: Number(members[i + 1]) });
     return {
-      stream: { name: String(streamName), stream: String(id), live: live === '1', edge: Number(edge), peers: Number(count) },
+      stream: { name: String(streamName), stream: String(id), live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
       // The script's random half may repeat a top-edge entry; the sampler drops repeats.
       candidates: entries,
     };
@@ -188,12 +188,12 @@ export class RedisRegistry implements Registry {
   async #streams(now: number): Promise<StreamSummary[]> {
     const rows = array(await this.#run(STREAMS, [this.#key('visible')], [this.#prefix, String(now)]));
     return rows.map((row) => {
-      const [stream, name, live, edge, peers] = array(row);
-      return { stream: String(stream), name: String(name), live: live === '1', edge: Number(edge), peers: Number(peers) };
+      const [stream, name, live, edge, peers, viewers] = array(row);
+      return { stream: String(stream), name: String(name), live: live === '1', edge: Number(edge), peers: Number(peers), viewers: Number(viewers) };
     });
   }
 
-  #key(kind: 'name' | 'stream' | 'peers' | 'edges' | 'visible', id = ''): string {
+  #key(kind: 'name' | 'stream' | 'peers' | 'edges' | 'sources' | 'visible', id = ''): string {
     return kind === 'visible' ? `${this.#prefix}visible` : `${this.#prefix}${kind}:${id}`;
   }
 

@@ -29,7 +29,9 @@ export interface StreamSummary {
   readonly live: boolean;
   /** Live (unexpired) entries. */
   readonly peers: number;
-  /** The highest edge announced for the stream. */
+  /** Live entries other than the publisher's own: what `list` shows as viewers. */
+  readonly viewers: number;
+  /** The highest edge announced for the stream since it was last published. */
   readonly edge: number;
 }
 
@@ -59,6 +61,8 @@ export interface Announcement extends PeerRecord {
   readonly visibleUntil: number;
   /** Sets the stream's live flag; only the stream's own publisher passes it. */
   readonly live?: boolean;
+  /** The entry is the publisher's own (announced on the connection that published): it is not a viewer. */
+  readonly source?: boolean;
 }
 
 export interface LookupResult {
@@ -88,12 +92,19 @@ export interface RegistryCounts {
 export interface Registry {
   /** For logs: `memory` or the Redis URL without a password. */
   readonly description: string;
+  /**
+   * Binds the name, or publishes it again for the same key: a new publish
+   * starts the stream over, so its edge starts again from 0 (the next
+   * announces raise it) instead of showing the last session's.
+   */
   publish(publication: Publication): Promise<PublishOutcome>;
   /** Adds or refreshes an entry; false when no stream with that id is published. */
   announce(announcement: Announcement): Promise<boolean>;
   /**
    * Removes these entries of the stream; when that leaves it with no live
-   * entry, it stays in `list` until `visibleUntil`. Resolves with the count removed.
+   * entry, it stays in `list` until `visibleUntil` — or leaves `list` at once
+   * when no chunk was ever announced for it (edge 0: there is nothing to
+   * watch). Resolves with the count removed.
    */
   leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */

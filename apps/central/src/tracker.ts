@@ -240,7 +240,7 @@ export class Tracker {
         edge: message.edge,
         expiresAt: now + this.settings.ttl,
         visibleUntil: now + this.settings.ttl + this.settings.grace,
-        ...(session.published.has(message.stream) ? { live: message.live } : {}),
+        ...(session.published.has(message.stream) ? { live: message.live, source: true } : {}),
       });
       if (!known) throw new StreamNotFoundError(message.stream);
       session.announced.set(message.stream, message.port);
@@ -266,7 +266,8 @@ export class Tracker {
   async list(): Promise<Reply<'streams'>> {
     return this.#count('list', async () => {
       const streams = await this.#registry.list(this.#clock.now(), MAX_LIST_STREAMS);
-      return { t: 'streams', streams: streams.map(({ name, stream, live, peers, edge }) => ({ name, stream, live, peers, edge })) };
+      // `list` answers with viewer counts: the publisher's own entry is no viewer.
+      return { t: 'streams', streams: streams.map(({ name, stream, live, viewers, edge }) => ({ name, stream, live, peers: viewers, edge })) };
     });
   }
 

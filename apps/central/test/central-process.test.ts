@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { ConnectionClosedError, dial, RemoteError, type Connection, type RequestInput } from '@p2pstream/connection';
 import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../tools/testing/index.js';
+import { portIsFree } from '../src/free-port.js';
 
 const MAIN = 'apps/central/src/main.ts';
 const READY = /central listening on (\S+):(\d+) \(registry: ([^)]+)\)(?:; status page at (\S+))?/;
@@ -13,6 +14,26 @@ const READY = /central listening on (\S+):(\d+) \(registry: ([^)]+)\)(?:; status
 afterAll(async () => {
   await stopAllPrograms();
 });
+
+/** Listeners on `count` consecutive ports of `host` (the OS picks the first; tried again when a neighbour is taken). */
+async function adjacentBlockers(host: string, count: number): Promise<Server[]> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const first = await freePort(host);
+    const blockers: Server[] = [];
+    for (let i = 0; i < count; i++) {
+      const blocker = createServer();
+      const listening = await new Promise<boolean>((resolve) => {
+        blocker.once('error', () => resolve(false));
+        blocker.listen(first + i, host, () => resolve(true));
+      });
+      if (!listening) break;
+      blockers.push(blocker);
+    }
+    if (blockers.length === count) return blockers;
+    await Promise.all(blockers.map((blocker) => new Promise((resolve) => blocker.close(resolve))));
+  }
+  throw new Error(`found no ${count} free consecutive ports on ${host}`);
+}
 
 describe.concurrent('the central program', { timeout: 30_000 }, () => {
   it('prints accurate help and exits 0', async () => {
@@ -42,6 +63,23 @@ describe.concurrent('the central program', { timeout: 30_000 }, () => {
     expect(second.stderr()).toContain(`port ${port} on 127.0.0.1 is already in use`);
     expect(second.stderr()).toContain('--port');
     await first.stop();
+  });
+
+  it('suggests a port that is free when the one asked for is taken, not merely the next one', async () => {
+    const host = '127.0.0.1';
+    const blockers = await adjacentBlockers(host, 2);
+    const [taken, next] = blockers.map((blocker) => (blocker.address() as AddressInfo).port);
+    try {
+      const program = await startProgram(MAIN, ['--host', host, '--port', String(taken)]);
+      expect((await program.exited).code).toBe(1);
+      const suggested = /--port (\d+) is free/.exec(program.stderr());
+      expect(suggested, program.stderr()).not.toBeNull();
+      const port = Number(suggested![1]);
+      expect([taken, next]).not.toContain(port);
+      expect(await portIsFree(host, port), `the suggested port ${port} is taken`).toBe(true);
+    } finally {
+      await Promise.all(blockers.map((blocker) => new Promise((resolve) => blocker.close(resolve))));
+    }
   });
 
   it('says the status page port is in use and which flag changes it', async () => {

@@ -46,7 +46,7 @@ describe('status output', () => {
   });
 
   it('renders each stream as a row and escapes what it shows', () => {
-    const html = statusPage({ ...stats, registry: 'redis://<x>' }, [{ name: 'cam1', stream: 'a'.repeat(64), live: false, peers: 4, edge: 99 }]);
+    const html = statusPage({ ...stats, registry: 'redis://<x>' }, [{ name: 'cam1', stream: 'a'.repeat(64), live: false, peers: 4, viewers: 3, edge: 99 }]);
     expect(html).toContain('<td>cam1</td><td>finished</td><td class="n">4</td><td class="n">99</td>');
     expect(html).toContain('<dt>announces/s</dt><dd>2.5</dd>');
     expect(html).toContain('<dt>look-ups/s</dt><dd>1</dd>');
@@ -57,7 +57,7 @@ describe('status output', () => {
   });
 
   it('serves the reading and the stream list as JSON', () => {
-    const document = JSON.parse(statsDocument(stats, [{ name: 'cam1', stream: 'a'.repeat(64), live: true, peers: 4, edge: 99 }]));
+    const document = JSON.parse(statsDocument(stats, [{ name: 'cam1', stream: 'a'.repeat(64), live: true, peers: 4, viewers: 3, edge: 99 }]));
     expect(document).toMatchObject({ streams: 1, peers: 4, perSecond: { announces: 2.5 }, streamList: [{ name: 'cam1', peers: 4 }] });
   });
 });

@@ -57,7 +57,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
       expect(await registry.announce(entry())).toBe(true);
       const found = await registry.lookup('cam1', T + 999, 10);
-      expect(found?.stream).toEqual({ name: 'cam1', stream: A, live: true, peers: 1, edge: 10 });
+      expect(found?.stream).toEqual({ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 });
       expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 10 }]);
       const expired = await registry.lookup('cam1', T + 1_000, 10);
       expect(expired?.candidates).toEqual([]);
@@ -85,6 +85,44 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(40);
     });
 
+    it('starts the edge over when the stream is published again, instead of showing the last session\'s', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ edge: 836, source: true, live: true }));
+      await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 5_000);
+      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T + 20 })).toEqual({ result: 'published' });
+      expect((await registry.lookup('cam1', T + 30, 10))?.stream.edge).toBe(0);
+      await registry.announce(entry({ edge: 505, source: true, live: true, expiresAt: T + 2_000 }));
+      expect((await registry.lookup('cam1', T + 40, 10))?.stream.edge).toBe(505);
+      expect((await registry.list(T + 40, 10))[0]?.edge).toBe(505);
+    });
+
+    it('counts as viewers every live entry but the publisher\'s own', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ source: true, live: true }));
+      expect((await registry.list(T, 10))[0]).toMatchObject({ peers: 1, viewers: 0 });
+      await registry.announce(entry({ host: '127.0.0.3' }));
+      await registry.announce(entry({ host: '127.0.0.4', expiresAt: T + 3_000 }));
+      expect((await registry.list(T, 10))[0]).toMatchObject({ peers: 3, viewers: 2 });
+      expect((await registry.lookup('cam1', T, 10))?.stream).toMatchObject({ peers: 3, viewers: 2 });
+      // The publisher's entry expires first: the viewers still count, and nothing goes below 0.
+      expect((await registry.list(T + 1_500, 10))[0]).toMatchObject({ peers: 1, viewers: 1 });
+      await registry.sweep(T + 1_500);
+      expect((await registry.lookup('cam1', T + 1_500, 10))?.stream).toMatchObject({ peers: 1, viewers: 1 });
+      await registry.leave(A, [{ host: '127.0.0.4', port: 2050 }], T + 1_600, T + 5_000);
+      expect((await registry.list(T + 1_600, 10))[0]).toMatchObject({ peers: 0, viewers: 0 });
+    });
+
+    it('takes a stream out of the list at once when its last peer leaves before any chunk was announced', async () => {
+      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ edge: 0, source: true, live: true, visibleUntil: T + 60_000 }));
+      expect(await registry.list(T, 10)).toHaveLength(1);
+      expect(await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 60_000)).toBe(1);
+      expect(await registry.list(T + 10, 10)).toEqual([]);
+      expect(await registry.counts(T + 10)).toEqual({ streams: 0, peers: 0 });
+      // Its name stays bound to its key, as for any stream.
+      expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 20 })).toEqual({ result: 'name-taken', holder: A });
+    });
+
     it('changes the live flag only when an announce carries one', async () => {
       await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
@@ -102,9 +140,9 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       await registry.announce(entry({ stream: B, edge: 100 }));
       await registry.announce(entry({ stream: C, edge: 3 }));
       expect(await registry.list(T, 10)).toEqual([
-        { name: 'zeta', stream: A, live: true, peers: 2, edge: 7 },
-        { name: 'alpha', stream: C, live: true, peers: 1, edge: 3 },
-        { name: 'beta', stream: B, live: false, peers: 1, edge: 100 },
+        { name: 'zeta', stream: A, live: true, peers: 2, viewers: 2, edge: 7 },
+        { name: 'alpha', stream: C, live: true, peers: 1, viewers: 1, edge: 3 },
+        { name: 'beta', stream: B, live: false, peers: 1, viewers: 1, edge: 100 },
       ]);
       expect((await registry.list(T, 2)).map((s) => s.name)).toEqual(['zeta', 'alpha']);
       expect(await registry.counts(T)).toEqual({ streams: 3, peers: 4 });
@@ -113,7 +151,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     it('keeps a stream with no live peers in the list until its grace period ends, and its name bound after', async () => {
       await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
-      expect(await registry.list(T + 4_999, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 0, edge: 10 }]);
+      expect(await registry.list(T + 4_999, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 0, viewers: 0, edge: 10 }]);
       expect(await registry.list(T + 5_000, 10)).toEqual([]);
       expect(await registry.counts(T + 5_000)).toEqual({ streams: 0, peers: 0 });
       await registry.sweep(T + 5_000);
@@ -160,7 +198,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       await registry.announce(entry());
       await registry.sweep(T + 5_000);
       await registry.announce(entry({ expiresAt: T + 7_000, visibleUntil: T + 9_000 }));
-      expect(await registry.list(T + 6_000, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 1, edge: 10 }]);
+      expect(await registry.list(T + 6_000, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 }]);
     });
 
     it('bounds look-up candidates and keeps the entries with the highest edges among them', async () => {

@@ -107,7 +107,7 @@ describe('central’s status page', () => {
 
 describe('statusPage', () => {
   it('escapes names and ids it shows', () => {
-    const html = statusPage(reading, [{ name: '<b>', stream: '"x"', live: true, peers: 0, edge: 0, peerList: [] }]);
+    const html = statusPage(reading, [{ name: '<b>', stream: '"x"', live: true, peers: 0, viewers: 0, edge: 0, peerList: [] }]);
     expect(html).not.toContain('<b>');
     expect(html).toContain('data-stream="&#60;b&#62;"');
     expect(html).toContain('No peer carries it right now.');

@@ -182,6 +182,19 @@ describe('Tracker', () => {
       expect((await lookup(new TrackerSession('127.0.0.9'))).peers).toHaveLength(1);
     });
 
+    it('lists viewers: the entry of the connection that published is not counted', async () => {
+      const publisher = new TrackerSession('127.0.0.1');
+      clock.advance(1);
+      await tracker.publish(publisher, publishOf(key, 'cam1', clock.now()));
+      await announce(publisher, key.streamId, 2050, 5);
+      expect((await tracker.list()).streams[0]?.peers).toBe(0);
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, 5);
+      await announce(new TrackerSession('127.0.0.3'), key.streamId, 2050, 5);
+      expect((await tracker.list()).streams[0]?.peers).toBe(2);
+      // Look-ups still offer the publisher: it is a peer to fetch from, only not a viewer.
+      expect((await lookup(new TrackerSession('127.0.0.9'))).peers).toHaveLength(3);
+    });
+
     it('drops a stream with no peers from the list after the grace period', async () => {
       await announce(new TrackerSession('127.0.0.2'), key.streamId);
       clock.advance(1_500 + 2_999);

@@ -71,11 +71,16 @@ the name to that key; only that key can publish the name again.
                          viewable from any point, unless --realtime or --loop
   --realtime             play the FILE out as if live, at its own pace (MPEG-TS
                          timestamps, or --bitrate)
-  --bitrate RATE         the source's rate (e.g. 2mbit) for pacing a file that is
-                         not MPEG-TS; implies --realtime
+  --bitrate RATE         the source's rate (e.g. 2mbit) for pacing a --format raw
+                         file, which has no timestamps; implies --realtime
   --loop                 play the FILE again from the start when it ends (live,
                          never ends; implies --realtime)
-  --key FILE             the stream's key file (created, mode 0600, if missing)
+  --key FILE             the stream's key file (created, mode 0600, once central
+                         accepts the publish, if missing)
+  --format ts|raw        ts (default): the source must be MPEG-TS, and is refused
+                         otherwise; raw: publish any bytes as they are — viewers
+                         get them with --out, but the web page, /stream.ts players
+                         and HLS will not play them
 
 ${COMMON_HELP}
 Examples:
@@ -160,7 +165,11 @@ export interface PublishConfig extends CommonConfig {
   readonly bitrate: number | undefined;
   readonly loop: boolean;
   readonly key: string | undefined;
+  /** `ts`: the source must be MPEG-TS; `raw`: any bytes, published as they are. */
+  readonly format: SourceFormat;
 }
+
+export type SourceFormat = 'ts' | 'raw';
 
 export interface WatchConfig extends CommonConfig {
   readonly command: 'watch' | 'relay';
@@ -206,6 +215,7 @@ const OPTIONS = {
     bitrate: { type: 'string' },
     loop: { type: 'boolean' },
     key: { type: 'string' },
+    format: { type: 'string' },
   },
   watch: {
     ...COMMON_OPTIONS,
@@ -269,6 +279,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       throw new UsageError('--realtime, --bitrate and --loop pace a FILE; stdin (--source -) is live already');
     }
     const bitrate = values.bitrate === undefined ? undefined : parseRate('--bitrate', values.bitrate as string) * 8;
+    const format = (values.format as string | undefined) ?? 'ts';
+    if (format !== 'ts' && format !== 'raw') throw new UsageError(`--format is ts (MPEG-TS, the default) or raw (any bytes), not "${format}"`);
     return {
       action: 'run',
       config: {
@@ -280,6 +292,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         bitrate,
         loop,
         key: values.key as string | undefined,
+        format,
       },
     };
   }

@@ -1,12 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { loadOrCreateStreamKey } from '@p2pstream/data';
 import { Publisher } from '@p2pstream/peer-server';
 import type { PublishConfig } from './cli.js';
 import { defaultKeyPath } from './key-path.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { centralFlags, every, startPeerNode } from './peer-node.js';
+import { openPublishKey } from './publish-key.js';
+import { hostPort, shareCentrals, shareHost } from './share-address.js';
 import { openSource } from './source.js';
 import { publisherRecord } from './stats-file.js';
 import { formatRate } from './units.js';
@@ -18,25 +17,32 @@ const PLAIN_STATUS_EVERY = 10;
 
 /** `publish NAME --source FILE|-`: runs until stopped; rejects with what the user must know. */
 export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lifecycle): Promise<void> {
-  const keyPath = config.key ?? defaultKeyPath(config.name);
   // The default key directory is this program's to make; one given with --key must exist.
-  if (config.key === undefined) await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
-  const key = await loadOrCreateStreamKey(keyPath).catch((error: unknown) => {
-    throw new UserError(`cannot use the key file ${keyPath}: ${userMessage(error)}`, '', { cause: error });
-  });
+  const key = await openPublishKey(config.key ?? defaultKeyPath(config.name), config.key === undefined);
   const source = await openSource(config);
   const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle);
-  const publisher = new Publisher({ name: config.name, key, source: source.bytes, live: source.live, server, tracker, chunker: source.chunker });
+  const publisher = new Publisher({ name: config.name, key: key.key, source: source.bytes, live: source.live, server, tracker, chunker: source.chunker });
   publisher.on('warning', (error) => log.warn(`p2pstream peer: central: ${userMessage(error)}`));
-  publisher.on('published', () => {
-    const kind = source.live ? 'live' : 'finished';
+  // Central has bound the name to the key: only now is a new key worth keeping (and then it must be kept).
+  let saving: Promise<void> | undefined;
+  const keySaved = new Promise<void>((resolve, reject) => {
+    publisher.once('published', () => {
+      saving = key.save();
+      saving.then(resolve, reject);
+    });
+  });
+  // Stopping waits for the key file to be written whole.
+  lifecycle.add(() => saving?.catch(() => undefined));
+  void keySaved.then(() => {
+    if (lifecycle.stopping) return;
+    const host = shareHost(server.host);
     log.info(
-      `p2pstream peer ready: publishing ${config.name} on ${server.host}:${server.port} — watch it with: ` +
-        `npx nx run peer:serve -- watch ${config.name}${centralFlags(config.centrals)} --http 8080, then open ` +
+      `p2pstream peer ready: publishing ${config.name} on ${hostPort(host, server.port)} — watch it with: ` +
+        `npx nx run peer:serve -- watch ${config.name}${centralFlags(shareCentrals(config.centrals, host))} --http 8080, then open ` +
         `http://127.0.0.1:8080/stream.ts in mpv or VLC`,
     );
-    log.info(`p2pstream peer: ${config.name} is ${kind} (stream ${publisher.streamId.slice(0, 16)}…, key ${keyPath})`);
-  });
+    log.info(`p2pstream peer: ${config.name} is ${source.live ? 'live' : 'finished'} (stream ${publisher.streamId.slice(0, 16)}…, key ${key.path})`);
+  }, () => undefined);
   lifecycle.add(() => publisher.close());
 
   const snapshot = () => publisherRecord(config.name, publisher.streamId, publisher.stats(), server.stats());
@@ -53,12 +59,23 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   });
 
   try {
-    await publisher.run({ signal: lifecycle.signal });
+    // Both: a key that cannot be saved stops a live publish at once, not when its source ends.
+    await Promise.all([publisher.run({ signal: lifecycle.signal }), keySaved]);
   } catch (error) {
     if (lifecycle.stopping) return;
-    throw new UserError(userMessage(error, { name: config.name }), '', { cause: error });
+    // A refused source (not MPEG-TS, nothing at all) comes wrapped as the publisher's SOURCE_FAILED.
+    const refused = userErrorIn(error);
+    throw refused ?? new UserError(userMessage(error, { name: config.name }), '', { cause: error });
   }
   if (source.live && !lifecycle.stopping) {
     log.info(`p2pstream peer: the source of ${config.name} ended after ${publisher.stats().chunks} chunks; still serving it — Ctrl-C to stop`);
   }
+}
+
+/** The UserError that `error` is or was caused by, if any. */
+function userErrorIn(error: unknown): UserError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
+    if (cause instanceof UserError) return cause;
+  }
+  return undefined;
 }

@@ -11,8 +11,9 @@ import { every, localAddressOf, startPeerNode, trackerFor } from './peer-node.js
 import { findPlayer, startPlayer } from './player.js';
 import { StartSink } from './start-sink.js';
 import { viewerRecord } from './stats-file.js';
+import { PlayPace, viewerStatusLine } from './status-line.js';
 import { SwarmReporter } from './swarm-report.js';
-import { formatMediaTime, formatRate } from './units.js';
+import { formatMediaTime } from './units.js';
 import { formatStreams, userMessage } from './user-errors.js';
 import { UsageError, UserError } from './usage-error.js';
 
@@ -152,19 +153,34 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
 
   let last = { down: 0, up: 0 };
   let ticks = 0;
+  const pace = new PlayPace();
   every(STATS_EVERY_MS, lifecycle, () => {
     const viewer = snapshot();
     const down = viewer.bytesFromPublisher + viewer.bytesFromPeers;
     stats?.write(viewer);
     const rates = { down: ((down - last.down) * 1000) / STATS_EVERY_MS, up: ((viewer.bytesUploaded - last.up) * 1000) / STATS_EVERY_MS };
     last = { down, up: viewer.bytesUploaded };
+    const remaining = viewer.live ? undefined : chunksToPlay(client);
+    const etaMs = pace.etaMs(viewer.played, remaining, performance.now());
     if (lifecycle.stopping || (!log.tty && ticks++ % PLAIN_STATUS_EVERY !== 0)) return;
-    const lag = viewer.lagMs === null || !viewer.live ? '' : ` · lag ${(viewer.lagMs / 1000).toFixed(1)} s`;
     log.status(
-      `${name} · ${viewer.peers} peers · ↓ ${formatRate(rates.down)} ↑ ${formatRate(rates.up)} · ` +
-        `ahead ${(viewer.bufferAheadMs / 1000).toFixed(1)} s${lag} · played ${viewer.played}, skipped ${viewer.skipped}`,
+      viewerStatusLine({
+        ...viewer,
+        name,
+        downBytesPerSecond: rates.down,
+        upBytesPerSecond: rates.up,
+        bytes: down,
+        remaining,
+        etaMs,
+      }),
     );
   });
+}
+
+/** Chunks of a finished stream still to play (its length − the playhead), or undefined before play-out has a start point. */
+function chunksToPlay(client: PeerClient): number | undefined {
+  const { edge, playhead } = client.snapshot({ maxChunks: 1 }).window;
+  return playhead === null || edge === 0 ? undefined : Math.max(0, edge - playhead);
 }
 
 /** Like the original client: shows what is on and asks which to watch (only on a terminal). */

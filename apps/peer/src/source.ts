@@ -1,7 +1,8 @@
 import { open } from 'node:fs/promises';
-import { FileData, TS_PACKET_BYTES, TS_SYNC_BYTE, type ChunkerOptions } from '@p2pstream/data';
+import { FileData, looksLikeMpegTs, TS_PACKET_BYTES, type ChunkerOptions } from '@p2pstream/data';
 import type { PublishConfig } from './cli.js';
 import { LoopTimestamps } from './loop-timestamps.js';
+import { NotMpegTsError, SourceEmptyError } from './source-errors.js';
 import { UsageError, UserError } from './usage-error.js';
 
 /** Bytes looked at to tell MPEG-TS from anything else: three packets and a bit. */
@@ -12,33 +13,25 @@ export interface OpenedSource {
   /** Cut and served as it comes (stdin, --realtime, --loop), as opposed to a finished file. */
   live: boolean;
   /**
-   * How the Chunker should cut it: MPEG-TS aligned when it looks like MPEG-TS.
+   * How the Chunker should cut it: on MPEG-TS packets, unless `--format raw`.
    * For stdin, decided from its first bytes, which are read only once the
-   * stream is published (whoever feeds stdin may wait for the ready line).
+   * stream is published (whoever feeds stdin may wait for the ready line);
+   * the decision throws NotMpegTsError or SourceEmptyError to refuse them.
    */
   chunker: ChunkerOptions | ((firstBytes: Uint8Array) => ChunkerOptions);
 }
 
-/** Whether `bytes` start (within one packet) with MPEG-TS packets. */
-export function looksLikeMpegts(bytes: Uint8Array): boolean {
-  const needed = Math.min(3, Math.floor(bytes.length / TS_PACKET_BYTES));
-  if (needed === 0) return false;
-  for (let start = 0; start < TS_PACKET_BYTES && start + (needed - 1) * TS_PACKET_BYTES < bytes.length; start++) {
-    let found = true;
-    for (let k = 0; k < needed && found; k++) found = bytes[start + k * TS_PACKET_BYTES] === TS_SYNC_BYTE;
-    if (found) return true;
-  }
-  return false;
-}
-
 /** The publish command's source: stdin or a file, how to cut it, and whether it is live. */
 export async function openSource(config: PublishConfig, stdin: AsyncIterable<Uint8Array> = process.stdin): Promise<OpenedSource> {
-  if (config.source === '-') return { bytes: stdin, live: true, chunker: (head) => ({ mpegts: looksLikeMpegts(head) }) };
+  const raw = config.format === 'raw';
+  if (config.source === '-') return { bytes: stdin, live: true, chunker: (head) => stdinChunker(head, raw) };
   const head = await readHead(config.source);
-  const mpegts = looksLikeMpegts(head);
+  // --format raw takes the bytes as they are: not checked, and not cut on packets even when they look like MPEG-TS.
+  const mpegts = !raw;
+  if (mpegts && !looksLikeMpegTs(head)) throw new NotMpegTsError(config.source);
   const live = config.realtime;
   if (live && !mpegts && config.bitrate === undefined) {
-    throw new UsageError(`${config.source} is not MPEG-TS, so --realtime cannot pace it by its timestamps: give its rate with --bitrate (e.g. 2mbit)`);
+    throw new UsageError(`--format raw data has no timestamps, so --realtime cannot pace ${config.source} by them: give its rate with --bitrate (e.g. 2mbit)`);
   }
   const chunker: ChunkerOptions = live
     ? { mpegts, realtime: true, ...(config.bitrate === undefined ? {} : { bitrate: config.bitrate }) }
@@ -48,13 +41,25 @@ export async function openSource(config: PublishConfig, stdin: AsyncIterable<Uin
   return { bytes, live, chunker };
 }
 
+/**
+ * How stdin is cut, decided from its first bytes (read once the stream is
+ * published): nothing at all, or MPEG-TS that is not (without --format raw),
+ * is refused, and the publisher stops with the error.
+ */
+function stdinChunker(head: Uint8Array, raw: boolean): ChunkerOptions {
+  if (head.length === 0) throw new SourceEmptyError('-');
+  if (raw) return { mpegts: false };
+  if (!looksLikeMpegTs(head)) throw new NotMpegTsError('-');
+  return { mpegts: true };
+}
+
 async function readHead(path: string): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(path, 'r');
     const stat = await handle.stat();
     if (!stat.isFile()) throw new UserError(`--source ${path} is not a file`);
-    if (stat.size === 0) throw new UserError(`--source ${path} is empty`);
+    if (stat.size === 0) throw new SourceEmptyError(path);
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, stat.size));
     await handle.read(head, 0, head.length, 0);
     return head;

@@ -5,7 +5,8 @@ export class UsageError extends Error {
 
 /** A problem the user can fix, said in one line (central unreachable, stream not found, name taken). Exit code 1. */
 export class UserError extends Error {
-  readonly code = 'USER';
+  /** `USER`, or a subclass's more precise code (e.g. `NOT_MPEG_TS`). */
+  readonly code: string = 'USER';
   /** More lines to show after the message (what `list` shows, for a stream not found). */
   readonly details: string;
   constructor(message: string, details = '', options?: ErrorOptions) {

@@ -63,6 +63,12 @@ describe('parseCommandLine', () => {
     expect(paced).toMatchObject({ realtime: true, bitrate: 2_000_000, key: 'k.key' });
   });
 
+  it('reads publish --format: MPEG-TS unless raw is asked for', () => {
+    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ format: 'ts' });
+    expect(run(['publish', 'film', '--source', 'notes.bin', '--format', 'raw'])).toMatchObject({ format: 'raw' });
+    expect(() => run(['publish', 'film', '--source', 'movie.mp4', '--format', 'mp4'])).toThrow(/--format is ts .* or raw .*not "mp4"/);
+  });
+
   it('says what is wrong with a command line it cannot run', () => {
     const cases: Array<[string[], RegExp]> = [
       [['play', 'cam1'], /unknown command "play"/],
@@ -101,7 +107,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([])).toEqual({ action: 'help', text: HELP });
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
     const flags = {
-      publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
+      publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format'],
       watch: ['--out', '--http', '--from', '--behind'],
       relay: [],
       list: [],

@@ -5,7 +5,8 @@ import { readPcr, TS_PACKET_BYTES } from '@p2pstream/data';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PublishConfig } from '../src/cli.js';
 import { defaultKeyPath } from '../src/key-path.js';
-import { looksLikeMpegts, openSource } from '../src/source.js';
+import { NotMpegTsError, SourceEmptyError } from '../src/source-errors.js';
+import { openSource } from '../src/source.js';
 
 /** 20 s of MPEG-TS with PCR, PTS and DTS (tools/fixtures/README.md). */
 const FIXTURE = join(import.meta.dirname, '../../../tools/fixtures/test-stream.mpegts');
@@ -27,6 +28,7 @@ const config = (source: string, extra: Partial<PublishConfig> = {}): PublishConf
   bitrate: undefined,
   loop: false,
   key: undefined,
+  format: 'ts',
   centrals: [],
   host: '127.0.0.1',
   port: 0,
@@ -39,22 +41,45 @@ const config = (source: string, extra: Partial<PublishConfig> = {}): PublishConf
 });
 
 describe('openSource', () => {
-  it('publishes a file as a finished stream, cut on MPEG-TS packets when it is MPEG-TS', async () => {
+  it('publishes a file as a finished stream, cut on MPEG-TS packets', async () => {
     expect(await openSource(config(join(dir, 'clip.ts')))).toMatchObject({ live: false, chunker: { mpegts: true } });
-    expect(await openSource(config(join(dir, 'notes.txt')))).toMatchObject({ live: false, chunker: { mpegts: false } });
   });
 
-  it('paces a --realtime MPEG-TS file by its own clock, and anything else by --bitrate', async () => {
+  it('refuses a file that is not MPEG-TS, saying how to convert it or to pass --format raw', async () => {
+    const refused = openSource(config(join(dir, 'notes.txt')));
+    await expect(refused).rejects.toBeInstanceOf(NotMpegTsError);
+    await expect(refused).rejects.toMatchObject({ code: 'NOT_MPEG_TS', message: expect.stringMatching(/notes\.txt is not MPEG-TS.*ffmpeg.*--format raw/) });
+  });
+
+  it('publishes any file with --format raw, as bytes cut anywhere', async () => {
+    expect(await openSource(config(join(dir, 'notes.txt'), { format: 'raw' }))).toMatchObject({ live: false, chunker: { mpegts: false } });
+    expect(await openSource(config(join(dir, 'clip.ts'), { format: 'raw' }))).toMatchObject({ live: false, chunker: { mpegts: false } });
+  });
+
+  it('paces a --realtime MPEG-TS file by its own clock, and --format raw by --bitrate', async () => {
     expect(await openSource(config(join(dir, 'clip.ts'), { realtime: true }))).toMatchObject({ live: true, chunker: { mpegts: true, realtime: true } });
-    const paced = await openSource(config(join(dir, 'notes.txt'), { realtime: true, bitrate: 64_000 }));
+    const paced = await openSource(config(join(dir, 'notes.txt'), { realtime: true, bitrate: 64_000, format: 'raw' }));
     expect(paced).toMatchObject({ live: true, chunker: { realtime: true, bitrate: 64_000 } });
-    await expect(openSource(config(join(dir, 'notes.txt'), { realtime: true }))).rejects.toThrow(/--bitrate/);
+    await expect(openSource(config(join(dir, 'notes.txt'), { realtime: true, format: 'raw' }))).rejects.toThrow(/--bitrate/);
+    await expect(openSource(config(join(dir, 'notes.txt'), { realtime: true, bitrate: 64_000 }))).rejects.toBeInstanceOf(NotMpegTsError);
   });
 
-  it('reads stdin as live and decides how to cut it from its first bytes', async () => {
+  it('reads stdin as live, cut on MPEG-TS packets once its first bytes show it is MPEG-TS', async () => {
     const opened = await openSource(config('-'), (async function* () {})());
     expect(opened.live).toBe(true);
     expect(typeof opened.chunker === 'function' && opened.chunker(ts)).toEqual({ mpegts: true });
+  });
+
+  it('refuses stdin that ends at once, or whose first bytes are not MPEG-TS unless --format raw', async () => {
+    const decide = async (head: Uint8Array, format: 'ts' | 'raw' = 'ts') => {
+      const { chunker } = await openSource(config('-', { format }), (async function* () {})());
+      if (typeof chunker !== 'function') throw new Error('stdin should be decided from its first bytes');
+      return chunker(head);
+    };
+    await expect(decide(new Uint8Array(0))).rejects.toBeInstanceOf(SourceEmptyError);
+    await expect(decide(new Uint8Array(0), 'raw')).rejects.toMatchObject({ code: 'SOURCE_EMPTY', message: expect.stringMatching(/stdin ended before any data/) });
+    await expect(decide(readFileSync(join(dir, 'notes.txt')))).rejects.toMatchObject({ code: 'NOT_MPEG_TS', message: expect.stringMatching(/^stdin is not MPEG-TS/) });
+    await expect(decide(readFileSync(join(dir, 'notes.txt')), 'raw')).resolves.toEqual({ mpegts: false });
   });
 
   it('says why a source cannot be read', async () => {
@@ -95,22 +120,13 @@ describe('openSource', () => {
 
   it('plays a looped file that is not MPEG-TS again byte for byte', async () => {
     const notes = readFileSync(join(dir, 'notes.txt'));
-    const opened = await openSource(config(join(dir, 'notes.txt'), { realtime: true, bitrate: 64_000, loop: true }));
+    const opened = await openSource(config(join(dir, 'notes.txt'), { realtime: true, bitrate: 64_000, loop: true, format: 'raw' }));
     const pieces: Uint8Array[] = [];
     for await (const piece of opened.bytes) {
       pieces.push(piece);
       if (pieces.length === 3) break;
     }
     expect(Buffer.concat(pieces).equals(Buffer.concat([notes, notes, notes]))).toBe(true);
-  });
-});
-
-describe('looksLikeMpegts', () => {
-  it('wants sync bytes 188 apart, allowing a start inside a packet', () => {
-    expect(looksLikeMpegts(ts)).toBe(true);
-    expect(looksLikeMpegts(ts.subarray(5))).toBe(true);
-    expect(looksLikeMpegts(Buffer.alloc(600, 0x47 + 1))).toBe(false);
-    expect(looksLikeMpegts(Buffer.alloc(10))).toBe(false);
   });
 });
 

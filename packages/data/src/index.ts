@@ -22,7 +22,7 @@ export {
   chunkSignedBytes,
   publishSignedBytes,
 } from './signatures.js';
-export { findLastVideoFrameStart, findVideoRandomAccess, readPcr, PcrClock, type Pcr } from './mpegts.js';
+export { findLastVideoFrameStart, findVideoRandomAccess, looksLikeMpegTs, readPcr, PcrClock, type Pcr } from './mpegts.js';
 export { Chunker, type ChunkerOptions, type ChunksOptions } from './chunker.js';
 export type { Pacing } from './chunk-assembler.js';
 export {

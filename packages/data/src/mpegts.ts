@@ -1,5 +1,25 @@
 import { PCR_TICKS_PER_MS, PCR_WRAP_TICKS, TS_PACKET_BYTES, TS_SYNC_BYTE } from './constants.js';
 
+/** Packets whose sync bytes `looksLikeMpegTs` wants to see, when the bytes hold that many. */
+const SYNC_PACKETS_CHECKED = 3;
+
+/**
+ * Whether `bytes` look like MPEG-TS: the sync byte 0x47 at one offset within the
+ * first packet and again every 188 bytes after it, for three packets (or as many
+ * whole packets as there are). Starting mid-packet is allowed, as a pipe joined
+ * late delivers it. Fewer than 188 bytes never look like MPEG-TS.
+ */
+export function looksLikeMpegTs(bytes: Uint8Array): boolean {
+  const packets = Math.min(SYNC_PACKETS_CHECKED, Math.floor(bytes.length / TS_PACKET_BYTES));
+  if (packets === 0) return false;
+  for (let start = 0; start < TS_PACKET_BYTES && start + (packets - 1) * TS_PACKET_BYTES < bytes.length; start++) {
+    let synced = true;
+    for (let k = 0; k < packets && synced; k++) synced = bytes[start + k * TS_PACKET_BYTES] === TS_SYNC_BYTE;
+    if (synced) return true;
+  }
+  return false;
+}
+
 /** A program clock reference read from one packet's adaptation field. */
 export interface Pcr {
   pid: number;

@@ -24,7 +24,7 @@ import {
 const BLOCK = 7;
 const COMMON_FLAGS = ['--central', '--host', '--port', '--upload-limit', '--max-peers', '--stats', '--help'];
 const COMMAND_FLAGS: Record<string, string[]> = {
-  publish: ['--source', '--realtime', '--bitrate', '--loop', '--key'],
+  publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format'],
   watch: ['--out', '--http', '--from', '--behind'],
   relay: [],
   list: [],

@@ -1,0 +1,25 @@
+import { ConnectFailedError, ConnectionRefusedError } from '@p2pstream/connection';
+import { CentralUnreachableError } from '@p2pstream/tracker-client';
+import { describe, expect, it } from 'vitest';
+import { userMessage } from '../src/user-errors.js';
+
+describe('userMessage for a central that cannot be reached', () => {
+  it('says the address it tried, why, and how to start central on that port', () => {
+    const refused = new CentralUnreachableError([{ central: '127.0.0.1:2999', error: new ConnectionRefusedError('127.0.0.1', 2999) }]);
+    expect(userMessage(refused)).toBe(
+      'cannot reach central at 127.0.0.1:2999 (refused the connection) — is it running there? Start it with: npx nx run central:serve -- --port 2999',
+    );
+  });
+
+  it('needs no --port for the default one, and names each central tried once', () => {
+    const timedOut = new ConnectFailedError('127.0.0.9', 2045, new Error('connect ETIMEDOUT 127.0.0.9:2045'));
+    const error = new CentralUnreachableError([
+      { central: '127.0.0.1:2045', error: new ConnectionRefusedError('127.0.0.1', 2045) },
+      { central: '127.0.0.9:2045', error: timedOut },
+      { central: '127.0.0.1:2045', error: new ConnectionRefusedError('127.0.0.1', 2045) },
+    ]);
+    expect(userMessage(error)).toBe(
+      'cannot reach central at 127.0.0.1:2045 (refused the connection), 127.0.0.9:2045 (connect ETIMEDOUT 127.0.0.9:2045) — is it running there? Start it with: npx nx run central:serve',
+    );
+  });
+});
