@@ -192,7 +192,8 @@ describe('LoopTimestamps on the fixture', () => {
       expect(loop(file, 2, pieceBytes).equals(aligned), `pieces of ${pieceBytes} bytes`).toBe(true);
     }
     expect(aligned.equals(looped.subarray(0, aligned.length))).toBe(true);
-  });
+    // Hundreds of thousands of 7-byte pieces: seconds of CPU on a shared machine, not a hang.
+  }, 60_000);
 
   it('leaves the bytes it is given alone', () => {
     const copy = Buffer.from(file);

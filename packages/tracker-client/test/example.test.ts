@@ -15,5 +15,5 @@ it('runs the README example against a real central, and the README shows it as i
   await startProgram('apps/central/src/main.ts', ['--host', '127.0.0.1', '--port', String(port)], { readyLine: /central listening on/ });
   const run = await startProgram('packages/tracker-client/examples/publish-and-look-up.ts', [`127.0.0.1:${port}`]);
   expect(await run.exited).toEqual({ code: 0, signal: null });
-  expect(run.stdout()).toBe('cam1: 127.0.0.2:2050\ncam1 live, 2 peers, edge 0\nnothing is published as nobody\n');
+  expect(run.stdout()).toBe('cam1: 127.0.0.2:2050\ncam1 live, viewers: 1, edge 0\nnothing is published as nobody\n');
 });
