@@ -118,17 +118,18 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
    * (in total, per remote IP, handshaking) apply, a refused one is sent `error
    * TOO_MANY_CONNECTIONS` and `refused` is emitted, an accepted one is handed out
    * through `connection` after its handshake. After `close()` it is destroyed.
+   * Returns the connection, still in its handshake, or undefined when it was refused.
    */
-  accept(transport: Transport): void {
+  accept(transport: Transport): Connection | undefined {
     if (this.#closing) {
       transport.destroy();
-      return;
+      return undefined;
     }
     const ip = normalizeAddress(transport.remoteAddress);
     const refusal = this.#refusalFor(ip);
     if (refusal) {
       this.#refuse(transport, ip, refusal);
-      return;
+      return undefined;
     }
     const connection = new Connection(transport, {
       role: this.role,
@@ -152,6 +153,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       if (left > 0) this.#perIp.set(ip, left);
       else this.#perIp.delete(ip);
     });
+    return connection;
   }
 
   #listen(listener: Server): void {

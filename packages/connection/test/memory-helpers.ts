@@ -12,15 +12,18 @@ export function memoryServer(options: Partial<ServerOptions> = {}): ConnectionSe
   return server;
 }
 
-/** Joins a new in-memory pair to `server` (it accepts one end) and connects over the other as a peer. */
+/** Joins a new in-memory pair to `server` (it accepts one end) and connects over the other as a peer; resolves once both sides are open. */
 export async function connectTo(
   server: ConnectionServer,
   options: Partial<ConnectOptions> & { pair?: MemoryPairOptions } = {},
 ): Promise<Connection> {
   const { pair, ...connectOptions } = options;
   const [mine, theirs] = createMemoryPair(pair);
-  server.accept(theirs);
-  return track(await connect(mine, { role: 'peer', ...connectOptions }));
+  const serverSide = server.accept(theirs);
+  const connection = track(await connect(mine, { role: 'peer', ...connectOptions }));
+  // Both sides open before the test goes on, so the server's next `connection` is the test's next peer.
+  await serverSide?.opened;
+  return connection;
 }
 
 /** A raw peer on a new in-memory pair accepted by `server`. */
