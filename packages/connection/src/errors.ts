@@ -113,11 +113,11 @@ export class ConnectFailedError extends ConnectionError {
 
 /** The address to listen on is taken; an app may try the next port. */
 export class AddressInUseError extends ConnectionError {
-  constructor(readonly host: string, readonly port: number, cause: Error) {
+  constructor(readonly host: string, readonly port: number, cause?: Error) {
     super(
       'ADDRESS_IN_USE',
       `${host}:${port} is already in use — stop the program holding it, or choose another port (0 picks a free one)`,
-      { cause },
+      cause ? { cause } : undefined,
     );
   }
 }

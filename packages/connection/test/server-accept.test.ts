@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RemoteError, type Refusal } from '../src/index.js';
-import { createMemoryPair } from '../src/testing/index.js';
+import { ConnectionRefusedError, RemoteError, type Refusal } from '../src/index.js';
+import { createMemoryPair, MemoryNetwork } from '../src/testing/index.js';
+import { nextConnection, track } from './helpers.js';
 import { connectTo, memoryServer, rawPeerOf, turn } from './memory-helpers.js';
 
 const from = (address: string) => ({ pair: { first: { address, port: 40_000 } } });
@@ -61,5 +62,20 @@ describe('a server accepting transports it did not listen for', () => {
     const server = memoryServer();
     expect(server.listening).toBe(false);
     expect(() => server.address()).toThrow(expect.objectContaining({ code: 'NOT_LISTENING' }));
+  });
+});
+
+describe('a memory network', () => {
+  it('dials the server put at an address over a new pair, from the local address asked for, and refuses where nothing is', async () => {
+    const network = new MemoryNetwork();
+    const server = memoryServer({ role: 'central' });
+    const accepted = nextConnection(server);
+    const stop = network.listen('127.0.0.1', 2045, server);
+    const connection = track(await network.dial('127.0.0.1', 2045, { role: 'peer', localAddress: '127.0.0.8' }));
+    expect(connection).toMatchObject({ state: 'open', remoteRole: 'central', remoteAddress: '127.0.0.1', remotePort: 2045 });
+    expect((await accepted).remoteAddress).toBe('127.0.0.8');
+    expect(() => network.listen('127.0.0.1', 2045, server)).toThrow(expect.objectContaining({ code: 'ADDRESS_IN_USE' }));
+    stop();
+    await expect(network.dial('127.0.0.1', 2045, { role: 'peer' })).rejects.toBeInstanceOf(ConnectionRefusedError);
   });
 });

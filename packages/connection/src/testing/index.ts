@@ -5,3 +5,4 @@
  */
 export { FakeClock } from './fake-clock.js';
 export { createMemoryPair, MemoryTransport, type Endpoint, type MemoryPairOptions } from '../memory-transport.js';
+export { MemoryNetwork, type MemoryNetworkOptions, type TransportAcceptor } from '../memory-network.js';
