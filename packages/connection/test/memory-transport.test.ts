@@ -2,9 +2,7 @@ import { Socket } from 'node:net';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Transport } from '../src/index.js';
 import { createMemoryPair, FakeClock, type MemoryTransport } from '../src/testing/index.js';
-
-/** One turn of the event loop: what a pair without a clock delivers arrives within it. */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+import { turn } from './memory-helpers.js';
 
 function collect(end: MemoryTransport): { bytes: () => Buffer; events: string[] } {
   const parts: Buffer[] = [];
