@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import {
   assertSupportedVersion,
   encodeFrame,
@@ -40,6 +39,7 @@ import { FrameReader } from './frame-reader.js';
 import { OutgoingQueue } from './outgoing-queue.js';
 import { PeerRequests } from './peer-requests.js';
 import { RequestTable } from './request-table.js';
+import type { Transport } from './transport.js';
 import { Waiters } from './waiters.js';
 
 /** How a closing connection treats what is still queued to go out. */
@@ -49,26 +49,28 @@ type Farewell = 'flush' | 'tell' | 'drop';
 type AnyHandler = (message: Message, connection: Connection) => unknown;
 
 /**
- * One p2pstream connection over a TCP socket: framing, the `hello` handshake,
- * request/reply, per-type handlers, backpressure and the limits that keep a
- * bad or slow peer from costing more than its own connection.
+ * One p2pstream connection over a transport (a TCP socket, an in-memory pair's
+ * end, …): framing, the `hello` handshake, request/reply, per-type handlers,
+ * backpressure and the limits that keep a bad or slow peer from costing more
+ * than its own connection.
  *
- * Most code gets connections from `dial()` and `listen()`; the constructor wraps
- * a socket that is already connected and starts the handshake at once.
+ * Most code gets connections from `dial()`, `listen()` or `connect()`; the
+ * constructor wraps a transport that is already connected and starts the
+ * handshake at once.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
   /** The role this side declared. */
   readonly role: Role;
-  /** The other side's address as seen on the socket (IPv4-mapped IPv6 written as IPv4). */
+  /** The other side's address as seen on the transport (IPv4-mapped IPv6 written as IPv4). */
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly limits: ResolvedConnectionLimits;
   /** Resolves when the handshake completes; rejects with the error that ended the connection before. */
   readonly opened: Promise<void>;
-  /** Resolves with the close reason once the socket has closed; never rejects. */
+  /** Resolves with the close reason once the transport has closed; never rejects. */
   readonly closed: Promise<CloseReason>;
 
-  readonly #socket: Socket;
+  readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #reader: FrameReader;
   readonly #outgoing: OutgoingQueue;
@@ -86,13 +88,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #rejectOpened!: (error: Error) => void;
   #resolveClosed!: (reason: CloseReason) => void;
 
-  constructor(socket: Socket, options: ConnectionOptions) {
+  constructor(transport: Transport, options: ConnectionOptions) {
     super();
     this.role = options.role;
     this.limits = resolveConnectionLimits(options.limits);
-    this.remoteAddress = normalizeAddress(socket.remoteAddress);
-    this.remotePort = socket.remotePort ?? 0;
-    this.#socket = socket;
+    this.remoteAddress = normalizeAddress(transport.remoteAddress);
+    this.remotePort = transport.remotePort ?? 0;
+    this.#transport = transport;
     this.#clock = options.clock ?? systemClock;
     this.#reader = new FrameReader(
       this.#clock,
@@ -102,9 +104,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     );
     this.#requests = new RequestTable(this.#clock);
     this.#peerRequests = new PeerRequests(this.limits.maxPeerRequests);
-    this.#outgoing = new OutgoingQueue(socket, options.uploadLimiter, () => this.#onProgress());
-    // Below the socket's own mark no 'drain' would ever report room again.
-    this.#highWater = Math.max(this.limits.sendHighWaterBytes, socket.writableHighWaterMark);
+    this.#outgoing = new OutgoingQueue(transport, options.uploadLimiter, () => this.#onProgress());
+    // Below the transport's own mark no 'drain' would ever report room again.
+    this.#highWater = Math.max(this.limits.sendHighWaterBytes, transport.writableHighWaterMark);
     this.opened = new Promise<void>((resolve, reject) => {
       this.#resolveOpened = resolve;
       this.#rejectOpened = reject;
@@ -116,11 +118,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       if (handler) this.#handlers.set(type, handler as AnyHandler);
     }
 
-    socket.setNoDelay(true);
-    socket.on('data', (data: Buffer) => this.#reader.read(data));
-    socket.on('end', () => this.#onEnd());
-    socket.on('error', (error) => this.#onSocketError(error));
-    socket.on('close', () => this.#onClose());
+    transport.on('data', (data: Buffer) => this.#reader.read(data));
+    transport.on('end', () => this.#onEnd());
+    transport.on('error', (error) => this.#onTransportError(error));
+    transport.on('close', () => this.#onClose());
     this.#handshakeTimer = this.#clock.setTimeout(() => {
       this.#fail(
         new HandshakeTimeoutError(
@@ -235,7 +236,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * Closes the connection. With a reason, the other side first gets
    * `error { code, message }` and whatever was still queued is dropped; without
    * one, queued messages go out first. Pending requests reject with
-   * `CONNECTION_CLOSED` at once. Resolves with the close reason once the socket is closed.
+   * `CONNECTION_CLOSED` at once. Resolves with the close reason once the transport is closed.
    */
   close(reason?: CloseRequest): Promise<CloseReason> {
     if (reason) {
@@ -355,7 +356,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     );
   }
 
-  #onSocketError(error: Error): void {
+  #onTransportError(error: Error): void {
     this.#shutdown({ code: CloseCode.lost, message: `connection lost: ${error.message}`, byRemote: true }, undefined, 'drop');
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
@@ -376,14 +377,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#drainWaiters.rejectAll(closedError);
     this.#peerRequests.clear();
     if (farewell !== 'flush') this.#outgoing.stop();
-    if (farewell === 'tell' && this.#socket.writable) this.#socket.write(encodeFrame(errorMessage(reason.code, reason.message)));
+    if (farewell === 'tell' && this.#transport.writable) this.#transport.write(encodeFrame(errorMessage(reason.code, reason.message)));
     this.#outgoing.endWhenFlushed();
-    this.#lingerTimer = this.#clock.setTimeout(() => this.#socket.destroy(), this.limits.closeTimeout);
+    this.#lingerTimer = this.#clock.setTimeout(() => this.#transport.destroy(), this.limits.closeTimeout);
   }
 
   #onClose(): void {
     if (this.#state === 'closed') return;
-    this.#shutdown({ code: CloseCode.closed, message: 'the socket closed', byRemote: true }, undefined, 'drop');
+    this.#shutdown({ code: CloseCode.closed, message: 'the transport closed', byRemote: true }, undefined, 'drop');
     this.#state = 'closed';
     this.#clock.clearTimeout(this.#lingerTimer);
     this.#outgoing.stop();
@@ -397,7 +398,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#reader.stop();
   }
 
-  /** Listeners are the app's code: one that throws must not take the socket's event loop down with it. */
+  /** Listeners are the app's code: one that throws must not take the transport's event loop down with it. */
   #emitSafely<K extends 'open' | 'message' | 'close'>(event: K, ...args: ConnectionEvents[K]): void {
     try {
       // TypeScript cannot match a generic key against EventEmitter's conditional argument type; the signature is the same.

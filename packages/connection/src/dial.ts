@@ -1,7 +1,8 @@
-import { connect } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import type { Role } from '@p2pstream/wire';
 import { systemClock, type Clock } from './clock.js';
-import { Connection } from './connection.js';
+import { connect } from './connect.js';
+import type { Connection } from './connection.js';
 import { ConnectFailedError, ConnectionRefusedError, HandshakeTimeoutError } from './errors.js';
 import { resolveConnectionLimits, type ConnectionLimits } from './limits.js';
 import type { Handlers } from './message-types.js';
@@ -25,22 +26,36 @@ export interface DialOptions {
 }
 
 /**
- * Connects to `host:port` and resolves with an open `Connection` once both
- * sides have exchanged `hello`. Rejects with `CONNECTION_REFUSED` when nothing
+ * Connects to `host:port` over TCP and resolves with an open `Connection` once
+ * both sides have exchanged `hello` (it is `connect()` over the new socket). Rejects with `CONNECTION_REFUSED` when nothing
  * listens there, `CONNECT_FAILED` for other socket errors, `HANDSHAKE_TIMEOUT`,
  * `RemoteError` when the other side refuses (e.g. `TOO_MANY_CONNECTIONS`), or
  * the protocol error that ended the handshake (e.g. `UNSUPPORTED_VERSION`).
  */
-export function dial(host: string, port: number, options: DialOptions): Promise<Connection> {
-  const { signal } = options;
-  if (signal?.aborted) return Promise.reject(signal.reason);
+export async function dial(host: string, port: number, options: DialOptions): Promise<Connection> {
+  options.signal?.throwIfAborted();
   const limits = resolveConnectionLimits(options.limits);
   const clock = options.clock ?? systemClock;
   const started = clock.now();
+  const socket = await openSocket(host, port, options, limits.handshakeTimeout, clock);
+  // The handshake gets what is left of the one deadline for connecting and shaking hands.
+  const handshakeTimeout = Math.max(1, Math.ceil(limits.handshakeTimeout - (clock.now() - started)));
+  return connect(socket, {
+    role: options.role,
+    limits: { ...options.limits, handshakeTimeout },
+    uploadLimiter: options.uploadLimiter,
+    handlers: options.handlers,
+    clock,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
 
-  return new Promise<Connection>((resolve, reject) => {
+/** A TCP socket connected to `host:port`, reading into buffers sized to the traffic. */
+function openSocket(host: string, port: number, options: DialOptions, timeout: number, clock: Clock): Promise<Socket> {
+  const { signal } = options;
+  return new Promise<Socket>((resolve, reject) => {
     const buffers = new ReadBuffers();
-    const socket = connect({
+    const socket = createConnection({
       host,
       port,
       localAddress: options.localAddress,
@@ -56,49 +71,28 @@ export function dial(host: string, port: number, options: DialOptions): Promise<
         },
       },
     });
-    let connection: Connection | undefined;
 
-    const settle = (outcome: { error: unknown } | { connection: Connection }): void => {
+    const settle = (error?: unknown): void => {
       clock.clearTimeout(connectTimer);
       signal?.removeEventListener('abort', onAbort);
       socket.off('error', onConnectError);
-      if ('error' in outcome) reject(outcome.error);
-      else resolve(outcome.connection);
+      if (error === undefined) resolve(socket);
+      else reject(error);
     };
     const onAbort = (): void => {
-      if (connection) void connection.close();
-      else socket.destroy();
-      settle({ error: signal?.reason });
+      socket.destroy();
+      settle(signal?.reason);
     };
     const onConnectError = (error: NodeJS.ErrnoException): void => {
-      settle({
-        error: error.code === 'ECONNREFUSED' ? new ConnectionRefusedError(host, port, { cause: error }) : new ConnectFailedError(host, port, error),
-      });
+      settle(error.code === 'ECONNREFUSED' ? new ConnectionRefusedError(host, port, { cause: error }) : new ConnectFailedError(host, port, error));
     };
     const connectTimer = clock.setTimeout(() => {
       socket.destroy();
-      settle({ error: new HandshakeTimeoutError(`could not connect to ${host}:${port} within ${limits.handshakeTimeout} ms`) });
-    }, limits.handshakeTimeout);
+      settle(new HandshakeTimeoutError(`could not connect to ${host}:${port} within ${timeout} ms`));
+    }, timeout);
 
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', onConnectError);
-    socket.once('connect', () => {
-      clock.clearTimeout(connectTimer);
-      socket.off('error', onConnectError);
-      // The handshake gets what is left of the one deadline for connecting and shaking hands.
-      const handshakeTimeout = Math.max(1, Math.ceil(limits.handshakeTimeout - (clock.now() - started)));
-      const opened = new Connection(socket, {
-        role: options.role,
-        limits: { ...options.limits, handshakeTimeout },
-        uploadLimiter: options.uploadLimiter,
-        handlers: options.handlers,
-        clock,
-      });
-      connection = opened;
-      opened.opened.then(
-        () => settle({ connection: opened }),
-        (error: unknown) => settle({ error }),
-      );
-    });
+    socket.once('connect', () => settle());
   });
 }

@@ -18,6 +18,9 @@ export type ConnectionErrorCode =
   | 'PROTOCOL_VIOLATION'
   | 'REMOTE_ERROR'
   | 'NO_SUCH_REQUEST'
+  | 'NOT_LISTENING'
+  | 'TRANSPORT_RESET'
+  | 'WRITE_AFTER_END'
   | WireErrorCode;
 
 /** Base of every error this package throws; `code` is stable, `message` says what happened and what to do. */
@@ -110,11 +113,11 @@ export class ConnectFailedError extends ConnectionError {
 
 /** The address to listen on is taken; an app may try the next port. */
 export class AddressInUseError extends ConnectionError {
-  constructor(readonly host: string, readonly port: number, cause: Error) {
+  constructor(readonly host: string, readonly port: number, cause?: Error) {
     super(
       'ADDRESS_IN_USE',
       `${host}:${port} is already in use — stop the program holding it, or choose another port (0 picks a free one)`,
-      { cause },
+      cause ? { cause } : undefined,
     );
   }
 }
@@ -141,5 +144,26 @@ export class ProtocolError extends ConnectionError {
 export class RemoteError extends ConnectionError {
   constructor(readonly remoteCode: string, readonly remoteMessage: string) {
     super('REMOTE_ERROR', `the other side answered ${remoteCode}: ${remoteMessage}`);
+  }
+}
+
+/** `address()` of a server that has no TCP listener (one made to `accept()` transports only). */
+export class NotListeningError extends ConnectionError {
+  constructor() {
+    super('NOT_LISTENING', 'this server has no TCP listener: it accepts only the transports handed to accept() — use listen() for one that listens');
+  }
+}
+
+/** The other end of an in-memory pair was destroyed with an error (what a socket sees as a reset). */
+export class TransportResetError extends ConnectionError {
+  constructor(options?: ErrorOptions) {
+    super('TRANSPORT_RESET', 'the other end of the transport was destroyed (connection reset)', options);
+  }
+}
+
+/** A write after `end()` or `destroy()`; the bytes were dropped. */
+export class WriteAfterEndError extends ConnectionError {
+  constructor() {
+    super('WRITE_AFTER_END', 'write after the transport was ended or destroyed — the bytes were dropped');
   }
 }

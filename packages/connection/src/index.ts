@@ -17,6 +17,8 @@ export type {
 } from './message-types.js';
 export { Connection } from './connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions } from './connection-types.js';
+export { connect, type ConnectOptions } from './connect.js';
 export { dial, type DialOptions } from './dial.js';
-export { listen, ConnectionServer, type ListenOptions, type Refusal, type ServerEvents } from './server.js';
+export { listen, ConnectionServer, type ListenOptions, type Refusal, type ServerEvents, type ServerOptions } from './server.js';
+export type { Transport } from './transport.js';
 export { UploadLimiter, type UploadLimiterOptions } from './upload-limiter.js';

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
 interface Frame {
@@ -14,40 +14,40 @@ const COMPACT_AFTER = 1024;
 
 /**
  * The way out of one connection. Without an upload limiter a frame goes straight
- * to the socket (whose buffer is the send buffer). With one, frames wait here
- * until the limiter grants their bytes and the socket has room, so tokens are
+ * to the transport (whose buffer is the send buffer). With one, frames wait here
+ * until the limiter grants their bytes and the transport has room, so tokens are
  * spent on bytes about to leave, not on bytes stuck behind a slow reader.
  *
  * Frames written in the same tick, and a chunk's two parts (header and
  * payload), go out corked, as one writev: the payload is never copied.
  */
 export class OutgoingQueue {
-  readonly #socket: Socket;
+  readonly #transport: Transport;
   readonly #limiter: UploadLimiter | undefined;
   readonly #onProgress: () => void;
   #frames: Frame[] = [];
   #head = 0;
   #queuedBytes = 0;
-  #socketFull = false;
+  #full = false;
   #tokenWait: AbortController | undefined;
   #endWhenEmpty = false;
   #stopped = false;
   #corked = false;
 
-  constructor(socket: Socket, limiter: UploadLimiter | undefined, onProgress: () => void) {
-    this.#socket = socket;
+  constructor(transport: Transport, limiter: UploadLimiter | undefined, onProgress: () => void) {
+    this.#transport = transport;
     this.#limiter = limiter;
     this.#onProgress = onProgress;
-    socket.on('drain', () => {
-      this.#socketFull = false;
+    transport.on('drain', () => {
+      this.#full = false;
       this.#pump();
       this.#onProgress();
     });
   }
 
-  /** Bytes accepted but not yet handed to the kernel: held here plus the socket's own buffer. */
+  /** Bytes accepted but not yet handed to the kernel: held here plus the transport's own buffer. */
   get bufferedBytes(): number {
-    return this.#queuedBytes + this.#socket.writableLength;
+    return this.#queuedBytes + this.#transport.writableLength;
   }
 
   /** Writes the frame now, or queues it behind earlier frames and the limiter. */
@@ -55,14 +55,14 @@ export class OutgoingQueue {
     if (this.#stopped) return;
     if (this.#frames.length === this.#head) {
       if (!this.#limiter) return this.#write(parts);
-      if (!this.#socketFull && this.#limiter.tryTake(bytes)) return this.#write(parts);
+      if (!this.#full && this.#limiter.tryTake(bytes)) return this.#write(parts);
     }
     this.#frames.push({ parts, bytes });
     this.#queuedBytes += bytes;
     this.#pump();
   }
 
-  /** Ends the socket once every queued frame has gone out. */
+  /** Ends the transport once every queued frame has gone out. */
   endWhenFlushed(): void {
     this.#endWhenEmpty = true;
     this.#pump();
@@ -79,7 +79,7 @@ export class OutgoingQueue {
   }
 
   #pump(): void {
-    while (this.#frames.length > this.#head && !this.#socketFull && !this.#tokenWait) {
+    while (this.#frames.length > this.#head && !this.#full && !this.#tokenWait) {
       const frame = this.#frames[this.#head]!;
       if (!this.#limiter!.tryTake(frame.bytes)) {
         this.#waitForTokens(frame.bytes);
@@ -87,8 +87,8 @@ export class OutgoingQueue {
       }
       this.#write(this.#shift().parts);
     }
-    if (this.#endWhenEmpty && this.#frames.length === this.#head && !this.#socket.writableEnded && !this.#socket.destroyed) {
-      this.#socket.end();
+    if (this.#endWhenEmpty && this.#frames.length === this.#head && !this.#transport.writableEnded && !this.#transport.destroyed) {
+      this.#transport.end();
     }
   }
 
@@ -125,25 +125,25 @@ export class OutgoingQueue {
   }
 
   #write(parts: readonly Buffer[]): void {
-    const socket = this.#socket;
-    if (!socket.writable) return;
+    const transport = this.#transport;
+    if (!transport.writable) return;
     if (!this.#corked) {
       // Everything written in this tick leaves in one writev: a burst of small
       // messages (requests, `have`s) costs one system call instead of one each.
       this.#corked = true;
-      socket.cork();
+      transport.cork();
       process.nextTick(this.#uncork);
     }
     let room = true;
-    for (const part of parts) room = socket.write(part);
+    for (const part of parts) room = transport.write(part);
     // Bulk (a chunk, or many small frames) goes at once: holding it for the tick would only delay it.
-    if (socket.writableLength >= FLUSH_BYTES) this.#uncork();
-    if (!room) this.#socketFull = true;
+    if (transport.writableLength >= FLUSH_BYTES) this.#uncork();
+    if (!room) this.#full = true;
   }
 
   readonly #uncork = (): void => {
     if (!this.#corked) return;
     this.#corked = false;
-    this.#socket.uncork();
+    this.#transport.uncork();
   };
 }

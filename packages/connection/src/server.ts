@@ -1,20 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { encodeFrame, type Role } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
 import { DEFAULT_LISTEN_HOST } from './constants.js';
-import { AddressInUseError, ListenFailedError, TooManyConnectionsError } from './errors.js';
+import { AddressInUseError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
 import { resolveServerLimits, type ResolvedServerLimits, type ServerLimits } from './limits.js';
 import type { CloseRequest, Handlers } from './message-types.js';
+import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
-export interface ListenOptions {
-  /** Local address to listen on. @default '0.0.0.0' */
-  host?: string;
-  /** Port to listen on; 0 picks a free one (see `address().port`). */
-  port: number;
+/** What a server needs whichever way its transports come in. */
+export interface ServerOptions {
   /** The role this side declares in its `hello`. */
   role: Role;
   limits?: ServerLimits;
@@ -26,11 +24,18 @@ export interface ListenOptions {
   onConnection?: (connection: Connection) => void;
   /** @default systemClock */
   clock?: Clock;
+}
+
+export interface ListenOptions extends ServerOptions {
+  /** Local address to listen on. @default '0.0.0.0' */
+  host?: string;
+  /** Port to listen on; 0 picks a free one (see `address().port`). */
+  port: number;
   /** Aborting before the server listens rejects `listen`; after, it closes the server. */
   signal?: AbortSignal;
 }
 
-/** A socket the server turned away before its handshake. */
+/** A transport the server turned away before its handshake. */
 export interface Refusal {
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -41,7 +46,7 @@ export interface Refusal {
 export interface ServerEvents {
   /** A connection finished its handshake. Register its handlers here (synchronously) or through `handlers`. */
   connection: [connection: Connection];
-  /** A socket was refused by a connection limit; it was sent `error TOO_MANY_CONNECTIONS`. */
+  /** A transport was refused by a connection limit; it was sent `error TOO_MANY_CONNECTIONS`. */
   refused: [refusal: Refusal];
   /** The server and all its connections have closed. */
   close: [];
@@ -50,48 +55,51 @@ export interface ServerEvents {
 }
 
 /**
- * Accepts sockets, applies the server's connection limits, and hands out each
+ * Accepts transports, applies the server's connection limits, and hands out each
  * `Connection` once its handshake is done. A connection that misbehaves is
  * closed on its own; the server and the other connections carry on.
- * Made by `listen()`.
+ * `listen()` makes one that accepts from its TCP listener; `new ConnectionServer(options)`
+ * one that accepts only what is handed to `accept()` (in-memory pairs, data channels),
+ * which a listening one takes as well, under the same limits.
  */
 export class ConnectionServer extends EventEmitter<ServerEvents> {
   readonly role: Role;
   readonly limits: ResolvedServerLimits;
 
-  readonly #server: Server;
-  readonly #options: ListenOptions;
+  readonly #listener: Server | undefined;
+  readonly #options: ServerOptions;
   readonly #clock: Clock;
   readonly #all = new Set<Connection>();
   readonly #open = new Set<Connection>();
   readonly #perIp = new Map<string, number>();
-  readonly #refused = new Set<Socket>();
+  readonly #refused = new Set<Transport>();
   #handshaking = 0;
   #address: AddressInfo | undefined;
   #closing: Promise<void> | undefined;
 
-  /** Use `listen()`; this wraps a `net.Server` that is not listening yet. */
-  constructor(server: Server, options: ListenOptions) {
+  /**
+   * A server for the transports handed to `accept()`. `listen()` passes a `net.Server`
+   * that is not listening yet, whose sockets it accepts too.
+   */
+  constructor(options: ServerOptions, listener?: Server) {
     super();
     this.role = options.role;
     this.limits = resolveServerLimits(options.limits);
-    this.#server = server;
+    this.#listener = listener;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     if (options.onConnection) this.on('connection', options.onConnection);
-    server.on('connection', (socket: Socket) => this.#accept(socket));
-    server.on('listening', () => (this.#address = server.address() as AddressInfo));
-    server.on('error', (error) => {
-      // Before listening, `listen()` reports the error; after, it must not go unseen nor crash the process.
-      if (!this.#address) return;
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-      else process.emitWarning(error);
-    });
+    if (listener) this.#listen(listener);
   }
 
-  /** The address and port the server listens on (the real port when it was given 0). */
+  /** Whether it has a TCP listener that is listening (`address()` works). */
+  get listening(): boolean {
+    return this.#address !== undefined;
+  }
+
+  /** The address and port the server listens on (the real port when it was given 0); `NOT_LISTENING` without a listener. */
   address(): AddressInfo {
-    if (!this.#address) throw new Error('the server is not listening');
+    if (!this.#address) throw new NotListeningError();
     return this.#address;
   }
 
@@ -100,39 +108,30 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     return this.#open;
   }
 
-  /** Accepted sockets still in their handshake. */
+  /** Accepted transports still in their handshake. */
   get pendingHandshakes(): number {
     return this.#handshaking;
   }
 
   /**
-   * Stops accepting and closes every connection (with `reason`, each is sent
-   * `error { code, message }` first). Resolves when the listening socket and
-   * every connection have closed.
+   * Takes a connected transport as if it had come from the listener: the limits
+   * (in total, per remote IP, handshaking) apply, a refused one is sent `error
+   * TOO_MANY_CONNECTIONS` and `refused` is emitted, an accepted one is handed out
+   * through `connection` after its handshake. After `close()` it is destroyed.
+   * Returns the connection, still in its handshake, or undefined when it was refused.
    */
-  close(reason?: CloseRequest): Promise<void> {
-    this.#closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      const closing = [...this.#all].map((connection) => connection.close(reason));
-      for (const socket of this.#refused) socket.destroy();
-      await Promise.all([stopped, ...closing]);
-      this.emit('close');
-    })();
-    return this.#closing;
-  }
-
-  #accept(socket: Socket): void {
+  accept(transport: Transport): Connection | undefined {
     if (this.#closing) {
-      socket.destroy();
-      return;
+      transport.destroy();
+      return undefined;
     }
-    const ip = normalizeAddress(socket.remoteAddress);
+    const ip = normalizeAddress(transport.remoteAddress);
     const refusal = this.#refusalFor(ip);
     if (refusal) {
-      this.#refuse(socket, ip, refusal);
-      return;
+      this.#refuse(transport, ip, refusal);
+      return undefined;
     }
-    const connection = new Connection(socket, {
+    const connection = new Connection(transport, {
       role: this.role,
       limits: this.limits,
       uploadLimiter: this.#options.uploadLimiter,
@@ -154,6 +153,35 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       if (left > 0) this.#perIp.set(ip, left);
       else this.#perIp.delete(ip);
     });
+    return connection;
+  }
+
+  #listen(listener: Server): void {
+    listener.on('connection', (socket) => this.accept(socket));
+    listener.on('listening', () => (this.#address = listener.address() as AddressInfo));
+    listener.on('error', (error) => {
+      // Before listening, `listen()` reports the error; after, it must not go unseen nor crash the process.
+      if (!this.#address) return;
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+      else process.emitWarning(error);
+    });
+  }
+
+  /**
+   * Stops accepting and closes every connection (with `reason`, each is sent
+   * `error { code, message }` first). Resolves when the listening socket, if any,
+   * and every connection have closed.
+   */
+  close(reason?: CloseRequest): Promise<void> {
+    this.#closing ??= (async () => {
+      const listener = this.#listener;
+      const stopped = listener && new Promise<void>((resolve) => listener.close(() => resolve()));
+      const closing = [...this.#all].map((connection) => connection.close(reason));
+      for (const transport of this.#refused) transport.destroy();
+      await Promise.all([stopped, ...closing]);
+      this.emit('close');
+    })();
+    return this.#closing;
   }
 
   #refusalFor(ip: string): string | undefined {
@@ -170,19 +198,19 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     return undefined;
   }
 
-  #refuse(socket: Socket, ip: string, message: string): void {
+  #refuse(transport: Transport, ip: string, message: string): void {
     const error = new TooManyConnectionsError(message);
-    const refusal: Refusal = { remoteAddress: ip, remotePort: socket.remotePort ?? 0, error };
-    this.#refused.add(socket);
-    // A refused peer may reset the socket; there is nothing to report about it.
-    socket.on('error', () => undefined);
+    const refusal: Refusal = { remoteAddress: ip, remotePort: transport.remotePort ?? 0, error };
+    this.#refused.add(transport);
+    // A refused peer may reset the transport; there is nothing to report about it.
+    transport.on('error', () => undefined);
     // Read and discard, so closing sends FIN rather than a reset that could wipe out the error frame.
-    socket.resume();
-    socket.end(encodeFrame({ t: 'error', code: error.code, message }));
-    const timer = this.#clock.setTimeout(() => socket.destroy(), this.limits.closeTimeout);
-    socket.once('close', () => {
+    transport.resume();
+    transport.end(encodeFrame({ t: 'error', code: error.code, message }));
+    const timer = this.#clock.setTimeout(() => transport.destroy(), this.limits.closeTimeout);
+    transport.once('close', () => {
       this.#clock.clearTimeout(timer);
-      this.#refused.delete(socket);
+      this.#refused.delete(transport);
     });
     this.emit('refused', refusal);
   }
@@ -197,7 +225,7 @@ export async function listen(options: ListenOptions): Promise<ConnectionServer> 
   signal?.throwIfAborted();
   const host = options.host ?? DEFAULT_LISTEN_HOST;
   const netServer = createServer({ noDelay: true });
-  const server = new ConnectionServer(netServer, options);
+  const server = new ConnectionServer(options, netServer);
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       netServer.off('error', onError);

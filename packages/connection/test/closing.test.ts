@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, hello, type Message } from '@p2pstream/wire';
-import { ConnectionClosedError, dial } from '../src/index.js';
-import { dialServer, nextConnection, RawPeer, SIG, startRawServer, startServer, waitUntil } from './helpers.js';
+import { connect, ConnectionClosedError, dial } from '../src/index.js';
+import { createMemoryPair, FakeClock } from '../src/testing/index.js';
+import { nextConnection, RawPeer, SIG, startRawServer, startServer, waitUntil } from './helpers.js';
+import { connectTo, memoryServer, turn } from './memory-helpers.js';
 
 /** Timers and sockets alive in this process, by kind. */
 function resources(): Record<string, number> {
@@ -10,7 +12,7 @@ function resources(): Record<string, number> {
   return { Timeout: counts['Timeout'] ?? 0, TCPSocketWrap: counts['TCPSocketWrap'] ?? 0 };
 }
 
-describe('closing', () => {
+describe('closing over TCP', () => {
   it('rejects every pending request and leaks no timer or socket when the other side dies mid-frame', async () => {
     let requestsSeen = 0;
     const { port } = await startRawServer((socket) => {
@@ -60,11 +62,14 @@ describe('closing', () => {
     expect(answerLate!()).toBe(false);
     expect(serverSide.peerRequests).toBe(0);
   });
+});
 
+// The rest is protocol, so over in-memory pairs.
+describe('closing', () => {
   it('tells the other side why when closing with a reason', async () => {
-    const server = await startServer();
+    const server = memoryServer();
     const accepted = nextConnection(server);
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     const serverSide = await accepted;
     const local = await client.close({ code: 'GOING_AWAY', message: 'viewer stopped' });
     expect(local).toEqual({ code: 'GOING_AWAY', message: 'viewer stopped', byRemote: false });
@@ -72,9 +77,9 @@ describe('closing', () => {
   });
 
   it('sends what was queued before an orderly close, and both sides report CLOSED', async () => {
-    const server = await startServer();
+    const server = memoryServer();
     const accepted = nextConnection(server);
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     const serverSide = await accepted;
     const seen: Message[] = [];
     serverSide.on('message', (message) => seen.push(message));
@@ -86,17 +91,57 @@ describe('closing', () => {
   });
 
   it('emits open, message and close in that order for a connection it wraps', async () => {
-    const server = await startServer();
+    const server = memoryServer();
     const events: string[] = [];
     server.on('connection', (connection) => {
       events.push(`connection:${connection.state}`);
       connection.on('message', (message) => events.push(`message:${message.t}`));
       connection.on('close', (reason) => events.push(`close:${reason.code}`));
     });
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     client.send({ t: 'have', seq: 1 });
     await client.close();
     await waitUntil(() => events.length === 3);
     expect(events).toEqual(['connection:open', 'message:have', 'close:CLOSED']);
+  });
+
+  it('reports TRUNCATED when the other side ends in the middle of a frame, and rejects what was pending', async () => {
+    const [mine, theirs] = createMemoryPair();
+    theirs.on('data', () => undefined);
+    theirs.write(encodeFrame(hello('peer')));
+    const connection = await connect(mine, { role: 'peer' });
+    const pending = connection.request({ t: 'list' });
+    theirs.end(encodeFrame({ t: 'have', seq: 3 }).subarray(0, 5));
+    await expect(pending).rejects.toMatchObject({ code: 'CONNECTION_CLOSED', reason: { code: 'TRUNCATED' } });
+    expect(await connection.closed).toMatchObject({ code: 'TRUNCATED', byRemote: true, message: expect.stringContaining('5 bytes into a frame') });
+  });
+
+  it('reports CONNECTION_LOST with the cause when the transport fails, and tells error listeners', async () => {
+    const [mine, theirs] = createMemoryPair();
+    theirs.on('data', () => undefined);
+    theirs.write(encodeFrame(hello('peer')));
+    const connection = await connect(mine, { role: 'peer' });
+    const errors: string[] = [];
+    connection.on('error', (error) => errors.push((error as { code?: string }).code ?? error.message));
+    theirs.on('error', () => undefined); // its own error: the test is about the connection on the other end
+    theirs.destroy(new Error('cable cut'));
+    expect(await connection.closed).toMatchObject({ code: 'CONNECTION_LOST', byRemote: true, message: expect.stringContaining('reset') });
+    expect(errors).toEqual(['TRANSPORT_RESET']);
+  });
+
+  it('destroys a transport whose other side never finishes closing once closeTimeout has passed on the clock', async () => {
+    const clock = new FakeClock();
+    const [mine, theirs] = createMemoryPair();
+    theirs.write(encodeFrame(hello('peer')));
+    // `theirs` never reads: our hello, and later our end, wait unread, so it never ends its side.
+    const connection = await connect(mine, { role: 'peer', clock, limits: { closeTimeout: 2000 } });
+    void connection.close();
+    await turn();
+    clock.advance(1999);
+    await turn();
+    expect(connection.state).toBe('closing');
+    clock.advance(1);
+    expect(await connection.closed).toMatchObject({ code: 'CLOSED', byRemote: false });
+    expect(mine.destroyed).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { Deadline } from '../src/deadline.js';
 import { ReadBuffers } from '../src/read-buffers.js';
 import { RequestTable } from '../src/request-table.js';
 import { MAX_READ_BYTES, MIN_READ_BYTES } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../src/testing/index.js';
 
 describe('Deadline', () => {
   it('expires once at the last time it was moved to, with one timer however often it moves', () => {

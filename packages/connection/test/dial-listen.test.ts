@@ -2,9 +2,23 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, hello } from '@p2pstream/wire';
 import { AddressInUseError, ConnectionRefusedError, dial, listen } from '../src/index.js';
-import { startRawServer, startServer, waitUntil } from './helpers.js';
+import { dialServer, nextConnection, startRawServer, startServer, waitUntil } from './helpers.js';
 
 describe('dial and listen', () => {
+  it('completes the hello handshake over TCP and reports each side as seen on the socket', async () => {
+    const server = await startServer({ role: 'central' });
+    const accepted = nextConnection(server);
+    const client = await dialServer(server, { localAddress: '127.0.0.7' });
+    const serverSide = await accepted;
+    expect(client.state).toBe('open');
+    expect(client.remoteRole).toBe('central');
+    expect(client.remoteAddress).toBe('127.0.0.1');
+    expect(client.remotePort).toBe(server.address().port);
+    expect(serverSide.remoteRole).toBe('peer');
+    expect(serverSide.remoteAddress).toBe('127.0.0.7');
+    expect(server.connections.has(serverSide)).toBe(true);
+  });
+
   it('listens on an ephemeral port when given port 0', async () => {
     const server = await startServer();
     expect(server.address()).toMatchObject({ address: '127.0.0.1', port: expect.any(Number) });

@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { encodeFrame, FrameDecoder, hello, WireError, type Message } from '@p2pstream/wire';
-import { Connection, ConnectionServer, dial, listen, type DialOptions, type ListenOptions } from '../src/index.js';
+import { Connection, ConnectionServer, dial, listen, type DialOptions, type ListenOptions, type Transport } from '../src/index.js';
 
 const toClose: Array<() => unknown> = [];
 
@@ -24,6 +24,11 @@ export async function dialServer(server: ConnectionServer, options: Partial<Dial
   return connection;
 }
 
+/** Runs `close` after the test (before what was opened earlier). */
+export function onCleanup(close: () => unknown): void {
+  toClose.push(close);
+}
+
 export function track(connection: Connection): Connection {
   toClose.push(() => {
     connection.close();
@@ -37,15 +42,15 @@ export function nextConnection(server: ConnectionServer): Promise<Connection> {
   return new Promise((resolve) => server.once('connection', resolve));
 }
 
-/** A raw TCP client standing in for a hostile or broken peer; records the frames it receives. */
+/** A raw client (over TCP or any transport) standing in for a hostile or broken peer; records the frames it receives. */
 export class RawPeer {
-  readonly socket: Socket;
+  readonly socket: Transport;
   readonly messages: Message[] = [];
   readonly ended: Promise<void>;
   #decoder = new FrameDecoder();
   #waiters: Array<() => void> = [];
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Transport) {
     this.socket = socket;
     socket.on('error', () => undefined);
     socket.on('data', (data: Buffer) => {
@@ -56,7 +61,12 @@ export class RawPeer {
       }
       for (const wake of this.#waiters.splice(0)) wake();
     });
-    this.ended = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.ended = new Promise((resolve) =>
+      socket.once('close', () => {
+        for (const wake of this.#waiters.splice(0)) wake();
+        resolve();
+      }),
+    );
   }
 
   static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawPeer> {
@@ -68,6 +78,16 @@ export class RawPeer {
     const peer = new RawPeer(socket);
     toClose.push(() => {
       socket.destroy();
+      return peer.ended;
+    });
+    return peer;
+  }
+
+  /** A raw peer writing and reading on `transport` (e.g. one end of an in-memory pair), destroyed after the test. */
+  static over(transport: Transport): RawPeer {
+    const peer = new RawPeer(transport);
+    toClose.push(() => {
+      transport.destroy();
       return peer.ended;
     });
     return peer;
@@ -94,13 +114,10 @@ export class RawPeer {
       if (left <= 0) throw new Error(`no matching message within ${ms} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        const wake = () => {
+        this.#waiters.push(() => {
           clearTimeout(timer);
-          this.socket.off('close', wake);
           resolve();
-        };
-        this.#waiters.push(wake);
-        this.socket.once('close', wake);
+        });
       });
     }
   }

@@ -1,24 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, hello, type Message } from '@p2pstream/wire';
-import { dialServer, keepTalking, nextConnection, RawPeer, SIG, startServer, STREAM, waitUntil } from './helpers.js';
+import { FakeClock } from '../src/testing/index.js';
+import { nextConnection, SIG, STREAM } from './helpers.js';
+import { connectTo, memoryServer, rawPeerOf, turn } from './memory-helpers.js';
 
 const isError = (code: string) => (message: Message) => message.t === 'error' && message.code === code;
 
-/** A server with short deadlines whose `list` handler answers, and one honest client of it. */
+/**
+ * A server on a fake clock with short deadlines whose `list` handler answers, and
+ * one honest client of it; every peer reaches it over an in-memory pair, so the
+ * deadlines below pass only when the test moves the clock.
+ */
 async function serverWithHonestClient(limits = {}) {
-  const server = await startServer({
+  const clock = new FakeClock();
+  const server = memoryServer({
+    clock,
     limits: { handshakeTimeout: 2000, idleTimeout: 2000, frameTimeout: 200, ...limits },
     handlers: { list: (message, connection) => void connection.reply(message, { t: 'streams', streams: [] }) },
   });
-  const honest = await dialServer(server, { limits: { idleTimeout: 60_000 } });
-  return { server, honest };
+  const honest = await connectTo(server, { clock, limits: { idleTimeout: 60_000 } });
+  return { server, honest, clock };
 }
 
 describe('a server facing hostile peers', () => {
   it('closes a peer that sends garbage after its hello with MALFORMED, while an honest connection keeps working', async () => {
     const { server, honest } = await serverWithHonestClient();
-    const raw = await RawPeer.connect(server.address().port);
     const accepted = nextConnection(server);
+    const raw = rawPeerOf(server);
     await raw.handshake();
     const rawSide = await accepted;
     raw.write(Buffer.from([0, 0, 0, 5, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1]));
@@ -31,7 +39,7 @@ describe('a server facing hostile peers', () => {
 
   it('refuses a message over maxControlBytes from its length prefix, before reading its body', async () => {
     const { server, honest } = await serverWithHonestClient({ maxControlBytes: 1024, maxChunkBytes: 0 });
-    const raw = await RawPeer.connect(server.address().port);
+    const raw = rawPeerOf(server);
     await raw.handshake();
     const map = encodeFrame({ t: 'map', re: 1, stream: STREAM, base: 0, bits: Buffer.alloc(2000), edge: 0, live: true, source: false });
     raw.write(map.subarray(0, 4));
@@ -42,7 +50,7 @@ describe('a server facing hostile peers', () => {
 
   it('refuses chunks outright on a server configured with maxChunkBytes 0, as central is', async () => {
     const { server } = await serverWithHonestClient({ maxChunkBytes: 0 });
-    const raw = await RawPeer.connect(server.address().port);
+    const raw = rawPeerOf(server);
     await raw.handshake();
     raw.write({ t: 'chunk', re: 1, seq: 0, ts: 0, sig: SIG, data: Buffer.alloc(16) });
     await raw.waitFor(isError('INVALID_FIELD'));
@@ -50,55 +58,60 @@ describe('a server facing hostile peers', () => {
   });
 
   it('closes a peer that trickles a frame one byte at a time with FRAME_TIMEOUT, while an honest connection keeps working', async () => {
-    const { server, honest } = await serverWithHonestClient({ idleTimeout: 5_000 });
-    const raw = await RawPeer.connect(server.address().port);
+    const { server, honest, clock } = await serverWithHonestClient({ idleTimeout: 5_000 });
     const accepted = nextConnection(server);
+    const raw = rawPeerOf(server);
     await raw.handshake();
     const rawSide = await accepted;
     const frame = encodeFrame({ t: 'have', seq: 12 });
-    let sent = 0;
-    // Every byte resets an idle timer but not the frame deadline.
-    const trickle = setInterval(() => {
-      if (sent < frame.length - 1 && !raw.socket.destroyed) raw.write(frame.subarray(sent, ++sent));
-    }, 40);
-    try {
-      await expect(honest.request({ t: 'list' })).resolves.toMatchObject({ t: 'streams' });
-      await raw.waitFor(isError('FRAME_TIMEOUT'));
-      await raw.ended;
-    } finally {
-      clearInterval(trickle);
+    // A byte every 40 ms, at 0 to 160: each keeps the idle deadline away, none finishes the frame.
+    for (let sent = 0; sent < 5; sent++) {
+      if (sent > 0) clock.advance(40);
+      raw.write(frame.subarray(sent, sent + 1));
+      await turn();
     }
+    clock.advance(39);
+    expect(rawSide.state).toBe('open');
+    await expect(honest.request({ t: 'list' })).resolves.toMatchObject({ t: 'streams' });
+    clock.advance(1); // 200 ms since the frame's first byte
+    await raw.waitFor(isError('FRAME_TIMEOUT'));
+    await raw.ended;
     expect(await rawSide.closed).toMatchObject({ code: 'FRAME_TIMEOUT', byRemote: false });
     await expect(honest.request({ t: 'list' })).resolves.toMatchObject({ t: 'streams' });
   });
 
-  it('closes a peer that completes its handshake and then says nothing with IDLE_TIMEOUT', async () => {
-    const { server, honest } = await serverWithHonestClient({ idleTimeout: 300 });
-    const talk = keepTalking(honest);
-    try {
-      const raw = await RawPeer.connect(server.address().port);
-      await raw.handshake();
-      await raw.waitFor(isError('IDLE_TIMEOUT'));
-      await raw.ended;
-    } finally {
-      talk.stop();
-    }
+  it('closes a peer that completes its handshake and then says nothing with IDLE_TIMEOUT, and not a moment before', async () => {
+    const { server, honest, clock } = await serverWithHonestClient({ idleTimeout: 300 });
+    const accepted = nextConnection(server);
+    const raw = rawPeerOf(server);
+    await raw.handshake();
+    const rawSide = await accepted;
+    clock.advance(299);
+    // The honest client talks, so the server's deadline for it moves; the raw peer stays silent.
+    await expect(honest.request({ t: 'list' })).resolves.toMatchObject({ t: 'streams' });
+    expect(rawSide.state).toBe('open');
+    clock.advance(1);
+    await raw.waitFor(isError('IDLE_TIMEOUT'));
+    await raw.ended;
     expect(honest.state).toBe('open');
-    expect(talk.answers()).toBeGreaterThan(0);
   });
 
-  it('closes a socket that never says hello with HANDSHAKE_TIMEOUT and frees its handshake slot', async () => {
-    const { server, honest } = await serverWithHonestClient({ handshakeTimeout: 500 });
-    const raw = await RawPeer.connect(server.address().port);
+  it('closes a transport that never says hello with HANDSHAKE_TIMEOUT and frees its handshake slot', async () => {
+    const { server, honest, clock } = await serverWithHonestClient({ handshakeTimeout: 500 });
+    const raw = rawPeerOf(server);
+    await turn();
+    expect(server.pendingHandshakes).toBe(1);
+    clock.advance(500);
     await raw.waitFor(isError('HANDSHAKE_TIMEOUT'));
     await raw.ended;
-    await waitUntil(() => server.pendingHandshakes === 0);
+    await turn(); // the server's end of the pair hears the raw end close
+    expect(server.pendingHandshakes).toBe(0);
     await expect(honest.request({ t: 'list' })).resolves.toMatchObject({ t: 'streams' });
   });
 
   it('refuses a hello with another protocol version with UNSUPPORTED_VERSION', async () => {
     const { server } = await serverWithHonestClient();
-    const raw = await RawPeer.connect(server.address().port);
+    const raw = rawPeerOf(server);
     raw.write({ ...hello('peer'), v: 2 });
     const error = await raw.waitFor(isError('UNSUPPORTED_VERSION'));
     expect(error).toMatchObject({ message: expect.stringContaining('version 2') });
@@ -107,15 +120,15 @@ describe('a server facing hostile peers', () => {
 
   it('refuses any message before hello with PROTOCOL_VIOLATION', async () => {
     const { server } = await serverWithHonestClient();
-    const raw = await RawPeer.connect(server.address().port);
+    const raw = rawPeerOf(server);
     raw.write({ t: 'list', id: 1 });
     await raw.waitFor(isError('PROTOCOL_VIOLATION'));
     await raw.ended;
   });
 
   it('closes a peer with more requests in flight than allowed with TOO_MANY_REQUESTS', async () => {
-    const server = await startServer({ limits: { maxPeerRequests: 2 }, handlers: { list: () => undefined } });
-    const greedy = await dialServer(server);
+    const server = memoryServer({ limits: { maxPeerRequests: 2 }, handlers: { list: () => undefined } });
+    const greedy = await connectTo(server);
     const requests = [1, 2, 3].map(() => greedy.request({ t: 'list' }).catch((error: unknown) => error));
     const failures = await Promise.all(requests);
     for (const failure of failures) {
@@ -126,8 +139,8 @@ describe('a server facing hostile peers', () => {
   });
 
   it('closes a peer that reuses the id of a request still in flight', async () => {
-    const server = await startServer({ handlers: { list: () => undefined } });
-    const raw = await RawPeer.connect(server.address().port);
+    const server = memoryServer({ handlers: { list: () => undefined } });
+    const raw = rawPeerOf(server);
     await raw.handshake();
     raw.write({ t: 'list', id: 7 });
     raw.write({ t: 'list', id: 7 });

@@ -20,3 +20,15 @@ describe('the README example', () => {
     ]);
   });
 });
+
+describe('the README example with the in-memory pair', () => {
+  it('is the example file, word for word', async () => {
+    const { readme, block } = await readmeAndExample(root, 'examples/in-memory-pair.ts');
+    expect(readme).toContain(block);
+  });
+
+  it('runs with no socket and no real time: a request answered, then the idle deadline on the fake clock', async () => {
+    const lines = (await consoleLogOf(() => import('../examples/in-memory-pair.js'))).map((args) => String(args[0]));
+    expect(lines).toEqual(['connected to a central at 127.0.0.1:2045', '0 streams on air', 'closed by the server: IDLE_TIMEOUT']);
+  });
+});

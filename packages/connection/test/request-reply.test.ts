@@ -1,32 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestMessage } from '@p2pstream/wire';
 import { ConnectionClosedError, RemoteError, type Connection } from '../src/index.js';
-import { dialServer, nextConnection, SIG, startServer, STREAM, waitUntil } from './helpers.js';
+import { FakeClock } from '../src/testing/index.js';
+import { nextConnection, SIG, STREAM } from './helpers.js';
+import { connectTo, memoryServer, turn } from './memory-helpers.js';
 
+// Protocol behaviour, so over in-memory pairs: no socket, and time only where a test moves it.
 describe('request and reply', () => {
-  it('completes the hello handshake on both sides and reports each side as seen on the socket', async () => {
-    const server = await startServer({ role: 'central' });
+  it('completes the hello handshake on both sides and reports each side as the transport sees it', async () => {
+    const server = memoryServer({ role: 'central' });
     const accepted = nextConnection(server);
-    const client = await dialServer(server, { localAddress: '127.0.0.7' });
+    const client = await connectTo(server, {
+      pair: { first: { address: '127.0.0.7', port: 50_000 }, second: { address: '127.0.0.1', port: 2045 } },
+    });
     const serverSide = await accepted;
     expect(client.state).toBe('open');
     expect(client.remoteRole).toBe('central');
     expect(client.remoteAddress).toBe('127.0.0.1');
-    expect(client.remotePort).toBe(server.address().port);
+    expect(client.remotePort).toBe(2045);
     expect(serverSide.remoteRole).toBe('peer');
     expect(serverSide.remoteAddress).toBe('127.0.0.7');
+    expect(serverSide.remotePort).toBe(50_000);
     expect(server.connections.has(serverSide)).toBe(true);
   });
 
   it('resolves a request with the reply of the type its request names', async () => {
-    const server = await startServer({
+    const server = memoryServer({
       handlers: {
         join: (message, connection) => {
           connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true, source: false });
         },
       },
     });
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     const map = await client.request({ t: 'join', stream: STREAM });
     expect(map).toMatchObject({ t: 'map', base: 4, edge: 9, stream: STREAM });
     expect(client.requests).toBe(0);
@@ -36,7 +42,7 @@ describe('request and reply', () => {
     const received: RequestMessage[] = [];
     let answer: (() => void) | undefined;
     const allIn = new Promise<void>((resolve) => (answer = resolve));
-    const server = await startServer({
+    const server = memoryServer({
       limits: { maxPeerRequests: 1000 },
       handlers: {
         request: (message) => {
@@ -46,7 +52,7 @@ describe('request and reply', () => {
       },
     });
     const serverSide = nextConnection(server);
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     const replies = Array.from({ length: 1000 }, (_, seq) => client.request({ t: 'request', seq }));
     await allIn;
     const connection = await serverSide;
@@ -72,10 +78,10 @@ describe('request and reply', () => {
   });
 
   it('rejects with a RemoteError carrying the code and message of an error reply', async () => {
-    const server = await startServer({
+    const server = memoryServer({
       handlers: { lookup: (message, connection) => connection.replyError(message, 'UNKNOWN_NAME', `no stream named ${message.name}`) },
     });
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     const error = await client.request({ t: 'lookup', name: 'cam9', count: 5 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ code: 'REMOTE_ERROR', remoteCode: 'UNKNOWN_NAME', remoteMessage: 'no stream named cam9' });
@@ -83,14 +89,14 @@ describe('request and reply', () => {
   });
 
   it('answers a request type nobody handles with UNHANDLED_REQUEST and keeps the connection', async () => {
-    const server = await startServer();
-    const client = await dialServer(server);
+    const server = memoryServer();
+    const client = await connectTo(server);
     await expect(client.request({ t: 'list' })).rejects.toMatchObject({ remoteCode: 'UNHANDLED_REQUEST' });
     expect(client.state).toBe('open');
   });
 
   it('answers INTERNAL_ERROR when a handler throws, and tells the server side through its error event', async () => {
-    const server = await startServer({
+    const server = memoryServer({
       handlers: {
         list: async () => {
           throw new Error('database down');
@@ -98,7 +104,7 @@ describe('request and reply', () => {
       },
     });
     const serverSide = nextConnection(server);
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     const errors: Error[] = [];
     (await serverSide).on('error', (error) => errors.push(error));
     const failure = await client.request({ t: 'list' }).catch((e: unknown) => e);
@@ -109,7 +115,7 @@ describe('request and reply', () => {
 
   it('times out a request that gets no reply, and ignores the reply that comes later', async () => {
     const unanswered: Array<() => void> = [];
-    const server = await startServer({
+    const server = memoryServer({
       handlers: {
         list: (message, connection) => {
           const answer = () => void connection.reply(message, { t: 'streams', streams: [] });
@@ -118,8 +124,14 @@ describe('request and reply', () => {
         },
       },
     });
-    const client = await dialServer(server);
-    await expect(client.request({ t: 'list' }, { timeout: 50 })).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    const clock = new FakeClock();
+    const client = await connectTo(server, { clock });
+    const timingOut = client.request({ t: 'list' }, { timeout: 50 });
+    await turn();
+    clock.advance(49);
+    expect(client.requests).toBe(1);
+    clock.advance(1);
+    await expect(timingOut).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
     expect(client.requests).toBe(0);
     unanswered[0]!();
     // The stray reply is dropped and the connection goes on working.
@@ -127,8 +139,8 @@ describe('request and reply', () => {
   });
 
   it('rejects a request with the signal reason when it is aborted, and forgets it', async () => {
-    const server = await startServer({ handlers: { list: () => undefined } });
-    const client = await dialServer(server);
+    const server = memoryServer({ handlers: { list: () => undefined } });
+    const client = await connectTo(server);
     const controller = new AbortController();
     const pending = client.request({ t: 'list' }, { signal: controller.signal });
     controller.abort(new Error('user gave up'));
@@ -137,10 +149,10 @@ describe('request and reply', () => {
   });
 
   it('closes the connection when a reply has the wrong type for its request', async () => {
-    const server = await startServer({
+    const server = memoryServer({
       handlers: { list: (message, connection) => void connection.send({ t: 'ok', re: message.id }) },
     });
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     await expect(client.request({ t: 'list' })).rejects.toMatchObject({ code: 'PROTOCOL_VIOLATION' });
     expect((await client.closed).code).toBe('PROTOCOL_VIOLATION');
   });
@@ -148,22 +160,22 @@ describe('request and reply', () => {
   it('delivers pushed messages to their handler and every message to the message event', async () => {
     const haves: number[] = [];
     const seen: string[] = [];
-    const server = await startServer();
+    const server = memoryServer();
     const serverSide = nextConnection(server);
-    const client = await dialServer(server, { handlers: { have: (message) => void haves.push(message.seq) } });
+    const client = await connectTo(server, { handlers: { have: (message) => void haves.push(message.seq) } });
     client.on('message', (message) => seen.push(message.t));
     const connection: Connection = await serverSide;
     connection.send({ t: 'have', seq: 1 });
     connection.send({ t: 'have', seq: 2 });
     connection.send({ t: 'ended', edge: 2 });
-    await waitUntil(() => seen.includes('ended'));
+    await turn();
     expect(haves).toEqual([1, 2]);
     expect(seen).toEqual(['have', 'have', 'ended']);
   });
 
   it('refuses to answer the same request twice', async () => {
     let twice: (() => void) | undefined;
-    const server = await startServer({
+    const server = memoryServer({
       handlers: {
         list: (message, connection) => {
           connection.reply(message, { t: 'streams', streams: [] });
@@ -171,14 +183,14 @@ describe('request and reply', () => {
         },
       },
     });
-    const client = await dialServer(server);
+    const client = await connectTo(server);
     await client.request({ t: 'list' });
     expect(() => twice!()).toThrow(expect.objectContaining({ code: 'NO_SUCH_REQUEST' }));
   });
 
   it('rejects requests made after the connection closed', async () => {
-    const server = await startServer();
-    const client = await dialServer(server);
+    const server = memoryServer();
+    const client = await connectTo(server);
     await client.close();
     await expect(client.request({ t: 'list' })).rejects.toBeInstanceOf(ConnectionClosedError);
     expect(client.send({ t: 'have', seq: 1 })).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../src/testing/index.js';
 
 /** Lets promise callbacks run after the fake clock fired timers. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));

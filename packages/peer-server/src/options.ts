@@ -23,6 +23,12 @@ export interface PeerServerOptions {
    */
   port?: number;
   /**
+   * `false`: no TCP listener; peers reach this server only through `accept(transport)`
+   * (tests over in-memory pairs, or transports other than TCP).
+   * @default true
+   */
+  listen?: boolean;
+  /**
    * Ports tried from `port` upwards before giving up with NO_FREE_PORT; 1 means only `port`.
    * @default 100
    */

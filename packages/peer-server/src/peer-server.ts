@@ -7,6 +7,7 @@ import {
   type Clock,
   type Connection,
   type Handlers,
+  type Transport,
   type UploadLimiter,
 } from '@p2pstream/connection';
 import type { Chunk, ChunkWindow } from '@p2pstream/data';
@@ -61,7 +62,7 @@ export interface PeerServerStats {
  * a request is only ever answered from the window of the stream the peer joined.
  */
 export class PeerServer extends EventEmitter<PeerServerEvents> {
-  /** Where it listens. */
+  /** Where it listens (port 0 when made with `listen: false`). */
   readonly host: string;
   readonly port: number;
   /** The port asked for; differs from `port` when that one was taken. */
@@ -86,7 +87,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.#options = options;
     this.#clock = clock;
     this.#slots = new UploadSlots(options.slots);
-    const { address, port } = server.address();
+    const { address, port } = server.listening ? server.address() : { address: options.host, port: 0 };
     this.host = address;
     this.port = port;
     this.requestedPort = options.port;
@@ -160,6 +161,15 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         holdsSlot: this.#slots.holds(peer),
       })),
     };
+  }
+
+  /**
+   * Serves a peer that reached this server over a transport other than its TCP
+   * listener (one end of an in-memory pair, a data channel), under the same
+   * connection limits and handshake as the peers that dial it.
+   */
+  accept(transport: Transport): void {
+    this.#server.accept(transport);
   }
 
   /** Stops listening and closes every connection (each peer is told SHUTTING_DOWN). */
@@ -267,6 +277,11 @@ export async function startPeerServer(options: PeerServerOptions = {}): Promise<
   const { host, port: first, portAttempts } = resolved;
   let instance: PeerServer | undefined;
   const handlers = PeerServer.handlers(() => instance!);
+  if (options.listen === false) {
+    options.signal?.throwIfAborted();
+    instance = new PeerServer(new ConnectionServer({ role: 'peer', limits: resolved.limits, handlers, clock }), resolved, clock);
+    return closedOnAbort(instance, options.signal);
+  }
   const last = first === 0 ? 0 : Math.min(65535, first + portAttempts - 1);
   for (let port = first; port <= last; port++) {
     let server: ConnectionServer;
@@ -287,9 +302,12 @@ export async function startPeerServer(options: PeerServerOptions = {}): Promise<
       throw new ListenFailedError(host, port, { cause: error });
     }
     instance = new PeerServer(server, resolved, clock);
-    const created = instance;
-    options.signal?.addEventListener('abort', () => void created.close(), { once: true });
-    return created;
+    return closedOnAbort(instance, options.signal);
   }
   throw new NoFreePortError(host, first, last);
+}
+
+function closedOnAbort(server: PeerServer, signal: AbortSignal | undefined): PeerServer {
+  signal?.addEventListener('abort', () => void server.close(), { once: true });
+  return server;
 }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { connect, type Connection } from '@p2pstream/connection';
+import { createMemoryPair, FakeClock } from '@p2pstream/connection/testing';
+import { signChunk, verifyChunk } from '@p2pstream/data';
+import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
+import { filledWindow, onCleanup } from './helpers.js';
+
+// The peer protocol with no socket and no real time: peers reach the server over
+// in-memory pairs, and every deadline runs on a fake clock the test moves.
+
+/** One turn of the event loop: what a pair carries arrives within it. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function startInMemory(options: PeerServerOptions = {}): Promise<{ server: PeerServer; clock: FakeClock }> {
+  const clock = new FakeClock();
+  const server = await startPeerServer({ listen: false, clock, ...options });
+  onCleanup(() => server.close());
+  return { server, clock };
+}
+
+/** A peer joined to `server` over a new in-memory pair, from `address`. */
+async function peerOf(server: PeerServer, clock: FakeClock, address = '127.0.0.9', handlers = {}): Promise<Connection> {
+  const [mine, theirs] = createMemoryPair({ first: { address, port: 40_000 } });
+  server.accept(theirs);
+  const connection = await connect(mine, { role: 'peer', clock, handlers });
+  onCleanup(() => connection.close());
+  return connection;
+}
+
+describe('PeerServer over in-memory pairs', () => {
+  it('answers join with the map, announces a new chunk with have, serves it signed, and rejects what it lacks', async () => {
+    const { server, clock } = await startInMemory();
+    const { key, window, streamId } = filledWindow(3);
+    server.serve(streamId, window, { source: true });
+    expect(server.port).toBe(0);
+    const haves: number[] = [];
+    const peer = await peerOf(server, clock, '127.0.0.9', { have: ({ seq }: { seq: number }) => void haves.push(seq) });
+
+    const map = await peer.request({ t: 'join', stream: streamId });
+    expect(map).toMatchObject({ t: 'map', stream: streamId, base: 0, edge: 3, live: true, source: true });
+    const data = Buffer.alloc(2000, 7);
+    window.add(signChunk(key, { seq: 3, ts: 1_700_000_001_500, data }));
+    const reply = await peer.request({ t: 'request', seq: 3 });
+    expect(haves).toEqual([3]); // the have was sent before the answer, and arrives before it
+    expect(reply.t).toBe('chunk');
+    if (reply.t !== 'chunk') return;
+    expect(Buffer.from(reply.data).equals(data)).toBe(true);
+    expect(verifyChunk(streamId, reply)).toBe(true);
+    expect(await peer.request({ t: 'request', seq: 99 })).toMatchObject({ t: 'reject', seq: 99, reason: 'NOT_HELD' });
+    expect(server.stats()).toMatchObject({ connections: 1, chunksServed: 1, rejected: { NOT_HELD: 1 } });
+    expect(server.stats().peers).toMatchObject([{ peer: '127.0.0.9:40000', stream: streamId, chunksServed: 1 }]);
+  });
+
+  it('drops a joined peer that goes silent once its idle timeout has passed on the clock, and not before', async () => {
+    const { server, clock } = await startInMemory({ limits: { idleTimeout: 30_000 } });
+    const { window, streamId } = filledWindow(1);
+    server.serve(streamId, window);
+    const left: string[] = [];
+    server.on('leave', (peer) => left.push(peer));
+    const peer = await peerOf(server, clock);
+    await peer.request({ t: 'join', stream: streamId });
+    clock.advance(29_999);
+    await turn();
+    expect(server.stats().connections).toBe(1);
+    clock.advance(1);
+    expect(await peer.closed).toMatchObject({ code: 'IDLE_TIMEOUT', byRemote: true });
+    await turn();
+    expect(left).toEqual(['127.0.0.9:40000']);
+    expect(server.stats().connections).toBe(0);
+  });
+
+  it('applies its connection limits to accepted transports: a second peer from one address is refused', async () => {
+    const { server, clock } = await startInMemory({ limits: { maxConnectionsPerIp: 1 } });
+    await peerOf(server, clock, '127.0.0.4');
+    await expect(peerOf(server, clock, '127.0.0.4')).rejects.toMatchObject({ remoteCode: 'TOO_MANY_CONNECTIONS' });
+    await expect(peerOf(server, clock, '127.0.0.5')).resolves.toMatchObject({ state: 'open' });
+  });
+});
