@@ -25,15 +25,25 @@ async function peer(running: RunningTracker, localAddress?: string): Promise<Con
 /** A memory registry that counts the calls the tracker makes to `sweep` and `close`. */
 function countingRegistry(sweep?: () => Promise<never>): Registry & { sweeps: number; closes: number } {
   const inner = memoryRegistry();
-  const counting = Object.assign(Object.create(inner) as Registry, { sweeps: 0, closes: 0 });
-  counting.sweep = (now) => {
-    counting.sweeps += 1;
-    return sweep ? sweep() : inner.sweep(now);
-  };
-  counting.close = () => {
-    counting.closes += 1;
-    return inner.close();
-  };
+  const counting = {
+    description: inner.description,
+    sweeps: 0,
+    closes: 0,
+    publish: (publication) => inner.publish(publication),
+    announce: (announcement) => inner.announce(announcement),
+    leave: (stream, peers, now, visibleUntil) => inner.leave(stream, peers, now, visibleUntil),
+    lookup: (name, now, max) => inner.lookup(name, now, max),
+    list: (now, limit) => inner.list(now, limit),
+    counts: (now) => inner.counts(now),
+    sweep: (now) => {
+      counting.sweeps += 1;
+      return sweep ? sweep() : inner.sweep(now);
+    },
+    close: () => {
+      counting.closes += 1;
+      return inner.close();
+    },
+  } satisfies Registry & { sweeps: number; closes: number };
   return counting;
 }
 
