@@ -1,7 +1,7 @@
 export { startTracker, type StartTrackerOptions, type RunningTracker, type TrackerProblem } from './start-tracker.js';
 export { memoryRegistry, redisRegistry } from './registries.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js';
-export { RedisRegistry, redactedUrl, type RedisRegistryOptions, type RedisStatus } from './redis-registry.js';
+export { RedisRegistry, type RedisRegistryOptions, type RedisStatus } from './redis-registry.js';
 export type {
   Registry,
   RegistryCounts,
