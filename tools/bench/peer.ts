@@ -3,13 +3,16 @@
  * checks, window, in-order play-out) downloads a finished stream from a peer
  * server, against a bare client asking the same server for the same chunks with
  * the same number of requests in flight (no scheduling, no verification), measured
- * in the same run, alternating, on loopback in one process.
+ * in the same run, alternating, on loopback in one process (the viewer looks the stream up
+ * at a real tracker, `@p2pstream/tracker`, started in the same process).
  * Options: --mib M (stream size, default 64), --rounds N (default 5), --chunk-kib K (default 64).
  */
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signChunk, type Chunk } from '@p2pstream/data';
-import { PeerClient, type ClientTracker } from '@p2pstream/peer-client';
+import { ChunkWindow, generateStreamKey, signChunk, signPublish, type Chunk } from '@p2pstream/data';
+import { PeerClient } from '@p2pstream/peer-client';
 import { startPeerServer } from '@p2pstream/peer-server';
+import { memoryRegistry, startTracker } from '@p2pstream/tracker';
+import { TrackerClient } from '@p2pstream/tracker-client';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -35,12 +38,12 @@ window.finish();
 const server = await startPeerServer({ host: '127.0.0.1', port: 0 });
 server.serve(key.streamId, window, { source: true });
 
-const tracker = {
-  lookup: async (name: string) => ({ name, stream: key.streamId, live: false, edge: count, peers: [{ host: '127.0.0.1', port: server.port, edge: count }] }),
-  announce: async () => ({ interval: 15_000, ttl: 25_000 }),
-  update: () => undefined,
-  leave: async () => undefined,
-} as unknown as ClientTracker;
+// The real tracker in this process; the publisher publishes the stream there and announces its server.
+const central = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });
+const centralAddress = `127.0.0.1:${central.port}`;
+const publisher = new TrackerClient({ centrals: [centralAddress] });
+await publisher.publish({ name: 'bench', publicKey: key.publicKey, live: false, sign: (ts) => signPublish(key, 'bench', ts) });
+await publisher.announce({ stream: key.streamId, port: server.port, edge: count, live: false });
 
 /** Seconds for a bare client to fetch every chunk, IN_FLIGHT requests at a time. */
 async function bare(): Promise<number> {
@@ -69,7 +72,7 @@ async function viewer(): Promise<number> {
   let written = 0;
   const client = new PeerClient({
     name: 'bench',
-    tracker,
+    central: centralAddress,
     sink: { write: (data) => void (written += data.length) },
     scheduler: { maxInFlightPerPeer: IN_FLIGHT },
   });
@@ -104,4 +107,6 @@ const result = {
   ratio: Math.round((median(bareSeconds) / median(viewerSeconds)) * 100) / 100,
 };
 console.log(JSON.stringify(result, null, 2));
+await publisher.close();
+await central.close();
 await server.close();

@@ -1,20 +1,24 @@
 import type { AddressInfo } from 'node:net';
-import { AddressInUseError, DEFAULT_IDLE_TIMEOUT_MS, listen, ListenFailedError, type ConnectionServer } from '@p2pstream/connection';
+import { AddressInUseError, ListenFailedError } from '@p2pstream/connection';
+import {
+  memoryRegistry,
+  redisRegistry,
+  RegistryUnavailableError,
+  startTracker,
+  systemClock,
+  type Clock,
+  type Registry,
+  type RunningTracker,
+  type TrackerProblem,
+} from '@p2pstream/tracker';
 import type { CentralConfig } from './cli.js';
-import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_SWEEP_INTERVAL_MS, STATS_INTERVAL_MS } from './constants.js';
 import { nextFreePort } from './free-port.js';
-import { CentralStartError, RegistryUnavailableError } from './errors.js';
+import { CentralStartError } from './errors.js';
 import type { Log } from './log.js';
-import { MemoryRegistry } from './memory-registry.js';
 import { CentralMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
-import { RedisRegistry } from './redis-registry.js';
-import type { Registry } from './registry.js';
-import { StatsCollector, statusLine, type CentralStats } from './stats.js';
+import { STATS_INTERVAL_MS, StatsCollector, statusLine, type CentralStats } from './stats.js';
 import { startStatusServer } from './status-server.js';
-import { Tracker } from './tracker.js';
-import { trackerHandlers } from './tracker-handlers.js';
 
 export interface CentralDependencies {
   readonly log: Log;
@@ -43,27 +47,16 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
   const { log } = dependencies;
   const clock = dependencies.clock ?? systemClock;
   const registry = await openRegistry(config, log);
-  const tracker = new Tracker({ registry, clock, ...config.tracker });
-  const closers: Array<() => Promise<void>> = [() => registry.close()];
+  const running = await startPeerTracker(config, registry, clock, log);
+  const closers: Array<() => Promise<void>> = [() => running.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close();
   };
   try {
-    const server = await listenForPeers(config, tracker, log);
-    closers.push(() => server.close({ code: 'SHUTTING_DOWN', message: 'central is shutting down; try another central or reconnect later' }));
-
-    const sweeper = setInterval(() => {
-      tracker.sweep().catch((error: unknown) => {
-        // An unreachable Redis is already reported once by the registry itself.
-        if (!(error instanceof RegistryUnavailableError)) log.error(`central: sweeping the registry failed: ${(error as Error).message}`);
-      });
-    }, Math.min(DEFAULT_SWEEP_INTERVAL_MS, tracker.settings.ttl));
-    closers.push(async () => clearInterval(sweeper));
-
     const collector = new StatsCollector({
       registry,
-      counters: tracker.counters,
-      connections: () => server.connections.size,
+      counters: running.tracker.counters,
+      connections: () => running.connections,
       now: () => clock.now(),
     });
     let latest = await collector.read();
@@ -89,7 +82,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
 
     let closing: Promise<void> | undefined;
     return {
-      address: server.address(),
+      address: running.address,
       ...(http ? { http: http.address } : {}),
       ...(metrics ? { metrics: metrics.address } : {}),
       registry: registry.description,
@@ -102,10 +95,9 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
 }
 
 async function openRegistry(config: CentralConfig, log: Log): Promise<Registry> {
-  if (config.registry.kind === 'memory') return new MemoryRegistry();
+  if (config.registry.kind === 'memory') return memoryRegistry();
   try {
-    return await RedisRegistry.connect({
-      url: config.registry.url,
+    return await redisRegistry(config.registry.url, {
       onStatus: (status) => (status.state === 'down' ? log.error(`central: ${status.message}`) : log.info(`central: ${status.message}`)),
     });
   } catch (error) {
@@ -114,29 +106,19 @@ async function openRegistry(config: CentralConfig, log: Log): Promise<Registry> 
   }
 }
 
-async function listenForPeers(config: CentralConfig, tracker: Tracker, log: Log): Promise<ConnectionServer> {
+/** The tracker from `@p2pstream/tracker` on `--host`/`--port`; a failure to listen says which flag to change. */
+async function startPeerTracker(config: CentralConfig, registry: Registry, clock: Clock, log: Log): Promise<RunningTracker> {
   try {
-    const server = await listen({
+    return await startTracker({
+      ...config.tracker,
+      registry,
+      clock,
       host: config.host,
       port: config.port,
-      role: 'central',
-      limits: {
-        maxChunkBytes: 0,
-        maxConnections: config.maxConnections,
-        maxConnectionsPerIp: config.maxConnectionsPerIp,
-        // A peer that only announces is silent for a whole interval: never close it for that.
-        idleTimeout: Math.max(DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
-      },
-      handlers: trackerHandlers(tracker),
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      onProblem: (problem) => log.error(problemLine(problem)),
     });
-    server.on('connection', (connection) => {
-      connection.on('error', (error: NodeJS.ErrnoException) => {
-        // A peer resetting its socket is its business; anything else here is a bug worth a line.
-        if (!error.syscall) log.error(`central: while serving ${connection.remoteAddress}: ${error.stack ?? error.message}`);
-      });
-    });
-    server.on('error', (error) => log.error(`central: the listening socket failed: ${error.message}`));
-    return server;
   } catch (error) {
     if (error instanceof AddressInUseError) {
       const free = await nextFreePort(config.host, config.port);
@@ -155,5 +137,16 @@ async function listenForPeers(config: CentralConfig, tracker: Tracker, log: Log)
       );
     }
     throw error;
+  }
+}
+
+function problemLine(problem: TrackerProblem): string {
+  switch (problem.kind) {
+    case 'sweep':
+      return `central: sweeping the registry failed: ${problem.error.message}`;
+    case 'connection':
+      return `central: while serving ${problem.remoteAddress}: ${problem.error.stack ?? problem.error.message}`;
+    case 'listener':
+      return `central: the listening socket failed: ${problem.error.message}`;
   }
 }

@@ -14,8 +14,9 @@ import {
   DEFAULT_STREAM_GRACE_MS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
   PEER_TTL_PER_INTERVAL,
-} from './constants.js';
-import { resolveTrackerSettings, type TrackerSettings } from './tracker.js';
+  resolveTrackerSettings,
+  type TrackerSettings,
+} from '@p2pstream/tracker';
 
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';

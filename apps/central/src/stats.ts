@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { Registry } from './registry.js';
-import type { TrackerCounters } from './tracker.js';
+import type { Registry, TrackerCounters } from '@p2pstream/tracker';
+
+/** How often `--stats` lines are written and the status line and rates are refreshed. */
+export const STATS_INTERVAL_MS = 1_000;
 
 /** One reading of central's state: what `--stats` writes and `/stats.json` serves. */
 export interface CentralStats {

@@ -1,5 +1,5 @@
 import { streamFingerprint } from '@p2pstream/data';
-import type { PeerRecord, StreamSummary } from './registry.js';
+import type { PeerRecord, StreamSummary } from '@p2pstream/tracker';
 import type { CentralStats } from './stats.js';
 
 /** A stream as the status page shows it: the summary `list` gives, and the peers carrying it when they were looked up. */

@@ -1,5 +1,5 @@
+import { MemoryRegistry } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryRegistry } from '../src/memory-registry.js';
 import type { CentralStats } from '../src/stats.js';
 import { streamFingerprint as fingerprint } from '@p2pstream/data';
 import { statusPage } from '../src/status-page.js';

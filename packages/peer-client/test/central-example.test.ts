@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { generateStreamKey } from '@p2pstream/data';
 import { Publisher, startPeerServer } from '@p2pstream/peer-server';
-import { TrackerClient } from '@p2pstream/tracker-client';
-import { freePort, startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
-import { onCleanup } from './helpers.js';
+import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
+import { onCleanup, TestCentral } from './helpers.js';
 
 afterAll(async () => {
   await stopAllPrograms();
@@ -16,13 +15,11 @@ it('runs the README example against a real central: the exact stream, then the p
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   expect(readme).toContain('```ts\n' + example + '```');
 
-  const port = await freePort();
-  const centralAddress = `127.0.0.1:${port}`;
-  await startProgram('apps/central/src/main.ts', ['--host', '127.0.0.1', '--port', String(port)], { readyLine: /central listening on/ });
+  const central = await TestCentral.start();
+  const centralAddress = `127.0.0.1:${central.running.port}`;
   const movie = Buffer.alloc(700_000);
   for (let i = 0; i < movie.length; i++) movie[i] = (i * 7 + (i >> 9)) & 0xff;
-  const tracker = new TrackerClient({ centrals: [centralAddress] });
-  onCleanup(() => tracker.close());
+  const tracker = central.client();
   const server = await startPeerServer({ host: '127.0.0.1', port: 0 });
   onCleanup(() => server.close());
   const publisher = new Publisher({

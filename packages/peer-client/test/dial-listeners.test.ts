@@ -1,9 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateStreamKey } from '@p2pstream/data';
-import { PeerClient, type ClientTracker } from '../src/index.js';
-import { onCleanup, waitUntil } from './helpers.js';
+import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { PeerClient } from '../src/index.js';
+import { onCleanup, TestCentral, waitUntil } from './helpers.js';
 
 const warnings: Error[] = [];
 const onWarning = (warning: Error) => void warnings.push(warning);
@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 /** `count` peers on loopback that accept a connection and never answer it: every dial to them times out. */
-async function silentPeers(count: number): Promise<{ peers: Array<{ host: string; port: number; edge: number }>; accepted: () => number }> {
+async function silentPeers(count: number): Promise<{ peers: Array<{ host: string; port: number }>; accepted: () => number }> {
   let accepted = 0;
   const sockets: Socket[] = [];
   const peers = [];
@@ -27,7 +27,7 @@ async function silentPeers(count: number): Promise<{ peers: Array<{ host: string
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    peers.push({ host: '127.0.0.1', port: (server.address() as { port: number }).port, edge: 0 });
+    peers.push({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
   }
   onCleanup(() => sockets.forEach((socket) => socket.destroy()));
   return { peers, accepted: () => accepted };
@@ -35,17 +35,14 @@ async function silentPeers(count: number): Promise<{ peers: Array<{ host: string
 
 describe('dialing peers that fail', () => {
   it('adds no abort listener beyond Node’s limit however many dials are pending and fail, round after round', async () => {
-    const { streamId } = generateStreamKey();
+    const key = generateStreamKey();
     const { peers, accepted } = await silentPeers(15);
-    const tracker = {
-      lookup: async (name: string) => ({ name, stream: streamId, live: true, edge: 0, peers }),
-      announce: async () => ({ interval: 15_000, ttl: 25_000 }),
-      update: () => undefined,
-      leave: async () => undefined,
-    } as unknown as ClientTracker;
+    const central = await TestCentral.start();
+    await central.client().publish({ name: 'cam1', publicKey: key.publicKey, live: true, sign: (ts) => signPublish(key, 'cam1', ts) });
+    for (const peer of peers) await central.carry(key.streamId, peer.port);
     const signal = new AbortController().signal;
     // 15 dials pending at once (more than the 10 listeners Node warns at), each failing after 200 ms, then again.
-    const client = new PeerClient({ name: 'cam1', tracker, maxPeers: 20, dialTimeoutMs: 200, redialBackoffMs: 1, relookupMs: 50 });
+    const client = new PeerClient({ name: 'cam1', tracker: central.client(), maxPeers: 20, dialTimeoutMs: 200, redialBackoffMs: 1, relookupMs: 50 });
     onCleanup(() => client.close());
     await client.start({ signal });
     await waitUntil(() => accepted() >= 4 * peers.length, 30_000);

@@ -1,8 +1,10 @@
 import { afterEach } from 'vitest';
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signChunk, type Chunk, type StreamKey } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, signChunk, signPublish, type Chunk, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
-import { PeerClient, type ClientTracker, type PeerClientOptions, type Sink } from '../src/index.js';
+import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
+import { TrackerClient } from '@p2pstream/tracker-client';
+import { PeerClient, type PeerClientOptions, type Sink } from '../src/index.js';
 
 const toClose: Array<() => unknown> = [];
 
@@ -15,65 +17,47 @@ export function onCleanup(close: () => unknown): void {
   toClose.push(close);
 }
 
-interface Entry {
-  host: string;
-  port: number;
-  edge: number;
-}
+/**
+ * The real tracker (`@p2pstream/tracker`) in this process on 127.0.0.1, with a memory
+ * registry, closed after the test. Every peer talks to it through a TrackerClient of its
+ * own, so central never looks a peer's own entry up back to it.
+ */
+export class TestCentral {
+  readonly running: RunningTracker;
 
-interface StreamRecord {
-  name: string;
-  stream: string;
-  live: boolean;
-  peers: Map<string, Entry>;
-}
-
-/** Central in memory: a stream per name, entries per announcing peer; each peer gets its own view (`as`). */
-export class MemoryTracker {
-  readonly streams = new Map<string, StreamRecord>();
-  lookups = 0;
-
-  /** Registers a stream the way a publisher's publish + announce would. */
-  add(name: string, stream: string, live: boolean, peer?: { host: string; port: number }): void {
-    const record: StreamRecord = { name, stream, live, peers: new Map() };
-    this.streams.set(name, record);
-    if (peer) record.peers.set(`${peer.host}:${peer.port}`, { ...peer, edge: 0 });
+  private constructor(running: RunningTracker) {
+    this.running = running;
   }
 
-  /** Lists a peer under a stream (a carrier central knows of). */
-  list(name: string, peer: { host: string; port: number }): void {
-    this.streams.get(name)!.peers.set(`${peer.host}:${peer.port}`, { ...peer, edge: 0 });
+  static async start(): Promise<TestCentral> {
+    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });
+    onCleanup(() => running.close());
+    return new TestCentral(running);
   }
 
-  /** The tracker as one peer on `host` sees it: its own entries are never listed back to it. */
-  as(host = '127.0.0.1'): ClientTracker {
-    const own = new Set<string>();
-    const byId = (stream: string) => [...this.streams.values()].find((record) => record.stream === stream);
-    const view = {
-      lookup: async (name: string) => {
-        this.lookups += 1;
-        const record = this.streams.get(name);
-        if (!record) throw Object.assign(new Error(`no stream named ${name}`), { code: 'STREAM_NOT_FOUND' });
-        const peers = [...record.peers.entries()].filter(([key]) => !own.has(key)).map(([, entry]) => ({ ...entry }));
-        const edge = Math.max(0, ...[...record.peers.values()].map((entry) => entry.edge));
-        return { name, stream: record.stream, live: record.live, edge, peers };
-      },
-      announce: async (announcement: { stream: string; port: number; edge?: number }) => {
-        const record = byId(announcement.stream);
-        if (!record) throw Object.assign(new Error('unknown stream'), { code: 'STREAM_NOT_FOUND' });
-        const key = `${host}:${announcement.port}`;
-        own.add(key);
-        record.peers.set(key, { host, port: announcement.port, edge: announcement.edge ?? 0 });
-        return { interval: 15_000, ttl: 25_000 };
-      },
-      update: (stream: string, changes: { edge?: number }) => {
-        for (const [key, entry] of byId(stream)?.peers ?? []) if (own.has(key) && changes.edge !== undefined) entry.edge = changes.edge;
-      },
-      leave: async (stream: string) => {
-        for (const key of own) byId(stream)?.peers.delete(key);
-      },
-    };
-    return view as unknown as ClientTracker;
+  /** A TrackerClient of its own on this central, closed (leaving what it announced) after the test. */
+  client(): TrackerClient {
+    const client = new TrackerClient({ centrals: [`127.0.0.1:${this.running.port}`] });
+    onCleanup(() => client.close());
+    return client;
+  }
+
+  /** Look-ups central has answered. */
+  get lookups(): number {
+    return this.running.tracker.counters.lookup;
+  }
+
+  /** Announces the server on `port` as a carrier of `stream`; `leave(stream)` on the client takes it off again. */
+  async carry(stream: string, port: number, edge = 0): Promise<TrackerClient> {
+    const carrier = this.client();
+    await carrier.announce({ stream, port, edge });
+    return carrier;
+  }
+
+  /** The ports of the live entries central holds for `name` (every test peer is on 127.0.0.1). */
+  async ports(name: string): Promise<number[]> {
+    const found = await this.running.registry.lookup(name, Date.now(), 50);
+    return (found?.candidates ?? []).map((entry) => entry.port).sort((a, b) => a - b);
   }
 }
 
@@ -102,11 +86,17 @@ export interface TestPublisher {
   window: ChunkWindow<Chunk>;
   server: PeerServer;
   chunks: Chunk[];
+  /** The publisher's own TrackerClient: `leave(key.streamId)` takes it off central's list. */
+  tracker: TrackerClient;
 }
 
-/** A publishing node in this process: a peer server serving a window of signed chunks (source: true). */
+/**
+ * A publishing node in this process: a peer server serving a window of signed chunks
+ * (source: true), published at central under `name` (unless it serves a `key` already
+ * published) and announced there (unless `listed: false`).
+ */
 export async function startPublisher(
-  tracker: MemoryTracker,
+  central: TestCentral,
   name: string,
   options: { count: number; live: boolean; bytes?: number; skip?: number[]; finish?: boolean; listed?: boolean; key?: StreamKey },
 ): Promise<TestPublisher> {
@@ -117,9 +107,10 @@ export async function startPublisher(
   if (options.finish ?? !options.live) window.finish(options.count);
   const server = await startServer();
   server.serve(key.streamId, window, { source: true });
-  if (!tracker.streams.has(name)) tracker.add(name, key.streamId, options.live);
-  if (options.listed ?? true) tracker.list(name, { host: '127.0.0.1', port: server.port });
-  return { key, window, server, chunks };
+  const tracker = central.client();
+  if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, sign: (ts) => signPublish(key, name, ts) });
+  if (options.listed ?? true) await tracker.announce({ stream: key.streamId, port: server.port, edge: window.edge, live: window.live });
+  return { key, window, server, chunks, tracker };
 }
 
 export async function startServer(): Promise<PeerServer> {
@@ -129,9 +120,9 @@ export async function startServer(): Promise<PeerServer> {
 }
 
 /** A viewer with its own peer server (so it re-shares), closed after the test. */
-export async function startViewer(tracker: MemoryTracker, name: string, options: Partial<PeerClientOptions> = {}) {
+export async function startViewer(central: TestCentral, name: string, options: Partial<PeerClientOptions> = {}) {
   const server = await startServer();
-  const client = new PeerClient({ name, tracker: tracker.as(), server, relookupMs: 50, redialBackoffMs: 60_000, ...options });
+  const client = new PeerClient({ name, tracker: central.client(), server, relookupMs: 50, redialBackoffMs: 60_000, ...options });
   onCleanup(() => client.close());
   return { client, server };
 }

@@ -2,7 +2,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
 import { PeerClient, type ClientTracker } from '../src/index.js';
-import { MemoryTracker, once, onCleanup, startPublisher, startServer } from './helpers.js';
+import { once, onCleanup, startPublisher, startServer, TestCentral } from './helpers.js';
 
 afterEach(async () => {
   await stopAllPrograms();
@@ -24,7 +24,10 @@ async function silentServer(): Promise<{ server: Server; address: string; accept
   return { server, address: `127.0.0.1:${port}`, accepted: () => sockets.length };
 }
 
-/** A tracker stand-in whose look-up never answers and ignores the signal. */
+/**
+ * A tracker whose look-up never answers and ignores the signal: the real tracker always
+ * answers, and its client honours the signal, so this is what such a misbehaving one looks like.
+ */
 function hangingTracker(): ClientTracker {
   return {
     lookup: () => new Promise(() => undefined),
@@ -47,11 +50,11 @@ describe('start({ signal })', () => {
   });
 
   it('rejects at once with a signal that already aborted, having looked nothing up', async () => {
-    const tracker = new MemoryTracker();
-    await startPublisher(tracker, 'film', { count: 3, live: false });
-    const client = new PeerClient({ name: 'film', tracker: tracker.as() });
+    const central = await TestCentral.start();
+    await startPublisher(central, 'film', { count: 3, live: false });
+    const client = new PeerClient({ name: 'film', tracker: central.client() });
     await expect(client.start({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(tracker.lookups).toBe(0);
+    expect(central.lookups).toBe(0);
   });
 
   it('leaves nothing open after aborting a look-up at a central that does not answer: the process exits by itself', { timeout: 60_000 }, async () => {
@@ -79,27 +82,27 @@ function accepts(port: number): Promise<boolean> {
 
 describe('close() and ownership', () => {
   it('closes the peer server it started for `listen`, which re-shared the stream until then', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 10, live: false });
-    const client = new PeerClient({ name: 'film', tracker: tracker.as(), listen: { host: '127.0.0.1', port: 0 } });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 10, live: false });
+    const client = new PeerClient({ name: 'film', tracker: central.client(), listen: { host: '127.0.0.1', port: 0 } });
     onCleanup(() => client.close());
     const announced = once(client, 'announced');
     const ended = once(client, 'end');
     await client.start();
     await Promise.all([announced, ended]);
-    const own = [...tracker.streams.get('film')!.peers.values()].find((entry) => entry.port !== publisher.server.port)!;
-    expect(await accepts(own.port)).toBe(true);
+    const own = (await central.ports('film')).find((port) => port !== publisher.server.port)!;
+    expect(await accepts(own)).toBe(true);
     await client.close();
-    expect(await accepts(own.port)).toBe(false);
+    expect(await accepts(own)).toBe(false);
   });
 
   it('leaves a server passed in open, and closes at the end of an `await using` block', async () => {
-    const tracker = new MemoryTracker();
-    await startPublisher(tracker, 'film', { count: 10, live: false });
+    const central = await TestCentral.start();
+    await startPublisher(central, 'film', { count: 10, live: false });
     const server = await startServer();
     let kept: PeerClient;
     {
-      await using client = new PeerClient({ name: 'film', tracker: tracker.as(), server });
+      await using client = new PeerClient({ name: 'film', tracker: central.client(), server });
       kept = client;
       const ended = once(client, 'end');
       await client.start();
@@ -109,8 +112,8 @@ describe('close() and ownership', () => {
     expect(await accepts(server.port)).toBe(true);
   });
 
-  it('refuses options that leave central unclear or name two servers', () => {
-    const tracker = new MemoryTracker().as();
+  it('refuses options that leave central unclear or name two servers', async () => {
+    const tracker = (await TestCentral.start()).client();
     expect(() => new PeerClient({ name: 'film' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => new PeerClient({ name: 'film', tracker, central: '127.0.0.1:2045' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => new PeerClient({ name: 'film', tracker, server: { port: 1, serve: () => undefined, unserve: () => undefined }, listen: {} })).toThrow(

@@ -4,11 +4,11 @@ import { ManualClock } from '@p2pstream/scheduler';
 import {
   CollectingSink,
   countingDial,
-  MemoryTracker,
   once,
   startPublisher,
   startServer,
   startViewer,
+  TestCentral,
   waitUntil,
 } from './helpers.js';
 
@@ -16,10 +16,10 @@ const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.f
 
 describe('PeerClient on a finished stream', () => {
   it('gives two viewers byte-identical copies of the stream', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 40, live: false });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 40, live: false });
     const sinks = [new CollectingSink(), new CollectingSink()];
-    const viewers = await Promise.all(sinks.map((sink) => startViewer(tracker, 'film', { sink })));
+    const viewers = await Promise.all(sinks.map((sink) => startViewer(central, 'film', { sink })));
     const ended = viewers.map(({ client }) => once(client, 'end'));
     for (const { client } of viewers) expect(await client.start()).toMatchObject({ name: 'film', live: false, streamId: publisher.key.streamId });
     await Promise.all(ended);
@@ -33,18 +33,18 @@ describe('PeerClient on a finished stream', () => {
   });
 
   it('re-shares what it kept: a second viewer gets the whole stream from the first once the publisher is gone', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 20, live: false });
-    const first = await startViewer(tracker, 'film');
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 20, live: false });
+    const first = await startViewer(central, 'film');
     const firstEnded = once(first.client, 'end');
     const announced = once(first.client, 'announced');
     await first.client.start();
     await Promise.all([firstEnded, announced]);
     await publisher.server.close();
-    tracker.streams.get('film')!.peers.delete(`127.0.0.1:${publisher.server.port}`);
+    await publisher.tracker.leave(publisher.key.streamId);
 
     const sink = new CollectingSink();
-    const second = await startViewer(tracker, 'film', { sink });
+    const second = await startViewer(central, 'film', { sink });
     const secondEnded = once(second.client, 'end');
     await second.client.start();
     await secondEnded;
@@ -54,10 +54,10 @@ describe('PeerClient on a finished stream', () => {
   });
 
   it('starts at the chunk asked for', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 30, live: false });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 30, live: false });
     const sink = new CollectingSink();
-    const { client } = await startViewer(tracker, 'film', { sink, from: 10 });
+    const { client } = await startViewer(central, 'film', { sink, from: 10 });
     const ended = once(client, 'end');
     await client.start();
     await ended;
@@ -65,24 +65,24 @@ describe('PeerClient on a finished stream', () => {
   });
 
   it('looks the stream up again and dials a new peer when the one it had leaves', async () => {
-    const tracker = new MemoryTracker();
+    const central = await TestCentral.start();
     // The first peer holds only the first half; the stream is 20 chunks long.
-    const partial = await startPublisher(tracker, 'film', { count: 20, live: false, skip: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] });
+    const partial = await startPublisher(central, 'film', { count: 20, live: false, skip: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] });
     const sink = new CollectingSink();
-    const { client } = await startViewer(tracker, 'film', { sink });
+    const { client } = await startViewer(central, 'film', { sink });
     const ended = once(client, 'end');
     await client.start();
     await waitUntil(() => client.stats().played === 10);
-    const complete = await startPublisher(tracker, 'film', { count: 20, live: false, key: partial.key });
-    tracker.streams.get('film')!.peers.delete(`127.0.0.1:${partial.server.port}`);
+    const complete = await startPublisher(central, 'film', { count: 20, live: false, key: partial.key });
+    await partial.tracker.leave(partial.key.streamId);
     await partial.server.close();
     await ended;
     expect(sink.bytes.equals(concat(complete.chunks))).toBe(true);
   });
 
   it('drops a peer that serves a chunk with a flipped bit, never dials it again, and writes no corrupt byte', async () => {
-    const tracker = new MemoryTracker();
-    const honest = await startPublisher(tracker, 'film', { count: 20, live: false, listed: false });
+    const central = await TestCentral.start();
+    const honest = await startPublisher(central, 'film', { count: 20, live: false, listed: false });
     const forged = new ChunkWindow<Chunk>({ live: false });
     for (const chunk of honest.chunks) {
       const data = Buffer.from(chunk.data);
@@ -92,33 +92,33 @@ describe('PeerClient on a finished stream', () => {
     forged.finish();
     const liar = await startServer();
     liar.serve(honest.key.streamId, forged);
-    tracker.list('film', { host: '127.0.0.1', port: liar.port });
+    await central.carry(honest.key.streamId, liar.port);
 
     const dials = new Map<string, number>();
     const sink = new CollectingSink();
-    const { client } = await startViewer(tracker, 'film', { sink, dial: countingDial(dials) });
+    const { client } = await startViewer(central, 'film', { sink, dial: countingDial(dials) });
     const bad = once(client, 'bad-chunk');
     const ended = once(client, 'end');
     await client.start();
     await bad;
-    tracker.list('film', { host: '127.0.0.1', port: honest.server.port });
+    await central.carry(honest.key.streamId, honest.server.port);
     await ended;
 
     expect(sink.bytes.equals(concat(honest.chunks))).toBe(true);
     expect(client.stats().badChunks).toBeGreaterThanOrEqual(1);
     expect(dials.get(`127.0.0.1:${liar.port}`)).toBe(1);
-    expect(tracker.lookups).toBeGreaterThan(1);
+    expect(central.lookups).toBeGreaterThan(1);
   });
 });
 
 describe('PeerClient on a live stream', () => {
   it('skips a chunk that misses its deadline, counts it, and plays on', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'cam1', { count: 20, live: true, skip: [5] });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'cam1', { count: 20, live: true, skip: [5] });
     const clock = new ManualClock();
     const sink = new CollectingSink();
     const skipped: number[] = [];
-    const { client } = await startViewer(tracker, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    const { client } = await startViewer(central, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
     client.on('skipped', (seq) => skipped.push(seq));
     await client.start();
     await waitUntil(() => client.window!.size === 19);
@@ -134,12 +134,12 @@ describe('PeerClient on a live stream', () => {
   });
 
   it('pauses rather than skips when play-out reaches chunks no peer has yet, and plays them once they come', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'cam1', { count: 8, live: true, skip: [5, 6, 7] });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'cam1', { count: 8, live: true, skip: [5, 6, 7] });
     const clock = new ManualClock();
     const sink = new CollectingSink();
     const rebuffers: number[] = [];
-    const { client } = await startViewer(tracker, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    const { client } = await startViewer(central, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
     client.on('rebuffer', (seq) => rebuffers.push(seq));
     await client.start();
     await waitUntil(() => client.window!.size === 5);
@@ -155,11 +155,11 @@ describe('PeerClient on a live stream', () => {
   });
 
   it('starts later rather than skipping when the first chunk due never comes', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'cam1', { count: 6, live: true, skip: [0] });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'cam1', { count: 6, live: true, skip: [0] });
     const clock = new ManualClock();
     const sink = new CollectingSink();
-    const { client } = await startViewer(tracker, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    const { client } = await startViewer(central, 'cam1', { sink, clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
     const rebuffers: number[] = [];
     client.on('rebuffer', (seq) => rebuffers.push(seq));
     await client.start();
@@ -172,12 +172,12 @@ describe('PeerClient on a live stream', () => {
   });
 
   it('starts a few chunks behind the newest one', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'cam1', { count: 20, live: true });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'cam1', { count: 20, live: true });
     const clock = new ManualClock();
     const sink = new CollectingSink();
     const played: number[] = [];
-    const { client } = await startViewer(tracker, 'cam1', {
+    const { client } = await startViewer(central, 'cam1', {
       sink,
       clock,
       chunkMs: 100,
@@ -193,27 +193,27 @@ describe('PeerClient on a live stream', () => {
   });
 
   it('announces itself as a carrier once it holds a chunk, and leaves when closed', async () => {
-    const tracker = new MemoryTracker();
-    await startPublisher(tracker, 'cam1', { count: 10, live: true });
-    const { client, server } = await startViewer(tracker, 'cam1');
+    const central = await TestCentral.start();
+    await startPublisher(central, 'cam1', { count: 10, live: true });
+    const { client, server } = await startViewer(central, 'cam1');
     const announced = once(client, 'announced');
     const info = await client.start();
     expect(server.serves(info.streamId)).toBe(true);
     await announced;
-    expect(tracker.streams.get('cam1')!.peers.has(`127.0.0.1:${server.port}`)).toBe(true);
+    expect(await central.ports('cam1')).toContain(server.port);
     await client.close();
-    expect(tracker.streams.get('cam1')!.peers.has(`127.0.0.1:${server.port}`)).toBe(false);
+    expect(await central.ports('cam1')).not.toContain(server.port);
     expect(server.serves(info.streamId)).toBe(false);
   });
 });
 
 describe('PeerClient errors', () => {
   it('rejects start() with central’s answer when the stream does not exist', async () => {
-    const { client } = await startViewer(new MemoryTracker(), 'nothing');
+    const { client } = await startViewer(await TestCentral.start(), 'nothing');
     await expect(client.start()).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
   });
 
   it('refuses options that cannot work', async () => {
-    await expect(startViewer(new MemoryTracker(), 'x', { maxPeers: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(startViewer(await TestCentral.start(), 'x', { maxPeers: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Chunk } from '@p2pstream/data';
 import { ManualClock } from '@p2pstream/scheduler';
 import { PeerClient } from '../src/index.js';
-import { MemoryTracker, onCleanup, startPublisher, startViewer, waitUntil } from './helpers.js';
+import { onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
 
 const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
 
@@ -22,9 +22,9 @@ function collector(): { writable: Writable; bytes: () => Buffer } {
 
 describe('PeerClient.readable()', () => {
   it('gives the bytes of a finished stream, exactly, and ends after the last one', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 30, live: false });
-    const { client } = await startViewer(tracker, 'film');
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 30, live: false });
+    const { client } = await startViewer(central, 'film');
     const readable = client.readable();
     const out = collector();
     await client.start();
@@ -34,9 +34,9 @@ describe('PeerClient.readable()', () => {
   });
 
   it('makes a finished stream wait for a reader that does not read, and loses nothing once it does', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 30, live: false, bytes: 3000 });
-    const { client } = await startViewer(tracker, 'film');
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 30, live: false, bytes: 3000 });
+    const { client } = await startViewer(central, 'film');
     const readable = client.readable({ highWaterMark: 1000 });
     await client.start();
     // Every chunk has arrived, yet the readable holds no more than one chunk past its high-water mark.
@@ -50,9 +50,9 @@ describe('PeerClient.readable()', () => {
   });
 
   it('can be iterated from the client itself, which starts it', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'film', { count: 12, live: false });
-    const { client } = await startViewer(tracker, 'film');
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 12, live: false });
+    const { client } = await startViewer(central, 'film');
     const pieces: Buffer[] = [];
     for await (const bytes of client) pieces.push(bytes);
     expect(Buffer.concat(pieces).equals(concat(publisher.chunks))).toBe(true);
@@ -60,8 +60,8 @@ describe('PeerClient.readable()', () => {
   });
 
   it('throws the failed start out of the loop', async () => {
-    const tracker = new MemoryTracker();
-    const { client } = await startViewer(tracker, 'nothing-here');
+    const central = await TestCentral.start();
+    const { client } = await startViewer(central, 'nothing-here');
     const loop = (async () => {
       for await (const bytes of client) void bytes;
     })();
@@ -69,10 +69,10 @@ describe('PeerClient.readable()', () => {
   });
 
   it('drops whole live chunks for a reader that stopped, holding no more than maxBufferedBytes, while play goes on', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'cam1', { count: 20, live: true, bytes: 3000 });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'cam1', { count: 20, live: true, bytes: 3000 });
     const clock = new ManualClock();
-    const { client } = await startViewer(tracker, 'cam1', { clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
+    const { client } = await startViewer(central, 'cam1', { clock, from: 0, chunkMs: 100, scheduler: { startupDelayMs: 1000 } });
     const readable = client.readable({ highWaterMark: 1000, maxBufferedBytes: 10_000 });
     await client.start();
     await waitUntil(() => client.window!.size === 20);
@@ -86,9 +86,9 @@ describe('PeerClient.readable()', () => {
   });
 
   it('ends when the client is closed before the stream ends', async () => {
-    const tracker = new MemoryTracker();
-    await startPublisher(tracker, 'cam1', { count: 5, live: true });
-    const { client } = await startViewer(tracker, 'cam1', { clock: new ManualClock() });
+    const central = await TestCentral.start();
+    await startPublisher(central, 'cam1', { count: 5, live: true });
+    const { client } = await startViewer(central, 'cam1', { clock: new ManualClock() });
     const readable = client.readable();
     await client.start();
     const ended = new Promise((resolve) => readable.once('end', resolve));
@@ -98,12 +98,12 @@ describe('PeerClient.readable()', () => {
   });
 
   it('refuses to be made after start() or beside a sink', async () => {
-    const tracker = new MemoryTracker();
-    await startPublisher(tracker, 'film', { count: 3, live: false });
-    const { client } = await startViewer(tracker, 'film');
+    const central = await TestCentral.start();
+    await startPublisher(central, 'film', { count: 3, live: false });
+    const { client } = await startViewer(central, 'film');
     await client.start();
     expect(() => client.readable()).toThrow(expect.objectContaining({ code: 'READABLE_UNAVAILABLE' }));
-    const withSink = new PeerClient({ name: 'film', tracker: tracker.as(), sink: { write: () => undefined } });
+    const withSink = new PeerClient({ name: 'film', tracker: central.client(), sink: { write: () => undefined } });
     onCleanup(() => withSink.close());
     expect(() => withSink.readable()).toThrow(expect.objectContaining({ code: 'READABLE_UNAVAILABLE' }));
   });

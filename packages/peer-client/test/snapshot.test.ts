@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, signPublish, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { ManualClock } from '@p2pstream/scheduler';
 import { RateMeter, type PeerClient } from '../src/index.js';
 import { pictureWindow, type WindowFacts } from '../src/snapshot.js';
-import { CollectingSink, makeChunks, MemoryTracker, onCleanup, startPublisher, startViewer, waitUntil } from './helpers.js';
+import { CollectingSink, makeChunks, onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
 
 function facts(overrides: Partial<WindowFacts> & { held?: number[]; asked?: number[] }): WindowFacts {
   const held = new Set(overrides.held ?? []);
@@ -75,10 +75,10 @@ describe('RateMeter', () => {
 
 describe('PeerClient.snapshot', () => {
   it('shows the publisher with its rate, and the window with what was played, skipped and held', async () => {
-    const tracker = new MemoryTracker();
-    const publisher = await startPublisher(tracker, 'cam1', { count: 20, live: true, skip: [5] });
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'cam1', { count: 20, live: true, skip: [5] });
     const clock = new ManualClock();
-    const { client } = await startViewer(tracker, 'cam1', {
+    const { client } = await startViewer(central, 'cam1', {
       sink: new CollectingSink(),
       clock,
       from: 0,
@@ -108,7 +108,7 @@ describe('PeerClient.snapshot', () => {
   });
 
   it('shows the chunks being fetched and the requests waiting on each peer', async () => {
-    const tracker = new MemoryTracker();
+    const central = await TestCentral.start();
     const key = generateStreamKey();
     const window = new ChunkWindow<Chunk>({ live: true });
     for (const chunk of makeChunks(key, 10)) window.add(chunk);
@@ -116,8 +116,10 @@ describe('PeerClient.snapshot', () => {
     const publisher = await startPeerServer({ host: '127.0.0.1', port: 0, uploadLimiter: new UploadLimiter({ bytesPerSecond: 1000 }) });
     onCleanup(() => publisher.close());
     publisher.serve(key.streamId, window, { source: true });
-    tracker.add('cam1', key.streamId, true, { host: '127.0.0.1', port: publisher.port });
-    const { client } = await startViewer(tracker, 'cam1', { sink: new CollectingSink(), from: 0 });
+    const tracker = central.client();
+    await tracker.publish({ name: 'cam1', publicKey: key.publicKey, live: true, sign: (ts) => signPublish(key, 'cam1', ts) });
+    await tracker.announce({ stream: key.streamId, port: publisher.port, edge: window.edge, live: true });
+    const { client } = await startViewer(central, 'cam1', { sink: new CollectingSink(), from: 0 });
     await client.start();
     await waitUntil(() => client.snapshot().peers[0]?.inFlight !== undefined && client.snapshot().peers[0]!.inFlight > 0);
     const { peers, window: picture } = client.snapshot();
@@ -130,9 +132,9 @@ describe('PeerClient.snapshot', () => {
   });
 
   it('is empty before start() and bounds the picture it is asked for', async () => {
-    const tracker = new MemoryTracker();
-    await startPublisher(tracker, 'film', { count: 30, live: false });
-    const { client } = await startViewer(tracker, 'film', { sink: new CollectingSink() });
+    const central = await TestCentral.start();
+    await startPublisher(central, 'film', { count: 30, live: false });
+    const { client } = await startViewer(central, 'film', { sink: new CollectingSink() });
     expect(client.snapshot()).toMatchObject({ peers: [], window: { chunks: [], playhead: null } });
     await client.start();
     await waitForEnd(client);

@@ -1,7 +1,9 @@
 import { afterEach } from 'vitest';
 import { dial, type Connection, type DialOptions } from '@p2pstream/connection';
 import { ChunkWindow, generateStreamKey, signChunk, type Chunk, type StreamKey } from '@p2pstream/data';
-import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
+import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
+import { TrackerClient } from '@p2pstream/tracker-client';
+import { startPeerServer, type PeerServer, type PeerServerOptions, type PublisherTracker } from '../src/index.js';
 
 const toClose: Array<() => unknown> = [];
 
@@ -55,30 +57,55 @@ export async function waitUntil(check: () => boolean, ms = 3000): Promise<void> 
   }
 }
 
-/** Stands in for central: records what a publisher tells it. */
-export class RecordingTracker {
+/**
+ * A real TrackerClient that notes each call a publisher makes of it before passing
+ * it on to central, so a test can read what was said and in what order; what central
+ * made of it is read from the tracker itself.
+ */
+export class RecordingTrackerClient implements PublisherTracker {
   readonly calls: Array<{ call: string; [key: string]: unknown }> = [];
-  publishError: Error | undefined;
+  readonly #client: TrackerClient;
 
-  async publish(publication: { name: string; publicKey: Uint8Array; live: boolean; sign(ts: number): Uint8Array | Promise<Uint8Array> }) {
-    if (this.publishError) throw this.publishError;
-    const sig = await publication.sign(1_700_000_000_000);
-    this.calls.push({ call: 'publish', name: publication.name, live: publication.live, signed: sig.length === 64 });
-    return Buffer.from(publication.publicKey).toString('hex');
+  constructor(client: TrackerClient) {
+    this.#client = client;
   }
 
-  async announce(announcement: { stream: string; port: number; edge?: number; live?: boolean }) {
+  publish: TrackerClient['publish'] = (publication, options) => {
+    this.calls.push({ call: 'publish', name: publication.name, live: publication.live });
+    return this.#client.publish(publication, options);
+  };
+
+  announce: TrackerClient['announce'] = (announcement, options) => {
     this.calls.push({ call: 'announce', ...announcement });
-    return { interval: 15_000, ttl: 25_000 };
-  }
+    return this.#client.announce(announcement, options);
+  };
 
-  update(stream: string, changes: { edge?: number; live?: boolean }): void {
+  update: TrackerClient['update'] = (stream, changes) => {
     this.calls.push({ call: 'update', stream, ...changes });
-  }
+    this.#client.update(stream, changes);
+  };
 
-  async leave(stream: string): Promise<void> {
+  leave: TrackerClient['leave'] = (stream, options) => {
     this.calls.push({ call: 'leave', stream });
-  }
+    return this.#client.leave(stream, options);
+  };
+}
+
+/**
+ * The real tracker (`@p2pstream/tracker`) in this process on 127.0.0.1 with a memory
+ * registry, and a recording TrackerClient connected to it; both closed after the test.
+ */
+export async function startCentral(): Promise<{ central: RunningTracker; tracker: RecordingTrackerClient }> {
+  const central = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });
+  onCleanup(() => central.close());
+  const client = new TrackerClient({ centrals: [`127.0.0.1:${central.port}`] });
+  onCleanup(() => client.close());
+  return { central, tracker: new RecordingTrackerClient(client) };
+}
+
+/** What `central` holds for `name` now: the stream and its live entries. */
+export function lookUp(central: RunningTracker, name: string) {
+  return central.registry.lookup(name, Date.now(), 50);
 }
 
 /** A byte source the test feeds by hand, like stdin. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateStreamKey, verifyChunk } from '@p2pstream/data';
 import type { Message } from '@p2pstream/wire';
 import { Publisher } from '../src/index.js';
-import { dialServer, PushSource, RecordingTracker, startServer, waitUntil } from './helpers.js';
+import { dialServer, lookUp, PushSource, startCentral, startServer, waitUntil } from './helpers.js';
 
 const bytes = (count: number, seed = 0) => Buffer.from(Array.from({ length: count }, (_, i) => (i * 7 + seed) & 0xff));
 
@@ -13,7 +13,7 @@ async function* sourceOf(...pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
 describe('Publisher', () => {
   it('cuts a whole finished source first, then publishes it for viewing from any point', async () => {
     const server = await startServer();
-    const tracker = new RecordingTracker();
+    const { central, tracker } = await startCentral();
     const key = generateStreamKey();
     const source = bytes(10_000);
     const publisher = new Publisher({ name: 'film', key, source: sourceOf(source), live: false, server, tracker, chunker: { chunkBytes: 4096 } });
@@ -22,9 +22,13 @@ describe('Publisher', () => {
     await publisher.run();
     expect(cut).toEqual([0, 1, 2]);
     expect(tracker.calls).toEqual([
-      { call: 'publish', name: 'film', live: false, signed: true },
+      { call: 'publish', name: 'film', live: false },
       { call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false },
     ]);
+    expect(await lookUp(central, 'film')).toEqual({
+      stream: { name: 'film', stream: key.streamId, live: false, peers: 1, viewers: 0, edge: 3 },
+      candidates: [{ host: '127.0.0.1', port: server.port, edge: 3 }],
+    });
     const connection = await dialServer(server);
     expect(await connection.request({ t: 'join', stream: key.streamId })).toMatchObject({ edge: 3, live: false, source: true });
     const chunk = await connection.request({ t: 'request', seq: 2 });
@@ -34,7 +38,7 @@ describe('Publisher', () => {
 
   it('publishes a live stream before its first chunk, offers each chunk as it is cut, and says ended when the source ends', async () => {
     const server = await startServer();
-    const tracker = new RecordingTracker();
+    const { central, tracker } = await startCentral();
     const key = generateStreamKey();
     const source = new PushSource();
     const publisher = new Publisher({ name: 'cam1', key, source, live: true, server, tracker, chunker: { chunkBytes: 1000 } });
@@ -42,7 +46,7 @@ describe('Publisher', () => {
     const running = publisher.run();
     await published;
     expect(tracker.calls.map(({ call }) => call)).toEqual(['publish', 'announce']);
-    expect(tracker.calls[0]).toMatchObject({ live: true });
+    expect((await lookUp(central, 'cam1'))?.stream).toMatchObject({ live: true, edge: 0 });
 
     const connection = await dialServer(server);
     const pushed: Message[] = [];
@@ -56,12 +60,13 @@ describe('Publisher', () => {
     expect(pushed).toEqual([{ t: 'have', seq: 0 }, { t: 'have', seq: 1 }, { t: 'have', seq: 2 }, { t: 'ended', edge: 3 }]);
     expect(tracker.calls.at(-1)).toEqual({ call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false });
     expect(tracker.calls.filter(({ call }) => call === 'update').at(-1)).toMatchObject({ edge: 3, live: false });
+    expect((await lookUp(central, 'cam1'))?.stream).toMatchObject({ live: false, edge: 3 });
   });
 
   it('serves nothing when central refuses the name', async () => {
     const server = await startServer();
-    const tracker = new RecordingTracker();
-    tracker.publishError = Object.assign(new Error('name cam1 is taken'), { code: 'NAME_TAKEN' });
+    const { central, tracker } = await startCentral();
+    await central.registry.publish({ name: 'cam1', stream: generateStreamKey().streamId, live: true, ts: Date.now() });
     const key = generateStreamKey();
     const publisher = new Publisher({ name: 'cam1', key, source: new PushSource(), live: true, server, tracker });
     await expect(publisher.run()).rejects.toMatchObject({ code: 'NAME_TAKEN' });
@@ -71,7 +76,7 @@ describe('Publisher', () => {
   it('reports a source that fails as SOURCE_FAILED', async () => {
     const server = await startServer();
     const source = new PushSource();
-    const publisher = new Publisher({ name: 'cam1', key: generateStreamKey(), source, live: true, server, tracker: new RecordingTracker() });
+    const publisher = new Publisher({ name: 'cam1', key: generateStreamKey(), source, live: true, server, tracker: (await startCentral()).tracker });
     const running = publisher.run();
     source.fail(new Error('EPIPE'));
     await expect(running).rejects.toMatchObject({ code: 'SOURCE_FAILED', message: expect.stringContaining('EPIPE') });
@@ -79,12 +84,13 @@ describe('Publisher', () => {
 
   it('leaves central and stops serving when closed', async () => {
     const server = await startServer();
-    const tracker = new RecordingTracker();
+    const { central, tracker } = await startCentral();
     const key = generateStreamKey();
     const publisher = new Publisher({ name: 'film', key, source: sourceOf(bytes(10)), live: false, server, tracker });
     await publisher.run();
     await publisher.close();
     expect(tracker.calls.at(-1)).toEqual({ call: 'leave', stream: key.streamId });
+    expect((await lookUp(central, 'film'))?.candidates).toEqual([]);
     expect(server.serves(key.streamId)).toBe(false);
   });
 });
@@ -93,7 +99,7 @@ describe('Publisher of a live source', () => {
   it('cuts it on a fixed chunkMs grid, whenever its bytes arrive', async () => {
     const server = await startServer();
     const source = new PushSource();
-    const publisher = new Publisher({ name: 'cam1', key: generateStreamKey(), source, live: true, server, tracker: new RecordingTracker(), chunker: { chunkMs: 30 } });
+    const publisher = new Publisher({ name: 'cam1', key: generateStreamKey(), source, live: true, server, tracker: (await startCentral()).tracker, chunker: { chunkMs: 30 } });
     const running = publisher.run();
     for (const pause of [5, 17, 41, 3, 29, 60]) {
       source.push(bytes(100));
@@ -108,7 +114,7 @@ describe('Publisher of a live source', () => {
 
   it('decides how to cut the source from its first bytes, read only after the stream is published', async () => {
     const server = await startServer();
-    const tracker = new RecordingTracker();
+    const { tracker } = await startCentral();
     const source = new PushSource();
     const seen: number[] = [];
     const publisher = new Publisher({
@@ -140,7 +146,7 @@ describe('Publisher of a live source', () => {
       source: sourceOf(bytes(2000)),
       live: true,
       server,
-      tracker: new RecordingTracker(),
+      tracker: (await startCentral()).tracker,
       // 80 kbit/s: 2000 bytes are 200 ms of media.
       chunker: { realtime: true, bitrate: 80_000, chunkMs: 50 },
     });

@@ -23,7 +23,7 @@ const found = await viewer.lookup('cam1', { count: 10 });
 console.log(`${found.name}: ${found.peers.map((peer) => `${peer.host}:${peer.port}`).join(', ')}`);
 
 for (const entry of await viewer.list()) {
-  console.log(`${entry.name} ${entry.live ? 'live' : 'finished'}, viewers: ${entry.peers}, edge ${entry.edge}`);
+  console.log(`${entry.name} ${entry.live ? 'live' : 'finished'}, ${entry.peers} watching, edge ${entry.edge}`);
 }
 
 try {

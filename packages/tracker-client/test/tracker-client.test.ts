@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { memoryRegistry, redisRegistry, type Registry, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CentralRefusedError,
@@ -9,40 +12,56 @@ import {
   type Publication,
   type TrackerClientOptions,
 } from '../src/index.js';
-import { freePort } from '../../../tools/testing/index.js';
-import { eventually, FakeCentral, happyHandlers } from './fake-central.js';
+import { freePort, startRedisServer, type RedisServer } from '../../../tools/testing/index.js';
+import { addressOf, eventually, startCentral } from './central.js';
 
-const KEY = new Uint8Array(32).fill(7);
-const STREAM = '07'.repeat(32);
+const key = generateStreamKey();
+const STREAM = key.streamId;
 const signed: number[] = [];
 const publication: Publication = {
   name: 'cam1',
-  publicKey: KEY,
+  publicKey: key.publicKey,
   live: true,
   sign: (ts) => {
     signed.push(ts);
-    return new Uint8Array(64).fill(1);
+    return signPublish(key, 'cam1', ts);
   },
 };
 
-const centrals: FakeCentral[] = [];
-const clients: TrackerClient[] = [];
-async function central(handlers = happyHandlers()): Promise<FakeCentral> {
-  const fake = await FakeCentral.start(handlers);
-  centrals.push(fake);
-  return fake;
+// Closed newest first: clients before the centrals they talk to, centrals before their Redis.
+const toClose: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (toClose.length > 0) await toClose.pop()!();
+  signed.length = 0;
+});
+
+async function central(options: StartTrackerOptions = {}): Promise<RunningTracker> {
+  const running = await startCentral(options);
+  toClose.push(() => running.close());
+  return running;
 }
 function client(options: TrackerClientOptions): TrackerClient {
   const made = new TrackerClient({ requestTimeout: 2_000, connectTimeout: 2_000, ...options });
-  clients.push(made);
+  toClose.push(() => made.close());
   return made;
 }
+async function redis(): Promise<RedisServer> {
+  const server = await startRedisServer();
+  toClose.push(() => server.stop());
+  return server;
+}
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(centrals.splice(0).map((c) => c.close()));
-  signed.length = 0;
-});
+/** Publishes `film` and lists one carrier of it, straight into the registry of `running`. */
+async function withFilm(running: RunningTracker): Promise<void> {
+  const now = Date.now();
+  await running.registry.publish({ name: 'film', stream: 'f'.repeat(64), live: false, ts: now });
+  await running.registry.announce({ stream: 'f'.repeat(64), host: '127.0.0.9', port: 2050, edge: 7, expiresAt: now + 60_000, visibleUntil: now + 60_000 });
+}
+
+/** The entries the registry of `running` holds for `name` now. */
+async function entries(running: RunningTracker, name = 'cam1') {
+  return (await running.registry.lookup(name, Date.now(), 50))?.candidates ?? [];
+}
 
 describe('parseCentralAddress', () => {
   it('reads host:port, [v6]:port and a bare host on port 2045', () => {
@@ -72,138 +91,163 @@ describe('TrackerClient', () => {
   });
 
   it('fails over to the next central when the first refuses the connection', async () => {
-    const fake = await central();
-    const tracker = client({ centrals: [`127.0.0.1:${await freePort()}`, fake.address] });
-    expect(await tracker.list()).toHaveLength(1);
-    expect(tracker.central).toBe(fake.address);
+    const working = await central();
+    await withFilm(working);
+    const tracker = client({ centrals: [`127.0.0.1:${await freePort()}`, addressOf(working)] });
+    expect(await tracker.list()).toEqual([{ name: 'film', stream: 'f'.repeat(64), live: false, peers: 1, edge: 7 }]);
+    expect(tracker.central).toBe(addressOf(working));
   });
 
   it('fails over to the next central when one cannot reach its registry', async () => {
-    const broken = await central({ list: (m, c) => void c.replyError(m, 'REGISTRY_UNAVAILABLE', 'redis is away') });
+    const server = await redis();
+    const broken = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) });
+    await server.stop();
     const working = await central();
-    const tracker = client({ centrals: [broken.address, working.address] });
+    await withFilm(working);
+    const tracker = client({ centrals: [addressOf(broken), addressOf(working)] });
     expect(await tracker.list()).toHaveLength(1);
-    expect(broken.of('list')).toHaveLength(1);
-    expect(tracker.central).toBe(working.address);
+    expect(broken.tracker.counters).toMatchObject({ list: 1, refused: { REGISTRY_UNAVAILABLE: 1 } });
+    expect(tracker.central).toBe(addressOf(working));
   });
 
   it('passes central refusals through as typed errors with central’s code, and keeps the connection', async () => {
-    const fake = await central({
-      ...happyHandlers(),
-      publish: (m, c) => void c.replyError(m, 'NAME_TAKEN', 'the name cam1 belongs to another publisher key'),
-      lookup: (m, c) => void c.replyError(m, 'STREAM_NOT_FOUND', 'no stream nope'),
-      announce: (m, c) => void c.replyError(m, 'TOO_MANY_STREAMS', 'too many'),
-    });
-    const tracker = client({ centrals: [fake.address] });
+    const running = await central();
+    const other = generateStreamKey();
+    const tracker = client({ centrals: [addressOf(running)] });
+    await tracker.publish({ name: 'cam1', publicKey: other.publicKey, live: true, sign: (ts) => signPublish(other, 'cam1', ts) });
     await expect(tracker.publish(publication)).rejects.toBeInstanceOf(NameTakenError);
     await expect(tracker.lookup('nope')).rejects.toBeInstanceOf(StreamNotFoundError);
-    const refused = await tracker.announce({ stream: STREAM, port: 2050 }).catch((e: unknown) => e);
+    const refused = await tracker.publish({ ...publication, name: 'cam2', sign: (ts) => signPublish(other, 'cam2', ts), publicKey: other.publicKey }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CentralRefusedError);
-    expect(refused).toMatchObject({ code: 'TOO_MANY_STREAMS' });
-    expect(tracker.announced).toEqual([]);
-    expect(fake.connections).toHaveLength(1);
+    expect(refused).toMatchObject({ code: 'KEY_BOUND' });
+    expect(running.tracker.counters.refused).toEqual({ NAME_TAKEN: 1, STREAM_NOT_FOUND: 1, KEY_BOUND: 1 });
+    expect(running.connections).toBe(1);
   });
 
   it('answers lookups and lists with what central said', async () => {
-    const fake = await central();
-    const tracker = client({ centrals: [fake.address] });
-    expect(await tracker.lookup('cam1', { count: 5 })).toEqual({
-      name: 'cam1',
-      stream: 'a'.repeat(64),
-      live: true,
-      edge: 7,
-      peers: [{ host: '127.0.0.9', port: 2050, edge: 7 }],
-    });
-    expect(fake.of('lookup')[0]).toMatchObject({ name: 'cam1', count: 5 });
+    const running = await central();
+    const publisher = client({ centrals: [addressOf(running)], localAddress: '127.0.0.2' });
+    await publisher.publish(publication);
+    await publisher.announce({ stream: STREAM, port: 2050, edge: 7 });
+    const carriers = Array.from({ length: 6 }, (_, i) => client({ centrals: [addressOf(running)], localAddress: `127.0.0.${i + 3}` }));
+    for (const carrier of carriers) await carrier.announce({ stream: STREAM, port: 2051, edge: 6 });
+
+    const tracker = client({ centrals: [addressOf(running)] });
+    const found = await tracker.lookup('cam1', { count: 5 });
+    expect(found).toMatchObject({ name: 'cam1', stream: STREAM, live: true, edge: 7 });
+    expect(found.peers).toHaveLength(5);
+    expect(await tracker.lookup('cam1', { count: 50 })).toMatchObject({ peers: expect.arrayContaining([{ host: '127.0.0.2', port: 2050, edge: 7 }]) });
+    expect(await tracker.list()).toEqual([{ name: 'cam1', stream: STREAM, live: true, peers: 6, edge: 7 }]);
   });
 
   it('publishes with the current time, signing every publish anew with a newer timestamp', async () => {
-    const fake = await central();
-    let now = 1_700_000_000_000;
-    const tracker = client({ centrals: [fake.address], now: () => now });
+    const running = await central();
+    let now = Date.now();
+    const start = now;
+    const tracker = client({ centrals: [addressOf(running)], now: () => now });
+    // The tracker refuses a publish that is not newer than the last one (REPLAYED): each of these is accepted.
     expect(await tracker.publish(publication)).toBe(STREAM);
     expect(await tracker.publish(publication)).toBe(STREAM);
     now -= 5;
     await tracker.publish(publication);
-    expect(signed).toEqual([1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_002]);
-    expect(fake.of('publish').map((m) => m.ts)).toEqual(signed);
+    expect(signed).toEqual([start, start + 1, start + 2]);
+    expect(running.tracker.counters).toMatchObject({ publish: 3, refused: {} });
   });
 
   it('re-announces at the interval central hands out, with the latest edge', async () => {
-    const fake = await central(happyHandlers(40));
-    const tracker = client({ centrals: [fake.address] });
+    const running = await central({ interval: 40, intervalJitter: 0, ttl: 80 });
+    const tracker = client({ centrals: [addressOf(running)] });
+    await tracker.publish(publication);
     const result = await tracker.announce({ stream: STREAM, port: 2050, edge: 1 });
     expect(result).toEqual({ interval: 40, ttl: 80 });
     tracker.update(STREAM, { edge: 9 });
-    await eventually(() => fake.of('announce').length >= 4);
-    expect(fake.of('announce').at(-1)).toMatchObject({ stream: STREAM, port: 2050, edge: 9, live: true });
+    await eventually(() => running.tracker.counters.announce >= 4);
+    expect(await entries(running)).toEqual([{ host: '127.0.0.1', port: 2050, edge: 9 }]);
   });
 
   it('after losing its central, reconnects, publishes again with a newer timestamp, then announces everything again', async () => {
-    const fake = await central(happyHandlers(200));
-    const tracker = client({ centrals: [fake.address], minBackoff: 10 });
+    const first = await central({ interval: 200 });
+    const port = first.port;
+    const tracker = client({ centrals: [addressOf(first)], minBackoff: 10 });
     const events: string[] = [];
     tracker.on('connected', () => events.push('connected'));
     tracker.on('disconnected', () => events.push('disconnected'));
     await tracker.publish(publication);
     await tracker.announce({ stream: STREAM, port: 2050 });
-    fake.received.length = 0;
-    await fake.dropAll();
-    await eventually(() => fake.of('announce').length >= 1);
-    expect(fake.received.map((m) => m.t).slice(0, 2)).toEqual(['publish', 'announce']);
+    // Central restarts on the same port with an empty memory registry.
+    await first.close();
+    const restarted = await central({ port, interval: 200 });
+    await eventually(async () => (await entries(restarted)).length === 1);
+    // An announce before the publish would have been refused with STREAM_NOT_FOUND.
+    expect(restarted.tracker.counters).toMatchObject({ publish: 1, refused: {} });
     expect(signed[1]).toBeGreaterThan(signed[0]!);
     expect(events).toEqual(['connected', 'disconnected', 'connected']);
   });
 
   it('publishes again when central has forgotten the stream while the connection stayed up', async () => {
-    let forgotten = true;
-    const fake = await central({
-      ...happyHandlers(50),
-      announce: (m, c) => {
-        if (forgotten && fake.of('announce').length > 1) {
-          forgotten = false;
-          c.replyError(m, 'STREAM_NOT_FOUND', 'unknown stream');
-        } else c.reply(m, { t: 'announced', interval: 50, ttl: 100 });
-      },
-    });
-    const tracker = client({ centrals: [fake.address] });
+    const server = await redis();
+    const running = await central({ registry: await redisRegistry(server.url), interval: 50 });
+    const tracker = client({ centrals: [addressOf(running)] });
+    const events: string[] = [];
+    tracker.on('connected', () => events.push('connected'));
     await tracker.publish(publication);
     await tracker.announce({ stream: STREAM, port: 2050 });
-    await eventually(() => fake.of('publish').length === 2 && fake.received.at(-1)?.t === 'announce');
-    expect(fake.received.map((m) => m.t).slice(0, 5)).toEqual(['publish', 'announce', 'announce', 'publish', 'announce']);
+    // Redis loses everything (as a Redis restarted without persistence would) while central stays up.
+    expect(spawnSync('redis-cli', ['-p', String(server.port), 'FLUSHALL'], { encoding: 'utf8' }).stdout.trim()).toBe('OK');
+    await eventually(() => running.tracker.counters.publish === 2);
+    await eventually(async () => (await entries(running)).length === 1);
+    expect(running.tracker.counters.refused).toEqual({ STREAM_NOT_FOUND: 1 });
+    expect(events).toEqual(['connected']);
   });
 
   it('stops announcing and removes its entry on leave', async () => {
-    const fake = await central(happyHandlers(30));
-    const tracker = client({ centrals: [fake.address] });
+    const running = await central({ interval: 30 });
+    const tracker = client({ centrals: [addressOf(running)] });
+    await tracker.publish(publication);
     await tracker.announce({ stream: STREAM, port: 2050 });
     await tracker.leave(STREAM);
-    const announces = fake.of('announce').length;
-    expect(fake.of('leave')).toEqual([expect.objectContaining({ stream: STREAM })]);
+    const announces = running.tracker.counters.announce;
+    expect(running.tracker.counters.leave).toBe(1);
+    expect(await entries(running)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(fake.of('announce')).toHaveLength(announces);
+    expect(running.tracker.counters.announce).toBe(announces);
     expect(tracker.announced).toEqual([]);
   });
 
   it('leaves every stream on close and refuses calls afterwards with CLIENT_CLOSED', async () => {
-    const fake = await central();
-    const tracker = client({ centrals: [fake.address] });
+    const running = await central();
+    const other = generateStreamKey();
+    const tracker = client({ centrals: [addressOf(running)] });
+    await tracker.publish(publication);
+    await tracker.publish({ name: 'cam2', publicKey: other.publicKey, live: true, sign: (ts) => signPublish(other, 'cam2', ts) });
     await tracker.announce({ stream: STREAM, port: 2050 });
-    await tracker.announce({ stream: 'b'.repeat(64), port: 2050 });
+    await tracker.announce({ stream: other.streamId, port: 2050 });
     await tracker.close();
-    expect(fake.of('leave').map((m) => m.stream).sort()).toEqual([STREAM, 'b'.repeat(64)].sort());
+    expect(running.tracker.counters.leave).toBe(2);
+    expect([...(await entries(running, 'cam1')), ...(await entries(running, 'cam2'))]).toEqual([]);
     await expect(tracker.list()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
   });
 
   it('rejects with the signal’s reason when a call is aborted, before or while it waits', async () => {
-    const fake = await central({ ...happyHandlers(), list: () => undefined });
-    const tracker = client({ centrals: [fake.address] });
-    await expect(tracker.lookup('cam1', { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    // The real tracker answers at once; to keep a call waiting its registry never answers `list`
+    // (as a hung Redis would not, within the command timeout, but long enough to abort first).
+    const stalled: Registry = new Proxy(memoryRegistry(), {
+      get(target, property) {
+        if (property === 'list') return () => new Promise<never>(() => undefined);
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const running = await central({ registry: stalled });
+    await withFilm(running);
+    const tracker = client({ centrals: [addressOf(running)] });
+    await expect(tracker.lookup('film', { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(running.tracker.counters.lookup).toBe(0);
     const controller = new AbortController();
     const pending = tracker.list({ signal: controller.signal });
-    await eventually(() => fake.of('list').length === 1);
+    await eventually(() => running.tracker.counters.list === 1);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(tracker.lookup('cam1')).resolves.toBeDefined();
+    await expect(tracker.lookup('film')).resolves.toMatchObject({ name: 'film' });
   });
 });

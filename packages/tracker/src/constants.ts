@@ -1,6 +1,7 @@
 /**
- * Every default of central in one place. Each has a flag or an option; these
- * are the values used when it is left out. Times are in milliseconds.
+ * Every default of the tracker in one place. Each has an option (and a flag of
+ * `p2pstream-central`); these are the values used when it is left out. Times
+ * are in milliseconds.
  */
 
 /** The original central server's port. */
@@ -51,9 +52,6 @@ export const DEFAULT_STREAM_QUOTA_WINDOW_MS = 60 * 60_000;
 /** Connections central holds at once, and from one IP address. */
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
-
-/** How often `--stats` lines are written and the status line and rates are refreshed. */
-export const STATS_INTERVAL_MS = 1_000;
 
 /** Key prefix of everything central writes to Redis. */
 export const DEFAULT_REDIS_PREFIX = 'p2pstream:';

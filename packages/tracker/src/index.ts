@@ -1,0 +1,55 @@
+export { startTracker, type StartTrackerOptions, type RunningTracker, type TrackerProblem } from './start-tracker.js';
+export { memoryRegistry, redisRegistry } from './registries.js';
+export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js';
+export { RedisRegistry, type RedisRegistryOptions, type RedisStatus } from './redis-registry.js';
+export type {
+  Registry,
+  RegistryCounts,
+  StreamSummary,
+  PeerAddress,
+  PeerRecord,
+  Publication,
+  PublishOutcome,
+  Announcement,
+  LookupResult,
+  SweepResult,
+} from './registry.js';
+export {
+  Tracker,
+  TrackerSession,
+  resolveTrackerSettings,
+  type TrackerOptions,
+  type TrackerSettings,
+  type TrackerCounters,
+} from './tracker.js';
+export { trackerHandlers } from './tracker-handlers.js';
+export { systemClock, type Clock } from './clock.js';
+export {
+  TrackerError,
+  NameTakenError,
+  KeyBoundError,
+  StreamNotFoundError,
+  TimestampOutOfWindowError,
+  ReplayedError,
+  BadSignatureError,
+  NotAnnouncedError,
+  RateLimitedError,
+  TooManyStreamsError,
+  RegistryUnavailableError,
+  type TrackerErrorCode,
+} from './errors.js';
+export {
+  DEFAULT_PORT,
+  DEFAULT_HOST,
+  DEFAULT_ANNOUNCE_INTERVAL_MS,
+  DEFAULT_INTERVAL_JITTER,
+  PEER_TTL_PER_INTERVAL,
+  DEFAULT_STREAM_GRACE_MS,
+  DEFAULT_MAX_LOOKUP_PEERS,
+  DEFAULT_ANNOUNCE_RATE_PER_IP,
+  ANNOUNCE_BURST_SECONDS,
+  DEFAULT_MAX_STREAMS_PER_IP,
+  DEFAULT_STREAM_QUOTA_WINDOW_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+} from './constants.js';

@@ -1,0 +1,126 @@
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_IDLE_TIMEOUT_MS, listen, type ConnectionServer } from '@p2pstream/connection';
+import { DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL_MS } from './constants.js';
+import { RegistryUnavailableError } from './errors.js';
+import { MemoryRegistry } from './memory-registry.js';
+import type { Registry } from './registry.js';
+import { Tracker, type TrackerOptions } from './tracker.js';
+import { trackerHandlers } from './tracker-handlers.js';
+
+/** A problem no request is answered for; the tracker goes on. */
+export type TrackerProblem =
+  /** Sweeping expired entries out of the registry failed (an unreachable Redis is not reported here: the registry says so itself). */
+  | { readonly kind: 'sweep'; readonly error: Error }
+  /** Serving one connection failed in a way that is not the peer's doing (a bug): that connection got INTERNAL_ERROR. */
+  | { readonly kind: 'connection'; readonly error: Error; readonly remoteAddress: string }
+  /** The listening socket failed (e.g. out of file descriptors). */
+  | { readonly kind: 'listener'; readonly error: Error };
+
+export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
+  /**
+   * Where the swarm is kept. The running tracker owns it: `close()` closes it,
+   * and so does a start that fails.
+   * @default memoryRegistry()
+   */
+  registry?: Registry;
+  /** @default '0.0.0.0' (every IPv4 interface) */
+  host?: string;
+  /** 0 picks a free port; `RunningTracker.port` says which. @default 2045 */
+  port?: number;
+  /** @default 4096 */
+  maxConnections?: number;
+  /** @default 64 */
+  maxConnectionsPerIp?: number;
+  /**
+   * How often expired entries and streams past their grace are removed from the registry.
+   * @default the shorter of 5_000 and the TTL
+   */
+  sweepInterval?: number;
+  /** @default a process warning */
+  onProblem?: (problem: TrackerProblem) => void;
+}
+
+/** A tracker listening for peers in this process. */
+export interface RunningTracker {
+  /** Where peers connect (the real port when 0 was asked for). */
+  readonly address: AddressInfo;
+  readonly port: number;
+  /** The policy: its `settings` and `counters` (requests handled, refusals by code). */
+  readonly tracker: Tracker;
+  readonly registry: Registry;
+  /** Peer connections held now. */
+  readonly connections: number;
+  /** Stops accepting, closes every connection (`SHUTTING_DOWN`), stops sweeping and closes the registry. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts central's tracker in this process: the tracker protocol on TCP over
+ * `@p2pstream/connection` (role `central`, chunk frames refused), answered by a
+ * `Tracker` over `registry`, swept on a timer. Rejects with the connection
+ * layer's `AddressInUseError` or `ListenFailedError` when it cannot listen.
+ */
+export async function startTracker(options: StartTrackerOptions = {}): Promise<RunningTracker> {
+  const registry = options.registry ?? new MemoryRegistry();
+  const onProblem = options.onProblem ?? warn;
+  let tracker: Tracker;
+  let server: ConnectionServer;
+  try {
+    tracker = new Tracker({ ...options, registry });
+    server = await listen({
+      host: options.host ?? DEFAULT_HOST,
+      port: options.port ?? DEFAULT_PORT,
+      role: 'central',
+      limits: {
+        maxChunkBytes: 0,
+        maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+        maxConnectionsPerIp: options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
+        // A peer that only announces is silent for a whole interval: never close it for that.
+        idleTimeout: Math.max(DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
+      },
+      handlers: trackerHandlers(tracker),
+    });
+  } catch (error) {
+    await registry.close();
+    throw error;
+  }
+  server.on('connection', (connection) => {
+    connection.on('error', (error: NodeJS.ErrnoException) => {
+      // A peer resetting its socket is its business; anything else here is a bug worth reporting.
+      if (!error.syscall) onProblem({ kind: 'connection', error, remoteAddress: connection.remoteAddress });
+    });
+  });
+  server.on('error', (error) => onProblem({ kind: 'listener', error }));
+
+  const sweeper = setInterval(() => {
+    tracker.sweep().catch((error: unknown) => {
+      if (!(error instanceof RegistryUnavailableError)) onProblem({ kind: 'sweep', error: error as Error });
+    });
+  }, options.sweepInterval ?? Math.min(DEFAULT_SWEEP_INTERVAL_MS, tracker.settings.ttl));
+
+  const address = server.address();
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    port: address.port,
+    tracker,
+    registry,
+    get connections() {
+      return server.connections.size;
+    },
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(sweeper);
+        try {
+          await server.close({ code: 'SHUTTING_DOWN', message: 'central is shutting down; try another central or reconnect later' });
+        } finally {
+          await registry.close();
+        }
+      })()),
+  };
+}
+
+function warn(problem: TrackerProblem): void {
+  const where = problem.kind === 'connection' ? ` while serving ${problem.remoteAddress}` : problem.kind === 'sweep' ? ' while sweeping the registry' : ' on the listening socket';
+  process.emitWarning(`p2pstream tracker: ${problem.error.message}${where}`, { code: 'P2PSTREAM_TRACKER', detail: problem.error.stack });
+}
