@@ -10,6 +10,7 @@ npm ci --no-audit --no-fund
 # command → Debian package that provides it
 declare -A OS_PACKAGES=(
   [redis-server]=redis-server
+  [redis-cli]=redis-tools   # a test empties a registry with FLUSHALL
   [chromium]=chromium
   [ffmpeg]=ffmpeg   # ffmpeg and ffprobe: decoder-error and HLS checks of what players get
   [mpv]=mpv         # watch --mpv, played headless
