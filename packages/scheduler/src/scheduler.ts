@@ -491,9 +491,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const stats = this.#peers.get(request.peer)?.stats;
     if (!stats) return;
     const now = this.#clock.now();
-    stats.recordFailure(now, now - request.startedAt, this.#o.backoffFloorMs, this.#o.backoffCeilingMs);
+    const lengthened = stats.recordFailure(now, request.startedAt, this.#o.backoffFloorMs, this.#o.backoffCeilingMs);
     this.#wake(stats.backoffUntil);
-    if (stats.consecutiveFailures === this.#o.maxConsecutiveFailures) {
+    if (lengthened && stats.consecutiveFailures === this.#o.maxConsecutiveFailures) {
       this.emit('peerFailing', { peer: request.peer, consecutiveFailures: stats.consecutiveFailures });
     }
   }

@@ -45,6 +45,11 @@ export interface SchedulerView {
   firstSeenAt(seq: number): number | undefined;
   /** The peer that announced `seq` first. */
   firstHolder(seq: number): string | undefined;
+  /**
+   * Whether `seq` was first heard of in a buffer map (the peer held it when we met it) rather
+   * than announced by a `have` as news: only news is still spreading through the swarm.
+   */
+  firstSeenInMap(seq: number): boolean;
   /** When a second peer announced `seq`. */
   secondSeenAt(seq: number): number | undefined;
   /** How many peers we know. */

@@ -145,6 +145,10 @@ export class RoundView implements SchedulerView {
     return this.#host.availability.firstHolder(seq);
   }
 
+  firstSeenInMap(seq: number): boolean {
+    return this.#host.availability.firstSeenInMap(seq);
+  }
+
   secondSeenAt(seq: number): number | undefined {
     return this.#host.availability.secondSeenAt(seq);
   }

@@ -154,4 +154,16 @@ describe('upstream peers', () => {
     const { source, all } = await askedOfSource(8);
     expect(source).toBe(all);
   });
+
+  it('asks the publisher of a finished stream at once for chunks only it holds, however many peers hold nothing yet', async () => {
+    // Four viewers join a finished stream at once: each sees the publisher's whole map and three peers with nothing.
+    // Nobody else will get a chunk unless somebody asks the publisher, so waiting for it to spread would wait for nothing.
+    const swarm = new Swarm({ live: false });
+    swarm.addPeer('publisher', range(0, 199), answersAfter(20));
+    for (const viewer of ['v1', 'v2', 'v3']) swarm.addPeer(viewer, [], answersAfter(20));
+    swarm.scheduler.start();
+    // 200 chunks, four at a time, 20 ms each: a second; the last is due 100 s after the start.
+    await swarm.run(5_000);
+    expect(swarm.events('delivered').map((event) => event.seq).sort((a, b) => a - b)).toEqual(range(0, 199));
+  });
 });

@@ -90,6 +90,12 @@ class RarestFirst implements Strategy {
       this.#counted.set(seq, false);
     }
     if (state !== true) {
+      // A chunk learnt from a map was not news: how long it took to reach a second peer says
+      // when somebody got round to it, not how fast chunks spread.
+      if (view.firstSeenInMap(seq)) {
+        this.#counted.set(seq, true);
+        return;
+      }
       const first = view.firstSeenAt(seq);
       const second = view.secondSeenAt(seq);
       if (first === undefined || second === undefined) return;
@@ -112,7 +118,10 @@ class RarestFirst implements Strategy {
   #readyAt(view: SchedulerView, seq: number): number {
     this.#learn(view, seq);
     const seen = view.firstSeenAt(seq) ?? view.now;
-    if (view.rarity(seq) > 1) return seen;
+    // Waiting for a chunk to reach a second peer makes sense only while it is news spreading from
+    // its holder. One its holder already had when we met it (every chunk of a finished stream
+    // at its publisher) reaches nobody unless somebody asks: wait for it and the whole swarm waits.
+    if (view.rarity(seq) > 1 || view.firstSeenInMap(seq)) return seen;
     const holder = view.firstHolder(seq);
     const share = holder === undefined ? 0 : this.#upstreamShare(holder);
     const draw = this.#draw(view, seq);
