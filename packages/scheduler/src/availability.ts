@@ -17,8 +17,12 @@ export class Availability {
   #firstInMap: ChunkSet;
   #floor = 0;
 
-  constructor(maxSpan: number) {
+  /** Told every change of a chunk's holder count at or above the floor (0: nobody holds it, or it fell below the floor). */
+  readonly #onCount: (seq: number, count: number) => void;
+
+  constructor(maxSpan: number, onCount: (seq: number, count: number) => void = () => undefined) {
     this.maxSpan = maxSpan;
+    this.#onCount = onCount;
     this.#firstInMap = new ChunkSet(maxSpan);
   }
 
@@ -109,7 +113,11 @@ export class Availability {
   setFloor(floor: number, now: number): void {
     if (floor === this.#floor) return;
     if (floor > this.#floor) {
-      for (const seq of this.#counts.keys()) if (seq < floor) this.#counts.delete(seq);
+      for (const seq of this.#counts.keys()) {
+        if (seq >= floor) continue;
+        this.#counts.delete(seq);
+        this.#onCount(seq, 0);
+      }
       for (const seq of this.#firstSeen.keys()) if (seq < floor) this.#firstSeen.delete(seq);
       for (const seq of this.#secondSeen.keys()) if (seq < floor) this.#secondSeen.delete(seq);
       for (const seq of this.#firstHolder.keys()) if (seq < floor) this.#firstHolder.delete(seq);
@@ -118,6 +126,7 @@ export class Availability {
       return;
     }
     this.#floor = floor;
+    for (const seq of this.#counts.keys()) this.#onCount(seq, 0);
     this.#counts.clear();
     this.#firstSeen.clear();
     this.#secondSeen.clear();
@@ -129,6 +138,7 @@ export class Availability {
   #increment(seq: number, now: number, peer: string, inMap: boolean): void {
     const count = this.#counts.get(seq) ?? 0;
     this.#counts.set(seq, count + 1);
+    this.#onCount(seq, count + 1);
     if (count === 0 && !this.#firstSeen.has(seq)) {
       this.#firstSeen.set(seq, now);
       this.#firstHolder.set(seq, peer);
@@ -147,5 +157,6 @@ export class Availability {
       this.#firstHolder.delete(seq);
       this.#firstInMap.delete(seq);
     } else this.#counts.set(seq, count - 1);
+    this.#onCount(seq, Math.max(0, count - 1));
   }
 }

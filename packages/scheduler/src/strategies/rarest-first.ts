@@ -146,7 +146,7 @@ class RarestFirst implements Strategy {
   }
 
   #urgent(view: SchedulerView): Pick | undefined {
-    for (const seq of view.candidates()) {
+    for (const seq of view.candidatesInOrder()) {
       const deadline = view.deadline(seq);
       if (deadline - view.now > view.urgentWindowMs) return undefined;
       const best = fastestPeer(view, this.#holders(view, seq, true));
@@ -190,21 +190,27 @@ class RarestFirst implements Strategy {
   }
 
   #rarest(view: SchedulerView): Pick | undefined {
-    const ready: { seq: number; rarity: number; tie: number }[] = [];
+    // Nobody can be asked: a peer freeing a slot or ending its rest starts another round.
+    if (view.openPeers().length === 0) return undefined;
     let wake = Infinity;
-    for (const seq of view.candidates()) {
-      if (view.deadline(seq) - view.now <= view.urgentWindowMs) continue;
+    let pick: Pick | undefined;
+    // Fewest holders first, ties at random, read only as far as the first chunk that can be asked for.
+    for (const seq of view.candidatesByRarity()) {
+      const deadline = view.deadline(seq);
+      if (deadline - view.now <= view.urgentWindowMs) continue;
       const at = this.#readyAt(view, seq);
-      if (at > view.now) wake = Math.min(wake, at);
-      else ready.push({ seq, rarity: view.rarity(seq), tie: view.random() });
+      if (at > view.now) {
+        wake = Math.min(wake, at);
+        continue;
+      }
+      const best = fastestPeer(view, this.#holders(view, seq, false));
+      if (best !== undefined && best.at <= deadline) {
+        pick = { seq, peer: best.peer };
+        break;
+      }
     }
     if (wake < Infinity) view.wakeAt(wake);
-    ready.sort((a, b) => a.rarity - b.rarity || a.tie - b.tie);
-    for (const { seq } of ready) {
-      const best = fastestPeer(view, this.#holders(view, seq, false));
-      if (best !== undefined && best.at <= view.deadline(seq)) return { seq, peer: best.peer };
-    }
-    return undefined;
+    return pick;
   }
 }
 
