@@ -13,10 +13,17 @@ export class Availability {
   #firstSeen = new Map<number, number>();
   #secondSeen = new Map<number, number>();
   #firstHolder = new Map<number, string>();
+  /** Chunks first heard of in a buffer map (already held when we met the peer), not in a `have` as news. */
+  #firstInMap: ChunkSet;
   #floor = 0;
 
-  constructor(maxSpan: number) {
+  /** Told every change of a chunk's holder count at or above the floor (0: nobody holds it, or it fell below the floor). */
+  readonly #onCount: (seq: number, count: number) => void;
+
+  constructor(maxSpan: number, onCount: (seq: number, count: number) => void = () => undefined) {
     this.maxSpan = maxSpan;
+    this.#onCount = onCount;
+    this.#firstInMap = new ChunkSet(maxSpan);
   }
 
   get floor(): number {
@@ -38,7 +45,7 @@ export class Availability {
     forEachHeld(map, (seq) => fresh.add(seq));
     this.removePeer(peer);
     this.#maps.set(peer, fresh);
-    for (const seq of fresh.values(this.#floor)) this.#increment(seq, now, peer);
+    for (const seq of fresh.values(this.#floor)) this.#increment(seq, now, peer, true);
   }
 
   /** Records that `peer` now holds `seq`; returns whether that was news. */
@@ -47,7 +54,7 @@ export class Availability {
     const map = this.#maps.get(peer);
     if (!map) return false;
     const added = map.add(seq, (dropped) => this.#decrement(dropped));
-    if (added && seq >= this.#floor) this.#increment(seq, now, peer);
+    if (added && seq >= this.#floor) this.#increment(seq, now, peer, false);
     return added;
   }
 
@@ -82,6 +89,11 @@ export class Availability {
     return this.#firstHolder.get(seq);
   }
 
+  /** Whether `seq` was first heard of in a buffer map rather than announced by a `have` as news. */
+  firstSeenInMap(seq: number): boolean {
+    return this.#firstInMap.has(seq);
+  }
+
   /** When a second peer announced `seq`, or undefined while at most one holds it. */
   secondSeenAt(seq: number): number | undefined {
     return this.#secondSeen.get(seq);
@@ -101,27 +113,36 @@ export class Availability {
   setFloor(floor: number, now: number): void {
     if (floor === this.#floor) return;
     if (floor > this.#floor) {
-      for (const seq of this.#counts.keys()) if (seq < floor) this.#counts.delete(seq);
+      for (const seq of this.#counts.keys()) {
+        if (seq >= floor) continue;
+        this.#counts.delete(seq);
+        this.#onCount(seq, 0);
+      }
       for (const seq of this.#firstSeen.keys()) if (seq < floor) this.#firstSeen.delete(seq);
       for (const seq of this.#secondSeen.keys()) if (seq < floor) this.#secondSeen.delete(seq);
       for (const seq of this.#firstHolder.keys()) if (seq < floor) this.#firstHolder.delete(seq);
+      this.#firstInMap.deleteBelow(floor);
       this.#floor = floor;
       return;
     }
     this.#floor = floor;
+    for (const seq of this.#counts.keys()) this.#onCount(seq, 0);
     this.#counts.clear();
     this.#firstSeen.clear();
     this.#secondSeen.clear();
     this.#firstHolder.clear();
-    for (const [peer, map] of this.#maps) for (const seq of map.values(floor)) this.#increment(seq, now, peer);
+    this.#firstInMap.clear();
+    for (const [peer, map] of this.#maps) for (const seq of map.values(floor)) this.#increment(seq, now, peer, true);
   }
 
-  #increment(seq: number, now: number, peer: string): void {
+  #increment(seq: number, now: number, peer: string, inMap: boolean): void {
     const count = this.#counts.get(seq) ?? 0;
     this.#counts.set(seq, count + 1);
+    this.#onCount(seq, count + 1);
     if (count === 0 && !this.#firstSeen.has(seq)) {
       this.#firstSeen.set(seq, now);
       this.#firstHolder.set(seq, peer);
+      if (inMap) this.#firstInMap.add(seq);
     }
     if (count === 1 && !this.#secondSeen.has(seq)) this.#secondSeen.set(seq, now);
   }
@@ -134,6 +155,8 @@ export class Availability {
       this.#firstSeen.delete(seq);
       this.#secondSeen.delete(seq);
       this.#firstHolder.delete(seq);
+      this.#firstInMap.delete(seq);
     } else this.#counts.set(seq, count - 1);
+    this.#onCount(seq, Math.max(0, count - 1));
   }
 }

@@ -23,6 +23,8 @@ export class PeerStats {
   consecutiveFailures = 0;
   /** The peer is not asked before this time (after failures). */
   backoffUntil = -Infinity;
+  /** When the last failure was recorded. */
+  #lastFailureAt = -Infinity;
   delivered = 0;
   failed = 0;
   bytes = 0;
@@ -65,16 +67,23 @@ export class PeerStats {
   }
 
   /**
-   * Records a timeout or a refusal: the peer is rested for a backoff that doubles with each
-   * consecutive failure, and its round-trip estimate grows to at least what it failed to meet.
+   * Records a timeout or a failed request made at `startedAt`: the peer is rested for a backoff
+   * that doubles with each consecutive failure, and its round-trip estimate grows to at least
+   * what it failed to meet. Requests already in flight when the previous failure was recorded
+   * fail with it, not after it (one slow spell or one closed connection fails every pipelined
+   * request at once), so they count once in the streak, as TCP backs off once per window.
+   * Returns whether this failure lengthened the streak.
    */
-  recordFailure(now: number, waitedMs: number, backoffFloorMs: number, backoffCeilingMs: number): void {
-    this.consecutiveFailures += 1;
+  recordFailure(now: number, startedAt: number, backoffFloorMs: number, backoffCeilingMs: number): boolean {
+    const sameSpell = startedAt < this.#lastFailureAt;
+    if (!sameSpell) this.consecutiveFailures += 1;
     this.failed += 1;
     this.lastSampleAt = now;
-    this.rttMs = Math.max(this.rttMs ?? 0, waitedMs);
-    const backoff = Math.min(backoffCeilingMs, backoffFloorMs * 2 ** (this.consecutiveFailures - 1));
-    this.backoffUntil = now + backoff;
+    this.#lastFailureAt = now;
+    this.rttMs = Math.max(this.rttMs ?? 0, now - startedAt);
+    const backoff = Math.min(backoffCeilingMs, backoffFloorMs * 2 ** (Math.max(1, this.consecutiveFailures) - 1));
+    this.backoffUntil = sameSpell ? Math.max(this.backoffUntil, now + backoff) : now + backoff;
+    return !sameSpell;
   }
 
   /** The peer said it is busy: leave it alone until `until`, without counting a failure. */

@@ -19,6 +19,7 @@ import type { SchedulerEvents, SchedulerStats } from './events.js';
 import { resolveOptions, type ResolvedOptions, type SchedulerOptions } from './options.js';
 import { PeerStats } from './peer-stats.js';
 import { Playout, type PlayoutState } from './playout.js';
+import { RarityBuckets } from './rarity-buckets.js';
 import { RequestTable, type Request } from './requests.js';
 import type { Pick } from './strategy.js';
 import { RoundView, type ViewHost } from './view.js';
@@ -62,6 +63,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #clock: Clock;
   readonly #availability: Availability;
   readonly #held: ChunkSet;
+  /** Wanted chunks (announced, not held, from the playhead up) by how many peers hold them. */
+  readonly #rarity = new RarityBuckets();
   readonly #requests = new RequestTable();
   readonly #peers = new Map<string, PeerEntry>();
   /** Bounds our requests in flight in total. */
@@ -96,7 +99,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     super();
     this.#o = resolveOptions(options);
     this.#clock = this.#o.clock;
-    this.#availability = new Availability(this.#o.maxTrackedChunks);
+    this.#availability = new Availability(this.#o.maxTrackedChunks, (seq, count) => this.#rarity.set(seq, this.#held.has(seq) ? 0 : count));
     this.#held = new ChunkSet(this.#o.maxTrackedChunks);
     this.#global = new PQueue({ concurrency: this.#o.maxInFlight });
     this.#playout = new Playout(this.#o.chunkDurationMs);
@@ -194,6 +197,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.#closed || this.#held.has(seq)) return;
     if (this.#playout.state !== 'waiting' && seq < this.#playout.playhead) return;
     this.#held.add(seq);
+    this.#rarity.delete(seq);
     for (const request of [...this.#requests.forSeq(seq)]) this.#cancel(request, 'held');
     this.#resumeIfAwaited(seq);
     this.#schedulePump();
@@ -339,7 +343,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#pumpQueued = false;
     if (!this.#running || this.#playout.state === 'waiting' || this.#playout.state === 'ended') return;
     const view = this.#view;
-    view.invalidate();
+    // One reading of the clock for the whole round: nothing in it waits.
+    const now = this.#clock.now();
+    view.invalidate(now);
     while (this.#requests.size < this.#o.maxInFlight) {
       let pick: Pick | undefined;
       try {
@@ -350,39 +356,38 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         return;
       }
       if (pick === undefined) return;
-      const problem = this.#problemWith(pick);
+      const problem = this.#problemWith(pick, now);
       if (problem !== undefined) {
         this.emit('error', new InvalidPickError(`strategy ${this.strategy} picked chunk ${pick.seq} from ${pick.peer}: ${problem}`));
         return;
       }
       if (pick.replace) for (const stuck of [...this.#requests.forSeq(pick.seq)]) this.#cancel(stuck, 'rerouted');
-      this.#dispatch(pick.seq, pick.peer);
+      this.#dispatch(pick.seq, pick.peer, now);
       view.requested(pick.seq, pick.peer, pick.replace === true);
     }
   }
 
   /** Why the scheduler refuses a pick, or undefined when it is legal. */
-  #problemWith({ seq, peer, replace }: Pick): string | undefined {
+  #problemWith({ seq, peer, replace }: Pick, now: number): string | undefined {
     if (!Number.isSafeInteger(seq) || seq < this.#playout.playhead || seq > this.#windowEnd) return 'outside the wanted window';
     if (this.#held.has(seq)) return 'already held';
     const entry = this.#peers.get(peer);
     if (!entry || !this.#availability.peerHas(peer, seq)) return 'the peer has not announced it';
     if (this.#requests.countForPeer(peer) >= this.#o.maxInFlightPerPeer) return 'the peer is at its in-flight limit';
-    if (entry.stats.backoffUntil > this.#clock.now()) return 'the peer is resting after failures';
+    if (entry.stats.backoffUntil > now) return 'the peer is resting after failures';
     const asked = this.#requests.forSeq(seq);
     if (asked.length === 0) return undefined;
     if (replace) return asked.length === 1 && asked[0]!.peer !== peer ? undefined : 'nothing to replace, or the same peer';
     if (asked.length > 1) return 'two requests are already in flight';
     if (asked[0]!.peer === peer) return 'already asked of this peer';
-    if (this.#playout.deadline(seq, this.#clock.now()) - this.#clock.now() > this.#o.duplicateLeadMs) {
+    if (this.#playout.deadline(seq, now) - now > this.#o.duplicateLeadMs) {
       return 'in flight and not close enough to its deadline for a second request';
     }
     return undefined;
   }
 
-  #dispatch(seq: number, peer: string): void {
+  #dispatch(seq: number, peer: string, now: number): void {
     const entry = this.#peers.get(peer)!;
-    const now = this.#clock.now();
     const duplicate = this.#requests.forSeq(seq).length > 0;
     const aheadBytes = this.#queuedBytes(peer);
     const timeoutMs = entry.stats.timeoutMs(aheadBytes, this.#o.initialTimeoutMs, this.#o.timeoutFloorMs, this.#o.timeoutCeilingMs);
@@ -447,6 +452,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (stale) this.#duplicated(seq, peer, bytes);
     else {
       this.#held.add(seq);
+      this.#rarity.delete(seq);
       this.#counters.delivered += 1;
       this.#counters.deliveredBytes += bytes;
       for (const other of [...this.#requests.forSeq(seq)]) this.#cancel(other, 'duplicate');
@@ -491,9 +497,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const stats = this.#peers.get(request.peer)?.stats;
     if (!stats) return;
     const now = this.#clock.now();
-    stats.recordFailure(now, now - request.startedAt, this.#o.backoffFloorMs, this.#o.backoffCeilingMs);
+    const lengthened = stats.recordFailure(now, request.startedAt, this.#o.backoffFloorMs, this.#o.backoffCeilingMs);
     this.#wake(stats.backoffUntil);
-    if (stats.consecutiveFailures === this.#o.maxConsecutiveFailures) {
+    if (lengthened && stats.consecutiveFailures === this.#o.maxConsecutiveFailures) {
       this.emit('peerFailing', { peer: request.peer, consecutiveFailures: stats.consecutiveFailures });
     }
   }
@@ -509,10 +515,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.emit('cancelled', { seq: request.seq, peer: request.peer, reason });
   }
 
-  /** Whether `peer` may be asked now: it has a free slot and is not resting after failures. */
-  #isOpen(peer: string): boolean {
+  /** Whether `peer` may be asked at `now`: it has a free slot and is not resting after failures. */
+  #isOpen(peer: string, now: number): boolean {
     const entry = this.#peers.get(peer);
-    if (!entry || entry.stats.backoffUntil > this.#clock.now()) return false;
+    if (!entry || entry.stats.backoffUntil > now) return false;
     return this.#requests.countForPeer(peer) < this.#o.maxInFlightPerPeer;
   }
 
@@ -535,15 +541,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #viewHost(): ViewHost {
     const o = this.#o;
-    const clock = this.#clock;
     const playout = this.#playout;
     const edge = () => this.#edge;
     const windowEnd = () => this.#windowEnd;
     const peers = this.#peers;
     return {
-      get now() {
-        return clock.now();
-      },
       live: o.live,
       get playhead() {
         return playout.playhead;
@@ -564,12 +566,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       estimateHalfLifeMs: o.estimateHalfLifeMs,
       held: this.#held,
       availability: this.#availability,
+      rarity: this.#rarity,
       requests: this.#requests,
-      openPeers: () => [...this.#peers.keys()].filter((peer) => this.#isOpen(peer)),
-      isOpen: (peer) => this.#isOpen(peer),
+      openPeers: (now) => [...this.#peers.keys()].filter((peer) => this.#isOpen(peer, now)),
+      isOpen: (peer, now) => this.#isOpen(peer, now),
       stats: (peer) => this.#peers.get(peer)?.stats,
       queuedBytes: (peer) => this.#queuedBytes(peer),
-      deadline: (seq) => this.#playout.deadline(seq, this.#clock.now()),
+      deadline: (seq, now) => this.#playout.deadline(seq, now),
       random: o.random,
       wakeAt: (time) => this.#wake(time),
     };

@@ -35,6 +35,18 @@ export interface SchedulerView {
    * peer (which may have no free slot: see `askable`). Ascending, at most `maxCandidates`.
    */
   candidates(): readonly number[];
+  /** The same chunks, ascending, produced one at a time: a strategy that stops early pays only for what it read. */
+  candidatesInOrder(): IterableIterator<number>;
+  /**
+   * Every wanted chunk (as `candidates()`, without the `maxCandidates` bound), fewest holders
+   * first, ties in a random order, produced one at a time from buckets kept up to date as peers
+   * announce chunks: finding the rarest costs the same however long the look-ahead.
+   */
+  candidatesByRarity(): IterableIterator<number>;
+  /** Whether `seq` is wanted now (one of the candidates). */
+  isCandidate(seq: number): boolean;
+  /** Peers that have a free slot and are not resting: whoever may be asked now. */
+  openPeers(): readonly string[];
   /** Peers that may be asked for `seq` now: they announced it, have a free slot and are not resting after failures. */
   askable(seq: number): readonly string[];
   /** How many peers announced `seq`. */
@@ -45,6 +57,11 @@ export interface SchedulerView {
   firstSeenAt(seq: number): number | undefined;
   /** The peer that announced `seq` first. */
   firstHolder(seq: number): string | undefined;
+  /**
+   * Whether `seq` was first heard of in a buffer map (the peer held it when we met it) rather
+   * than announced by a `have` as news: only news is still spreading through the swarm.
+   */
+  firstSeenInMap(seq: number): boolean;
   /** When a second peer announced `seq`. */
   secondSeenAt(seq: number): number | undefined;
   /** How many peers we know. */

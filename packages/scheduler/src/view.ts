@@ -1,12 +1,12 @@
 import type { Availability } from './availability.js';
 import type { ChunkSet } from './chunk-set.js';
 import type { Estimate, PeerStats } from './peer-stats.js';
+import type { RarityBuckets } from './rarity-buckets.js';
 import type { RequestTable } from './requests.js';
 import type { InFlightRequest, SchedulerView } from './strategy.js';
 
 /** What the view reads from the scheduler. */
 export interface ViewHost {
-  readonly now: number;
   readonly live: boolean;
   readonly playhead: number;
   readonly edge: number;
@@ -20,24 +20,27 @@ export interface ViewHost {
   readonly estimateHalfLifeMs: number;
   readonly held: ChunkSet;
   readonly availability: Availability;
+  readonly rarity: RarityBuckets;
   readonly requests: RequestTable;
-  /** Peers with a free slot that are not resting after failures. */
-  openPeers(): readonly string[];
-  isOpen(peer: string): boolean;
+  /** Peers with a free slot that are not resting after failures at `now`. */
+  openPeers(now: number): readonly string[];
+  isOpen(peer: string, now: number): boolean;
   stats(peer: string): PeerStats | undefined;
   /** Our bytes in flight to `peer`. */
   queuedBytes(peer: string): number;
-  deadline(seq: number): number;
+  deadline(seq: number, now: number): number;
   random(): number;
   wakeAt(time: number): void;
 }
 
 /**
- * The strategy's window on the scheduler for one round of decisions. Lists are computed on
- * first use and recomputed after each request the round makes (`invalidate`).
+ * The strategy's window on the scheduler for one round of decisions, at one instant (the clock
+ * is read once per round). Lists are computed on first use and recomputed after each request
+ * the round makes.
  */
 export class RoundView implements SchedulerView {
   readonly #host: ViewHost;
+  #now = 0;
   #candidates: number[] | undefined;
   #duplicates: number[] | undefined;
   #inFlightSeqs: number[] | undefined;
@@ -49,8 +52,9 @@ export class RoundView implements SchedulerView {
     this.#host = host;
   }
 
-  /** Forgets everything computed: time moved or the books changed. */
-  invalidate(): void {
+  /** Forgets everything computed: a new round at `now`. */
+  invalidate(now: number): void {
+    this.#now = now;
     this.#candidates = undefined;
     this.#afterRequest();
   }
@@ -61,7 +65,7 @@ export class RoundView implements SchedulerView {
    */
   requested(seq: number, peer: string, cancelledOthers: boolean): void {
     if (cancelledOthers) {
-      this.invalidate();
+      this.invalidate(this.#now);
       return;
     }
     const index = this.#candidates?.indexOf(seq) ?? -1;
@@ -69,7 +73,7 @@ export class RoundView implements SchedulerView {
     this.#duplicates = undefined;
     this.#inFlightSeqs = undefined;
     this.#askable.delete(seq);
-    if (!this.#host.isOpen(peer)) {
+    if (!this.#host.isOpen(peer, this.#now)) {
       if (this.#open) this.#open = this.#open.filter((open) => open !== peer);
       for (const [key, peers] of this.#askable) if (peers.includes(peer)) this.#askable.set(key, peers.filter((open) => open !== peer));
     }
@@ -84,7 +88,7 @@ export class RoundView implements SchedulerView {
   }
 
   get now(): number {
-    return this.#host.now;
+    return this.#now;
   }
   get live(): boolean {
     return this.#host.live;
@@ -106,15 +110,28 @@ export class RoundView implements SchedulerView {
   }
 
   candidates(): readonly number[] {
-    if (this.#candidates) return this.#candidates;
+    return (this.#candidates ??= [...this.candidatesInOrder()]);
+  }
+
+  *candidatesInOrder(): IterableIterator<number> {
     const host = this.#host;
-    const found: number[] = [];
-    for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd; seq++) {
+    let found = 0;
+    for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd && found < host.maxCandidates; seq++) {
       if (host.held.has(seq) || host.availability.count(seq) === 0 || host.requests.forSeq(seq).length > 0) continue;
-      found.push(seq);
-      if (found.length >= host.maxCandidates) break;
+      found += 1;
+      yield seq;
     }
-    return (this.#candidates = found);
+  }
+
+  *candidatesByRarity(): IterableIterator<number> {
+    const host = this.#host;
+    for (const seq of host.rarity.byRarity(host.random)) if (this.isCandidate(seq)) yield seq;
+  }
+
+  isCandidate(seq: number): boolean {
+    const host = this.#host;
+    if (seq < host.playhead || seq > host.windowEnd || host.held.has(seq)) return false;
+    return host.availability.count(seq) > 0 && host.requests.forSeq(seq).length === 0;
   }
 
   askable(seq: number): readonly string[] {
@@ -122,7 +139,7 @@ export class RoundView implements SchedulerView {
     if (peers) return peers;
     const host = this.#host;
     const asked = host.requests.forSeq(seq);
-    peers = this.#openPeers().filter(
+    peers = this.openPeers().filter(
       (peer) => host.availability.peerHas(peer, seq) && !asked.some((request) => request.peer === peer),
     );
     this.#askable.set(seq, peers);
@@ -134,7 +151,7 @@ export class RoundView implements SchedulerView {
   }
 
   deadline(seq: number): number {
-    return this.#host.deadline(seq);
+    return this.#host.deadline(seq, this.#now);
   }
 
   firstSeenAt(seq: number): number | undefined {
@@ -143,6 +160,10 @@ export class RoundView implements SchedulerView {
 
   firstHolder(seq: number): string | undefined {
     return this.#host.availability.firstHolder(seq);
+  }
+
+  firstSeenInMap(seq: number): boolean {
+    return this.#host.availability.firstSeenInMap(seq);
   }
 
   secondSeenAt(seq: number): number | undefined {
@@ -156,7 +177,7 @@ export class RoundView implements SchedulerView {
   expectedMs(peer: string): number {
     const stats = this.#host.stats(peer);
     if (!stats) return Infinity;
-    return stats.expectedMs(this.#host.queuedBytes(peer), this.#priorStats(), this.#host.now, this.#host.estimateHalfLifeMs);
+    return stats.expectedMs(this.#host.queuedBytes(peer), this.#priorStats(), this.#now, this.#host.estimateHalfLifeMs);
   }
 
   inFlightSeqs(): readonly number[] {
@@ -173,7 +194,7 @@ export class RoundView implements SchedulerView {
     const found: number[] = [];
     for (const seq of host.requests.seqs()) {
       if (seq < host.playhead || host.requests.forSeq(seq).length !== 1) continue;
-      if (host.deadline(seq) - host.now > host.duplicateLeadMs) continue;
+      if (this.deadline(seq) - this.#now > host.duplicateLeadMs) continue;
       if (this.askable(seq).length > 0) found.push(seq);
     }
     return (this.#duplicates = found.sort((a, b) => a - b));
@@ -187,8 +208,8 @@ export class RoundView implements SchedulerView {
     this.#host.wakeAt(time);
   }
 
-  #openPeers(): readonly string[] {
-    return (this.#open ??= this.#host.openPeers());
+  openPeers(): readonly string[] {
+    return (this.#open ??= this.#host.openPeers(this.#now));
   }
 
   /** The best round trip and rate measured from any peer, assumed for peers not measured yet. */

@@ -58,6 +58,21 @@ describe('peers that fail', () => {
     expect(swarm.scheduler.peerInfo('broken')).toMatchObject({ consecutiveFailures: 4, failed: 4, delivered: 0 });
   });
 
+  it('counts requests that were in flight together and failed together as one failure in the streak', async () => {
+    // A peer that stalls for a while fails every pipelined request at once: that is one failure,
+    // not four, or a publisher busy for a second would be reported failing and dropped.
+    const swarm = new Swarm({ live: false, startupDelayMs: 60_000, initialTimeoutMs: 1_000 });
+    swarm.addPeer('stalling', range(0, 99), neverAnswers);
+    swarm.scheduler.start();
+    await swarm.run(1_500);
+    expect(swarm.events('timedOut').map((event) => event.at)).toEqual([1_000, 1_000, 1_000, 1_000]);
+    expect(swarm.scheduler.peerInfo('stalling')).toMatchObject({ consecutiveFailures: 1, failed: 4 });
+    expect(swarm.events('peerFailing')).toEqual([]);
+    // Rests 1 s, fails again at 3000, rests 2 s, fails a third time at 6000: reported then, once.
+    await swarm.run(10_000);
+    expect(swarm.events('peerFailing')).toMatchObject([{ peer: 'stalling', consecutiveFailures: 3, at: 6_000 }]);
+  });
+
   it('forgets the failures of a peer once it delivers again', async () => {
     const swarm = new Swarm({ live: false, startupDelayMs: 60_000, maxInFlightPerPeer: 1, maxConsecutiveFailures: 2 });
     let calls = 0;

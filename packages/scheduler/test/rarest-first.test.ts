@@ -22,6 +22,23 @@ describe('rarest-first', () => {
     expect(swarm.calls[0]!.peer).toBe('p0');
   });
 
+  it('follows rarity as peers announce chunks: a chunk that became common waits behind the rarer ones', async () => {
+    const swarm = new Swarm({ ...RELAXED, maxInFlight: 1 });
+    // Chunks 0–2 are held by three peers, 3–4 by two, 5–9 by one.
+    swarm.addPeer('a', range(0, 9), answersAfter(100));
+    swarm.addPeer('b', range(0, 4), answersAfter(100));
+    swarm.addPeer('c', range(0, 2), answersAfter(100));
+    swarm.scheduler.start();
+    await swarm.run(50);
+    const first = swarm.requestedSeqs()[0]!;
+    expect(first).toBeGreaterThanOrEqual(5);
+    // While the first request is out, b and c get the rest of 5–9: those are now held by three.
+    for (const seq of range(5, 9)) if (seq !== first) for (const peer of ['b', 'c']) swarm.announce(peer, seq);
+    await swarm.run(1_000);
+    expect(swarm.requestedSeqs().slice(1, 3).sort()).toEqual([3, 4]);
+    expect(swarm.requestedSeqs().slice(3).sort((x, y) => x - y)).toEqual(range(0, 9).filter((seq) => seq !== first && seq !== 3 && seq !== 4));
+  });
+
   it('breaks ties between equally rare chunks at random, from the seeded source', async () => {
     const orders = new Set<string>();
     for (let seed = 1; seed <= 6; seed++) {
@@ -153,5 +170,17 @@ describe('upstream peers', () => {
   it('asks the source for every fresh chunk when promptFactor is at least the number of peers', async () => {
     const { source, all } = await askedOfSource(8);
     expect(source).toBe(all);
+  });
+
+  it('asks the publisher of a finished stream at once for chunks only it holds, however many peers hold nothing yet', async () => {
+    // Four viewers join a finished stream at once: each sees the publisher's whole map and three peers with nothing.
+    // Nobody else will get a chunk unless somebody asks the publisher, so waiting for it to spread would wait for nothing.
+    const swarm = new Swarm({ live: false });
+    swarm.addPeer('publisher', range(0, 199), answersAfter(20));
+    for (const viewer of ['v1', 'v2', 'v3']) swarm.addPeer(viewer, [], answersAfter(20));
+    swarm.scheduler.start();
+    // 200 chunks, four at a time, 20 ms each: a second; the last is due 100 s after the start.
+    await swarm.run(5_000);
+    expect(swarm.events('delivered').map((event) => event.seq).sort((a, b) => a - b)).toEqual(range(0, 199));
   });
 });

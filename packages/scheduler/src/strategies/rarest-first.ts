@@ -90,6 +90,12 @@ class RarestFirst implements Strategy {
       this.#counted.set(seq, false);
     }
     if (state !== true) {
+      // A chunk learnt from a map was not news: how long it took to reach a second peer says
+      // when somebody got round to it, not how fast chunks spread.
+      if (view.firstSeenInMap(seq)) {
+        this.#counted.set(seq, true);
+        return;
+      }
       const first = view.firstSeenAt(seq);
       const second = view.secondSeenAt(seq);
       if (first === undefined || second === undefined) return;
@@ -112,7 +118,10 @@ class RarestFirst implements Strategy {
   #readyAt(view: SchedulerView, seq: number): number {
     this.#learn(view, seq);
     const seen = view.firstSeenAt(seq) ?? view.now;
-    if (view.rarity(seq) > 1) return seen;
+    // Waiting for a chunk to reach a second peer makes sense only while it is news spreading from
+    // its holder. One its holder already had when we met it (every chunk of a finished stream
+    // at its publisher) reaches nobody unless somebody asks: wait for it and the whole swarm waits.
+    if (view.rarity(seq) > 1 || view.firstSeenInMap(seq)) return seen;
     const holder = view.firstHolder(seq);
     const share = holder === undefined ? 0 : this.#upstreamShare(holder);
     const draw = this.#draw(view, seq);
@@ -137,7 +146,7 @@ class RarestFirst implements Strategy {
   }
 
   #urgent(view: SchedulerView): Pick | undefined {
-    for (const seq of view.candidates()) {
+    for (const seq of view.candidatesInOrder()) {
       const deadline = view.deadline(seq);
       if (deadline - view.now > view.urgentWindowMs) return undefined;
       const best = fastestPeer(view, this.#holders(view, seq, true));
@@ -181,21 +190,27 @@ class RarestFirst implements Strategy {
   }
 
   #rarest(view: SchedulerView): Pick | undefined {
-    const ready: { seq: number; rarity: number; tie: number }[] = [];
+    // Nobody can be asked: a peer freeing a slot or ending its rest starts another round.
+    if (view.openPeers().length === 0) return undefined;
     let wake = Infinity;
-    for (const seq of view.candidates()) {
-      if (view.deadline(seq) - view.now <= view.urgentWindowMs) continue;
+    let pick: Pick | undefined;
+    // Fewest holders first, ties at random, read only as far as the first chunk that can be asked for.
+    for (const seq of view.candidatesByRarity()) {
+      const deadline = view.deadline(seq);
+      if (deadline - view.now <= view.urgentWindowMs) continue;
       const at = this.#readyAt(view, seq);
-      if (at > view.now) wake = Math.min(wake, at);
-      else ready.push({ seq, rarity: view.rarity(seq), tie: view.random() });
+      if (at > view.now) {
+        wake = Math.min(wake, at);
+        continue;
+      }
+      const best = fastestPeer(view, this.#holders(view, seq, false));
+      if (best !== undefined && best.at <= deadline) {
+        pick = { seq, peer: best.peer };
+        break;
+      }
     }
     if (wake < Infinity) view.wakeAt(wake);
-    ready.sort((a, b) => a.rarity - b.rarity || a.tie - b.tie);
-    for (const { seq } of ready) {
-      const best = fastestPeer(view, this.#holders(view, seq, false));
-      if (best !== undefined && best.at <= view.deadline(seq)) return { seq, peer: best.peer };
-    }
-    return undefined;
+    return pick;
   }
 }
 
