@@ -72,3 +72,28 @@ function alignedIndexOf(haystack: Buffer, needle: Buffer, from: number): number 
   while (at >= 0 && at % TS_PACKET_BYTES !== 0) at = haystack.indexOf(needle, at + 1);
   return at;
 }
+
+/**
+ * Why `output` is not the end of `source` from some packet on — whole packets, in order,
+ * nothing left out up to the source's last byte — or undefined when it is. What a viewer
+ * that joined a live stream and played it to its end should have written. Up to
+ * `leadingPackets` packets may come first that are not part of that copy (a player's
+ * PAT and PMT put ahead of the first keyframe).
+ */
+export function tailCopyProblem(output: Uint8Array, source: Uint8Array, leadingPackets = 4): string | undefined {
+  const framing = mpegTsProblem(output);
+  if (framing) return framing;
+  const out = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+  const src = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  for (let skip = 0; skip <= leadingPackets * TS_PACKET_BYTES && skip < out.length; skip += TS_PACKET_BYTES) {
+    const tail = out.subarray(skip);
+    if (tail.length <= src.length && tail.equals(src.subarray(src.length - tail.length))) return undefined;
+  }
+  const { runs, mismatchAt } = matchRuns(out, src);
+  const gaps = runs.slice(1).filter((run, index) => run.sourceStart !== runs[index]!.sourceStart + runs[index]!.length).length;
+  const end = runs.at(-1);
+  return (
+    `${out.length} bytes are not the source's last bytes: ` +
+    (mismatchAt !== undefined ? `bytes at offset ${mismatchAt} are no in-order copy of the source` : `${gaps} gaps, and the copy ends at ${end ? end.sourceStart + end.length : 0} of ${src.length}`)
+  );
+}
