@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tailCopyProblem } from '../swarm/mpegts-check.js';
+import { stretchCopyProblem } from '../swarm/mpegts-check.js';
 import { stopAllPeers, type PeerProcess } from '../swarm/peer-process.js';
 import { readViewerStats, type ViewerStats } from '../swarm/stats-file.js';
 import { waitUntil } from '../swarm/wait.js';
@@ -168,18 +168,29 @@ describe('the published programs', () => {
       expect(readFileSync(out).equals(readFileSync(FIXTURE)), 'the file written is the fixture').toBe(true);
     });
 
-    it('p2pstream-peer watch --out - hands a 4 Mbit/s live stream to a reader that pauses for 6 s: every byte in order to the end, nothing dropped, then exits 0', async () => {
+    it('p2pstream-peer watch --out - hands a 4 Mbit/s live stream to a reader that pauses for 6 s: every byte in order to the end, nothing dropped, then exits 0; one stopped mid-stream exits 0 after whole packets', async () => {
       const source = join(workDir, 'live-4mbit.ts');
       await makeTestStream(source, { seconds: LIVE_SECONDS, bitsPerSecond: LIVE_BITS_PER_SECOND, timeoutMs: RUN_TIMEOUT_MS });
       const publisher = await startInstalledPeer(project, central, ['publish', 'live4', '--source', source, '--realtime', '--key', join(workDir, 'live4.key')], {
         readyTimeoutMs: READY_TIMEOUT_MS,
       });
       const stats = join(workDir, 'live4-viewer.jsonl');
-      const viewer = await startInstalledPeer(project, central, ['watch', 'live4', '--out', '-', '--stats', stats], {
-        wrap: (command) => pipedInto(command, STALLING_READER),
-        stdout: 'keep',
-        readyTimeoutMs: READY_TIMEOUT_MS,
+      const [viewer, stopped] = await Promise.all([
+        startInstalledPeer(project, central, ['watch', 'live4', '--out', '-', '--stats', stats], {
+          wrap: (command) => pipedInto(command, STALLING_READER),
+          stdout: 'keep',
+          readyTimeoutMs: READY_TIMEOUT_MS,
+        }),
+        // A second viewer, read at once, is stopped mid-stream as Ctrl-C stops it.
+        startInstalledPeer(project, central, ['watch', 'live4', '--out', '-'], { stdout: 'keep', readyTimeoutMs: READY_TIMEOUT_MS }),
+      ]);
+      await waitUntil('the second viewer to write 1 MB', () => stopped.stdout().length >= 1_000_000 || stopped.hasExited, {
+        timeoutMs: READY_TIMEOUT_MS,
+        describe: () => stopped.describe(),
       });
+      expect((await stopped.stop()).code, stopped.describe()).toBe(0);
+      expect(stretchCopyProblem(stopped.stdout(), readFileSync(source), { toEnd: false }), 'what the stopped viewer wrote').toBeUndefined();
+
       // The source plays out for LIVE_SECONDS from the publisher's start; the viewer ends with it.
       const exit = await exitWithin(viewer, LIVE_SECONDS * 1000 + READY_TIMEOUT_MS);
       expect(exit.code, viewer.describe()).toBe(0);
@@ -187,7 +198,7 @@ describe('the published programs', () => {
       const got = viewer.stdout();
       // The pause holds back 6 s of stream, far more than a pipe (64 KiB) buffers.
       expect(got.length, 'bytes the reader got').toBeGreaterThanOrEqual((STALL_SECONDS * LIVE_BITS_PER_SECOND) / 8);
-      expect(tailCopyProblem(got, readFileSync(source))).toBeUndefined();
+      expect(stretchCopyProblem(got, readFileSync(source), { toEnd: true }), 'what the paused reader got').toBeUndefined();
       const last = readViewerStats(stats).at(-1) as (ViewerStats & { outputDropped?: number }) | undefined;
       expect(last?.outputDropped, 'live chunks dropped for the paused reader').toBe(0);
       expect((await publisher.stop()).code, publisher.describe()).toBe(0);
