@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { stretchCopyProblem } from '../swarm/mpegts-check.js';
 import { stopAllPeers, type PeerProcess } from '../swarm/peer-process.js';
 import { readViewerStats, type ViewerStats } from '../swarm/stats-file.js';
 import { waitUntil } from '../swarm/wait.js';
-import { pipedInto, REPO_ROOT, stopAllPrograms } from '../testing/index.js';
+import { freePort, pipedInto, REPO_ROOT, stopAllPrograms } from '../testing/index.js';
 import { CENTRAL_BIN, PEER_BIN, runInstalledBin, startInstalledCentral, startInstalledPeer, type InstalledCentral } from './installed-programs.js';
 import { importedPackages, listFiles, shippedFileProblems, shippedProgramFileProblems } from './published-files.js';
 import { run } from './run.js';
@@ -28,6 +29,12 @@ const TSC_TIMEOUT_MS = 60_000;
 const RUN_TIMEOUT_MS = 30_000;
 /** Generous: a program starting on two busy cores. */
 const READY_TIMEOUT_MS = 45_000;
+/** The live stream's rate and length (16 s: a viewer slow to start on a busy machine still gets more than the pause holds back). */
+const LIVE_BITS_PER_SECOND = 4_000_000;
+const LIVE_SECONDS = 16;
+/** A player that stalls: it takes the first MPEG-TS packet at once, reads nothing for 6 s, then reads on. */
+const STALL_SECONDS = 6;
+const STALLING_READER = `(head -c 188; sleep ${STALL_SECONDS}; cat)`;
 
 const packages: WorkspacePackage[] = publishedPackages('packages');
 const programs: WorkspacePackage[] = publishedPackages('apps');
@@ -160,11 +167,26 @@ describe('the published programs', () => {
       await stopAllPeers();
     }, 30_000);
 
-    it('p2pstream-peer watch --out FILE writes the fixture, published as a finished stream, byte for byte, and exits 0', async () => {
+    it('p2pstream-peer watch writes the fixture, published as a finished stream, to --out FILE and to a player of --http /stream.ts byte for byte, serves its web page from the installed package, and exits 0', async () => {
       await startInstalledPeer(project, central, ['publish', 'film', '--source', FIXTURE, '--key', join(workDir, 'film.key')], { readyTimeoutMs: READY_TIMEOUT_MS });
       const out = join(workDir, 'film.ts');
-      const viewer = await startInstalledPeer(project, central, ['watch', 'film', '--out', out], { readyTimeoutMs: READY_TIMEOUT_MS });
-      expect((await exitWithin(viewer, READY_TIMEOUT_MS)).code, viewer.describe()).toBe(0);
+      const http = `127.0.0.1:${await freePort()}`;
+      const [toFile, toPlayer] = await Promise.all([
+        startInstalledPeer(project, central, ['watch', 'film', '--out', out], { readyTimeoutMs: READY_TIMEOUT_MS }),
+        startInstalledPeer(project, central, ['watch', 'film', '--http', http], { readyTimeoutMs: READY_TIMEOUT_MS }),
+      ]);
+      const installed = installedDir('@p2pstream/peer');
+      const page: Record<string, string> = {
+        '/': join(installed, 'dist/web/index.html'),
+        '/player.js': join(installed, 'dist/web/player.js'),
+        '/panel.js': join(installed, 'dist/web/panel.js'),
+        '/page.css': join(installed, 'dist/web/page.css'),
+        '/player/mpegts.js': createRequire(join(installed, 'package.json')).resolve('mpegts.js'),
+      };
+      for (const [path, file] of Object.entries(page)) expect((await httpGet(`http://${http}${path}`)).equals(readFileSync(file)), `${path} is ${file}`).toBe(true);
+      // A finished stream waits for its player: this one connects after the page's files and takes the whole stream.
+      expect((await httpGet(`http://${http}/stream.ts`)).equals(readFileSync(FIXTURE)), '/stream.ts is the fixture').toBe(true);
+      for (const viewer of [toFile, toPlayer]) expect((await exitWithin(viewer, READY_TIMEOUT_MS)).code, viewer.describe()).toBe(0);
       expect(readFileSync(out).equals(readFileSync(FIXTURE)), 'the file written is the fixture').toBe(true);
     });
 
@@ -206,12 +228,12 @@ describe('the published programs', () => {
   });
 });
 
-/** Long enough that a viewer slow to start on a busy machine still gets more than the pause holds back. */
-const LIVE_SECONDS = 16;
-const LIVE_BITS_PER_SECOND = 4_000_000;
-const STALL_SECONDS = 6;
-/** A player that stalls: it takes the first MPEG-TS packet at once, reads nothing for 6 s, then reads on. */
-const STALLING_READER = `(head -c 188; sleep ${STALL_SECONDS}; cat)`;
+/** The body of a GET that answers 200; rejects on any other status or after RUN_TIMEOUT_MS. */
+async function httpGet(url: string): Promise<Buffer> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(RUN_TIMEOUT_MS) });
+  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
 
 /** The peer's exit, or a rejection naming it when it is still running after `timeoutMs`. */
 async function exitWithin(peer: PeerProcess, timeoutMs: number): Promise<{ code: number | null }> {
