@@ -72,3 +72,31 @@ function alignedIndexOf(haystack: Buffer, needle: Buffer, from: number): number 
   while (at >= 0 && at % TS_PACKET_BYTES !== 0) at = haystack.indexOf(needle, at + 1);
   return at;
 }
+
+/**
+ * Why `output` is not one stretch of `source` — whole packets, in order, nothing left out
+ * in between, and with `toEnd` up to the source's last byte — or undefined when it is:
+ * what a viewer that joined a live stream writes until it is stopped (or, `toEnd`, until
+ * the stream ended). Up to `leadingPackets` packets may come first that are not part of
+ * the stretch (a player's PAT and PMT put ahead of the first keyframe).
+ */
+export function stretchCopyProblem(output: Uint8Array, source: Uint8Array, options: { toEnd: boolean; leadingPackets?: number }): string | undefined {
+  const framing = mpegTsProblem(output);
+  if (framing) return framing;
+  const out = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+  const src = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  const leading = options.leadingPackets ?? 4;
+  for (let skip = 0; skip <= leading * TS_PACKET_BYTES && skip < out.length; skip += TS_PACKET_BYTES) {
+    const stretch = out.subarray(skip);
+    const probe = stretch.subarray(0, 4 * TS_PACKET_BYTES);
+    for (let at = alignedIndexOf(src, probe, 0); at >= 0; at = alignedIndexOf(src, probe, at + TS_PACKET_BYTES)) {
+      const fits = stretch.equals(src.subarray(at, at + stretch.length));
+      if (fits && (!options.toEnd || at + stretch.length === src.length)) return undefined;
+    }
+  }
+  const { runs, mismatchAt } = matchRuns(out, src);
+  if (mismatchAt !== undefined) return `bytes at offset ${mismatchAt} of ${out.length} are no in-order copy of the source`;
+  const gaps = runs.slice(1).filter((run, index) => run.sourceStart !== runs[index]!.sourceStart + runs[index]!.length).length;
+  const end = runs.at(-1);
+  return `${out.length} bytes are no single stretch of the source${options.toEnd ? ' up to its end' : ''}: ${gaps} gaps, the copy ends at ${end ? end.sourceStart + end.length : 0} of ${src.length}`;
+}

@@ -2,9 +2,10 @@
  * Helpers for tests that start real processes (used by apps/central,
  * packages/tracker-client and the peer app's end-to-end tests).
  *
- *   startProgram(entry, args, { env, readyLine, timeoutMs, stdin: 'pipe' })
+ *   startProgram(entry, args, { env, readyLine, timeoutMs, stdin: 'pipe', launcher, cwd })
  *     runs `node --conditions=@p2pstream/source --import tsx <entry> ...args` from the
- *     repository root, resolves once a stdout line matches `readyLine`, keeps its
+ *     repository root (`launcher: []` runs `entry`, e.g. an installed bin, as it is; `cwd`
+ *     another directory), resolves once a stdout line matches `readyLine`, keeps its
  *     stdout/stderr (`stdout()`, `waitForLine(re)`, `nextLine(re)` for lines still to
  *     come), takes input with `write()`/`endInput()`, and `stop()`s it with SIGINT then
  *     SIGKILL after a bounded wait (`kill()` for a crash). `stopAllPrograms()` in an

@@ -37,6 +37,17 @@ export interface StartProgramOptions {
    * @default false
    */
   detached?: boolean;
+  /**
+   * What runs `entry`, which follows it: `[]` runs `entry` itself, as an executable (an
+   * installed bin such as `node_modules/.bin/p2pstream-central`, with nothing from this workspace).
+   * @default [node, ...nodeArgs, '--conditions=@p2pstream/source', '--import', 'tsx']
+   */
+  launcher?: readonly string[];
+  /**
+   * The directory it runs in.
+   * @default REPO_ROOT (so `--import tsx` resolves)
+   */
+  cwd?: string;
 }
 
 /** A program started by `startProgram`. */
@@ -70,9 +81,10 @@ const MAX_KEPT_OUTPUT = 1024 * 1024;
 const running = new Set<RunningProgram>();
 
 /**
- * Starts `node --conditions=@p2pstream/source --import tsx <entry> ...args` as a
- * real child process from the repository root (entry is relative to it, or absolute)
- * and waits for `readyLine` on its stdout. The returned handle keeps its output.
+ * Starts `node --conditions=@p2pstream/source --import tsx <entry> ...args` (or
+ * `<launcher> <entry> ...args`) as a real child process from the repository root, or `cwd` (entry
+ * is relative to it, or absolute) and waits for `readyLine` on its stdout. The returned
+ * handle keeps its output.
  */
 export async function startProgram(
   entry: string,
@@ -80,16 +92,14 @@ export async function startProgram(
   options: StartProgramOptions = {},
 ): Promise<RunningProgram> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), '--conditions=@p2pstream/source', '--import', 'tsx', entry, ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
-      detached: options.detached ?? false,
-    },
-  );
+  const launcher = options.launcher ?? [process.execPath, ...(options.nodeArgs ?? []), '--conditions=@p2pstream/source', '--import', 'tsx'];
+  const command = [...launcher, entry, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   // Writing to a program that has exited must not crash the test process.
   child.stdin?.on('error', () => undefined);
   const program = wrap(child);
