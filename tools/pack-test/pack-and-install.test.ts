@@ -7,7 +7,7 @@ import { stretchCopyProblem } from '../swarm/mpegts-check.js';
 import { stopAllPeers, type PeerProcess } from '../swarm/peer-process.js';
 import { readViewerStats, type ViewerStats } from '../swarm/stats-file.js';
 import { waitUntil } from '../swarm/wait.js';
-import { freePort, pipedInto, REPO_ROOT, stopAllPrograms } from '../testing/index.js';
+import { ffprobe, freePort, pipedInto, probedStreams, REPO_ROOT, stopAllPrograms } from '../testing/index.js';
 import { CENTRAL_BIN, PEER_BIN, runInstalledBin, startInstalledCentral, startInstalledPeer, type InstalledCentral } from './installed-programs.js';
 import { importedPackages, listFiles, shippedFileProblems, shippedProgramFileProblems } from './published-files.js';
 import { run } from './run.js';
@@ -158,6 +158,8 @@ describe('the published programs', () => {
   describe('on loopback, with the installed central', { timeout: 4 * READY_TIMEOUT_MS }, () => {
     let central: InstalledCentral;
     const FIXTURE = join(REPO_ROOT, 'tools/fixtures/test-stream.mpegts');
+    /** Its length as tools/fixtures/README.md gives it. */
+    const FIXTURE_SECONDS = 20;
 
     beforeAll(async () => {
       central = await startInstalledCentral(project, READY_TIMEOUT_MS);
@@ -188,6 +190,26 @@ describe('the published programs', () => {
       expect((await httpGet(`http://${http}/stream.ts`)).equals(readFileSync(FIXTURE)), '/stream.ts is the fixture').toBe(true);
       for (const viewer of [toFile, toPlayer]) expect((await exitWithin(viewer, READY_TIMEOUT_MS)).code, viewer.describe()).toBe(0);
       expect(readFileSync(out).equals(readFileSync(FIXTURE)), 'the file written is the fixture').toBe(true);
+    });
+
+    it('p2pstream-peer watch --http serves the fixture as HLS at /live.m3u8 that ffprobe plays as H.264 + AAC of its length, and stops with exit 0 on Ctrl-C', async () => {
+      await startInstalledPeer(project, central, ['publish', 'film-hls', '--source', FIXTURE, '--key', join(workDir, 'film-hls.key')], { readyTimeoutMs: READY_TIMEOUT_MS });
+      const http = `127.0.0.1:${await freePort()}`;
+      const viewer = await startInstalledPeer(project, central, ['watch', 'film-hls', '--http', http], { readyTimeoutMs: READY_TIMEOUT_MS });
+      const playlist = `http://${http}/live.m3u8`;
+      // The playlist is whole (EXT-X-ENDLIST) once the viewer has every chunk.
+      await waitUntil('the playlist to end', async () => ((await httpGet(playlist)).toString().includes('#EXT-X-ENDLIST') ? true : undefined), {
+        timeoutMs: READY_TIMEOUT_MS,
+        intervalMs: 500,
+        describe: () => viewer.describe(),
+      });
+      const probe = ffprobe(playlist);
+      expect(probe.format.format_name).toBe('hls');
+      expect(probedStreams(probe)).toEqual(['audio:aac', 'video:h264']);
+      expect(Number(probe.format.duration)).toBeGreaterThan(FIXTURE_SECONDS - 1);
+      expect(Number(probe.format.duration)).toBeLessThan(FIXTURE_SECONDS + 1);
+      // An HLS player comes back for segments, so the viewer serves on until stopped.
+      expect((await viewer.stop()).code, viewer.describe()).toBe(0);
     });
 
     it('p2pstream-peer watch --out - hands a 4 Mbit/s live stream to a reader that pauses for 6 s: every byte in order to the end, nothing dropped, then exits 0; one stopped mid-stream exits 0 after whole packets', async () => {

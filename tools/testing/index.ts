@@ -17,6 +17,9 @@
  *     a replayable PRNG (mulberry32) for property tests and simulations.
  *   pipedInto(command, '(sleep 6; cat)')
  *     the command line of `command | reader` (a shell snippet), exiting with the command's status.
+ *   ffprobe(url), probedStreams(probe)
+ *     what the real ffprobe reads at a URL or file (container, streams, duration); throws
+ *     with ffprobe's own error lines.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
  *
@@ -25,6 +28,7 @@
  */
 export { startProgram, stopAllPrograms, REPO_ROOT, type RunningProgram, type ProgramExit, type StartProgramOptions } from './processes.js';
 export { ChildWatch } from './child-watch.js';
+export { ffprobe, probedStreams, type Probe } from './ffprobe.js';
 export { freePort } from './ports.js';
 export { pipedInto } from './piped-into.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';

@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findVideoRandomAccess, PAT_PID, packetPid, TS_PACKET_BYTES } from '@p2pstream/data';
-import { freePort } from '../../../../tools/testing/index.js';
+import { ffprobe, freePort, probedStreams } from '../../../../tools/testing/index.js';
 import { startPeer } from '../../../../tools/swarm/peer-process.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { FIXTURE_SECONDS, loopback, peerFlags, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir } from './processes.js';
@@ -12,20 +11,6 @@ const BLOCK = 163;
 const PLAYLIST_TIMEOUT_MS = 60_000;
 
 afterEach(stopEverything, 30_000);
-
-interface Probe {
-  streams: Array<{ codec_name: string; codec_type: string }>;
-  format: { duration?: string; format_name: string };
-}
-
-function ffprobe(url: string): Probe {
-  const run = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type:format=duration,format_name', '-of', 'json', url], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  expect(run.stderr, `ffprobe ${url}`).toBe('');
-  return JSON.parse(run.stdout) as Probe;
-}
 
 async function text(url: string): Promise<string> {
   const response = await fetch(url);
@@ -80,7 +65,7 @@ describe('HLS at /live.m3u8', { timeout: 2 * READY_TIMEOUT_MS + 2 * PLAYLIST_TIM
 
     const probe = ffprobe(base);
     expect(probe.format.format_name).toBe('hls');
-    expect(probe.streams.map((stream) => `${stream.codec_type}:${stream.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    expect(probedStreams(probe)).toEqual(['audio:aac', 'video:h264']);
     expect(Number(probe.format.duration)).toBeGreaterThan(FIXTURE_SECONDS - 1);
     expect(Number(probe.format.duration)).toBeLessThan(FIXTURE_SECONDS + 1);
     expect(peer.hasExited, 'watch serves HLS on after the last chunk').toBe(false);
@@ -104,6 +89,6 @@ describe('HLS at /live.m3u8', { timeout: 2 * READY_TIMEOUT_MS + 2 * PLAYLIST_TIM
     expect((await fetch(new URL('hls/0.ts', base))).status).toBe(404);
 
     const probe = ffprobe(base);
-    expect(probe.streams.map((stream) => `${stream.codec_type}:${stream.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    expect(probedStreams(probe)).toEqual(['audio:aac', 'video:h264']);
   });
 });
