@@ -18,6 +18,8 @@
  *     the command line of `command | reader` (a shell snippet), exiting with the command's status.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
+ *   startRedisCluster({ masters? }) a throwaway Redis Cluster (3 masters by default) on
+ *     127.0.0.1, `url` as `redis+cluster://…`; `stop()` it in afterAll.
  *
  * Import with a relative path, e.g. `../../../tools/testing/index.js`, and add
  * a reference to `../../tools/testing` in the test tsconfig.
@@ -29,3 +31,4 @@ export { pipedInto } from './piped-into.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
 export { seededRandom, integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
+export { startRedisCluster, hasRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
