@@ -7,9 +7,10 @@ import {
   type DialOptions,
   type ReplyOf,
   type RequestInput,
+  type Clock,
 } from '@p2pstream/connection';
 import type { CentralAddress } from './central-address.js';
-import { CentralUnreachableError, ClientClosedError, refusalError, type CentralAttempt } from './errors.js';
+import { CentralUnreachableError, ClientClosedError, refusalError, RegistryUnavailableError, type CentralAttempt } from './errors.js';
 
 /** How to open a connection; `dial` from @p2pstream/connection, or a stand-in in tests. */
 export type DialFunction = (host: string, port: number, options: DialOptions) => Promise<Connection>;
@@ -20,6 +21,11 @@ export interface CentralSessionOptions {
   readonly connectTimeout: number;
   readonly requestTimeout: number;
   readonly dial: DialFunction;
+  readonly clock: Clock;
+  /** A request every central answers REGISTRY_UNAVAILABLE is tried again, with backoff, until this much time has passed. */
+  readonly registryRetryTimeout: number;
+  /** The pause before the next try after this many failed ones. */
+  readonly backoff: (failures: number) => number;
   /** A new connection is open (the first, or one after a loss). */
   readonly onConnected: (central: string) => void;
   /** The open connection was lost or given up. */
@@ -76,14 +82,39 @@ export class CentralSession {
     return abortable(this.#connecting, signal);
   }
 
+  /**
+   * Sends on the open connection, failing over along the list; when the
+   * centrals answer that their registry is down, tries again after a growing,
+   * jittered pause until `registryRetryTimeout` has passed.
+   */
   async request<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
+    const { clock, registryRetryTimeout, backoff } = this.#options;
+    const deadline = clock.now() + registryRetryTimeout;
+    for (let failures = 0; ; failures++) {
+      try {
+        return await this.#requestOnce(message, signal);
+      } catch (error) {
+        if (!(error instanceof RegistryUnavailableError)) throw error;
+        const pause = backoff(failures);
+        if (clock.now() + pause > deadline) throw error;
+        await sleep(clock, pause, AbortSignal.any([this.#closing.signal, ...(signal ? [signal] : [])]));
+        if (this.#closed) throw new ClientClosedError();
+      }
+    }
+  }
+
+  async #requestOnce<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
     const attempts: CentralAttempt[] = [];
+    let registryDown = false;
     for (let tries = 0; tries < this.#options.centrals.length; tries++) {
       let connection: Connection;
       try {
         connection = await this.connect(signal);
       } catch (error) {
-        if (error instanceof CentralUnreachableError) throw new CentralUnreachableError([...attempts, ...error.attempts]);
+        if (error instanceof CentralUnreachableError) {
+          const all = [...attempts, ...error.attempts];
+          throw registryDown ? new RegistryUnavailableError(all) : new CentralUnreachableError(all);
+        }
         throw error;
       }
       const central = this.#current?.central.label ?? '?';
@@ -100,10 +131,15 @@ export class CentralSession {
         }
         if (!(error instanceof ConnectionError)) throw error;
         attempts.push({ central, error });
+        if (error instanceof RemoteError && error.remoteCode === 'REGISTRY_UNAVAILABLE') {
+          registryDown = true;
+          // The connection is fine; with no other central to ask there is no reason to close it.
+          if (this.#options.centrals.length === 1) break;
+        }
         this.#drop(connection, { code: error.code, message: error.message, byRemote: false });
       }
     }
-    throw new CentralUnreachableError(attempts);
+    throw registryDown ? new RegistryUnavailableError(attempts) : new CentralUnreachableError(attempts);
   }
 
   /** Closes the connection; every later call rejects with CLIENT_CLOSED. */
@@ -155,6 +191,22 @@ export class CentralSession {
     this.#index = (this.#options.centrals.indexOf(central) + 1) % this.#options.centrals.length;
     this.#options.onDisconnected(central.label, reason);
   }
+}
+
+/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clock.clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** `promise`, or the signal's reason as soon as it aborts (the work itself goes on for others awaiting it). */

@@ -12,6 +12,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 export const DEFAULT_MIN_BACKOFF_MS = 250;
 /** Longest pause between attempts to reach a central. */
 export const DEFAULT_MAX_BACKOFF_MS = 10_000;
+/** A request every central answers REGISTRY_UNAVAILABLE (their Redis is down) is retried, with backoff, this long. */
+export const DEFAULT_REGISTRY_RETRY_TIMEOUT_MS = 10_000;
 /** Backoff pauses are spread by ±this fraction, so clients of a restarted central do not return in step. */
 export const BACKOFF_JITTER = 0.2;
 

@@ -10,6 +10,7 @@ import {
   DEFAULT_LOOKUP_COUNT,
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MIN_BACKOFF_MS,
+  DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   LEAVE_ON_CLOSE_TIMEOUT_MS,
 } from './constants.js';
@@ -34,6 +35,13 @@ export interface TrackerClientOptions {
    * @default 10_000
    */
   maxBackoff?: number;
+  /**
+   * A request every central answers with REGISTRY_UNAVAILABLE (central runs, its
+   * Redis is down) is tried again with backoff for this long, then rejects with
+   * `RegistryUnavailableError`.
+   * @default 10_000
+   */
+  registryRetryTimeout?: number;
   /** @default dial from @p2pstream/connection */
   dial?: DialFunction;
   /** Timers for the announce and reconnect loops. @default systemClock from @p2pstream/connection */
@@ -110,9 +118,10 @@ interface Loop {
 /**
  * The peer's side of the tracker protocol. It keeps every announced stream
  * announced (at the interval central hands out, slightly early and jittered),
- * fails over along the list of centrals, reconnects with backoff, and after a
- * reconnect publishes and announces everything again — so a restarted central
- * knows this peer again within one interval.
+ * fails over along the list of centrals, reconnects with jittered backoff,
+ * retries requests with backoff while central's registry is down, and after a
+ * reconnect publishes and announces everything again (at most once per
+ * interval) — so a restarted central knows this peer again within one interval.
  */
 export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #session: CentralSession;
@@ -126,6 +135,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
   #reconnectFailures = 0;
+  /** When everything was last published and announced again after a reconnect (on `clock`). */
+  #lastResyncAt = -Infinity;
   #everConnected = false;
   #closed = false;
 
@@ -143,6 +154,9 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
       dial: options.dial ?? connectionDial,
+      clock: this.#clock,
+      registryRetryTimeout: options.registryRetryTimeout ?? DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
+      backoff: (failures) => this.#backoff(failures),
       onConnected: (central) => this.#onConnected(central),
       onDisconnected: (central, reason) => this.#onDisconnected(central, reason),
     });
@@ -296,7 +310,12 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     return true;
   }
 
-  /** After a reconnect: publish, then announce, everything again (a restarted central knew nothing). */
+  /**
+   * After a reconnect: publish, then announce, everything again (a restarted
+   * central knew nothing) — at most once per interval, so a client that keeps
+   * reconnecting (a central whose Redis is down) does not resend everything
+   * each time; the announce loops keep their own schedule meanwhile.
+   */
   #onConnected(central: string): void {
     this.#clock.clearTimeout(this.#reconnectTimer);
     this.emit('connected', central);
@@ -304,6 +323,10 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     const first = !this.#everConnected;
     this.#everConnected = true;
     if (first) return;
+    const now = this.#clock.now();
+    const spacing = Number.isFinite(this.#shortestInterval) ? this.#shortestInterval : this.#maxBackoff;
+    if (now - this.#lastResyncAt < spacing) return;
+    this.#lastResyncAt = now;
     void (async () => {
       for (const { publication, lastTs } of [...this.#published.values()]) {
         await this.#publishOnce(publication, lastTs, undefined).catch((error: unknown) => this.#warn(error));

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { FakeClock } from '@p2pstream/connection/testing';
 import { memoryRegistry, redisRegistry, type Registry, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   CentralUnreachableError,
   NameTakenError,
   parseCentralAddress,
+  RegistryUnavailableError,
   StreamNotFoundError,
   TrackerClient,
   type Publication,
@@ -79,7 +81,7 @@ describe('parseCentralAddress', () => {
 });
 
 describe('TrackerClient', () => {
-  it('says which centrals it tried and how to start one when none answers', async () => {
+  it('says which centrals it tried and why when none answers, and leaves how to start one to the app', async () => {
     const [a, b] = [await freePort(), await freePort()];
     const tracker = client({ centrals: [`127.0.0.1:${a}`, `127.0.0.1:${b}`] });
     const error = await tracker.list().catch((e: unknown) => e);
@@ -87,7 +89,66 @@ describe('TrackerClient', () => {
     expect((error as CentralUnreachableError).code).toBe('CENTRAL_UNREACHABLE');
     expect((error as Error).message).toContain(`127.0.0.1:${a}`);
     expect((error as Error).message).toContain(`127.0.0.1:${b}`);
-    expect((error as Error).message).toContain('npx nx run central:serve');
+    expect((error as Error).message).not.toContain('central:serve');
+  });
+
+  it('retries a request central answers REGISTRY_UNAVAILABLE only after a backoff pause on its clock, then says the registry is down', async () => {
+    const server = await redis();
+    const running = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) });
+    await server.stop();
+    const clock = new FakeClock();
+    const tracker = client({ centrals: [addressOf(running)], clock, minBackoff: 100, maxBackoff: 1_000, registryRetryTimeout: 2_000 });
+    const connected: string[] = [];
+    tracker.on('connected', (at) => connected.push(at));
+    const outcome = tracker.lookup('cam1').catch((error: unknown) => error);
+    await eventually(() => running.tracker.counters.lookup === 1 && clock.pending === 1);
+    // Nothing is sent again until the pause has passed on the client's clock.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.tracker.counters.lookup).toBe(1);
+    clock.advance(150);
+    await eventually(() => running.tracker.counters.lookup === 2 && clock.pending === 1);
+    clock.advance(2_000);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect(error).toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+    expect((error as Error).message).toContain(`central at ${addressOf(running)} is running but cannot reach its registry`);
+    expect(running.tracker.counters.refused).toEqual({ REGISTRY_UNAVAILABLE: 3 });
+    // The central itself was fine: one connection, kept all along.
+    expect(connected).toEqual([addressOf(running)]);
+    expect(running.connections).toBe(1);
+  });
+
+  it('after reconnects publishes and announces everything again at most once per interval', async () => {
+    const clock = new FakeClock();
+    const first = await central({ interval: 10_000, intervalJitter: 0 });
+    const port = first.port;
+    const tracker = client({ centrals: [addressOf(first)], clock, minBackoff: 10 });
+    let disconnects = 0;
+    let connects = 0;
+    tracker.on('disconnected', () => (disconnects += 1));
+    tracker.on('connected', () => (connects += 1));
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+
+    await first.close();
+    await eventually(() => disconnects === 1);
+    const second = await central({ port, interval: 10_000, intervalJitter: 0 });
+    clock.advance(50);
+    await eventually(async () => (await entries(second)).length === 1);
+    expect(second.tracker.counters).toMatchObject({ publish: 1, announce: 1 });
+
+    // Lost again within the interval: it reconnects, but sends nothing until its announce loop is due.
+    await second.close();
+    await eventually(() => disconnects === 2);
+    const third = await central({ port, interval: 10_000, intervalJitter: 0 });
+    clock.advance(50);
+    await eventually(() => connects === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(third.tracker.counters).toMatchObject({ publish: 0, announce: 0 });
+    // The loop's own re-announce comes within the interval (publishing first: this central never heard of the stream).
+    clock.advance(10_000);
+    await eventually(async () => (await entries(third)).length === 1);
+    expect(third.tracker.counters).toMatchObject({ publish: 1 });
   });
 
   it('fails over to the next central when the first refuses the connection', async () => {
