@@ -28,7 +28,7 @@ export interface CentralSessionOptions {
   readonly backoff: (failures: number) => number;
   /** A new connection is open (the first, or one after a loss). */
   readonly onConnected: (central: string) => void;
-  /** The open connection was lost or given up. */
+  /** The open connection was lost, given up, or replaced by one to the preferred central. */
   readonly onDisconnected: (central: string, reason: CloseReason) => void;
 }
 
@@ -45,7 +45,8 @@ const TRY_ELSEWHERE = new Set(['REGISTRY_UNAVAILABLE', 'INTERNAL_ERROR', 'SHUTTI
 const REFUSED_INPUT = new Set(['INVALID_FIELD', 'MALFORMED', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE', 'UNSUPPORTED_VERSION', 'PROTOCOL_VIOLATION']);
 
 /**
- * One connection to one central at a time, from a list to fail over along.
+ * One connection to one central at a time, from a list (in the order this
+ * client prefers them: `centrals[0]` first) to fail over along.
  * `request` sends on the current connection and, when that central cannot
  * answer, moves on to the next one — each central at most once per request.
  */
@@ -142,6 +143,39 @@ export class CentralSession {
     throw registryDown ? new RegistryUnavailableError(attempts) : new CentralUnreachableError(attempts);
   }
 
+  /** Whether the open connection goes to some central other than the preferred (first) one. */
+  get away(): boolean {
+    return this.connection !== undefined && this.#current?.central !== this.#options.centrals[0];
+  }
+
+  /**
+   * While connected to another central, tries the preferred one once; when it
+   * answers, moves there (the old connection is closed) and resolves true.
+   */
+  async returnToPreferred(): Promise<boolean> {
+    const preferred = this.#options.centrals[0]!;
+    const old = this.#current;
+    if (this.#closed || this.#connecting || !this.away || !old) return false;
+    let connection: Connection;
+    try {
+      connection = await this.#dial(preferred);
+    } catch {
+      return false;
+    }
+    if (this.#closed || this.#current !== old) {
+      void connection.close();
+      return false;
+    }
+    this.#index = 0;
+    this.#current = { connection, central: preferred };
+    connection.once('close', (reason) => this.#drop(connection, reason));
+    // Replaced, not lost: its close is no disconnection of this session (#drop ignores it).
+    void old.connection.close();
+    this.#options.onDisconnected(old.central.label, { code: 'MOVED', message: `moved back to the preferred central ${preferred.label}`, byRemote: false });
+    this.#options.onConnected(preferred.label);
+    return true;
+  }
+
   /** Closes the connection; every later call rejects with CLIENT_CLOSED. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -152,18 +186,12 @@ export class CentralSession {
   }
 
   async #dialAny(): Promise<Connection> {
-    const { centrals, dial, localAddress, connectTimeout, requestTimeout } = this.#options;
+    const { centrals } = this.#options;
     const attempts: CentralAttempt[] = [];
     for (let tries = 0; tries < centrals.length; tries++) {
       const central = centrals[this.#index]!;
       try {
-        const connection = await dial(central.host, central.port, {
-          role: 'peer',
-          ...(localAddress ? { localAddress } : {}),
-          // Central never sends chunks.
-          limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },
-          signal: this.#closing.signal,
-        });
+        const connection = await this.#dial(central);
         if (this.#closed) {
           void connection.close();
           throw new ClientClosedError();
@@ -179,6 +207,17 @@ export class CentralSession {
       }
     }
     throw new CentralUnreachableError(attempts);
+  }
+
+  #dial(central: CentralAddress): Promise<Connection> {
+    const { dial, localAddress, connectTimeout, requestTimeout } = this.#options;
+    return dial(central.host, central.port, {
+      role: 'peer',
+      ...(localAddress ? { localAddress } : {}),
+      // Central never sends chunks.
+      limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },
+      signal: this.#closing.signal,
+    });
   }
 
   /** Gives up `connection` if it is the current one: the next connect starts at the next central. */

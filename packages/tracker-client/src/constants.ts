@@ -14,6 +14,8 @@ export const DEFAULT_MIN_BACKOFF_MS = 250;
 export const DEFAULT_MAX_BACKOFF_MS = 10_000;
 /** A request every central answers REGISTRY_UNAVAILABLE (their Redis is down) is retried, with backoff, this long. */
 export const DEFAULT_REGISTRY_RETRY_TIMEOUT_MS = 10_000;
+/** While connected to another central, the preferred one is tried again this often. */
+export const DEFAULT_RETURN_INTERVAL_MS = 30_000;
 /** Backoff pauses are spread by ±this fraction, so clients of a restarted central do not return in step. */
 export const BACKOFF_JITTER = 0.2;
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ConnectionError, dial as connectionDial, RemoteError, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
 import type { PeerEntry, StreamEntry } from '@p2pstream/wire';
-import { parseCentralAddress } from './central-address.js';
+import { parseCentralAddress, rendezvousOrder } from './central-address.js';
 import { CentralSession, type DialFunction } from './central-session.js';
 import {
   ANNOUNCE_JITTER,
@@ -12,13 +12,31 @@ import {
   DEFAULT_MIN_BACKOFF_MS,
   DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETURN_INTERVAL_MS,
   LEAVE_ON_CLOSE_TIMEOUT_MS,
 } from './constants.js';
 import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundError, TrackerClientError } from './errors.js';
 
 export interface TrackerClientOptions {
-  /** Centrals as `host:port`, tried in order; the client fails over along the list. */
+  /** Centrals as `host:port`; the client uses one at a time and fails over along the list. */
   centrals: readonly string[];
+  /**
+   * `spread`: each client prefers the central with the highest rendezvous hash of
+   * (`affinity`, central), so clients spread evenly over the list; `listed`: the
+   * first central is preferred, then the next (standby failover).
+   * @default 'spread'
+   */
+  centralOrder?: 'spread' | 'listed';
+  /**
+   * What `spread` hashes: clients with the same affinity prefer the same central.
+   * @default a random token per client
+   */
+  affinity?: string;
+  /**
+   * While connected to a central other than the preferred one, the preferred one is tried this often; the client moves back when it answers.
+   * @default 30_000
+   */
+  returnInterval?: number;
   /** Local address to connect from (e.g. `127.0.0.3`): central records the address it sees. */
   localAddress?: string;
   /** @default 3_000 */
@@ -134,6 +152,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #loops = new Map<string, Loop>();
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
+  #returnTimer: unknown;
+  readonly #returnInterval: number;
   #reconnectFailures = 0;
   /** When everything was last published and announced again after a reconnect (on `clock`). */
   #lastResyncAt = -Infinity;
@@ -148,8 +168,11 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#random = options.random ?? Math.random;
     this.#minBackoff = options.minBackoff ?? DEFAULT_MIN_BACKOFF_MS;
     this.#maxBackoff = options.maxBackoff ?? DEFAULT_MAX_BACKOFF_MS;
+    this.#returnInterval = options.returnInterval ?? DEFAULT_RETURN_INTERVAL_MS;
+    const listed = options.centrals.map(parseCentralAddress);
+    const affinity = options.affinity ?? Math.floor(this.#random() * 2 ** 48).toString(36);
     this.#session = new CentralSession({
-      centrals: options.centrals.map(parseCentralAddress),
+      centrals: (options.centralOrder ?? 'spread') === 'listed' ? listed : rendezvousOrder(listed, affinity),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -244,6 +267,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     for (const stream of streams) this.#stopLoop(stream);
     this.#closed = true;
     this.#clock.clearTimeout(this.#reconnectTimer);
+    this.#clock.clearTimeout(this.#returnTimer);
     const connection = this.#session.connection;
     if (connection) {
       const signal = AbortSignal.timeout(LEAVE_ON_CLOSE_TIMEOUT_MS);
@@ -319,6 +343,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   #onConnected(central: string): void {
     this.#clock.clearTimeout(this.#reconnectTimer);
     this.emit('connected', central);
+    this.#scheduleReturn();
     // On the first connection the call that opened it sends what there is to send.
     const first = !this.#everConnected;
     this.#everConnected = true;
@@ -341,6 +366,17 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   #onDisconnected(central: string, reason: CloseReason): void {
     this.emit('disconnected', central, reason);
     if (this.#loops.size > 0 || this.#published.size > 0) this.#scheduleReconnect();
+  }
+
+  /** While away from the preferred central, looks for it again every `returnInterval`. */
+  #scheduleReturn(): void {
+    this.#clock.clearTimeout(this.#returnTimer);
+    if (this.#closed || !this.#session.away) return;
+    this.#returnTimer = this.#clock.setTimeout(() => {
+      void this.#session.returnToPreferred().then((moved) => {
+        if (!moved) this.#scheduleReturn();
+      });
+    }, this.#returnInterval);
   }
 
   /**

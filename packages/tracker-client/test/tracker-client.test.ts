@@ -9,6 +9,7 @@ import {
   NameTakenError,
   parseCentralAddress,
   RegistryUnavailableError,
+  rendezvousOrder,
   StreamNotFoundError,
   TrackerClient,
   type Publication,
@@ -77,6 +78,27 @@ describe('parseCentralAddress', () => {
       expect(() => parseCentralAddress(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
     expect(() => new TrackerClient({ centrals: [] })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('rendezvousOrder', () => {
+  const centrals = ['10.0.0.1:2045', '10.0.0.2:2045', '10.0.0.3:2045'].map(parseCentralAddress);
+  const preferred = (list: typeof centrals, affinity: string) => rendezvousOrder(list, affinity)[0]!.label;
+
+  it('spreads clients evenly over the centrals, each always preferring the same one', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 3_000; i++) counts.set(preferred(centrals, `peer-${i}`), (counts.get(preferred(centrals, `peer-${i}`)) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(centrals.map((c) => c.label));
+    for (const count of counts.values()) expect(count).toBeGreaterThan(900);
+    expect(preferred(centrals, 'peer-7')).toBe(preferred([...centrals].reverse(), 'peer-7'));
+  });
+
+  it('moves only the clients of a central that is taken out of the list', () => {
+    const without = centrals.slice(1);
+    for (let i = 0; i < 300; i++) {
+      const before = preferred(centrals, `peer-${i}`);
+      if (before !== centrals[0]!.label) expect(preferred(without, `peer-${i}`)).toBe(before);
+    }
   });
 });
 
@@ -165,10 +187,36 @@ describe('TrackerClient', () => {
     await server.stop();
     const working = await central();
     await withFilm(working);
-    const tracker = client({ centrals: [addressOf(broken), addressOf(working)] });
+    const tracker = client({ centrals: [addressOf(broken), addressOf(working)], centralOrder: 'listed' });
     expect(await tracker.list()).toHaveLength(1);
     expect(broken.tracker.counters).toMatchObject({ list: 1, refused: { REGISTRY_UNAVAILABLE: 1 } });
     expect(tracker.central).toBe(addressOf(working));
+  });
+
+  it('spreads its clients over the centrals it is given', async () => {
+    const [one, two] = [await central(), await central()];
+    const clients = Array.from({ length: 16 }, () => client({ centrals: [addressOf(one), addressOf(two)] }));
+    await Promise.all(clients.map((c) => c.list()));
+    expect(one.connections + two.connections).toBe(16);
+    expect(one.connections).toBeGreaterThan(0);
+    expect(two.connections).toBeGreaterThan(0);
+  });
+
+  it('moves back to its preferred central when it returns, and tells it everything', async () => {
+    const clock = new FakeClock();
+    const preferredPort = await freePort();
+    const standby = await central();
+    const tracker = client({ centrals: [`127.0.0.1:${preferredPort}`, addressOf(standby)], centralOrder: 'listed', clock, returnInterval: 1_000 });
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+    expect(tracker.central).toBe(addressOf(standby));
+
+    const preferred = await central({ port: preferredPort });
+    clock.advance(1_000);
+    await eventually(() => tracker.central === `127.0.0.1:${preferredPort}`);
+    await eventually(async () => (await entries(preferred)).length === 1);
+    await eventually(() => standby.connections === 0);
+    expect(preferred.tracker.counters).toMatchObject({ publish: 1, refused: {} });
   });
 
   it('passes central refusals through as typed errors with central’s code, and keeps the connection', async () => {
