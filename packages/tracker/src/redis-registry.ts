@@ -3,6 +3,7 @@ import {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_PREFIX,
+  DEFAULT_REDIS_SWEEP_GAP_MS,
   REDIS_NAME_CACHE_SIZE,
   REDIS_SWEEP_BATCH,
   REDIS_SWEEP_BATCHES,
@@ -59,6 +60,13 @@ export interface RedisRegistryOptions {
    * @default 3_000
    */
   connectTimeout?: number;
+  /**
+   * A sweep looks at a stream again at least this much later: expired entries
+   * (of peers that never said `leave`) stop counting in `counts` within about
+   * this time; look-ups and `list` count exactly whatever it is.
+   * @default 30_000
+   */
+  sweepGap?: number;
   /** Told when Redis goes away (once) and when it is back. */
   onStatus?: (status: RedisStatus) => void;
 }
@@ -87,6 +95,7 @@ export class RedisRegistry implements Registry {
   readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #commandTimeout: number;
+  readonly #sweepGap: number;
   /** name → stream id for bindings seen complete: a binding never changes once made. */
   readonly #names = new Map<string, string>();
 
@@ -95,6 +104,7 @@ export class RedisRegistry implements Registry {
     this.description = redactedUrl(options.url);
     this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.#commandTimeout = options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+    this.#sweepGap = options.sweepGap ?? DEFAULT_REDIS_SWEEP_GAP_MS;
   }
 
   /**
@@ -232,7 +242,7 @@ export class RedisRegistry implements Registry {
     const dueKey = this.#indexKey('due');
     for (let batch = 0; batch < REDIS_SWEEP_BATCHES; batch++) {
       const ids = strings(await this.#run(CLAIM_DUE, [dueKey], [String(now), String(REDIS_SWEEP_BATCH), String(REDIS_SWEEP_LEASE_MS)]));
-      const replies = await Promise.all(ids.map((id) => this.#run(SWEEP_STREAM, this.#streamKeys(id), [String(now)]).then(numbers)));
+      const replies = await Promise.all(ids.map((id) => this.#run(SWEEP_STREAM, this.#streamKeys(id), [String(now), String(this.#sweepGap)]).then(numbers)));
       replies.forEach((reply) => {
         peers += reply[0]!;
         streams += reply[1]!;

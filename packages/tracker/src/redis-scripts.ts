@@ -186,7 +186,11 @@ return {info[1] or '', info[2] or '0', info[3] or '0', info[4] or '0', peers, vi
 `,
 );
 
-/** KEYS stream, peers, edges, sources · ARGV now → {entries removed, streams taken out of list (0/1), ver, entries, due} */
+/**
+ * KEYS stream, peers, edges, sources · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
+ * The next look is at least `gap` ms away, so a busy stream (whose first entry is always
+ * about to expire and be renewed) is swept once per gap, not once per renewal.
+ */
 export const SWEEP_STREAM = script(
   4,
   `${STREAM_FUNCTIONS}
@@ -199,6 +203,8 @@ if tonumber(info[1] or '0') <= tonumber(ARGV[1]) then
   return {removed + dropped, 1, n[1], n[2], n[3]}
 end
 local n = news(true)
+local soonest = tonumber(ARGV[1]) + tonumber(ARGV[2])
+if n[3] < soonest then n[3] = soonest end
 return {removed, 0, n[1], n[2], n[3]}
 `,
 );

@@ -15,7 +15,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeRegistryContract('redis cluster', () => RedisRegistry.connect({ url: cluster.url, prefix: `t-${randomUUID()}:` }));
+describeRegistryContract('redis cluster', () => RedisRegistry.connect({ url: cluster.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
 
 describe('RedisRegistry on a Redis Cluster', () => {
   const T = 1_700_000_000_000;

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 // Each test gets its own key prefix, so no test sees another's keys.
-describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` }));
+describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
 
 describe('RedisRegistry', () => {
   const T = 1_700_000_000_000;
@@ -49,6 +49,21 @@ describe('RedisRegistry', () => {
     expect(results[0].peers + results[1].peers).toBe(26);
     expect((await one.lookup('cam1', T + 1_025, 50))?.stream.peers).toBe(24);
     expect(await two.counts()).toEqual({ streams: 1, peers: 24 });
+  });
+
+  it('sweeps a stream at most once per sweep gap, while list counts it exactly meanwhile', async () => {
+    const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 10_000 });
+    opened.push(registry);
+    await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
+    await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
+    expect(await registry.sweep(T + 1_000)).toEqual({ peers: 1, streams: 0 });
+    // The second entry expired at T + 2 s, but the stream is next looked at T + 11 s.
+    expect(await registry.sweep(T + 5_000)).toEqual({ peers: 0, streams: 0 });
+    expect(await registry.counts()).toEqual({ streams: 1, peers: 1 });
+    expect((await registry.list(T + 5_000, 10))[0]).toMatchObject({ peers: 0 });
+    expect(await registry.sweep(T + 11_000)).toEqual({ peers: 1, streams: 0 });
+    expect(await registry.counts()).toEqual({ streams: 1, peers: 0 });
   });
 
   it('says which URL it could not reach and how to start Redis', async () => {
