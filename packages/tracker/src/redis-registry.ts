@@ -29,6 +29,7 @@ import {
   ANNOUNCE,
   CLAIM_DUE,
   CLAIM_NAME,
+  CONFIRM_NAME,
   INDEX,
   LEAVE,
   LOOKUP,
@@ -155,10 +156,11 @@ export class RedisRegistry implements Registry {
   async publish({ name, stream, live, ts }: Publication): Promise<PublishOutcome> {
     // The name and the stream live in different slots: claim the name, then the stream, and give the name back if the stream refuses it.
     const nameKey = this.#nameKey(name);
-    const claim = strings(await this.#run(CLAIM_NAME, [nameKey], [stream]));
+    const claim = strings(await this.#run(CLAIM_NAME, [nameKey], [stream, String(NAME_CLAIM_LEASE_MS)]));
     if (claim[0] === 'taken') return { result: 'name-taken', holder: claim[1]! };
     const reply = strings(await this.#run(PUBLISH, this.#streamKeys(stream), [name, live ? '1' : '0', String(ts)]));
-    if (reply[0] === 'key-bound' && claim[1] === '1') await this.#run(RELEASE_NAME, [nameKey], [stream]);
+    if (reply[0] !== 'key-bound') await this.#run(CONFIRM_NAME, [nameKey], [stream]);
+    else if (claim[1] === '1') await this.#run(RELEASE_NAME, [nameKey], [stream]);
     switch (reply[0]) {
       case 'published':
         return { result: 'published' };
@@ -213,7 +215,7 @@ export class RedisRegistry implements Registry {
     const page = Math.max(1, limit);
     for (let start = 0, step = 0; found.length < limit && step < LIST_PAGES_PER_CALL; step++, start += page) {
       const ids = strings(await this.#run(undefined, [this.#indexKey('list')], [], ['ZREVRANGE', this.#indexKey('list'), String(start), String(start + page - 1)]));
-      const rows = await Promise.all(ids.map((id) => this.#run(SUMMARY, this.#streamKeys(id).filter((_, i) => i !== 2), [String(now)])));
+      const rows = await Promise.all(ids.map((id) => this.#run(SUMMARY, this.#summaryKeys(id), [String(now)])));
       rows.forEach((row, i) => {
         const [name, live, edge, visibleUntil, peers, viewers] = array(row);
         if (Number(visibleUntil) > now) {
@@ -225,7 +227,11 @@ export class RedisRegistry implements Registry {
     return found.sort(compareStreams).slice(0, limit);
   }
 
-  /** The index's sums: exact after a sweep; between sweeps, entries expired since the last one still count. */
+  /**
+   * The index's sums, one read. Entries of peers that vanished without `leave`
+   * still count until a look-up or a sweep of their stream removes them (a
+   * stream is swept at most once per `sweepGap`).
+   */
   async counts(): Promise<RegistryCounts> {
     const [streams, peers] = array(await this.#run(undefined, [this.#indexKey('totals')], [], ['HMGET', this.#indexKey('totals'), 'streams', 'peers']));
     return { streams: Number(streams ?? 0), peers: Number(peers ?? 0) };
@@ -285,6 +291,12 @@ export class RedisRegistry implements Registry {
     return ['stream', 'peers', 'edges', 'sources'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
   }
 
+  /** What SUMMARY reads: the stream's hash, peers and sources. */
+  #summaryKeys(id: string): string[] {
+    const [stream, peers, , sources] = this.#streamKeys(id);
+    return [stream!, peers!, sources!];
+  }
+
   #indexKey(kind: string): string {
     return `${this.#prefix}{index}:${kind}`;
   }
@@ -314,6 +326,9 @@ export class RedisRegistry implements Registry {
     }
   }
 }
+
+/** A name claimed for a publish that never finished is free again after this long. */
+const NAME_CLAIM_LEASE_MS = 60_000;
 
 /** Index pages `list` reads per call at most, when streams past their grace fill the first ones. */
 const LIST_PAGES_PER_CALL = 4;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * touches only the keys it is given (so it runs on Redis Cluster: every
  * script's keys share one hash tag). Keys, after the configured prefix:
  *
- *   name:<name>            string  the stream id the name is bound to (kept forever)
+ *   name:<name>            string  the stream id the name is bound to (kept forever once confirmed)
  *   {<id>}:stream          hash    name, live (1/0), ts (last accepted publish), edge (highest
  *                                  announced since), visible (visibleUntil ms), ver (bumped on
  *                                  each change the index hears of), ipeers/inlist (what it heard)
@@ -69,15 +69,28 @@ local function gone()
 end
 `;
 
-/** KEYS name · ARGV id → {'taken', holder} | {'claimed', 1 when newly bound here else 0} */
+/**
+ * KEYS name · ARGV id, lease (ms) → {'taken', holder} | {'claimed', 1 when newly bound here else 0}
+ * A new claim lasts `lease` until CONFIRM_NAME makes it permanent, so a claim whose
+ * publish never finished (the central died, Redis went away) frees the name again.
+ */
 export const CLAIM_NAME = script(
   1,
   `
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return {'taken', holder} end
 if holder then return {'claimed', 0} end
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {'claimed', 1}
+`,
+);
+
+/** KEYS name · ARGV id: the stream took the name, so the binding is kept forever. */
+export const CONFIRM_NAME = script(
+  1,
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PERSIST', KEYS[1]) end
+return 1
 `,
 );
 

@@ -118,8 +118,9 @@ export interface Registry {
   list(now: number, limit: number): Promise<StreamSummary[]>;
   /**
    * Streams in `list` and their entries, kept up to date as entries come and
-   * go (no stream is walked): exact after a sweep; between sweeps, entries
-   * that expired and streams whose grace ended since the last one still count.
+   * go (no stream is walked). Entries that expired and streams whose grace
+   * ended still count until a sweep removes them (the Redis registry looks at
+   * a stream at most once per `sweepGap`, so up to about that long).
    */
   counts(): Promise<RegistryCounts>;
   /**

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedisServer, type RedisServer } from '../../../tools/testing/index.js';
 import { RegistryUnavailableError } from '../src/errors.js';
 import { RedisRegistry, type RedisStatus } from '../src/redis-registry.js';
+import { CLAIM_NAME } from '../src/redis-scripts.js';
 import { describeRegistryContract } from './registry-conformance.js';
 
 let redis: RedisServer;
@@ -64,6 +66,20 @@ describe('RedisRegistry', () => {
     expect((await registry.list(T + 5_000, 10))[0]).toMatchObject({ peers: 0 });
     expect(await registry.sweep(T + 11_000)).toEqual({ peers: 1, streams: 0 });
     expect(await registry.counts()).toEqual({ streams: 1, peers: 0 });
+  });
+
+  it('keeps a published name forever, gives back a name the stream refused, and leaves a half-done claim to expire', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const registry = await open(prefix);
+    const pttl = (name: string) => Number(spawnSync('redis-cli', ['-p', String(redis.port), 'PTTL', `${prefix}name:${name}`], { encoding: 'utf8' }).stdout.trim());
+    await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    expect(pttl('cam1')).toBe(-1);
+    expect(await registry.publish({ name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
+    expect(pttl('cam2')).toBe(-2);
+    // A claim whose publish never reached the stream (the central died in between) holds the name only for a while.
+    spawnSync('redis-cli', ['-p', String(redis.port), 'EVAL', CLAIM_NAME.source, '1', `${prefix}name:cam3`, 'b'.repeat(64), '60000']);
+    expect(pttl('cam3')).toBeGreaterThan(0);
+    expect(await registry.lookup('cam3', T, 10)).toBeUndefined();
   });
 
   it('says which URL it could not reach and how to start Redis', async () => {
