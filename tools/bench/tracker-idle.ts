@@ -7,25 +7,28 @@
  *      with no central, then over the same window with one idle central attached (its
  *      once-a-second status line, its sweep every 5 s; no peer connected);
  *   3. reports both as % of one core, and the difference: the central's background cost.
+ * With `--cluster`, the same on a three-master Redis Cluster on loopback (CPU summed over the masters).
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { RedisRegistry } from '@p2pstream/tracker';
-import { freePort, startProgram, startRedisServer } from '../testing/index.js';
+import { freePort, startProgram, startRedisCluster, startRedisServer } from '../testing/index.js';
 
 export interface IdleOptions {
   streams: number;
   entries: number;
   /** Seconds per measuring window. */
   seconds: number;
+  /** A three-master Redis Cluster instead of one redis-server. */
+  cluster: boolean;
 }
 
 /** Requests in flight while filling the registry. */
 const FILL_CONCURRENCY = 256;
 
-export async function runIdleRegistry({ streams, entries, seconds }: IdleOptions): Promise<void> {
+export async function runIdleRegistry({ streams, entries, seconds, cluster }: IdleOptions): Promise<void> {
   if (!(streams >= 1 && entries >= streams)) throw new Error('--idle needs --streams N ≥ 1 and --entries ≥ --streams');
-  const redis = await startRedisServer();
+  const redis = cluster ? await startRedisCluster() : await startRedisServer().then((server) => ({ ...server, ports: [server.port] }));
   try {
     const registry = await RedisRegistry.connect({ url: redis.url, commandTimeout: 60_000 });
     const fillStart = performance.now();
@@ -46,9 +49,9 @@ export async function runIdleRegistry({ streams, entries, seconds }: IdleOptions
     const fillSeconds = (performance.now() - fillStart) / 1000;
     const counts = await registry.counts();
     await registry.close();
-    console.error(`filled ${counts.streams} streams, ${counts.peers} entries in ${fillSeconds.toFixed(1)} s; Redis used_memory ${info(redis.port, 'memory', 'used_memory_human')}`);
+    console.error(`filled ${counts.streams} streams, ${counts.peers} entries in ${fillSeconds.toFixed(1)} s; Redis used_memory ${memoryOf(redis.ports)}`);
 
-    const alone = await redisCpuOver(redis.port, seconds);
+    const alone = await redisCpuOver(redis.ports, seconds);
     console.error(`Redis alone: ${alone.toFixed(2)} % of a core`);
     const port = await freePort();
     const central = await startProgram('apps/central/src/main.ts', ['--host', '127.0.0.1', '--port', String(port), '--registry', redis.url], {
@@ -58,17 +61,18 @@ export async function runIdleRegistry({ streams, entries, seconds }: IdleOptions
     try {
       // Start-up is not the idle cost: let it settle for a status tick and a sweep.
       await new Promise((resolve) => setTimeout(resolve, 6_000));
-      withCentral = await redisCpuOver(redis.port, seconds);
+      withCentral = await redisCpuOver(redis.ports, seconds);
     } finally {
       await central.stop();
     }
     console.error(`Redis with one idle central: ${withCentral.toFixed(2)} % of a core (+${(withCentral - alone).toFixed(2)})`);
     const result = {
       machine: `${process.platform} ${process.arch}, ${availableParallelism()} cores, Node ${process.version}`,
+      redis: cluster ? `cluster of ${redis.ports.length} masters` : 'one redis-server',
       streams: counts.streams,
       entries: counts.peers,
       fillSeconds: +fillSeconds.toFixed(1),
-      redisUsedMemory: info(redis.port, 'memory', 'used_memory_human'),
+      redisUsedMemory: memoryOf(redis.ports),
       windowSeconds: seconds,
       redisCpuPercentAlone: +alone.toFixed(2),
       redisCpuPercentWithIdleCentral: +withCentral.toFixed(2),
@@ -90,14 +94,20 @@ async function inBatches(count: number, task: (i: number) => Promise<unknown>): 
   );
 }
 
-/** Redis's CPU (user + sys) over the next `seconds`, as % of one core. */
-async function redisCpuOver(port: number, seconds: number): Promise<number> {
-  const cpu = () => Number(info(port, 'cpu', 'used_cpu_user')) + Number(info(port, 'cpu', 'used_cpu_sys'));
+/** Redis's CPU (user + sys, summed over the servers) over the next `seconds`, as % of one core. */
+async function redisCpuOver(ports: readonly number[], seconds: number): Promise<number> {
+  const cpu = () => ports.reduce((sum, port) => sum + Number(info(port, 'cpu', 'used_cpu_user')) + Number(info(port, 'cpu', 'used_cpu_sys')), 0);
   const before = cpu();
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const after = cpu();
   return ((after - before) / ((performance.now() - started) / 1000)) * 100;
+}
+
+/** used_memory summed over the servers, in MB. */
+function memoryOf(ports: readonly number[]): string {
+  const bytes = ports.reduce((sum, port) => sum + Number(info(port, 'memory', 'used_memory')), 0);
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function info(port: number, section: string, field: string): string {

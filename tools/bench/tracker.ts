@@ -13,7 +13,7 @@
  * Central and the baseline run as separate processes, like the load generator.
  * Options: --peers N --streams N --connections N --seconds S.
  *
- * `--idle --streams N --entries N [--seconds S]` measures instead what one idle central
+ * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
  * costs a Redis registry of that size (see tracker-idle.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'echo-server': { type: 'string' },
     idle: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
     entries: { type: 'string', default: '10000' },
   },
 });
@@ -42,7 +43,7 @@ const { values } = parseArgs({
 if (values['echo-server'] !== undefined) {
   await runEchoServer(Number(values['echo-server']));
 } else if (values.idle) {
-  await runIdleRegistry({ streams: Number(values.streams), entries: Number(values.entries), seconds: Number(values.seconds) });
+  await runIdleRegistry({ streams: Number(values.streams), entries: Number(values.entries), seconds: Number(values.seconds), cluster: values.cluster });
 } else {
   await main();
 }
