@@ -55,6 +55,12 @@ export class CentralSession {
   #index = 0;
   #current: { connection: Connection; central: CentralAddress } | undefined;
   #connecting: Promise<Connection> | undefined;
+  /**
+   * Every central answered REGISTRY_UNAVAILABLE on the last pass (they share one
+   * Redis, and it is down): until a request goes through, stay on the current
+   * connection instead of hopping between centrals that cannot help.
+   */
+  #registriesDown = false;
   /** Aborts a dial in progress when the session closes, so no socket or timer outlives it. */
   readonly #closing = new AbortController();
   #closed = false;
@@ -86,11 +92,12 @@ export class CentralSession {
   /**
    * Sends on the open connection, failing over along the list; when the
    * centrals answer that their registry is down, tries again after a growing,
-   * jittered pause until `registryRetryTimeout` has passed.
+   * jittered pause until `registryRetryTimeout` has passed (unless
+   * `retryRegistry` is false: a background loop has its own backoff).
    */
-  async request<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
+  async request<M extends RequestInput>(message: M, signal?: AbortSignal, retryRegistry = true): Promise<ReplyOf<M['t']>> {
     const { clock, registryRetryTimeout, backoff } = this.#options;
-    const deadline = clock.now() + registryRetryTimeout;
+    const deadline = clock.now() + (retryRegistry ? registryRetryTimeout : 0);
     for (let failures = 0; ; failures++) {
       try {
         return await this.#requestOnce(message, signal);
@@ -120,7 +127,9 @@ export class CentralSession {
       }
       const central = this.#current?.central.label ?? '?';
       try {
-        return await connection.request(message, { timeout: this.#options.requestTimeout, signal });
+        const reply = await connection.request(message, { timeout: this.#options.requestTimeout, signal });
+        this.#registriesDown = false;
+        return reply;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (this.#closed) throw new ClientClosedError();
@@ -134,11 +143,14 @@ export class CentralSession {
         attempts.push({ central, error });
         if (error instanceof RemoteError && error.remoteCode === 'REGISTRY_UNAVAILABLE') {
           registryDown = true;
-          // The connection is fine; with no other central to ask there is no reason to close it.
-          if (this.#options.centrals.length === 1) break;
+          // The connection is fine: close it only to ask another central, while that may help.
+          if (tries === this.#options.centrals.length - 1 || this.#registriesDown) break;
         }
         this.#drop(connection, { code: error.code, message: error.message, byRemote: false });
       }
+    }
+    if (registryDown && attempts.every((a) => a.error instanceof RemoteError && a.error.remoteCode === 'REGISTRY_UNAVAILABLE')) {
+      this.#registriesDown = true;
     }
     throw registryDown ? new RegistryUnavailableError(attempts) : new CentralUnreachableError(attempts);
   }

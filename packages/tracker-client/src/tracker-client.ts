@@ -14,6 +14,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETURN_INTERVAL_MS,
   LEAVE_ON_CLOSE_TIMEOUT_MS,
+  LOOP_RETRY_SPREAD,
 } from './constants.js';
 import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundError, TrackerClientError } from './errors.js';
 
@@ -157,6 +158,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   #reconnectFailures = 0;
   /** When everything was last published and announced again after a reconnect (on `clock`). */
   #lastResyncAt = -Infinity;
+  #resyncing = false;
   #everConnected = false;
   #closed = false;
 
@@ -276,22 +278,23 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     await this.#session.close();
   }
 
-  async #publishOnce(publication: Publication, lastTs: number, signal: AbortSignal | undefined): Promise<string> {
+  /** `background`: sent by a loop or a resync, which back off on their own, so a registry outage is not retried here too. */
+  async #publishOnce(publication: Publication, lastTs: number, signal: AbortSignal | undefined, background = false): Promise<string> {
     this.#assertOpen();
     // Central refuses a timestamp not newer than the last it accepted for the key (a replay).
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
     const { name, publicKey: key, live } = publication;
-    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, sig }, signal);
+    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, sig }, signal, !background);
     this.#published.set(reply.stream, { publication, lastTs: ts });
     return reply.stream;
   }
 
-  async #announceNow(loop: Loop, signal?: AbortSignal): Promise<AnnounceResult> {
+  async #announceNow(loop: Loop, signal?: AbortSignal, background = false): Promise<AnnounceResult> {
     this.#clock.clearTimeout(loop.timer);
     this.#loops.set(loop.values.stream, loop);
     try {
-      const { interval, ttl } = await this.#sendAnnounce(loop.values, signal);
+      const { interval, ttl } = await this.#sendAnnounce(loop.values, signal, background);
       loop.failures = 0;
       this.#reconnectFailures = 0;
       this.#shortestInterval = Math.min(this.#shortestInterval, interval);
@@ -300,21 +303,21 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       return { interval, ttl };
     } catch (error) {
       loop.failures += 1;
-      this.#schedule(loop, this.#backoff(loop.failures));
+      this.#schedule(loop, this.#retryDelay(loop.failures));
       throw error;
     }
   }
 
-  async #sendAnnounce(values: Required<Announcement>, signal: AbortSignal | undefined) {
+  async #sendAnnounce(values: Required<Announcement>, signal: AbortSignal | undefined, background: boolean) {
     const { stream, port, edge, live } = values;
     try {
-      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal);
+      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal, !background);
     } catch (error) {
       const published = this.#published.get(stream);
       if (!(error instanceof StreamNotFoundError) || !published) throw error;
       // Central forgot the name (it or its Redis restarted) while this connection stayed up: publish again first.
-      await this.#publishOnce(published.publication, published.lastTs, signal);
-      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal);
+      await this.#publishOnce(published.publication, published.lastTs, signal, background);
+      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal, !background);
     }
   }
 
@@ -322,7 +325,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     if (this.#closed || this.#loops.get(loop.values.stream) !== loop) return;
     this.#clock.clearTimeout(loop.timer);
     loop.timer = this.#clock.setTimeout(() => {
-      this.#announceNow(loop).catch((error: unknown) => this.#warn(error));
+      this.#announceNow(loop, undefined, true).catch((error: unknown) => this.#warn(error));
     }, delay);
   }
 
@@ -350,17 +353,18 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     if (first) return;
     const now = this.#clock.now();
     const spacing = Number.isFinite(this.#shortestInterval) ? this.#shortestInterval : this.#maxBackoff;
-    if (now - this.#lastResyncAt < spacing) return;
+    if (this.#resyncing || now - this.#lastResyncAt < spacing) return;
     this.#lastResyncAt = now;
+    this.#resyncing = true;
     void (async () => {
       for (const { publication, lastTs } of [...this.#published.values()]) {
-        await this.#publishOnce(publication, lastTs, undefined).catch((error: unknown) => this.#warn(error));
+        await this.#publishOnce(publication, lastTs, undefined, true).catch((error: unknown) => this.#warn(error));
       }
       for (const loop of [...this.#loops.values()]) {
         if (this.#closed) return;
-        await this.#announceNow(loop).catch((error: unknown) => this.#warn(error));
+        await this.#announceNow(loop, undefined, true).catch((error: unknown) => this.#warn(error));
       }
-    })();
+    })().finally(() => (this.#resyncing = false));
   }
 
   #onDisconnected(central: string, reason: CloseReason): void {
@@ -404,6 +408,18 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     const cap = Math.min(this.#maxBackoff, this.#shortestInterval / 2);
     const base = Math.min(cap, this.#minBackoff * 2 ** Math.min(failures, 30));
     return Math.max(1, Math.round(base * (1 + BACKOFF_JITTER * (2 * this.#random() - 1))));
+  }
+
+  /**
+   * When a re-announce failed: once central has given an interval, a random
+   * 40–80 % of it (about one attempt per interval, as in steady state, so an
+   * outage costs no more than normal running, and a registry that comes back
+   * hears from every stream within one interval); before, the backoff.
+   */
+  #retryDelay(failures: number): number {
+    if (!Number.isFinite(this.#shortestInterval)) return this.#backoff(failures);
+    const [low, high] = LOOP_RETRY_SPREAD;
+    return Math.max(1, Math.round(this.#shortestInterval * (low + (high - low) * this.#random())));
   }
 
   #warn(error: unknown): void {

@@ -140,6 +140,41 @@ describe('TrackerClient', () => {
     expect(running.connections).toBe(1);
   });
 
+  it('stays on its central while every central answers that the shared registry is down, instead of hopping between them', async () => {
+    const server = await redis();
+    const [one, two] = [
+      await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) }),
+      await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) }),
+    ];
+    await server.stop();
+    const tracker = client({ centrals: [addressOf(one), addressOf(two)], centralOrder: 'listed', registryRetryTimeout: 0 });
+    let connects = 0;
+    tracker.on('connected', () => (connects += 1));
+    await expect(tracker.lookup('cam1')).rejects.toBeInstanceOf(RegistryUnavailableError);
+    expect([one.tracker.counters.lookup, two.tracker.counters.lookup, connects]).toEqual([1, 1, 2]);
+    await expect(tracker.lookup('cam1')).rejects.toBeInstanceOf(RegistryUnavailableError);
+    await expect(tracker.lookup('cam1')).rejects.toBeInstanceOf(RegistryUnavailableError);
+    expect([one.tracker.counters.lookup, two.tracker.counters.lookup, connects]).toEqual([1, 3, 2]);
+  });
+
+  it('retries a failed re-announce after 40–80 % of the interval, about as often as it announces when all is well', async () => {
+    const server = await redis();
+    const running = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }), interval: 10_000, intervalJitter: 0 });
+    const clock = new FakeClock();
+    // random 0.5: the loop re-announces at 95 % of the interval, and retries at 60 %.
+    const tracker = client({ centrals: [addressOf(running)], clock, random: () => 0.5 });
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+    await server.stop();
+    clock.advance(9_500);
+    await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 1 && clock.pending === 1);
+    clock.advance(5_900);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.tracker.counters.refused.REGISTRY_UNAVAILABLE).toBe(1);
+    clock.advance(200);
+    await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 2);
+  });
+
   it('after reconnects publishes and announces everything again at most once per interval', async () => {
     const clock = new FakeClock();
     const first = await central({ interval: 10_000, intervalJitter: 0 });
