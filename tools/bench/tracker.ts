@@ -12,6 +12,9 @@
  * ceiling on this machine; each registry's throughput is reported as a ratio of it.
  * Central and the baseline run as separate processes, like the load generator.
  * Options: --peers N --streams N --connections N --seconds S.
+ *
+ * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
+ * costs a Redis registry of that size (see tracker-idle.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -19,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { dial, listen, type Connection } from '@p2pstream/connection';
 import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
 import { freePort, startProgram, startRedisServer, type RunningProgram } from '../testing/index.js';
+import { runIdleRegistry } from './tracker-idle.js';
 
 /** Node options that make a process run a full garbage collection on SIGUSR2, so its heap can be measured from outside. */
 const GC_ON_SIGUSR2 = ['--expose-gc', '--import', 'data:text/javascript,process.on("SIGUSR2",()=>globalThis.gc())'];
@@ -30,11 +34,16 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
     'echo-server': { type: 'string' },
+    idle: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
+    entries: { type: 'string', default: '10000' },
   },
 });
 
 if (values['echo-server'] !== undefined) {
   await runEchoServer(Number(values['echo-server']));
+} else if (values.idle) {
+  await runIdleRegistry({ streams: Number(values.streams), entries: Number(values.entries), seconds: Number(values.seconds), cluster: values.cluster });
 } else {
   await main();
 }

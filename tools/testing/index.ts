@@ -22,6 +22,8 @@
  *     with ffprobe's own error lines.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
+ *   startRedisCluster({ masters? }) a throwaway Redis Cluster (3 masters by default) on
+ *     127.0.0.1, `url` as `redis+cluster://…`; `stop()` it in afterAll.
  *
  * Import with a relative path, e.g. `../../../tools/testing/index.js`, and add
  * a reference to `../../tools/testing` in the test tsconfig.
@@ -34,3 +36,4 @@ export { pipedInto } from './piped-into.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
 export { seededRandom, integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
+export { startRedisCluster, hasRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';

@@ -14,6 +14,7 @@ import {
   DEFAULT_STREAM_GRACE_MS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
   PEER_TTL_PER_INTERVAL,
+  parseRedisTarget,
   resolveTrackerSettings,
   type TrackerSettings,
 } from '@p2pstream/tracker';
@@ -31,9 +32,11 @@ streams they carry, look up peers for a name, and list what is on.
 Options:
   --host HOST                  address to listen on (default ${DEFAULT_HOST}: every interface)
   --port PORT                  TCP port for peers (default ${DEFAULT_PORT}; 0 picks a free one)
-  --registry memory|URL        where the swarm is kept: memory (default; lost on exit) or
-                               redis://[user:password@]host:port/db, shared by every central
-                               pointed at it (peers announced to one are found at all)
+  --registry memory|URL        where the swarm is kept: memory (default; lost on exit),
+                               redis://[user:password@]host:port/db, or a Redis Cluster as
+                               redis+cluster://[user:password@]host:port,host:port (some of
+                               its masters); shared by every central pointed at it (peers
+                               announced to one are found at all)
   --interval DURATION          how often peers are told to re-announce, spread by ±${DEFAULT_INTERVAL_JITTER * 100}%
                                (default ${DEFAULT_ANNOUNCE_INTERVAL_MS / 1000}s)
   --ttl DURATION               a peer that has not announced for this long is dropped; must
@@ -61,6 +64,7 @@ Examples:
   npx nx run central:serve
   npx nx run central:serve -- --port 2046 --http 127.0.0.1:8045
   npx nx run central:serve -- --registry redis://127.0.0.1:6379/0
+  npx nx run central:serve -- --registry redis+cluster://10.0.0.1:7000,10.0.0.2:7000
 `;
 
 export type RegistryChoice = { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
@@ -199,6 +203,14 @@ function metricsAddress(text: string): HostPort {
 
 function registryChoice(text: string): RegistryChoice {
   if (text === 'memory') return { kind: 'memory' };
+  if (text.startsWith('redis+cluster://')) {
+    try {
+      parseRedisTarget(text);
+    } catch (error) {
+      throw new UsageError(`--registry: ${(error as Error).message}`);
+    }
+    return { kind: 'redis', url: text };
+  }
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -206,7 +218,7 @@ function registryChoice(text: string): RegistryChoice {
     url = undefined;
   }
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
-    throw new UsageError(`--registry takes memory or a URL like redis://127.0.0.1:6379/0, not "${text}"`);
+    throw new UsageError(`--registry takes memory or a URL like redis://127.0.0.1:6379/0 (redis+cluster://127.0.0.1:7000,127.0.0.1:7001 for a Redis Cluster), not "${text}"`);
   }
   if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
     throw new UsageError(`--registry: the path of a Redis URL is a database number (/0), not "${url.pathname}"`);

@@ -46,7 +46,7 @@ export class StatsCollector {
   async read(): Promise<CentralStats> {
     let registryAvailable = true;
     try {
-      this.#last = await this.#sources.registry.counts(this.#sources.now());
+      this.#last = await this.#sources.registry.counts();
     } catch {
       registryAvailable = false;
     }

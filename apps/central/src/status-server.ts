@@ -44,7 +44,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<L
       const now = options.now();
       [streams, stats] = await Promise.all([
         streamsWithPeers(options.registry, now, options.peerLists ?? DEFAULT_STATUS_PEER_LISTS),
-        options.registry.counts(now).then((counts) => ({ ...stats, ...counts, registryAvailable: true })),
+        options.registry.counts().then((counts) => ({ ...stats, ...counts, registryAvailable: true })),
       ]);
     } catch {
       stats = { ...stats, registryAvailable: false };

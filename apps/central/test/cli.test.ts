@@ -38,6 +38,13 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('takes a Redis Cluster as --registry redis+cluster:// with some of its masters', () => {
+    expect(run(['--registry', 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000']).registry).toEqual({
+      kind: 'redis',
+      url: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
+    });
+  });
+
   it('derives the TTL from the interval when only the interval is given', () => {
     expect(run(['--interval', '60s']).tracker.ttl).toBe(80_000);
     expect(run(['--interval', '300ms']).tracker.ttl).toBe(400);
@@ -56,6 +63,7 @@ describe('parseCommandLine', () => {
     [['--max-peers', '0'], /--max-peers/],
     [['--registry', 'mysql://x'], /--registry takes memory or a URL like redis:\/\//],
     [['--registry', 'redis://host:1/x'], /database number/],
+    [['--registry', 'redis+cluster://host'], /--registry: a Redis Cluster URL lists host:port of its nodes/],
     [['--http', '8045'], /--http takes HOST:PORT/],
     [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 15s or 2m/],
     [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],

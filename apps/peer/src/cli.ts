@@ -15,7 +15,8 @@ const MAX_BEHIND_MS = 30_000;
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 const COMMON_HELP = `Common options:
-  --central HOST:PORT    central to use; repeat for fail-over (default ${DEFAULT_CENTRAL})
+  --central HOST:PORT    central to use; repeat to spread peers over several and fail
+                         over between them (default ${DEFAULT_CENTRAL})
   --host ADDRESS         address to listen on, and to dial other peers from, so they
                          see this peer as it (default ${DEFAULT_PEER_HOST}; e.g. 127.0.0.7)
   --port PORT            port of this peer's server (default ${DEFAULT_PEER_PORT}; the next free one
@@ -134,7 +135,8 @@ Example:
 
 Prints what is on (name, live or finished, viewers, chunks) as a table on stdout.
 
-  --central HOST:PORT    central to ask; repeat for fail-over (default ${DEFAULT_CENTRAL})
+  --central HOST:PORT    central to ask; repeat to spread peers over several and fail
+                         over between them (default ${DEFAULT_CENTRAL})
   -h, --help             show help and exit
 `,
 } as const;

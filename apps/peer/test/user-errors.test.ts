@@ -1,5 +1,5 @@
-import { ConnectFailedError, ConnectionRefusedError } from '@p2pstream/connection';
-import { CentralUnreachableError } from '@p2pstream/tracker-client';
+import { ConnectFailedError, ConnectionRefusedError, RemoteError } from '@p2pstream/connection';
+import { CentralUnreachableError, RegistryUnavailableError } from '@p2pstream/tracker-client';
 import { describe, expect, it } from 'vitest';
 import { userMessage } from '../src/user-errors.js';
 
@@ -21,5 +21,14 @@ describe('userMessage for a central that cannot be reached', () => {
     expect(userMessage(error)).toBe(
       'cannot reach central at 127.0.0.1:2045 (refused the connection), 127.0.0.9:2045 (connect ETIMEDOUT 127.0.0.9:2045) — is it running there? Start it with: npx nx run central:serve',
     );
+  });
+});
+
+describe('userMessage for a central whose registry is down', () => {
+  it('says central runs but cannot reach its registry, with no hint to start central', () => {
+    const error = new RegistryUnavailableError([
+      { central: '127.0.0.1:2045', error: new RemoteError('REGISTRY_UNAVAILABLE', 'central cannot reach its Redis registry') },
+    ]);
+    expect(userMessage(error)).toBe('central at 127.0.0.1:2045 is running but cannot reach its registry (Redis); try again when it is back');
   });
 });

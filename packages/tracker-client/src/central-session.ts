@@ -7,9 +7,10 @@ import {
   type DialOptions,
   type ReplyOf,
   type RequestInput,
+  type Clock,
 } from '@p2pstream/connection';
 import type { CentralAddress } from './central-address.js';
-import { CentralUnreachableError, ClientClosedError, refusalError, type CentralAttempt } from './errors.js';
+import { CentralUnreachableError, ClientClosedError, refusalError, RegistryUnavailableError, type CentralAttempt } from './errors.js';
 
 /** How to open a connection; `dial` from @p2pstream/connection, or a stand-in in tests. */
 export type DialFunction = (host: string, port: number, options: DialOptions) => Promise<Connection>;
@@ -20,9 +21,14 @@ export interface CentralSessionOptions {
   readonly connectTimeout: number;
   readonly requestTimeout: number;
   readonly dial: DialFunction;
+  readonly clock: Clock;
+  /** A request every central answers REGISTRY_UNAVAILABLE is tried again, with backoff, until this much time has passed. */
+  readonly registryRetryTimeout: number;
+  /** The pause before the next try after this many failed ones. */
+  readonly backoff: (failures: number) => number;
   /** A new connection is open (the first, or one after a loss). */
   readonly onConnected: (central: string) => void;
-  /** The open connection was lost or given up. */
+  /** The open connection was lost, given up, or replaced by one to the preferred central. */
   readonly onDisconnected: (central: string, reason: CloseReason) => void;
 }
 
@@ -39,7 +45,8 @@ const TRY_ELSEWHERE = new Set(['REGISTRY_UNAVAILABLE', 'INTERNAL_ERROR', 'SHUTTI
 const REFUSED_INPUT = new Set(['INVALID_FIELD', 'MALFORMED', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE', 'UNSUPPORTED_VERSION', 'PROTOCOL_VIOLATION']);
 
 /**
- * One connection to one central at a time, from a list to fail over along.
+ * One connection to one central at a time, from a list (in the order this
+ * client prefers them: `centrals[0]` first) to fail over along.
  * `request` sends on the current connection and, when that central cannot
  * answer, moves on to the next one — each central at most once per request.
  */
@@ -48,6 +55,12 @@ export class CentralSession {
   #index = 0;
   #current: { connection: Connection; central: CentralAddress } | undefined;
   #connecting: Promise<Connection> | undefined;
+  /**
+   * Every central answered REGISTRY_UNAVAILABLE on the last pass (they share one
+   * Redis, and it is down): until a request goes through, stay on the current
+   * connection instead of hopping between centrals that cannot help.
+   */
+  #registriesDown = false;
   /** Aborts a dial in progress when the session closes, so no socket or timer outlives it. */
   readonly #closing = new AbortController();
   #closed = false;
@@ -76,19 +89,47 @@ export class CentralSession {
     return abortable(this.#connecting, signal);
   }
 
-  async request<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
+  /**
+   * Sends on the open connection, failing over along the list; when the
+   * centrals answer that their registry is down, tries again after a growing,
+   * jittered pause until `registryRetryTimeout` has passed (unless
+   * `retryRegistry` is false: a background loop has its own backoff).
+   */
+  async request<M extends RequestInput>(message: M, signal?: AbortSignal, retryRegistry = true): Promise<ReplyOf<M['t']>> {
+    const { clock, registryRetryTimeout, backoff } = this.#options;
+    const deadline = clock.now() + (retryRegistry ? registryRetryTimeout : 0);
+    for (let failures = 0; ; failures++) {
+      try {
+        return await this.#requestOnce(message, signal);
+      } catch (error) {
+        if (!(error instanceof RegistryUnavailableError)) throw error;
+        const pause = backoff(failures);
+        if (clock.now() + pause > deadline) throw error;
+        await sleep(clock, pause, AbortSignal.any([this.#closing.signal, ...(signal ? [signal] : [])]));
+        if (this.#closed) throw new ClientClosedError();
+      }
+    }
+  }
+
+  async #requestOnce<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
     const attempts: CentralAttempt[] = [];
+    let registryDown = false;
     for (let tries = 0; tries < this.#options.centrals.length; tries++) {
       let connection: Connection;
       try {
         connection = await this.connect(signal);
       } catch (error) {
-        if (error instanceof CentralUnreachableError) throw new CentralUnreachableError([...attempts, ...error.attempts]);
+        if (error instanceof CentralUnreachableError) {
+          const all = [...attempts, ...error.attempts];
+          throw registryDown ? new RegistryUnavailableError(all) : new CentralUnreachableError(all);
+        }
         throw error;
       }
       const central = this.#current?.central.label ?? '?';
       try {
-        return await connection.request(message, { timeout: this.#options.requestTimeout, signal });
+        const reply = await connection.request(message, { timeout: this.#options.requestTimeout, signal });
+        this.#registriesDown = false;
+        return reply;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (this.#closed) throw new ClientClosedError();
@@ -100,10 +141,51 @@ export class CentralSession {
         }
         if (!(error instanceof ConnectionError)) throw error;
         attempts.push({ central, error });
+        if (error instanceof RemoteError && error.remoteCode === 'REGISTRY_UNAVAILABLE') {
+          registryDown = true;
+          // The connection is fine: close it only to ask another central, while that may help.
+          if (tries === this.#options.centrals.length - 1 || this.#registriesDown) break;
+        }
         this.#drop(connection, { code: error.code, message: error.message, byRemote: false });
       }
     }
-    throw new CentralUnreachableError(attempts);
+    if (registryDown && attempts.every((a) => a.error instanceof RemoteError && a.error.remoteCode === 'REGISTRY_UNAVAILABLE')) {
+      this.#registriesDown = true;
+    }
+    throw registryDown ? new RegistryUnavailableError(attempts) : new CentralUnreachableError(attempts);
+  }
+
+  /** Whether the open connection goes to some central other than the preferred (first) one. */
+  get away(): boolean {
+    return this.connection !== undefined && this.#current?.central !== this.#options.centrals[0];
+  }
+
+  /**
+   * While connected to another central, tries the preferred one once; when it
+   * answers, moves there (the old connection is closed) and resolves true.
+   */
+  async returnToPreferred(): Promise<boolean> {
+    const preferred = this.#options.centrals[0]!;
+    const old = this.#current;
+    if (this.#closed || this.#connecting || !this.away || !old) return false;
+    let connection: Connection;
+    try {
+      connection = await this.#dial(preferred);
+    } catch {
+      return false;
+    }
+    if (this.#closed || this.#current !== old) {
+      void connection.close();
+      return false;
+    }
+    this.#index = 0;
+    this.#current = { connection, central: preferred };
+    connection.once('close', (reason) => this.#drop(connection, reason));
+    // Replaced, not lost: its close is no disconnection of this session (#drop ignores it).
+    void old.connection.close();
+    this.#options.onDisconnected(old.central.label, { code: 'MOVED', message: `moved back to the preferred central ${preferred.label}`, byRemote: false });
+    this.#options.onConnected(preferred.label);
+    return true;
   }
 
   /** Closes the connection; every later call rejects with CLIENT_CLOSED. */
@@ -116,18 +198,12 @@ export class CentralSession {
   }
 
   async #dialAny(): Promise<Connection> {
-    const { centrals, dial, localAddress, connectTimeout, requestTimeout } = this.#options;
+    const { centrals } = this.#options;
     const attempts: CentralAttempt[] = [];
     for (let tries = 0; tries < centrals.length; tries++) {
       const central = centrals[this.#index]!;
       try {
-        const connection = await dial(central.host, central.port, {
-          role: 'peer',
-          ...(localAddress ? { localAddress } : {}),
-          // Central never sends chunks.
-          limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },
-          signal: this.#closing.signal,
-        });
+        const connection = await this.#dial(central);
         if (this.#closed) {
           void connection.close();
           throw new ClientClosedError();
@@ -145,6 +221,17 @@ export class CentralSession {
     throw new CentralUnreachableError(attempts);
   }
 
+  #dial(central: CentralAddress): Promise<Connection> {
+    const { dial, localAddress, connectTimeout, requestTimeout } = this.#options;
+    return dial(central.host, central.port, {
+      role: 'peer',
+      ...(localAddress ? { localAddress } : {}),
+      // Central never sends chunks.
+      limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },
+      signal: this.#closing.signal,
+    });
+  }
+
   /** Gives up `connection` if it is the current one: the next connect starts at the next central. */
   #drop(connection: Connection, reason: CloseReason): void {
     if (this.#current?.connection !== connection) return;
@@ -155,6 +242,22 @@ export class CentralSession {
     this.#index = (this.#options.centrals.indexOf(central) + 1) % this.#options.centrals.length;
     this.#options.onDisconnected(central.label, reason);
   }
+}
+
+/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clock.clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** `promise`, or the signal's reason as soon as it aborts (the work itself goes on for others awaiting it). */

@@ -12,6 +12,16 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 export const DEFAULT_MIN_BACKOFF_MS = 250;
 /** Longest pause between attempts to reach a central. */
 export const DEFAULT_MAX_BACKOFF_MS = 10_000;
+/** A request every central answers REGISTRY_UNAVAILABLE (their Redis is down) is retried, with backoff, this long. */
+export const DEFAULT_REGISTRY_RETRY_TIMEOUT_MS = 10_000;
+/** While connected to another central, the preferred one is tried again this often. */
+export const DEFAULT_RETURN_INTERVAL_MS = 30_000;
+/**
+ * A failed re-announce is tried again after a random fraction of the interval in
+ * this range: about one attempt per interval, as in steady state, so an outage
+ * costs the centrals no more than normal running.
+ */
+export const LOOP_RETRY_SPREAD: readonly [number, number] = [0.4, 0.8];
 /** Backoff pauses are spread by ±this fraction, so clients of a restarted central do not return in step. */
 export const BACKOFF_JITTER = 0.2;
 

@@ -4,6 +4,7 @@
  */
 export type TrackerClientErrorCode =
   | 'CENTRAL_UNREACHABLE'
+  | 'REGISTRY_UNAVAILABLE'
   | 'CLIENT_CLOSED'
   | 'INVALID_ARGUMENT'
   | 'NAME_TAKEN'
@@ -26,16 +27,31 @@ export interface CentralAttempt {
   readonly error: Error;
 }
 
-/** No central in the list could be reached (or every one failed the request). */
+/**
+ * No central in the list could be reached (or every one failed the request).
+ * The message lists each one tried and why; how to start one is the app's to say.
+ */
 export class CentralUnreachableError extends TrackerClientError {
   readonly attempts: readonly CentralAttempt[];
   constructor(attempts: readonly CentralAttempt[]) {
     const tried = attempts.map((a) => `${a.central} (${a.error.message})`).join('; ');
-    super(
-      'CENTRAL_UNREACHABLE',
-      `no central could be reached — tried ${tried}. Is central running? Start it with: npx nx run central:serve`,
-      { cause: attempts.at(-1)?.error },
-    );
+    super('CENTRAL_UNREACHABLE', `no central could be reached — tried ${tried}`, { cause: attempts.at(-1)?.error });
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A central answered, but cannot reach the registry behind it (its Redis is
+ * down): the request was retried with backoff, on every central given, until
+ * `registryRetryTimeout` ran out.
+ */
+export class RegistryUnavailableError extends TrackerClientError {
+  readonly attempts: readonly CentralAttempt[];
+  constructor(attempts: readonly CentralAttempt[]) {
+    const centrals = [...new Set(attempts.map((a) => a.central))].join(', ');
+    super('REGISTRY_UNAVAILABLE', `central at ${centrals} is running but cannot reach its registry (Redis); try again when it is back`, {
+      cause: attempts.at(-1)?.error,
+    });
     this.attempts = attempts;
   }
 }

@@ -10,6 +10,6 @@ export {
   type CallOptions,
 } from './tracker-client.js';
 export type { DialFunction } from './central-session.js';
-export { parseCentralAddress, type CentralAddress } from './central-address.js';
+export { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
 export * from './errors.js';
 export * from './constants.js';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ConnectionError, dial as connectionDial, RemoteError, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
 import type { PeerEntry, StreamEntry } from '@p2pstream/wire';
-import { parseCentralAddress } from './central-address.js';
+import { parseCentralAddress, rendezvousOrder } from './central-address.js';
 import { CentralSession, type DialFunction } from './central-session.js';
 import {
   ANNOUNCE_JITTER,
@@ -10,14 +10,34 @@ import {
   DEFAULT_LOOKUP_COUNT,
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MIN_BACKOFF_MS,
+  DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETURN_INTERVAL_MS,
   LEAVE_ON_CLOSE_TIMEOUT_MS,
+  LOOP_RETRY_SPREAD,
 } from './constants.js';
 import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundError, TrackerClientError } from './errors.js';
 
 export interface TrackerClientOptions {
-  /** Centrals as `host:port`, tried in order; the client fails over along the list. */
+  /** Centrals as `host:port`; the client uses one at a time and fails over along the list. */
   centrals: readonly string[];
+  /**
+   * `spread`: each client prefers the central with the highest rendezvous hash of
+   * (`affinity`, central), so clients spread evenly over the list; `listed`: the
+   * first central is preferred, then the next (standby failover).
+   * @default 'spread'
+   */
+  centralOrder?: 'spread' | 'listed';
+  /**
+   * What `spread` hashes: clients with the same affinity prefer the same central.
+   * @default a random token per client
+   */
+  affinity?: string;
+  /**
+   * While connected to a central other than the preferred one, the preferred one is tried this often; the client moves back when it answers.
+   * @default 30_000
+   */
+  returnInterval?: number;
   /** Local address to connect from (e.g. `127.0.0.3`): central records the address it sees. */
   localAddress?: string;
   /** @default 3_000 */
@@ -34,6 +54,13 @@ export interface TrackerClientOptions {
    * @default 10_000
    */
   maxBackoff?: number;
+  /**
+   * A request every central answers with REGISTRY_UNAVAILABLE (central runs, its
+   * Redis is down) is tried again with backoff for this long, then rejects with
+   * `RegistryUnavailableError`.
+   * @default 10_000
+   */
+  registryRetryTimeout?: number;
   /** @default dial from @p2pstream/connection */
   dial?: DialFunction;
   /** Timers for the announce and reconnect loops. @default systemClock from @p2pstream/connection */
@@ -110,9 +137,10 @@ interface Loop {
 /**
  * The peer's side of the tracker protocol. It keeps every announced stream
  * announced (at the interval central hands out, slightly early and jittered),
- * fails over along the list of centrals, reconnects with backoff, and after a
- * reconnect publishes and announces everything again — so a restarted central
- * knows this peer again within one interval.
+ * fails over along the list of centrals, reconnects with jittered backoff,
+ * retries requests with backoff while central's registry is down, and after a
+ * reconnect publishes and announces everything again (at most once per
+ * interval) — so a restarted central knows this peer again within one interval.
  */
 export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #session: CentralSession;
@@ -125,7 +153,12 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #loops = new Map<string, Loop>();
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
+  #returnTimer: unknown;
+  readonly #returnInterval: number;
   #reconnectFailures = 0;
+  /** When everything was last published and announced again after a reconnect (on `clock`). */
+  #lastResyncAt = -Infinity;
+  #resyncing = false;
   #everConnected = false;
   #closed = false;
 
@@ -137,12 +170,18 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#random = options.random ?? Math.random;
     this.#minBackoff = options.minBackoff ?? DEFAULT_MIN_BACKOFF_MS;
     this.#maxBackoff = options.maxBackoff ?? DEFAULT_MAX_BACKOFF_MS;
+    this.#returnInterval = options.returnInterval ?? DEFAULT_RETURN_INTERVAL_MS;
+    const listed = options.centrals.map(parseCentralAddress);
+    const affinity = options.affinity ?? Math.floor(this.#random() * 2 ** 48).toString(36);
     this.#session = new CentralSession({
-      centrals: options.centrals.map(parseCentralAddress),
+      centrals: (options.centralOrder ?? 'spread') === 'listed' ? listed : rendezvousOrder(listed, affinity),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
       dial: options.dial ?? connectionDial,
+      clock: this.#clock,
+      registryRetryTimeout: options.registryRetryTimeout ?? DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
+      backoff: (failures) => this.#backoff(failures),
       onConnected: (central) => this.#onConnected(central),
       onDisconnected: (central, reason) => this.#onDisconnected(central, reason),
     });
@@ -230,6 +269,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     for (const stream of streams) this.#stopLoop(stream);
     this.#closed = true;
     this.#clock.clearTimeout(this.#reconnectTimer);
+    this.#clock.clearTimeout(this.#returnTimer);
     const connection = this.#session.connection;
     if (connection) {
       const signal = AbortSignal.timeout(LEAVE_ON_CLOSE_TIMEOUT_MS);
@@ -238,22 +278,23 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     await this.#session.close();
   }
 
-  async #publishOnce(publication: Publication, lastTs: number, signal: AbortSignal | undefined): Promise<string> {
+  /** `background`: sent by a loop or a resync, which back off on their own, so a registry outage is not retried here too. */
+  async #publishOnce(publication: Publication, lastTs: number, signal: AbortSignal | undefined, background = false): Promise<string> {
     this.#assertOpen();
     // Central refuses a timestamp not newer than the last it accepted for the key (a replay).
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
     const { name, publicKey: key, live } = publication;
-    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, sig }, signal);
+    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, sig }, signal, !background);
     this.#published.set(reply.stream, { publication, lastTs: ts });
     return reply.stream;
   }
 
-  async #announceNow(loop: Loop, signal?: AbortSignal): Promise<AnnounceResult> {
+  async #announceNow(loop: Loop, signal?: AbortSignal, background = false): Promise<AnnounceResult> {
     this.#clock.clearTimeout(loop.timer);
     this.#loops.set(loop.values.stream, loop);
     try {
-      const { interval, ttl } = await this.#sendAnnounce(loop.values, signal);
+      const { interval, ttl } = await this.#sendAnnounce(loop.values, signal, background);
       loop.failures = 0;
       this.#reconnectFailures = 0;
       this.#shortestInterval = Math.min(this.#shortestInterval, interval);
@@ -262,21 +303,21 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       return { interval, ttl };
     } catch (error) {
       loop.failures += 1;
-      this.#schedule(loop, this.#backoff(loop.failures));
+      this.#schedule(loop, this.#retryDelay(loop.failures));
       throw error;
     }
   }
 
-  async #sendAnnounce(values: Required<Announcement>, signal: AbortSignal | undefined) {
+  async #sendAnnounce(values: Required<Announcement>, signal: AbortSignal | undefined, background: boolean) {
     const { stream, port, edge, live } = values;
     try {
-      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal);
+      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal, !background);
     } catch (error) {
       const published = this.#published.get(stream);
       if (!(error instanceof StreamNotFoundError) || !published) throw error;
       // Central forgot the name (it or its Redis restarted) while this connection stayed up: publish again first.
-      await this.#publishOnce(published.publication, published.lastTs, signal);
-      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal);
+      await this.#publishOnce(published.publication, published.lastTs, signal, background);
+      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal, !background);
     }
   }
 
@@ -284,7 +325,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     if (this.#closed || this.#loops.get(loop.values.stream) !== loop) return;
     this.#clock.clearTimeout(loop.timer);
     loop.timer = this.#clock.setTimeout(() => {
-      this.#announceNow(loop).catch((error: unknown) => this.#warn(error));
+      this.#announceNow(loop, undefined, true).catch((error: unknown) => this.#warn(error));
     }, delay);
   }
 
@@ -296,28 +337,50 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     return true;
   }
 
-  /** After a reconnect: publish, then announce, everything again (a restarted central knew nothing). */
+  /**
+   * After a reconnect: publish, then announce, everything again (a restarted
+   * central knew nothing) — at most once per interval, so a client that keeps
+   * reconnecting (a central whose Redis is down) does not resend everything
+   * each time; the announce loops keep their own schedule meanwhile.
+   */
   #onConnected(central: string): void {
     this.#clock.clearTimeout(this.#reconnectTimer);
     this.emit('connected', central);
+    this.#scheduleReturn();
     // On the first connection the call that opened it sends what there is to send.
     const first = !this.#everConnected;
     this.#everConnected = true;
     if (first) return;
+    const now = this.#clock.now();
+    const spacing = Number.isFinite(this.#shortestInterval) ? this.#shortestInterval : this.#maxBackoff;
+    if (this.#resyncing || now - this.#lastResyncAt < spacing) return;
+    this.#lastResyncAt = now;
+    this.#resyncing = true;
     void (async () => {
       for (const { publication, lastTs } of [...this.#published.values()]) {
-        await this.#publishOnce(publication, lastTs, undefined).catch((error: unknown) => this.#warn(error));
+        await this.#publishOnce(publication, lastTs, undefined, true).catch((error: unknown) => this.#warn(error));
       }
       for (const loop of [...this.#loops.values()]) {
         if (this.#closed) return;
-        await this.#announceNow(loop).catch((error: unknown) => this.#warn(error));
+        await this.#announceNow(loop, undefined, true).catch((error: unknown) => this.#warn(error));
       }
-    })();
+    })().finally(() => (this.#resyncing = false));
   }
 
   #onDisconnected(central: string, reason: CloseReason): void {
     this.emit('disconnected', central, reason);
     if (this.#loops.size > 0 || this.#published.size > 0) this.#scheduleReconnect();
+  }
+
+  /** While away from the preferred central, looks for it again every `returnInterval`. */
+  #scheduleReturn(): void {
+    this.#clock.clearTimeout(this.#returnTimer);
+    if (this.#closed || !this.#session.away) return;
+    this.#returnTimer = this.#clock.setTimeout(() => {
+      void this.#session.returnToPreferred().then((moved) => {
+        if (!moved) this.#scheduleReturn();
+      });
+    }, this.#returnInterval);
   }
 
   /**
@@ -345,6 +408,18 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     const cap = Math.min(this.#maxBackoff, this.#shortestInterval / 2);
     const base = Math.min(cap, this.#minBackoff * 2 ** Math.min(failures, 30));
     return Math.max(1, Math.round(base * (1 + BACKOFF_JITTER * (2 * this.#random() - 1))));
+  }
+
+  /**
+   * When a re-announce failed: once central has given an interval, a random
+   * 40–80 % of it (about one attempt per interval, as in steady state, so an
+   * outage costs no more than normal running, and a registry that comes back
+   * hears from every stream within one interval); before, the backoff.
+   */
+  #retryDelay(failures: number): number {
+    if (!Number.isFinite(this.#shortestInterval)) return this.#backoff(failures);
+    const [low, high] = LOOP_RETRY_SPREAD;
+    return Math.max(1, Math.round(this.#shortestInterval * (low + (high - low) * this.#random())));
   }
 
   #warn(error: unknown): void {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { FakeClock } from '@p2pstream/connection/testing';
 import { memoryRegistry, redisRegistry, type Registry, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,8 @@ import {
   CentralUnreachableError,
   NameTakenError,
   parseCentralAddress,
+  RegistryUnavailableError,
+  rendezvousOrder,
   StreamNotFoundError,
   TrackerClient,
   type Publication,
@@ -78,8 +81,29 @@ describe('parseCentralAddress', () => {
   });
 });
 
+describe('rendezvousOrder', () => {
+  const centrals = ['10.0.0.1:2045', '10.0.0.2:2045', '10.0.0.3:2045'].map(parseCentralAddress);
+  const preferred = (list: typeof centrals, affinity: string) => rendezvousOrder(list, affinity)[0]!.label;
+
+  it('spreads clients evenly over the centrals, each always preferring the same one', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 3_000; i++) counts.set(preferred(centrals, `peer-${i}`), (counts.get(preferred(centrals, `peer-${i}`)) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(centrals.map((c) => c.label));
+    for (const count of counts.values()) expect(count).toBeGreaterThan(900);
+    expect(preferred(centrals, 'peer-7')).toBe(preferred([...centrals].reverse(), 'peer-7'));
+  });
+
+  it('moves only the clients of a central that is taken out of the list', () => {
+    const without = centrals.slice(1);
+    for (let i = 0; i < 300; i++) {
+      const before = preferred(centrals, `peer-${i}`);
+      if (before !== centrals[0]!.label) expect(preferred(without, `peer-${i}`)).toBe(before);
+    }
+  });
+});
+
 describe('TrackerClient', () => {
-  it('says which centrals it tried and how to start one when none answers', async () => {
+  it('says which centrals it tried and why when none answers, and leaves how to start one to the app', async () => {
     const [a, b] = [await freePort(), await freePort()];
     const tracker = client({ centrals: [`127.0.0.1:${a}`, `127.0.0.1:${b}`] });
     const error = await tracker.list().catch((e: unknown) => e);
@@ -87,7 +111,101 @@ describe('TrackerClient', () => {
     expect((error as CentralUnreachableError).code).toBe('CENTRAL_UNREACHABLE');
     expect((error as Error).message).toContain(`127.0.0.1:${a}`);
     expect((error as Error).message).toContain(`127.0.0.1:${b}`);
-    expect((error as Error).message).toContain('npx nx run central:serve');
+    expect((error as Error).message).not.toContain('central:serve');
+  });
+
+  it('retries a request central answers REGISTRY_UNAVAILABLE only after a backoff pause on its clock, then says the registry is down', async () => {
+    const server = await redis();
+    const running = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) });
+    await server.stop();
+    const clock = new FakeClock();
+    const tracker = client({ centrals: [addressOf(running)], clock, minBackoff: 100, maxBackoff: 1_000, registryRetryTimeout: 2_000 });
+    const connected: string[] = [];
+    tracker.on('connected', (at) => connected.push(at));
+    const outcome = tracker.lookup('cam1').catch((error: unknown) => error);
+    await eventually(() => running.tracker.counters.lookup === 1 && clock.pending === 1);
+    // Nothing is sent again until the pause has passed on the client's clock.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.tracker.counters.lookup).toBe(1);
+    clock.advance(150);
+    await eventually(() => running.tracker.counters.lookup === 2 && clock.pending === 1);
+    clock.advance(2_000);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect(error).toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+    expect((error as Error).message).toContain(`central at ${addressOf(running)} is running but cannot reach its registry`);
+    expect(running.tracker.counters.refused).toEqual({ REGISTRY_UNAVAILABLE: 3 });
+    // The central itself was fine: one connection, kept all along.
+    expect(connected).toEqual([addressOf(running)]);
+    expect(running.connections).toBe(1);
+  });
+
+  it('stays on its central while every central answers that the shared registry is down, instead of hopping between them', async () => {
+    const server = await redis();
+    const [one, two] = [
+      await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) }),
+      await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) }),
+    ];
+    await server.stop();
+    const tracker = client({ centrals: [addressOf(one), addressOf(two)], centralOrder: 'listed', registryRetryTimeout: 0 });
+    let connects = 0;
+    tracker.on('connected', () => (connects += 1));
+    await expect(tracker.lookup('cam1')).rejects.toBeInstanceOf(RegistryUnavailableError);
+    expect([one.tracker.counters.lookup, two.tracker.counters.lookup, connects]).toEqual([1, 1, 2]);
+    await expect(tracker.lookup('cam1')).rejects.toBeInstanceOf(RegistryUnavailableError);
+    await expect(tracker.lookup('cam1')).rejects.toBeInstanceOf(RegistryUnavailableError);
+    expect([one.tracker.counters.lookup, two.tracker.counters.lookup, connects]).toEqual([1, 3, 2]);
+  });
+
+  it('retries a failed re-announce after 40–80 % of the interval, about as often as it announces when all is well', async () => {
+    const server = await redis();
+    const running = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }), interval: 10_000, intervalJitter: 0 });
+    const clock = new FakeClock();
+    // random 0.5: the loop re-announces at 95 % of the interval, and retries at 60 %.
+    const tracker = client({ centrals: [addressOf(running)], clock, random: () => 0.5 });
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+    await server.stop();
+    clock.advance(9_500);
+    await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 1 && clock.pending === 1);
+    clock.advance(5_900);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.tracker.counters.refused.REGISTRY_UNAVAILABLE).toBe(1);
+    clock.advance(200);
+    await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 2);
+  });
+
+  it('after reconnects publishes and announces everything again at most once per interval', async () => {
+    const clock = new FakeClock();
+    const first = await central({ interval: 10_000, intervalJitter: 0 });
+    const port = first.port;
+    const tracker = client({ centrals: [addressOf(first)], clock, minBackoff: 10 });
+    let disconnects = 0;
+    let connects = 0;
+    tracker.on('disconnected', () => (disconnects += 1));
+    tracker.on('connected', () => (connects += 1));
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+
+    await first.close();
+    await eventually(() => disconnects === 1);
+    const second = await central({ port, interval: 10_000, intervalJitter: 0 });
+    clock.advance(50);
+    await eventually(async () => (await entries(second)).length === 1);
+    expect(second.tracker.counters).toMatchObject({ publish: 1, announce: 1 });
+
+    // Lost again within the interval: it reconnects, but sends nothing until its announce loop is due.
+    await second.close();
+    await eventually(() => disconnects === 2);
+    const third = await central({ port, interval: 10_000, intervalJitter: 0 });
+    clock.advance(50);
+    await eventually(() => connects === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(third.tracker.counters).toMatchObject({ publish: 0, announce: 0 });
+    // The loop's own re-announce comes within the interval (publishing first: this central never heard of the stream).
+    clock.advance(10_000);
+    await eventually(async () => (await entries(third)).length === 1);
+    expect(third.tracker.counters).toMatchObject({ publish: 1 });
   });
 
   it('fails over to the next central when the first refuses the connection', async () => {
@@ -104,10 +222,36 @@ describe('TrackerClient', () => {
     await server.stop();
     const working = await central();
     await withFilm(working);
-    const tracker = client({ centrals: [addressOf(broken), addressOf(working)] });
+    const tracker = client({ centrals: [addressOf(broken), addressOf(working)], centralOrder: 'listed' });
     expect(await tracker.list()).toHaveLength(1);
     expect(broken.tracker.counters).toMatchObject({ list: 1, refused: { REGISTRY_UNAVAILABLE: 1 } });
     expect(tracker.central).toBe(addressOf(working));
+  });
+
+  it('spreads its clients over the centrals it is given', async () => {
+    const [one, two] = [await central(), await central()];
+    const clients = Array.from({ length: 16 }, () => client({ centrals: [addressOf(one), addressOf(two)] }));
+    await Promise.all(clients.map((c) => c.list()));
+    expect(one.connections + two.connections).toBe(16);
+    expect(one.connections).toBeGreaterThan(0);
+    expect(two.connections).toBeGreaterThan(0);
+  });
+
+  it('moves back to its preferred central when it returns, and tells it everything', async () => {
+    const clock = new FakeClock();
+    const preferredPort = await freePort();
+    const standby = await central();
+    const tracker = client({ centrals: [`127.0.0.1:${preferredPort}`, addressOf(standby)], centralOrder: 'listed', clock, returnInterval: 1_000 });
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+    expect(tracker.central).toBe(addressOf(standby));
+
+    const preferred = await central({ port: preferredPort });
+    clock.advance(1_000);
+    await eventually(() => tracker.central === `127.0.0.1:${preferredPort}`);
+    await eventually(async () => (await entries(preferred)).length === 1);
+    await eventually(() => standby.connections === 0);
+    expect(preferred.tracker.counters).toMatchObject({ publish: 1, refused: {} });
   });
 
   it('passes central refusals through as typed errors with central’s code, and keeps the connection', async () => {

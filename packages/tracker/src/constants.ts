@@ -61,3 +61,13 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2_000;
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 3_000;
 /** Longest pause between attempts to reach Redis again after it went away. */
 export const REDIS_MAX_RECONNECT_DELAY_MS = 2_000;
+/** Stream name → id bindings a Redis registry remembers (they never change once made), saving a round trip per look-up. */
+export const REDIS_NAME_CACHE_SIZE = 10_000;
+/** Streams one sweep step of a Redis registry looks at. */
+export const REDIS_SWEEP_BATCH = 100;
+/** Sweep steps per sweep call at most: the rest wait for the next call (look-ups still prune their own stream). */
+export const REDIS_SWEEP_BATCHES = 20;
+/** A Redis registry's sweep looks at one stream at most once in this time: expired entries leave `counts` within about it. */
+export const DEFAULT_REDIS_SWEEP_GAP_MS = 30_000;
+/** A stream one central is sweeping is left alone by the others this long. */
+export const REDIS_SWEEP_LEASE_MS = 30_000;

@@ -2,6 +2,7 @@ export { startTracker, type StartTrackerOptions, type RunningTracker, type Track
 export { memoryRegistry, redisRegistry } from './registries.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js';
 export { RedisRegistry, type RedisRegistryOptions, type RedisStatus } from './redis-registry.js';
+export { parseRedisTarget, type RedisTarget } from './redis-connection.js';
 export type {
   Registry,
   RegistryCounts,

@@ -47,6 +47,8 @@ export class MemoryRegistry implements Registry {
   readonly #streams = new Map<string, StreamState>();
   /** Streams that have entries or are within their grace period: what `sweep` and `list` walk. */
   readonly #visible = new Set<StreamState>();
+  /** Entries held by visible streams, kept up to date as they come and go, so `counts` walks nothing. */
+  #entries = 0;
 
   constructor(options: MemoryRegistryOptions = {}) {
     this.#random = options.random ?? Math.random;
@@ -74,7 +76,9 @@ export class MemoryRegistry implements Registry {
     const state = this.#streams.get(announcement.stream);
     if (!state) return false;
     const { host, port, edge, expiresAt } = announcement;
-    state.peers.set(peerKey(announcement), { host, port, edge, expiresAt, source: announcement.source === true });
+    const key = peerKey(announcement);
+    if (!state.peers.has(key)) this.#entries += 1;
+    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true });
     state.edge = Math.max(state.edge, edge);
     if (announcement.live !== undefined) state.live = announcement.live;
     state.visibleUntil = Math.max(state.visibleUntil, announcement.visibleUntil);
@@ -87,7 +91,11 @@ export class MemoryRegistry implements Registry {
     if (!state) return 0;
     let removed = 0;
     for (const peer of peers) if (state.peers.delete(peerKey(peer))) removed += 1;
-    if (removed > 0 && this.#visible.has(state) && liveEntries(state, now).length === 0) state.visibleUntil = state.edge > 0 ? visibleUntil : now;
+    this.#entries -= removed;
+    if (removed > 0 && this.#visible.has(state) && liveEntries(state, now).length === 0) {
+      state.visibleUntil = state.edge > 0 ? visibleUntil : now;
+      if (state.visibleUntil <= now) this.#drop(state);
+    }
     return removed;
   }
 
@@ -103,30 +111,40 @@ export class MemoryRegistry implements Registry {
     return this.#visibleSummaries(now).sort(compareStreams).slice(0, limit);
   }
 
-  async counts(now: number): Promise<RegistryCounts> {
-    const streams = this.#visibleSummaries(now);
-    return { streams: streams.length, peers: streams.reduce((sum, stream) => sum + stream.peers, 0) };
+  /** Exact after a sweep; between sweeps, entries expired since the last one still count. */
+  async counts(): Promise<RegistryCounts> {
+    return { streams: this.#visible.size, peers: this.#entries };
   }
 
   async sweep(now: number): Promise<SweepResult> {
     let peers = 0;
     let streams = 0;
     for (const state of this.#visible) {
+      let expired = 0;
       for (const [key, entry] of state.peers) {
         if (entry.expiresAt <= now) {
           state.peers.delete(key);
-          peers += 1;
+          expired += 1;
         }
       }
+      this.#entries -= expired;
+      peers += expired;
       if (state.visibleUntil <= now) {
-        peers += state.peers.size;
-        state.peers.clear();
-        state.visibleUntil = 0;
-        this.#visible.delete(state);
+        peers += this.#drop(state);
         streams += 1;
       }
     }
     return { peers, streams };
+  }
+
+  /** Takes a stream out of `list` with its entries; returns how many entries went with it. */
+  #drop(state: StreamState): number {
+    const dropped = state.peers.size;
+    this.#entries -= dropped;
+    state.peers.clear();
+    state.visibleUntil = 0;
+    this.#visible.delete(state);
+    return dropped;
   }
 
   async close(): Promise<void> {}

@@ -1,11 +1,16 @@
-import { createClient, ErrorReply } from 'redis';
+import { ErrorReply } from 'redis';
 import {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_PREFIX,
-  REDIS_MAX_RECONNECT_DELAY_MS,
+  DEFAULT_REDIS_SWEEP_GAP_MS,
+  REDIS_NAME_CACHE_SIZE,
+  REDIS_SWEEP_BATCH,
+  REDIS_SWEEP_BATCHES,
+  REDIS_SWEEP_LEASE_MS,
 } from './constants.js';
 import { RegistryUnavailableError } from './errors.js';
+import { CLUSTER_SCHEME, openRedisConnection, parseRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
 import {
   compareStreams,
   peerKey,
@@ -20,10 +25,26 @@ import {
   type StreamSummary,
   type SweepResult,
 } from './registry.js';
-import { ANNOUNCE, LEAVE, LOOKUP, PUBLISH, STREAMS, SWEEP, type RedisScript } from './redis-scripts.js';
+import {
+  ANNOUNCE,
+  CLAIM_DUE,
+  CLAIM_NAME,
+  CONFIRM_NAME,
+  INDEX,
+  LEAVE,
+  LOOKUP,
+  PUBLISH,
+  RELEASE_NAME,
+  SUMMARY,
+  SWEEP_STREAM,
+  type RedisScript,
+} from './redis-scripts.js';
 
 export interface RedisRegistryOptions {
-  /** `redis://[user:password@]host:port/db` */
+  /**
+   * `redis://[user:password@]host:port/db` for one Redis, or
+   * `redis+cluster://[user:password@]host:port,host:port` for a Redis Cluster (a few of its masters).
+   */
   url: string;
   /**
    * Prepended to every key, so several swarms (or test runs) can share one Redis.
@@ -40,6 +61,13 @@ export interface RedisRegistryOptions {
    * @default 3_000
    */
   connectTimeout?: number;
+  /**
+   * A sweep looks at a stream again at least this much later: expired entries
+   * (of peers that never said `leave`) stop counting in `counts` within about
+   * this time; look-ups and `list` count exactly whatever it is.
+   * @default 30_000
+   */
+  sweepGap?: number;
   /** Told when Redis goes away (once) and when it is back. */
   onStatus?: (status: RedisStatus) => void;
 }
@@ -48,32 +76,36 @@ export type RedisStatus =
   | { readonly state: 'down'; readonly message: string }
   | { readonly state: 'up'; readonly message: string };
 
-/** The part of the node-redis client this registry uses. */
-interface RedisConnection {
-  sendCommand(args: readonly string[], options?: { timeout?: number }): Promise<unknown>;
-  connect(): Promise<unknown>;
-  close(): Promise<void>;
-  destroy(): void;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
+/** What a stream's script tells the index: see redis-scripts.ts. `ver` 0: nothing new. */
+interface StreamNews {
+  readonly id: string;
+  readonly ver: number;
+  readonly entries: number;
+  readonly due: number;
 }
 
 /**
- * The registry shared by several central processes through one Redis (a
- * single instance or a primary; not Redis Cluster: the scripts touch keys
- * they compute). Every operation is one Lua script, so it is atomic.
+ * The registry shared by several central processes through one Redis or a
+ * Redis Cluster. Each stream's keys share the hash tag `{<id>}`, and each
+ * operation on a stream is one Lua script on that stream's slot; what `list`,
+ * `counts` and `sweep` need is kept in a small index under `{index}`, updated
+ * when a stream's entry count changes, so no operation walks every stream.
  */
 export class RedisRegistry implements Registry {
   readonly description: string;
   readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #commandTimeout: number;
+  readonly #sweepGap: number;
+  /** name → stream id for bindings seen complete: a binding never changes once made. */
+  readonly #names = new Map<string, string>();
 
   private constructor(client: RedisConnection, options: RedisRegistryOptions) {
     this.#client = client;
     this.description = redactedUrl(options.url);
     this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.#commandTimeout = options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+    this.#sweepGap = options.sweepGap ?? DEFAULT_REDIS_SWEEP_GAP_MS;
   }
 
   /**
@@ -83,29 +115,29 @@ export class RedisRegistry implements Registry {
    */
   static async connect(options: RedisRegistryOptions): Promise<RedisRegistry> {
     const description = redactedUrl(options.url);
+    let target: RedisTarget;
+    try {
+      target = parseRedisTarget(options.url);
+    } catch (error) {
+      throw new RegistryUnavailableError((error as Error).message, { cause: error });
+    }
     let ready = false;
     let down = false;
     let lastError = '';
-    const client: RedisConnection = createClient({
-      url: options.url,
-      // Fail fast while Redis is away, instead of queueing requests peers are waiting on.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: options.connectTimeout ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
-        // At start-up a missing Redis is the user's to fix; later it is an outage to ride out.
-        reconnectStrategy: (retries) => (ready ? Math.min(50 * 2 ** retries, REDIS_MAX_RECONNECT_DELAY_MS) : false),
+    const client = openRedisConnection(target, {
+      connectTimeout: options.connectTimeout ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
+      connected: () => ready,
+      onError: (error) => {
+        lastError = error.message;
+        if (ready && !down) {
+          down = true;
+          options.onStatus?.({ state: 'down', message: `lost Redis at ${description} (${error.message}); retrying` });
+        }
       },
-    });
-    client.on('error', (error) => {
-      lastError = error.message;
-      if (ready && !down) {
-        down = true;
-        options.onStatus?.({ state: 'down', message: `lost Redis at ${description} (${error.message}); retrying` });
-      }
-    });
-    client.on('ready', () => {
-      if (down) options.onStatus?.({ state: 'up', message: `Redis at ${description} is back` });
-      down = false;
+      onReady: () => {
+        if (down) options.onStatus?.({ state: 'up', message: `Redis at ${description} is back` });
+        down = false;
+      },
     });
     try {
       await client.connect();
@@ -113,7 +145,7 @@ export class RedisRegistry implements Registry {
       client.destroy();
       throw new RegistryUnavailableError(
         `cannot reach Redis at ${description} (${lastError || (error as Error).message}) — start it with: ` +
-          `redis-server --port ${portOf(options.url)} (or run central with --registry memory)`,
+          `${startHint(target)} (or run central with --registry memory)`,
         { cause: error },
       );
     }
@@ -122,12 +154,16 @@ export class RedisRegistry implements Registry {
   }
 
   async publish({ name, stream, live, ts }: Publication): Promise<PublishOutcome> {
-    const reply = strings(await this.#run(PUBLISH, [this.#key('name', name), this.#key('stream', stream)], [stream, name, live ? '1' : '0', String(ts)]));
+    // The name and the stream live in different slots: claim the name, then the stream, and give the name back if the stream refuses it.
+    const nameKey = this.#nameKey(name);
+    const claim = strings(await this.#run(CLAIM_NAME, [nameKey], [stream, String(NAME_CLAIM_LEASE_MS)]));
+    if (claim[0] === 'taken') return { result: 'name-taken', holder: claim[1]! };
+    const reply = strings(await this.#run(PUBLISH, this.#streamKeys(stream), [name, live ? '1' : '0', String(ts)]));
+    if (reply[0] !== 'key-bound') await this.#run(CONFIRM_NAME, [nameKey], [stream]);
+    else if (claim[1] === '1') await this.#run(RELEASE_NAME, [nameKey], [stream]);
     switch (reply[0]) {
       case 'published':
         return { result: 'published' };
-      case 'name-taken':
-        return { result: 'name-taken', holder: reply[1]! };
       case 'key-bound':
         return { result: 'key-bound', name: reply[1]! };
       default:
@@ -136,44 +172,91 @@ export class RedisRegistry implements Registry {
   }
 
   async announce(a: Announcement): Promise<boolean> {
-    const keys = [this.#key('stream', a.stream), this.#key('peers', a.stream), this.#key('edges', a.stream), this.#key('visible'), this.#key('sources', a.stream)];
     const live = a.live === undefined ? '' : a.live ? '1' : '0';
-    const args = [a.stream, peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0'];
-    return Number(await this.#run(ANNOUNCE, keys, args)) === 1;
+    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0'];
+    const reply = numbers(await this.#run(ANNOUNCE, this.#streamKeys(a.stream), args));
+    if (reply[0] !== 1) return false;
+    await this.#index([news(a.stream, reply, 1)]);
+    return true;
   }
 
   async leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number> {
     if (peers.length === 0) return 0;
-    const keys = [this.#key('peers', stream), this.#key('edges', stream), this.#key('visible'), this.#key('sources', stream), this.#key('stream', stream)];
-    return Number(await this.#run(LEAVE, keys, [stream, String(now), String(visibleUntil), ...peers.map(peerKey)]));
+    const reply = numbers(await this.#run(LEAVE, this.#streamKeys(stream), [String(now), String(visibleUntil), ...peers.map(peerKey)]));
+    await this.#index([news(stream, reply, 1)]);
+    return reply[0]!;
   }
 
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined> {
-    const reply = await this.#run(LOOKUP, [this.#key('name', name)], [this.#prefix, String(now), String(maxCandidates)]);
+    const id = this.#names.get(name) ?? nullable(await this.#run(undefined, [this.#nameKey(name)], [], ['GET', this.#nameKey(name)]));
+    if (id === undefined) return undefined;
+    const reply = await this.#run(LOOKUP, this.#streamKeys(id), [name, String(now), String(maxCandidates)]);
     if (reply === null || reply === undefined) return undefined;
-    const [id, streamName, live, edge, count, picked, viewers] = array(reply);
+    this.#remember(name, id);
+    const [live, edge, count, picked, viewers] = array(reply);
+    await this.#index([news(id, array(reply).slice(5).map(Number), 0)]);
     const members = strings(picked);
     const entries: PeerRecord[] = [];
     for (let i = 0; i + 1 < members.length; i += 2) entries.push({ ...parsePeerKey(members[i]!), edge: Number(members[i + 1]) });
     return {
-      stream: { name: String(streamName), stream: String(id), live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
+      stream: { name, stream: id, live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
       // The script's random half may repeat a top-edge entry; the sampler drops repeats.
       candidates: entries,
     };
   }
 
+  /**
+   * The streams with the most entries by the index (counts as of each stream's
+   * last change or sweep), each read exactly at `now`: at most `limit` streams
+   * and a few index pages, so its cost depends on `limit`, not on how many streams there are.
+   */
   async list(now: number, limit: number): Promise<StreamSummary[]> {
-    return (await this.#streams(now)).sort(compareStreams).slice(0, limit);
+    const found: StreamSummary[] = [];
+    const page = Math.max(1, limit);
+    for (let start = 0, step = 0; found.length < limit && step < LIST_PAGES_PER_CALL; step++, start += page) {
+      const ids = strings(await this.#run(undefined, [this.#indexKey('list')], [], ['ZREVRANGE', this.#indexKey('list'), String(start), String(start + page - 1)]));
+      const rows = await Promise.all(ids.map((id) => this.#run(SUMMARY, this.#summaryKeys(id), [String(now)])));
+      rows.forEach((row, i) => {
+        const [name, live, edge, visibleUntil, peers, viewers] = array(row);
+        if (Number(visibleUntil) > now) {
+          found.push({ stream: ids[i]!, name: String(name), live: live === '1', edge: Number(edge), peers: Number(peers), viewers: Number(viewers) });
+        }
+      });
+      if (ids.length < page) break;
+    }
+    return found.sort(compareStreams).slice(0, limit);
   }
 
-  async counts(now: number): Promise<RegistryCounts> {
-    const streams = await this.#streams(now);
-    return { streams: streams.length, peers: streams.reduce((sum, stream) => sum + stream.peers, 0) };
+  /**
+   * The index's sums, one read. Entries of peers that vanished without `leave`
+   * still count until a look-up or a sweep of their stream removes them (a
+   * stream is swept at most once per `sweepGap`).
+   */
+  async counts(): Promise<RegistryCounts> {
+    const [streams, peers] = array(await this.#run(undefined, [this.#indexKey('totals')], [], ['HMGET', this.#indexKey('totals'), 'streams', 'peers']));
+    return { streams: Number(streams ?? 0), peers: Number(peers ?? 0) };
   }
 
+  /**
+   * Looks at the streams due by `now` (one of their entries expired or their
+   * grace ended), in batches, at most a fixed number of batches per call; a
+   * stream another process is sweeping is skipped (it is leased to that one).
+   */
   async sweep(now: number): Promise<SweepResult> {
-    const [peers, streams] = array(await this.#run(SWEEP, [this.#key('visible')], [this.#prefix, String(now)]));
-    return { peers: Number(peers), streams: Number(streams) };
+    let peers = 0;
+    let streams = 0;
+    const dueKey = this.#indexKey('due');
+    for (let batch = 0; batch < REDIS_SWEEP_BATCHES; batch++) {
+      const ids = strings(await this.#run(CLAIM_DUE, [dueKey], [String(now), String(REDIS_SWEEP_BATCH), String(REDIS_SWEEP_LEASE_MS)]));
+      const replies = await Promise.all(ids.map((id) => this.#run(SWEEP_STREAM, this.#streamKeys(id), [String(now), String(this.#sweepGap)]).then(numbers)));
+      replies.forEach((reply) => {
+        peers += reply[0]!;
+        streams += reply[1]!;
+      });
+      await this.#index(replies.map((reply, i) => news(ids[i]!, reply, 2)));
+      if (ids.length < REDIS_SWEEP_BATCH) break;
+    }
+    return { peers, streams };
   }
 
   async close(): Promise<void> {
@@ -185,37 +268,81 @@ export class RedisRegistry implements Registry {
     }
   }
 
-  async #streams(now: number): Promise<StreamSummary[]> {
-    const rows = array(await this.#run(STREAMS, [this.#key('visible')], [this.#prefix, String(now)]));
-    return rows.map((row) => {
-      const [stream, name, live, edge, peers, viewers] = array(row);
-      return { stream: String(stream), name: String(name), live: live === '1', edge: Number(edge), peers: Number(peers), viewers: Number(viewers) };
-    });
+  /** Tells the index what changed in these streams (those with news). */
+  async #index(all: readonly StreamNews[]): Promise<void> {
+    const fresh = all.filter((item) => item.ver > 0);
+    if (fresh.length === 0) return;
+    const args = fresh.flatMap(({ id, ver, entries, due }) => [id, String(ver), String(entries), String(due)]);
+    await this.#run(INDEX, ['list', 'due', 'vers', 'totals'].map((kind) => this.#indexKey(kind)), args);
   }
 
-  #key(kind: 'name' | 'stream' | 'peers' | 'edges' | 'sources' | 'visible', id = ''): string {
-    return kind === 'visible' ? `${this.#prefix}visible` : `${this.#prefix}${kind}:${id}`;
+  #remember(name: string, id: string): void {
+    if (this.#names.has(name)) return;
+    if (this.#names.size >= REDIS_NAME_CACHE_SIZE) this.#names.delete(this.#names.keys().next().value!);
+    this.#names.set(name, id);
   }
 
-  /** Runs a script by its hash, loading it when this Redis has not seen it (a fresh or restarted server). */
-  async #run(script: RedisScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    const rest = [String(script.keys), ...keys, ...args];
-    const options = { timeout: this.#commandTimeout };
+  #nameKey(name: string): string {
+    return `${this.#prefix}name:${name}`;
+  }
+
+  /** A stream's hash, peers, edges and sources: one hash tag, so one slot. */
+  #streamKeys(id: string): string[] {
+    return ['stream', 'peers', 'edges', 'sources'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+  }
+
+  /** What SUMMARY reads: the stream's hash, peers and sources. */
+  #summaryKeys(id: string): string[] {
+    const [stream, peers, , sources] = this.#streamKeys(id);
+    return [stream!, peers!, sources!];
+  }
+
+  #indexKey(kind: string): string {
+    return `${this.#prefix}{index}:${kind}`;
+  }
+
+  /**
+   * Runs a script by its hash, loading it when this Redis has not seen it (a
+   * fresh or restarted server), or a plain command (`command`) when no script is given.
+   */
+  async #run(script: RedisScript | undefined, keys: readonly string[], args: readonly string[], command?: readonly string[]): Promise<unknown> {
+    const options = this.#commandTimeout;
+    const slotKey = keys[0]!;
     try {
+      if (!script) return await this.#client.send(slotKey, command!, options);
+      const rest = [String(script.keys), ...keys, ...args];
       try {
-        return await this.#client.sendCommand(['EVALSHA', script.sha, ...rest], options);
+        return await this.#client.send(slotKey, ['EVALSHA', script.sha, ...rest], options);
       } catch (error) {
         if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
-        return await this.#client.sendCommand(['EVAL', script.source, ...rest], options);
+        return await this.#client.send(slotKey, ['EVAL', script.source, ...rest], options);
       }
     } catch (error) {
       // A reply error is a bug in a script, not an outage: let it surface as it is.
-      if (error instanceof ErrorReply) throw error;
+      if (error instanceof ErrorReply && !/^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)/.test(error.message)) throw error;
       throw new RegistryUnavailableError(`central cannot reach its Redis registry (${(error as Error).message}); try again shortly`, {
         cause: error,
       });
     }
   }
+}
+
+/** A name claimed for a publish that never finished is free again after this long. */
+const NAME_CLAIM_LEASE_MS = 60_000;
+
+/** Index pages `list` reads per call at most, when streams past their grace fill the first ones. */
+const LIST_PAGES_PER_CALL = 4;
+
+function news(id: string, reply: readonly number[], from: number): StreamNews {
+  return { id, ver: reply[from] ?? 0, entries: reply[from + 1] ?? 0, due: reply[from + 2] ?? 0 };
+}
+
+function nullable(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+function numbers(value: unknown): number[] {
+  return array(value).map(Number);
 }
 
 function parsePeerKey(key: string): PeerAddress {
@@ -233,6 +360,7 @@ function strings(value: unknown): string[] {
 
 /** The URL as logs and the status page show it: the password replaced. */
 export function redactedUrl(url: string): string {
+  if (url.startsWith(CLUSTER_SCHEME)) return url.replace(/^(redis\+cluster:\/\/[^:@/]*:)[^@]*@/, '$1***@');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -242,10 +370,11 @@ export function redactedUrl(url: string): string {
   }
 }
 
-function portOf(url: string): string {
+function startHint(target: RedisTarget): string {
+  if (target.kind === 'cluster') return `a Redis Cluster with a master at ${target.nodes.join(', ')}`;
   try {
-    return new URL(url).port || '6379';
+    return `redis-server --port ${new URL(target.url).port || '6379'}`;
   } catch {
-    return '6379';
+    return 'redis-server';
   }
 }

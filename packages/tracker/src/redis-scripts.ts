@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The Lua scripts behind `RedisRegistry`. Each runs atomically in Redis, so
- * several central processes may publish, announce, look up and sweep the same
- * streams at once. Keys (with the configured prefix):
- *   name:<name>      string  the stream id the name is bound to (kept forever)
- *   stream:<id>      hash    name, live (1/0), ts (last accepted publish), edge (highest announced since)
- *   peers:<id>       zset    "host port" → expiresAt (ms)
- *   edges:<id>       zset    "host port" → edge
- *   sources:<id>     zset    "host port" → expiresAt, for the publisher's own entries (not viewers)
- *   visible          zset    stream id → visibleUntil (ms): the streams `list` shows
- * A member's entry is live while its expiresAt is after `now`.
+ * The Lua scripts behind `RedisRegistry`. Each runs atomically on one node and
+ * touches only the keys it is given (so it runs on Redis Cluster: every
+ * script's keys share one hash tag). Keys, after the configured prefix:
+ *
+ *   name:<name>            string  the stream id the name is bound to (kept forever once confirmed)
+ *   {<id>}:stream          hash    name, live (1/0), ts (last accepted publish), edge (highest
+ *                                  announced since), visible (visibleUntil ms), ver (bumped on
+ *                                  each change the index hears of), ipeers/inlist (what it heard)
+ *   {<id>}:peers           zset    "host port" → expiresAt (ms)
+ *   {<id>}:edges           zset    "host port" → edge
+ *   {<id>}:sources         zset    "host port" → expiresAt, the publisher's own entries (not viewers)
+ *   {index}:list           zset    stream id → entries, for the streams `list` shows
+ *   {index}:due            zset    stream id → when the sweep should next look at the stream
+ *   {index}:vers           hash    stream id → the last `ver` the index applied (older news is dropped)
+ *   {index}:totals         hash    streams, peers: the sums `counts` answers with
+ *
+ * A stream's scripts (its four `{<id>}` keys) report what changed as
+ * `ver, entries, due` (entries -1: out of the list); the caller passes that to
+ * INDEX, which applies it to the `{index}` keys unless newer news came first.
+ * An entry is live while its expiresAt is after `now`.
  */
 
 export interface RedisScript {
@@ -23,128 +33,233 @@ function script(keys: number, source: string): RedisScript {
   return { source, keys, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-// Removes the expired members of one stream from its sets; returns how many.
-const PRUNE = `
-local function prune(pk, ek, sk, now)
-  local expired = redis.call('ZRANGEBYSCORE', pk, '-inf', now)
-  for i = 1, #expired, 1000 do
-    redis.call('ZREM', ek, unpack(expired, i, math.min(i + 999, #expired)))
+/** Expired entries removed per stream per script: a huge stream is pruned over several calls. */
+export const PRUNE_STEP = 1000;
+
+// KEYS[1..4] are a stream's hash, peers, edges and sources in every script that includes this.
+const STREAM_FUNCTIONS = `
+local function prune(now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ${PRUNE_STEP})
+  if #expired > 0 then
+    redis.call('ZREM', KEYS[2], unpack(expired))
+    redis.call('ZREM', KEYS[3], unpack(expired))
+    redis.call('ZREM', KEYS[4], unpack(expired))
   end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', pk, '-inf', now) end
-  redis.call('ZREMRANGEBYSCORE', sk, '-inf', now)
   return #expired
+end
+-- The stream's news for the index: {ver, entries, due}, or {0, 0, 0} when the index knows it already.
+local function news(force)
+  local count = redis.call('ZCARD', KEYS[2])
+  local info = redis.call('HMGET', KEYS[1], 'visible', 'ipeers', 'inlist')
+  if not force and info[3] == '1' and tonumber(info[2] or '-1') == count then return {0, 0, 0} end
+  local due = tonumber(info[1] or '0')
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if first[2] and tonumber(first[2]) < due then due = tonumber(first[2]) end
+  local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
+  redis.call('HSET', KEYS[1], 'ipeers', count, 'inlist', '1')
+  return {ver, count, due}
+end
+-- Takes the stream out of the list: returns its news and how many entries were dropped with it.
+local function gone()
+  local dropped = redis.call('ZCARD', KEYS[2])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
+  redis.call('HSET', KEYS[1], 'inlist', '0', 'visible', '0', 'ipeers', '0')
+  return {ver, -1, 0}, dropped
 end
 `;
 
-/** KEYS name, stream · ARGV id, name, live, ts → {result, detail?} */
-export const PUBLISH = script(
-  2,
+/**
+ * KEYS name · ARGV id, lease (ms) → {'taken', holder} | {'claimed', 1 when newly bound here else 0}
+ * A new claim lasts `lease` until CONFIRM_NAME makes it permanent, so a claim whose
+ * publish never finished (the central died, Redis went away) frees the name again.
+ */
+export const CLAIM_NAME = script(
+  1,
   `
 local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return {'name-taken', holder} end
-local current = redis.call('HMGET', KEYS[2], 'name', 'ts')
-if current[1] and current[1] ~= ARGV[2] then return {'key-bound', current[1]} end
-if current[2] and tonumber(ARGV[4]) <= tonumber(current[2]) then return {'replayed', current[2]} end
-redis.call('SET', KEYS[1], ARGV[1])
--- A publish starts the stream over: its edge is raised again by the announces that follow.
-redis.call('HSET', KEYS[2], 'name', ARGV[2], 'live', ARGV[3], 'ts', ARGV[4], 'edge', '0')
-return {'published'}
+if holder and holder ~= ARGV[1] then return {'taken', holder} end
+if holder then return {'claimed', 0} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {'claimed', 1}
 `,
 );
 
-/** KEYS stream, peers, edges, visible, sources · ARGV id, member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0) → 1 | 0 */
-export const ANNOUNCE = script(
-  5,
+/** KEYS name · ARGV id: the stream took the name, so the binding is kept forever. */
+export const CONFIRM_NAME = script(
+  1,
   `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
-if ARGV[7] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) else redis.call('ZREM', KEYS[5], ARGV[2]) end
-local edge = tonumber(redis.call('HGET', KEYS[1], 'edge') or '0')
-if tonumber(ARGV[4]) > edge then redis.call('HSET', KEYS[1], 'edge', ARGV[4]) end
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'live', ARGV[6]) end
-redis.call('ZADD', KEYS[4], 'GT', ARGV[5], ARGV[1])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PERSIST', KEYS[1]) end
 return 1
 `,
 );
 
-/** KEYS peers, edges, visible, sources, stream · ARGV id, now, visibleUntil, member... → removed count */
-export const LEAVE = script(
-  5,
+/** KEYS name · ARGV id: undoes a claim made for a publish the stream refused. */
+export const RELEASE_NAME = script(
+  1,
   `
-local removed = redis.call('ZREM', KEYS[1], unpack(ARGV, 4))
-redis.call('ZREM', KEYS[2], unpack(ARGV, 4))
-redis.call('ZREM', KEYS[4], unpack(ARGV, 4))
-if removed > 0 and redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf') == 0 then
-  -- A stream that never had a chunk has nothing to watch: out of the list at once.
-  local edge = tonumber(redis.call('HGET', KEYS[5], 'edge') or '0')
-  redis.call('ZADD', KEYS[3], 'XX', edge > 0 and ARGV[3] or ARGV[2], ARGV[1])
-end
-return removed
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`,
+);
+
+/** KEYS stream, peers, edges, sources · ARGV name, live, ts → {result, detail?} */
+export const PUBLISH = script(
+  4,
+  `
+local current = redis.call('HMGET', KEYS[1], 'name', 'ts')
+if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} end
+if current[2] and tonumber(ARGV[3]) <= tonumber(current[2]) then return {'replayed', current[2]} end
+-- A publish starts the stream over: its edge is raised again by the announces that follow.
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'live', ARGV[2], 'ts', ARGV[3], 'edge', '0')
+return {'published'}
 `,
 );
 
 /**
- * KEYS name · ARGV prefix, now, maxCandidates
- * → nil | {id, name, live, edge, peers, {member, edge, member, edge, ...}, viewers}
+ * KEYS stream, peers, edges, sources · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0)
+ * → {0} for an unpublished stream | {1, ver, entries, due}
  */
-export const LOOKUP = script(
-  1,
-  `${PRUNE}
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-local pk, ek, sk = ARGV[1] .. 'peers:' .. id, ARGV[1] .. 'edges:' .. id, ARGV[1] .. 'sources:' .. id
-local info = redis.call('HMGET', ARGV[1] .. 'stream:' .. id, 'name', 'live', 'edge')
-prune(pk, ek, sk, ARGV[2])
-local count = redis.call('ZCARD', pk)
-local viewers = count - redis.call('ZCARD', sk)
-local max = tonumber(ARGV[3])
-local picked
-if count <= max then
-  picked = redis.call('ZRANGE', ek, 0, -1, 'WITHSCORES')
-else
-  local top = math.ceil(max / 2)
-  picked = redis.call('ZREVRANGE', ek, 0, top - 1, 'WITHSCORES')
-  local random = redis.call('ZRANDMEMBER', ek, max - top, 'WITHSCORES')
-  for i = 1, #random do picked[#picked + 1] = random[i] end
-end
-return {id, info[1] or '', info[2] or '0', info[3] or '0', count, picked, viewers}
+export const ANNOUNCE = script(
+  4,
+  `${STREAM_FUNCTIONS}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+if ARGV[6] == '1' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+local info = redis.call('HMGET', KEYS[1], 'edge', 'visible')
+if tonumber(ARGV[3]) > tonumber(info[1] or '0') then redis.call('HSET', KEYS[1], 'edge', ARGV[3]) end
+if tonumber(ARGV[4]) > tonumber(info[2] or '0') then redis.call('HSET', KEYS[1], 'visible', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'live', ARGV[5]) end
+local n = news(false)
+return {1, n[1], n[2], n[3]}
 `,
 );
 
-/** KEYS visible · ARGV prefix, now → {{id, name, live, edge, peers, viewers}, ...} for every visible stream */
-export const STREAMS = script(
-  1,
-  `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf')
-local out = {}
-for _, id in ipairs(ids) do
-  local info = redis.call('HMGET', ARGV[1] .. 'stream:' .. id, 'name', 'live', 'edge')
-  local peers = redis.call('ZCOUNT', ARGV[1] .. 'peers:' .. id, '(' .. ARGV[2], '+inf')
-  local sources = redis.call('ZCOUNT', ARGV[1] .. 'sources:' .. id, '(' .. ARGV[2], '+inf')
-  out[#out + 1] = {id, info[1] or '', info[2] or '0', info[3] or '0', peers, peers - sources}
-end
-return out
-`,
-);
-
-/** KEYS visible · ARGV prefix, now → {expired entries removed, streams taken out of list} */
-export const SWEEP = script(
-  1,
-  `${PRUNE}
-local removedPeers, removedStreams = 0, 0
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-for i = 1, #ids, 2 do
-  local id = ids[i]
-  local pk, ek, sk = ARGV[1] .. 'peers:' .. id, ARGV[1] .. 'edges:' .. id, ARGV[1] .. 'sources:' .. id
-  removedPeers = removedPeers + prune(pk, ek, sk, ARGV[2])
-  if tonumber(ids[i + 1]) <= tonumber(ARGV[2]) then
-    removedPeers = removedPeers + redis.call('ZCARD', pk)
-    redis.call('DEL', pk, ek, sk)
-    redis.call('ZREM', KEYS[1], id)
-    removedStreams = removedStreams + 1
+/** KEYS stream, peers, edges, sources · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
+export const LEAVE = script(
+  4,
+  `${STREAM_FUNCTIONS}
+local removed = redis.call('ZREM', KEYS[2], unpack(ARGV, 3))
+redis.call('ZREM', KEYS[3], unpack(ARGV, 3))
+redis.call('ZREM', KEYS[4], unpack(ARGV, 3))
+if removed == 0 then return {0, 0, 0, 0} end
+local info = redis.call('HMGET', KEYS[1], 'inlist', 'edge')
+if info[1] == '1' and redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[1], '+inf') == 0 then
+  -- A stream that never had a chunk has nothing to watch: out of the list at once.
+  local untilMs = tonumber(info[2] or '0') > 0 and tonumber(ARGV[2]) or tonumber(ARGV[1])
+  redis.call('HSET', KEYS[1], 'visible', untilMs)
+  if untilMs <= tonumber(ARGV[1]) then
+    local n = gone()
+    return {removed, n[1], n[2], n[3]}
   end
 end
-return {removedPeers, removedStreams}
+local n = news(false)
+return {removed, n[1], n[2], n[3]}
+`,
+);
+
+/**
+ * KEYS stream, peers, edges, sources · ARGV name, now, maxCandidates
+ * → nil when the stream is not bound to the name | {live, edge, peers, {member, edge, ...}, viewers, ver, entries, due}
+ */
+export const LOOKUP = script(
+  4,
+  `${STREAM_FUNCTIONS}
+local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge')
+if info[1] ~= ARGV[1] then return false end
+local n = {0, 0, 0}
+if prune(ARGV[2]) > 0 then n = news(false) end
+local live = '(' .. ARGV[2]
+local count = redis.call('ZCOUNT', KEYS[2], live, '+inf')
+local viewers = count - redis.call('ZCOUNT', KEYS[4], live, '+inf')
+local max = tonumber(ARGV[3])
+local picked
+if redis.call('ZCARD', KEYS[3]) <= max then
+  picked = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+else
+  local top = math.ceil(max / 2)
+  picked = redis.call('ZREVRANGE', KEYS[3], 0, top - 1, 'WITHSCORES')
+  local random = redis.call('ZRANDMEMBER', KEYS[3], max - top, 'WITHSCORES')
+  for i = 1, #random do picked[#picked + 1] = random[i] end
+end
+return {info[2] or '0', info[3] or '0', count, picked, viewers, n[1], n[2], n[3]}
+`,
+);
+
+/** KEYS stream, peers, sources · ARGV now → {name, live, edge, visibleUntil, peers, viewers}: one row of `list` */
+export const SUMMARY = script(
+  3,
+  `
+local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'visible')
+local live = '(' .. ARGV[1]
+local peers = redis.call('ZCOUNT', KEYS[2], live, '+inf')
+local viewers = peers - redis.call('ZCOUNT', KEYS[3], live, '+inf')
+return {info[1] or '', info[2] or '0', info[3] or '0', info[4] or '0', peers, viewers}
+`,
+);
+
+/**
+ * KEYS stream, peers, edges, sources · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
+ * The next look is at least `gap` ms away, so a busy stream (whose first entry is always
+ * about to expire and be renewed) is swept once per gap, not once per renewal.
+ */
+export const SWEEP_STREAM = script(
+  4,
+  `${STREAM_FUNCTIONS}
+local removed = prune(ARGV[1])
+local info = redis.call('HMGET', KEYS[1], 'visible', 'inlist')
+if tonumber(info[1] or '0') <= tonumber(ARGV[1]) then
+  local n, dropped = gone()
+  -- Counted once: a stream already out of the list (an old due entry) is only cleaned up.
+  if info[2] ~= '1' then return {removed + dropped, 0, n[1], n[2], n[3]} end
+  return {removed + dropped, 1, n[1], n[2], n[3]}
+end
+local n = news(true)
+local soonest = tonumber(ARGV[1]) + tonumber(ARGV[2])
+if n[3] < soonest then n[3] = soonest end
+return {removed, 0, n[1], n[2], n[3]}
+`,
+);
+
+/** KEYS due · ARGV now, count, lease → ids due by now (at most count), each put off by lease so no other sweep takes it */
+export const CLAIM_DUE = script(
+  1,
+  `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local later = tonumber(ARGV[1]) + tonumber(ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], later, id) end
+return ids
+`,
+);
+
+/**
+ * KEYS list, due, vers, totals · ARGV (id, ver, entries, due)... → 1
+ * Applies each stream's news unless the index already applied a newer one.
+ */
+export const INDEX = script(
+  4,
+  `
+for i = 1, #ARGV, 4 do
+  local id, ver, count = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  if ver > tonumber(redis.call('HGET', KEYS[3], id) or '0') then
+    redis.call('HSET', KEYS[3], id, ver)
+    local old = redis.call('ZSCORE', KEYS[1], id)
+    if count < 0 then
+      redis.call('ZREM', KEYS[2], id)
+      if old then
+        redis.call('ZREM', KEYS[1], id)
+        redis.call('HINCRBY', KEYS[4], 'streams', -1)
+        redis.call('HINCRBY', KEYS[4], 'peers', 0 - tonumber(old))
+      end
+    else
+      if not old then redis.call('HINCRBY', KEYS[4], 'streams', 1) end
+      redis.call('HINCRBY', KEYS[4], 'peers', count - tonumber(old or '0'))
+      redis.call('ZADD', KEYS[1], count, id)
+      redis.call('ZADD', KEYS[2], ARGV[i + 3], id)
+    end
+  end
+end
+return 1
 `,
 );

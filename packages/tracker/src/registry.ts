@@ -109,10 +109,25 @@ export interface Registry {
   leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */
   lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined>;
-  /** Visible streams, most peers first (then by name), at most `limit`. */
+  /**
+   * Visible streams, most peers first (then by name), at most `limit`: the
+   * first page. Each stream shown is counted at `now`; the Redis registry
+   * picks them by the counts of its index (as of each stream's last change or
+   * sweep), so its cost grows with `limit`, not with the number of streams.
+   */
   list(now: number, limit: number): Promise<StreamSummary[]>;
-  counts(now: number): Promise<RegistryCounts>;
-  /** Removes expired entries and streams past their grace; safe to run from several processes at once. */
+  /**
+   * Streams in `list` and their entries, kept up to date as entries come and
+   * go (no stream is walked). Entries that expired and streams whose grace
+   * ended still count until a sweep removes them (the Redis registry looks at
+   * a stream at most once per `sweepGap`, so up to about that long).
+   */
+  counts(): Promise<RegistryCounts>;
+  /**
+   * Removes expired entries and streams past their grace; safe to run from
+   * several processes at once. The Redis registry looks only at streams due
+   * by `now`, a bounded number per call.
+   */
   sweep(now: number): Promise<SweepResult>;
   close(): Promise<void>;
 }

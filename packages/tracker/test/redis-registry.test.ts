@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedisServer, type RedisServer } from '../../../tools/testing/index.js';
 import { RegistryUnavailableError } from '../src/errors.js';
 import { RedisRegistry, type RedisStatus } from '../src/redis-registry.js';
+import { CLAIM_NAME } from '../src/redis-scripts.js';
 import { describeRegistryContract } from './registry-conformance.js';
 
 let redis: RedisServer;
@@ -14,7 +16,7 @@ afterAll(async () => {
 });
 
 // Each test gets its own key prefix, so no test sees another's keys.
-describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` }));
+describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
 
 describe('RedisRegistry', () => {
   const T = 1_700_000_000_000;
@@ -45,10 +47,39 @@ describe('RedisRegistry', () => {
     for (let i = 0; i < 50; i++) {
       await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
     }
-    const results = await Promise.all([one.sweep(T + 1_025), two.sweep(T + 1_025), one.lookup('cam1', T + 1_025, 50)]);
+    const results = await Promise.all([one.sweep(T + 1_025), two.sweep(T + 1_025)]);
     expect(results[0].peers + results[1].peers).toBe(26);
-    expect(results[2]?.stream.peers).toBe(24);
-    expect(await two.counts(T + 1_025)).toEqual({ streams: 1, peers: 24 });
+    expect((await one.lookup('cam1', T + 1_025, 50))?.stream.peers).toBe(24);
+    expect(await two.counts()).toEqual({ streams: 1, peers: 24 });
+  });
+
+  it('sweeps a stream at most once per sweep gap, while list counts it exactly meanwhile', async () => {
+    const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 10_000 });
+    opened.push(registry);
+    await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
+    await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
+    expect(await registry.sweep(T + 1_000)).toEqual({ peers: 1, streams: 0 });
+    // The second entry expired at T + 2 s, but the stream is next looked at T + 11 s.
+    expect(await registry.sweep(T + 5_000)).toEqual({ peers: 0, streams: 0 });
+    expect(await registry.counts()).toEqual({ streams: 1, peers: 1 });
+    expect((await registry.list(T + 5_000, 10))[0]).toMatchObject({ peers: 0 });
+    expect(await registry.sweep(T + 11_000)).toEqual({ peers: 1, streams: 0 });
+    expect(await registry.counts()).toEqual({ streams: 1, peers: 0 });
+  });
+
+  it('keeps a published name forever, gives back a name the stream refused, and leaves a half-done claim to expire', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const registry = await open(prefix);
+    const pttl = (name: string) => Number(spawnSync('redis-cli', ['-p', String(redis.port), 'PTTL', `${prefix}name:${name}`], { encoding: 'utf8' }).stdout.trim());
+    await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    expect(pttl('cam1')).toBe(-1);
+    expect(await registry.publish({ name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
+    expect(pttl('cam2')).toBe(-2);
+    // A claim whose publish never reached the stream (the central died in between) holds the name only for a while.
+    spawnSync('redis-cli', ['-p', String(redis.port), 'EVAL', CLAIM_NAME.source, '1', `${prefix}name:cam3`, 'b'.repeat(64), '60000']);
+    expect(pttl('cam3')).toBeGreaterThan(0);
+    expect(await registry.lookup('cam3', T, 10)).toBeUndefined();
   });
 
   it('says which URL it could not reach and how to start Redis', async () => {

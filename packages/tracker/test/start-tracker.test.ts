@@ -34,7 +34,7 @@ function countingRegistry(sweep?: () => Promise<never>): Registry & { sweeps: nu
     leave: (stream, peers, now, visibleUntil) => inner.leave(stream, peers, now, visibleUntil),
     lookup: (name, now, max) => inner.lookup(name, now, max),
     list: (now, limit) => inner.list(now, limit),
-    counts: (now) => inner.counts(now),
+    counts: () => inner.counts(),
     sweep: (now) => {
       counting.sweeps += 1;
       return sweep ? sweep() : inner.sweep(now);

@@ -1,0 +1,87 @@
+import { createClient, createCluster } from 'redis';
+import { REDIS_MAX_RECONNECT_DELAY_MS } from './constants.js';
+
+/**
+ * Where the registry lives: one Redis (`redis://[user:password@]host:port/db`)
+ * or a Redis Cluster named by some of its masters
+ * (`redis+cluster://[user:password@]host:port,host:port`; the rest are discovered).
+ */
+export type RedisTarget =
+  | { readonly kind: 'single'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly string[]; readonly username?: string; readonly password?: string };
+
+export const CLUSTER_SCHEME = 'redis+cluster://';
+
+/** Reads a registry URL; throws RangeError for a cluster URL without a host:port. */
+export function parseRedisTarget(url: string): RedisTarget {
+  if (!url.startsWith(CLUSTER_SCHEME)) return { kind: 'single', url };
+  const rest = url.slice(CLUSTER_SCHEME.length).replace(/\/+$/, '');
+  const at = rest.lastIndexOf('@');
+  const auth = at < 0 ? '' : rest.slice(0, at);
+  const nodes = (at < 0 ? rest : rest.slice(at + 1)).split(',').filter((node) => node !== '');
+  for (const node of nodes) {
+    if (!/^[^:/]+:\d{1,5}$/.test(node) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(node)) {
+      throw new RangeError(`a Redis Cluster URL lists host:port of its nodes (${CLUSTER_SCHEME}127.0.0.1:7000,127.0.0.1:7001), not "${node}"`);
+    }
+  }
+  if (nodes.length === 0) throw new RangeError(`a Redis Cluster URL names at least one node: ${CLUSTER_SCHEME}127.0.0.1:7000`);
+  const colon = auth.indexOf(':');
+  const username = decodeURIComponent(colon < 0 ? auth : auth.slice(0, colon));
+  const password = colon < 0 ? undefined : decodeURIComponent(auth.slice(colon + 1));
+  return { kind: 'cluster', nodes, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/** The part of node-redis the registry uses, the same for one Redis and a cluster. */
+export interface RedisConnection {
+  /** Sends a command to the node serving `key`'s slot. */
+  send(key: string, args: readonly string[], timeout: number): Promise<unknown>;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+export interface RedisConnectionEvents {
+  connectTimeout: number;
+  /** Whether the first connection was made: before it, a missing Redis is not retried. */
+  connected(): boolean;
+  onError(error: Error): void;
+  onReady(): void;
+}
+
+export function openRedisConnection(target: RedisTarget, events: RedisConnectionEvents): RedisConnection {
+  const socket = {
+    connectTimeout: events.connectTimeout,
+    // At start-up a missing Redis is the user's to fix; later it is an outage to ride out.
+    reconnectStrategy: (retries: number) => (events.connected() ? Math.min(50 * 2 ** retries, REDIS_MAX_RECONNECT_DELAY_MS) : false),
+  };
+  if (target.kind === 'single') {
+    // Fail fast while Redis is away, instead of queueing requests peers are waiting on.
+    const client = createClient({ url: target.url, disableOfflineQueue: true, socket });
+    client.on('error', events.onError);
+    client.on('ready', events.onReady);
+    return {
+      send: (_key, args, timeout) => client.sendCommand([...args], { timeout }),
+      connect: () => client.connect(),
+      close: () => client.close(),
+      destroy: () => client.destroy(),
+    };
+  }
+  const cluster = createCluster({
+    rootNodes: target.nodes.map((node) => ({ url: `redis://${node}` })),
+    defaults: {
+      disableOfflineQueue: true,
+      socket,
+      ...(target.username ? { username: target.username } : {}),
+      ...(target.password ? { password: target.password } : {}),
+    },
+  });
+  cluster.on('error', events.onError);
+  cluster.on('node-error', events.onError);
+  cluster.on('node-ready', events.onReady);
+  return {
+    send: (key, args, timeout) => cluster.sendCommand(key, false, [...args], { timeout }),
+    connect: () => cluster.connect(),
+    close: () => cluster.close(),
+    destroy: () => cluster.destroy(),
+  };
+}
