@@ -32,7 +32,7 @@ describe('a finished stream watched by four viewers started at once', { timeout:
     const source = join(dir, 'film.bin');
     writeFileSync(source, randomBytes(FILE_BYTES));
     const central = await startCentral(BLOCK);
-    const publisher = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'film', dir, source, uploadLimit: PUBLISHER_UPLOAD_LIMIT });
+    const publisher = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'film', dir, source, raw: true, uploadLimit: PUBLISHER_UPLOAD_LIMIT });
 
     const viewers = await Promise.all(
       Array.from({ length: VIEWERS }, (_, i) => startViewer({ central, host: loopback(BLOCK, 3 + i), name: 'film', dir })),

@@ -63,6 +63,8 @@ export interface PublishOptions {
   /** `--upload-limit`, as given on the command line. */
   uploadLimit?: string;
   stdin?: 'pipe' | 'ignore';
+  /** `--format raw`: publish bytes that are not MPEG-TS as they are. */
+  raw?: boolean;
 }
 
 export interface Publisher {
@@ -82,6 +84,7 @@ export async function startPublisher(options: PublishOptions): Promise<Publisher
     ...(options.realtime ? ['--realtime'] : []),
     ...(options.loop ? ['--loop'] : []),
     ...(options.uploadLimit ? ['--upload-limit', options.uploadLimit] : []),
+    ...(options.raw ? ['--format', 'raw'] : []),
     '--key',
     key,
     '--stats',
