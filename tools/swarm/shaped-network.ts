@@ -65,7 +65,7 @@ export interface ShapedNetworkOptions {
   hosts: readonly ShapedHostSpec[];
   /**
    * How long a full uplink queue may hold packets (tbf's `latency`): a home router's buffer.
-   * @default 200
+   * @default 400
    */
   queueMs?: number;
   /** @default runPrefix() */
@@ -73,7 +73,7 @@ export interface ShapedNetworkOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULT_UPLINK_QUEUE_MS = 200;
+export const DEFAULT_UPLINK_QUEUE_MS = 400;
 
 export class ShapedNetwork {
   readonly prefix: string;
