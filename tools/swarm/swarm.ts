@@ -118,7 +118,7 @@ export interface UplinksReport {
   mix: Array<{ uplink: string; bytesPerSecond: number; multiple: number; percent: number; viewers: number }>;
   /** The viewers' mean uplink ÷ the stream rate. */
   meanViewerMultiple: number;
-  queueMs: number | null;
+  queueMs: number;
   /** Present when the viewers' mean uplink is below the stream rate. */
   capacityWarning?: string;
 }
