@@ -90,7 +90,7 @@ describe('a shaped network', { timeout: 60_000 }, () => {
     const dead = `p2ps-${4_194_305}-br`;
     execFileSync('ip', ['netns', 'add', dead]);
     try {
-      expect(await sweepStaleNetworks()).toEqual([dead]);
+      expect(await sweepStaleNetworks()).toContain(dead);
       expect(await shapedNamespaces()).not.toContain(dead);
       expect(await shapedNamespaces()).toContain(`${runPrefix()}a`);
     } finally {
