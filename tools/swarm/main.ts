@@ -1,9 +1,12 @@
 /**
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
- *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]`
+ *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
+ *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
+ *   [--lag-sample-every N]`
  *
- * Starts central, a live publisher and N viewers as real processes on 127.0.0.x,
- * and prints one JSON report on stdout (progress goes to stderr). See README.md.
+ * Starts central, a live publisher and N viewers as real processes on 127.0.0.x (or,
+ * with --shaped, each in a network namespace with a capped uplink), and prints one
+ * JSON report on stdout (progress goes to stderr). See README.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +14,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
 import { killAllPeersNow } from './peer-process.js';
-import { runSwarm } from './swarm.js';
+import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetworkError } from './shaped-network.js';
+import { DEFAULT_LAG_SAMPLE_EVERY, runSwarm } from './swarm.js';
 import { parseDuration, parseFraction, parseLimit, parseRate } from './units.js';
+import { DEFAULT_UPLINK_MIX, parseUplinkMix } from './uplinks.js';
 
 const USAGE = `Usage: npm run swarm -- [options]
 
-Runs central, a live publisher and N viewers on 127.0.0.x and prints a JSON report.
+Runs central, a live publisher and N viewers on 127.0.0.x (or, with --shaped, each
+in a network namespace of its own with a capped uplink) and prints a JSON report.
 
   --viewers N            viewer processes (default 8)
   --rate RATE            the stream's rate: 2mbit, 500kbit, 250k (bytes), 1.5MB/s (default 2mbit)
@@ -31,6 +37,16 @@ Runs central, a live publisher and N viewers on 127.0.0.x and prints a JSON repo
                          they start (default: the peer's own, 4s)
   --keep DIR             keep stats files and the publisher's key in DIR (default: a temporary
                          directory, removed afterwards)
+  --lag-sample-every N   stamp a lag sample into the source after every N of its 188-byte
+                         packets, to measure lag on the bytes (harness pacing; default ${DEFAULT_LAG_SAMPLE_EVERY})
+
+Shaped swarm (needs root, ip and tc; exits with 2 and the reason when it cannot run):
+  --shaped               central, the publisher and each viewer in a network namespace of
+                         its own on a private bridge (10.99.0.0/16), each uplink capped by tbf
+  --uplinks MIX          the viewers' uplinks: UPLINK:PERCENT,... where UPLINK is a multiple
+                         of the rate (1.5x) or a rate (4mbit) (default ${DEFAULT_UPLINK_MIX})
+  --publisher-uplink U   the publisher's uplink: a multiple of the rate or a rate (default 2x)
+  --uplink-queue D       how long a full uplink's queue holds packets (tbf latency) (default ${DEFAULT_UPLINK_QUEUE_MS}ms)
   -h, --help             show this help
 `;
 
@@ -48,6 +64,11 @@ try {
       'start-interval': { type: 'string', default: '300ms' },
       behind: { type: 'string' },
       keep: { type: 'string' },
+      'lag-sample-every': { type: 'string', default: String(DEFAULT_LAG_SAMPLE_EVERY) },
+      shaped: { type: 'boolean', default: false },
+      uplinks: { type: 'string' },
+      'publisher-uplink': { type: 'string' },
+      'uplink-queue': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +88,19 @@ try {
   if (!Number.isInteger(viewers) || viewers < 1 || viewers > 2000) throw new RangeError(`--viewers takes a whole number from 1 to 2000, not "${v.viewers}"`);
   if (v.pacing !== 'harness' && v.pacing !== 'program') throw new RangeError(`--pacing is harness or program, not "${v.pacing}"`);
   const bytesPerSecond = parseRate(v.rate);
+  const lagSampleEvery = Number(v['lag-sample-every']);
+  if (!Number.isInteger(lagSampleEvery) || lagSampleEvery < 1) {
+    throw new RangeError(`--lag-sample-every takes a whole number of packets from 1, not "${v['lag-sample-every']}"`);
+  }
+  const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue'] as const).filter((flag) => v[flag] !== undefined);
+  if (!v.shaped && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
+  const shaped = v.shaped
+    ? {
+        uplinks: parseUplinkMix(v.uplinks ?? DEFAULT_UPLINK_MIX, bytesPerSecond),
+        publisherUplinkBytesPerSecond: parseLimit(v['publisher-uplink'] ?? '2x', bytesPerSecond),
+        queueMs: v['uplink-queue'] === undefined ? DEFAULT_UPLINK_QUEUE_MS : parseDuration(v['uplink-queue']),
+      }
+    : undefined;
   config = {
     viewers,
     bytesPerSecond,
@@ -77,6 +111,8 @@ try {
     pacing: v.pacing,
     startIntervalMs: parseDuration(v['start-interval']),
     ...(v.behind === undefined ? {} : { behindMs: parseDuration(v.behind) }),
+    lagSampleEvery,
+    ...(shaped ? { shaped } : {}),
   } as const;
 } catch (error) {
   process.stderr.write(`swarm: ${(error as Error).message}\n`);
@@ -107,8 +143,13 @@ try {
   });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } catch (error) {
-  process.stderr.write(`swarm: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
+  if (error instanceof ShapedNetworkError) {
+    process.stderr.write(`swarm: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`swarm: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
 } finally {
   if (!v.keep) rmSync(workDir, { recursive: true, force: true });
 }

@@ -17,6 +17,11 @@ export interface PaceOptions {
   tickMs?: number;
   /** Stops pacing; the promise then resolves with what was written. */
   signal?: AbortSignal;
+  /**
+   * Writes `packet()` (one 188-byte packet, e.g. a stamped lag sample) after every
+   * `every` packets of the source; it counts towards the rate.
+   */
+  insert?: { every: number; packet: () => Uint8Array };
 }
 
 /**
@@ -31,6 +36,8 @@ export async function paceInto(sink: Writable, source: Uint8Array, options: Pace
   const { bytesPerSecond, signal } = options;
   const loop = options.loop ?? true;
   const tickMs = options.tickMs ?? 50;
+  const insert = options.insert;
+  if (insert && !(Number.isInteger(insert.every) && insert.every >= 1)) throw new RangeError(`insert.every is a whole number of packets from 1, not ${insert.every}`);
   const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   if (bytes.length < TS_PACKET_BYTES || (loop && bytes.length % TS_PACKET_BYTES !== 0)) {
     throw new RangeError('a looped source must be whole 188-byte MPEG-TS packets');
@@ -38,6 +45,8 @@ export async function paceInto(sink: Writable, source: Uint8Array, options: Pace
   let written = 0;
   let offset = 0;
   let owed = 0;
+  /** Source packets written since the last inserted one. */
+  let sinceInsert = 0;
   let last = performance.now();
   let sinkClosed = false;
   sink.once('close', () => (sinkClosed = true));
@@ -48,16 +57,28 @@ export async function paceInto(sink: Writable, source: Uint8Array, options: Pace
     last = now;
     let packets = Math.floor(owed / TS_PACKET_BYTES);
     while (packets > 0 && !sinkClosed) {
+      if (insert && sinceInsert >= insert.every) {
+        const extra = insert.packet();
+        const ok = sink.write(extra);
+        written += extra.length;
+        owed -= extra.length;
+        packets -= 1;
+        sinceInsert = 0;
+        if (!ok) await drained(sink, signal);
+        continue;
+      }
       if (offset >= bytes.length) {
         if (!loop) return written;
         offset = 0;
       }
-      const take = Math.min(packets * TS_PACKET_BYTES, bytes.length - offset);
+      const count = insert ? Math.min(packets, insert.every - sinceInsert) : packets;
+      const take = Math.min(count * TS_PACKET_BYTES, bytes.length - offset);
       const ok = sink.write(bytes.subarray(offset, offset + take));
       offset += take;
       written += take;
       owed -= take;
       packets -= Math.ceil(take / TS_PACKET_BYTES);
+      sinceInsert += Math.ceil(take / TS_PACKET_BYTES);
       if (!ok) await drained(sink, signal);
     }
     if (!loop && offset >= bytes.length) return written;

@@ -28,6 +28,11 @@ export interface PeerProcessOptions {
    */
   stdout?: 'keep' | 'ignore';
   /**
+   * Hands every piece of stdout, as it arrives, to this function instead (e.g. to scan a
+   * viewer's media without keeping it); `stdout` is then neither kept nor ignored.
+   */
+  onStdout?: (piece: Buffer) => void;
+  /**
    * `pipe` to feed the program (e.g. `publish --source -`) through `stdin`.
    * @default 'ignore'
    */
@@ -120,10 +125,14 @@ export async function startPeer(args: readonly string[], options: PeerProcessOpt
     : spawn(command[0]!, command.slice(1), {
         cwd: options.cwd ?? REPO_ROOT,
         env,
-        stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' ? 'pipe' : 'ignore', 'pipe'],
+        stdio: [options.stdin ?? 'ignore', options.stdout === 'keep' || options.onStdout ? 'pipe' : 'ignore', 'pipe'],
         detached: (options.detached ?? false) || options.command !== undefined,
       });
-  const peer = wrap(child, args, { terminal: options.terminal ?? false, group: options.command !== undefined });
+  const peer = wrap(child, args, {
+    terminal: options.terminal ?? false,
+    group: options.command !== undefined,
+    ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+  });
   running.add(peer);
   void peer.exited.then(() => running.delete(peer));
   if (options.waitReady ?? true) {
@@ -170,7 +179,11 @@ export function killAllPeersNow(): void {
   for (const peer of running) void peer.kill();
 }
 
-function wrap(child: ChildProcess, args: readonly string[], options: { terminal: boolean; group: boolean }): PeerProcess {
+function wrap(
+  child: ChildProcess,
+  args: readonly string[],
+  options: { terminal: boolean; group: boolean; onStdout?: (piece: Buffer) => void },
+): PeerProcess {
   const startedAt = Date.now();
   const watch = new ChildWatch(child, { group: options.group });
   let err = '';
@@ -192,7 +205,7 @@ function wrap(child: ChildProcess, args: readonly string[], options: { terminal:
     watch.changed();
   };
   if (options.terminal) child.stdout!.setEncoding('utf8').on('data', onText);
-  else child.stdout?.on('data', (bytes: Buffer) => out.push(bytes));
+  else child.stdout?.on('data', options.onStdout ?? ((bytes: Buffer) => out.push(bytes)));
   child.stderr!.setEncoding('utf8').on('data', onText);
 
   // A line still being written could match too early (a port cut short).

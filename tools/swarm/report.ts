@@ -1,3 +1,4 @@
+import type { LagSample } from './lag-sampler.js';
 import { peakRss, type PublisherStats, type ViewerStats } from './stats-file.js';
 
 /** One viewer process (a restarted viewer is a second incarnation of the same slot). */
@@ -12,6 +13,32 @@ export interface ViewerRecord {
   stats: readonly ViewerStats[];
   /** The end of its stderr when it failed to start or exited on its own. */
   problem?: string;
+  /** Its uplink cap (shaped runs), bytes per second; null when not capped. */
+  uplinkBytesPerSecond: number | null;
+  /** The lag samples found in its output; null when the harness did not sample (program pacing). */
+  lagSamples: readonly LagSample[] | null;
+}
+
+/** End-to-end lag measured on the bytes: from the harness writing a sample into the publisher to a viewer writing it out. */
+export interface LagOnBytes {
+  samples: number;
+  /** Samples between its first and its last that it never wrote out (skipped with their chunk). */
+  missed: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+export interface AggregateLagOnBytes {
+  /** Viewer processes with at least one sample. */
+  viewers: number;
+  /** Percentiles over every sample of every viewer. */
+  samples: number;
+  p50: number;
+  p95: number;
+  max: number;
+  /** The highest per-viewer p95. */
+  worstViewerP95: number;
 }
 
 export interface ViewerReport {
@@ -40,6 +67,10 @@ export interface ViewerReport {
   timeouts: number;
   peers: number;
   peakRssBytes: number;
+  uplinkBytesPerSecond: number | null;
+  /** Its uplink ÷ the stream rate. */
+  uplinkMultiple: number | null;
+  lagOnBytes: LagOnBytes | null;
   problem?: string;
 }
 
@@ -77,6 +108,7 @@ export interface AggregateReport {
   belowContinuity099: number;
   skipped: number;
   lagMs: Spread | null;
+  lagOnBytes: AggregateLagOnBytes | null;
   bytesFromPublisher: number;
   bytesFromPeers: number;
   offloadRatio: number | null;
@@ -86,7 +118,7 @@ export interface AggregateReport {
   peakRssBytes: Spread | null;
 }
 
-export function viewerReport(record: ViewerRecord): ViewerReport {
+export function viewerReport(record: ViewerRecord, streamBytesPerSecond: number): ViewerReport {
   const last = record.stats[record.stats.length - 1];
   const received = last ? last.bytesFromPublisher + last.bytesFromPeers : 0;
   const lags = record.stats.flatMap((line) => (line.lagMs === null ? [] : [line.lagMs]));
@@ -113,6 +145,9 @@ export function viewerReport(record: ViewerRecord): ViewerReport {
     timeouts: last?.timeouts ?? 0,
     peers: last?.peers ?? 0,
     peakRssBytes: peakRss(record.stats),
+    uplinkBytesPerSecond: record.uplinkBytesPerSecond === null ? null : Math.round(record.uplinkBytesPerSecond),
+    uplinkMultiple: record.uplinkBytesPerSecond === null ? null : round(record.uplinkBytesPerSecond / streamBytesPerSecond, 2),
+    lagOnBytes: record.lagSamples ? lagOnBytes(record.lagSamples) : null,
     ...(record.problem ? { problem: record.problem } : {}),
   };
 }
@@ -134,6 +169,7 @@ export function aggregateReport(viewers: readonly ViewerReport[], records: reado
     belowContinuity099: withStats.filter((viewer) => viewer.continuity! < 0.99).length,
     skipped: sum((viewer) => viewer.skipped),
     lagMs: spread(viewers.flatMap((viewer) => (viewer.lagMs === null ? [] : [viewer.lagMs])), 0),
+    lagOnBytes: aggregateLagOnBytes(viewers, records),
     bytesFromPublisher: fromPublisher,
     bytesFromPeers: fromPeers,
     offloadRatio: received ? round(fromPeers / received, 4) : null,
@@ -174,6 +210,40 @@ export function publisherReport(
     uploadMultiple: rate === null ? null : round(rate / streamBytesPerSecond, 2),
     uploadLimitBytesPerSecond: Math.round(uploadLimitBytesPerSecond),
     peakRssBytes: peakRss(stats),
+  };
+}
+
+/** Percentiles of one viewer's samples; null with none. */
+export function lagOnBytes(samples: readonly LagSample[]): LagOnBytes | null {
+  if (samples.length === 0) return null;
+  const sequences = samples.map((sample) => sample.sequence);
+  const lags = spread(
+    samples.map((sample) => sample.lagMs),
+    0,
+  )!;
+  return {
+    samples: samples.length,
+    missed: Math.max(...sequences) - Math.min(...sequences) + 1 - samples.length,
+    p50: lags.median,
+    p95: lags.p95,
+    max: lags.max,
+  };
+}
+
+function aggregateLagOnBytes(viewers: readonly ViewerReport[], records: readonly ViewerRecord[]): AggregateLagOnBytes | null {
+  const all = spread(
+    records.flatMap((record) => (record.lagSamples ?? []).map((sample) => sample.lagMs)),
+    0,
+  );
+  const measured = viewers.flatMap((viewer) => (viewer.lagOnBytes ? [viewer.lagOnBytes] : []));
+  if (!all || measured.length === 0) return null;
+  return {
+    viewers: measured.length,
+    samples: measured.reduce((total, lag) => total + lag.samples, 0),
+    p50: all.median,
+    p95: all.p95,
+    max: all.max,
+    worstViewerP95: Math.max(...measured.map((lag) => lag.p95)),
   };
 }
 

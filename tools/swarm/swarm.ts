@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startProgram, type RunningProgram } from '../testing/index.js';
+import { LagSampler, type LagScanner } from './lag-sampler.js';
 import { paceInto } from './pacer.js';
-import { startPeer, stopAllPeers, type PeerProcess } from './peer-process.js';
+import { PEER_MAIN, startPeer, stopAllPeers, type PeerProcess } from './peer-process.js';
 import {
   aggregateReport,
   publisherReport,
@@ -14,11 +15,26 @@ import {
   type ViewerRecord,
   type ViewerReport,
 } from './report.js';
+import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetwork, shapedAddress, type ShapedHost } from './shaped-network.js';
 import { readPublisherStats, readViewerStats } from './stats-file.js';
 import { formatRateAsBits } from './units.js';
+import { assignUplinks, capacityWarning, type UplinkClass } from './uplinks.js';
+import { waitUntil } from './wait.js';
 
 export const CENTRAL_MAIN = 'apps/central/src/main.ts';
 export const CENTRAL_READY = /central listening on (\S+):(\d+)/;
+
+/** The source packets between two lag samples: about 5 samples a second at 2 Mbit/s. */
+export const DEFAULT_LAG_SAMPLE_EVERY = 250;
+
+export interface ShapedOptions {
+  /** The publisher's uplink, bytes per second. */
+  publisherUplinkBytesPerSecond: number;
+  /** The viewers' uplink classes and their shares. */
+  uplinks: readonly UplinkClass[];
+  /** tbf's queue on each uplink, ms (see ShapedNetworkOptions.queueMs). */
+  queueMs?: number;
+}
 
 export interface SwarmOptions {
   viewers: number;
@@ -50,6 +66,16 @@ export interface SwarmOptions {
   startIntervalMs?: number;
   /** The viewers' `--behind` (how far behind the newest chunk they start, ms); theirs by default. */
   behindMs?: number;
+  /**
+   * Each host in a network namespace of its own with a capped uplink (needs root);
+   * unset: every process on 127.0.0.x, uncapped.
+   */
+  shaped?: ShapedOptions;
+  /**
+   * A stamped lag sample is inserted after every this many source packets (harness pacing only).
+   * @default DEFAULT_LAG_SAMPLE_EVERY
+   */
+  lagSampleEvery?: number;
   /** @default 'swarm' */
   name?: string;
   /** Progress lines (stderr in the CLI). */
@@ -69,7 +95,12 @@ export interface SwarmReport {
     source: string;
     pacing: 'harness' | 'program';
     behindMs?: number;
+    shaped: boolean;
+    /** Source packets between two lag samples; null without harness pacing (nothing is sampled). */
+    lagSampleEvery: number | null;
   };
+  /** Shaped runs: who may send how much; null unshaped (every uplink is loopback). */
+  uplinks: UplinksReport | null;
   machine: { cpus: number; node: string };
   /** From the last viewer start to the end of the run. */
   measuredMs: number;
@@ -80,14 +111,35 @@ export interface SwarmReport {
   viewers: ViewerReport[];
 }
 
+export interface UplinksReport {
+  publisherBytesPerSecond: number;
+  publisherMultiple: number;
+  /** The viewer classes as asked, with how many viewers each got. */
+  mix: Array<{ uplink: string; bytesPerSecond: number; multiple: number; percent: number; viewers: number }>;
+  /** The viewers' mean uplink ÷ the stream rate. */
+  meanViewerMultiple: number;
+  queueMs: number;
+  /** Present when the viewers' mean uplink is below the stream rate. */
+  capacityWarning?: string;
+}
+
 const READY_TIMEOUT_MS = 60_000;
+/** Inside a shaped run every host has the addresses to itself, so fixed ports do. */
+const SHAPED_CENTRAL_PORT = 7000;
+const SHAPED_PEER_PORT = 7001;
+/** The order of hosts in the shaped subnet: 10.99.0.1 central, .2 the publisher, .11 upwards the viewers (as on loopback). */
+const CENTRAL_INDEX = 0;
+const PUBLISHER_INDEX = 1;
+const FIRST_VIEWER_INDEX = 10;
 const KILL_WINDOW = [0.2, 0.7] as const;
 const RESTART_AFTER_MS = 2_000;
 
 interface Slot {
   slot: number;
   host: string;
-  incarnations: Array<{ peer: PeerProcess | undefined; statsFile: string; killed: boolean; problem?: string }>;
+  /** Its uplink cap in a shaped run. */
+  uplinkBytesPerSecond: number | null;
+  incarnations: Array<{ peer: PeerProcess | undefined; statsFile: string; killed: boolean; problem?: string; lag: LagScanner | undefined }>;
 }
 
 /** The loopback address of viewer `slot` (1-based): 127.0.0.11 upwards, then the next /24. */
@@ -106,10 +158,15 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   const pacing = options.pacing ?? 'harness';
   const killFraction = options.killFraction ?? 0;
   const signal = options.signal;
+  const shaped = options.shaped;
+  const lagSampleEvery = pacing === 'harness' ? (options.lagSampleEvery ?? DEFAULT_LAG_SAMPLE_EVERY) : null;
   mkdirSync(options.workDir, { recursive: true });
   const source = readFileSync(options.source);
+  const viewerUplinks = shaped ? assignUplinks(shaped.uplinks, options.viewers) : [];
+  const sampler = lagSampleEvery === null ? undefined : new LagSampler();
 
-  let central: RunningProgram | undefined;
+  let network: ShapedNetwork | undefined;
+  let central: RunningProgram | PeerProcess | undefined;
   let publisher: PeerProcess | undefined;
   const slots: Slot[] = [];
   const pacingStop = new AbortController();
@@ -117,15 +174,34 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   let centralRss: number | null = null;
   let measureFrom = Date.now();
   let centralAddress = '';
-  const publisherHost = '127.0.0.2';
+  const publisherHost = shaped ? shapedAddress(PUBLISHER_INDEX) : '127.0.0.2';
   const publisherStats = join(options.workDir, 'publisher.jsonl');
   /** Viewer starts and kill-and-restart rounds, settled before the report is read. */
   const starting: Array<Promise<void>> = [];
 
   try {
-    const centralPort = await freePort('127.0.0.1');
-    central = await startProgram(CENTRAL_MAIN, ['--host', '127.0.0.1', '--port', String(centralPort)], { readyLine: CENTRAL_READY, timeoutMs: READY_TIMEOUT_MS });
-    centralAddress = `127.0.0.1:${centralPort}`;
+    if (shaped) {
+      network = await ShapedNetwork.create({
+        hosts: [
+          { id: 'central', address: shapedAddress(CENTRAL_INDEX), uplinkBytesPerSecond: null },
+          { id: 'pub', address: publisherHost, uplinkBytesPerSecond: shaped.publisherUplinkBytesPerSecond },
+          ...viewerUplinks.map((uplink, index) => ({
+            id: `v${index + 1}`,
+            address: shapedAddress(FIRST_VIEWER_INDEX + index),
+            uplinkBytesPerSecond: uplink.bytesPerSecond,
+          })),
+        ],
+        ...(shaped.queueMs === undefined ? {} : { queueMs: shaped.queueMs }),
+        log,
+      });
+      log(`shaped network: ${network.namespaces.length} namespaces named ${network.prefix}*, hosts on 10.99.0.0/16`);
+    }
+    /** Where a host's processes run: inside its namespace in a shaped run. */
+    const inHost = (id: string): { command?: readonly string[] } =>
+      network ? { command: [...network.host(id).exec, process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN] } : {};
+    const portFor = async (host: string) => (network ? SHAPED_PEER_PORT : await freePort(host));
+
+    ({ program: central, address: centralAddress } = network ? await startCentralIn(network.host('central')) : await startCentralOnLoopback());
     log(`central on ${centralAddress}`);
     const common = (host: string, port: number) => ['--central', centralAddress, '--host', host, '--port', String(port)];
 
@@ -138,7 +214,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         'publish',
         name,
         ...sourceArgs,
-        ...common(publisherHost, await freePort(publisherHost)),
+        ...common(publisherHost, await portFor(publisherHost)),
         '--upload-limit',
         formatRateAsBits(options.publisherLimit),
         '--key',
@@ -146,23 +222,31 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         '--stats',
         publisherStats,
       ],
-      { stdin: pacing === 'harness' ? 'pipe' : 'ignore', readyTimeoutMs: READY_TIMEOUT_MS },
+      { stdin: pacing === 'harness' ? 'pipe' : 'ignore', readyTimeoutMs: READY_TIMEOUT_MS, ...inHost('pub') },
     );
     if (pacing === 'harness') {
-      pacingDone = paceInto(publisher.stdin!, source, { bytesPerSecond: options.bytesPerSecond, signal: pacingStop.signal });
+      pacingDone = paceInto(publisher.stdin!, source, {
+        bytesPerSecond: options.bytesPerSecond,
+        signal: pacingStop.signal,
+        ...(sampler && lagSampleEvery !== null ? { insert: { every: lagSampleEvery, packet: () => sampler.next() } } : {}),
+      });
     }
     log(`publisher on ${publisher.ready!.host}:${publisher.ready!.port} (${pacing} pacing)`);
 
     const startViewer = async (slot: Slot) => {
       const incarnation = slot.incarnations.length + 1;
       const statsFile = join(options.workDir, `viewer-${slot.slot}.${incarnation}.jsonl`);
-      const entry: Slot['incarnations'][number] = { peer: undefined, statsFile, killed: false };
+      const lag = sampler?.scanner();
+      const entry: Slot['incarnations'][number] = { peer: undefined, statsFile, killed: false, lag };
       slot.incarnations.push(entry);
       try {
         const behind = options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`];
-        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, await freePort(slot.host)), '--stats', statsFile];
+        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, await portFor(slot.host)), '--stats', statsFile];
         entry.peer = await startPeer(args, {
           readyTimeoutMs: READY_TIMEOUT_MS,
+          // The media is scanned for lag samples as it comes, and not kept.
+          ...(lag ? { onStdout: (piece: Buffer) => lag.push(piece) } : {}),
+          ...inHost(`v${slot.slot}`),
         });
       } catch (error) {
         entry.problem = (error as Error).message.slice(0, 2000);
@@ -171,7 +255,12 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
     };
 
     for (let i = 1; i <= options.viewers && !signal?.aborted; i += 1) {
-      const slot: Slot = { slot: i, host: viewerHost(i), incarnations: [] };
+      const slot: Slot = {
+        slot: i,
+        host: shaped ? shapedAddress(FIRST_VIEWER_INDEX + i - 1) : viewerHost(i),
+        uplinkBytesPerSecond: viewerUplinks[i - 1]?.bytesPerSecond ?? null,
+        incarnations: [],
+      };
       slots.push(slot);
       starting.push(startViewer(slot));
       await sleep(options.startIntervalMs ?? 300, undefined, signal ? { signal } : {}).catch(() => undefined);
@@ -200,18 +289,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
     }
     await sleep(options.durationMs, undefined, signal ? { signal } : {}).catch(() => undefined);
   } finally {
-    pacingStop.abort();
-    const viewerPeers = slots.flatMap((slot) => slot.incarnations.flatMap((entry) => (entry.peer ? [entry.peer] : [])));
-    await Promise.all(viewerPeers.map((peer) => peer.stop()));
-    publisher?.stdin?.end();
-    await publisher?.stop();
-    // Viewers (or a publisher) still starting when the run ended or was interrupted.
-    await stopAllPeers();
-    await Promise.allSettled(starting);
-    await pacingDone;
-    if (central) {
-      centralRss = peakRssOfPid(central.pid);
-      await central.stop();
+    try {
+      pacingStop.abort();
+      const viewerPeers = slots.flatMap((slot) => slot.incarnations.flatMap((entry) => (entry.peer ? [entry.peer] : [])));
+      await Promise.all(viewerPeers.map((peer) => peer.stop()));
+      publisher?.stdin?.end();
+      await publisher?.stop();
+      // Viewers (or a publisher) still starting when the run ended or was interrupted.
+      await stopAllPeers();
+      await Promise.allSettled(starting);
+      await pacingDone;
+      if (central) {
+        centralRss = peakRssOfPid(central.pid);
+        await central.stop();
+      }
+    } finally {
+      // Also after a failure above: no namespace, veth or bridge outlives the run.
+      await network?.remove();
     }
   }
 
@@ -228,11 +322,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         killed: entry.killed,
         exit,
         stats: readViewerStats(entry.statsFile),
+        uplinkBytesPerSecond: slot.uplinkBytesPerSecond,
+        lagSamples: entry.lag ? entry.lag.samples : null,
         ...(problem ? { problem } : {}),
       });
     }
   }
-  const viewers = records.map(viewerReport);
+  const viewers = records.map((record) => viewerReport(record, options.bytesPerSecond));
   const publisherExit = publisher ? await publisher.exited : null;
   return {
     config: {
@@ -245,7 +341,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       source: options.source,
       pacing,
       ...(options.behindMs === undefined ? {} : { behindMs: options.behindMs }),
+      shaped: shaped !== undefined,
+      lagSampleEvery,
     },
+    uplinks: shaped ? uplinksReport(shaped, viewerUplinks, options.bytesPerSecond) : null,
     machine: { cpus: availableParallelism(), node: process.version },
     measuredMs: Date.now() - measureFrom,
     aborted: signal?.aborted ?? false,
@@ -263,6 +362,57 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
     aggregate: aggregateReport(viewers, records),
     viewers,
   };
+}
+
+interface StartedCentral {
+  program: RunningProgram | PeerProcess;
+  address: string;
+}
+
+async function startCentralOnLoopback(): Promise<StartedCentral> {
+  const port = await freePort('127.0.0.1');
+  const program = await startProgram(CENTRAL_MAIN, ['--host', '127.0.0.1', '--port', String(port)], { readyLine: CENTRAL_READY, timeoutMs: READY_TIMEOUT_MS });
+  return { program, address: `127.0.0.1:${port}` };
+}
+
+/** Central inside its namespace: launched as the peer programs are (its ready line is on stdout, so it is watched there). */
+async function startCentralIn(host: ShapedHost): Promise<StartedCentral> {
+  const command = [...host.exec, process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', CENTRAL_MAIN];
+  const central = await startPeer(['--host', host.address, '--port', String(SHAPED_CENTRAL_PORT)], { command, waitReady: false, stdout: 'keep' });
+  try {
+    await waitUntil('central to print that it listens', () => central.hasExited || CENTRAL_READY.test(central.stdout().toString('utf8')), {
+      timeoutMs: READY_TIMEOUT_MS,
+    });
+    if (central.hasExited) throw new Error(`central exited before it listened: ${central.describe()}`);
+  } catch (error) {
+    await central.kill();
+    throw error;
+  }
+  return { program: central, address: `${host.address}:${SHAPED_CENTRAL_PORT}` };
+}
+
+function uplinksReport(shaped: ShapedOptions, viewerUplinks: readonly UplinkClass[], streamBytesPerSecond: number): UplinksReport {
+  const rates = viewerUplinks.map((uplink) => uplink.bytesPerSecond);
+  const mean = rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length);
+  const warning = capacityWarning(rates, streamBytesPerSecond);
+  return {
+    publisherBytesPerSecond: Math.round(shaped.publisherUplinkBytesPerSecond),
+    publisherMultiple: round2(shaped.publisherUplinkBytesPerSecond / streamBytesPerSecond),
+    mix: shaped.uplinks.map((entry) => ({
+      uplink: entry.label,
+      bytesPerSecond: Math.round(entry.bytesPerSecond),
+      multiple: round2(entry.bytesPerSecond / streamBytesPerSecond),
+      percent: entry.percent,
+      viewers: viewerUplinks.filter((uplink) => uplink === entry).length,
+    })),
+    meanViewerMultiple: round2(mean / streamBytesPerSecond),
+    queueMs: shaped.queueMs ?? DEFAULT_UPLINK_QUEUE_MS,
+    ...(warning ? { capacityWarning: warning } : {}),
+  };
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 /** Settles when the signal aborts; never without one. */
