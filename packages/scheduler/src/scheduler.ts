@@ -41,7 +41,7 @@ const CHUNK_BYTES_GAIN = 1 / 16;
 
 interface PeerEntry {
   stats: PeerStats;
-  /** Runs our fetches to this peer: what bounds them (`maxInFlightPerPeer`), counted until each settles. */
+  /** Runs our fetches to this peer: the only bound on them (`maxInFlightPerPeer`): a slot is taken until its task ends. */
   queue: PQueue;
 }
 
@@ -75,7 +75,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #announced: ChunkSet;
   readonly #history = new RequestHistory();
   readonly #peers = new Map<string, PeerEntry>();
-  /** Runs every fetch: what bounds our requests in flight in total (`maxInFlight`), counted until each settles. */
+  /** Runs every fetch: the only bound on our requests in flight in total (`maxInFlight`). */
   readonly #global: PQueue;
   readonly #playhead: Playhead;
   readonly #view: RoundView;
