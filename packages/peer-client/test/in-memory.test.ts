@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UploadLimiter } from '@p2pstream/connection';
 import { FakeClock, MemoryNetwork } from '@p2pstream/connection/testing';
 import { ChunkWindow, generateStreamKey, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
@@ -16,8 +17,12 @@ interface Skip {
   peers: readonly string[];
 }
 
-/** A live publisher of 20 chunks at 127.0.0.1:2050 (all but `missing`), and a viewer at 127.0.0.3 from chunk 0, chunks 100 ms apart. */
-async function liveSwarm(options: { missing: number; latency?: number; client?: Partial<PeerClientOptions> }) {
+/**
+ * A live publisher of 20 chunks at 127.0.0.1:2050 (all but `missing`), and a viewer at 127.0.0.3
+ * from chunk 0, chunks 100 ms apart. With `slowCarrier`, a second peer at 127.0.0.1:2051 holds
+ * the missing chunk alone and uploads 100 bytes a second: its answer takes half a minute.
+ */
+async function liveSwarm(options: { missing: number; latency?: number; slowCarrier?: boolean; client?: Partial<PeerClientOptions> }) {
   const clock = new FakeClock();
   const central = new MemoryCentral(clock);
   const network = new MemoryNetwork({ clock, latency: options.latency ?? 0 });
@@ -30,6 +35,18 @@ async function liveSwarm(options: { missing: number; latency?: number; client?: 
   onCleanup(network.listen('127.0.0.1', 2050, publisher));
   onCleanup(() => publisher.close());
   await central.publish('127.0.0.1', 2050, 'cam1', key, true);
+  if (options.slowCarrier) {
+    const held = new ChunkWindow<Chunk>({ live: true });
+    held.add(chunks[options.missing]!);
+    // Its limiter starts a chunk in debt (as if it had just sent one), so every answer waits.
+    const uploadLimiter = new UploadLimiter({ bytesPerSecond: 100, clock });
+    void uploadLimiter.take(chunks[0]!.data.length);
+    const carrier = await startPeerServer({ listen: false, clock, uploadLimiter });
+    carrier.serve(key.streamId, held);
+    onCleanup(network.listen('127.0.0.1', 2051, carrier));
+    onCleanup(() => carrier.close());
+    await central.carry('127.0.0.1', 2051, key.streamId);
+  }
 
   const sink = new CollectingSink();
   const skips: Skip[] = [];
@@ -86,6 +103,27 @@ describe('PeerClient over a memory network', () => {
     expect(skips).toEqual([{ seq: 5, cause: 'held-back', peers: ['127.0.0.1:2050'] }]);
     expect(client.stats()).toMatchObject({ played: 19, skipped: 1, skippedByCause: { 'held-back': 1 } });
     expect(sink.bytes.length).toBe(19 * chunks[0]!.data.length);
+  });
+
+  it('skips a chunk whose only holder did not answer within the timeout as timed-out, naming it', async () => {
+    // Asked of the slow carrier, timed out after 300 ms; the carrier then rests 10 s, past the deadline.
+    const { clock, skips, client } = await liveSwarm({
+      missing: 5,
+      slowCarrier: true,
+      client: { scheduler: { startupDelayMs: 1000, initialTimeoutMs: 300, backoffFloorMs: 10_000, backoffCeilingMs: 10_000 } },
+    });
+    void client.start();
+    await clock.run(5_000);
+    expect(skips).toEqual([{ seq: 5, cause: 'timed-out', peers: ['127.0.0.1:2051'] }]);
+    expect(client.stats()).toMatchObject({ played: 19, skipped: 1, skippedByCause: { 'timed-out': 1 } });
+  });
+
+  it('skips a chunk still on its way from its only holder at its deadline as late, naming it', async () => {
+    const { clock, skips, client } = await liveSwarm({ missing: 5, slowCarrier: true });
+    void client.start();
+    await clock.run(5_000);
+    expect(skips).toEqual([{ seq: 5, cause: 'late', peers: ['127.0.0.1:2051'] }]);
+    expect(client.stats()).toMatchObject({ played: 19, skipped: 1, skippedByCause: { late: 1 } });
   });
 
   it('plays a chunk announced in time to be fetched', async () => {

@@ -44,6 +44,11 @@ export class MemoryCentral {
     await this.#settle(client.announce({ stream: key.streamId, port, edge: 0, live }));
   }
 
+  /** Announces `port` at `host` as a carrier of `stream`, moving the clock until central has it. */
+  async carry(host: string, port: number, stream: string): Promise<void> {
+    await this.#settle(this.client(host).announce({ stream, port, edge: 0, live: true }));
+  }
+
   /** Moves the fake clock through what is due now until `work` settles (bounded: a conversation takes a few rounds). */
   async #settle<T>(work: Promise<T>): Promise<T> {
     let settled = false;
