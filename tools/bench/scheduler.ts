@@ -17,10 +17,12 @@
  * its own one-way latency (10–80 ms); downlinks are not the limit.
  *
  * Reported per strategy: continuity (chunks played on time / chunks due, from the scheduler's
- * `played` and `missed`; mean and worst viewer), source upload as a multiple of the bitrate,
+ * `played` and `missed`, the play-out rule a real viewer follows: live play pauses rather than
+ * skip before anything played and at a chunk no peer has yet; mean and worst viewer), source upload as a multiple of the bitrate,
  * duplicate ratio (bytes uploaded that gave nobody a new chunk / useful bytes), lag (when a chunk
  * was due to play, after the source cut it) and arrival (when it arrived, after the cut), as
- * means over viewers. Each strategy runs in its own process, two at a time.
+ * means over viewers; and, summed over viewers, the skips by cause and the pauses (rebuffers),
+ * as a viewer's `--stats` counts them. Each strategy runs in its own process, two at a time.
  * Options: --viewers N, --minutes M, --kbps K, --seed S, --strategies a,b,c, and the viewers'
  * start point --live-offset MS and --startup-delay MS (the scheduler's defaults otherwise).
  */
@@ -46,7 +48,9 @@ import {
   rarestFirst,
   Scheduler,
   sequential,
+  SKIP_CAUSES,
   toBufferMap,
+  type SkipCause,
   type Strategy,
 } from '@p2pstream/scheduler';
 import { seededRandom } from '../testing/index.js';
@@ -203,6 +207,8 @@ class Node {
 interface ViewerResult {
   played: number;
   missed: number;
+  missedByCause: Record<SkipCause, number>;
+  rebuffered: number;
   lagMs: number;
   arrivalMs: number;
 }
@@ -330,6 +336,10 @@ class Sim {
       result.missed += 1;
       arrivals.delete(seq);
     });
+    scheduler.on('close', () => {
+      result.missedByCause = scheduler.stats.missedByCause;
+      result.rebuffered = scheduler.stats.rebuffered;
+    });
     scheduler.start();
     this.topUp(viewer);
   }
@@ -343,7 +353,7 @@ class Sim {
     };
     this.after(0, cut);
     const results = this.nodes.slice(1).map((viewer) => {
-      const result = { played: 0, missed: 0, lagMs: 0, arrivalMs: 0 };
+      const result: ViewerResult = { played: 0, missed: 0, missedByCause: noSkips(), rebuffered: 0, lagMs: 0, arrivalMs: 0 };
       this.after(this.plan.joinAt[viewer.id]!, () => this.join(viewer, result));
       return result;
     });
@@ -359,8 +369,14 @@ class Sim {
   }
 }
 
+function noSkips(): Record<SkipCause, number> {
+  return Object.fromEntries(SKIP_CAUSES.map((cause) => [cause, 0])) as Record<SkipCause, number>;
+}
+
 interface Row {
   strategy: string;
+  missedByCause: Record<SkipCause, number>;
+  rebuffered: number;
   continuityMean: number;
   continuityWorst: number;
   sourceLoad: number;
@@ -377,8 +393,12 @@ async function measure(plan: Layout, name: string): Promise<Row> {
   const continuity = results.map((r) => r.played / Math.max(1, r.played + r.missed));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const cpu = process.cpuUsage(started);
+  const missedByCause = noSkips();
+  for (const result of results) for (const cause of SKIP_CAUSES) missedByCause[cause] += result.missedByCause[cause];
   return {
     strategy: name,
+    missedByCause,
+    rebuffered: results.reduce((sum, r) => sum + r.rebuffered, 0),
     continuityMean: mean(continuity),
     continuityWorst: Math.min(...continuity),
     sourceLoad: sim.nodes[0]!.uplink.sentBytes / (BITRATE * DURATION_MS),
@@ -431,6 +451,13 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.strategy} | ${fixed(r.continuityMean, 4)} | ${fixed(r.continuityWorst, 4)} | ${fixed(r.sourceLoad, 2)} | ${fixed(r.duplicateRatio, 3)} | ${fixed(r.lagS, 2)} | ${fixed(r.arrivalS, 2)} | ${fixed(r.cpuS, 1)} |`,
     );
+  }
+  console.log('');
+  console.log(`| strategy | skipped | ${SKIP_CAUSES.join(' | ')} | rebuffers |`);
+  console.log(`|---|---|${SKIP_CAUSES.map(() => '---|').join('')}---|`);
+  for (const r of rows) {
+    const skipped = SKIP_CAUSES.reduce((sum, cause) => sum + r.missedByCause[cause], 0);
+    console.log(`| ${r.strategy} | ${skipped} | ${SKIP_CAUSES.map((cause) => r.missedByCause[cause]).join(' | ')} | ${r.rebuffered} |`);
   }
   console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s`);
   const best = rows.find((r) => r.strategy === 'rarest-first');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ViewerSkipCause } from '@p2pstream/peer-client';
 
 /**
  * The peer program's `--stats FILE`: one JSON object per line, at least once a
@@ -17,6 +18,8 @@ export interface ViewerStats {
   played: number;
   due: number;
   skipped: number;
+  /** `skipped` by cause (see ViewerStats in @p2pstream/peer-client); absent in files of older peers. */
+  skippedByCause?: Record<ViewerSkipCause, number>;
   continuity: number;
   /** Null before the first chunk played. */
   lagMs: number | null;

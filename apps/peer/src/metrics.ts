@@ -1,3 +1,4 @@
+import { VIEWER_SKIP_CAUSES } from '@p2pstream/peer-client';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { PublisherRecord, ViewerRecord } from './stats-file.js';
 
@@ -42,7 +43,11 @@ export class PeerMetrics {
     const common = this.#commonMetrics();
     const startup = this.#gauge('startup_seconds', 'Seconds from start to the first chunk played; absent before it');
     const played = this.#counter('chunks_played_total', 'Chunks played (written to the output, or passed by the playhead of a relay)');
-    const skipped = this.#counter('chunks_skipped_total', 'Live chunks skipped because they missed their deadline');
+    const skipped = this.#counter(
+      'chunks_skipped_total',
+      'Live chunks skipped because they were not held at their deadline, by cause: never-announced, timed-out, refused-busy, held-back, late, evicted',
+      ['cause'],
+    );
     const late = this.#counter('chunks_late_total', 'Live chunks not held at their deadline that play-out paused for instead of skipping (rebuffers)');
     const continuity = this.#gauge('continuity_ratio', 'Chunks played on time divided by chunks due; 1 while nothing is due');
     const lag = this.#gauge('lag_seconds', "Now minus the publisher's timestamp of the last chunk played; absent before it");
@@ -55,7 +60,9 @@ export class PeerMetrics {
       common({ role: record.role, name: record.name, bytesUploaded: record.bytesUploaded, uploadPeers: record.uploadPeers, downloadPeers: record.peers });
       setOrRemove(startup, record.startupMs);
       setTotal(played, record.played);
-      setTotal(skipped, record.skipped);
+      // Every cause is reported, 0 included, so a dashboard's rate() has a series from the start.
+      skipped.reset();
+      for (const cause of VIEWER_SKIP_CAUSES) skipped.inc({ cause }, record.skippedByCause[cause]);
       setTotal(late, record.rebuffers);
       continuity.set(record.continuity);
       setOrRemove(lag, record.lagMs);

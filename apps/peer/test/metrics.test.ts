@@ -20,6 +20,7 @@ const viewer = (overrides: Partial<ViewerRecord> = {}): ViewerRecord => ({
   played: 36,
   due: 38,
   skipped: 2,
+  skippedByCause: { 'never-announced': 0, 'timed-out': 1, 'refused-busy': 0, 'held-back': 0, late: 1, evicted: 0 },
   continuity: 36 / 38,
   lagMs: 6512,
   bufferAheadMs: 5000,
@@ -74,7 +75,11 @@ describe('PeerMetrics', () => {
     expect(scrape.value('p2pstream_peer_info', { role: 'viewer', name: 'cam1' })).toBe(1);
     expect(scrape.value('p2pstream_peer_startup_seconds')).toBe(3.552);
     expect(scrape.value('p2pstream_peer_chunks_played_total')).toBe(36);
-    expect(scrape.value('p2pstream_peer_chunks_skipped_total')).toBe(2);
+    expect(scrape.value('p2pstream_peer_chunks_skipped_total', { cause: 'timed-out' })).toBe(1);
+    expect(scrape.value('p2pstream_peer_chunks_skipped_total', { cause: 'late' })).toBe(1);
+    for (const cause of ['never-announced', 'refused-busy', 'held-back', 'evicted']) {
+      expect(scrape.value('p2pstream_peer_chunks_skipped_total', { cause })).toBe(0);
+    }
     expect(scrape.value('p2pstream_peer_chunks_late_total')).toBe(5);
     expect(scrape.value('p2pstream_peer_continuity_ratio')).toBeCloseTo(36 / 38, 10);
     expect(scrape.value('p2pstream_peer_lag_seconds')).toBe(6.512);

@@ -16,6 +16,7 @@ function stats(overrides: Partial<ViewerStats> = {}): ViewerStats {
     played: 40,
     due: 41,
     skipped: 1,
+    skippedByCause: { 'never-announced': 0, 'timed-out': 0, 'refused-busy': 0, 'held-back': 0, late: 1, evicted: 0 },
     continuity: 40 / 41,
     lagMs: 4500,
     bufferAheadMs: 2500,

@@ -6,6 +6,6 @@ export type { ClientTracker, LocalServer } from './tracker.js';
 export { peerAddress, type DialFunction } from './peer-link.js';
 export { WritableSink, type Sink, type WritableSinkOptions } from './sink.js';
 export type { PeerReadable, PeerReadableOptions } from './peer-readable.js';
-export type { ViewerStats } from './viewer-stats.js';
+export { VIEWER_SKIP_CAUSES, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
 export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
 export { RateMeter } from './rate-meter.js';

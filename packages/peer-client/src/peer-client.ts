@@ -11,9 +11,9 @@ import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClie
 import { PeerLink, type PeerLinkListener } from './peer-link.js';
 import { PeerPool } from './peer-pool.js';
 import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
-import { Playout } from './playout.js';
+import { SinkWriter } from './sink-writer.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
-import { ViewerCounters, type ViewerStats } from './viewer-stats.js';
+import { ViewerCounters, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
 
 /** What central said about the stream. */
 export interface StreamInfo {
@@ -35,7 +35,8 @@ export interface PeerClientEvents {
   /** A peer sent a chunk that does not verify: dropped and banned. */
   'bad-chunk': [address: string, seq: number];
   played: [seq: number];
-  skipped: [seq: number];
+  /** A live chunk was not held when due and play went on without it; `cause` says why (`ViewerSkipCause`), `peers` whom it concerns. */
+  skipped: [seq: number, cause: ViewerSkipCause, peers: readonly string[]];
   /** Live play-out pauses and starts again at `seq` after the start-up delay (before the first chunk played, or when no peer has the chunk due yet). */
   rebuffer: [seq: number];
   /** Announced at central as a carrier of the stream. */
@@ -78,12 +79,11 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #window: ChunkWindow<Chunk> | undefined;
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
-  #playout: Playout | undefined;
+  #writer: SinkWriter | undefined;
   #serving = false;
   #announced = false;
   #announcing = false;
   #announceRetryAt = -Infinity;
-  #rebufferAt: number | undefined;
   #readable: PeerReadable | undefined;
   #startCalled = false;
   #starting = false;
@@ -190,7 +190,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#verifier = verifierFor(info.streamId);
     const window = new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
     this.#window = window;
-    const playout = new Playout({
+    const writer = new SinkWriter({
       live: info.live,
       from: this.#options.from ?? 0,
       window,
@@ -198,12 +198,12 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       counters: this.#counters,
       wallClock: this.#wallClock,
       onPlayed: (seq) => this.emit('played', seq),
-      onSkipped: (seq) => this.emit('skipped', seq),
+      onSkipped: (seq, cause, peers) => this.emit('skipped', seq, cause, peers),
       onEnd: () => this.#onEnd(),
       onWarning: (error) => this.#warn(error),
     });
-    this.#playout = playout;
-    window.onChunk(() => playout.chunkAdded());
+    this.#writer = writer;
+    window.onChunk(() => writer.chunkAdded());
     this.#scheduler = this.#createScheduler(info.live);
     if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
     this.#scheduler.start();
@@ -250,6 +250,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       played: c.played,
       due: c.played + c.skipped,
       skipped: c.skipped,
+      skippedByCause: { ...c.skippedByCause },
       continuity: c.continuity(),
       lagMs: c.lastPlayedTs === undefined ? null : this.#wallClock() - c.lastPlayedTs,
       bufferAheadMs: ahead * this.#o.chunkMs,
@@ -260,7 +261,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       timeouts: c.timeouts,
       rebuffers: c.rebuffers,
       bytesByPeer,
-      ended: this.#playout?.ended ?? false,
+      ended: this.#writer?.ended ?? false,
     };
   }
 
@@ -279,7 +280,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       base: window.base,
       edge: Math.max(window.edge, (scheduler?.edge ?? -1) + 1),
       playhead: this.#playhead(),
-      firstDue: this.#playout?.firstDue,
+      firstDue: this.#writer?.firstDue,
       has: (seq: number) => window.has(seq),
       fetching: (seq: number) => this.#inFlight.has(seq),
     };
@@ -310,8 +311,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   /** The next chunk to play: the scheduler's playhead when live, play-out's next write when finished. */
   #playhead(): number | undefined {
-    const playout = this.#playout;
-    return playout?.live ? this.#scheduler?.playhead : playout?.next;
+    const writer = this.#writer;
+    return writer?.live ? this.#scheduler?.playhead : writer?.next;
   }
 
   #createScheduler(live: boolean): Scheduler {
@@ -323,45 +324,19 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       chunkDurationMs: live ? this.#o.chunkMs : this.#o.finishedChunkMs,
     });
     if (live) {
-      scheduler.on('played', ({ seq }) => this.#playout?.played(seq));
-      scheduler.on('missed', ({ seq }) => this.#onMissed(seq));
+      // The scheduler owns the playhead and the rule; the writer does what it is told.
+      scheduler.on('played', ({ seq }) => this.#writer?.play(seq));
+      scheduler.on('missed', ({ seq, cause, peers }) => this.#writer?.skip(seq, cause, peers));
+      scheduler.on('rebuffered', ({ resume }) => {
+        this.#counters.rebuffers += 1;
+        this.emit('rebuffer', resume);
+      });
+      scheduler.on('ended', () => this.#writer?.finish());
     }
     scheduler.on('timedOut', () => void (this.#counters.timeouts += 1));
     scheduler.on('peerFailing', ({ peer }) => this.#drop(peer, 'it failed repeatedly'));
     scheduler.on('error', (error) => this.#warn(error));
     return scheduler;
-  }
-
-  /**
-   * Live: `seq` was not held when due. Once play has begun, a chunk some peer has
-   * is skipped. Otherwise play-out pauses and starts again after the start-up
-   * delay rather than skip: before the first chunk is played (nothing has been
-   * interrupted yet; it starts at the first chunk held from `seq` on), and when no
-   * peer has `seq` yet (play-out caught up with a source that fell behind its own
-   * clock, e.g. starved of CPU: the chunks do not exist yet).
-   */
-  #onMissed(seq: number): void {
-    const scheduler = this.#scheduler!;
-    const playout = this.#playout!;
-    // The scheduler may report several chunks in one step; after a pause is decided the rest do not count.
-    if (this.#rebufferAt !== undefined) return;
-    const started = this.#counters.played > 0;
-    if (playout.finalEdge !== undefined || (started && seq <= scheduler.edge)) {
-      playout.missed(seq);
-      return;
-    }
-    const window = this.#window!;
-    let at = seq;
-    if (!started) while (at < window.edge && !window.has(at)) at++;
-    this.#rebufferAt = window.has(at) ? at : seq;
-    queueMicrotask(() => {
-      const resume = this.#rebufferAt!;
-      this.#rebufferAt = undefined;
-      if (this.#closed || scheduler.closed) return;
-      this.#counters.rebuffers += 1;
-      scheduler.setPlayhead(resume);
-      this.emit('rebuffer', resume);
-    });
   }
 
   async #fetch(peer: string, seq: number, signal: AbortSignal): Promise<number> {
@@ -409,7 +384,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#learn(link.map);
     const listener: PeerLinkListener = {
       have: (from, seq) => {
-        const end = this.#playout?.finalEdge;
+        const end = this.#writer?.finalEdge;
         if (end === undefined || seq < end) scheduler.peerHas(from.address, seq);
       },
       ended: (_from, edge) => this.#ended(edge),
@@ -440,12 +415,12 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
    * a chunk some peer already announced is ignored.
    */
   #ended(edge: number): void {
-    const playout = this.#playout!;
+    const writer = this.#writer!;
     const window = this.#window!;
-    if (playout.finalEdge !== undefined || edge < window.edge || edge <= this.#scheduler!.edge) return;
+    if (writer.finalEdge !== undefined || edge < window.edge || edge <= this.#scheduler!.edge) return;
     window.finish(edge);
-    if (edge > 0) this.#scheduler!.setEdge(edge - 1);
-    playout.setFinalEdge(edge);
+    writer.setFinalEdge(edge);
+    this.#scheduler!.finish(edge);
     if (!this.#serving) this.#serve();
     if (this.#announced) this.#parts.tracker.update(this.#info!.streamId, { edge, live: false });
   }

@@ -1,3 +1,14 @@
+import { SKIP_CAUSES, type SkipCause } from '@p2pstream/scheduler';
+
+/**
+ * Why a live chunk was skipped: the scheduler's `SkipCause` (`never-announced`, `timed-out`,
+ * `refused-busy`, `held-back`, `late`), or `evicted` (it arrived, but the live window dropped
+ * it before it was due: a `windowCapacity` shorter than the scheduler's look-ahead).
+ */
+export type ViewerSkipCause = SkipCause | 'evicted';
+
+export const VIEWER_SKIP_CAUSES: readonly ViewerSkipCause[] = [...SKIP_CAUSES, 'evicted'];
+
 /** The quality numbers of a viewer or relay (the `--stats` line of `watch` and `relay`). */
 export interface ViewerStats {
   /** Stream id. */
@@ -15,6 +26,8 @@ export interface ViewerStats {
   due: number;
   /** Live chunks that missed their deadline and were skipped. */
   skipped: number;
+  /** `skipped` by cause; every cause is present. */
+  skippedByCause: Record<ViewerSkipCause, number>;
   /** Chunks played on time ÷ chunks due; 1 while nothing is due. */
   continuity: number;
   /** Wall-clock now − the publisher's timestamp of the last chunk played, or null before the first. */
@@ -46,12 +59,18 @@ export class ViewerCounters {
   lastPlayedTs: number | undefined;
   played = 0;
   skipped = 0;
+  readonly skippedByCause = Object.fromEntries(VIEWER_SKIP_CAUSES.map((cause) => [cause, 0])) as Record<ViewerSkipCause, number>;
   bytesFromPublisher = 0;
   bytesFromPeers = 0;
   duplicateBytes = 0;
   badChunks = 0;
   timeouts = 0;
   rebuffers = 0;
+
+  skip(cause: ViewerSkipCause): void {
+    this.skipped += 1;
+    this.skippedByCause[cause] += 1;
+  }
 
   continuity(): number {
     const due = this.played + this.skipped;

@@ -1,4 +1,5 @@
 import type { CancelReason, SchedulerError } from './errors.js';
+import type { SkipCause } from './skip-causes.js';
 
 export interface RequestedEvent {
   seq: number;
@@ -50,6 +51,19 @@ export interface PlayoutEvent {
   dueAt: number;
 }
 
+/** Live: the playhead passed a chunk that was not held, and play went on without it. */
+export interface MissedEvent extends PlayoutEvent {
+  /** Why it was not held (see `SkipCause`). */
+  cause: SkipCause;
+  /** Whom the cause concerns: the peers that timed out, refused busy, were still answering (`late`), or held it (`held-back`); none for `never-announced`. */
+  peers: string[];
+}
+
+/** Live: a chunk was not held when due and play pauses instead of skipping it, to start again at `resume` `startupDelayMs` later. */
+export interface RebufferedEvent extends PlayoutEvent {
+  resume: number;
+}
+
 export interface PeerFailingEvent {
   peer: string;
   consecutiveFailures: number;
@@ -65,11 +79,13 @@ export interface SchedulerEvents {
   duplicated: [DuplicatedEvent];
   /** The playhead reached a held chunk: write it to the sink now. */
   played: [PlayoutEvent];
-  /** Live: the playhead passed a chunk that did not arrive in time; it is never requested again. */
-  missed: [PlayoutEvent];
+  /** Live: the playhead passed a chunk that did not arrive in time; it is never requested again. Carries the cause. */
+  missed: [MissedEvent];
+  /** Live: play pauses rather than skip (nothing played yet, or no peer has the chunk yet) and starts again at `resume`. */
+  rebuffered: [RebufferedEvent];
   /** Finished: the playhead waits for this chunk. */
   stalled: [PlayoutEvent];
-  /** Finished: the playhead passed the last chunk. */
+  /** The playhead passed the last chunk: of a finished stream, or of a live one told its end (`finish`). */
   ended: [];
   /** A peer failed `maxConsecutiveFailures` times in a row; the client may drop it. */
   peerFailing: [PeerFailingEvent];
@@ -91,5 +107,10 @@ export interface SchedulerStats {
   cancelled: number;
   played: number;
   missed: number;
+  /** Missed chunks by cause; every cause is present. */
+  missedByCause: Record<SkipCause, number>;
+  /** Times live play paused instead of skipping. */
+  rebuffered: number;
+  /** Requests waited on now. */
   inFlight: number;
 }

@@ -7,6 +7,7 @@ export { sequential, random } from './strategies/baselines.js';
 export { realClock, type Clock, type TimerHandle } from './clock.js';
 export { ManualClock } from './manual-clock.js';
 export { type BufferMap, toBufferMap } from './buffer-map.js';
-export type { PlayoutState } from './playout.js';
+export type { PlayoutState } from './playhead.js';
+export { SKIP_CAUSES, type SkipCause } from './skip-causes.js';
 export * from './errors.js';
 export * from './constants.js';

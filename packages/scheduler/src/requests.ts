@@ -14,24 +14,25 @@ export interface Request {
   settled: boolean;
 }
 
-/** The requests in flight, by chunk and by peer. */
+/**
+ * The requests the scheduler still waits on, by chunk: their timers and abort controllers.
+ * It does not bound anything: how many fetches run, in all and per peer, is the p-queues'
+ * business (`Scheduler#global` and each peer's queue), counted until each fetch has settled.
+ */
 export class RequestTable {
   #bySeq = new Map<number, Request[]>();
-  #byPeer = new Map<string, Set<Request>>();
   #size = 0;
 
+  /** Requests waited on (for reporting). */
   get size(): number {
     return this.#size;
   }
 
   add(request: Request): void {
+    this.#size += 1;
     const forSeq = this.#bySeq.get(request.seq);
     if (forSeq) forSeq.push(request);
     else this.#bySeq.set(request.seq, [request]);
-    let forPeer = this.#byPeer.get(request.peer);
-    if (!forPeer) this.#byPeer.set(request.peer, (forPeer = new Set()));
-    forPeer.add(request);
-    this.#size += 1;
   }
 
   remove(request: Request): void {
@@ -39,24 +40,19 @@ export class RequestTable {
     const index = forSeq?.indexOf(request) ?? -1;
     if (index < 0) return;
     forSeq!.splice(index, 1);
-    if (forSeq!.length === 0) this.#bySeq.delete(request.seq);
-    const forPeer = this.#byPeer.get(request.peer)!;
-    forPeer.delete(request);
-    if (forPeer.size === 0) this.#byPeer.delete(request.peer);
     this.#size -= 1;
+    if (forSeq!.length === 0) this.#bySeq.delete(request.seq);
   }
 
   forSeq(seq: number): readonly Request[] {
     return this.#bySeq.get(seq) ?? [];
   }
 
-  countForPeer(peer: string): number {
-    return this.#byPeer.get(peer)?.size ?? 0;
-  }
-
-  /** A copy, so callers may cancel while iterating. */
-  forPeer(peer: string): Request[] {
-    return [...(this.#byPeer.get(peer) ?? [])];
+  /** Requests waited on from `peer` (for reporting). */
+  countFor(peer: string): number {
+    let count = 0;
+    for (const requests of this.#bySeq.values()) for (const request of requests) if (request.peer === peer) count += 1;
+    return count;
   }
 
   /** Chunks with requests in flight (unordered). */
@@ -64,7 +60,7 @@ export class RequestTable {
     return this.#bySeq.keys();
   }
 
-  /** A copy of every request in flight. */
+  /** A copy of every request in flight (at most `maxInFlight` of them), so callers may cancel while iterating. */
   all(): Request[] {
     return [...this.#bySeq.values()].flat();
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
 import PQueue from 'p-queue';
 import { Availability } from './availability.js';
 import { assertSeq, type BufferMap } from './buffer-map.js';
@@ -18,9 +19,10 @@ import {
 import type { SchedulerEvents, SchedulerStats } from './events.js';
 import { resolveOptions, type ResolvedOptions, type SchedulerOptions } from './options.js';
 import { PeerStats } from './peer-stats.js';
-import { Playout, type PlayoutState } from './playout.js';
+import { Playhead, type PlayoutState } from './playhead.js';
 import { RarityBuckets } from './rarity-buckets.js';
 import { RequestTable, type Request } from './requests.js';
+import { RequestHistory, SKIP_CAUSES, skipCause, type SkipCause } from './skip-causes.js';
 import type { Pick } from './strategy.js';
 import { RoundView, type ViewHost } from './view.js';
 
@@ -31,12 +33,15 @@ function refusalOf(error: unknown): RefusalReason | undefined {
   return code === 'CHUNK_REFUSED' && (reason === 'not-held' || reason === 'outside-window' || reason === 'busy') ? reason : undefined;
 }
 
+/** `NODE_DEBUG=p2pstream:scheduler` traces every decision, one line each, starting `chunk <seq>:`. */
+const trace = debuglog('p2pstream:scheduler');
+
 /** Weight of a new delivery in the chunk-size estimate. */
 const CHUNK_BYTES_GAIN = 1 / 16;
 
 interface PeerEntry {
   stats: PeerStats;
-  /** Bounds our requests in flight to this peer. */
+  /** Runs our fetches to this peer: the only bound on them (`maxInFlightPerPeer`): a slot is taken until its task ends. */
   queue: PQueue;
 }
 
@@ -66,22 +71,27 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Wanted chunks (announced, not held, from the playhead up) by how many peers hold them. */
   readonly #rarity = new RarityBuckets();
   readonly #requests = new RequestTable();
+  /** Chunks announced by some peer since they came into the window (the playhead up). */
+  readonly #announced: ChunkSet;
+  readonly #history = new RequestHistory();
   readonly #peers = new Map<string, PeerEntry>();
-  /** Bounds our requests in flight in total. */
+  /** Runs every fetch: the only bound on our requests in flight in total (`maxInFlight`). */
   readonly #global: PQueue;
-  readonly #playout: Playout;
+  readonly #playhead: Playhead;
   readonly #view: RoundView;
   #edge = -1;
+  /** The last chunk, once the stream is known to have ended (`finish`). */
+  #last: number | undefined;
   #seatAt: number | undefined;
   #running = false;
   #closed = false;
   #pumpQueued = false;
-  #playoutTimer: TimerHandle | undefined;
+  #playheadTimer: TimerHandle | undefined;
   #wakeTimer: TimerHandle | undefined;
   #wakeAt = Infinity;
   #chunkBytes: number;
   #onAbort: (() => void) | undefined;
-  readonly #counters: Omit<SchedulerStats, 'inFlight'> = {
+  readonly #counters: Omit<SchedulerStats, 'inFlight' | 'missedByCause'> = {
     requested: 0,
     duplicateRequests: 0,
     delivered: 0,
@@ -93,16 +103,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     cancelled: 0,
     played: 0,
     missed: 0,
+    rebuffered: 0,
   };
+  readonly #missedByCause = Object.fromEntries(SKIP_CAUSES.map((cause) => [cause, 0])) as Record<SkipCause, number>;
 
   constructor(options: SchedulerOptions) {
     super();
     this.#o = resolveOptions(options);
     this.#clock = this.#o.clock;
-    this.#availability = new Availability(this.#o.maxTrackedChunks, (seq, count) => this.#rarity.set(seq, this.#held.has(seq) ? 0 : count));
+    this.#availability = new Availability(this.#o.maxTrackedChunks, (seq, count) => {
+      this.#rarity.set(seq, this.#held.has(seq) ? 0 : count);
+      if (count > 0) this.#announced.add(seq);
+    });
     this.#held = new ChunkSet(this.#o.maxTrackedChunks);
-    this.#global = new PQueue({ concurrency: this.#o.maxInFlight });
-    this.#playout = new Playout(this.#o.chunkDurationMs);
+    this.#announced = new ChunkSet(this.#o.maxTrackedChunks);
+    this.#global = this.#queue(this.#o.maxInFlight);
+    this.#playhead = new Playhead(this.#o.chunkDurationMs);
     this.#chunkBytes = this.#o.chunkBytes;
     this.#view = new RoundView(this.#viewHost());
     const { signal } = this.#o;
@@ -127,11 +143,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** The next chunk to play, or undefined until play-out has a start point. */
   get playhead(): number | undefined {
-    return this.#playout.state === 'waiting' ? this.#seatAt : this.#playout.playhead;
+    return this.#playhead.state === 'waiting' ? this.#seatAt : this.#playhead.seq;
   }
 
   get playoutState(): PlayoutState {
-    return this.#playout.state;
+    return this.#playhead.state;
   }
 
   /** The newest chunk known to exist (live) or the last chunk (finished); -1 while unknown. */
@@ -141,7 +157,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** When `seq` is due to play on the scheduler's clock, or undefined before play-out starts. */
   deadline(seq: number): number | undefined {
-    return this.#playout.state === 'waiting' ? undefined : this.#playout.deadline(seq, this.#clock.now());
+    return this.#playhead.state === 'waiting' ? undefined : this.#playhead.deadline(seq, this.#clock.now());
   }
 
   isHeld(seq: number): boolean {
@@ -149,14 +165,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   get stats(): SchedulerStats {
-    return { ...this.#counters, inFlight: this.#requests.size };
+    return { ...this.#counters, missedByCause: { ...this.#missedByCause }, inFlight: this.#requests.size };
   }
 
   peerInfo(peer: string): PeerInfo | undefined {
     const entry = this.#peers.get(peer);
     if (!entry) return undefined;
     const { rttMs, bytesPerMs, delivered, failed, consecutiveFailures, bytes } = entry.stats;
-    return { inFlight: this.#requests.countForPeer(peer), rttMs, bytesPerMs, delivered, failed, consecutiveFailures, bytes };
+    return { inFlight: this.#requests.countFor(peer), rttMs, bytesPerMs, delivered, failed, consecutiveFailures, bytes };
   }
 
   /** Adds a peer with its buffer map, or replaces the map of a known peer. */
@@ -165,7 +181,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.#closed) return;
     this.#availability.setMap(peer, map, this.#clock.now());
     if (!this.#peers.has(peer)) {
-      this.#peers.set(peer, { stats: new PeerStats(), queue: new PQueue({ concurrency: this.#o.maxInFlightPerPeer }) });
+      this.#peers.set(peer, { stats: new PeerStats(), queue: this.#queue(this.#o.maxInFlightPerPeer, () => this.#schedulePump()) });
     }
     this.#raiseEdge(this.#availability.highest());
     this.#schedulePump();
@@ -184,7 +200,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   removePeer(peer: string): void {
     const entry = this.#peers.get(peer);
     if (!entry) return;
-    for (const request of this.#requests.forPeer(peer)) this.#cancel(request, 'peer-removed');
+    for (const request of this.#requests.all()) if (request.peer === peer) this.#cancel(request, 'peer-removed');
     entry.queue.clear();
     this.#peers.delete(peer);
     this.#availability.removePeer(peer);
@@ -195,7 +211,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   markHeld(seq: number): void {
     assertSeq(seq);
     if (this.#closed || this.#held.has(seq)) return;
-    if (this.#playout.state !== 'waiting' && seq < this.#playout.playhead) return;
+    if (this.#playhead.state !== 'waiting' && seq < this.#playhead.seq) return;
     this.#held.add(seq);
     this.#rarity.delete(seq);
     for (const request of [...this.#requests.forSeq(seq)]) this.#cancel(request, 'held');
@@ -208,6 +224,24 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     assertSeq(seq);
     if (this.#closed) return;
     this.#raiseEdge(seq);
+    this.#schedulePump();
+  }
+
+  /**
+   * The stream has ended with `chunks` chunks in all (its last is `chunks - 1`), as a signed or
+   * trusted end says. Finished streams: the same as `setEdge(chunks - 1)`. Live: a chunk not held
+   * when due is then always skipped (there is no source left to wait for), and play-out ends
+   * (`ended`) once the playhead has passed the last chunk. Only the first call counts.
+   */
+  finish(chunks: number): void {
+    if (!Number.isSafeInteger(chunks) || chunks < 0) throw new InvalidArgumentError(`a chunk count must be a non-negative integer, got ${String(chunks)}`);
+    if (this.#closed || this.#last !== undefined) return;
+    this.#last = chunks - 1;
+    if (chunks > 0) this.#raiseEdge(chunks - 1);
+    if (this.#o.live && this.#playhead.state === 'playing' && this.#playhead.seq > this.#last) {
+      this.#endPlayout();
+      return;
+    }
     this.#schedulePump();
   }
 
@@ -239,9 +273,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#closed = true;
     this.#running = false;
     for (const request of this.#requests.all()) this.#cancel(request, 'closed');
-    this.#clock.clearTimeout(this.#playoutTimer);
+    this.#clock.clearTimeout(this.#playheadTimer);
     this.#clock.clearTimeout(this.#wakeTimer);
-    this.#playoutTimer = this.#wakeTimer = undefined;
+    this.#playheadTimer = this.#wakeTimer = undefined;
     this.#global.clear();
     for (const entry of this.#peers.values()) entry.queue.clear();
     if (this.#onAbort) this.#o.signal?.removeEventListener('abort', this.#onAbort);
@@ -251,16 +285,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   // ---- play-out ----
 
   get #windowEnd(): number {
-    if (this.#playout.state === 'waiting') return -1;
+    if (this.#playhead.state === 'waiting') return -1;
     if (!this.#o.live) return this.#edge;
     const lookAhead = Math.ceil(this.#o.lookAheadMs / this.#o.chunkDurationMs);
-    return Math.min(this.#edge, this.#playout.playhead + lookAhead - 1);
+    return Math.min(this.#edge, this.#playhead.seq + lookAhead - 1);
   }
 
   #raiseEdge(seq: number): void {
     if (seq <= this.#edge) return;
     this.#edge = seq;
-    if (this.#running && this.#playout.state === 'waiting' && this.#seatAt === undefined) this.#seatBehindEdge();
+    if (this.#running && this.#playhead.state === 'waiting' && this.#seatAt === undefined) this.#seatBehindEdge();
   }
 
   #seatBehindEdge(): void {
@@ -274,14 +308,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #seat(seq: number, extraDelayMs = 0): void {
     const now = this.#clock.now();
-    this.#playout.seat(seq, now + this.#o.startupDelayMs + extraDelayMs);
+    this.#playhead.seat(seq, now + this.#o.startupDelayMs + extraDelayMs);
     this.#afterPlayheadMoved(now);
   }
 
   #afterPlayheadMoved(now: number): void {
-    const playhead = this.#playout.playhead;
+    const playhead = this.#playhead.seq;
     this.#availability.setFloor(playhead, now);
     this.#held.deleteBelow(playhead);
+    this.#announced.deleteBelow(playhead);
+    this.#history.forgetBelow(playhead);
     const end = this.#windowEnd;
     for (const request of this.#requests.all()) {
       if (request.seq < playhead || request.seq > end) this.#cancel(request, 'out-of-window');
@@ -291,34 +327,99 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #armPlayout(): void {
-    this.#clock.clearTimeout(this.#playoutTimer);
-    this.#playoutTimer = undefined;
-    if (!this.#running || this.#playout.state !== 'playing') return;
-    const delay = Math.max(0, this.#playout.dueAt - this.#clock.now());
-    this.#playoutTimer = this.#clock.setTimeout(() => this.#onPlayoutTick(), delay);
+    this.#clock.clearTimeout(this.#playheadTimer);
+    this.#playheadTimer = undefined;
+    if (!this.#running || this.#playhead.state !== 'playing') return;
+    const delay = Math.max(0, this.#playhead.dueAt - this.#clock.now());
+    this.#playheadTimer = this.#clock.setTimeout(() => this.#onPlayoutTick(), delay);
   }
 
+  /**
+   * The one play-out rule. Each chunk that has fallen due is played if held. If not: a
+   * finished stream stalls on it; a live stream skips it (`missed`, with its cause) — except
+   * that play pauses and starts again `startupDelayMs` later (`rebuffered`) before anything
+   * has played (from the first chunk held from there on), and when no peer has announced the
+   * chunk yet (play-out caught up with a source that fell behind its own clock), unless the
+   * stream is known to have ended.
+   */
   #onPlayoutTick(): void {
-    this.#playoutTimer = undefined;
+    this.#playheadTimer = undefined;
     const now = this.#clock.now();
-    const steps = this.#playout.advance(now, (seq) => this.#held.has(seq), this.#o.live, this.#edge);
-    for (const { seq, outcome, dueAt } of steps) {
-      if (outcome === 'played') {
+    const playhead = this.#playhead;
+    for (let seq = playhead.due(now); seq !== undefined && !this.#closed; seq = playhead.due(now)) {
+      const { dueAt } = playhead;
+      if (this.#pastTheEnd(seq)) {
+        this.#endPlayout();
+        break;
+      }
+      if (this.#held.has(seq)) {
         this.#counters.played += 1;
+        playhead.pass();
+        if (trace.enabled) trace('chunk %d: played', seq);
         this.emit('played', { seq, dueAt });
-      } else if (outcome === 'missed') {
-        this.#counters.missed += 1;
-        for (const request of [...this.#requests.forSeq(seq)]) this.#cancel(request, 'missed');
-        this.emit('missed', { seq, dueAt });
-      } else if (outcome === 'stalled') this.emit('stalled', { seq, dueAt });
-      else this.emit('ended');
+        continue;
+      }
+      if (!this.#o.live) {
+        playhead.stall();
+        if (trace.enabled) trace('chunk %d: not held when due; waiting for it', seq);
+        this.emit('stalled', { seq, dueAt });
+        break;
+      }
+      const resume = this.#rebufferAt(seq);
+      if (resume !== undefined) {
+        this.#counters.rebuffered += 1;
+        if (trace.enabled) trace('chunk %d: not held when due; play pauses and starts again at chunk %d in %d ms', seq, resume, this.#o.startupDelayMs);
+        this.#seat(resume);
+        this.emit('rebuffered', { seq, dueAt, resume });
+        return;
+      }
+      this.#skip(seq, dueAt);
+      playhead.pass();
     }
-    this.#afterPlayheadMoved(now);
+    if (this.#closed) return;
+    // A live stream that ended ends the moment its last chunk is passed, not a chunk duration later.
+    if (this.#o.live && playhead.state === 'playing' && this.#pastTheEnd(playhead.seq)) this.#endPlayout();
+    if (!this.#closed) this.#afterPlayheadMoved(now);
+  }
+
+  /** Whether `seq` lies past the last chunk: a finished stream's edge, or the end a live one was told. */
+  #pastTheEnd(seq: number): boolean {
+    if (this.#last !== undefined && seq > this.#last) return true;
+    return !this.#o.live && this.#edge >= 0 && seq > this.#edge;
+  }
+
+  #endPlayout(): void {
+    this.#playhead.end();
+    this.#clock.clearTimeout(this.#playheadTimer);
+    this.#playheadTimer = undefined;
+    if (trace.enabled) trace('chunk %d: past the last chunk; play-out ended', this.#playhead.seq);
+    this.emit('ended');
+  }
+
+  /** Where live play starts again instead of skipping `seq`, or undefined to skip it. */
+  #rebufferAt(seq: number): number | undefined {
+    if (this.#last !== undefined) return undefined;
+    if (this.#counters.played === 0) {
+      for (const held of this.#held.values(seq, this.#edge + 1)) return held;
+      return seq;
+    }
+    return seq > this.#edge ? seq : undefined;
+  }
+
+  #skip(seq: number, dueAt: number): void {
+    const asked = this.#requests.forSeq(seq).map((request) => request.peer);
+    const holders = [...this.#availability.peers()].filter((peer) => this.#availability.peerHas(peer, seq));
+    const { cause, peers } = skipCause({ asked, last: this.#history.last(seq), announced: this.#announced.has(seq), holders });
+    this.#counters.missed += 1;
+    this.#missedByCause[cause] += 1;
+    for (const request of [...this.#requests.forSeq(seq)]) this.#cancel(request, 'missed');
+    if (trace.enabled) trace('chunk %d: skipped (%s%s)', seq, cause, peers.length > 0 ? `: ${peers.join(', ')}` : '');
+    this.emit('missed', { seq, dueAt, cause, peers });
   }
 
   #resumeIfAwaited(seq: number): void {
-    if (this.#playout.state !== 'stalled' || this.#playout.playhead !== seq) return;
-    this.#playout.resume(this.#clock.now());
+    if (this.#playhead.state !== 'stalled' || this.#playhead.seq !== seq) return;
+    this.#playhead.resume(this.#clock.now());
     this.#armPlayout();
   }
 
@@ -326,8 +427,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** Whether a new holder of `seq` can change a decision: the chunk is wanted and not yet asked, or its request is late. */
   #worthAPump(seq: number): boolean {
-    if (!this.#running || this.#playout.state === 'waiting' || this.#held.has(seq)) return false;
-    if (seq < this.#playout.playhead || seq > this.#windowEnd) return false;
+    if (!this.#running || this.#playhead.state === 'waiting' || this.#held.has(seq)) return false;
+    if (seq < this.#playhead.seq || seq > this.#windowEnd) return false;
     const asked = this.#requests.forSeq(seq);
     if (asked.length === 0) return true;
     return asked.length === 1 && this.#clock.now() > asked[0]!.expectedAt;
@@ -341,12 +442,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #pump(): void {
     this.#pumpQueued = false;
-    if (!this.#running || this.#playout.state === 'waiting' || this.#playout.state === 'ended') return;
+    if (!this.#running || this.#playhead.state === 'waiting' || this.#playhead.state === 'ended') return;
     const view = this.#view;
     // One reading of the clock for the whole round: nothing in it waits.
     const now = this.#clock.now();
     view.invalidate(now);
-    while (this.#requests.size < this.#o.maxInFlight) {
+    while (this.#global.pending < this.#o.maxInFlight) {
       let pick: Pick | undefined;
       try {
         pick = this.#o.strategy.next(view);
@@ -369,18 +470,18 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** Why the scheduler refuses a pick, or undefined when it is legal. */
   #problemWith({ seq, peer, replace }: Pick, now: number): string | undefined {
-    if (!Number.isSafeInteger(seq) || seq < this.#playout.playhead || seq > this.#windowEnd) return 'outside the wanted window';
+    if (!Number.isSafeInteger(seq) || seq < this.#playhead.seq || seq > this.#windowEnd) return 'outside the wanted window';
     if (this.#held.has(seq)) return 'already held';
     const entry = this.#peers.get(peer);
     if (!entry || !this.#availability.peerHas(peer, seq)) return 'the peer has not announced it';
-    if (this.#requests.countForPeer(peer) >= this.#o.maxInFlightPerPeer) return 'the peer is at its in-flight limit';
+    if (entry.queue.pending >= this.#o.maxInFlightPerPeer) return 'the peer is at its in-flight limit';
     if (entry.stats.backoffUntil > now) return 'the peer is resting after failures';
     const asked = this.#requests.forSeq(seq);
     if (asked.length === 0) return undefined;
     if (replace) return asked.length === 1 && asked[0]!.peer !== peer ? undefined : 'nothing to replace, or the same peer';
     if (asked.length > 1) return 'two requests are already in flight';
     if (asked[0]!.peer === peer) return 'already asked of this peer';
-    if (this.#playout.deadline(seq, now) - now > this.#o.duplicateLeadMs) {
+    if (this.#playhead.deadline(seq, now) - now > this.#o.duplicateLeadMs) {
       return 'in flight and not close enough to its deadline for a second request';
     }
     return undefined;
@@ -391,7 +492,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const duplicate = this.#requests.forSeq(seq).length > 0;
     const aheadBytes = this.#queuedBytes(peer);
     const timeoutMs = entry.stats.timeoutMs(aheadBytes, this.#o.initialTimeoutMs, this.#o.timeoutFloorMs, this.#o.timeoutCeilingMs);
-    const deadline = this.#playout.deadline(seq, now);
+    const deadline = this.#playhead.deadline(seq, now);
     const request: Request = {
       seq,
       peer,
@@ -416,12 +517,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (duplicate) this.#counters.duplicateRequests += 1;
     const { signal } = request.controller;
     const fetch = this.#o.fetch;
-    entry.queue
-      .add(() => this.#global.add(() => fetch(peer, seq, { signal }), { signal }), { signal })
-      .then(
+    // The outcome is booked inside the task, so the slot frees (and the next round runs) only
+    // after the books know it; an abort frees it at once, whenever the fetch itself settles.
+    const task = () =>
+      fetch(peer, seq, { signal }).then(
         (bytes) => this.#onDelivered(request, bytes),
         (error: unknown) => this.#onFailed(request, error),
       );
+    entry.queue
+      .add(() => this.#global.add(task, { signal }), { signal })
+      .catch((error: unknown) => {
+        if (error !== signal.reason) throw error;
+      });
+    if (trace.enabled) trace('chunk %d: asked of %s%s, timeout %d ms, due in %d ms', seq, peer, duplicate ? ' (second request)' : '', timeoutMs, deadline - now);
     this.emit('requested', { seq, peer, duplicate, urgent: deadline - now <= this.#o.urgentWindowMs, timeoutMs });
   }
 
@@ -439,7 +547,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const { seq, peer } = request;
     const measured = typeof result === 'number' && Number.isFinite(result) && result >= 0;
     const bytes = measured ? result : this.#chunkBytes;
-    const stale = this.#held.has(seq) || (this.#playout.state !== 'waiting' && seq < this.#playout.playhead);
+    const stale = this.#held.has(seq) || (this.#playhead.state !== 'waiting' && seq < this.#playhead.seq);
     if (!this.#finish(request)) {
       // Cancelled in the very instant its chunk arrived (the losing side of a second request, or
       // markHeld raced it): the bytes came all the same, for nothing.
@@ -456,10 +564,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#counters.delivered += 1;
       this.#counters.deliveredBytes += bytes;
       for (const other of [...this.#requests.forSeq(seq)]) this.#cancel(other, 'duplicate');
+      if (trace.enabled) trace('chunk %d: delivered by %s after %d ms', seq, peer, now - request.startedAt);
       this.emit('delivered', { seq, peer, bytes, ms: now - request.startedAt });
       this.#resumeIfAwaited(seq);
     }
-    this.#schedulePump();
   }
 
   #duplicated(seq: number, peer: string, bytes: number): void {
@@ -479,8 +587,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#wake(until);
     } else if (refusal !== undefined) this.#availability.delete(peer, seq);
     else this.#recordFailure(request);
+    this.#history.record(seq, peer, refusal === 'busy' ? 'refused-busy' : 'other');
+    if (trace.enabled) trace('chunk %d: %s %s', seq, peer, refusal ? `refused it (${refusal})` : `failed: ${String((error as Error)?.message ?? error)}`);
     this.emit('failed', { seq, peer, error });
-    this.#schedulePump();
   }
 
   #onTimeout(request: Request): void {
@@ -488,9 +597,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const afterMs = this.#clock.now() - request.startedAt;
     this.#counters.timedOut += 1;
     this.#recordFailure(request);
+    this.#history.record(request.seq, request.peer, 'timed-out');
     request.controller.abort(new RequestTimeoutError(request.peer, request.seq, afterMs));
+    if (trace.enabled) trace('chunk %d: %s timed out after %d ms; it may be asked again', request.seq, request.peer, afterMs);
     this.emit('timedOut', { seq: request.seq, peer: request.peer, afterMs });
-    this.#schedulePump();
   }
 
   #recordFailure(request: Request): void {
@@ -511,7 +621,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const now = this.#clock.now();
       this.#peers.get(request.peer)?.stats.recordUnanswered(now, now - request.startedAt);
     }
+    if (reason === 'rerouted' || reason === 'peer-removed') this.#history.record(request.seq, request.peer, 'other');
     request.controller.abort(new RequestCancelledError(request.peer, request.seq, reason));
+    if (trace.enabled) trace('chunk %d: request to %s cancelled (%s)', request.seq, request.peer, reason);
     this.emit('cancelled', { seq: request.seq, peer: request.peer, reason });
   }
 
@@ -519,11 +631,23 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #isOpen(peer: string, now: number): boolean {
     const entry = this.#peers.get(peer);
     if (!entry || entry.stats.backoffUntil > now) return false;
-    return this.#requests.countForPeer(peer) < this.#o.maxInFlightPerPeer;
+    return entry.queue.pending < this.#o.maxInFlightPerPeer;
   }
 
   #queuedBytes(peer: string): number {
-    return this.#requests.countForPeer(peer) * this.#chunkBytes;
+    return (this.#peers.get(peer)?.queue.pending ?? 0) * this.#chunkBytes;
+  }
+
+  /**
+   * A p-queue that runs fetches, `concurrency` at a time. The scheduler only dispatches while
+   * it has a free slot, so nothing ever waits in it; a slot frees a few microtasks after its
+   * fetch settled or was aborted. A peer's queue frees its slot after the global one (its task
+   * waits on the global task), so a round of decisions runs then (`onFree`).
+   */
+  #queue(concurrency: number, onFree?: () => void): PQueue {
+    const queue = new PQueue({ concurrency });
+    if (onFree) queue.on('next', onFree);
+    return queue;
   }
 
   /** Runs a round of decisions at `time` (a peer's rest ends, a strategy waits on purpose). */
@@ -541,14 +665,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #viewHost(): ViewHost {
     const o = this.#o;
-    const playout = this.#playout;
+    const playhead = this.#playhead;
     const edge = () => this.#edge;
     const windowEnd = () => this.#windowEnd;
     const peers = this.#peers;
     return {
       live: o.live,
       get playhead() {
-        return playout.playhead;
+        return playhead.seq;
       },
       get edge() {
         return edge();
@@ -572,7 +696,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       isOpen: (peer, now) => this.#isOpen(peer, now),
       stats: (peer) => this.#peers.get(peer)?.stats,
       queuedBytes: (peer) => this.#queuedBytes(peer),
-      deadline: (seq, now) => this.#playout.deadline(seq, now),
+      deadline: (seq, now) => this.#playhead.deadline(seq, now),
       random: o.random,
       wakeAt: (time) => this.#wake(time),
     };

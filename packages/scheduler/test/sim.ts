@@ -71,6 +71,7 @@ const EVENT_NAMES: EventName[] = [
   'duplicated',
   'played',
   'missed',
+  'rebuffered',
   'stalled',
   'ended',
   'peerFailing',

@@ -1,8 +1,8 @@
 import type { Chunk, ChunkWindow } from '@p2pstream/data';
 import type { Sink } from './sink.js';
-import type { ViewerCounters } from './viewer-stats.js';
+import type { ViewerCounters, ViewerSkipCause } from './viewer-stats.js';
 
-export interface PlayoutOptions {
+export interface SinkWriterOptions {
   live: boolean;
   /** First chunk to write (finished streams). */
   from: number;
@@ -11,21 +11,24 @@ export interface PlayoutOptions {
   counters: ViewerCounters;
   wallClock: () => number;
   onPlayed(seq: number): void;
-  onSkipped(seq: number): void;
+  onSkipped(seq: number, cause: ViewerSkipCause, peers: readonly string[]): void;
   /** Every chunk of the stream has been played or skipped. */
   onEnd(): void;
   onWarning(error: Error): void;
 }
 
 /**
- * Writes the stream to the sink in order. Live: each chunk when the scheduler
- * says it is due (`played`), and a chunk that missed its deadline is skipped
- * (`missed`); the sink is not waited for. Finished: each chunk as soon as every
- * chunk before it is written, waiting for the sink, never skipping.
+ * Writes the stream to the sink in order, as it is told; it decides nothing about
+ * time. Live: the scheduler owns the playhead and the rule (play, skip with a cause,
+ * or pause), and this writes each chunk it says to play (`play`), counts each it
+ * says to skip (`skip`), and ends when it says the playhead passed the last chunk
+ * (`finish`); the sink is not waited for. Finished: nothing is ever skipped, so
+ * there is no rule to apply: each chunk is written as soon as every chunk before
+ * it is, waiting for the sink.
  */
-export class Playout {
+export class SinkWriter {
   readonly live: boolean;
-  readonly #o: PlayoutOptions;
+  readonly #o: SinkWriterOptions;
   #next: number;
   #firstDue: number | undefined;
   #finalEdge: number | undefined;
@@ -33,7 +36,7 @@ export class Playout {
   #sinkFailed = false;
   #ended = false;
 
-  constructor(options: PlayoutOptions) {
+  constructor(options: SinkWriterOptions) {
     this.#o = options;
     this.live = options.live;
     this.#next = options.from;
@@ -58,43 +61,41 @@ export class Playout {
     return this.#firstDue;
   }
 
-  /** The stream has `edge` chunks in all (it is finished, or a live stream ended). */
+  /** The stream has `edge` chunks in all (it is finished, or a live stream ended); a finished stream ends once all are written. */
   setFinalEdge(edge: number): void {
     if (this.#finalEdge !== undefined) return;
     this.#finalEdge = edge;
-    if (this.live) {
-      if (this.#next >= edge) this.#end();
-    } else void this.#drain();
+    if (!this.live) void this.#drain();
   }
 
-  /** Live: the scheduler's playhead reached `seq`, which is held. */
-  played(seq: number): void {
+  /** Live: the scheduler's playhead reached `seq`, which it holds. */
+  play(seq: number): void {
     if (this.#ended) return;
     const chunk = this.#o.window.get(seq);
-    if (!chunk) return this.missed(seq);
+    // The window dropped it before it was due (a window shorter than the scheduler's look-ahead).
+    if (!chunk) return this.skip(seq, 'evicted');
     this.#record(chunk);
     this.#writeLive(chunk.data);
-    this.#advance(seq);
+    this.#next = seq + 1;
   }
 
-  /** Live: `seq` did not arrive before its deadline. */
-  missed(seq: number): void {
+  /** Live: the scheduler skipped `seq`, for `cause` (concerning `peers`). */
+  skip(seq: number, cause: ViewerSkipCause, peers: readonly string[] = []): void {
     if (this.#ended) return;
-    if (this.#finalEdge !== undefined && seq >= this.#finalEdge) return this.#end();
     this.#firstDue ??= seq;
-    this.#o.counters.skipped += 1;
-    this.#o.onSkipped(seq);
-    this.#advance(seq);
+    this.#o.counters.skip(cause);
+    this.#o.onSkipped(seq, cause, peers);
+    this.#next = seq + 1;
+  }
+
+  /** Live: the scheduler's playhead passed the last chunk. */
+  finish(): void {
+    this.#end();
   }
 
   /** Finished: a chunk was kept; write whatever is now contiguous. */
   chunkAdded(): void {
     if (!this.live) void this.#drain();
-  }
-
-  #advance(seq: number): void {
-    this.#next = seq + 1;
-    if (this.#finalEdge !== undefined && this.#next >= this.#finalEdge) this.#end();
   }
 
   #record(chunk: Chunk): void {

@@ -1,0 +1,59 @@
+import { ConnectionServer } from '@p2pstream/connection';
+import { MemoryNetwork, type FakeClock } from '@p2pstream/connection/testing';
+import { signPublish, type StreamKey } from '@p2pstream/data';
+import { MemoryRegistry, Tracker, trackerHandlers } from '@p2pstream/tracker';
+import { TrackerClient } from '@p2pstream/tracker-client';
+import { onCleanup } from './helpers.js';
+
+const HOST = '127.0.0.1';
+const PORT = 2045;
+
+/**
+ * The real tracker (`@p2pstream/tracker`) answering on a memory network of its own on the
+ * test's fake clock, so a test of the client's state machine needs no socket: each peer
+ * reaches it through a TrackerClient of its own that dials over that network.
+ */
+export class MemoryCentral {
+  readonly #network: MemoryNetwork;
+  readonly #clock: FakeClock;
+
+  constructor(clock: FakeClock) {
+    this.#clock = clock;
+    this.#network = new MemoryNetwork({ clock });
+    const tracker = new Tracker({ registry: new MemoryRegistry() });
+    const server = new ConnectionServer({ role: 'central', handlers: trackerHandlers(tracker), clock });
+    onCleanup(this.#network.listen(HOST, PORT, server));
+    onCleanup(() => server.close());
+  }
+
+  /** A TrackerClient from `localAddress`, closed after the test. */
+  client(localAddress: string): TrackerClient {
+    const client = new TrackerClient({ centrals: [`${HOST}:${PORT}`], dial: this.#network.dial, localAddress, clock: this.#clock });
+    onCleanup(async () => {
+      const closing = client.close();
+      await this.#clock.run(5_000); // its goodbyes travel on the fake clock too
+      await closing;
+    });
+    return client;
+  }
+
+  /** Publishes `name` under `key` and announces `port` at `host` as its publisher, moving the clock until central has both. */
+  async publish(host: string, port: number, name: string, key: StreamKey, live: boolean): Promise<void> {
+    const client = this.client(host);
+    await this.#settle(client.publish({ name, publicKey: key.publicKey, live, sign: (ts) => signPublish(key, name, ts) }));
+    await this.#settle(client.announce({ stream: key.streamId, port, edge: 0, live }));
+  }
+
+  /** Announces `port` at `host` as a carrier of `stream`, moving the clock until central has it. */
+  async carry(host: string, port: number, stream: string): Promise<void> {
+    await this.#settle(this.client(host).announce({ stream, port, edge: 0, live: true }));
+  }
+
+  /** Moves the fake clock through what is due now until `work` settles (bounded: a conversation takes a few rounds). */
+  async #settle<T>(work: Promise<T>): Promise<T> {
+    let settled = false;
+    const done = work.finally(() => (settled = true));
+    for (let round = 0; round < 100 && !settled; round++) await this.#clock.run(0);
+    return done;
+  }
+}
