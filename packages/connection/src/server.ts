@@ -2,12 +2,15 @@ import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { encodeFrame, type Role } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
+import { AddressAdmission, type AddressRefusal } from './address-admission.js';
+import { addressGroup } from './address-group.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
 import { DEFAULT_LISTEN_HOST } from './constants.js';
 import { AddressInUseError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
 import { resolveServerLimits, type ResolvedServerLimits, type ServerLimits } from './limits.js';
 import type { CloseRequest, Handlers } from './message-types.js';
+import { IdleTimeoutError } from './errors.js';
 import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
@@ -71,9 +74,10 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
   readonly #clock: Clock;
   readonly #all = new Set<Connection>();
   readonly #open = new Set<Connection>();
-  readonly #perIp = new Map<string, number>();
+  readonly #admission: AddressAdmission;
   readonly #refused = new Set<Transport>();
   #handshaking = 0;
+  #sweptAt = -Infinity;
   #address: AddressInfo | undefined;
   #closing: Promise<void> | undefined;
 
@@ -88,6 +92,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.#listener = listener;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#admission = new AddressAdmission(this.limits, this.#clock);
     if (options.onConnection) this.on('connection', options.onConnection);
     if (listener) this.#listen(listener);
   }
@@ -115,7 +120,8 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
 
   /**
    * Takes a connected transport as if it had come from the listener: the limits
-   * (in total, per remote IP, handshaking) apply, a refused one is sent `error
+   * (in total, handshaking, and per remote address: connections, handshakes, rate
+   * of new connections) apply, a refused one is sent `error
    * TOO_MANY_CONNECTIONS` and `refused` is emitted, an accepted one is handed out
    * through `connection` after its handshake. After `close()` it is destroyed.
    * Returns the connection, still in its handshake, or undefined when it was refused.
@@ -126,7 +132,8 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       return undefined;
     }
     const ip = normalizeAddress(transport.remoteAddress);
-    const refusal = this.#refusalFor(ip);
+    const group = addressGroup(ip);
+    const refusal = this.#refusalFor(ip, group);
     if (refusal) {
       this.#refuse(transport, ip, refusal);
       return undefined;
@@ -139,21 +146,37 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       clock: this.#clock,
     });
     this.#all.add(connection);
-    this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
     this.#handshaking += 1;
     connection.once('open', () => {
       this.#handshaking -= 1;
+      this.#admission.opened(group);
       this.#open.add(connection);
+      this.#expectFirstMessage(connection);
       this.emit('connection', connection);
     });
     connection.once('close', () => {
-      if (!this.#open.delete(connection)) this.#handshaking -= 1;
+      const handshaking = !this.#open.delete(connection);
+      if (handshaking) this.#handshaking -= 1;
       this.#all.delete(connection);
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perIp.set(ip, left);
-      else this.#perIp.delete(ip);
+      this.#admission.closed(group, handshaking);
     });
     return connection;
+  }
+
+  /** A connection that holds a slot after its hello but asks for nothing is closed sooner than the idle timeout would. */
+  #expectFirstMessage(connection: Connection): void {
+    const timeout = this.limits.firstMessageTimeout;
+    const timer = this.#clock.setTimeout(() => {
+      const error = new IdleTimeoutError(timeout);
+      void connection.close({ code: error.code, message: `nothing asked within ${timeout} ms of the handshake` });
+    }, timeout);
+    const stop = (): void => {
+      this.#clock.clearTimeout(timer);
+      connection.off('message', stop);
+      connection.off('close', stop);
+    };
+    connection.on('message', stop);
+    connection.on('close', stop);
   }
 
   #listen(listener: Server): void {
@@ -184,23 +207,57 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     return this.#closing;
   }
 
-  #refusalFor(ip: string): string | undefined {
-    const { maxConnections, maxConnectionsPerIp, maxPendingHandshakes } = this.limits;
+  /**
+   * Why a new transport from `ip` is refused, or undefined when it is admitted (and
+   * counted). The per-address checks come first: an address over its own share is
+   * told so, even when the shared pools are full too.
+   */
+  #refusalFor(ip: string, group: string): string | undefined {
+    const { maxConnections, maxPendingHandshakes } = this.limits;
+    this.#sweepAdmission();
+    const byAddress = this.#admission.admit(group);
+    if (byAddress) return this.#addressRefusal(ip, group, byAddress);
+    let refusal: string | undefined;
     if (this.#all.size >= maxConnections) {
-      return `this server already holds its maximum of ${maxConnections} connections — try again later, or another server`;
+      refusal = `this server already holds its maximum of ${maxConnections} connections — try again later, or another server`;
+    } else if (this.#handshaking >= maxPendingHandshakes) {
+      refusal = `${maxPendingHandshakes} connections are already in their handshake here — try again shortly`;
     }
-    if ((this.#perIp.get(ip) ?? 0) >= maxConnectionsPerIp) {
-      return `${ip} already holds the maximum of ${maxConnectionsPerIp} connections to this server — close one before opening another`;
+    if (refusal) this.#admission.closed(group, true);
+    return refusal;
+  }
+
+  #addressRefusal(ip: string, group: string, why: AddressRefusal): string {
+    const { maxConnectionsPerIp, maxPendingHandshakesPerIp, connectRatePerIp, connectBurstPerIp } = this.limits;
+    const who = group === ip ? ip : `${ip} (counted as ${group})`;
+    switch (why) {
+      case 'connections':
+        return `${who} already holds the maximum of ${maxConnectionsPerIp} connections to this server — close one before opening another`;
+      case 'handshakes':
+        return `${who} already has ${maxPendingHandshakesPerIp} connections in their handshake here — finish those first`;
+      case 'rate':
+        return `${who} opens connections faster than ${connectRatePerIp}/s (burst ${connectBurstPerIp}) — try again in ${Math.ceil(this.#admission.waitSeconds(group))} s`;
     }
-    if (this.#handshaking >= maxPendingHandshakes) {
-      return `${maxPendingHandshakes} connections are already in their handshake here — try again shortly`;
-    }
-    return undefined;
+  }
+
+  /** Forgets idle addresses now and then, so the table holds only the ones active lately. */
+  #sweepAdmission(): void {
+    const now = this.#clock.now();
+    if (now - this.#sweptAt < ADMISSION_SWEEP_MS) return;
+    this.#sweptAt = now;
+    this.#admission.sweep();
   }
 
   #refuse(transport: Transport, ip: string, message: string): void {
     const error = new TooManyConnectionsError(message);
     const refusal: Refusal = { remoteAddress: ip, remotePort: transport.remotePort ?? 0, error };
+    // Refused sockets linger only to carry their error; a flood of them is cut at once rather than held.
+    if (this.#refused.size >= this.limits.maxPendingHandshakes) {
+      transport.on('error', () => undefined);
+      transport.destroy();
+      this.emit('refused', refusal);
+      return;
+    }
     this.#refused.add(transport);
     // A refused peer may reset the transport; there is nothing to report about it.
     transport.on('error', () => undefined);
@@ -215,6 +272,9 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.emit('refused', refusal);
   }
 }
+
+/** How often idle addresses are dropped from the per-address table. */
+const ADMISSION_SWEEP_MS = 10_000;
 
 /**
  * Listens on `host:port` and resolves once the server is accepting. Rejects
