@@ -16,6 +16,9 @@
  *     a replayable PRNG (mulberry32) for property tests and simulations.
  *   pipedInto(command, '(sleep 6; cat)')
  *     the command line of `command | reader` (a shell snippet), exiting with the command's status.
+ *   holdSilentSockets({ host, port, from, perAddress, durationMs })
+ *     the idle-socket attack: silent TCP connections from loopback addresses, re-opened
+ *     whenever the server cuts one, for a bounded time; `stop()` it in a finally.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
  *
@@ -29,3 +32,4 @@ export { pipedInto } from './piped-into.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
 export { seededRandom, integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
+export { holdSilentSockets, type SilentSockets, type SilentSocketsOptions } from './silent-sockets.js';

@@ -117,6 +117,7 @@ async function startPeerTracker(config: CentralConfig, registry: Registry, clock
       port: config.port,
       maxConnections: config.maxConnections,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
+      limits: config.addressLimits,
       onProblem: (problem) => log.error(problemLine(problem)),
     });
   } catch (error) {

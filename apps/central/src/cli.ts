@@ -1,4 +1,11 @@
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_CONNECT_BURST_PER_IP,
+  DEFAULT_CONNECT_RATE_PER_IP,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  type ServerLimits,
+} from '@p2pstream/connection';
 import { MAX_LOOKUP_PEERS } from '@p2pstream/wire';
 import {
   ANNOUNCE_BURST_SECONDS,
@@ -46,7 +53,17 @@ Options:
   --max-streams-per-ip N       distinct streams one IP address may publish or announce
                                within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
   --max-connections N          connections held at once (default ${DEFAULT_MAX_CONNECTIONS})
-  --max-connections-per-ip N   connections held at once from one IP address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+  --max-connections-per-ip N   connections held at once from one IP address (an IPv6 /64
+                               counts as one address; default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+  --max-handshakes-per-ip N    connections from one IP address still in their handshake
+                               at once (default ${DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP})
+  --connect-rate-per-ip N      new connections per second one IP address may open, on
+                               average (default ${DEFAULT_CONNECT_RATE_PER_IP})
+  --connect-burst-per-ip N     new connections one IP address may open at once before
+                               that rate applies (default ${DEFAULT_CONNECT_BURST_PER_IP})
+  --first-message-timeout DURATION
+                               a connection that says hello and then asks nothing for
+                               this long is closed (default ${DEFAULT_FIRST_MESSAGE_TIMEOUT_MS / 1000}s)
   --http HOST:PORT             serve a status page at / and JSON at /stats.json
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
@@ -78,6 +95,8 @@ export interface CentralConfig {
   readonly tracker: TrackerSettings;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
+  /** The per-address limits of the connection layer that have flags (handshakes, connect rate, first-message deadline). */
+  readonly addressLimits: ServerLimits;
   readonly http?: HostPort;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort;
@@ -110,6 +129,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         'max-streams-per-ip': { type: 'string' },
         'max-connections': { type: 'string' },
         'max-connections-per-ip': { type: 'string' },
+        'max-handshakes-per-ip': { type: 'string' },
+        'connect-rate-per-ip': { type: 'string' },
+        'connect-burst-per-ip': { type: 'string' },
+        'first-message-timeout': { type: 'string' },
         http: { type: 'string' },
         metrics: { type: 'string' },
         stats: { type: 'string' },
@@ -154,6 +177,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         v['max-connections-per-ip'] === undefined
           ? DEFAULT_MAX_CONNECTIONS_PER_IP
           : integer('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
+      addressLimits: {
+        maxPendingHandshakesPerIp:
+          v['max-handshakes-per-ip'] === undefined
+            ? DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP
+            : integer('--max-handshakes-per-ip', v['max-handshakes-per-ip'], 1, 1e6),
+        connectRatePerIp: v['connect-rate-per-ip'] === undefined ? DEFAULT_CONNECT_RATE_PER_IP : positive('--connect-rate-per-ip', v['connect-rate-per-ip']),
+        connectBurstPerIp:
+          v['connect-burst-per-ip'] === undefined ? DEFAULT_CONNECT_BURST_PER_IP : integer('--connect-burst-per-ip', v['connect-burst-per-ip'], 1, 1e6),
+        firstMessageTimeout:
+          v['first-message-timeout'] === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : duration('--first-message-timeout', v['first-message-timeout']),
+      },
       ...(v.http === undefined ? {} : { http: hostPort('--http', v.http) }),
       ...(v.metrics === undefined ? {} : { metrics: metricsAddress(v.metrics) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),
