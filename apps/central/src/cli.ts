@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_CONNECT_BURST_PER_IP,
@@ -41,6 +43,11 @@ Options:
   --registry memory|URL        where the swarm is kept: memory (default; lost on exit) or
                                redis://[user:password@]host:port/db, shared by every central
                                pointed at it (peers announced to one are found at all)
+  --state FILE|none            where the memory registry keeps which key owns which name, so
+                               a restart does not free them for another key (default
+                               ${'$'}XDG_STATE_HOME/p2pstream/central-names.json, or
+                               ~/.local/state/p2pstream/central-names.json without it;
+                               none keeps nothing)
   --interval DURATION          how often peers are told to re-announce, spread by ±${DEFAULT_INTERVAL_JITTER * 100}%
                                (default ${DEFAULT_ANNOUNCE_INTERVAL_MS / 1000}s)
   --ttl DURATION               a peer that has not announced for this long is dropped; must
@@ -92,6 +99,8 @@ export interface CentralConfig {
   readonly host: string;
   readonly port: number;
   readonly registry: RegistryChoice;
+  /** The memory registry's name bindings file; undefined with `--state none` or a Redis registry. */
+  readonly state?: string;
   readonly tracker: TrackerSettings;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
@@ -110,7 +119,17 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-export function parseCommandLine(argv: readonly string[]): CommandLine {
+/**
+ * Where the memory registry keeps its name bindings when `--state` is not given:
+ * `$P2PSTREAM_STATE_DIR/central-names.json`, else `$XDG_STATE_HOME/p2pstream/central-names.json`,
+ * else `~/.local/state/p2pstream/central-names.json`.
+ */
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env['P2PSTREAM_STATE_DIR'] || join(env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state'), 'p2pstream');
+  return join(base, 'central-names.json');
+}
+
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
   let parsed;
   try {
     parsed = parseArgs({
@@ -121,6 +140,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         host: { type: 'string' },
         port: { type: 'string' },
         registry: { type: 'string' },
+        state: { type: 'string' },
         interval: { type: 'string' },
         ttl: { type: 'string' },
         grace: { type: 'string' },
@@ -165,12 +185,19 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);
     throw error;
   }
+  const registry = registryChoice(v.registry ?? 'memory');
+  if (v.state !== undefined && registry.kind !== 'memory') {
+    throw new UsageError('--state is for the memory registry; a Redis registry keeps the names itself');
+  }
+  if (v.state !== undefined && v.state.trim() === '') throw new UsageError('--state takes a FILE, or none to keep no names across restarts');
+  const state = registry.kind !== 'memory' || v.state === 'none' ? undefined : (v.state ?? defaultStatePath(env));
   return {
     action: 'run',
     config: {
       host: v.host ?? DEFAULT_HOST,
       port: v.port === undefined ? DEFAULT_PORT : integer('--port', v.port, 0, 65535),
-      registry: registryChoice(v.registry ?? 'memory'),
+      registry,
+      ...(state === undefined ? {} : { state }),
       tracker,
       maxConnections: v['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : integer('--max-connections', v['max-connections'], 1, 1e6),
       maxConnectionsPerIp:

@@ -39,7 +39,7 @@ describe.concurrent('the central program', { timeout: 30_000 }, () => {
   it('prints accurate help and exits 0', async () => {
     const program = await startProgram(MAIN, ['--help']);
     expect(await program.exited).toEqual({ code: 0, signal: null });
-    for (const flag of ['--host', '--port', '--registry', '--interval', '--ttl', '--grace', '--max-peers', '--announce-rate', '--max-streams-per-ip', '--max-connections', '--max-connections-per-ip', '--http', '--stats', '--help', '--version']) {
+    for (const flag of ['--host', '--port', '--registry', '--interval', '--ttl', '--grace', '--max-peers', '--announce-rate', '--max-streams-per-ip', '--max-connections', '--max-connections-per-ip', '--max-handshakes-per-ip', '--connect-rate-per-ip', '--connect-burst-per-ip', '--first-message-timeout', '--state', '--http', '--stats', '--help', '--version']) {
       expect(program.stdout()).toContain(flag);
     }
     expect(program.stdout()).toContain('npx nx run central:serve');

@@ -1,5 +1,5 @@
 import { ConnectFailedError, ConnectionRefusedError } from '@p2pstream/connection';
-import { CentralUnreachableError } from '@p2pstream/tracker-client';
+import { CentralUnreachableError, NameTakenError } from '@p2pstream/tracker-client';
 import { describe, expect, it } from 'vitest';
 import { userMessage } from '../src/user-errors.js';
 
@@ -21,5 +21,15 @@ describe('userMessage for a central that cannot be reached', () => {
     expect(userMessage(error)).toBe(
       'cannot reach central at 127.0.0.1:2045 (refused the connection), 127.0.0.9:2045 (connect ETIMEDOUT 127.0.0.9:2045) — is it running there? Start it with: npx nx run central:serve',
     );
+  });
+});
+
+describe('userMessage for a name another key holds', () => {
+  it('names the name when it is known, and never leaves a gap where it would be', () => {
+    const taken = new NameTakenError('the name cam1 belongs to another publisher key; choose another name');
+    expect(userMessage(taken, { name: 'cam1' })).toBe(
+      'the name cam1 is taken by another key: pick another name, or publish with the key that owns it (--key FILE)',
+    );
+    expect(userMessage(taken)).toBe('this name is taken by another key: pick another name, or publish with the key that owns it (--key FILE)');
   });
 });

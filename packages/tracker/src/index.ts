@@ -36,6 +36,7 @@ export {
   RateLimitedError,
   TooManyStreamsError,
   RegistryUnavailableError,
+  StateFileError,
   type TrackerErrorCode,
 } from './errors.js';
 export {
