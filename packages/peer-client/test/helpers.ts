@@ -22,6 +22,9 @@ export function onCleanup(close: () => unknown): void {
  * registry, closed after the test. Every peer talks to it through a TrackerClient of its
  * own, so central never looks a peer's own entry up back to it.
  */
+/** Per-address connect limits out of the way of tests whose peers all share one address. */
+export const UNLIMITED_CONNECT_RATE = { connectRatePerIp: 1_000_000, connectBurstPerIp: 1_000_000 };
+
 export class TestCentral {
   readonly running: RunningTracker;
 
@@ -30,7 +33,8 @@ export class TestCentral {
   }
 
   static async start(): Promise<TestCentral> {
-    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });
+    // Every client of these tests comes from 127.0.0.1 and re-dials on purpose: the per-address connect rate is not under test.
+    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE });
     onCleanup(() => running.close());
     return new TestCentral(running);
   }
@@ -114,7 +118,7 @@ export async function startPublisher(
 }
 
 export async function startServer(): Promise<PeerServer> {
-  const server = await startPeerServer({ host: '127.0.0.1', port: 0 });
+  const server = await startPeerServer({ host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE });
   onCleanup(() => server.close());
   return server;
 }
