@@ -40,7 +40,8 @@ streams they carry, look up peers for a name, and list what is on.
 Options:
   --host HOST                  address to listen on (default ${DEFAULT_HOST}: every interface)
   --port PORT                  TCP port for peers (default ${DEFAULT_PORT}; 0 picks a free one)
-  --registry memory|URL        where the swarm is kept: memory (default; lost on exit) or
+  --registry memory|URL        where the swarm is kept: memory (default; peers are lost on
+                               exit, name bindings kept in the --state file) or
                                redis://[user:password@]host:port/db, shared by every central
                                pointed at it (peers announced to one are found at all)
   --state FILE|none            where the memory registry keeps which key owns which name, so

@@ -30,7 +30,8 @@ const COMMON_HELP = `Common options:
                          if taken; 0 lets the system pick)
   --upload-limit RATE    cap on what this peer uploads: 2mbit, 500k, 1.5MB/s (bits
                          when written "bit", bytes otherwise; default no cap)
-  --upload-slots N       peers uploaded to at once, rotated every 10 s (default ${DEFAULT_UPLOAD_SLOTS})
+  --upload-slots N       peers uploaded to at once; a freed slot goes to the peer that
+                         has waited longest (default ${DEFAULT_UPLOAD_SLOTS})
   --max-peers N          peers to fetch from at once, 1-50 (default ${DEFAULT_MAX_PEERS})
   --max-served-peers N   peers that may join each stream this peer serves; more are
                          told to dial another (default ${DEFAULT_MAX_PEERS_PER_STREAM})
