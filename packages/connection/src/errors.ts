@@ -7,6 +7,7 @@ export type ConnectionErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'CONNECTION_CLOSED'
   | 'TOO_MANY_CONNECTIONS'
+  | 'BANNED'
   | 'TOO_MANY_REQUESTS'
   | 'IDLE_TIMEOUT'
   | 'FRAME_TIMEOUT'
@@ -60,6 +61,13 @@ export class ConnectionClosedError extends ConnectionError {
 export class TooManyConnectionsError extends ConnectionError {
   constructor(message: string) {
     super('TOO_MANY_CONNECTIONS', message);
+  }
+}
+
+/** A server refused a socket from an address it banned for misbehaving (protocol violations, silent sockets). */
+export class BannedError extends ConnectionError {
+  constructor(message: string) {
+    super('BANNED', message);
   }
 }
 

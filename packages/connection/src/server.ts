@@ -3,11 +3,12 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { encodeFrame, type Role } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
 import { AddressAdmission, type AddressRefusal } from './address-admission.js';
+import { AddressBans } from './address-bans.js';
 import { addressGroup } from './address-group.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
-import { DEFAULT_LISTEN_HOST } from './constants.js';
-import { AddressInUseError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
+import { DEFAULT_LISTEN_HOST, SILENCE_PENALTY, VIOLATION_PENALTY } from './constants.js';
+import { AddressInUseError, BannedError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
 import { resolveServerLimits, type ResolvedServerLimits, type ServerLimits } from './limits.js';
 import type { CloseRequest, Handlers } from './message-types.js';
 import { IdleTimeoutError } from './errors.js';
@@ -25,6 +26,14 @@ export interface ServerOptions {
   handlers?: Handlers;
   /** Called with each connection once its handshake is done, like the `connection` event. */
   onConnection?: (connection: Connection) => void;
+  /**
+   * Misbehaviour scores and bans by remote address: the server refuses a banned
+   * address (`error BANNED`) and adds to the score of one whose connection it closed
+   * for a protocol violation, or that stayed silent through its handshake or after it.
+   * Pass one instance to share it (with a client's dialing, or between servers).
+   * @default a new AddressBans on the server's clock
+   */
+  bans?: AddressBans;
   /** @default systemClock */
   clock?: Clock;
 }
@@ -42,14 +51,14 @@ export interface ListenOptions extends ServerOptions {
 export interface Refusal {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** What the socket was sent, as `error { code, message }`. */
-  readonly error: TooManyConnectionsError;
+  /** What the socket was sent, as `error { code, message }`: a limit, or a ban. */
+  readonly error: TooManyConnectionsError | BannedError;
 }
 
 export interface ServerEvents {
   /** A connection finished its handshake. Register its handlers here (synchronously) or through `handlers`. */
   connection: [connection: Connection];
-  /** A transport was refused by a connection limit; it was sent `error TOO_MANY_CONNECTIONS`. */
+  /** A transport was refused by a connection limit or a ban; it was sent `error TOO_MANY_CONNECTIONS` or `error BANNED`. */
   refused: [refusal: Refusal];
   /** The server and all its connections have closed. */
   close: [];
@@ -75,6 +84,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
   readonly #all = new Set<Connection>();
   readonly #open = new Set<Connection>();
   readonly #admission: AddressAdmission;
+  readonly bans: AddressBans;
   readonly #refused = new Set<Transport>();
   #handshaking = 0;
   #sweptAt = -Infinity;
@@ -93,6 +103,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#admission = new AddressAdmission(this.limits, this.#clock);
+    this.bans = options.bans ?? new AddressBans({ clock: this.#clock });
     if (options.onConnection) this.on('connection', options.onConnection);
     if (listener) this.#listen(listener);
   }
@@ -133,9 +144,14 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     }
     const ip = normalizeAddress(transport.remoteAddress);
     const group = addressGroup(ip);
+    if (this.bans.banned(ip)) {
+      const minutes = Math.ceil(this.bans.remainingMs(ip) / 60_000);
+      this.#refuse(transport, ip, new BannedError(`${ip} is banned here for ${minutes} more minute${minutes === 1 ? '' : 's'} after misbehaving (protocol violations or silent connections)`));
+      return undefined;
+    }
     const refusal = this.#refusalFor(ip, group);
     if (refusal) {
-      this.#refuse(transport, ip, refusal);
+      this.#refuse(transport, ip, new TooManyConnectionsError(refusal));
       return undefined;
     }
     const connection = new Connection(transport, {
@@ -154,11 +170,13 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       this.#expectFirstMessage(connection);
       this.emit('connection', connection);
     });
-    connection.once('close', () => {
+    connection.once('close', (reason) => {
       const handshaking = !this.#open.delete(connection);
       if (handshaking) this.#handshaking -= 1;
       this.#all.delete(connection);
       this.#admission.closed(group, handshaking);
+      const penalty = reason.byRemote ? 0 : (PENALTIES[reason.code] ?? 0);
+      if (penalty > 0) this.bans.penalize(ip, penalty);
     });
     return connection;
   }
@@ -168,6 +186,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     const timeout = this.limits.firstMessageTimeout;
     const timer = this.#clock.setTimeout(() => {
       const error = new IdleTimeoutError(timeout);
+      this.bans.penalize(connection.remoteAddress, SILENCE_PENALTY);
       void connection.close({ code: error.code, message: `nothing asked within ${timeout} ms of the handshake` });
     }, timeout);
     const stop = (): void => {
@@ -248,8 +267,8 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.#admission.sweep();
   }
 
-  #refuse(transport: Transport, ip: string, message: string): void {
-    const error = new TooManyConnectionsError(message);
+  #refuse(transport: Transport, ip: string, error: TooManyConnectionsError | BannedError): void {
+    const { message } = error;
     const refusal: Refusal = { remoteAddress: ip, remotePort: transport.remotePort ?? 0, error };
     // Refused sockets linger only to carry their error; a flood of them is cut at once rather than held.
     if (this.#refused.size >= this.limits.maxPendingHandshakes) {
@@ -272,6 +291,22 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.emit('refused', refusal);
   }
 }
+
+/**
+ * Why a connection this server closed counts against its address: the other side
+ * broke the protocol (an honest peer never does), or held a socket and said nothing.
+ * A version mismatch does not count: that is an old program, not a hostile one.
+ */
+const PENALTIES: Readonly<Record<string, number>> = {
+  PROTOCOL_VIOLATION: VIOLATION_PENALTY,
+  MALFORMED: VIOLATION_PENALTY,
+  INVALID_FIELD: VIOLATION_PENALTY,
+  UNKNOWN_TYPE: VIOLATION_PENALTY,
+  FRAME_TOO_LARGE: VIOLATION_PENALTY,
+  TOO_MANY_REQUESTS: VIOLATION_PENALTY,
+  FRAME_TIMEOUT: VIOLATION_PENALTY,
+  HANDSHAKE_TIMEOUT: SILENCE_PENALTY,
+};
 
 /** How often idle addresses are dropped from the per-address table. */
 const ADMISSION_SWEEP_MS = 10_000;
