@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_BAN_MS,
+  DEFAULT_BAN_THRESHOLD,
   DEFAULT_CONNECT_BURST_PER_IP,
   DEFAULT_CONNECT_RATE_PER_IP,
   DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
@@ -72,6 +74,10 @@ Options:
   --first-message-timeout DURATION
                                a connection that says hello and then asks nothing for
                                this long is closed (default ${DEFAULT_FIRST_MESSAGE_TIMEOUT_MS / 1000}s)
+  --ban-score N                misbehaviour score that bans an IP address: a protocol
+                               violation scores 25, a silent connection 10, and scores
+                               fade by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
+  --ban-time DURATION          how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
   --http HOST:PORT             serve a status page at / and JSON at /stats.json
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
@@ -105,7 +111,7 @@ export interface CentralConfig {
   readonly tracker: TrackerSettings;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
-  /** The per-address limits of the connection layer that have flags (handshakes, connect rate, first-message deadline). */
+  /** The per-address limits of the connection layer that have flags (handshakes, connect rate, first-message deadline, bans). */
   readonly addressLimits: ServerLimits;
   readonly http?: HostPort;
   /** Where `--metrics` serves Prometheus text. */
@@ -154,6 +160,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'connect-rate-per-ip': { type: 'string' },
         'connect-burst-per-ip': { type: 'string' },
         'first-message-timeout': { type: 'string' },
+        'ban-score': { type: 'string' },
+        'ban-time': { type: 'string' },
         http: { type: 'string' },
         metrics: { type: 'string' },
         stats: { type: 'string' },
@@ -215,6 +223,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
           v['connect-burst-per-ip'] === undefined ? DEFAULT_CONNECT_BURST_PER_IP : integer('--connect-burst-per-ip', v['connect-burst-per-ip'], 1, 1e6),
         firstMessageTimeout:
           v['first-message-timeout'] === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : duration('--first-message-timeout', v['first-message-timeout']),
+        banScore: v['ban-score'] === undefined ? DEFAULT_BAN_THRESHOLD : integer('--ban-score', v['ban-score'], 1, 1e9),
+        banMs: v['ban-time'] === undefined ? DEFAULT_BAN_MS : duration('--ban-time', v['ban-time']),
       },
       ...(v.http === undefined ? {} : { http: hostPort('--http', v.http) }),
       ...(v.metrics === undefined ? {} : { metrics: metricsAddress(v.metrics) }),

@@ -25,7 +25,7 @@ describe('parseCommandLine', () => {
       '--host', '127.0.0.1', '--port', '0', '--registry', 'redis://127.0.0.1:6380/2', '--interval', '500ms', '--ttl', '1s',
       '--grace', '2m', '--max-peers', '10', '--announce-rate', '2.5', '--max-streams-per-ip', '7', '--max-connections', '9',
       '--max-connections-per-ip', '3', '--max-handshakes-per-ip', '4', '--connect-rate-per-ip', '0.5', '--connect-burst-per-ip', '6',
-      '--first-message-timeout', '5s', '--http', '127.0.0.1:8045', '--stats', '-',
+      '--first-message-timeout', '5s', '--ban-score', '50', '--ban-time', '2m', '--http', '127.0.0.1:8045', '--stats', '-',
     ]);
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -33,7 +33,7 @@ describe('parseCommandLine', () => {
       registry: { kind: 'redis', url: 'redis://127.0.0.1:6380/2' },
       maxConnections: 9,
       maxConnectionsPerIp: 3,
-      addressLimits: { maxPendingHandshakesPerIp: 4, connectRatePerIp: 0.5, connectBurstPerIp: 6, firstMessageTimeout: 5_000 },
+      addressLimits: { maxPendingHandshakesPerIp: 4, connectRatePerIp: 0.5, connectBurstPerIp: 6, firstMessageTimeout: 5_000, banScore: 50, banMs: 120_000 },
       http: { host: '127.0.0.1', port: 8045 },
       stats: '-',
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
@@ -105,6 +105,8 @@ describe('HELP', () => {
     expect(HELP).toContain('average (default 0.2)');
     expect(HELP).toContain('that rate applies (default 16)');
     expect(HELP).toContain('this long is closed (default 15s)');
+    expect(HELP).toContain('over the ban time (default 100)');
+    expect(HELP).toContain('how long a ban lasts (default 10m)');
     expect(HELP).toContain('~/.local/state/p2pstream/central-names.json');
   });
 });

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_BAN_MS,
+  DEFAULT_BAN_THRESHOLD,
   DEFAULT_CONNECT_BURST_PER_IP,
   DEFAULT_CONNECT_RATE_PER_IP,
   DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
@@ -49,6 +51,10 @@ const COMMON_HELP = `Common options:
   --first-message-timeout DURATION
                          a peer that connects, says hello and then asks nothing
                          for this long is closed (default ${DEFAULT_FIRST_MESSAGE_TIMEOUT_MS / 1000}s)
+  --ban-score N          misbehaviour score that bans an IP address from this
+                         peer's server: a protocol violation scores 25, a silent
+                         connection 10, fading by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
+  --ban-time DURATION    how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
   --stats FILE           append a JSON line of statistics every second to FILE
   --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
                          bare PORT listens on ${DEFAULT_METRICS_HOST}
@@ -232,6 +238,8 @@ const COMMON_OPTIONS = {
   'connect-rate-per-ip': { type: 'string' },
   'connect-burst-per-ip': { type: 'string' },
   'first-message-timeout': { type: 'string' },
+  'ban-score': { type: 'string' },
+  'ban-time': { type: 'string' },
   stats: { type: 'string' },
   metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -355,6 +363,7 @@ function addressLimits(values: Record<string, string | string[] | boolean | unde
   };
   const rate = text('connect-rate-per-ip');
   const timeout = text('first-message-timeout');
+  const banTime = text('ban-time');
   return {
     maxConnectionsPerIp: integer('max-connections-per-ip', DEFAULT_MAX_CONNECTIONS_PER_IP),
     maxPendingHandshakesPerIp: integer('max-handshakes-per-ip', DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP),
@@ -362,6 +371,8 @@ function addressLimits(values: Record<string, string | string[] | boolean | unde
     connectBurstPerIp: integer('connect-burst-per-ip', DEFAULT_CONNECT_BURST_PER_IP),
     firstMessageTimeout:
       timeout === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : parseDuration('--first-message-timeout', timeout, 1, 24 * 60 * 60_000),
+    banScore: integer('ban-score', DEFAULT_BAN_THRESHOLD),
+    banMs: banTime === undefined ? DEFAULT_BAN_MS : parseDuration('--ban-time', banTime, 1, 7 * 24 * 60 * 60_000),
   };
 }
 

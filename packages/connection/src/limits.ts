@@ -121,6 +121,18 @@ export interface ServerLimits extends ConnectionLimits {
    * @default 15_000
    */
   firstMessageTimeout?: number;
+  /**
+   * Misbehaviour score at which a remote address is banned (a protocol violation
+   * scores 25, a connection silent through its handshake or after it 10; scores
+   * decay by this much over `banMs`). Used when the server is not given `bans`.
+   * @default 100
+   */
+  banScore?: number;
+  /**
+   * How long a ban lasts, in ms. Used when the server is not given `bans`.
+   * @default 600_000
+   */
+  banMs?: number;
 }
 
 export type ResolvedConnectionLimits = Readonly<Required<ConnectionLimits>>;
@@ -159,6 +171,8 @@ export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLi
     maxPendingHandshakesPerIp: limits.maxPendingHandshakesPerIp ?? DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
     connectBurstPerIp: limits.connectBurstPerIp ?? DEFAULT_CONNECT_BURST_PER_IP,
     firstMessageTimeout: limits.firstMessageTimeout ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+    banScore: limits.banScore ?? DEFAULT_BAN_THRESHOLD,
+    banMs: limits.banMs ?? DEFAULT_BAN_MS,
   };
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`limit ${name} must be a positive integer, not ${value}`);

@@ -31,7 +31,7 @@ export interface ServerOptions {
    * address (`error BANNED`) and adds to the score of one whose connection it closed
    * for a protocol violation, or that stayed silent through its handshake or after it.
    * Pass one instance to share it (with a client's dialing, or between servers).
-   * @default a new AddressBans on the server's clock
+   * @default a new AddressBans with the limits' `banScore` and `banMs`, on the server's clock
    */
   bans?: AddressBans;
   /** @default systemClock */
@@ -103,7 +103,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#admission = new AddressAdmission(this.limits, this.#clock);
-    this.bans = options.bans ?? new AddressBans({ clock: this.#clock });
+    this.bans = options.bans ?? new AddressBans({ threshold: this.limits.banScore, banMs: this.limits.banMs, clock: this.#clock });
     if (options.onConnection) this.on('connection', options.onConnection);
     if (listener) this.#listen(listener);
   }

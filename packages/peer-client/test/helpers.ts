@@ -40,8 +40,8 @@ export class TestCentral {
   }
 
   /** A TrackerClient of its own on this central, closed (leaving what it announced) after the test. */
-  client(): TrackerClient {
-    const client = new TrackerClient({ centrals: [`127.0.0.1:${this.running.port}`] });
+  client(localAddress?: string): TrackerClient {
+    const client = new TrackerClient({ centrals: [`127.0.0.1:${this.running.port}`], ...(localAddress ? { localAddress } : {}) });
     onCleanup(() => client.close());
     return client;
   }
@@ -52,8 +52,9 @@ export class TestCentral {
   }
 
   /** Announces the server on `port` as a carrier of `stream`; `leave(stream)` on the client takes it off again. */
-  async carry(stream: string, port: number, edge = 0): Promise<TrackerClient> {
-    const carrier = this.client();
+  async carry(stream: string, port: number, edge = 0, host?: string): Promise<TrackerClient> {
+    // Central records the address it sees on the socket: a carrier on another host announces from it.
+    const carrier = this.client(host);
     await carrier.announce({ stream, port, edge });
     return carrier;
   }
@@ -117,8 +118,8 @@ export async function startPublisher(
   return { key, window, server, chunks, tracker };
 }
 
-export async function startServer(): Promise<PeerServer> {
-  const server = await startPeerServer({ host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE });
+export async function startServer(host = '127.0.0.1'): Promise<PeerServer> {
+  const server = await startPeerServer({ host, port: 0, limits: UNLIMITED_CONNECT_RATE });
   onCleanup(() => server.close());
   return server;
 }
