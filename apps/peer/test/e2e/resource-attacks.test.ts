@@ -26,7 +26,7 @@ const ATTACK_MS = 25_000;
  * costs at most its send buffer's high-water mark and one read's answers before
  * reads pause, not what its requests would queue.
  */
-const PUBLISHER_RSS_BOUND_BYTES = 250 * 1024 * 1024;
+const PUBLISHER_RSS_BOUND_BYTES = 300 * 1024 * 1024;
 
 afterEach(stopEverything, 30_000);
 
