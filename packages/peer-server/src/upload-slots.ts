@@ -1,4 +1,4 @@
-import { DEFAULT_SLOT_IDLE_MS, DEFAULT_SLOT_ROTATE_MS, DEFAULT_UPLOAD_SLOTS } from './constants.js';
+import { DEFAULT_SLOT_IDLE_MS, DEFAULT_SLOT_ROTATE_MS, DEFAULT_SLOT_WAIT_MS, DEFAULT_UPLOAD_SLOTS } from './constants.js';
 import { InvalidOptionError } from './errors.js';
 
 export interface UploadSlotsOptions<P = unknown> {
@@ -13,11 +13,16 @@ export interface UploadSlotsOptions<P = unknown> {
    */
   rotateMs?: number;
   /**
-   * A holder that has asked for nothing this long frees its slot; a waiting peer
-   * that has not asked again for this long leaves the queue.
+   * A holder that has asked for nothing this long frees its slot.
    * @default 3_000
    */
   idleMs?: number;
+  /**
+   * A waiting peer that has not asked again for this long leaves the queue, so a
+   * free slot is not held back for a peer that went elsewhere.
+   * @default 1_000
+   */
+  waitMs?: number;
   /**
    * Whether a holder is not draining what it is sent (its connection's send queue
    * is at or over the high-water mark): it loses its slot as soon as another peer
@@ -47,6 +52,7 @@ export class UploadSlots<P> {
   readonly slots: number;
   readonly rotateMs: number;
   readonly idleMs: number;
+  readonly waitMs: number;
   readonly #isStalled: ((peer: P) => boolean) | undefined;
   readonly #holders = new Map<P, Holder>();
   /** In the order they first asked: the head has waited longest. */
@@ -59,9 +65,10 @@ export class UploadSlots<P> {
     this.slots = options.slots ?? DEFAULT_UPLOAD_SLOTS;
     this.rotateMs = options.rotateMs ?? DEFAULT_SLOT_ROTATE_MS;
     this.idleMs = options.idleMs ?? DEFAULT_SLOT_IDLE_MS;
+    this.waitMs = options.waitMs ?? DEFAULT_SLOT_WAIT_MS;
     this.#isStalled = options.isStalled;
     if (!Number.isSafeInteger(this.slots) || this.slots < 1) throw new InvalidOptionError(`upload slots must be an integer >= 1, not ${this.slots}`);
-    for (const [name, value] of [['rotateMs', this.rotateMs], ['idleMs', this.idleMs]] as const) {
+    for (const [name, value] of [['rotateMs', this.rotateMs], ['idleMs', this.idleMs], ['waitMs', this.waitMs]] as const) {
       if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
     }
   }
@@ -117,10 +124,10 @@ export class UploadSlots<P> {
     this.#waiting.delete(peer);
   }
 
-  /** Frees the slots of quiet holders (and of stalled ones, since a peer waits), and drops waiters that stopped asking. */
+  /** Frees the slots of quiet holders (and of stalled ones, since a peer waits), and drops waiters that stopped asking for `waitMs`. */
   #expire(now: number): void {
     for (const [waiter, { lastAskedAt }] of this.#waiting) {
-      if (now - lastAskedAt >= this.idleMs) this.#waiting.delete(waiter);
+      if (now - lastAskedAt >= this.waitMs) this.#waiting.delete(waiter);
     }
     for (const [holder, { lastUsedAt }] of this.#holders) {
       if (now - lastUsedAt >= this.idleMs) {
