@@ -371,14 +371,15 @@ interface StartedCentral {
 
 async function startCentralOnLoopback(): Promise<StartedCentral> {
   const port = await freePort('127.0.0.1');
-  const program = await startProgram(CENTRAL_MAIN, ['--host', '127.0.0.1', '--port', String(port)], { readyLine: CENTRAL_READY, timeoutMs: READY_TIMEOUT_MS });
+  // Each run publishes under a new key: a central of its own keeps no names past the run.
+  const program = await startProgram(CENTRAL_MAIN, ['--host', '127.0.0.1', '--port', String(port), '--state', 'none'], { readyLine: CENTRAL_READY, timeoutMs: READY_TIMEOUT_MS });
   return { program, address: `127.0.0.1:${port}` };
 }
 
 /** Central inside its namespace: launched as the peer programs are (its ready line is on stdout, so it is watched there). */
 async function startCentralIn(host: ShapedHost): Promise<StartedCentral> {
   const command = [...host.exec, process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', CENTRAL_MAIN];
-  const central = await startPeer(['--host', host.address, '--port', String(SHAPED_CENTRAL_PORT)], { command, waitReady: false, stdout: 'keep' });
+  const central = await startPeer(['--host', host.address, '--port', String(SHAPED_CENTRAL_PORT), '--state', 'none'], { command, waitReady: false, stdout: 'keep' });
   try {
     await waitUntil('central to print that it listens', () => central.hasExited || CENTRAL_READY.test(central.stdout().toString('utf8')), {
       timeoutMs: READY_TIMEOUT_MS,

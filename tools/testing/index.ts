@@ -20,6 +20,9 @@
  *   ffprobe(url), probedStreams(probe)
  *     what the real ffprobe reads at a URL or file (container, streams, duration); throws
  *     with ffprobe's own error lines.
+ *   holdSilentSockets({ host, port, from, perAddress, durationMs })
+ *     the idle-socket attack: silent TCP connections from loopback addresses, re-opened
+ *     whenever the server cuts one, for a bounded time; `stop()` it in a finally.
  *   startRedisServer({ port? }) a throwaway redis-server on 127.0.0.1 (nothing saved);
  *     `stop()` it in afterAll; start it again on the same port to simulate a restart.
  *   startRedisCluster({ masters? }) a throwaway Redis Cluster (3 masters by default) on
@@ -37,3 +40,4 @@ export { consoleLogOf, readmeAndExample } from './readme-example.js';
 export { seededRandom, integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
 export { startRedisCluster, hasRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
+export { holdSilentSockets, type SilentSockets, type SilentSocketsOptions } from './silent-sockets.js';

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChildWatch, type ProgramExit } from './child-watch.js';
 
@@ -80,6 +83,25 @@ const MAX_KEPT_OUTPUT = 1024 * 1024;
 
 const running = new Set<RunningProgram>();
 
+let stateDirs: string | undefined;
+let stateDirCount = 0;
+
+/**
+ * A state directory of its own for each program started (central keeps its name
+ * bindings under P2PSTREAM_STATE_DIR), so tests never share names through the
+ * user's real state directory. Removed when the test process exits. A test that
+ * restarts a program over the same state passes `--state FILE` itself.
+ */
+function programStateDir(): string {
+  if (stateDirs === undefined) {
+    const root = mkdtempSync(join(tmpdir(), 'p2pstream-state-'));
+    stateDirs = root;
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  }
+  stateDirCount += 1;
+  return join(stateDirs, String(stateDirCount));
+}
+
 /**
  * Starts `node --conditions=@p2pstream/source --import tsx <entry> ...args` (or
  * `<launcher> <entry> ...args`) as a real child process from the repository root, or `cwd` (entry
@@ -96,7 +118,7 @@ export async function startProgram(
   const command = [...launcher, entry, ...args];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, P2PSTREAM_STATE_DIR: programStateDir(), ...options.env },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });

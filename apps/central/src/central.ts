@@ -4,6 +4,7 @@ import {
   memoryRegistry,
   redisRegistry,
   RegistryUnavailableError,
+  StateFileError,
   startTracker,
   systemClock,
   type Clock,
@@ -95,7 +96,17 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
 }
 
 async function openRegistry(config: CentralConfig, log: Log): Promise<Registry> {
-  if (config.registry.kind === 'memory') return memoryRegistry();
+  if (config.registry.kind === 'memory') {
+    try {
+      return memoryRegistry({
+        ...(config.state === undefined ? {} : { stateFile: config.state }),
+        onStateError: (error) => log.error(`central: ${error.message}`),
+      });
+    } catch (error) {
+      if (error instanceof StateFileError) throw new CentralStartError(error.code, error.message, { cause: error });
+      throw error;
+    }
+  }
   try {
     return await redisRegistry(config.registry.url, {
       onStatus: (status) => (status.state === 'down' ? log.error(`central: ${status.message}`) : log.info(`central: ${status.message}`)),
@@ -117,6 +128,7 @@ async function startPeerTracker(config: CentralConfig, registry: Registry, clock
       port: config.port,
       maxConnections: config.maxConnections,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
+      limits: config.addressLimits,
       onProblem: (problem) => log.error(problemLine(problem)),
     });
   } catch (error) {

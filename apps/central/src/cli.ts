@@ -1,4 +1,15 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_BAN_MS,
+  DEFAULT_BAN_THRESHOLD,
+  DEFAULT_CONNECT_BURST_PER_IP,
+  DEFAULT_CONNECT_RATE_PER_IP,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  type ServerLimits,
+} from '@p2pstream/connection';
 import { MAX_LOOKUP_PEERS } from '@p2pstream/wire';
 import {
   ANNOUNCE_BURST_SECONDS,
@@ -32,11 +43,17 @@ streams they carry, look up peers for a name, and list what is on.
 Options:
   --host HOST                  address to listen on (default ${DEFAULT_HOST}: every interface)
   --port PORT                  TCP port for peers (default ${DEFAULT_PORT}; 0 picks a free one)
-  --registry memory|URL        where the swarm is kept: memory (default; lost on exit),
+  --registry memory|URL        where the swarm is kept: memory (default; peers are lost on
+                               exit, name bindings kept in the --state file),
                                redis://[user:password@]host:port/db, or a Redis Cluster as
                                redis+cluster://[user:password@]host:port,host:port (some of
                                its masters); shared by every central pointed at it (peers
                                announced to one are found at all)
+  --state FILE|none            where the memory registry keeps which key owns which name, so
+                               a restart does not free them for another key (default
+                               ${'$'}XDG_STATE_HOME/p2pstream/central-names.json, or
+                               ~/.local/state/p2pstream/central-names.json without it;
+                               none keeps nothing)
   --interval DURATION          how often peers are told to re-announce, spread by ±${DEFAULT_INTERVAL_JITTER * 100}%
                                (default ${DEFAULT_ANNOUNCE_INTERVAL_MS / 1000}s)
   --ttl DURATION               a peer that has not announced for this long is dropped; must
@@ -49,7 +66,21 @@ Options:
   --max-streams-per-ip N       distinct streams one IP address may publish or announce
                                within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
   --max-connections N          connections held at once (default ${DEFAULT_MAX_CONNECTIONS})
-  --max-connections-per-ip N   connections held at once from one IP address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+  --max-connections-per-ip N   connections held at once from one IP address (an IPv6 /64
+                               counts as one address; default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+  --max-handshakes-per-ip N    connections from one IP address still in their handshake
+                               at once (default ${DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP})
+  --connect-rate-per-ip N      new connections per second one IP address may open, on
+                               average (default ${DEFAULT_CONNECT_RATE_PER_IP})
+  --connect-burst-per-ip N     new connections one IP address may open at once before
+                               that rate applies (default ${DEFAULT_CONNECT_BURST_PER_IP})
+  --first-message-timeout DURATION
+                               a connection that says hello and then asks nothing for
+                               this long is closed (default ${DEFAULT_FIRST_MESSAGE_TIMEOUT_MS / 1000}s)
+  --ban-score N                misbehaviour score that bans an IP address: a protocol
+                               violation scores 25, a silent connection 10, and scores
+                               fade by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
+  --ban-time DURATION          how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
   --http HOST:PORT             serve a status page at / and JSON at /stats.json
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
@@ -79,9 +110,13 @@ export interface CentralConfig {
   readonly host: string;
   readonly port: number;
   readonly registry: RegistryChoice;
+  /** The memory registry's name bindings file; undefined with `--state none` or a Redis registry. */
+  readonly state?: string;
   readonly tracker: TrackerSettings;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
+  /** The per-address limits of the connection layer that have flags (handshakes, connect rate, first-message deadline, bans). */
+  readonly addressLimits: ServerLimits;
   readonly http?: HostPort;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort;
@@ -95,7 +130,17 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-export function parseCommandLine(argv: readonly string[]): CommandLine {
+/**
+ * Where the memory registry keeps its name bindings when `--state` is not given:
+ * `$P2PSTREAM_STATE_DIR/central-names.json`, else `$XDG_STATE_HOME/p2pstream/central-names.json`,
+ * else `~/.local/state/p2pstream/central-names.json`.
+ */
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env['P2PSTREAM_STATE_DIR'] || join(env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state'), 'p2pstream');
+  return join(base, 'central-names.json');
+}
+
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
   let parsed;
   try {
     parsed = parseArgs({
@@ -106,6 +151,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         host: { type: 'string' },
         port: { type: 'string' },
         registry: { type: 'string' },
+        state: { type: 'string' },
         interval: { type: 'string' },
         ttl: { type: 'string' },
         grace: { type: 'string' },
@@ -114,6 +160,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         'max-streams-per-ip': { type: 'string' },
         'max-connections': { type: 'string' },
         'max-connections-per-ip': { type: 'string' },
+        'max-handshakes-per-ip': { type: 'string' },
+        'connect-rate-per-ip': { type: 'string' },
+        'connect-burst-per-ip': { type: 'string' },
+        'first-message-timeout': { type: 'string' },
+        'ban-score': { type: 'string' },
+        'ban-time': { type: 'string' },
         http: { type: 'string' },
         metrics: { type: 'string' },
         stats: { type: 'string' },
@@ -146,18 +198,38 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);
     throw error;
   }
+  const registry = registryChoice(v.registry ?? 'memory');
+  if (v.state !== undefined && registry.kind !== 'memory') {
+    throw new UsageError('--state is for the memory registry; a Redis registry keeps the names itself');
+  }
+  if (v.state !== undefined && v.state.trim() === '') throw new UsageError('--state takes a FILE, or none to keep no names across restarts');
+  const state = registry.kind !== 'memory' || v.state === 'none' ? undefined : (v.state ?? defaultStatePath(env));
   return {
     action: 'run',
     config: {
       host: v.host ?? DEFAULT_HOST,
       port: v.port === undefined ? DEFAULT_PORT : integer('--port', v.port, 0, 65535),
-      registry: registryChoice(v.registry ?? 'memory'),
+      registry,
+      ...(state === undefined ? {} : { state }),
       tracker,
       maxConnections: v['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : integer('--max-connections', v['max-connections'], 1, 1e6),
       maxConnectionsPerIp:
         v['max-connections-per-ip'] === undefined
           ? DEFAULT_MAX_CONNECTIONS_PER_IP
           : integer('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
+      addressLimits: {
+        maxPendingHandshakesPerIp:
+          v['max-handshakes-per-ip'] === undefined
+            ? DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP
+            : integer('--max-handshakes-per-ip', v['max-handshakes-per-ip'], 1, 1e6),
+        connectRatePerIp: v['connect-rate-per-ip'] === undefined ? DEFAULT_CONNECT_RATE_PER_IP : positive('--connect-rate-per-ip', v['connect-rate-per-ip']),
+        connectBurstPerIp:
+          v['connect-burst-per-ip'] === undefined ? DEFAULT_CONNECT_BURST_PER_IP : integer('--connect-burst-per-ip', v['connect-burst-per-ip'], 1, 1e6),
+        firstMessageTimeout:
+          v['first-message-timeout'] === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : duration('--first-message-timeout', v['first-message-timeout']),
+        banScore: v['ban-score'] === undefined ? DEFAULT_BAN_THRESHOLD : integer('--ban-score', v['ban-score'], 1, 1e9),
+        banMs: v['ban-time'] === undefined ? DEFAULT_BAN_MS : duration('--ban-time', v['ban-time']),
+      },
       ...(v.http === undefined ? {} : { http: hostPort('--http', v.http) }),
       ...(v.metrics === undefined ? {} : { metrics: metricsAddress(v.metrics) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),

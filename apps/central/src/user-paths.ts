@@ -13,8 +13,9 @@ export function userDirectory(env: NodeJS.ProcessEnv = process.env, cwd: string 
   return launchedFromTheWorkspace && env['INIT_CWD'] ? env['INIT_CWD'] : cwd;
 }
 
-/** `config` with `--stats FILE` made absolute against `directory`; `-` stays stdout. */
+/** `config` with `--stats FILE` and `--state FILE` made absolute against `directory`; `-` stays stdout. */
 export function withAbsolutePaths(config: CentralConfig, directory: string): CentralConfig {
-  if (config.stats === undefined || config.stats === '-') return config;
-  return { ...config, stats: resolve(directory, config.stats) };
+  const stats = config.stats === undefined || config.stats === '-' ? config.stats : resolve(directory, config.stats);
+  const state = config.state === undefined ? undefined : resolve(directory, config.state);
+  return { ...config, ...(stats === undefined ? {} : { stats }), ...(state === undefined ? {} : { state }) };
 }

@@ -39,7 +39,7 @@ describe.concurrent('the central program', { timeout: 30_000 }, () => {
   it('prints accurate help and exits 0', async () => {
     const program = await startProgram(MAIN, ['--help']);
     expect(await program.exited).toEqual({ code: 0, signal: null });
-    for (const flag of ['--host', '--port', '--registry', '--interval', '--ttl', '--grace', '--max-peers', '--announce-rate', '--max-streams-per-ip', '--max-connections', '--max-connections-per-ip', '--http', '--stats', '--help', '--version']) {
+    for (const flag of ['--host', '--port', '--registry', '--interval', '--ttl', '--grace', '--max-peers', '--announce-rate', '--max-streams-per-ip', '--max-connections', '--max-connections-per-ip', '--max-handshakes-per-ip', '--connect-rate-per-ip', '--connect-burst-per-ip', '--first-message-timeout', '--ban-score', '--ban-time', '--state', '--http', '--stats', '--help', '--version']) {
       expect(program.stdout()).toContain(flag);
     }
     expect(program.stdout()).toContain('npx nx run central:serve');
@@ -175,15 +175,39 @@ describe('a running central', { timeout: 15_000 }, () => {
     ['a count of 1e9', { t: 'lookup', name: 'cam1', count: 1e9 }, 'INVALID_FIELD'],
     ['a count of -5', { t: 'lookup', name: 'cam1', count: -5 }, 'INVALID_FIELD'],
   ];
-  for (const [what, message, code] of badInputs) {
+  for (const [index, [what, message, code]] of badInputs.entries()) {
     it(`answers ${what} with ${code} and closes only that connection`, async () => {
       const bystander = await connect('127.0.0.4');
-      const offender = await connect('127.0.0.5');
+      // An address per offence: four protocol violations from one address would get it banned (a test of its own below).
+      const offender = await connect(`127.0.5.${index + 1}`);
       expect(await refusalCode(raw(offender, message))).toBe(code);
       expect((await offender.closed).code).toBe(code);
       expect((await bystander.request({ t: 'list' })).streams.map((s) => s.name)).toContain('cam1');
     });
   }
+
+  it('bans an address that breaks the protocol four times: its next connection is refused BANNED, others still get in', async () => {
+    for (let i = 0; i < 4; i++) {
+      const offender = await connect('127.0.6.1');
+      expect(await refusalCode(raw(offender, { t: 'lookup', name: '', count: 5 }))).toBe('INVALID_FIELD');
+      await offender.closed;
+    }
+    // Central scores the fourth offence when its side of that connection has closed, a moment after ours.
+    let refused: unknown;
+    for (let attempt = 0; attempt < 20 && !(refused instanceof RemoteError); attempt++) {
+      refused = await connect('127.0.6.1').then(
+        async (connection) => {
+          await connection.close();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        },
+        (error: unknown) => error,
+      );
+    }
+    expect(refused).toBeInstanceOf(RemoteError);
+    expect(refused).toMatchObject({ remoteCode: 'BANNED', remoteMessage: expect.stringContaining('127.0.6.1 is banned here for 10 more minutes') });
+    const bystander = await connect('127.0.6.2');
+    expect((await bystander.request({ t: 'list' })).streams.map((s) => s.name)).toContain('cam1');
+  });
 
   it('answers a publish without a valid signature with BAD_SIGNATURE and closes that connection', async () => {
     const offender = await connect('127.0.0.6');

@@ -24,7 +24,8 @@ describe('parseCommandLine', () => {
     const config = run([
       '--host', '127.0.0.1', '--port', '0', '--registry', 'redis://127.0.0.1:6380/2', '--interval', '500ms', '--ttl', '1s',
       '--grace', '2m', '--max-peers', '10', '--announce-rate', '2.5', '--max-streams-per-ip', '7', '--max-connections', '9',
-      '--max-connections-per-ip', '3', '--http', '127.0.0.1:8045', '--stats', '-',
+      '--max-connections-per-ip', '3', '--max-handshakes-per-ip', '4', '--connect-rate-per-ip', '0.5', '--connect-burst-per-ip', '6',
+      '--first-message-timeout', '5s', '--ban-score', '50', '--ban-time', '2m', '--http', '127.0.0.1:8045', '--stats', '-',
     ]);
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -32,6 +33,7 @@ describe('parseCommandLine', () => {
       registry: { kind: 'redis', url: 'redis://127.0.0.1:6380/2' },
       maxConnections: 9,
       maxConnectionsPerIp: 3,
+      addressLimits: { maxPendingHandshakesPerIp: 4, connectRatePerIp: 0.5, connectBurstPerIp: 6, firstMessageTimeout: 5_000, banScore: 50, banMs: 120_000 },
       http: { host: '127.0.0.1', port: 8045 },
       stats: '-',
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
@@ -43,6 +45,15 @@ describe('parseCommandLine', () => {
       kind: 'redis',
       url: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
     });
+  });
+
+  it('keeps the memory registry\'s names in --state FILE, under the user\'s state directory by default, or nowhere with none', () => {
+    expect(parseCommandLine(['--state', '/tmp/names.json'])).toMatchObject({ config: { state: '/tmp/names.json' } });
+    expect(parseCommandLine([], { XDG_STATE_HOME: '/home/u/.state' })).toMatchObject({ config: { state: '/home/u/.state/p2pstream/central-names.json' } });
+    expect(parseCommandLine([], { P2PSTREAM_STATE_DIR: '/srv/p2p' })).toMatchObject({ config: { state: '/srv/p2p/central-names.json' } });
+    expect(run(['--state', 'none']).state).toBeUndefined();
+    expect(run(['--registry', 'redis://127.0.0.1:6379/0']).state).toBeUndefined();
+    expect(() => parseCommandLine(['--registry', 'redis://127.0.0.1:6379/0', '--state', 'x.json'])).toThrow(/--state is for the memory registry/);
   });
 
   it('derives the TTL from the interval when only the interval is given', () => {
@@ -68,6 +79,9 @@ describe('parseCommandLine', () => {
     [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 15s or 2m/],
     [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],
     [['--announce-rate', '0'], /--announce-rate takes a number above 0/],
+    [['--connect-rate-per-ip', '0'], /--connect-rate-per-ip takes a number above 0/],
+    [['--max-handshakes-per-ip', '0'], /--max-handshakes-per-ip takes a whole number from 1/],
+    [['--first-message-timeout', 'never'], /--first-message-timeout takes a duration/],
     [['--nope'], /Unknown option '--nope'/],
     [['extra'], /positional/i],
   ])('refuses %j with a message naming the flag', (args, message) => {
@@ -95,5 +109,12 @@ describe('HELP', () => {
     expect(HELP).toContain('(default 50)');
     expect(HELP).toContain('(default 20)');
     expect(HELP).toContain('(default 100)');
+    expect(HELP).toContain('at once (default 8)');
+    expect(HELP).toContain('average (default 0.2)');
+    expect(HELP).toContain('that rate applies (default 16)');
+    expect(HELP).toContain('this long is closed (default 15s)');
+    expect(HELP).toContain('over the ban time (default 100)');
+    expect(HELP).toContain('how long a ban lasts (default 10m)');
+    expect(HELP).toContain('~/.local/state/p2pstream/central-names.json');
   });
 });

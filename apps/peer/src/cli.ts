@@ -1,4 +1,14 @@
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_BAN_MS,
+  DEFAULT_BAN_THRESHOLD,
+  DEFAULT_CONNECT_BURST_PER_IP,
+  DEFAULT_CONNECT_RATE_PER_IP,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  type ServerLimits,
+} from '@p2pstream/connection';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
 import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
@@ -23,10 +33,29 @@ const COMMON_HELP = `Common options:
                          if taken; 0 lets the system pick)
   --upload-limit RATE    cap on what this peer uploads: 2mbit, 500k, 1.5MB/s (bits
                          when written "bit", bytes otherwise; default no cap)
-  --upload-slots N       peers uploaded to at once, rotated every 10 s (default ${DEFAULT_UPLOAD_SLOTS})
+  --upload-slots N       peers uploaded to at once; a freed slot goes to the peer that
+                         has waited longest (default ${DEFAULT_UPLOAD_SLOTS})
   --max-peers N          peers to fetch from at once, 1-50 (default ${DEFAULT_MAX_PEERS})
   --max-served-peers N   peers that may join each stream this peer serves; more are
                          told to dial another (default ${DEFAULT_MAX_PEERS_PER_STREAM})
+  --max-connections-per-ip N
+                         connections other peers at one IP address may hold to
+                         this peer (an IPv6 /64 counts as one; default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+  --max-handshakes-per-ip N
+                         of those, still in their handshake at once (default ${DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP})
+  --connect-rate-per-ip N
+                         new connections per second one IP address may open to
+                         this peer, on average (default ${DEFAULT_CONNECT_RATE_PER_IP})
+  --connect-burst-per-ip N
+                         new connections one IP address may open at once before
+                         that rate applies (default ${DEFAULT_CONNECT_BURST_PER_IP})
+  --first-message-timeout DURATION
+                         a peer that connects, says hello and then asks nothing
+                         for this long is closed (default ${DEFAULT_FIRST_MESSAGE_TIMEOUT_MS / 1000}s)
+  --ban-score N          misbehaviour score that bans an IP address from this
+                         peer's server: a protocol violation scores 25, a silent
+                         connection 10, fading by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
+  --ban-time DURATION    how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
   --stats FILE           append a JSON line of statistics every second to FILE
   --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
                          bare PORT listens on ${DEFAULT_METRICS_HOST}
@@ -152,6 +181,8 @@ export interface CommonConfig {
   readonly uploadSlots: number;
   readonly maxPeers: number;
   readonly maxServedPeers: number;
+  /** The per-address limits of this peer's server that have flags. */
+  readonly addressLimits: ServerLimits;
   readonly stats: string | undefined;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort | undefined;
@@ -204,6 +235,13 @@ const COMMON_OPTIONS = {
   'upload-slots': { type: 'string' },
   'max-served-peers': { type: 'string' },
   'max-peers': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
+  'max-handshakes-per-ip': { type: 'string' },
+  'connect-rate-per-ip': { type: 'string' },
+  'connect-burst-per-ip': { type: 'string' },
+  'first-message-timeout': { type: 'string' },
+  'ban-score': { type: 'string' },
+  'ban-time': { type: 'string' },
   stats: { type: 'string' },
   metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -269,6 +307,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       values['max-served-peers'] === undefined
         ? DEFAULT_MAX_PEERS_PER_STREAM
         : parseInteger('--max-served-peers', values['max-served-peers'] as string, 1, 10_000),
+    addressLimits: addressLimits(values),
     stats: values.stats as string | undefined,
     metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
   };
@@ -315,4 +354,32 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
     },
   };
+}
+
+/** The per-address limit flags, each at the connection layer's default when not given. */
+function addressLimits(values: Record<string, string | string[] | boolean | undefined>): ServerLimits {
+  const text = (flag: string): string | undefined => values[flag] as string | undefined;
+  const integer = (flag: string, fallback: number): number => {
+    const given = text(flag);
+    return given === undefined ? fallback : parseInteger(`--${flag}`, given, 1, 1_000_000);
+  };
+  const rate = text('connect-rate-per-ip');
+  const timeout = text('first-message-timeout');
+  const banTime = text('ban-time');
+  return {
+    maxConnectionsPerIp: integer('max-connections-per-ip', DEFAULT_MAX_CONNECTIONS_PER_IP),
+    maxPendingHandshakesPerIp: integer('max-handshakes-per-ip', DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP),
+    connectRatePerIp: rate === undefined ? DEFAULT_CONNECT_RATE_PER_IP : parsePositive('--connect-rate-per-ip', rate),
+    connectBurstPerIp: integer('connect-burst-per-ip', DEFAULT_CONNECT_BURST_PER_IP),
+    firstMessageTimeout:
+      timeout === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : parseDuration('--first-message-timeout', timeout, 1, 24 * 60 * 60_000),
+    banScore: integer('ban-score', DEFAULT_BAN_THRESHOLD),
+    banMs: banTime === undefined ? DEFAULT_BAN_MS : parseDuration('--ban-time', banTime, 1, 7 * 24 * 60 * 60_000),
+  };
+}
+
+function parsePositive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) throw new UsageError(`${flag} takes a number above 0, not "${text}"`);
+  return value;
 }

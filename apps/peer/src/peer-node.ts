@@ -55,6 +55,7 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
       port: config.port,
       slots: { slots: config.uploadSlots },
       maxPeersPerStream: config.maxServedPeers,
+      limits: config.addressLimits,
       ...(uploadLimiter ? { uploadLimiter } : {}),
     });
   } catch (error) {

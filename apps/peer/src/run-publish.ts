@@ -22,7 +22,7 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   const source = await openSource(config);
   const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle);
   const publisher = new Publisher({ name: config.name, key: key.key, source: source.bytes, live: source.live, server, tracker, chunker: source.chunker });
-  publisher.on('warning', (error) => log.warn(`p2pstream peer: central: ${userMessage(error)}`));
+  publisher.on('warning', (error) => log.warn(`p2pstream peer: central: ${userMessage(error, { name: config.name })}`));
   // Central has bound the name to the key: only now is a new key worth keeping (and then it must be kept).
   let saving: Promise<void> | undefined;
   const keySaved = new Promise<void>((resolve, reject) => {

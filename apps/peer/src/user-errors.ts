@@ -11,7 +11,7 @@ export function userMessage(error: unknown, context: { name?: string } = {}): st
   const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
   switch (codeOf(error)) {
     case 'NAME_TAKEN':
-      return `the name ${context.name ?? ''} is taken by another key: pick another name, or publish with the key that owns it (--key FILE)`;
+      return `${context.name === undefined ? 'this name' : `the name ${context.name}`} is taken by another key: pick another name, or publish with the key that owns it (--key FILE)`;
     case 'KEY_BOUND':
       return `this key already publishes another name (${message}); publish ${context.name ?? 'this name'} with its own key (--key FILE)`;
     case 'CENTRAL_UNREACHABLE':

@@ -20,6 +20,15 @@ describe('parseCommandLine', () => {
       uploadSlots: 8,
       maxPeers: 20,
       maxServedPeers: 24,
+      addressLimits: {
+        maxConnectionsPerIp: 32,
+        maxPendingHandshakesPerIp: 8,
+        connectRatePerIp: 0.2,
+        connectBurstPerIp: 16,
+        firstMessageTimeout: 15_000,
+        banScore: 100,
+        banMs: 600_000,
+      },
       stats: undefined,
       out: undefined,
       http: undefined,
@@ -33,9 +42,11 @@ describe('parseCommandLine', () => {
     const config = run([
       'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
       '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
-      '--behind', '2.5s',
+      '--behind', '2.5s', '--max-connections-per-ip', '4', '--max-handshakes-per-ip', '2', '--connect-rate-per-ip', '1.5',
+      '--connect-burst-per-ip', '3', '--first-message-timeout', '20s', '--ban-score', '40', '--ban-time', '90s',
     ]) as WatchConfig;
     expect(config).toMatchObject({
+      addressLimits: { maxConnectionsPerIp: 4, maxPendingHandshakesPerIp: 2, connectRatePerIp: 1.5, connectBurstPerIp: 3, firstMessageTimeout: 20_000, banScore: 40, banMs: 90_000 },
       centrals: ['10.0.0.1:2045', '10.0.0.2:2045'],
       host: '127.0.0.7',
       port: 0,
@@ -74,6 +85,8 @@ describe('parseCommandLine', () => {
       [['play', 'cam1'], /unknown command "play"/],
       [['publish', 'cam1'], /--source/],
       [['publish', '--source', 'x.ts'], /needs a stream name/],
+      [['watch', 'cam1', '--connect-rate-per-ip', '0'], /--connect-rate-per-ip takes a number above 0/],
+      [['relay', 'cam1', '--max-handshakes-per-ip', '0'], /--max-handshakes-per-ip takes a whole number from 1/],
       [['publish', 'cam1', '--source', '-', '--loop'], /stdin/],
       [['watch', '../etc/passwd'], /not a stream name/],
       [['watch', 'cam1', '--port', '70000'], /--port takes a whole number from 0 to 65535/],
@@ -112,7 +125,11 @@ describe('parseCommandLine', () => {
       relay: [],
       list: [],
     };
-    const common = ['--central', '--host', '--port', '--upload-limit', '--upload-slots', '--max-peers', '--stats', '--help'];
+    const common = [
+      '--central', '--host', '--port', '--upload-limit', '--upload-slots', '--max-peers', '--stats', '--help',
+      '--max-connections-per-ip', '--max-handshakes-per-ip', '--connect-rate-per-ip', '--connect-burst-per-ip', '--first-message-timeout',
+      '--ban-score', '--ban-time',
+    ];
     for (const [command, own] of Object.entries(flags) as Array<[keyof typeof COMMAND_HELP, string[]]>) {
       const help = parseCommandLine([command, '--help']);
       expect(help).toEqual({ action: 'help', text: COMMAND_HELP[command] });

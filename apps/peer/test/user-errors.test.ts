@@ -1,5 +1,5 @@
 import { ConnectFailedError, ConnectionRefusedError, RemoteError } from '@p2pstream/connection';
-import { CentralUnreachableError, RegistryUnavailableError } from '@p2pstream/tracker-client';
+import { CentralUnreachableError, NameTakenError, RegistryUnavailableError } from '@p2pstream/tracker-client';
 import { describe, expect, it } from 'vitest';
 import { userMessage } from '../src/user-errors.js';
 
@@ -30,5 +30,15 @@ describe('userMessage for a central whose registry is down', () => {
       { central: '127.0.0.1:2045', error: new RemoteError('REGISTRY_UNAVAILABLE', 'central cannot reach its Redis registry') },
     ]);
     expect(userMessage(error)).toBe('central at 127.0.0.1:2045 is running but cannot reach its registry (Redis); try again when it is back');
+  });
+});
+
+describe('userMessage for a name another key holds', () => {
+  it('names the name when it is known, and never leaves a gap where it would be', () => {
+    const taken = new NameTakenError('the name cam1 belongs to another publisher key; choose another name');
+    expect(userMessage(taken, { name: 'cam1' })).toBe(
+      'the name cam1 is taken by another key: pick another name, or publish with the key that owns it (--key FILE)',
+    );
+    expect(userMessage(taken)).toBe('this name is taken by another key: pick another name, or publish with the key that owns it (--key FILE)');
   });
 });

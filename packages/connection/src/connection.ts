@@ -11,7 +11,7 @@ import {
 } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
 import { systemClock, type Clock } from './clock.js';
-import { CloseCode, ReplyErrorCode } from './constants.js';
+import { CloseCode, QUEUED_FRAME_OVERHEAD_BYTES, ReplyErrorCode } from './constants.js';
 import { assertErrorCode, clip, errorMessage } from './error-frames.js';
 import {
   ConnectionClosedError,
@@ -20,6 +20,7 @@ import {
   ProtocolError,
   RemoteError,
   SendBufferFullError,
+  SendStalledError,
 } from './errors.js';
 import { resolveConnectionLimits, type ResolvedConnectionLimits } from './limits.js';
 import {
@@ -79,6 +80,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #handlers = new Map<string, AnyHandler>();
   readonly #drainWaiters = new Waiters();
   readonly #highWater: number;
+  #readsPaused = false;
   #handshakeTimer: unknown;
   #lingerTimer: unknown;
   #state: ConnectionState = 'handshaking';
@@ -151,6 +153,28 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#outgoing.bufferedBytes;
   }
 
+  /** Frames accepted by `send()` that have not yet left (as far as can be told), however small. */
+  get queuedFrames(): number {
+    return this.#outgoing.queuedFrames;
+  }
+
+  /**
+   * What waits to go out costs this process: `bufferedBytes` plus a fixed overhead
+   * per queued frame. The high-water mark and the send buffer's maximum apply to it.
+   */
+  get bufferedCost(): number {
+    return this.#outgoing.bufferedCost;
+  }
+
+  /**
+   * True while this side does not read from the other, because what it sent has
+   * not been drained (at or over the high-water mark, until below half of it):
+   * a side that does not read cannot make this one queue more answers.
+   */
+  get readsPaused(): boolean {
+    return this.#readsPaused;
+  }
+
   /** Our requests waiting for replies. */
   get requests(): number {
     return this.#requests.size;
@@ -162,7 +186,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Queues a message. Returns false when the bytes waiting to go out are at or
+   * Queues a message. Returns false when what waits to go out (`bufferedCost`) is at or
    * over the high-water mark (the message is queued all the same; wait for
    * `drained()` before sending more), and when the connection is closing (the
    * message is dropped; `drained()` then rejects). A message that would take the
@@ -173,13 +197,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#state === 'closing' || this.#state === 'closed') return false;
     const parts = encodeFrameParts(message);
     const bytes = parts.length === 1 ? parts[0]!.length : parts[0]!.length + parts[1]!.length;
-    const buffered = this.#outgoing.bufferedBytes;
-    if (buffered > 0 && buffered + bytes > this.limits.maxSendBufferBytes) {
-      this.#fail(new SendBufferFullError(buffered, this.limits.maxSendBufferBytes));
+    const buffered = this.#outgoing.bufferedCost;
+    if (buffered > 0 && buffered + bytes + QUEUED_FRAME_OVERHEAD_BYTES > this.limits.maxSendBufferBytes) {
+      this.#fail(new SendBufferFullError(buffered, this.#outgoing.queuedFrames, this.limits.maxSendBufferBytes));
       return false;
     }
     this.#outgoing.push(parts, bytes);
-    return this.#hasRoom();
+    const room = this.#hasRoom();
+    if (!room && !this.#readsPaused && this.#state === 'open') {
+      // Reading on would only queue more answers to a side that does not take them.
+      this.#readsPaused = true;
+      this.#transport.pause();
+    }
+    return room;
   }
 
   /** Resolves when `send()` has room again; rejects with `CONNECTION_CLOSED` if the connection closes first. */
@@ -334,11 +364,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #hasRoom(): boolean {
-    return this.#outgoing.bufferedBytes < this.#highWater;
+    return this.#outgoing.bufferedCost < this.#highWater;
   }
 
   #onProgress(): void {
+    if (this.#readsPaused && this.#state === 'open' && this.#outgoing.bufferedCost < this.#highWater / 2) this.#resumeReads();
     if (this.#drainWaiters.size > 0 && this.#hasRoom()) this.#drainWaiters.resolveAll();
+  }
+
+  #resumeReads(): void {
+    this.#readsPaused = false;
+    this.#transport.resume();
   }
 
   #onEnd(): void {
@@ -362,6 +398,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #fail(error: ConnectionError): void {
+    // Nothing was read because this side stopped reading: the other side's fault is that it does not read.
+    if (this.#readsPaused && error.code === 'IDLE_TIMEOUT') error = new SendStalledError(this.limits.idleTimeout, this.#outgoing.bufferedCost);
     this.#shutdown({ code: error.code, message: clip(error.message), byRemote: false }, error, 'tell');
   }
 
@@ -377,6 +415,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#drainWaiters.rejectAll(closedError);
     this.#peerRequests.clear();
     if (farewell !== 'flush') this.#outgoing.stop();
+    // Reads are discarded from now on; taking them lets the other side's close reach us.
+    if (this.#readsPaused) this.#resumeReads();
     if (farewell === 'tell' && this.#transport.writable) this.#transport.write(encodeFrame(errorMessage(reason.code, reason.message)));
     this.#outgoing.endWhenFlushed();
     this.#lingerTimer = this.#clock.setTimeout(() => this.#transport.destroy(), this.limits.closeTimeout);

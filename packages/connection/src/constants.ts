@@ -37,6 +37,37 @@ export const DEFAULT_MAX_CONNECTIONS_PER_IP = 32;
 /** Accepted sockets that have not finished their handshake, at once. */
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
 
+/** Of those, from one remote address (IPv6: one /64), so one address cannot hold the whole pool. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP = 8;
+
+/** New connections one remote address may open per second, on average (a token bucket). */
+export const DEFAULT_CONNECT_RATE_PER_IP = 0.2;
+
+/** New connections one remote address may open at once before the rate applies. */
+export const DEFAULT_CONNECT_BURST_PER_IP = 16;
+
+/** After the handshake, an accepted connection must send something (a join, a request) within this, or it is closed. */
+export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 15_000;
+
+/** Misbehaviour score at which an address is banned. */
+export const DEFAULT_BAN_THRESHOLD = 100;
+
+/** How long a ban lasts; a score decays by the whole threshold over the same time. */
+export const DEFAULT_BAN_MS = 10 * 60_000;
+
+/** Score a server adds to an address whose connection it closed for a protocol violation (four in a row ban it). */
+export const VIOLATION_PENALTY = 25;
+
+/** Score for a connection that never finished its handshake or asked nothing after it (ten in a row ban it). */
+export const SILENCE_PENALTY = 10;
+
+/**
+ * What one queued frame costs beyond its bytes (the frame's record, its Buffer
+ * objects, the socket's write request): counted with the bytes against the send
+ * buffer's limits, so tens of thousands of tiny frames cannot hide under a byte cap.
+ */
+export const QUEUED_FRAME_OVERHEAD_BYTES = 256;
+
 /** The upload limiter's default burst: this many milliseconds of traffic at the configured rate. */
 export const DEFAULT_BURST_MS = 100;
 

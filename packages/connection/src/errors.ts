@@ -7,10 +7,12 @@ export type ConnectionErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'CONNECTION_CLOSED'
   | 'TOO_MANY_CONNECTIONS'
+  | 'BANNED'
   | 'TOO_MANY_REQUESTS'
   | 'IDLE_TIMEOUT'
   | 'FRAME_TIMEOUT'
   | 'SEND_BUFFER_FULL'
+  | 'SEND_STALLED'
   | 'CONNECTION_REFUSED'
   | 'CONNECT_FAILED'
   | 'ADDRESS_IN_USE'
@@ -62,6 +64,13 @@ export class TooManyConnectionsError extends ConnectionError {
   }
 }
 
+/** A server refused a socket from an address it banned for misbehaving (protocol violations, silent sockets). */
+export class BannedError extends ConnectionError {
+  constructor(message: string) {
+    super('BANNED', message);
+  }
+}
+
 /** The other side had more requests waiting for replies than this side allows. */
 export class TooManyRequestsError extends ConnectionError {
   constructor(limit: number) {
@@ -85,11 +94,18 @@ export class FrameTimeoutError extends ConnectionError {
 
 /** A message would have taken the send buffer over its maximum: the other side is not reading. */
 export class SendBufferFullError extends ConnectionError {
-  constructor(buffered: number, max: number) {
+  constructor(buffered: number, frames: number, max: number) {
     super(
       'SEND_BUFFER_FULL',
-      `${buffered} bytes already wait to be sent (maximum ${max}); the other side is not reading — wait for drained() when send() returns false`,
+      `${buffered} bytes (${frames} frames, each counted with its overhead) already wait to be sent (maximum ${max}); the other side is not reading — wait for drained() when send() returns false`,
     );
+  }
+}
+
+/** What this side sent was not drained for the idle timeout, while it stopped reading from the other side. */
+export class SendStalledError extends ConnectionError {
+  constructor(timeout: number, buffered: number) {
+    super('SEND_STALLED', `the other side has not read what waits for it (${buffered} bytes with overheads) for ${timeout} ms`);
   }
 }
 

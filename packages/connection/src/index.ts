@@ -22,3 +22,4 @@ export { dial, type DialOptions } from './dial.js';
 export { listen, ConnectionServer, type ListenOptions, type Refusal, type ServerEvents, type ServerOptions } from './server.js';
 export type { Transport } from './transport.js';
 export { UploadLimiter, type UploadLimiterOptions } from './upload-limiter.js';
+export { AddressBans, type AddressBansOptions } from './address-bans.js';

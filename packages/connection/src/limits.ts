@@ -8,6 +8,12 @@ import {
   DEFAULT_MAX_CONNECTIONS_PER_IP,
   DEFAULT_MAX_PEER_REQUESTS,
   DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  DEFAULT_CONNECT_RATE_PER_IP,
+  DEFAULT_CONNECT_BURST_PER_IP,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+  DEFAULT_BAN_MS,
+  DEFAULT_BAN_THRESHOLD,
   DEFAULT_MAX_SEND_BUFFER_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SEND_HIGH_WATER_BYTES,
@@ -46,13 +52,17 @@ export interface ConnectionLimits {
   maxPeerRequests?: number;
   /**
    * `send()` returns false once this many bytes wait to go out (at least the
-   * socket's own high-water mark).
+   * socket's own high-water mark); each queued frame counts its bytes plus a
+   * fixed overhead for what holding it costs. While at or over this mark, the
+   * connection stops reading from the other side (its requests would only queue
+   * more answers) until what waits falls below half of it.
    * @default 1 MiB
    */
   sendHighWaterBytes?: number;
   /**
-   * A message that would take the bytes waiting to go out over this closes the
-   * connection with `SEND_BUFFER_FULL` (one message is always accepted into an empty buffer).
+   * A message that would take what waits to go out (bytes plus the per-frame
+   * overhead) over this closes the connection with `SEND_BUFFER_FULL` (one message
+   * is always accepted into an empty buffer).
    * @default 4 MiB
    */
   maxSendBufferBytes?: number;
@@ -82,7 +92,7 @@ export interface ServerLimits extends ConnectionLimits {
    */
   maxConnections?: number;
   /**
-   * Connections held at once from one remote IP address.
+   * Connections held at once from one remote IP address (IPv6: one /64).
    * @default 32
    */
   maxConnectionsPerIp?: number;
@@ -91,6 +101,40 @@ export interface ServerLimits extends ConnectionLimits {
    * @default 64
    */
   maxPendingHandshakes?: number;
+  /**
+   * Of those, from one remote IP address (IPv6: one /64).
+   * @default 8
+   */
+  maxPendingHandshakesPerIp?: number;
+  /**
+   * New connections one remote IP address (IPv6: one /64) may open per second on
+   * average; more are refused with `TOO_MANY_CONNECTIONS` until tokens refill.
+   * @default 0.2
+   */
+  connectRatePerIp?: number;
+  /**
+   * New connections one remote IP address may open at once before the rate applies.
+   * @default 16
+   */
+  connectBurstPerIp?: number;
+  /**
+   * An accepted connection that finishes its handshake and then sends nothing
+   * within this is closed with `IDLE_TIMEOUT` (it holds a slot and asks for nothing).
+   * @default 15_000
+   */
+  firstMessageTimeout?: number;
+  /**
+   * Misbehaviour score at which a remote address is banned (a protocol violation
+   * scores 25, a connection silent through its handshake or after it 10; scores
+   * decay by this much over `banMs`). Used when the server is not given `bans`.
+   * @default 100
+   */
+  banScore?: number;
+  /**
+   * How long a ban lasts, in ms. Used when the server is not given `bans`.
+   * @default 600_000
+   */
+  banMs?: number;
 }
 
 export type ResolvedConnectionLimits = Readonly<Required<ConnectionLimits>>;
@@ -126,9 +170,18 @@ export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLi
     maxConnections: limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     maxConnectionsPerIp: limits.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
     maxPendingHandshakes: limits.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES,
+    maxPendingHandshakesPerIp: limits.maxPendingHandshakesPerIp ?? DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+    connectBurstPerIp: limits.connectBurstPerIp ?? DEFAULT_CONNECT_BURST_PER_IP,
+    firstMessageTimeout: limits.firstMessageTimeout ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+    banScore: limits.banScore ?? DEFAULT_BAN_THRESHOLD,
+    banMs: limits.banMs ?? DEFAULT_BAN_MS,
   };
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`limit ${name} must be a positive integer, not ${value}`);
   }
-  return { ...resolveConnectionLimits(limits), ...counts };
+  const connectRatePerIp = limits.connectRatePerIp ?? DEFAULT_CONNECT_RATE_PER_IP;
+  if (!Number.isFinite(connectRatePerIp) || connectRatePerIp <= 0) {
+    throw new RangeError(`limit connectRatePerIp must be a positive number of connections per second, not ${connectRatePerIp}`);
+  }
+  return { ...resolveConnectionLimits(limits), ...counts, connectRatePerIp };
 }

@@ -1,3 +1,4 @@
+import { QUEUED_FRAME_OVERHEAD_BYTES } from './constants.js';
 import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
@@ -28,6 +29,10 @@ export class OutgoingQueue {
   #frames: Frame[] = [];
   #head = 0;
   #queuedBytes = 0;
+  /** Sizes of the frames handed to the transport that may still be in its buffer, oldest first. */
+  #inTransport: number[] = [];
+  #inTransportHead = 0;
+  #inTransportBytes = 0;
   #full = false;
   #tokenWait: AbortController | undefined;
   #endWhenEmpty = false;
@@ -48,6 +53,16 @@ export class OutgoingQueue {
   /** Bytes accepted but not yet handed to the kernel: held here plus the transport's own buffer. */
   get bufferedBytes(): number {
     return this.#queuedBytes + this.#transport.writableLength;
+  }
+
+  /** Frames waiting here or (as far as can be told) in the transport's buffer. */
+  get queuedFrames(): number {
+    return this.#frames.length - this.#head + this.#framesLeftInTransport();
+  }
+
+  /** What waiting to go out costs: its bytes plus a fixed overhead per frame. */
+  get bufferedCost(): number {
+    return this.bufferedBytes + this.queuedFrames * QUEUED_FRAME_OVERHEAD_BYTES;
   }
 
   /** Writes the frame now, or queues it behind earlier frames and the limiter. */
@@ -127,6 +142,9 @@ export class OutgoingQueue {
   #write(parts: readonly Buffer[]): void {
     const transport = this.#transport;
     if (!transport.writable) return;
+    this.#framesLeftInTransport();
+    this.#inTransport.push(parts.length === 1 ? parts[0]!.length : parts[0]!.length + parts[1]!.length);
+    this.#inTransportBytes += this.#inTransport[this.#inTransport.length - 1]!;
     if (!this.#corked) {
       // Everything written in this tick leaves in one writev: a burst of small
       // messages (requests, `have`s) costs one system call instead of one each.
@@ -139,6 +157,29 @@ export class OutgoingQueue {
     // Bulk (a chunk, or many small frames) goes at once: holding it for the tick would only delay it.
     if (transport.writableLength >= FLUSH_BYTES) this.#uncork();
     if (!room) this.#full = true;
+  }
+
+  /**
+   * Frames still (partly) in the transport's buffer: the transport says how many
+   * bytes it holds, and those are the newest ones written, so every older frame
+   * whose bytes are not needed to make up that count has left.
+   */
+  #framesLeftInTransport(): number {
+    const held = this.#transport.writableLength;
+    const sizes = this.#inTransport;
+    while (this.#inTransportHead < sizes.length && this.#inTransportBytes - sizes[this.#inTransportHead]! >= held) {
+      this.#inTransportBytes -= sizes[this.#inTransportHead]!;
+      this.#inTransportHead += 1;
+    }
+    if (this.#inTransportHead === sizes.length) {
+      this.#inTransport = [];
+      this.#inTransportHead = 0;
+      this.#inTransportBytes = 0;
+    } else if (this.#inTransportHead >= COMPACT_AFTER && this.#inTransportHead * 2 >= sizes.length) {
+      this.#inTransport = sizes.slice(this.#inTransportHead);
+      this.#inTransportHead = 0;
+    }
+    return this.#inTransport.length - this.#inTransportHead;
   }
 
   readonly #uncork = (): void => {

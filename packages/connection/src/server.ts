@@ -2,12 +2,16 @@ import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { encodeFrame, type Role } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
+import { AddressAdmission, type AddressRefusal } from './address-admission.js';
+import { AddressBans } from './address-bans.js';
+import { addressGroup } from './address-group.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
-import { DEFAULT_LISTEN_HOST } from './constants.js';
-import { AddressInUseError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
+import { DEFAULT_LISTEN_HOST, SILENCE_PENALTY, VIOLATION_PENALTY } from './constants.js';
+import { AddressInUseError, BannedError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
 import { resolveServerLimits, type ResolvedServerLimits, type ServerLimits } from './limits.js';
 import type { CloseRequest, Handlers } from './message-types.js';
+import { IdleTimeoutError } from './errors.js';
 import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
@@ -22,6 +26,14 @@ export interface ServerOptions {
   handlers?: Handlers;
   /** Called with each connection once its handshake is done, like the `connection` event. */
   onConnection?: (connection: Connection) => void;
+  /**
+   * Misbehaviour scores and bans by remote address: the server refuses a banned
+   * address (`error BANNED`) and adds to the score of one whose connection it closed
+   * for a protocol violation, or that stayed silent through its handshake or after it.
+   * Pass one instance to share it (with a client's dialing, or between servers).
+   * @default a new AddressBans with the limits' `banScore` and `banMs`, on the server's clock
+   */
+  bans?: AddressBans;
   /** @default systemClock */
   clock?: Clock;
 }
@@ -39,14 +51,14 @@ export interface ListenOptions extends ServerOptions {
 export interface Refusal {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** What the socket was sent, as `error { code, message }`. */
-  readonly error: TooManyConnectionsError;
+  /** What the socket was sent, as `error { code, message }`: a limit, or a ban. */
+  readonly error: TooManyConnectionsError | BannedError;
 }
 
 export interface ServerEvents {
   /** A connection finished its handshake. Register its handlers here (synchronously) or through `handlers`. */
   connection: [connection: Connection];
-  /** A transport was refused by a connection limit; it was sent `error TOO_MANY_CONNECTIONS`. */
+  /** A transport was refused by a connection limit or a ban; it was sent `error TOO_MANY_CONNECTIONS` or `error BANNED`. */
   refused: [refusal: Refusal];
   /** The server and all its connections have closed. */
   close: [];
@@ -71,9 +83,11 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
   readonly #clock: Clock;
   readonly #all = new Set<Connection>();
   readonly #open = new Set<Connection>();
-  readonly #perIp = new Map<string, number>();
+  readonly #admission: AddressAdmission;
+  readonly bans: AddressBans;
   readonly #refused = new Set<Transport>();
   #handshaking = 0;
+  #sweptAt = -Infinity;
   #address: AddressInfo | undefined;
   #closing: Promise<void> | undefined;
 
@@ -88,6 +102,8 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.#listener = listener;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#admission = new AddressAdmission(this.limits, this.#clock);
+    this.bans = options.bans ?? new AddressBans({ threshold: this.limits.banScore, banMs: this.limits.banMs, clock: this.#clock });
     if (options.onConnection) this.on('connection', options.onConnection);
     if (listener) this.#listen(listener);
   }
@@ -115,7 +131,8 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
 
   /**
    * Takes a connected transport as if it had come from the listener: the limits
-   * (in total, per remote IP, handshaking) apply, a refused one is sent `error
+   * (in total, handshaking, and per remote address: connections, handshakes, rate
+   * of new connections) apply, a refused one is sent `error
    * TOO_MANY_CONNECTIONS` and `refused` is emitted, an accepted one is handed out
    * through `connection` after its handshake. After `close()` it is destroyed.
    * Returns the connection, still in its handshake, or undefined when it was refused.
@@ -126,9 +143,15 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       return undefined;
     }
     const ip = normalizeAddress(transport.remoteAddress);
-    const refusal = this.#refusalFor(ip);
+    const group = addressGroup(ip);
+    if (this.bans.banned(ip)) {
+      const minutes = Math.ceil(this.bans.remainingMs(ip) / 60_000);
+      this.#refuse(transport, ip, new BannedError(`${ip} is banned here for ${minutes} more minute${minutes === 1 ? '' : 's'} after misbehaving (protocol violations or silent connections)`));
+      return undefined;
+    }
+    const refusal = this.#refusalFor(ip, group);
     if (refusal) {
-      this.#refuse(transport, ip, refusal);
+      this.#refuse(transport, ip, new TooManyConnectionsError(refusal));
       return undefined;
     }
     const connection = new Connection(transport, {
@@ -139,21 +162,40 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       clock: this.#clock,
     });
     this.#all.add(connection);
-    this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
     this.#handshaking += 1;
     connection.once('open', () => {
       this.#handshaking -= 1;
+      this.#admission.opened(group);
       this.#open.add(connection);
+      this.#expectFirstMessage(connection);
       this.emit('connection', connection);
     });
-    connection.once('close', () => {
-      if (!this.#open.delete(connection)) this.#handshaking -= 1;
+    connection.once('close', (reason) => {
+      const handshaking = !this.#open.delete(connection);
+      if (handshaking) this.#handshaking -= 1;
       this.#all.delete(connection);
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perIp.set(ip, left);
-      else this.#perIp.delete(ip);
+      this.#admission.closed(group, handshaking);
+      const penalty = reason.byRemote ? 0 : (PENALTIES[reason.code] ?? 0);
+      if (penalty > 0) this.bans.penalize(ip, penalty);
     });
     return connection;
+  }
+
+  /** A connection that holds a slot after its hello but asks for nothing is closed sooner than the idle timeout would. */
+  #expectFirstMessage(connection: Connection): void {
+    const timeout = this.limits.firstMessageTimeout;
+    const timer = this.#clock.setTimeout(() => {
+      const error = new IdleTimeoutError(timeout);
+      this.bans.penalize(connection.remoteAddress, SILENCE_PENALTY);
+      void connection.close({ code: error.code, message: `nothing asked within ${timeout} ms of the handshake` });
+    }, timeout);
+    const stop = (): void => {
+      this.#clock.clearTimeout(timer);
+      connection.off('message', stop);
+      connection.off('close', stop);
+    };
+    connection.on('message', stop);
+    connection.on('close', stop);
   }
 
   #listen(listener: Server): void {
@@ -184,23 +226,57 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     return this.#closing;
   }
 
-  #refusalFor(ip: string): string | undefined {
-    const { maxConnections, maxConnectionsPerIp, maxPendingHandshakes } = this.limits;
+  /**
+   * Why a new transport from `ip` is refused, or undefined when it is admitted (and
+   * counted). The per-address checks come first: an address over its own share is
+   * told so, even when the shared pools are full too.
+   */
+  #refusalFor(ip: string, group: string): string | undefined {
+    const { maxConnections, maxPendingHandshakes } = this.limits;
+    this.#sweepAdmission();
+    const byAddress = this.#admission.admit(group);
+    if (byAddress) return this.#addressRefusal(ip, group, byAddress);
+    let refusal: string | undefined;
     if (this.#all.size >= maxConnections) {
-      return `this server already holds its maximum of ${maxConnections} connections — try again later, or another server`;
+      refusal = `this server already holds its maximum of ${maxConnections} connections — try again later, or another server`;
+    } else if (this.#handshaking >= maxPendingHandshakes) {
+      refusal = `${maxPendingHandshakes} connections are already in their handshake here — try again shortly`;
     }
-    if ((this.#perIp.get(ip) ?? 0) >= maxConnectionsPerIp) {
-      return `${ip} already holds the maximum of ${maxConnectionsPerIp} connections to this server — close one before opening another`;
-    }
-    if (this.#handshaking >= maxPendingHandshakes) {
-      return `${maxPendingHandshakes} connections are already in their handshake here — try again shortly`;
-    }
-    return undefined;
+    if (refusal) this.#admission.closed(group, true);
+    return refusal;
   }
 
-  #refuse(transport: Transport, ip: string, message: string): void {
-    const error = new TooManyConnectionsError(message);
+  #addressRefusal(ip: string, group: string, why: AddressRefusal): string {
+    const { maxConnectionsPerIp, maxPendingHandshakesPerIp, connectRatePerIp, connectBurstPerIp } = this.limits;
+    const who = group === ip ? ip : `${ip} (counted as ${group})`;
+    switch (why) {
+      case 'connections':
+        return `${who} already holds the maximum of ${maxConnectionsPerIp} connections to this server — close one before opening another`;
+      case 'handshakes':
+        return `${who} already has ${maxPendingHandshakesPerIp} connections in their handshake here — finish those first`;
+      case 'rate':
+        return `${who} opens connections faster than ${connectRatePerIp}/s (burst ${connectBurstPerIp}) — try again in ${Math.ceil(this.#admission.waitSeconds(group))} s`;
+    }
+  }
+
+  /** Forgets idle addresses now and then, so the table holds only the ones active lately. */
+  #sweepAdmission(): void {
+    const now = this.#clock.now();
+    if (now - this.#sweptAt < ADMISSION_SWEEP_MS) return;
+    this.#sweptAt = now;
+    this.#admission.sweep();
+  }
+
+  #refuse(transport: Transport, ip: string, error: TooManyConnectionsError | BannedError): void {
+    const { message } = error;
     const refusal: Refusal = { remoteAddress: ip, remotePort: transport.remotePort ?? 0, error };
+    // Refused sockets linger only to carry their error; a flood of them is cut at once rather than held.
+    if (this.#refused.size >= this.limits.maxPendingHandshakes) {
+      transport.on('error', () => undefined);
+      transport.destroy();
+      this.emit('refused', refusal);
+      return;
+    }
     this.#refused.add(transport);
     // A refused peer may reset the transport; there is nothing to report about it.
     transport.on('error', () => undefined);
@@ -215,6 +291,25 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.emit('refused', refusal);
   }
 }
+
+/**
+ * Why a connection this server closed counts against its address: the other side
+ * broke the protocol (an honest peer never does), or held a socket and said nothing.
+ * A version mismatch does not count: that is an old program, not a hostile one.
+ */
+const PENALTIES: Readonly<Record<string, number>> = {
+  PROTOCOL_VIOLATION: VIOLATION_PENALTY,
+  MALFORMED: VIOLATION_PENALTY,
+  INVALID_FIELD: VIOLATION_PENALTY,
+  UNKNOWN_TYPE: VIOLATION_PENALTY,
+  FRAME_TOO_LARGE: VIOLATION_PENALTY,
+  TOO_MANY_REQUESTS: VIOLATION_PENALTY,
+  FRAME_TIMEOUT: VIOLATION_PENALTY,
+  HANDSHAKE_TIMEOUT: SILENCE_PENALTY,
+};
+
+/** How often idle addresses are dropped from the per-address table. */
+const ADMISSION_SWEEP_MS = 10_000;
 
 /**
  * Listens on `host:port` and resolves once the server is accepting. Rejects

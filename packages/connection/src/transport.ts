@@ -36,7 +36,9 @@ export interface Transport {
   end(bytes: Uint8Array): unknown;
   /** Closes at once; queued bytes may be lost. With an error, `error` is emitted first. */
   destroy(error?: Error): unknown;
-  /** Reads (and discards, with no `data` listener) what arrives. */
+  /** Stops `data` events; what arrives waits (in the kernel, for a socket), which holds the other side's writes back. */
+  pause(): unknown;
+  /** Reads again after `pause()` (and discards what arrives when there is no `data` listener). */
   resume(): unknown;
   on(event: 'data', listener: (data: Buffer) => void): unknown;
   on(event: 'end' | 'close' | 'drain', listener: () => void): unknown;

@@ -1,4 +1,4 @@
-import type { Clock } from '@p2pstream/connection';
+import { AddressBans, type Clock } from '@p2pstream/connection';
 import type { PeerEntry } from '@p2pstream/wire';
 import { MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
@@ -26,7 +26,7 @@ export class PeerPool {
   readonly links = new Map<string, PeerLink>();
   readonly #options: PeerPoolOptions;
   readonly #dialing = new Set<string>();
-  readonly #banned = new Set<string>();
+  readonly #bans: AddressBans;
   readonly #restingUntil = new Map<string, number>();
   /**
    * One controller per look-up or dial in progress, aborted by `close()`. Not one
@@ -42,10 +42,12 @@ export class PeerPool {
 
   constructor(options: PeerPoolOptions) {
     this.#options = options;
+    this.#bans = new AddressBans({ clock: options.clock });
   }
 
-  get banned(): ReadonlySet<string> {
-    return this.#banned;
+  /** Addresses not dialed again (by host: a banned peer does not come back on another port) until their ban expires. */
+  get bans(): AddressBans {
+    return this.#bans;
   }
 
   /** Dials peers from a look-up's list and keeps the pool topped up from then on. */
@@ -55,9 +57,9 @@ export class PeerPool {
     this.#schedule(this.#options.relookupMs);
   }
 
-  /** Drops a connected peer; `ban` means never again, otherwise it rests for the redial backoff. */
+  /** Drops a connected peer; `ban` means its host is not dialed again until the ban expires, otherwise it rests for the redial backoff. */
   drop(address: string, options: { ban?: boolean } = {}): void {
-    if (options.ban) this.#banned.add(address);
+    if (options.ban) this.#bans.penalize(hostOf(address), this.#bans.threshold);
     else this.#rest(address);
     const link = this.links.get(address);
     if (!link) return;
@@ -133,7 +135,7 @@ export class PeerPool {
     for (const { host, port } of peers) {
       if (this.#closed || this.#room <= 0) return;
       const address = peerAddress(host, port);
-      if (this.links.has(address) || this.#dialing.has(address) || this.#banned.has(address)) continue;
+      if (this.links.has(address) || this.#dialing.has(address) || this.#bans.banned(host)) continue;
       if ((this.#restingUntil.get(address) ?? 0) > now) continue;
       void this.#dial(host, port, address);
     }
@@ -144,7 +146,7 @@ export class PeerPool {
     const controller = this.#track();
     try {
       const link = await PeerLink.open(host, port, { ...this.#options.link, signal: controller.signal });
-      if (this.#closed || this.#banned.has(address)) {
+      if (this.#closed || this.#bans.banned(host)) {
         await link.close();
         return;
       }
@@ -176,4 +178,9 @@ export class PeerPool {
     restingUntil.delete(address);
     restingUntil.set(address, now + this.#options.redialBackoffMs);
   }
+}
+
+/** The host of a `peerAddress` (`host:port`, `[v6]:port`). */
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
 }

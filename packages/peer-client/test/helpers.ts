@@ -22,6 +22,9 @@ export function onCleanup(close: () => unknown): void {
  * registry, closed after the test. Every peer talks to it through a TrackerClient of its
  * own, so central never looks a peer's own entry up back to it.
  */
+/** Per-address connect limits out of the way of tests whose peers all share one address. */
+export const UNLIMITED_CONNECT_RATE = { connectRatePerIp: 1_000_000, connectBurstPerIp: 1_000_000 };
+
 export class TestCentral {
   readonly running: RunningTracker;
 
@@ -30,14 +33,15 @@ export class TestCentral {
   }
 
   static async start(): Promise<TestCentral> {
-    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });
+    // Every client of these tests comes from 127.0.0.1 and re-dials on purpose: the per-address connect rate is not under test.
+    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE });
     onCleanup(() => running.close());
     return new TestCentral(running);
   }
 
   /** A TrackerClient of its own on this central, closed (leaving what it announced) after the test. */
-  client(): TrackerClient {
-    const client = new TrackerClient({ centrals: [`127.0.0.1:${this.running.port}`] });
+  client(localAddress?: string): TrackerClient {
+    const client = new TrackerClient({ centrals: [`127.0.0.1:${this.running.port}`], ...(localAddress ? { localAddress } : {}) });
     onCleanup(() => client.close());
     return client;
   }
@@ -48,8 +52,9 @@ export class TestCentral {
   }
 
   /** Announces the server on `port` as a carrier of `stream`; `leave(stream)` on the client takes it off again. */
-  async carry(stream: string, port: number, edge = 0): Promise<TrackerClient> {
-    const carrier = this.client();
+  async carry(stream: string, port: number, edge = 0, host?: string): Promise<TrackerClient> {
+    // Central records the address it sees on the socket: a carrier on another host announces from it.
+    const carrier = this.client(host);
     await carrier.announce({ stream, port, edge });
     return carrier;
   }
@@ -113,8 +118,8 @@ export async function startPublisher(
   return { key, window, server, chunks, tracker };
 }
 
-export async function startServer(): Promise<PeerServer> {
-  const server = await startPeerServer({ host: '127.0.0.1', port: 0 });
+export async function startServer(host = '127.0.0.1'): Promise<PeerServer> {
+  const server = await startPeerServer({ host, port: 0, limits: UNLIMITED_CONNECT_RATE });
   onCleanup(() => server.close());
   return server;
 }

@@ -80,7 +80,7 @@ describe('PeerClient on a finished stream', () => {
     expect(sink.bytes.equals(concat(complete.chunks))).toBe(true);
   });
 
-  it('drops a peer that serves a chunk with a flipped bit, never dials it again, and writes no corrupt byte', async () => {
+  it('drops a peer that serves a chunk with a flipped bit, does not dial its address again, and writes no corrupt byte', async () => {
     const central = await TestCentral.start();
     const honest = await startPublisher(central, 'film', { count: 20, live: false, listed: false });
     const forged = new ChunkWindow<Chunk>({ live: false });
@@ -90,9 +90,12 @@ describe('PeerClient on a finished stream', () => {
       forged.add({ ...chunk, data });
     }
     forged.finish();
-    const liar = await startServer();
+    // On an address of its own: the ban is by address, and the honest publisher is on 127.0.0.1.
+    const liar = await startServer('127.0.0.2');
     liar.serve(honest.key.streamId, forged);
-    await central.carry(honest.key.streamId, liar.port);
+    await central.carry(honest.key.streamId, liar.port, 0, '127.0.0.2');
+    const again = await startServer('127.0.0.2');
+    again.serve(honest.key.streamId, forged);
 
     const dials = new Map<string, number>();
     const sink = new CollectingSink();
@@ -101,12 +104,15 @@ describe('PeerClient on a finished stream', () => {
     const ended = once(client, 'end');
     await client.start();
     await bad;
+    // The same host on another port is not dialed either.
+    await central.carry(honest.key.streamId, again.port, 0, '127.0.0.2');
     await central.carry(honest.key.streamId, honest.server.port);
     await ended;
 
     expect(sink.bytes.equals(concat(honest.chunks))).toBe(true);
     expect(client.stats().badChunks).toBeGreaterThanOrEqual(1);
-    expect(dials.get(`127.0.0.1:${liar.port}`)).toBe(1);
+    expect(dials.get(`127.0.0.2:${liar.port}`)).toBe(1);
+    expect(dials.get(`127.0.0.2:${again.port}`)).toBeUndefined();
     expect(central.lookups).toBeGreaterThan(1);
   });
 });

@@ -30,6 +30,13 @@ export const DEFAULT_SLOT_ROTATE_MS = 10_000;
 export const DEFAULT_SLOT_IDLE_MS = 3_000;
 
 /**
+ * A peer waiting for a slot keeps its place in the queue while it asks again at
+ * least this often (a viewer told BUSY rests 500 ms and asks again); one that
+ * stopped asking does not hold a free slot back from the peers behind it.
+ */
+export const DEFAULT_SLOT_WAIT_MS = 1_000;
+
+/**
  * With an upload limit: a request whose answer would wait longer than this behind
  * the bytes already queued is answered BUSY at once, so the asker fetches it
  * elsewhere instead of timing out here.

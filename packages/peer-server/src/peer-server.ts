@@ -86,7 +86,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.#server = server;
     this.#options = options;
     this.#clock = clock;
-    this.#slots = new UploadSlots(options.slots);
+    // A peer whose answers pile up unread (its connection stopped reading it) gives its slot to one that waits.
+    this.#slots = new UploadSlots<ServingPeer>({ ...options.slots, isStalled: (peer) => peer.connection.readsPaused });
     const { address, port } = server.listening ? server.address() : { address: options.host, port: 0 };
     this.host = address;
     this.port = port;

@@ -109,3 +109,17 @@ export class RegistryUnavailableError extends TrackerError {
     super('REGISTRY_UNAVAILABLE', message, false, options);
   }
 }
+
+/**
+ * The memory registry's state file (name bindings kept across restarts) cannot
+ * be used: `STATE_FILE_INVALID` at start for a file that is not one central
+ * wrote, `STATE_FILE_UNWRITABLE` when saving (or creating its directory) fails.
+ */
+export class StateFileError extends Error {
+  readonly code: 'STATE_FILE_INVALID' | 'STATE_FILE_UNWRITABLE';
+  constructor(code: 'STATE_FILE_INVALID' | 'STATE_FILE_UNWRITABLE', message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}

@@ -37,6 +37,7 @@ export {
   RateLimitedError,
   TooManyStreamsError,
   RegistryUnavailableError,
+  StateFileError,
   type TrackerErrorCode,
 } from './errors.js';
 export {

@@ -12,6 +12,8 @@ import {
   type StreamSummary,
   type SweepResult,
 } from './registry.js';
+import type { StateFileError } from './errors.js';
+import { NameBindingsFile, type NameBinding } from './name-bindings-file.js';
 import { pickCandidates } from './peer-sampling.js';
 
 export interface MemoryRegistryOptions {
@@ -20,6 +22,19 @@ export interface MemoryRegistryOptions {
    * @default Math.random
    */
   random?: () => number;
+  /**
+   * A file that keeps the name bindings (which key owns which name, and its newest
+   * publish) across restarts, written atomically after every change. Read at
+   * construction: a file that is not a bindings file throws `STATE_FILE_INVALID`.
+   * Peers and edges are not kept: peers announce again within an interval.
+   * @default none (every binding is lost when the process stops)
+   */
+  stateFile?: string;
+  /**
+   * Told when saving the state file fails (the registry goes on, in memory).
+   * @default a process warning
+   */
+  onStateError?: (error: StateFileError) => void;
 }
 
 interface Entry extends PeerRecord {
@@ -39,10 +54,14 @@ interface StreamState {
   readonly peers: Map<string, Entry>;
 }
 
-/** The registry of a single central process; everything is lost when it stops. */
+/**
+ * The registry of a single central process. Peers and edges are lost when it
+ * stops; name bindings too, unless it keeps them in a `stateFile`.
+ */
 export class MemoryRegistry implements Registry {
   readonly description = 'memory';
   readonly #random: () => number;
+  readonly #stateFile: NameBindingsFile | undefined;
   readonly #names = new Map<string, StreamState>();
   readonly #streams = new Map<string, StreamState>();
   /** Streams that have entries or are within their grace period: what `sweep` and `list` walk. */
@@ -52,6 +71,14 @@ export class MemoryRegistry implements Registry {
 
   constructor(options: MemoryRegistryOptions = {}) {
     this.#random = options.random ?? Math.random;
+    if (options.stateFile !== undefined) {
+      this.#stateFile = new NameBindingsFile(options.stateFile, options.onStateError ?? ((error) => process.emitWarning(error)));
+      for (const { name, stream, live, lastTs } of this.#stateFile.load()) {
+        const state: StreamState = { stream, name, live, lastTs, edge: 0, visibleUntil: 0, peers: new Map() };
+        this.#streams.set(stream, state);
+        this.#names.set(name, state);
+      }
+    }
   }
 
   async publish({ name, stream, live, ts }: Publication): Promise<PublishOutcome> {
@@ -69,6 +96,7 @@ export class MemoryRegistry implements Registry {
       this.#streams.set(stream, created);
       this.#names.set(name, created);
     }
+    this.#stateFile?.save(() => this.#bindings());
     return { result: 'published' };
   }
 
@@ -147,7 +175,14 @@ export class MemoryRegistry implements Registry {
     return dropped;
   }
 
-  async close(): Promise<void> {}
+  /** Resolves once the state file, if any, holds every binding made so far. */
+  async close(): Promise<void> {
+    await this.#stateFile?.flushed();
+  }
+
+  #bindings(): NameBinding[] {
+    return [...this.#names.values()].map(({ name, stream, live, lastTs }) => ({ name, stream, live, lastTs }));
+  }
 
   #visibleSummaries(now: number): StreamSummary[] {
     const summaries: StreamSummary[] = [];

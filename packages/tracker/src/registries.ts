@@ -2,7 +2,7 @@ import { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js
 import { RedisRegistry, type RedisRegistryOptions } from './redis-registry.js';
 import type { Registry } from './registry.js';
 
-/** The registry of one process: everything is lost when it stops. */
+/** The registry of one process: everything is lost when it stops, except the name bindings when given a `stateFile`. */
 export function memoryRegistry(options: MemoryRegistryOptions = {}): Registry {
   return new MemoryRegistry(options);
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_IDLE_TIMEOUT_MS, listen, type ConnectionServer } from '@p2pstream/connection';
+import { DEFAULT_IDLE_TIMEOUT_MS, listen, type ConnectionServer, type ServerLimits } from '@p2pstream/connection';
 import { DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL_MS } from './constants.js';
 import { RegistryUnavailableError } from './errors.js';
 import { MemoryRegistry } from './memory-registry.js';
@@ -31,6 +31,12 @@ export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
   maxConnections?: number;
   /** @default 64 */
   maxConnectionsPerIp?: number;
+  /**
+   * Per-address limits of the connection layer (`maxPendingHandshakesPerIp`,
+   * `connectRatePerIp`, `connectBurstPerIp`, `firstMessageTimeout`, …), over its defaults.
+   * `maxConnections` and `maxConnectionsPerIp` above take precedence.
+   */
+  limits?: ServerLimits;
   /**
    * How often expired entries and streams past their grace are removed from the registry.
    * @default the shorter of 5_000 and the TTL
@@ -72,11 +78,12 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
       port: options.port ?? DEFAULT_PORT,
       role: 'central',
       limits: {
+        ...options.limits,
         maxChunkBytes: 0,
         maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
         maxConnectionsPerIp: options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
         // A peer that only announces is silent for a whole interval: never close it for that.
-        idleTimeout: Math.max(DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
+        idleTimeout: Math.max(options.limits?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
       },
       handlers: trackerHandlers(tracker),
     });

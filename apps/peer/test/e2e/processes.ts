@@ -37,10 +37,11 @@ export interface Central {
 }
 
 /** Starts central on 127.0.B.1 (a free port unless given) and waits for its listening line. */
-export async function startCentral(block: number, options: { port?: number; args?: string[] } = {}): Promise<Central> {
+export async function startCentral(block: number, options: { port?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<Central> {
   const host = loopback(block, 1);
   const port = options.port ?? (await freePort(host));
   const program = await startProgram(CENTRAL_MAIN, ['--host', host, '--port', String(port), ...(options.args ?? [])], {
+    ...(options.env ? { env: options.env } : {}),
     readyLine: CENTRAL_READY,
     timeoutMs: READY_TIMEOUT_MS,
   });
