@@ -36,6 +36,7 @@ const config = (source: string, extra: Partial<PublishConfig> = {}): PublishConf
   uploadSlots: 8,
   maxPeers: 20,
   maxServedPeers: 24,
+  addressLimits: {},
   stats: undefined,
   ...extra,
 });
