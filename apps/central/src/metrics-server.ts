@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { HostPort } from './cli.js';
+import type { HostPort } from '@p2pstream/units';
 import { listenHttp, type ListeningHttpServer } from './http-listen.js';
 
 /** The one path the metrics are served at. */

@@ -3,7 +3,8 @@ import { FileData, looksLikeMpegTs, TS_PACKET_BYTES, type ChunkerOptions } from 
 import type { PublishConfig } from './cli.js';
 import { LoopTimestamps } from './loop-timestamps.js';
 import { NotMpegTsError, SourceEmptyError } from './source-errors.js';
-import { UsageError, UserError } from './usage-error.js';
+import { UsageError } from '@p2pstream/units';
+import { UserError } from './usage-error.js';
 
 /** Bytes looked at to tell MPEG-TS from anything else: three packets and a bit. */
 const SNIFF_BYTES = 3 * TS_PACKET_BYTES + TS_PACKET_BYTES;

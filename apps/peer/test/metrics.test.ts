@@ -6,7 +6,8 @@ import { COMMAND_HELP, HELP, parseCommandLine, type WatchConfig } from '../src/c
 import { PeerMetrics } from '../src/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../src/metrics-server.js';
 import type { PublisherRecord, ViewerRecord } from '../src/stats-file.js';
-import { UsageError, UserError } from '../src/usage-error.js';
+import { UsageError } from '@p2pstream/units';
+import { UserError } from '../src/usage-error.js';
 import { parseMetrics } from './metrics-text.js';
 
 const viewer = (overrides: Partial<ViewerRecord> = {}): ViewerRecord => ({

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { continuityBetween, readViewerStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
-import { formatRateAsBits } from '../../../../tools/swarm/units.js';
+import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
   fixtureBytesPerSecond,
