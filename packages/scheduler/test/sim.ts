@@ -1,6 +1,5 @@
 import {
   ChunkRefusedError,
-  DEFAULT_CHUNK_BYTES,
   ManualClock,
   Scheduler,
   toBufferMap,
@@ -8,6 +7,7 @@ import {
   type SchedulerEvents,
   type SchedulerOptions,
 } from '../src/index.js';
+import { DEFAULT_CHUNK_BYTES } from '../src/constants.js';
 import { seededRandom } from '../../../tools/testing/index.js';
 
 /**
