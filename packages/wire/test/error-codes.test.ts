@@ -6,7 +6,7 @@ describe('the wire error code catalogue', () => {
 
   it('holds only codes the other side accepts in an error frame', () => {
     for (const code of codes) {
-      expect(() => validateMessage({ t: 'error', code, message: 'refused' }), code).not.toThrow();
+      expect(() => validateMessage({ t: 'error', code, message: 'refused' }, { maxChunkBytes: 0 }), code).not.toThrow();
       expect(code).toMatch(ERROR_CODE_PATTERN);
     }
   });
