@@ -30,13 +30,13 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UploadLimiter } from '@p2pstream/connection';
+import { DEFAULT_WINDOW_CAPACITY } from '@p2pstream/data';
 import { DEFAULT_MAX_PEERS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_RELOOKUP_MS } from '@p2pstream/peer-client';
 import {
   CHUNK_ANSWER_OVERHEAD_BYTES,
   DEFAULT_MAX_PEERS_PER_STREAM,
   DEFAULT_MAX_QUEUE_DELAY_MS,
   DEFAULT_MAX_QUEUED_PER_PEER,
-  DEFAULT_WINDOW_CAPACITY,
   UploadSlots,
 } from '@p2pstream/peer-server';
 import { ChunkRefusedError, DEFAULT_LIVE_OFFSET_MS, DEFAULT_STARTUP_DELAY_MS, random, rarestFirst, Scheduler, sequential, SKIP_CAUSES, toBufferMap, type SkipCause, type Strategy } from '@p2pstream/scheduler';

@@ -3,13 +3,14 @@ import { AddressInUseError, ListenFailedError } from '@p2pstream/connection';
 import {
   memoryRegistry,
   redisRegistry,
-  RegistryUnavailableError,
   StateFileError,
   startTracker,
+  TrackerError,
   type Registry,
   type RunningTracker,
   type TrackerProblem,
 } from '@p2pstream/tracker';
+import { WireErrorCode } from '@p2pstream/wire';
 import type { CentralConfig } from './cli.js';
 import { nextFreePort } from './free-port.js';
 import { CentralStartError } from './errors.js';
@@ -111,7 +112,9 @@ async function openRegistry(config: CentralConfig, log: Log): Promise<Registry> 
       onStatus: (status) => (status.state === 'down' ? log.error(`central: ${status.message}`) : log.info(`central: ${status.message}`)),
     });
   } catch (error) {
-    if (error instanceof RegistryUnavailableError) throw new CentralStartError('REGISTRY_UNAVAILABLE', error.message, { cause: error });
+    if (error instanceof TrackerError && error.code === WireErrorCode.registryUnavailable) {
+      throw new CentralStartError('REGISTRY_UNAVAILABLE', error.message, { cause: error });
+    }
     throw error;
   }
 }

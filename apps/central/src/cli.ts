@@ -17,8 +17,8 @@ import {
   DEFAULT_ANNOUNCE_RATE_PER_IP,
   DEFAULT_HOST,
   DEFAULT_INTERVAL_JITTER,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_TRACKER_MAX_CONNECTIONS,
+  DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
   DEFAULT_MAX_LOOKUP_PEERS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_PORT,
@@ -66,9 +66,9 @@ Options:
                                average; ${ANNOUNCE_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_ANNOUNCE_RATE_PER_IP})
   --max-streams-per-ip N       distinct streams one IP address may publish or announce
                                within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
-  --max-connections N          connections held at once (default ${DEFAULT_MAX_CONNECTIONS})
+  --max-connections N          connections held at once (default ${DEFAULT_TRACKER_MAX_CONNECTIONS})
   --max-connections-per-ip N   connections held at once from one IP address (an IPv6 /64
-                               counts as one address; default ${DEFAULT_MAX_CONNECTIONS_PER_IP})
+                               counts as one address; default ${DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP})
   --max-handshakes-per-ip N    connections from one IP address still in their handshake
                                at once (default ${DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP})
   --connect-rate-per-ip N      new connections per second one IP address may open, on
@@ -203,10 +203,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       registry,
       ...(state === undefined ? {} : { state }),
       tracker,
-      maxConnections: v['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : parseInteger('--max-connections', v['max-connections'], 1, 1e6),
+      maxConnections: v['max-connections'] === undefined ? DEFAULT_TRACKER_MAX_CONNECTIONS : parseInteger('--max-connections', v['max-connections'], 1, 1e6),
       maxConnectionsPerIp:
         v['max-connections-per-ip'] === undefined
-          ? DEFAULT_MAX_CONNECTIONS_PER_IP
+          ? DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP
           : parseInteger('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
       addressLimits: {
         maxPendingHandshakesPerIp:

@@ -10,7 +10,8 @@ import {
   type ServerLimits,
 } from '@p2pstream/connection';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
-import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
+import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
+import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
 import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parsePositive, parseRate, UsageError, type HostPort } from '@p2pstream/units';

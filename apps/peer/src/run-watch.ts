@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { PeerClient } from '@p2pstream/peer-client';
 import type { TrackerClient } from '@p2pstream/tracker-client';
-import { NAME_PATTERN } from '@p2pstream/wire';
+import { NAME_PATTERN, WireErrorCode } from '@p2pstream/wire';
 import { DEFAULT_HTTP_HOST, type WatchConfig } from './cli.js';
 import { PeerHttpServer } from './http-server.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -97,7 +97,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     info = await client.start({ signal: lifecycle.signal });
   } catch (error) {
     if (lifecycle.stopping) return;
-    if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw new UserError(userMessage(error), '', { cause: error });
+    if ((error as { code?: string }).code !== WireErrorCode.streamNotFound) throw new UserError(userMessage(error), '', { cause: error });
     const listing = await tracker.list().catch(() => []);
     const table = formatStreams(listing);
     throw new UserError(

@@ -1,5 +1,5 @@
 import type { CentralAttempt } from '@p2pstream/tracker-client';
-import type { StreamEntry } from '@p2pstream/wire';
+import { WireErrorCode, type StreamEntry } from '@p2pstream/wire';
 import { DEFAULT_CENTRAL } from './cli.js';
 import { UsageError } from '@p2pstream/units';
 import { UserError } from './usage-error.js';
@@ -11,13 +11,13 @@ export function userMessage(error: unknown, context: { name?: string } = {}): st
   if (error instanceof UserError || error instanceof UsageError) return error.message;
   const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
   switch (codeOf(error)) {
-    case 'NAME_TAKEN':
+    case WireErrorCode.nameTaken:
       return `${context.name === undefined ? 'this name' : `the name ${context.name}`} is taken by another key: pick another name, or publish with the key that owns it (--key FILE)`;
-    case 'KEY_BOUND':
+    case WireErrorCode.keyBound:
       return `this key already publishes another name (${message}); publish ${context.name ?? 'this name'} with its own key (--key FILE)`;
     case 'CENTRAL_UNREACHABLE':
       return centralUnreachable((error as { attempts?: readonly CentralAttempt[] }).attempts ?? []) ?? message;
-    case 'TIMESTAMP_OUT_OF_WINDOW':
+    case WireErrorCode.timestampOutOfWindow:
       return `central refused the publish because this machine's clock is far from central's: set the clock right and try again`;
     default:
       return message;

@@ -5,13 +5,14 @@ import {
   encodeFrameParts,
   hello,
   WireError,
+  WireErrorCode,
   type ErrorMessage,
   type Message,
   type Role,
 } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
 import { monotonicClock, type Clock } from '@p2pstream/units';
-import { CloseCode, QUEUED_FRAME_OVERHEAD_BYTES, ReplyErrorCode } from './constants.js';
+import { CloseCode, QUEUED_FRAME_OVERHEAD_BYTES } from './constants.js';
 import { assertErrorCode, clip, errorMessage } from './error-frames.js';
 import {
   ConnectionClosedError,
@@ -333,7 +334,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (refusal) return this.#fail(refusal);
     const handler = this.#handlers.get(message.t);
     if (handler) this.#run(handler, message);
-    else this.replyError(message, ReplyErrorCode.unhandled, `this ${this.role} does not answer ${message.t}`);
+    else this.replyError(message, WireErrorCode.unhandledRequest, `this ${this.role} does not answer ${message.t}`);
   }
 
   #run(handler: AnyHandler, message: Message): void {
@@ -347,7 +348,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #onHandlerError(message: Message, error: unknown): void {
     if ('id' in message && isRequestType(message.t) && this.#peerRequests.has(message.id)) {
-      this.replyError(message, ReplyErrorCode.internal, `the ${message.t} request could not be handled`);
+      // The details stay in this process (the `error` event), not on the wire.
+      this.replyError(message, WireErrorCode.internalError, `the ${message.t} request could not be handled`);
     }
     this.#report(error instanceof Error ? error : new Error(String(error)));
   }

@@ -74,14 +74,6 @@ export const DEFAULT_BURST_MS = 100;
 /** Address a server listens on when none is given (every IPv4 interface, as central and peers expect). */
 export const DEFAULT_LISTEN_HOST = '0.0.0.0';
 
-/** Codes this package puts in `error` replies on its own. */
-export const ReplyErrorCode = {
-  /** No handler is registered for the request's type. */
-  unhandled: 'UNHANDLED_REQUEST',
-  /** The handler threw; the details stay in this process (the `error` event), not on the wire. */
-  internal: 'INTERNAL_ERROR',
-} as const;
-
 /** Codes of close reasons that are not errors of this package. */
 export const CloseCode = {
   /** An orderly close, by either side, without a reason. */

@@ -9,6 +9,9 @@ import type { Handlers } from './message-types.js';
 import { ReadBuffers } from './read-buffers.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
+/** What dials a peer or central: `dial` itself, or a stand-in a test or an embedder hands in. */
+export type DialFunction = typeof dial;
+
 export interface DialOptions {
   /** The role this side declares in its `hello`. */
   role: Role;

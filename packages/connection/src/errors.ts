@@ -1,4 +1,4 @@
-import type { WireErrorCode } from '@p2pstream/wire';
+import type { DecodeErrorCode } from '@p2pstream/wire';
 import type { CloseReason } from './message-types.js';
 
 /** Stable codes of every error this package throws or rejects with; the wire's codes pass through unchanged. */
@@ -23,7 +23,7 @@ export type ConnectionErrorCode =
   | 'NOT_LISTENING'
   | 'TRANSPORT_RESET'
   | 'WRITE_AFTER_END'
-  | WireErrorCode;
+  | DecodeErrorCode;
 
 /** Base of every error this package throws; `code` is stable, `message` says what happened and what to do. */
 export class ConnectionError extends Error {
@@ -151,7 +151,7 @@ export class ListenFailedError extends ConnectionError {
  * of place (`PROTOCOL_VIOLATION`).
  */
 export class ProtocolError extends ConnectionError {
-  constructor(code: WireErrorCode | 'PROTOCOL_VIOLATION', message: string, options?: ErrorOptions) {
+  constructor(code: DecodeErrorCode | 'PROTOCOL_VIOLATION', message: string, options?: ErrorOptions) {
     super(code, message, options);
   }
 }

@@ -1,5 +1,3 @@
-export * from './constants.js';
-export * from './errors.js';
 export type { ConnectionLimits, ServerLimits, ResolvedConnectionLimits, ResolvedServerLimits } from './limits.js';
 export type {
   AnyRequest,
@@ -17,8 +15,32 @@ export type {
 export { Connection } from './connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions } from './connection-types.js';
 export { connect, type ConnectOptions } from './connect.js';
-export { dial, type DialOptions } from './dial.js';
+export { dial, type DialOptions, type DialFunction } from './dial.js';
 export { listen, ConnectionServer, type ListenOptions, type Refusal, type ServerEvents, type ServerOptions } from './server.js';
 export type { Transport } from './transport.js';
 export { UploadLimiter, type UploadLimiterOptions } from './upload-limiter.js';
 export { AddressBans, type AddressBansOptions } from './address-bans.js';
+export {
+  ConnectionError,
+  type ConnectionErrorCode,
+  ConnectionClosedError,
+  RemoteError,
+  ConnectionRefusedError,
+  ConnectFailedError,
+  AddressInUseError,
+  ListenFailedError,
+} from './errors.js';
+export {
+  CloseCode,
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  DEFAULT_CONNECT_RATE_PER_IP,
+  DEFAULT_CONNECT_BURST_PER_IP,
+  DEFAULT_BAN_THRESHOLD,
+  DEFAULT_BAN_MS,
+} from './constants.js';

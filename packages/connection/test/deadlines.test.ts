@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Deadline } from '../src/deadline.js';
 import { ReadBuffers } from '../src/read-buffers.js';
 import { RequestTable } from '../src/request-table.js';
-import { MAX_READ_BYTES, MIN_READ_BYTES } from '../src/index.js';
+import { MAX_READ_BYTES, MIN_READ_BYTES } from '../src/constants.js';
 import { ManualClock } from '@p2pstream/units';
 
 describe('Deadline', () => {

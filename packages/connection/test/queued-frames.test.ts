@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, hello, type Message } from '@p2pstream/wire';
-import { QUEUED_FRAME_OVERHEAD_BYTES, type Connection } from '../src/index.js';
+import type { Connection } from '../src/index.js';
+import { QUEUED_FRAME_OVERHEAD_BYTES } from '../src/constants.js';
 import { createMemoryPair, type MemoryTransport } from '../src/testing/index.js';
 import { memoryServer, turn } from './memory-helpers.js';
 

@@ -1,5 +1,3 @@
-export * from './constants.js';
-export * from './errors.js';
 export type { Data, ByteSource, ReadOptions, WriteOptions, SizeOptions } from './data.js';
 export { BufferData, type BufferDataOptions } from './buffer-data.js';
 export { FileData, type FileDataOptions } from './file-data.js';
@@ -44,3 +42,14 @@ export {
 } from './mpegts-psi.js';
 export { RandomAccessStart, type RandomAccessStartOptions } from './mpegts-start.js';
 export { TsSegmenter, type TsSegment, type TsSegmenterOptions } from './mpegts-segmenter.js';
+export { DataError, type DataErrorCode, KeyFileExistsError, KeyFileNotFoundError } from './errors.js';
+export {
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_CHUNK_MS,
+  MAX_CHUNK_BYTES,
+  DEFAULT_WINDOW_CAPACITY,
+  TS_PACKET_BYTES,
+  TS_SYNC_BYTE,
+  PCR_TICKS_PER_MS,
+  DEFAULT_MAX_PCR_GAP_MS,
+} from './constants.js';

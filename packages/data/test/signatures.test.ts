@@ -7,13 +7,13 @@ import {
   publicKeyOf,
   signChunk,
   signPublish,
-  STREAM_ID_PATTERN,
   streamIdOf,
   verifierFor,
   verifyChunk,
   verifyPublish,
   type Chunk,
 } from '../src/index.js';
+import { STREAM_ID_PATTERN } from '../src/constants.js';
 import { pseudoRandomBytes } from './helpers.js';
 
 const key = generateStreamKey();

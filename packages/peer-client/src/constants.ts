@@ -27,9 +27,6 @@ export const DEFAULT_KEEPALIVE_MS = 30_000;
 /** Time a peer has to answer a chunk request before the connection gives up (the scheduler's own timeouts come first). */
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
-/** Play time of one chunk of a live stream: the publisher cuts one every 500 ms of media. */
-export const DEFAULT_CHUNK_MS = 500;
-
 /**
  * Pace of the scheduler's playhead over a finished stream. Play-out itself writes
  * each chunk as soon as the ones before it are written; this only sets which
@@ -57,9 +54,3 @@ export const DEFAULT_READABLE_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** Chunks `snapshot()` pictures at most (a live window's worth). */
 export const DEFAULT_SNAPSHOT_CHUNKS = 120;
-
-/**
- * A live stream starts this far behind its newest chunk (the scheduler's `liveOffsetMs`,
- * `--behind`); less means less delay and more chunks skipped when peers are slow.
- */
-export { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';

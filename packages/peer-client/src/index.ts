@@ -1,11 +1,11 @@
-export * from './constants.js';
-export * from './errors.js';
 export { PeerClient, type PeerClientEvents, type StreamInfo } from './peer-client.js';
 export type { PeerClientOptions, SchedulerTuning } from './options.js';
 export type { ClientTracker, LocalServer } from './tracker.js';
-export { peerAddress, type DialFunction } from './peer-link.js';
+export { peerAddress } from './peer-link.js';
 export { WritableSink, type Sink, type WritableSinkOptions } from './sink.js';
 export type { PeerReadable, PeerReadableOptions } from './peer-readable.js';
 export { VIEWER_SKIP_CAUSES, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
 export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
 export { RateMeter } from './rate-meter.js';
+export { PeerClientError, type PeerClientErrorCode } from './errors.js';
+export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS } from './constants.js';

@@ -1,7 +1,7 @@
-import type { ConnectionLimits } from '@p2pstream/connection';
+import type { ConnectionLimits, DialFunction } from '@p2pstream/connection';
+import { DEFAULT_CHUNK_MS } from '@p2pstream/data';
 import type { SchedulerOptions } from '@p2pstream/scheduler';
 import {
-  DEFAULT_CHUNK_MS,
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_FETCH_TIMEOUT_MS,
   DEFAULT_FINISHED_CHUNK_MS,
@@ -14,7 +14,6 @@ import {
 import type { PeerServerOptions } from '@p2pstream/peer-server';
 import type { TrackerClientOptions } from '@p2pstream/tracker-client';
 import { InvalidOptionError } from './errors.js';
-import type { DialFunction } from './peer-link.js';
 import type { Sink } from './sink.js';
 import type { ClientTracker, LocalServer } from './tracker.js';
 import type { Clock } from '@p2pstream/units';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { dial as connectionDial, type CloseReason } from '@p2pstream/connection';
 import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
-import type { MapMessage, RejectReason } from '@p2pstream/wire';
+import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
 import { untilAborted } from './abort.js';
 import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
@@ -48,10 +48,10 @@ export interface PeerClientEvents {
   warning: [error: Error];
 }
 
-const REFUSALS: Record<Exclude<RejectReason, 'UNKNOWN_STREAM'>, RefusalReason> = {
-  NOT_HELD: 'not-held',
-  OUTSIDE_WINDOW: 'outside-window',
-  BUSY: 'busy',
+const REFUSALS: Record<Exclude<RejectReason, typeof WireErrorCode.unknownStream>, RefusalReason> = {
+  [WireErrorCode.notHeld]: 'not-held',
+  [WireErrorCode.outsideWindow]: 'outside-window',
+  [WireErrorCode.busy]: 'busy',
 };
 
 /** Contiguous chunks counted ahead of the playhead for the buffer figure, at most. */
@@ -354,7 +354,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       else inFlight.delete(seq);
     }
     if (reply.t === 'reject') {
-      if (reply.reason !== 'UNKNOWN_STREAM') throw new ChunkRefusedError(peer, seq, REFUSALS[reply.reason]);
+      if (reply.reason !== WireErrorCode.unknownStream) throw new ChunkRefusedError(peer, seq, REFUSALS[reply.reason]);
       this.#drop(peer, 'it no longer carries the stream');
       throw new PeerRefusedError(peer, 'it no longer carries the stream');
     }

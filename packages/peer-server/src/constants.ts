@@ -49,27 +49,10 @@ export const DEFAULT_MAX_QUEUED_PER_PEER = 16;
 /**
  * `send()` reports no room past this many bytes per connection: a chunk answer
  * waits in this server's queue (where `cancel` can still drop it) rather than
- * in the socket's buffer.
+ * in the socket's buffer. Lower than a plain connection's default (1 MiB in
+ * @p2pstream/connection), hence its own name.
  */
-export const DEFAULT_SEND_HIGH_WATER_BYTES = 256 * 1024;
+export const DEFAULT_SERVING_SEND_HIGH_WATER_BYTES = 256 * 1024;
 
 /** Bytes of a chunk frame besides its payload (header, seq, ts, sig), counted against the upload limit. */
 export const CHUNK_ANSWER_OVERHEAD_BYTES = 128;
-
-/** Code of the error that answers a request the asker cancelled (the asker drops it unread). */
-export const CANCELLED_CODE = 'CANCELLED';
-
-/** Code of the error that answers a second `join` for another stream on the same connection. */
-export const ALREADY_JOINED_CODE = 'ALREADY_JOINED';
-
-/** Code of the error that answers `join` for a stream that has `maxPeersPerStream` peers joined already. */
-export const STREAM_FULL_CODE = 'STREAM_FULL';
-
-/** Code of the error that answers `join` for a stream this server does not carry. */
-export const UNKNOWN_STREAM_CODE = 'UNKNOWN_STREAM';
-
-/** Code sent to peers when the server shuts down. */
-export const SHUTTING_DOWN_CODE = 'SHUTTING_DOWN';
-
-/** Publisher: chunks of a live stream kept for viewers to fetch (60 s of 500 ms chunks). */
-export const DEFAULT_WINDOW_CAPACITY = 120;

@@ -1,5 +1,3 @@
-export * from './constants.js';
-export * from './errors.js';
 export { PeerServer, startPeerServer, type PeerServerEvents, type PeerServerStats, type PeerUploadStats } from './peer-server.js';
 export type { PeerServerOptions } from './options.js';
 export type { ServeOptions } from './served-stream.js';
@@ -13,3 +11,13 @@ export {
   type PublisherTracker,
   type PublisherServer,
 } from './publisher.js';
+export { PeerServerError, type PeerServerErrorCode } from './errors.js';
+export {
+  DEFAULT_PEER_PORT,
+  DEFAULT_PEER_HOST,
+  DEFAULT_UPLOAD_SLOTS,
+  DEFAULT_MAX_PEERS_PER_STREAM,
+  DEFAULT_MAX_QUEUED_PER_PEER,
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+  CHUNK_ANSWER_OVERHEAD_BYTES,
+} from './constants.js';

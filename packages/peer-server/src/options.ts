@@ -6,7 +6,7 @@ import {
   DEFAULT_PEER_HOST,
   DEFAULT_PEER_PORT,
   DEFAULT_PORT_ATTEMPTS,
-  DEFAULT_SEND_HIGH_WATER_BYTES,
+  DEFAULT_SERVING_SEND_HIGH_WATER_BYTES,
 } from './constants.js';
 import { InvalidOptionError } from './errors.js';
 import type { UploadSlotsOptions } from './upload-slots.js';
@@ -87,7 +87,7 @@ export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPe
     maxPeersPerStream: options.maxPeersPerStream ?? DEFAULT_MAX_PEERS_PER_STREAM,
     maxQueueDelayMs: options.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS,
     maxQueuedPerPeer: options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER,
-    limits: { maxChunkBytes: 0, sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES, ...options.limits },
+    limits: { maxChunkBytes: 0, sendHighWaterBytes: DEFAULT_SERVING_SEND_HIGH_WATER_BYTES, ...options.limits },
   };
   if (!Number.isSafeInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
     throw new InvalidOptionError(`port must be an integer from 0 to 65535, not ${resolved.port}`);

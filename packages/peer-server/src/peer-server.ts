@@ -9,8 +9,8 @@ import {
   type UploadLimiter,
 } from '@p2pstream/connection';
 import type { Chunk, ChunkWindow } from '@p2pstream/data';
-import type { JoinMessage, RejectReason, RequestMessage } from '@p2pstream/wire';
-import { ALREADY_JOINED_CODE, CHUNK_ANSWER_OVERHEAD_BYTES, SHUTTING_DOWN_CODE, STREAM_FULL_CODE, UNKNOWN_STREAM_CODE } from './constants.js';
+import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
+import { CHUNK_ANSWER_OVERHEAD_BYTES } from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
@@ -139,7 +139,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     stream.detach();
     for (const peer of stream.peers) {
       peer.stream = undefined;
-      void peer.connection.close({ code: UNKNOWN_STREAM_CODE, message: 'this peer stopped serving the stream' });
+      void peer.connection.close({ code: WireErrorCode.unknownStream, message: 'this peer stopped serving the stream' });
     }
   }
 
@@ -177,7 +177,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.#closing ??= (async () => {
       for (const id of [...this.#streams.keys()]) this.#streams.get(id)?.detach();
       this.#streams.clear();
-      await this.#server.close({ code: SHUTTING_DOWN_CODE, message: 'the peer is shutting down' });
+      await this.#server.close({ code: WireErrorCode.shuttingDown, message: 'the peer is shutting down' });
     })();
     return this.#closing;
   }
@@ -212,17 +212,17 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const peer = this.#peerOf(connection);
     if (peer.stream && peer.stream.id !== message.stream) {
       // `have` carries no stream id: one connection serves one stream.
-      connection.replyError(message, ALREADY_JOINED_CODE, `this connection already joined stream ${peer.stream.id}; open another to join a second`);
+      connection.replyError(message, WireErrorCode.alreadyJoined, `this connection already joined stream ${peer.stream.id}; open another to join a second`);
       return;
     }
     const stream = this.#streams.get(message.stream);
     if (!stream) {
-      connection.replyError(message, UNKNOWN_STREAM_CODE, `this peer does not carry stream ${message.stream}`);
+      connection.replyError(message, WireErrorCode.unknownStream, `this peer does not carry stream ${message.stream}`);
       return;
     }
     const first = peer.stream === undefined;
     if (first && stream.peers.size >= this.#options.maxPeersPerStream) {
-      connection.replyError(message, STREAM_FULL_CODE, `this peer serves ${stream.peers.size} peers of this stream already; dial another`);
+      connection.replyError(message, WireErrorCode.streamFull, `this peer serves ${stream.peers.size} peers of this stream already; dial another`);
       return;
     }
     peer.stream = stream;
@@ -247,16 +247,16 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   /** Why `peer`'s request for `seq` is refused, or undefined when it is queued for an answer. */
   #refusal(peer: ServingPeer, seq: number): RejectReason | undefined {
     const window = peer.stream?.window;
-    if (!window) return 'UNKNOWN_STREAM';
-    if (seq < window.base || (window.ended && seq >= window.edge)) return 'OUTSIDE_WINDOW';
+    if (!window) return WireErrorCode.unknownStream;
+    if (seq < window.base || (window.ended && seq >= window.edge)) return WireErrorCode.outsideWindow;
     const chunk = window.get(seq);
-    if (!chunk) return 'NOT_HELD';
-    if (peer.queued >= this.#options.maxQueuedPerPeer) return 'BUSY';
-    if (!this.#slots.acquire(peer, this.#clock.now())) return 'BUSY';
+    if (!chunk) return WireErrorCode.notHeld;
+    if (peer.queued >= this.#options.maxQueuedPerPeer) return WireErrorCode.busy;
+    if (!this.#slots.acquire(peer, this.#clock.now())) return WireErrorCode.busy;
     const limiter = this.#options.uploadLimiter;
     if (limiter && this.#queuedBytes > 0) {
       const waitMs = ((this.#queuedBytes + chunk.data.length) * 1000) / limiter.bytesPerSecond;
-      if (waitMs > this.#options.maxQueueDelayMs) return 'BUSY';
+      if (waitMs > this.#options.maxQueueDelayMs) return WireErrorCode.busy;
     }
     return undefined;
   }

@@ -3,6 +3,7 @@ import {
   Chunker,
   ChunkWindow,
   DEFAULT_CHUNK_MS,
+  DEFAULT_WINDOW_CAPACITY,
   MAX_CHUNK_BYTES,
   signPublish,
   type Chunk,
@@ -10,7 +11,6 @@ import {
   type StreamKey,
 } from '@p2pstream/data';
 import type { TrackerClient } from '@p2pstream/tracker-client';
-import { DEFAULT_WINDOW_CAPACITY } from './constants.js';
 import { InvalidOptionError, SourceFailedError } from './errors.js';
 import { GridClock } from './grid-clock.js';
 import type { PeerServer } from './peer-server.js';

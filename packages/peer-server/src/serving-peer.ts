@@ -1,6 +1,5 @@
 import type { Connection, UploadLimiter } from '@p2pstream/connection';
-import type { RejectReason, RequestMessage } from '@p2pstream/wire';
-import { CANCELLED_CODE } from './constants.js';
+import { WireErrorCode, type RejectReason, type RequestMessage } from '@p2pstream/wire';
 import type { ServedStream } from './served-stream.js';
 
 /** What a peer's answer loop shares with the server. */
@@ -63,7 +62,7 @@ export class ServingPeer {
       this.#queue.splice(i, 1);
       this.#hooks.dequeued(item.bytes);
       // An answer frees the request's id at the peer's side of the connection; it drops it unread.
-      this.connection.replyError(item.request, CANCELLED_CODE, `chunk ${seq} cancelled by the requester`);
+      this.connection.replyError(item.request, WireErrorCode.cancelled, `chunk ${seq} cancelled by the requester`);
     }
     if (this.#current?.seq === seq) this.#current.abort.abort();
   }
@@ -98,14 +97,18 @@ export class ServingPeer {
     try {
       await this.#hooks.uploadLimiter?.take(bytes, { signal });
     } catch {
-      if (!this.#closed) connection.replyError(request, CANCELLED_CODE, `chunk ${request.seq} cancelled by the requester`);
+      if (!this.#closed) connection.replyError(request, WireErrorCode.cancelled, `chunk ${request.seq} cancelled by the requester`);
       return;
     }
     if (this.#closed) return;
     const window = this.stream?.window;
     const chunk = window?.get(request.seq);
     if (!window || !chunk) {
-      const reason: RejectReason = !window ? 'UNKNOWN_STREAM' : request.seq < window.base ? 'OUTSIDE_WINDOW' : 'NOT_HELD';
+      const reason: RejectReason = !window
+        ? WireErrorCode.unknownStream
+        : request.seq < window.base
+          ? WireErrorCode.outsideWindow
+          : WireErrorCode.notHeld;
       this.#hooks.rejected(reason);
       connection.reply(request, { t: 'reject', seq: request.seq, reason });
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestCancelledError } from '../src/index.js';
+import { RequestCancelledError } from '../src/errors.js';
 import { answersAfter, neverAnswers, range, Swarm, type Behaviour } from './sim.js';
 
 describe('playback deadlines', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestCancelledError } from '../src/index.js';
+import { RequestCancelledError } from '../src/errors.js';
 import { neverAnswers, range, Swarm, type Behaviour } from './sim.js';
 
 /** The first peer asked never answers; any later request is answered after `ms`. */

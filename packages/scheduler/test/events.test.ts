@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHUNK_BYTES } from '../src/index.js';
+import { DEFAULT_CHUNK_BYTES } from '../src/constants.js';
 import { answersAfter, neverAnswers, range, Swarm, type Behaviour } from './sim.js';
 
 describe('events', () => {

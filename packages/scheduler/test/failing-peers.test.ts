@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkRefusedError, RequestTimeoutError } from '../src/index.js';
+import { ChunkRefusedError } from '../src/index.js';
+import { RequestTimeoutError } from '../src/errors.js';
 import { answersAfter, neverAnswers, range, Swarm, type Behaviour } from './sim.js';
 
 const rejectsAfter =

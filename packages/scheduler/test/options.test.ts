@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidArgumentError,
-  SchedulerClosedError,
-  SchedulerError,
-  Scheduler,
-  toBufferMap,
-  type SchedulerOptions,
-} from '../src/index.js';
+import { SchedulerError, Scheduler, toBufferMap, type SchedulerOptions } from '../src/index.js';
+import { InvalidArgumentError, SchedulerClosedError } from '../src/errors.js';
 
 const fetch: SchedulerOptions['fetch'] = () => new Promise(() => undefined);
 

@@ -1,4 +1,5 @@
-import { ChunkRefusedError, DEFAULT_CHUNK_BYTES, Scheduler, toBufferMap, type FetchChunk, type SchedulerEvents, type SchedulerOptions } from '../src/index.js';
+import { ChunkRefusedError, Scheduler, toBufferMap, type FetchChunk, type SchedulerEvents, type SchedulerOptions } from '../src/index.js';
+import { DEFAULT_CHUNK_BYTES } from '../src/constants.js';
 import { seededRandom } from '../../../tools/testing/index.js';
 import { ManualClock } from '@p2pstream/units';
 

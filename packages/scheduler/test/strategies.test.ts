@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPickError, random, sequential, type Strategy } from '../src/index.js';
+import { random, sequential, type Strategy } from '../src/index.js';
+import { InvalidPickError } from '../src/errors.js';
 import { answersAfter, neverAnswers, range, Swarm } from './sim.js';
 
 /** Chunk c is held by 8 - c peers, so rarest-first would ask for 7 first and 0 last. */

@@ -4,16 +4,14 @@ import {
   RemoteError,
   type CloseReason,
   type Connection,
-  type DialOptions,
+  type DialFunction,
   type ReplyOf,
   type RequestInput,
 } from '@p2pstream/connection';
+import { WireErrorCode } from '@p2pstream/wire';
 import type { CentralAddress } from './central-address.js';
 import { CentralUnreachableError, ClientClosedError, refusalError, RegistryUnavailableError, type CentralAttempt } from './errors.js';
 import { sleep, type Clock } from '@p2pstream/units';
-
-/** How to open a connection; `dial` from @p2pstream/connection, or a stand-in in tests. */
-export type DialFunction = (host: string, port: number, options: DialOptions) => Promise<Connection>;
 
 export interface CentralSessionOptions {
   readonly centrals: readonly CentralAddress[];
@@ -36,13 +34,20 @@ export interface CentralSessionOptions {
  * Codes central answers a request with that mean "this central cannot serve
  * now" rather than "this request is wrong": the request goes to the next central.
  */
-const TRY_ELSEWHERE = new Set(['REGISTRY_UNAVAILABLE', 'INTERNAL_ERROR', 'SHUTTING_DOWN']);
+const TRY_ELSEWHERE = new Set<string>([WireErrorCode.registryUnavailable, WireErrorCode.internalError, WireErrorCode.shuttingDown]);
 
 /**
  * Codes a connection closes with when the other side refused what we sent
  * (our bug, or an incompatible version): another central would refuse it too.
  */
-const REFUSED_INPUT = new Set(['INVALID_FIELD', 'MALFORMED', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE', 'UNSUPPORTED_VERSION', 'PROTOCOL_VIOLATION']);
+const REFUSED_INPUT = new Set<string>([
+  WireErrorCode.invalidField,
+  WireErrorCode.malformed,
+  WireErrorCode.unknownType,
+  WireErrorCode.frameTooLarge,
+  WireErrorCode.unsupportedVersion,
+  WireErrorCode.protocolViolation,
+]);
 
 /**
  * One connection to one central at a time, from a list (in the order this
@@ -141,7 +146,7 @@ export class CentralSession {
         }
         if (!(error instanceof ConnectionError)) throw error;
         attempts.push({ central, error });
-        if (error instanceof RemoteError && error.remoteCode === 'REGISTRY_UNAVAILABLE') {
+        if (error instanceof RemoteError && error.remoteCode === WireErrorCode.registryUnavailable) {
           registryDown = true;
           // The connection is fine: close it only to ask another central, while that may help.
           if (tries === this.#options.centrals.length - 1 || this.#registriesDown) break;
@@ -149,7 +154,7 @@ export class CentralSession {
         this.#drop(connection, { code: error.code, message: error.message, byRemote: false });
       }
     }
-    if (registryDown && attempts.every((a) => a.error instanceof RemoteError && a.error.remoteCode === 'REGISTRY_UNAVAILABLE')) {
+    if (registryDown && attempts.every((a) => a.error instanceof RemoteError && a.error.remoteCode === WireErrorCode.registryUnavailable)) {
       this.#registriesDown = true;
     }
     throw registryDown ? new RegistryUnavailableError(attempts) : new CentralUnreachableError(attempts);

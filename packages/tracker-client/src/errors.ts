@@ -1,14 +1,16 @@
+import { WireErrorCode } from '@p2pstream/wire';
+
 /**
  * Codes of the errors this package throws. Refusals by central keep central's
  * own code (`NAME_TAKEN`, `STREAM_NOT_FOUND`, `BAD_SIGNATURE`, `RATE_LIMITED`, …).
  */
 export type TrackerClientErrorCode =
   | 'CENTRAL_UNREACHABLE'
-  | 'REGISTRY_UNAVAILABLE'
+  | typeof WireErrorCode.registryUnavailable
   | 'CLIENT_CLOSED'
   | 'INVALID_ARGUMENT'
-  | 'NAME_TAKEN'
-  | 'STREAM_NOT_FOUND'
+  | typeof WireErrorCode.nameTaken
+  | typeof WireErrorCode.streamNotFound
   | (string & {});
 
 /** Base of every error this package throws; `code` is stable. */
@@ -49,7 +51,7 @@ export class RegistryUnavailableError extends TrackerClientError {
   readonly attempts: readonly CentralAttempt[];
   constructor(attempts: readonly CentralAttempt[]) {
     const centrals = [...new Set(attempts.map((a) => a.central))].join(', ');
-    super('REGISTRY_UNAVAILABLE', `central at ${centrals} is running but cannot reach its registry (Redis); try again when it is back`, {
+    super(WireErrorCode.registryUnavailable, `central at ${centrals} is running but cannot reach its registry (Redis); try again when it is back`, {
       cause: attempts.at(-1)?.error,
     });
     this.attempts = attempts;
@@ -59,14 +61,14 @@ export class RegistryUnavailableError extends TrackerClientError {
 /** The name belongs to another publisher key. */
 export class NameTakenError extends TrackerClientError {
   constructor(message: string, options?: ErrorOptions) {
-    super('NAME_TAKEN', message, options);
+    super(WireErrorCode.nameTaken, message, options);
   }
 }
 
 /** Central knows no stream by that name (lookup) or id (announce). */
 export class StreamNotFoundError extends TrackerClientError {
   constructor(message: string, options?: ErrorOptions) {
-    super('STREAM_NOT_FOUND', message, options);
+    super(WireErrorCode.streamNotFound, message, options);
   }
 }
 
@@ -89,7 +91,7 @@ export class InvalidArgumentError extends TrackerClientError {
 
 /** Central's refusal as the typed error a caller can switch on. */
 export function refusalError(code: string, message: string, cause: Error): TrackerClientError {
-  if (code === 'NAME_TAKEN') return new NameTakenError(message, { cause });
-  if (code === 'STREAM_NOT_FOUND') return new StreamNotFoundError(message, { cause });
+  if (code === WireErrorCode.nameTaken) return new NameTakenError(message, { cause });
+  if (code === WireErrorCode.streamNotFound) return new StreamNotFoundError(message, { cause });
   return new CentralRefusedError(code, message, { cause });
 }

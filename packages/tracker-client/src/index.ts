@@ -9,7 +9,14 @@ export {
   type LookupOptions,
   type CallOptions,
 } from './tracker-client.js';
-export type { DialFunction } from './central-session.js';
 export { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
-export * from './errors.js';
-export * from './constants.js';
+export {
+  TrackerClientError,
+  type TrackerClientErrorCode,
+  CentralUnreachableError,
+  type CentralAttempt,
+  RegistryUnavailableError,
+  NameTakenError,
+  StreamNotFoundError,
+  CentralRefusedError,
+} from './errors.js';

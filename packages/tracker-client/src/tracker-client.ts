@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionError, dial as connectionDial, RemoteError, type CloseReason } from '@p2pstream/connection';
+import { ConnectionError, dial as connectionDial, RemoteError, type CloseReason, type DialFunction } from '@p2pstream/connection';
 import type { PeerEntry, StreamEntry } from '@p2pstream/wire';
 import { parseCentralAddress, rendezvousOrder } from './central-address.js';
-import { CentralSession, type DialFunction } from './central-session.js';
+import { CentralSession } from './central-session.js';
 import {
   ANNOUNCE_JITTER,
   BACKOFF_JITTER,

@@ -50,8 +50,8 @@ export const DEFAULT_MAX_STREAMS_PER_IP = 100;
 export const DEFAULT_STREAM_QUOTA_WINDOW_MS = 60 * 60_000;
 
 /** Connections central holds at once, and from one IP address. */
-export const DEFAULT_MAX_CONNECTIONS = 4096;
-export const DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+export const DEFAULT_TRACKER_MAX_CONNECTIONS = 4096;
+export const DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP = 64;
 
 /** Key prefix of everything central writes to Redis. */
 export const DEFAULT_REDIS_PREFIX = 'p2pstream:';

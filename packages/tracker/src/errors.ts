@@ -1,19 +1,21 @@
+import { WireErrorCode } from '@p2pstream/wire';
+
 /**
  * Stable codes central answers with in `error { re, code, message }`. Codes
  * that come from the connection layer (wire validation, limits) pass through
  * as that package defines them.
  */
 export type TrackerErrorCode =
-  | 'NAME_TAKEN'
-  | 'KEY_BOUND'
-  | 'STREAM_NOT_FOUND'
-  | 'TIMESTAMP_OUT_OF_WINDOW'
-  | 'REPLAYED'
-  | 'BAD_SIGNATURE'
-  | 'NOT_ANNOUNCED'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_STREAMS'
-  | 'REGISTRY_UNAVAILABLE';
+  | typeof WireErrorCode.nameTaken
+  | typeof WireErrorCode.keyBound
+  | typeof WireErrorCode.streamNotFound
+  | typeof WireErrorCode.timestampOutOfWindow
+  | typeof WireErrorCode.replayed
+  | typeof WireErrorCode.badSignature
+  | typeof WireErrorCode.notAnnounced
+  | typeof WireErrorCode.rateLimited
+  | typeof WireErrorCode.tooManyStreams
+  | typeof WireErrorCode.registryUnavailable;
 
 /**
  * A request central refuses. `closesConnection` is true for input an honest
@@ -34,21 +36,21 @@ export class TrackerError extends Error {
 /** The name is bound to another publisher key. */
 export class NameTakenError extends TrackerError {
   constructor(name: string) {
-    super('NAME_TAKEN', `the name ${name} belongs to another publisher key; choose another name`, false);
+    super(WireErrorCode.nameTaken, `the name ${name} belongs to another publisher key; choose another name`, false);
   }
 }
 
 /** The key already publishes under another name (one name per key). */
 export class KeyBoundError extends TrackerError {
   constructor(name: string) {
-    super('KEY_BOUND', `this publisher key already publishes under the name ${name}; use that name or a new key`, false);
+    super(WireErrorCode.keyBound, `this publisher key already publishes under the name ${name}; use that name or a new key`, false);
   }
 }
 
 /** No stream is published under that name or id. */
 export class StreamNotFoundError extends TrackerError {
   constructor(what: string) {
-    super('STREAM_NOT_FOUND', `no stream ${what} is published here; publish it first, or check the name`, false);
+    super(WireErrorCode.streamNotFound, `no stream ${what} is published here; publish it first, or check the name`, false);
   }
 }
 
@@ -57,7 +59,7 @@ export class TimestampOutOfWindowError extends TrackerError {
   constructor(skewMs: number, windowMs: number) {
     const direction = skewMs < 0 ? 'behind' : 'ahead of';
     super(
-      'TIMESTAMP_OUT_OF_WINDOW',
+      WireErrorCode.timestampOutOfWindow,
       `the publish timestamp is ${Math.round(Math.abs(skewMs) / 1000)} s ${direction} central's clock (allowed: ${Math.round(windowMs / 1000)} s); sign with the current time, and check this machine's clock`,
       false,
     );
@@ -67,28 +69,28 @@ export class TimestampOutOfWindowError extends TrackerError {
 /** A publish that is not newer than the last one accepted for the key: a replay. */
 export class ReplayedError extends TrackerError {
   constructor() {
-    super('REPLAYED', 'this publish is not newer than the last one accepted for the key (a replay); sign a new timestamp', true);
+    super(WireErrorCode.replayed, 'this publish is not newer than the last one accepted for the key (a replay); sign a new timestamp', true);
   }
 }
 
 /** The publish signature does not verify for the key, name and timestamp. */
 export class BadSignatureError extends TrackerError {
   constructor() {
-    super('BAD_SIGNATURE', 'the publish signature does not verify for this key, name and timestamp', true);
+    super(WireErrorCode.badSignature, 'the publish signature does not verify for this key, name and timestamp', true);
   }
 }
 
 /** A `leave` for an entry this connection did not announce. */
 export class NotAnnouncedError extends TrackerError {
   constructor(stream: string) {
-    super('NOT_ANNOUNCED', `this connection has not announced stream ${stream}; a peer may only remove its own entry`, true);
+    super(WireErrorCode.notAnnounced, `this connection has not announced stream ${stream}; a peer may only remove its own entry`, true);
   }
 }
 
 /** Too many announces from one IP address. */
 export class RateLimitedError extends TrackerError {
   constructor(host: string, ratePerSecond: number) {
-    super('RATE_LIMITED', `too many announces from ${host} (limit ${ratePerSecond}/s on average); announce at the interval central gives`, true);
+    super(WireErrorCode.rateLimited, `too many announces from ${host} (limit ${ratePerSecond}/s on average); announce at the interval central gives`, true);
   }
 }
 
@@ -96,7 +98,7 @@ export class RateLimitedError extends TrackerError {
 export class TooManyStreamsError extends TrackerError {
   constructor(host: string, max: number, windowMs: number) {
     super(
-      'TOO_MANY_STREAMS',
+      WireErrorCode.tooManyStreams,
       `${host} published or announced more than ${max} distinct streams within ${Math.round(windowMs / 60_000)} min`,
       true,
     );
@@ -106,7 +108,7 @@ export class TooManyStreamsError extends TrackerError {
 /** The registry (Redis) cannot be reached; the request may be retried here later or at another central. */
 export class RegistryUnavailableError extends TrackerError {
   constructor(message: string, options?: ErrorOptions) {
-    super('REGISTRY_UNAVAILABLE', message, false, options);
+    super(WireErrorCode.registryUnavailable, message, false, options);
   }
 }
 

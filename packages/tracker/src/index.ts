@@ -9,10 +9,10 @@ export type {
   StreamSummary,
   PeerAddress,
   PeerRecord,
-  Publication,
+  PublishRecord,
   PublishOutcome,
-  Announcement,
-  LookupResult,
+  AnnounceRecord,
+  LookupCandidates,
   SweepResult,
 } from './registry.js';
 export {
@@ -24,21 +24,7 @@ export {
   type TrackerCounters,
 } from './tracker.js';
 export { trackerHandlers } from './tracker-handlers.js';
-export {
-  TrackerError,
-  NameTakenError,
-  KeyBoundError,
-  StreamNotFoundError,
-  TimestampOutOfWindowError,
-  ReplayedError,
-  BadSignatureError,
-  NotAnnouncedError,
-  RateLimitedError,
-  TooManyStreamsError,
-  RegistryUnavailableError,
-  StateFileError,
-  type TrackerErrorCode,
-} from './errors.js';
+export { TrackerError, type TrackerErrorCode, StateFileError } from './errors.js';
 export {
   DEFAULT_PORT,
   DEFAULT_HOST,
@@ -51,6 +37,6 @@ export {
   ANNOUNCE_BURST_SECONDS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_TRACKER_MAX_CONNECTIONS,
+  DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
 } from './constants.js';

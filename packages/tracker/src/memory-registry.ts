@@ -1,11 +1,11 @@
 import {
   compareStreams,
   peerKey,
-  type Announcement,
-  type LookupResult,
+  type AnnounceRecord,
+  type LookupCandidates,
   type PeerAddress,
   type PeerRecord,
-  type Publication,
+  type PublishRecord,
   type PublishOutcome,
   type Registry,
   type RegistryCounts,
@@ -81,7 +81,7 @@ export class MemoryRegistry implements Registry {
     }
   }
 
-  async publish({ name, stream, live, ts }: Publication): Promise<PublishOutcome> {
+  async publish({ name, stream, live, ts }: PublishRecord): Promise<PublishOutcome> {
     const holder = this.#names.get(name);
     if (holder && holder.stream !== stream) return { result: 'name-taken', holder: holder.stream };
     const state = this.#streams.get(stream);
@@ -100,7 +100,7 @@ export class MemoryRegistry implements Registry {
     return { result: 'published' };
   }
 
-  async announce(announcement: Announcement): Promise<boolean> {
+  async announce(announcement: AnnounceRecord): Promise<boolean> {
     const state = this.#streams.get(announcement.stream);
     if (!state) return false;
     const { host, port, edge, expiresAt } = announcement;
@@ -127,7 +127,7 @@ export class MemoryRegistry implements Registry {
     return removed;
   }
 
-  async lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined> {
+  async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
     const state = this.#names.get(name);
     if (!state) return undefined;
     const live = liveEntries(state, now);

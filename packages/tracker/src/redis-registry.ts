@@ -14,11 +14,11 @@ import { CLUSTER_SCHEME, openRedisConnection, parseRedisTarget, type RedisConnec
 import {
   compareStreams,
   peerKey,
-  type Announcement,
-  type LookupResult,
+  type AnnounceRecord,
+  type LookupCandidates,
   type PeerAddress,
   type PeerRecord,
-  type Publication,
+  type PublishRecord,
   type PublishOutcome,
   type Registry,
   type RegistryCounts,
@@ -153,7 +153,7 @@ export class RedisRegistry implements Registry {
     return new RedisRegistry(client, options);
   }
 
-  async publish({ name, stream, live, ts }: Publication): Promise<PublishOutcome> {
+  async publish({ name, stream, live, ts }: PublishRecord): Promise<PublishOutcome> {
     // The name and the stream live in different slots: claim the name, then the stream, and give the name back if the stream refuses it.
     const nameKey = this.#nameKey(name);
     const claim = strings(await this.#run(CLAIM_NAME, [nameKey], [stream, String(NAME_CLAIM_LEASE_MS)]));
@@ -171,7 +171,7 @@ export class RedisRegistry implements Registry {
     }
   }
 
-  async announce(a: Announcement): Promise<boolean> {
+  async announce(a: AnnounceRecord): Promise<boolean> {
     const live = a.live === undefined ? '' : a.live ? '1' : '0';
     const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0'];
     const reply = numbers(await this.#run(ANNOUNCE, this.#streamKeys(a.stream), args));
@@ -187,7 +187,7 @@ export class RedisRegistry implements Registry {
     return reply[0]!;
   }
 
-  async lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined> {
+  async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
     const id = this.#names.get(name) ?? nullable(await this.#run(undefined, [this.#nameKey(name)], [], ['GET', this.#nameKey(name)]));
     if (id === undefined) return undefined;
     const reply = await this.#run(LOOKUP, this.#streamKeys(id), [name, String(now), String(maxCandidates)]);

@@ -36,7 +36,7 @@ export interface StreamSummary {
 }
 
 /** A verified publish: bind `name` to the key `stream`. */
-export interface Publication {
+export interface PublishRecord {
   readonly name: string;
   readonly stream: string;
   readonly live: boolean;
@@ -53,7 +53,7 @@ export type PublishOutcome =
   /** `ts` is not newer than `lastTs`, the last publish accepted for the key. */
   | { readonly result: 'replayed'; readonly lastTs: number };
 
-export interface Announcement extends PeerRecord {
+export interface AnnounceRecord extends PeerRecord {
   readonly stream: string;
   /** Wall-clock ms after which the entry is gone unless announced again. */
   readonly expiresAt: number;
@@ -65,7 +65,7 @@ export interface Announcement extends PeerRecord {
   readonly source?: boolean;
 }
 
-export interface LookupResult {
+export interface LookupCandidates {
   readonly stream: StreamSummary;
   /**
    * Live entries to sample from: all of them when there are at most
@@ -97,9 +97,9 @@ export interface Registry {
    * starts the stream over, so its edge starts again from 0 (the next
    * announces raise it) instead of showing the last session's.
    */
-  publish(publication: Publication): Promise<PublishOutcome>;
+  publish(publication: PublishRecord): Promise<PublishOutcome>;
   /** Adds or refreshes an entry; false when no stream with that id is published. */
-  announce(announcement: Announcement): Promise<boolean>;
+  announce(announcement: AnnounceRecord): Promise<boolean>;
   /**
    * Removes these entries of the stream; when that leaves it with no live
    * entry, it stays in `list` until `visibleUntil` — or leaves `list` at once
@@ -108,7 +108,7 @@ export interface Registry {
    */
   leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */
-  lookup(name: string, now: number, maxCandidates: number): Promise<LookupResult | undefined>;
+  lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined>;
   /**
    * Visible streams, most peers first (then by name), at most `limit`: the
    * first page. Each stream shown is counted at `now`; the Redis registry

@@ -1,6 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_IDLE_TIMEOUT_MS, listen, type ConnectionServer, type ServerLimits } from '@p2pstream/connection';
-import { DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL_MS } from './constants.js';
+import { WireErrorCode } from '@p2pstream/wire';
+import {
+  DEFAULT_HOST,
+  DEFAULT_TRACKER_MAX_CONNECTIONS,
+  DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_PORT,
+  DEFAULT_SWEEP_INTERVAL_MS,
+} from './constants.js';
 import { RegistryUnavailableError } from './errors.js';
 import { MemoryRegistry } from './memory-registry.js';
 import type { Registry } from './registry.js';
@@ -80,8 +87,8 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
       limits: {
         ...options.limits,
         maxChunkBytes: 0,
-        maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-        maxConnectionsPerIp: options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
+        maxConnections: options.maxConnections ?? DEFAULT_TRACKER_MAX_CONNECTIONS,
+        maxConnectionsPerIp: options.maxConnectionsPerIp ?? DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
         // A peer that only announces is silent for a whole interval: never close it for that.
         idleTimeout: Math.max(options.limits?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
       },
@@ -119,7 +126,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
       (closing ??= (async () => {
         clearInterval(sweeper);
         try {
-          await server.close({ code: 'SHUTTING_DOWN', message: 'central is shutting down; try another central or reconnect later' });
+          await server.close({ code: WireErrorCode.shuttingDown, message: 'central is shutting down; try another central or reconnect later' });
         } finally {
           await registry.close();
         }

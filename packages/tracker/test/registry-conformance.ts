@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Announcement, Registry } from '../src/registry.js';
+import type { AnnounceRecord, Registry } from '../src/registry.js';
 
 /**
  * The contract every registry keeps, run against MemoryRegistry and
@@ -12,7 +12,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     const A = 'a'.repeat(64);
     const B = 'b'.repeat(64);
     const C = 'c'.repeat(64);
-    const entry = (over: Partial<Announcement> = {}): Announcement => ({
+    const entry = (over: Partial<AnnounceRecord> = {}): AnnounceRecord => ({
       stream: A,
       host: '127.0.0.2',
       port: 2050,

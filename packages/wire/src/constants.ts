@@ -1,3 +1,5 @@
+import { WireErrorCode } from './error-codes.js';
+
 /**
  * Every message type name, protocol constant and wire limit in one place.
  * Other packages import these instead of repeating numbers.
@@ -80,7 +82,7 @@ export const ROLES = ['central', 'peer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Why a peer refused a chunk request. */
-export const REJECT_REASONS = ['NOT_HELD', 'OUTSIDE_WINDOW', 'BUSY', 'UNKNOWN_STREAM'] as const;
+export const REJECT_REASONS = [WireErrorCode.notHeld, WireErrorCode.outsideWindow, WireErrorCode.busy, WireErrorCode.unknownStream] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Request type → the reply type that answers it (an `error` with `re` may answer any). */

@@ -1,17 +1,19 @@
-/** Stable codes for every way the wire refuses input. */
-export type WireErrorCode =
-  | 'FRAME_TOO_LARGE'
-  | 'MALFORMED'
-  | 'TRUNCATED'
-  | 'UNKNOWN_TYPE'
-  | 'INVALID_FIELD'
-  | 'UNSUPPORTED_VERSION'
+import type { WireErrorCode } from './error-codes.js';
+
+/** Stable codes for every way the decoder refuses input; all but `DECODER_CLOSED` (local) also travel in `error` frames. */
+export type DecodeErrorCode =
+  | typeof WireErrorCode.frameTooLarge
+  | typeof WireErrorCode.malformed
+  | typeof WireErrorCode.truncated
+  | typeof WireErrorCode.unknownType
+  | typeof WireErrorCode.invalidField
+  | typeof WireErrorCode.unsupportedVersion
   | 'DECODER_CLOSED';
 
 /** Base of every error this package throws; `code` is stable, `message` says what was wrong. */
 export class WireError extends Error {
-  readonly code: WireErrorCode;
-  constructor(code: WireErrorCode, message: string, options?: ErrorOptions) {
+  readonly code: DecodeErrorCode;
+  constructor(code: DecodeErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

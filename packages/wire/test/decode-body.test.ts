@@ -3,7 +3,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeChunkBody } from '../src/chunk-decode.js';
-import { decodeBody, encodeBody, encodeFrame, MAX_NESTING_DEPTH, MalformedFrameError } from '../src/index.js';
+import { decodeBody, encodeBody, encodeFrame } from '../src/index.js';
+import { MAX_NESTING_DEPTH } from '../src/constants.js';
+import { MalformedFrameError } from '../src/errors.js';
 import { ALL_SAMPLES, mutateFrame, SAMPLES, seededRandom } from '../src/testing.js';
 
 /**

@@ -6,7 +6,7 @@ import {
   encodeFrame,
   FrameDecoder,
   hello,
-  type WireErrorCode,
+  type DecodeErrorCode,
 } from '../src/index.js';
 import { decodeAll, rawFrame } from './helpers.js';
 import { SAMPLES } from '../src/testing.js';
@@ -15,7 +15,7 @@ import { SAMPLES } from '../src/testing.js';
 const looseEncoder = new Packr({ useRecords: false, variableMapSize: true });
 const frameOf = (body: unknown): Buffer => rawFrame(looseEncoder.pack(body));
 
-function expectRefusal(pieces: Uint8Array[], code: WireErrorCode, options?: ConstructorParameters<typeof FrameDecoder>[0]) {
+function expectRefusal(pieces: Uint8Array[], code: DecodeErrorCode, options?: ConstructorParameters<typeof FrameDecoder>[0]) {
   const { messages, error } = decodeAll(pieces, options);
   expect(messages).toEqual([]);
   expect(error?.code, error?.message).toBe(code);

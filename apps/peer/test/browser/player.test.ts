@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // (The functions handed to page.evaluate and waitForFunction run in the page, where document and window are.)
 import { get } from 'node:http';
-import { DEFAULT_CHUNK_MS } from '@p2pstream/peer-client';
+import { DEFAULT_CHUNK_MS } from '@p2pstream/data';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tools/testing/index.js';
