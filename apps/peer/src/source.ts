@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
-import { FileData, looksLikeMpegTs, TS_PACKET_BYTES, type ChunkerOptions } from '@p2pstream/data';
+import { FileData, LoopTimestamps, looksLikeMpegTs, TS_PACKET_BYTES, type ChunkerOptions } from '@p2pstream/data';
 import type { PublishConfig } from './cli.js';
-import { LoopTimestamps } from './loop-timestamps.js';
 import { NotMpegTsError, SourceEmptyError } from './source-errors.js';
 import { UsageError, UserError } from './usage-error.js';
 

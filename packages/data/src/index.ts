@@ -22,7 +22,16 @@ export {
   chunkSignedBytes,
   publishSignedBytes,
 } from './signatures.js';
-export { findLastVideoFrameStart, findVideoRandomAccess, looksLikeMpegTs, readPcr, PcrClock, type Pcr } from './mpegts.js';
+export {
+  findLastVideoFrameStart,
+  findVideoRandomAccess,
+  looksLikeMpegTs,
+  mpegTsProblem,
+  readPcr,
+  PcrClock,
+  type Pcr,
+} from './mpegts.js';
+export { LoopTimestamps, type LoopTimestampsOptions } from './mpegts-loop.js';
 export { Chunker, type ChunkerOptions, type ChunksOptions } from './chunker.js';
 export type { Pacing } from './chunk-assembler.js';
 export {
@@ -35,6 +44,7 @@ export {
 } from './chunk-window.js';
 export {
   PAT_PID,
+  NULL_PID,
   packetBoundary,
   packetPid,
   readPatProgramMapPids,

@@ -20,6 +20,20 @@ export function looksLikeMpegTs(bytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * Why `bytes` is not whole MPEG-TS packets from its first byte (a sync byte at every
+ * 188th byte and a length that is a multiple of 188), or undefined when it is: the
+ * strict check of a player's input, where `looksLikeMpegTs` is the lenient sniff of
+ * a source.
+ */
+export function mpegTsProblem(bytes: Uint8Array): string | undefined {
+  if (bytes.length % TS_PACKET_BYTES !== 0) return `${bytes.length} bytes is not a whole number of ${TS_PACKET_BYTES}-byte packets`;
+  for (let offset = 0; offset < bytes.length; offset += TS_PACKET_BYTES) {
+    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte 0x47 at offset ${offset} (found 0x${bytes[offset]!.toString(16)})`;
+  }
+  return undefined;
+}
+
 /** A program clock reference read from one packet's adaptation field. */
 export interface Pcr {
   pid: number;

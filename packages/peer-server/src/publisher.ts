@@ -5,6 +5,7 @@ import {
   DEFAULT_CHUNK_MS,
   MAX_CHUNK_BYTES,
   signPublish,
+  TS_PACKET_BYTES,
   type Chunk,
   type ChunkerOptions,
   type StreamKey,
@@ -224,7 +225,7 @@ async function* paced(
 }
 
 /** Bytes of a source handed to a `chunker` function: four MPEG-TS packets. */
-const SNIFF_BYTES = 4 * 188;
+const SNIFF_BYTES = 4 * TS_PACKET_BYTES;
 
 /** Reads from `source` until `bytes` are in or it ends; the rest is still to be read from `rest`. */
 async function sniff(source: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array; rest: AsyncIterator<Uint8Array> }> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { matchRuns, mpegTsProblem, TS_PACKET_BYTES } from '../../../../tools/swarm/mpegts-check.js';
+import { mpegTsProblem, TS_PACKET_BYTES } from '@p2pstream/data';
+import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
 import { readPublisherStats, readViewerStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {

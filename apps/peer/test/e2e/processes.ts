@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../../tools/testing/index.js';
-import { matchRuns, mpegTsProblem } from '../../../../tools/swarm/mpegts-check.js';
+import { LoopTimestamps, mpegTsProblem } from '@p2pstream/data';
+import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
 import { startPeer, stopAllPeers, type PeerExit, type PeerProcess } from '../../../../tools/swarm/peer-process.js';
 import { readPublisherStats, readViewerStats, type PublisherStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../../../../tools/swarm/swarm.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
-import { LoopTimestamps } from '../../src/loop-timestamps.js';
 
 /**
  * What the peer's end-to-end tests start: central and peer programs as real
