@@ -5,11 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COMMAND_HELP, HELP, parseCommandLine, type WatchConfig } from '../src/cli.js';
 import { PeerMetrics } from '../src/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../src/metrics-server.js';
-import type { PublisherRecord, ViewerRecord } from '../src/stats-file.js';
+import type { PublisherStatsLine, ViewerStatsLine } from '@p2pstream/peer-client';
 import { UsageError, UserError } from '../src/usage-error.js';
 import { parseMetrics } from './metrics-text.js';
 
-const viewer = (overrides: Partial<ViewerRecord> = {}): ViewerRecord => ({
+const viewer = (overrides: Partial<ViewerStatsLine> = {}): ViewerStatsLine => ({
   time: 1_795_602_047_654,
   role: 'viewer',
   stream: 'f6cd',
@@ -38,7 +38,7 @@ const viewer = (overrides: Partial<ViewerRecord> = {}): ViewerRecord => ({
   ...overrides,
 });
 
-const publisher = (overrides: Partial<PublisherRecord> = {}): PublisherRecord => ({
+const publisher = (overrides: Partial<PublisherStatsLine> = {}): PublisherStatsLine => ({
   time: 1_795_602_049_875,
   role: 'publisher',
   name: 'cam1',
