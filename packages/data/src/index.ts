@@ -27,6 +27,7 @@ export {
   findVideoRandomAccess,
   looksLikeMpegTs,
   mpegTsProblem,
+  TS_SNIFF_BYTES,
   readPcr,
   PcrClock,
   type Pcr,

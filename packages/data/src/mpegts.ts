@@ -4,6 +4,12 @@ import { PCR_TICKS_PER_MS, PCR_WRAP_TICKS, TS_PACKET_BYTES, TS_SYNC_BYTE } from 
 const SYNC_PACKETS_CHECKED = 3;
 
 /**
+ * Bytes of a source's start that are enough for `looksLikeMpegTs` to decide: its
+ * packets from any offset within the first, so one packet more than it checks.
+ */
+export const TS_SNIFF_BYTES = (SYNC_PACKETS_CHECKED + 1) * TS_PACKET_BYTES;
+
+/**
  * Whether `bytes` look like MPEG-TS: the sync byte 0x47 at one offset within the
  * first packet and again every 188 bytes after it, for three packets (or as many
  * whole packets as there are). Starting mid-packet is allowed, as a pipe joined
