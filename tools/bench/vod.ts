@@ -20,6 +20,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseInteger, parseSize } from '@p2pstream/units';
 import { freePort, startProgram, stopAllPrograms } from '../testing/index.js';
 import { startPeer, stopAllPeers } from '../swarm/peer-process.js';
 import { readPublisherStats } from '../swarm/stats-file.js';
@@ -33,22 +34,9 @@ const { values } = parseArgs({
   },
 });
 
-function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(k|m|g)?(i?b)?$/i.exec(text.trim());
-  const bytes = match ? Number(match[1]) * 1024 ** ' kmg'.indexOf((match[2] ?? ' ').toLowerCase()) : NaN;
-  if (!(bytes >= 1) || !Number.isSafeInteger(Math.round(bytes))) throw new RangeError(`--size is like 256MiB, 64m or 4g, not "${text}"`);
-  return Math.round(bytes);
-}
-
-function positiveInteger(flag: string, text: string, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`${flag} takes a whole number from 1 to ${max}, not "${text}"`);
-  return value;
-}
-
-const SIZE = parseSize(values.size!);
-const VIEWERS = positiveInteger('--viewers', values.viewers!, 20);
-const ROUNDS = positiveInteger('--rounds', values.rounds!, 20);
+const SIZE = parseSize('--size', values.size!);
+const VIEWERS = parseInteger('--viewers', values.viewers!, 1, 20);
+const ROUNDS = parseInteger('--rounds', values.rounds!, 1, 20);
 const READY_TIMEOUT_MS = 120_000;
 /** A round that takes longer than this failed (at 1 MB/s, a 256 MiB file takes 4.5 minutes). */
 const ROUND_TIMEOUT_MS = Math.max(120_000, (SIZE / 1e6) * 1000);

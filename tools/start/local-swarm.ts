@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, startProgram, stopAllPrograms, type ProgramExit } from '../testing/index.js';
 import { PEER_MAIN, shellQuote, startPeer, stopAllPeers } from '../swarm/peer-process.js';
 import { CENTRAL_MAIN, CENTRAL_READY, viewerHost } from '../swarm/swarm.js';
-import { formatRateAsBits, parseLimit } from '../swarm/units.js';
+import { formatRateAsBits } from '@p2pstream/units';
+import { parseLimit } from '../swarm/uplinks.js';
 import {
   CENTRAL_HOST,
   CENTRAL_PORT,
@@ -161,7 +162,7 @@ async function startOrExplain<T>(role: string, start: () => Promise<T>): Promise
 async function publisherLimitArgs(options: StartOptions): Promise<string[]> {
   const limit = options.publisherLimit;
   if (limit.kind === 'none') return [];
-  const bytesPerSecond = limit.kind === 'rate' ? limit.bytesPerSecond : parseLimit(limit.text, await mpegTsBytesPerSecond(options.source));
+  const bytesPerSecond = limit.kind === 'rate' ? limit.bytesPerSecond : parseLimit('--publisher-limit', limit.text, await mpegTsBytesPerSecond(options.source));
   return ['--upload-limit', formatRateAsBits(bytesPerSecond)];
 }
 

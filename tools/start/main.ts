@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STOP_GRACE_MS, STREAM_NAME } from './constants.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '@p2pstream/units';
 import { showLiveTable } from './live-view.js';
 import { startLocalSwarm, stopLocalSwarm } from './local-swarm.js';
 import { parseStartArgs, USAGE } from './options.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/index.js';
 import { DEFAULT_SOURCE, DEFAULT_VIEWERS } from './constants.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '@p2pstream/units';
 import { parseStartArgs } from './options.js';
 
 const options = (argv: string[]) => {

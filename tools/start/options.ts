@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
-import { parseLimit } from '../swarm/units.js';
+import { parseLimit } from '../swarm/uplinks.js';
 import { DEFAULT_PUBLISHER_LIMIT, DEFAULT_SOURCE, DEFAULT_VIEWERS, MAX_VIEWERS } from './constants.js';
-import { UsageError } from './errors.js';
+import { parseInteger, UsageError } from '@p2pstream/units';
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -53,10 +53,7 @@ export function parseStartArgs(argv: readonly string[]): { help: true } | { help
   }
   if (values.help) return { help: true };
 
-  const viewers = /^\d+$/.test(values.viewers) ? Number(values.viewers) : NaN;
-  if (!(viewers >= 1 && viewers <= MAX_VIEWERS)) {
-    throw new UsageError(`--viewers takes a whole number from 1 to ${MAX_VIEWERS}, not "${values.viewers}"`);
-  }
+  const viewers = parseInteger('--viewers', values.viewers, 1, MAX_VIEWERS);
   // npm runs scripts from the repository root and says where it was started in INIT_CWD.
   const source =
     values.source === undefined ? resolve(REPO_ROOT, DEFAULT_SOURCE) : values.source === '-' ? '-' : resolve(process.env.INIT_CWD ?? process.cwd(), values.source);
@@ -72,7 +69,7 @@ function parsePublisherLimit(text: string): PublisherLimit {
   if (text.trim().toLowerCase() === 'none') return { kind: 'none' };
   try {
     // The multiple is checked against a stand-in rate here and resolved once the source's rate is known.
-    const bytesPerSecond = parseLimit(text, 1);
+    const bytesPerSecond = parseLimit('--publisher-limit', text, 1);
     return /x$/i.test(text.trim()) ? { kind: 'multiple', text } : { kind: 'rate', bytesPerSecond };
   } catch (error) {
     throw new UsageError(`--publisher-limit takes a multiple of the stream's rate (3x), a rate (6mbit, 750k) or none, not "${text}"`, { cause: error });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/index.js';
 import { DEFAULT_SOURCE } from './constants.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '@p2pstream/units';
 import { mpegTsBytesPerSecond } from './stream-rate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'p2pstream-rate-'));

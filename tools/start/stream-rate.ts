@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { DEFAULT_MAX_PCR_GAP_MS, PcrClock, TS_PACKET_BYTES, TS_SYNC_BYTE } from '@p2pstream/data';
 import { RATE_SCAN_BYTES } from './constants.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '@p2pstream/units';
 
 /**
  * An MPEG-TS file's rate in bytes per second, from the clock references (PCR) of its

@@ -16,8 +16,8 @@ import { REPO_ROOT } from '../testing/index.js';
 import { killAllPeersNow } from './peer-process.js';
 import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetworkError } from './shaped-network.js';
 import { DEFAULT_LAG_SAMPLE_EVERY, runSwarm } from './swarm.js';
-import { parseDuration, parseFraction, parseLimit, parseRate } from './units.js';
-import { DEFAULT_UPLINK_MIX, parseUplinkMix } from './uplinks.js';
+import { parseDuration, parseFraction, parseInteger, parseRate } from '@p2pstream/units';
+import { DEFAULT_UPLINK_MIX, parseLimit, parseUplinkMix } from './uplinks.js';
 
 const USAGE = `Usage: npm run swarm -- [options]
 
@@ -84,33 +84,29 @@ if (v.help) {
 
 let config;
 try {
-  const viewers = Number(v.viewers);
-  if (!Number.isInteger(viewers) || viewers < 1 || viewers > 2000) throw new RangeError(`--viewers takes a whole number from 1 to 2000, not "${v.viewers}"`);
+  const viewers = parseInteger('--viewers', v.viewers, 1, 2000);
   if (v.pacing !== 'harness' && v.pacing !== 'program') throw new RangeError(`--pacing is harness or program, not "${v.pacing}"`);
-  const bytesPerSecond = parseRate(v.rate);
-  const lagSampleEvery = Number(v['lag-sample-every']);
-  if (!Number.isInteger(lagSampleEvery) || lagSampleEvery < 1) {
-    throw new RangeError(`--lag-sample-every takes a whole number of packets from 1, not "${v['lag-sample-every']}"`);
-  }
+  const bytesPerSecond = parseRate('--rate', v.rate);
+  const lagSampleEvery = parseInteger('--lag-sample-every', v['lag-sample-every'], 1, Number.MAX_SAFE_INTEGER);
   const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.shaped && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
   const shaped = v.shaped
     ? {
         uplinks: parseUplinkMix(v.uplinks ?? DEFAULT_UPLINK_MIX, bytesPerSecond),
-        publisherUplinkBytesPerSecond: parseLimit(v['publisher-uplink'] ?? '2x', bytesPerSecond),
-        queueMs: v['uplink-queue'] === undefined ? DEFAULT_UPLINK_QUEUE_MS : parseDuration(v['uplink-queue']),
+        publisherUplinkBytesPerSecond: parseLimit('--publisher-uplink', v['publisher-uplink'] ?? '2x', bytesPerSecond),
+        queueMs: v['uplink-queue'] === undefined ? DEFAULT_UPLINK_QUEUE_MS : parseDuration('--uplink-queue', v['uplink-queue']),
       }
     : undefined;
   config = {
     viewers,
     bytesPerSecond,
-    publisherLimit: parseLimit(v['publisher-limit'], bytesPerSecond),
-    durationMs: parseDuration(v.duration),
-    killFraction: parseFraction(v['kill-fraction']),
+    publisherLimit: parseLimit('--publisher-limit', v['publisher-limit'], bytesPerSecond),
+    durationMs: parseDuration('--duration', v.duration),
+    killFraction: parseFraction('--kill-fraction', v['kill-fraction']),
     source: resolve(v.source),
     pacing: v.pacing,
-    startIntervalMs: parseDuration(v['start-interval']),
-    ...(v.behind === undefined ? {} : { behindMs: parseDuration(v.behind) }),
+    startIntervalMs: parseDuration('--start-interval', v['start-interval']),
+    ...(v.behind === undefined ? {} : { behindMs: parseDuration('--behind', v.behind) }),
     lagSampleEvery,
     ...(shaped ? { shaped } : {}),
   } as const;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/index.js';
 import { runPrefix } from './shaped-network.js';
 import { runSwarm, type SwarmReport } from './swarm.js';
-import { parseRate } from './units.js';
+import { parseRate } from '@p2pstream/units';
 import { parseUplinkMix } from './uplinks.js';
 
 /**
@@ -20,7 +20,7 @@ import { parseUplinkMix } from './uplinks.js';
 
 const VIEWERS = 4;
 const DURATION_MS = 20_000;
-const RATE = parseRate('1mbit');
+const RATE = parseRate('--rate', '1mbit');
 const PUBLISHER_UPLINK = 4;
 const PUBLISHER_LIMIT = 3;
 const UPLINK_MIX = '3x:50,4x:50';

@@ -17,7 +17,7 @@ import {
 } from './report.js';
 import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetwork, shapedAddress, type ShapedHost } from './shaped-network.js';
 import { readPublisherStats, readViewerStats } from './stats-file.js';
-import { formatRateAsBits } from './units.js';
+import { formatRateAsBits } from '@p2pstream/units';
 import { assignUplinks, capacityWarning, type UplinkClass } from './uplinks.js';
 import { waitUntil } from './wait.js';
 

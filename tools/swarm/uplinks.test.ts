@@ -14,7 +14,7 @@ describe('an uplink mix', () => {
   it('is refused with a message when its shares do not add up to 100 or a part is malformed', () => {
     expect(() => parseUplinkMix('1x:50,2x:40', RATE)).toThrow(/add up to 100, not 90/);
     expect(() => parseUplinkMix('1x', RATE)).toThrow(/uplink:percent/);
-    expect(() => parseUplinkMix('fast:100', RATE)).toThrow(/a rate is like/);
+    expect(() => parseUplinkMix('fast:100', RATE)).toThrow(/--uplinks takes a rate like/);
     expect(() => parseUplinkMix('1x:0,2x:100', RATE)).toThrow(/above 0 %/);
   });
 

@@ -1,5 +1,5 @@
 import { seededRandom } from '../testing/index.js';
-import { parseLimit } from './units.js';
+import { parseRate, UsageError } from '@p2pstream/units';
 
 /**
  * The viewers' uplinks in a shaped swarm: a mix of classes, each an uplink (a
@@ -17,6 +17,18 @@ export interface UplinkClass {
 /** Home uplinks as issue 18 sets them: 20 % below the stream rate, 50 % a bit above it, 30 % well above it. */
 export const DEFAULT_UPLINK_MIX = '0.5x:20,1.5x:50,3x:30';
 
+/**
+ * An uplink or upload limit: a multiple of the stream rate (`3x`) or a rate of its
+ * own in the shared grammar (`5mbit`), in bytes per second.
+ */
+export function parseLimit(flag: string, text: string, streamBytesPerSecond: number): number {
+  const multiple = /^(\d+(?:\.\d+)?)x$/i.exec(text.trim());
+  if (!multiple) return parseRate(flag, text);
+  const factor = Number(multiple[1]);
+  if (!(factor > 0)) throw new UsageError(`${flag}: a multiple of the stream rate must be above 0, not "${text}"`);
+  return factor * streamBytesPerSecond;
+}
+
 /** Parses `UPLINK:PERCENT,…`; the percentages must add up to 100. */
 export function parseUplinkMix(text: string, streamBytesPerSecond: number): UplinkClass[] {
   const parts = text.split(',').map((part) => part.trim());
@@ -25,7 +37,7 @@ export function parseUplinkMix(text: string, streamBytesPerSecond: number): Upli
     if (!match) throw new RangeError(`an uplink mix is like ${DEFAULT_UPLINK_MIX} (uplink:percent, …), not "${text}"`);
     const percent = Number(match[2]);
     if (!(percent > 0)) throw new RangeError(`each uplink class needs a share above 0 %, not "${part}"`);
-    return { label: match[1]!.trim(), bytesPerSecond: parseLimit(match[1]!, streamBytesPerSecond), percent };
+    return { label: match[1]!.trim(), bytesPerSecond: parseLimit('--uplinks', match[1]!, streamBytesPerSecond), percent };
   });
   const total = classes.reduce((sum, entry) => sum + entry.percent, 0);
   if (Math.abs(total - 100) > 1e-9) throw new RangeError(`the shares of an uplink mix add up to 100, not ${total} ("${text}")`);

@@ -7,8 +7,6 @@ import {
   RegistryUnavailableError,
   StateFileError,
   startTracker,
-  systemClock,
-  type Clock,
   type Registry,
   type RunningTracker,
   type TrackerProblem,
@@ -20,6 +18,7 @@ import type { Log } from './log.js';
 import { CentralMetrics } from './metrics.js';
 import { STATS_INTERVAL_MS, StatsCollector, statusLine, type CentralStats } from './stats.js';
 import { startStatusServer } from './status-server.js';
+import { wallClock, type Clock } from '@p2pstream/units';
 
 export interface CentralDependencies {
   readonly log: Log;
@@ -46,7 +45,7 @@ export interface Central {
 /** Builds the registry, the tracker, the server, the status page and the metrics from the command line's config. */
 export async function startCentral(config: CentralConfig, dependencies: CentralDependencies): Promise<Central> {
   const { log } = dependencies;
-  const clock = dependencies.clock ?? systemClock;
+  const clock = dependencies.clock ?? wallClock;
   const registry = await openRegistry(config, log);
   const running = await startPeerTracker(config, registry, clock, log);
   const closers: Array<() => Promise<void>> = [() => running.close()];

@@ -29,6 +29,7 @@ import {
   resolveTrackerSettings,
   type TrackerSettings,
 } from '@p2pstream/tracker';
+import { parseDuration, parseHostPort, parseInteger, parsePositive, UsageError, type HostPort } from '@p2pstream/units';
 
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -100,11 +101,6 @@ Examples:
 
 export type RegistryChoice = { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
-
 /** Everything central needs to start, from its command line. */
 export interface CentralConfig {
   readonly host: string;
@@ -124,11 +120,6 @@ export interface CentralConfig {
 }
 
 export type CommandLine = { readonly action: 'help' } | { readonly action: 'version' } | { readonly action: 'run'; readonly config: CentralConfig };
-
-/** A command line central cannot run with; the message says which flag and why. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
 
 /**
  * Where the memory registry keeps its name bindings when `--state` is not given:
@@ -180,19 +171,19 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (v.help) return { action: 'help' };
   if (v.version) return { action: 'version' };
 
-  const interval = v.interval === undefined ? undefined : duration('--interval', v.interval);
-  const ttl = v.ttl === undefined ? undefined : duration('--ttl', v.ttl);
+  const interval = v.interval === undefined ? undefined : parseDuration('--interval', v.interval);
+  const ttl = v.ttl === undefined ? undefined : parseDuration('--ttl', v.ttl);
   let tracker: TrackerSettings;
   try {
     tracker = resolveTrackerSettings({
       ...(interval === undefined ? {} : { interval }),
       ...(ttl === undefined ? {} : { ttl }),
-      ...(v.grace === undefined ? {} : { grace: duration('--grace', v.grace) }),
-      ...(v['max-peers'] === undefined ? {} : { maxLookupPeers: integer('--max-peers', v['max-peers'], 1, MAX_LOOKUP_PEERS) }),
-      ...(v['announce-rate'] === undefined ? {} : { announceRate: positive('--announce-rate', v['announce-rate']) }),
+      ...(v.grace === undefined ? {} : { grace: parseDuration('--grace', v.grace) }),
+      ...(v['max-peers'] === undefined ? {} : { maxLookupPeers: parseInteger('--max-peers', v['max-peers'], 1, MAX_LOOKUP_PEERS) }),
+      ...(v['announce-rate'] === undefined ? {} : { announceRate: parsePositive('--announce-rate', v['announce-rate']) }),
       ...(v['max-streams-per-ip'] === undefined
         ? {}
-        : { maxStreamsPerIp: integer('--max-streams-per-ip', v['max-streams-per-ip'], 1, Number.MAX_SAFE_INTEGER) }),
+        : { maxStreamsPerIp: parseInteger('--max-streams-per-ip', v['max-streams-per-ip'], 1, Number.MAX_SAFE_INTEGER) }),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);
@@ -208,69 +199,33 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     action: 'run',
     config: {
       host: v.host ?? DEFAULT_HOST,
-      port: v.port === undefined ? DEFAULT_PORT : integer('--port', v.port, 0, 65535),
+      port: v.port === undefined ? DEFAULT_PORT : parseInteger('--port', v.port, 0, 65535),
       registry,
       ...(state === undefined ? {} : { state }),
       tracker,
-      maxConnections: v['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : integer('--max-connections', v['max-connections'], 1, 1e6),
+      maxConnections: v['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : parseInteger('--max-connections', v['max-connections'], 1, 1e6),
       maxConnectionsPerIp:
         v['max-connections-per-ip'] === undefined
           ? DEFAULT_MAX_CONNECTIONS_PER_IP
-          : integer('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
+          : parseInteger('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
       addressLimits: {
         maxPendingHandshakesPerIp:
           v['max-handshakes-per-ip'] === undefined
             ? DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP
-            : integer('--max-handshakes-per-ip', v['max-handshakes-per-ip'], 1, 1e6),
-        connectRatePerIp: v['connect-rate-per-ip'] === undefined ? DEFAULT_CONNECT_RATE_PER_IP : positive('--connect-rate-per-ip', v['connect-rate-per-ip']),
+            : parseInteger('--max-handshakes-per-ip', v['max-handshakes-per-ip'], 1, 1e6),
+        connectRatePerIp: v['connect-rate-per-ip'] === undefined ? DEFAULT_CONNECT_RATE_PER_IP : parsePositive('--connect-rate-per-ip', v['connect-rate-per-ip']),
         connectBurstPerIp:
-          v['connect-burst-per-ip'] === undefined ? DEFAULT_CONNECT_BURST_PER_IP : integer('--connect-burst-per-ip', v['connect-burst-per-ip'], 1, 1e6),
+          v['connect-burst-per-ip'] === undefined ? DEFAULT_CONNECT_BURST_PER_IP : parseInteger('--connect-burst-per-ip', v['connect-burst-per-ip'], 1, 1e6),
         firstMessageTimeout:
-          v['first-message-timeout'] === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : duration('--first-message-timeout', v['first-message-timeout']),
-        banScore: v['ban-score'] === undefined ? DEFAULT_BAN_THRESHOLD : integer('--ban-score', v['ban-score'], 1, 1e9),
-        banMs: v['ban-time'] === undefined ? DEFAULT_BAN_MS : duration('--ban-time', v['ban-time']),
+          v['first-message-timeout'] === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : parseDuration('--first-message-timeout', v['first-message-timeout']),
+        banScore: v['ban-score'] === undefined ? DEFAULT_BAN_THRESHOLD : parseInteger('--ban-score', v['ban-score'], 1, 1e9),
+        banMs: v['ban-time'] === undefined ? DEFAULT_BAN_MS : parseDuration('--ban-time', v['ban-time']),
       },
-      ...(v.http === undefined ? {} : { http: hostPort('--http', v.http) }),
-      ...(v.metrics === undefined ? {} : { metrics: metricsAddress(v.metrics) }),
+      ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),
+      ...(v.metrics === undefined ? {} : { metrics: parseHostPort('--metrics', v.metrics, DEFAULT_METRICS_HOST) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),
     },
   };
-}
-
-/** `500ms`, `15s`, `2m`, or a bare number of seconds → milliseconds. */
-export function duration(flag: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  const unit = match?.[2] ?? 's';
-  const ms = match ? Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000) : NaN;
-  if (!Number.isFinite(ms) || ms < 1) throw new UsageError(`${flag} takes a duration like 500ms, 15s or 2m, not "${text}"`);
-  return Math.round(ms);
-}
-
-function integer(flag: string, text: string, min: number, max: number): number {
-  const value = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not "${text}"`);
-  }
-  return value;
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) throw new UsageError(`${flag} takes a number above 0, not "${text}"`);
-  return value;
-}
-
-function hostPort(flag: string, text: string): HostPort {
-  const colon = text.lastIndexOf(':');
-  const host = colon > 0 ? text.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : '';
-  if (!host) throw new UsageError(`${flag} takes HOST:PORT (e.g. 127.0.0.1:8045), not "${text}"`);
-  return { host, port: integer(flag, text.slice(colon + 1), 0, 65535) };
-}
-
-/** `--metrics HOST:PORT`, or a bare PORT on this machine only. */
-function metricsAddress(text: string): HostPort {
-  if (/^\d+$/.test(text.trim())) return { host: DEFAULT_METRICS_HOST, port: integer('--metrics', text, 0, 65535) };
-  return hostPort('--metrics', text);
 }
 
 function registryChoice(text: string): RegistryChoice {

@@ -2,7 +2,8 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { HttpListenError } from '@p2pstream/metrics';
 import { startCentral, type Central } from './central.js';
-import { HELP, parseCommandLine, UsageError, type CommandLine } from './cli.js';
+import { UsageError } from '@p2pstream/units';
+import { HELP, parseCommandLine, type CommandLine } from './cli.js';
 import { CentralStartError } from './errors.js';
 import { Log } from './log.js';
 import { userDirectory, withAbsolutePaths } from './user-paths.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { listenHttp, type ListeningHttpServer } from '@p2pstream/metrics';
 import type { Registry } from '@p2pstream/tracker';
 import { MAX_LIST_STREAMS, MAX_LOOKUP_PEERS } from '@p2pstream/wire';
-import type { HostPort } from './cli.js';
+import type { HostPort } from '@p2pstream/units';
 import type { CentralStats } from './stats.js';
 import { statsDocument, statusPage, type StreamStatus } from './status-page.js';
 

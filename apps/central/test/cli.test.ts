@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { duration, HELP, parseCommandLine, UsageError } from '../src/cli.js';
+import { UsageError } from '@p2pstream/units';
+import { HELP, parseCommandLine } from '../src/cli.js';
 
 const run = (args: string[]) => {
   const command = parseCommandLine(args);
@@ -61,6 +62,13 @@ describe('parseCommandLine', () => {
     expect(run(['--interval', '300ms']).tracker.ttl).toBe(400);
   });
 
+  it('reads durations in the grammar every program shares: ms, s, m, bare seconds, a space before the unit', () => {
+    expect(run(['--interval', '4 s']).tracker.interval).toBe(4_000);
+    expect(run(['--interval', '1.5m']).tracker.interval).toBe(90_000);
+    expect(run(['--interval', '3']).tracker.interval).toBe(3_000);
+    expect(run(['--grace', '250ms']).tracker.grace).toBe(250);
+  });
+
   it('answers --help and --version without starting', () => {
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help' });
     expect(parseCommandLine(['-h', '--port', 'x'])).toEqual({ action: 'help' });
@@ -76,7 +84,7 @@ describe('parseCommandLine', () => {
     [['--registry', 'redis://host:1/x'], /database number/],
     [['--registry', 'redis+cluster://host'], /--registry: a Redis Cluster URL lists host:port of its nodes/],
     [['--http', '8045'], /--http takes HOST:PORT/],
-    [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 15s or 2m/],
+    [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 4s or 2m/],
     [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],
     [['--announce-rate', '0'], /--announce-rate takes a number above 0/],
     [['--connect-rate-per-ip', '0'], /--connect-rate-per-ip takes a number above 0/],
@@ -87,15 +95,6 @@ describe('parseCommandLine', () => {
   ])('refuses %j with a message naming the flag', (args, message) => {
     expect(() => parseCommandLine(args)).toThrow(UsageError);
     expect(() => parseCommandLine(args)).toThrow(message);
-  });
-});
-
-describe('duration', () => {
-  it('reads ms, s, m and bare seconds', () => {
-    expect(duration('--x', '250ms')).toBe(250);
-    expect(duration('--x', '1.5s')).toBe(1_500);
-    expect(duration('--x', '2m')).toBe(120_000);
-    expect(duration('--x', '3')).toBe(3_000);
   });
 });
 

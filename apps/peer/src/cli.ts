@@ -13,8 +13,7 @@ import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEF
 import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
-import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, type HostPort } from './units.js';
-import { UsageError } from './usage-error.js';
+import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parsePositive, parseRate, UsageError, type HostPort } from '@p2pstream/units';
 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */
@@ -376,10 +375,4 @@ function addressLimits(values: Record<string, string | string[] | boolean | unde
     banScore: integer('ban-score', DEFAULT_BAN_THRESHOLD),
     banMs: banTime === undefined ? DEFAULT_BAN_MS : parseDuration('--ban-time', banTime, 1, 7 * 24 * 60 * 60_000),
   };
-}
-
-function parsePositive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) throw new UsageError(`${flag} takes a number above 0, not "${text}"`);
-  return value;
 }

@@ -6,7 +6,8 @@ import { Log } from './log.js';
 import { runList } from './run-list.js';
 import { runPublish } from './run-publish.js';
 import { runWatch } from './run-watch.js';
-import { UsageError, UserError } from './usage-error.js';
+import { UsageError } from '@p2pstream/units';
+import { UserError } from './usage-error.js';
 import { userDirectory, withAbsolutePaths } from './user-paths.js';
 import { userMessage } from './user-errors.js';
 

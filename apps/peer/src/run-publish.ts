@@ -8,7 +8,7 @@ import { openPublishKey } from './publish-key.js';
 import { hostPort, shareCentrals, shareHost } from './share-address.js';
 import { openSource } from './source.js';
 import { publisherRecord } from './stats-file.js';
-import { formatRate } from './units.js';
+import { formatRate } from '@p2pstream/units';
 import { userMessage } from './user-errors.js';
 import { UserError } from './usage-error.js';
 

@@ -13,9 +13,9 @@ import { StartSink } from './start-sink.js';
 import { viewerRecord } from './stats-file.js';
 import { PlayPace, viewerStatusLine } from './status-line.js';
 import { SwarmReporter } from './swarm-report.js';
-import { formatMediaTime } from './units.js';
+import { formatMediaTime, UsageError } from '@p2pstream/units';
 import { formatStreams, userMessage } from './user-errors.js';
-import { UsageError, UserError } from './usage-error.js';
+import { UserError } from './usage-error.js';
 
 const STATS_EVERY_MS = 1_000;
 /** The web page's swarm panel and /stats.json are refreshed this often. */

@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises';
 import { FileData, LoopTimestamps, looksLikeMpegTs, TS_SNIFF_BYTES, type ChunkerOptions } from '@p2pstream/data';
 import type { PublishConfig } from './cli.js';
 import { NotMpegTsError, SourceEmptyError } from './source-errors.js';
-import { UsageError, UserError } from './usage-error.js';
+import { UsageError } from '@p2pstream/units';
+import { UserError } from './usage-error.js';
 
 export interface OpenedSource {
   bytes: AsyncIterable<Uint8Array>;

@@ -1,4 +1,4 @@
-import { formatRate } from './units.js';
+import { formatRate } from '@p2pstream/units';
 
 /** One reading of a viewer or relay, as its status line shows it. */
 export interface ViewerStatus {

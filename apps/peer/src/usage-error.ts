@@ -1,8 +1,3 @@
-/** A command line the program cannot run with; the message says which flag and why. Exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
-
 /** A problem the user can fix, said in one line (central unreachable, stream not found, name taken). Exit code 1. */
 export class UserError extends Error {
   /** `USER`, or a subclass's more precise code (e.g. `NOT_MPEG_TS`). */

@@ -1,7 +1,8 @@
 import type { CentralAttempt } from '@p2pstream/tracker-client';
 import type { StreamEntry } from '@p2pstream/wire';
 import { DEFAULT_CENTRAL } from './cli.js';
-import { UsageError, UserError } from './usage-error.js';
+import { UsageError } from '@p2pstream/units';
+import { UserError } from './usage-error.js';
 
 const codeOf = (error: unknown): string | undefined => (error as { code?: unknown } | null)?.code as string | undefined;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_HELP, HELP, parseCommandLine, type PublishConfig, type WatchConfig } from '../src/cli.js';
-import { UsageError } from '../src/usage-error.js';
+import { UsageError } from '@p2pstream/units';
 
 const run = (args: string[]) => {
   const command = parseCommandLine(args);
@@ -92,8 +92,8 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--port', '70000'], /--port takes a whole number from 0 to 65535/],
       [['watch', 'cam1', '--upload-limit', 'fast'], /--upload-limit takes a rate/],
       [['watch', 'cam1', '--max-peers', '51'], /--max-peers/],
-      [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a time from 0 s to 30 s/],
-      [['watch', 'cam1', '--behind', '45s'], /--behind takes a time/],
+      [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a duration from 0 s to 30 s/],
+      [['watch', 'cam1', '--behind', '45s'], /--behind takes a duration/],
       [['relay', 'cam1', '--behind', '2s'], /Unknown option '--behind'/],
       [['watch', 'cam1', '--volume', '3'], /Unknown option '--volume'/],
       [['watch', 'a', 'b'], /one stream name/],

@@ -9,7 +9,8 @@ import { Lifecycle } from '../src/lifecycle.js';
 import { Log } from '../src/log.js';
 import { PeerMetrics } from '../src/metrics.js';
 import { startPeerNode } from '../src/peer-node.js';
-import { UsageError, UserError } from '../src/usage-error.js';
+import { UsageError } from '@p2pstream/units';
+import { UserError } from '../src/usage-error.js';
 import { parseMetrics } from './metrics-text.js';
 
 const viewer = (overrides: Partial<ViewerStatsLine> = {}): ViewerStatsLine => ({

@@ -1,8 +1,9 @@
 import { connect, ConnectionServer } from '@p2pstream/connection';
-import { createMemoryPair, FakeClock } from '@p2pstream/connection/testing';
+import { createMemoryPair } from '@p2pstream/connection/testing';
+import { ManualClock } from '@p2pstream/units';
 
 // Time moves only when we say so; no socket is opened.
-const clock = new FakeClock();
+const clock = new ManualClock();
 
 // A server with no TCP listener: it takes the transports handed to accept(), under its usual limits.
 const server = new ConnectionServer({

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 
 /** What per-address admission is configured with (a subset of the server limits). */
 export interface AddressAdmissionLimits {

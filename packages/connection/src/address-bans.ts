@@ -1,6 +1,6 @@
 import { normalizeAddress } from './address.js';
 import { addressGroup } from './address-group.js';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 import { DEFAULT_BAN_MS, DEFAULT_BAN_THRESHOLD } from './constants.js';
 
 export interface AddressBansOptions {
@@ -15,7 +15,7 @@ export interface AddressBansOptions {
    * @default 600_000 (10 minutes)
    */
   banMs?: number;
-  /** @default systemClock */
+  /** @default monotonicClock */
   clock?: Clock;
 }
 
@@ -48,7 +48,7 @@ export class AddressBans {
   constructor(options: AddressBansOptions = {}) {
     this.threshold = options.threshold ?? DEFAULT_BAN_THRESHOLD;
     this.banMs = options.banMs ?? DEFAULT_BAN_MS;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     if (!(this.threshold > 0) || !Number.isFinite(this.threshold)) throw new RangeError(`ban threshold must be a positive number, not ${this.threshold}`);
     if (!(this.banMs > 0) || !Number.isFinite(this.banMs)) throw new RangeError(`banMs must be a positive number of ms, not ${this.banMs}`);
   }

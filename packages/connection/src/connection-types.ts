@@ -1,5 +1,5 @@
 import type { Message, Role } from '@p2pstream/wire';
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 import type { ConnectionLimits } from './limits.js';
 import type { CloseReason, Handlers } from './message-types.js';
 import type { UploadLimiter } from './upload-limiter.js';
@@ -12,7 +12,7 @@ export interface ConnectionOptions {
   uploadLimiter?: UploadLimiter;
   /** Handlers registered before the handshake, so nothing that arrives with it is missed. */
   handlers?: Handlers;
-  /** @default systemClock */
+  /** @default monotonicClock */
   clock?: Clock;
 }
 

@@ -10,7 +10,7 @@ import {
   type Role,
 } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 import { CloseCode, QUEUED_FRAME_OVERHEAD_BYTES, ReplyErrorCode } from './constants.js';
 import { assertErrorCode, clip, errorMessage } from './error-frames.js';
 import {
@@ -97,7 +97,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.remoteAddress = normalizeAddress(transport.remoteAddress);
     this.remotePort = transport.remotePort ?? 0;
     this.#transport = transport;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#reader = new FrameReader(
       this.#clock,
       this.limits,

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 
 /**
  * A deadline that can move on every read without touching a timer: moving it

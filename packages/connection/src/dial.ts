@@ -1,6 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
 import type { Role } from '@p2pstream/wire';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 import { connect } from './connect.js';
 import type { Connection } from './connection.js';
 import { ConnectFailedError, ConnectionRefusedError, HandshakeTimeoutError } from './errors.js';
@@ -19,7 +19,7 @@ export interface DialOptions {
   uploadLimiter?: UploadLimiter;
   /** Handlers in place before the handshake completes. */
   handlers?: Handlers;
-  /** @default systemClock */
+  /** @default monotonicClock */
   clock?: Clock;
   /** Aborting stops dialing (the connection, if made, is closed); it has no effect once `dial` has resolved. */
   signal?: AbortSignal;
@@ -35,7 +35,7 @@ export interface DialOptions {
 export async function dial(host: string, port: number, options: DialOptions): Promise<Connection> {
   options.signal?.throwIfAborted();
   const limits = resolveConnectionLimits(options.limits);
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? monotonicClock;
   const started = clock.now();
   const socket = await openSocket(host, port, options, limits.handshakeTimeout, clock);
   // The handshake gets what is left of the one deadline for connecting and shaking hands.

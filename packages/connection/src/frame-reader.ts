@@ -1,5 +1,5 @@
 import { FrameDecoder, WireError, type Message } from '@p2pstream/wire';
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 import { Deadline } from './deadline.js';
 import { FrameTimeoutError, IdleTimeoutError, ProtocolError, type ConnectionError } from './errors.js';
 import type { ResolvedConnectionLimits } from './limits.js';

@@ -1,6 +1,5 @@
 export * from './constants.js';
 export * from './errors.js';
-export { systemClock, type Clock } from './clock.js';
 export type { ConnectionLimits, ServerLimits, ResolvedConnectionLimits, ResolvedServerLimits } from './limits.js';
 export type {
   AnyRequest,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 import { TransportResetError, WriteAfterEndError } from './errors.js';
 import type { Transport } from './transport.js';
 

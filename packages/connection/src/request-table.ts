@@ -1,5 +1,5 @@
 import type { Message } from '@p2pstream/wire';
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 import { RequestTimeoutError } from './errors.js';
 import type { RequestType } from './message-types.js';
 

@@ -5,7 +5,7 @@ import { normalizeAddress } from './address.js';
 import { AddressAdmission, type AddressRefusal } from './address-admission.js';
 import { AddressBans } from './address-bans.js';
 import { addressGroup } from './address-group.js';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 import { Connection } from './connection.js';
 import { DEFAULT_LISTEN_HOST, SILENCE_PENALTY, VIOLATION_PENALTY } from './constants.js';
 import { AddressInUseError, BannedError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
@@ -34,7 +34,7 @@ export interface ServerOptions {
    * @default a new AddressBans with the limits' `banScore` and `banMs`, on the server's clock
    */
   bans?: AddressBans;
-  /** @default systemClock */
+  /** @default monotonicClock */
   clock?: Clock;
 }
 
@@ -101,7 +101,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
     this.limits = resolveServerLimits(options.limits);
     this.#listener = listener;
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#admission = new AddressAdmission(this.limits, this.#clock);
     this.bans = options.bans ?? new AddressBans({ threshold: this.limits.banScore, banMs: this.limits.banMs, clock: this.#clock });
     if (options.onConnection) this.on('connection', options.onConnection);

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 import { DEFAULT_BURST_MS } from './constants.js';
 
 export interface UploadLimiterOptions {
@@ -9,7 +9,7 @@ export interface UploadLimiterOptions {
    * @default 100 ms of traffic at `bytesPerSecond` (at least 1)
    */
   burstBytes?: number;
-  /** @default systemClock */
+  /** @default monotonicClock */
   clock?: Clock;
 }
 
@@ -49,7 +49,7 @@ export class UploadLimiter {
     this.bytesPerSecond = bytesPerSecond;
     this.burstBytes = options.burstBytes ?? Math.max(1, Math.round((bytesPerSecond * DEFAULT_BURST_MS) / 1000));
     if (!(this.burstBytes >= 1)) throw new RangeError(`burstBytes must be at least 1, not ${this.burstBytes}`);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#tokens = this.burstBytes;
     this.#refilledAt = this.#clock.now();
   }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, hello } from '@p2pstream/wire';
 import { AddressBans, type Refusal } from '../src/index.js';
-import { createMemoryPair, FakeClock } from '../src/testing/index.js';
+import { createMemoryPair } from '../src/testing/index.js';
 import { connectTo, memoryServer, turn } from './memory-helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 describe('AddressBans', () => {
   it('bans an address once its score reaches the threshold, for banMs, whatever port it comes from', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const bans = new AddressBans({ threshold: 100, banMs: 60_000, clock });
     expect(bans.penalize('127.0.0.9', 60)).toBe(false);
     expect(bans.banned('127.0.0.9')).toBe(false);
@@ -21,7 +22,7 @@ describe('AddressBans', () => {
   });
 
   it('forgets misbehaviour that is spread out: the score decays by the threshold over banMs', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const bans = new AddressBans({ threshold: 100, banMs: 60_000, clock });
     for (let i = 0; i < 10; i++) {
       expect(bans.penalize('127.0.0.9', 25)).toBe(false);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { addressGroup } from '../src/address-group.js';
 import type { Refusal } from '../src/index.js';
-import { FakeClock } from '../src/testing/index.js';
 import { connectTo, memoryServer, rawPeerOf, turn } from './memory-helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 const from = (address: string, port = 40_000) => ({ pair: { first: { address, port } } });
 
@@ -19,7 +19,7 @@ describe('per-address limits of a server', () => {
   });
 
   it('refuses an address that opens connections faster than its rate once its burst is spent, and lets it in again as tokens refill', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const server = memoryServer({ clock, limits: { connectRatePerIp: 0.5, connectBurstPerIp: 3 } });
     const refusals: Refusal[] = [];
     server.on('refused', (refusal) => refusals.push(refusal));
@@ -55,7 +55,7 @@ describe('per-address limits of a server', () => {
   });
 
   it('closes a connection that says hello and then asks for nothing within the first-message deadline', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const server = memoryServer({ clock, limits: { firstMessageTimeout: 15_000, idleTimeout: 120_000 } });
     const silent = rawPeerOf(server, { clock });
     silent.write({ t: 'hello', v: 1, role: 'peer' } as never);
@@ -70,7 +70,7 @@ describe('per-address limits of a server', () => {
   });
 
   it('keeps a connection that sends something after its hello past the first-message deadline', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const server = memoryServer({ clock, limits: { firstMessageTimeout: 15_000 } });
     const connection = await connectTo(server, { clock });
     connection.send({ t: 'have', seq: 1 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, hello, type Message } from '@p2pstream/wire';
 import { connect, ConnectionClosedError, dial } from '../src/index.js';
-import { createMemoryPair, FakeClock } from '../src/testing/index.js';
+import { createMemoryPair } from '../src/testing/index.js';
 import { nextConnection, RawPeer, SIG, startRawServer, startServer, waitUntil } from './helpers.js';
 import { connectTo, memoryServer, turn } from './memory-helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 /** Timers and sockets alive in this process, by kind. */
 function resources(): Record<string, number> {
@@ -130,7 +131,7 @@ describe('closing', () => {
   });
 
   it('destroys a transport whose other side never finishes closing once closeTimeout has passed on the clock', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const [mine, theirs] = createMemoryPair();
     theirs.write(encodeFrame(hello('peer')));
     // `theirs` never reads: our hello, and later our end, wait unread, so it never ends its side.

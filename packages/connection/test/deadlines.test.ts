@@ -3,11 +3,11 @@ import { Deadline } from '../src/deadline.js';
 import { ReadBuffers } from '../src/read-buffers.js';
 import { RequestTable } from '../src/request-table.js';
 import { MAX_READ_BYTES, MIN_READ_BYTES } from '../src/index.js';
-import { FakeClock } from '../src/testing/index.js';
+import { ManualClock } from '@p2pstream/units';
 
 describe('Deadline', () => {
   it('expires once at the last time it was moved to, with one timer however often it moves', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     let expired = 0;
     const deadline = new Deadline(clock, () => expired++);
     for (let t = 0; t < 100; t++) {
@@ -15,7 +15,7 @@ describe('Deadline', () => {
       clock.advance(10);
     }
     // Last moved at 990 to 1040; the clock is at 1000.
-    expect(clock.pending).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     clock.advance(39);
     expect(expired).toBe(0);
     clock.advance(1);
@@ -25,7 +25,7 @@ describe('Deadline', () => {
   });
 
   it('does not expire after it is cleared, and leaves no timer once cancelled', () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     let expired = 0;
     const deadline = new Deadline(clock, () => expired++);
     deadline.set(100);
@@ -34,24 +34,24 @@ describe('Deadline', () => {
     expect(expired).toBe(0);
     deadline.set(300);
     deadline.cancel();
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 
 describe('RequestTable', () => {
   it('gives rising ids, clears the timer of an answered request, and times out the rest', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const table = new RequestTable(clock);
     const first = table.open('list', 100, undefined);
     const second = table.open('list', 100, undefined);
     expect(second.id).toBe(first.id + 1);
     table.take(first.id)!.resolve({ t: 'ok', re: first.id });
     await expect(first.reply).resolves.toMatchObject({ re: first.id });
-    expect(clock.pending).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     clock.advance(100);
     await expect(second.reply).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
     expect(table.size).toBe(0);
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 

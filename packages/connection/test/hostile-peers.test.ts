@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, hello, type Message } from '@p2pstream/wire';
-import { FakeClock } from '../src/testing/index.js';
 import { nextConnection, SIG, STREAM } from './helpers.js';
 import { connectTo, memoryServer, rawPeerOf, turn } from './memory-helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 const isError = (code: string) => (message: Message) => message.t === 'error' && message.code === code;
 
@@ -12,7 +12,7 @@ const isError = (code: string) => (message: Message) => message.t === 'error' &&
  * deadlines below pass only when the test moves the clock.
  */
 async function serverWithHonestClient(limits = {}) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const server = memoryServer({
     clock,
     limits: { handshakeTimeout: 2000, idleTimeout: 2000, frameTimeout: 200, ...limits },

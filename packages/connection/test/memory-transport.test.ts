@@ -1,8 +1,9 @@
 import { Socket } from 'node:net';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Transport } from '../src/index.js';
-import { createMemoryPair, FakeClock, type MemoryTransport } from '../src/testing/index.js';
+import { createMemoryPair, type MemoryTransport } from '../src/testing/index.js';
 import { turn } from './memory-helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 function collect(end: MemoryTransport): { bytes: () => Buffer; events: string[] } {
   const parts: Buffer[] = [];
@@ -109,7 +110,7 @@ describe('the in-memory transport pair', () => {
   });
 
   it('delivers on an injected clock after its latency, and not before', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const [a, b] = createMemoryPair({ clock, latency: 40 });
     const received = collect(b);
     a.write(Buffer.from('ping'));

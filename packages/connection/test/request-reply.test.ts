@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestMessage } from '@p2pstream/wire';
 import { ConnectionClosedError, RemoteError, type Connection } from '../src/index.js';
-import { FakeClock } from '../src/testing/index.js';
 import { nextConnection, SIG, STREAM } from './helpers.js';
 import { connectTo, memoryServer, turn } from './memory-helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 // Protocol behaviour, so over in-memory pairs: no socket, and time only where a test moves it.
 describe('request and reply', () => {
@@ -124,7 +124,7 @@ describe('request and reply', () => {
         },
       },
     });
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const client = await connectTo(server, { clock });
     const timingOut = client.request({ t: 'list' }, { timeout: 50 });
     await turn();

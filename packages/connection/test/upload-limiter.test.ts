@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '../src/index.js';
-import { FakeClock } from '../src/testing/index.js';
+import { ManualClock } from '@p2pstream/units';
 
 /** Lets promise callbacks run after the fake clock fired timers. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('UploadLimiter', () => {
   it('lets a burst through at once, then one take per refill at the configured rate', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new UploadLimiter({ bytesPerSecond: 10_000, burstBytes: 1000, clock });
     const granted: number[] = [];
     for (let i = 0; i < 5; i++) void limiter.take(1000).then(() => granted.push(clock.now()));
@@ -20,7 +20,7 @@ describe('UploadLimiter', () => {
   });
 
   it('keeps to the rate within 1% over ten simulated seconds of uneven message sizes', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const rate = 1_000_000;
     const limiter = new UploadLimiter({ bytesPerSecond: rate, clock });
     let sent = 0;
@@ -47,24 +47,24 @@ describe('UploadLimiter', () => {
   });
 
   it('serves waiting callers in the order they asked, with one timer however many wait', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 100, clock });
     await limiter.take(100);
     const order: string[] = [];
     const takes = ['a', 'b', 'c'].map((name) => limiter.take(100).then(() => order.push(name)));
     expect(limiter.waiting).toBe(3);
-    expect(clock.pending).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     // Nobody may jump the queue, even when the bucket could hold it.
     clock.advance(100);
     expect(limiter.tryTake(1)).toBe(false);
     clock.advance(200);
     await Promise.all(takes);
     expect(order).toEqual(['a', 'b', 'c']);
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('lets a message larger than the burst through once the bucket is full, leaving it in debt', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 100, clock });
     expect(limiter.tryTake(500)).toBe(true);
     let granted = false;
@@ -79,7 +79,7 @@ describe('UploadLimiter', () => {
   });
 
   it('drops an aborted take without spending its bytes', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 100, clock });
     await limiter.take(100);
     const controller = new AbortController();

@@ -1,6 +1,6 @@
 import { ChunkAssembler, type AssemblerConfig, type Cut, type Pacing } from './chunk-assembler.js';
 import type { Chunk, UnsignedChunk } from './chunk.js';
-import { sleep, systemClock, type Clock } from './clock.js';
+import { sleep, wallClock, type Clock } from '@p2pstream/units';
 import {
   DEFAULT_CHUNK_BYTES,
   DEFAULT_CHUNK_MS,
@@ -51,7 +51,7 @@ export interface ChunkerOptions {
   onResync?: (skippedBytes: number) => void;
   /**
    * Where time comes from (chunk `ts`, time cuts, pacing).
-   * @default systemClock
+   * @default wallClock
    */
   clock?: Clock;
 }
@@ -83,7 +83,7 @@ export class Chunker {
     this.chunkMs = options.chunkMs ?? DEFAULT_CHUNK_MS;
     this.mpegts = options.mpegts ?? false;
     this.realtime = options.realtime ?? false;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? wallClock;
     const maxPcrGapMs = options.maxPcrGapMs ?? DEFAULT_MAX_PCR_GAP_MS;
     const bitrate = options.bitrate;
 

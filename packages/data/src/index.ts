@@ -1,6 +1,5 @@
 export * from './constants.js';
 export * from './errors.js';
-export { systemClock, type Clock } from './clock.js';
 export type { Data, ByteSource, ReadOptions, WriteOptions, SizeOptions } from './data.js';
 export { BufferData, type BufferDataOptions } from './buffer-data.js';
 export { FileData, type FileDataOptions } from './file-data.js';

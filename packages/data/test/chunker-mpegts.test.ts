@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Chunker, PCR_WRAP_TICKS, readPcr, TS_PACKET_BYTES, type UnsignedChunk } from '../src/index.js';
-import { collect, FakeClock, isSettled, piecesOfSizes, PushSource, sameBytes } from './helpers.js';
+import { collect, isSettled, piecesOfSizes, PushSource, sameBytes, WALL_CLOCK_START } from './helpers.js';
 import { PCR_PID, tsPacket, tsStream } from './ts-packets.js';
+import { ManualClock } from '@p2pstream/units';
 
 function expectAligned(chunks: UnsignedChunk[]): void {
   const misaligned: string[] = [];
@@ -15,9 +16,9 @@ function expectAligned(chunks: UnsignedChunk[]): void {
 }
 
 /** Collects every chunk while moving the fake clock on, so paced chunks come out at their times. */
-async function collectPaced(clock: FakeClock, chunks: AsyncIterable<UnsignedChunk>, ms: number): Promise<UnsignedChunk[]> {
+async function collectPaced(clock: ManualClock, chunks: AsyncIterable<UnsignedChunk>, ms: number): Promise<UnsignedChunk[]> {
   const all = collect(chunks);
-  await clock.advance(ms);
+  await clock.run(ms);
   return all;
 }
 
@@ -29,7 +30,7 @@ describe('Chunker on MPEG-TS', () => {
 
   it('makes every chunk a whole number of packets, each starting with 0x47, whatever the read sizes', async () => {
     const input = tsStream(2000);
-    const chunker = new Chunker({ mpegts: true, clock: new FakeClock() });
+    const chunker = new Chunker({ mpegts: true, clock: new ManualClock(WALL_CLOCK_START) });
     const chunks = await collect(chunker.chunks(piecesOfSizes(input, [1000, 7, 188, 5000, 33, 70_000])));
     expectAligned(chunks);
     expect(chunks.slice(0, -1).every((c) => c.data.length === 65_424)).toBe(true);
@@ -37,17 +38,17 @@ describe('Chunker on MPEG-TS', () => {
   });
 
   it('cuts only whole packets on time and keeps the partial packet for the next chunk', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock(WALL_CLOCK_START);
     const t0 = clock.now();
     const source = new PushSource();
     const chunks = new Chunker({ mpegts: true, clock }).chunks(source);
     const input = tsStream(3);
     const first = chunks.next();
     source.push(input.subarray(0, 2 * 188 + 100));
-    await clock.advance(500);
+    await clock.run(500);
     expect((await first).value).toMatchObject({ ts: t0 + 500, data: input.subarray(0, 376) });
     const second = chunks.next();
-    await clock.advance(1000); // a partial packet alone is never cut
+    await clock.run(1000); // a partial packet alone is never cut
     expect(await isSettled(second)).toBe(false);
     source.push(input.subarray(476));
     const last = (await second).value as UnsignedChunk;
@@ -61,7 +62,7 @@ describe('Chunker on MPEG-TS', () => {
     const garbage = Buffer.alloc(5, 0x00);
     const input = Buffer.concat([garbage, packets.subarray(0, 10 * 188), Buffer.alloc(3, 0x11), packets.subarray(10 * 188)]);
     const skipped: number[] = [];
-    const chunker = new Chunker({ mpegts: true, chunkBytes: 1880, clock: new FakeClock(), onResync: (n) => skipped.push(n) });
+    const chunker = new Chunker({ mpegts: true, chunkBytes: 1880, clock: new ManualClock(WALL_CLOCK_START), onResync: (n) => skipped.push(n) });
     const chunks = await collect(chunker.chunks(piecesOfSizes(input, [100, 1000])));
     expectAligned(chunks);
     expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), packets)).toBe('same');
@@ -90,7 +91,7 @@ describe('MPEG-TS PCR', () => {
   it('paces a file by its PCR: each chunk holds chunkMs of media and comes out when that media time has passed', async () => {
     // A PCR every 10 packets, 40 ms apart: packet 10k is at 40k ms.
     const input = tsStream(500, 10, 40);
-    const clock = new FakeClock();
+    const clock = new ManualClock(WALL_CLOCK_START);
     const t0 = clock.now();
     const chunker = new Chunker({ mpegts: true, realtime: true, chunkMs: 200, clock });
     const chunks = await collectPaced(clock, chunker.chunks(piecesOfSizes(input, [64 * 1024])), 3000);
@@ -103,7 +104,7 @@ describe('MPEG-TS PCR', () => {
   it('cuts on a grid of chunkMs of media even when PCRs do not fall on it, so chunks do not grow longer', async () => {
     // PCRs 30 ms apart never land on a 200 ms line: each cut falls on the first PCR past its line.
     const input = tsStream(3000, 10, 30);
-    const clock = new FakeClock();
+    const clock = new ManualClock(WALL_CLOCK_START);
     const t0 = clock.now();
     const chunker = new Chunker({ mpegts: true, realtime: true, chunkMs: 200, clock });
     const chunks = await collectPaced(clock, chunker.chunks(piecesOfSizes(input, [64 * 1024])), 12_000);
@@ -116,7 +117,7 @@ describe('MPEG-TS PCR', () => {
 
   it('does not wait out a PCR discontinuity, such as a looped or spliced file', async () => {
     const input = Buffer.concat([tsStream(100, 10, 40), tsStream(100, 10, 40, 10_000 * 27_000)]);
-    const clock = new FakeClock();
+    const clock = new ManualClock(WALL_CLOCK_START);
     const t0 = clock.now();
     const chunker = new Chunker({ mpegts: true, realtime: true, chunkMs: 200, clock });
     const chunks = await collectPaced(clock, chunker.chunks(piecesOfSizes(input, [64 * 1024])), 12_000);
@@ -126,7 +127,7 @@ describe('MPEG-TS PCR', () => {
 
   it('counts media time across the 33-bit PCR wrap', async () => {
     const input = tsStream(200, 10, 40, PCR_WRAP_TICKS - 100 * 27_000);
-    const clock = new FakeClock();
+    const clock = new ManualClock(WALL_CLOCK_START);
     const t0 = clock.now();
     const chunker = new Chunker({ mpegts: true, realtime: true, chunkMs: 200, clock });
     const chunks = await collectPaced(clock, chunker.chunks(piecesOfSizes(input, [64 * 1024])), 2000);

@@ -1,16 +1,17 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Chunker, generateStreamKey, verifyChunk, type UnsignedChunk } from '../src/index.js';
-import { collect, FakeClock, isSettled, piecesOfSizes, pseudoRandomBytes, PushSource, sameBytes, settle } from './helpers.js';
+import { collect, isSettled, piecesOfSizes, pseudoRandomBytes, PushSource, sameBytes, settle, WALL_CLOCK_START } from './helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
-let clock: FakeClock;
+let clock: ManualClock;
 let source: PushSource;
 afterEach(() => {
   source?.end();
 });
 
 function start(options: ConstructorParameters<typeof Chunker>[0] = {}, signal?: AbortSignal) {
-  clock = new FakeClock();
+  clock = new ManualClock(WALL_CLOCK_START);
   source = new PushSource();
   const chunker = new Chunker({ clock, ...options });
   return { t0: clock.now(), chunks: chunker.chunks(source, { signal }) };
@@ -19,7 +20,7 @@ function start(options: ConstructorParameters<typeof Chunker>[0] = {}, signal?: 
 describe('Chunker cuts on size', () => {
   it('cuts chunks of exactly chunkBytes and a shorter last one, numbered from 0', async () => {
     const input = pseudoRandomBytes(2500);
-    const chunker = new Chunker({ chunkBytes: 1000, clock: new FakeClock() });
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new ManualClock(WALL_CLOCK_START) });
     const chunks = await collect(chunker.chunks(piecesOfSizes(input, [2500])));
     expect(chunks.map((c) => c.data.length)).toEqual([1000, 1000, 500]);
     expect(chunks.map((c) => c.seq)).toEqual([0, 1, 2]);
@@ -28,7 +29,7 @@ describe('Chunker cuts on size', () => {
 
   it('joins small pieces into full chunks without losing or reordering a byte', async () => {
     const input = pseudoRandomBytes(10_000, 3);
-    const chunker = new Chunker({ chunkBytes: 1024, clock: new FakeClock() });
+    const chunker = new Chunker({ chunkBytes: 1024, clock: new ManualClock(WALL_CLOCK_START) });
     const chunks = await collect(chunker.chunks(piecesOfSizes(input, [1, 300, 7, 2048, 999])));
     expect(chunks.slice(0, -1).every((c) => c.data.length === 1024)).toBe(true);
     expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), input)).toBe('same');
@@ -36,7 +37,7 @@ describe('Chunker cuts on size', () => {
 
   it('gives each chunk its own memory of exactly its size', async () => {
     const piece = pseudoRandomBytes(3000);
-    const chunker = new Chunker({ chunkBytes: 1000, clock: new FakeClock() });
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new ManualClock(WALL_CLOCK_START) });
     const chunks = await collect(chunker.chunks(piecesOfSizes(piece, [3000])));
     piece.fill(0);
     for (const chunk of chunks) expect(chunk.data.buffer.byteLength).toBe(chunk.data.length);
@@ -44,13 +45,13 @@ describe('Chunker cuts on size', () => {
   });
 
   it('cuts nothing from an empty source', async () => {
-    const chunker = new Chunker({ clock: new FakeClock() });
+    const chunker = new Chunker({ clock: new ManualClock(WALL_CLOCK_START) });
     expect(await collect(chunker.chunks(piecesOfSizes(Buffer.alloc(0), [1])))).toEqual([]);
   });
 
   it('reads a Readable such as a file stream or stdin', async () => {
     const input = pseudoRandomBytes(200_000, 9);
-    const chunks = await collect(new Chunker({ clock: new FakeClock() }).chunks(Readable.from([input.subarray(0, 70_000), input.subarray(70_000)])));
+    const chunks = await collect(new Chunker({ clock: new ManualClock(WALL_CLOCK_START) }).chunks(Readable.from([input.subarray(0, 70_000), input.subarray(70_000)])));
     expect(chunks.map((c) => c.data.length)).toEqual([65536, 65536, 65536, 200_000 - 3 * 65536]);
   });
 });
@@ -60,9 +61,9 @@ describe('Chunker cuts on time', () => {
     const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
     const next = chunks.next();
     source.push(pseudoRandomBytes(100));
-    await clock.advance(499);
+    await clock.run(499);
     expect(await isSettled(next)).toBe(false);
-    await clock.advance(1);
+    await clock.run(1);
     const { value } = (await next) as IteratorResult<UnsignedChunk>;
     expect(value).toMatchObject({ seq: 0, ts: t0 + 500 });
     expect(value.data).toHaveLength(100);
@@ -72,16 +73,16 @@ describe('Chunker cuts on time', () => {
     const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
     const first = chunks.next();
     source.push(pseudoRandomBytes(10));
-    await clock.advance(500);
+    await clock.run(500);
     expect((await first).value).toMatchObject({ seq: 0, ts: t0 + 500 });
     const second = chunks.next();
-    await clock.advance(2000); // nothing buffered: nothing to cut, however long
+    await clock.run(2000); // nothing buffered: nothing to cut, however long
     expect(await isSettled(second)).toBe(false);
     source.push(pseudoRandomBytes(10));
     await settle();
-    await clock.advance(499);
+    await clock.run(499);
     expect(await isSettled(second)).toBe(false);
-    await clock.advance(1);
+    await clock.run(1);
     expect((await second).value).toMatchObject({ seq: 1, ts: t0 + 3000 });
   });
 
@@ -89,15 +90,15 @@ describe('Chunker cuts on time', () => {
     const { t0, chunks } = start({ chunkBytes: 1000, chunkMs: 500 });
     const first = chunks.next();
     source.push(pseudoRandomBytes(100));
-    await clock.advance(200);
+    await clock.run(200);
     source.push(pseudoRandomBytes(950, 2));
     const sized = (await first).value as UnsignedChunk;
     expect(sized).toMatchObject({ seq: 0, ts: t0 + 200 });
     expect(sized.data).toHaveLength(1000);
     const second = chunks.next();
-    await clock.advance(499);
+    await clock.run(499);
     expect(await isSettled(second)).toBe(false);
-    await clock.advance(1);
+    await clock.run(1);
     const timed = (await second).value as UnsignedChunk;
     expect(timed).toMatchObject({ seq: 1, ts: t0 + 700 });
     expect(timed.data).toHaveLength(50);
@@ -108,7 +109,7 @@ describe('Chunker cuts on time', () => {
     const first = chunks.next();
     source.push(pseudoRandomBytes(1010));
     expect(((await first).value as UnsignedChunk).data).toHaveLength(1000);
-    await clock.advance(800); // nobody asks for the next chunk meanwhile
+    await clock.run(800); // nobody asks for the next chunk meanwhile
     const { value } = (await chunks.next()) as IteratorResult<UnsignedChunk>;
     expect(value.data).toHaveLength(10);
     expect(value.ts).toBe(t0 + 800);
@@ -120,11 +121,11 @@ describe('Chunker cuts on time', () => {
     source.push(pseudoRandomBytes(1000));
     await first;
     source.push(pseudoRandomBytes(10));
-    await clock.advance(800);
+    await clock.run(800);
     const second = chunks.next();
-    await clock.advance(499);
+    await clock.run(499);
     expect(await isSettled(second)).toBe(false);
-    await clock.advance(1);
+    await clock.run(1);
     expect(((await second).value as UnsignedChunk).data).toHaveLength(10);
   });
 
@@ -179,14 +180,14 @@ describe('Chunker and its source', () => {
   });
 
   it('refuses a source that yields strings', async () => {
-    const chunker = new Chunker({ clock: new FakeClock() });
+    const chunker = new Chunker({ clock: new ManualClock(WALL_CLOCK_START) });
     const text = Readable.from(['abc'], { objectMode: true }) as AsyncIterable<Uint8Array>;
     await expect(collect(chunker.chunks(text))).rejects.toMatchObject({ code: 'INVALID_SOURCE' });
   });
 
   it('signs every chunk when given the stream key', async () => {
     const key = generateStreamKey();
-    const chunker = new Chunker({ chunkBytes: 1000, clock: new FakeClock() });
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new ManualClock(WALL_CLOCK_START) });
     const chunks = await collect(chunker.chunks(piecesOfSizes(pseudoRandomBytes(2500), [2500]), { key }));
     expect(chunks).toHaveLength(3);
     for (const chunk of chunks) expect(verifyChunk(key.streamId, chunk)).toBe(true);
@@ -212,21 +213,21 @@ describe('Chunker and its source', () => {
 describe('Chunker in realtime by bitrate', () => {
   it('holds at most chunkMs of media per chunk and releases each when its media time has passed', async () => {
     // 8,000 bit/s is 1,000 bytes/s: 500 ms of media is 500 bytes.
-    const clockNow = new FakeClock();
+    const clockNow = new ManualClock(WALL_CLOCK_START);
     const t0 = clockNow.now();
     const chunker = new Chunker({ realtime: true, bitrate: 8000, chunkMs: 500, clock: clockNow });
     expect(chunker.chunkBytes).toBe(500);
     const chunks = chunker.chunks(piecesOfSizes(pseudoRandomBytes(1200), [1200]));
     const first = chunks.next();
-    await clockNow.advance(499);
+    await clockNow.run(499);
     expect(await isSettled(first)).toBe(false);
-    await clockNow.advance(1);
+    await clockNow.run(1);
     expect((await first).value).toMatchObject({ seq: 0, ts: t0 + 500 });
     const second = chunks.next();
-    await clockNow.advance(500);
+    await clockNow.run(500);
     expect((await second).value).toMatchObject({ seq: 1, ts: t0 + 1000 });
     const third = chunks.next();
-    await clockNow.advance(200); // the last 200 bytes are 200 ms of media
+    await clockNow.run(200); // the last 200 bytes are 200 ms of media
     const last = (await third).value as UnsignedChunk;
     expect(last).toMatchObject({ seq: 2, ts: t0 + 1200 });
     expect(last.data).toHaveLength(200);

@@ -1,51 +1,6 @@
-import type { Clock } from '../src/index.js';
 
-/** A clock that moves only when the test says so; timers fire in order of their due time. */
-export class FakeClock implements Clock {
-  #now: number;
-  #nextId = 1;
-  readonly #timers = new Map<number, { at: number; callback: () => void }>();
-
-  constructor(start = 1_700_000_000_000) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.#nextId++;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-
-  /** Timers not yet fired or cleared. */
-  get pendingTimers(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves time forward by `ms`, firing each timer that falls due, at its due time. */
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    await settle(); // let whatever is about to set a timer set it first
-    for (;;) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.#timers) if (entry[1].at <= target && (due === undefined || entry[1].at < due[1].at)) due = entry;
-      if (due === undefined) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].callback();
-      await settle();
-    }
-    this.#now = target;
-    await settle();
-  }
-}
+/** Where the tests' manual clocks start: a wall-clock time, as chunk timestamps are. */
+export const WALL_CLOCK_START = 1_700_000_000_000;
 
 /** Lets every pending promise callback and I/O callback run. */
 export function settle(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Clock, ConnectionLimits } from '@p2pstream/connection';
+import type { ConnectionLimits } from '@p2pstream/connection';
 import type { SchedulerOptions } from '@p2pstream/scheduler';
 import {
   DEFAULT_CHUNK_MS,
@@ -17,6 +17,7 @@ import { InvalidOptionError } from './errors.js';
 import type { DialFunction } from './peer-link.js';
 import type { Sink } from './sink.js';
 import type { ClientTracker, LocalServer } from './tracker.js';
+import type { Clock } from '@p2pstream/units';
 
 /** Scheduler settings a client may tune; the client supplies `fetch`, `clock`, `live` and `chunkDurationMs` itself. */
 export type SchedulerTuning = Omit<SchedulerOptions, 'fetch' | 'clock' | 'live' | 'chunkDurationMs' | 'signal'>;
@@ -115,7 +116,7 @@ export interface PeerClientOptions {
   rateWindowMs?: number;
   /** Scheduler settings (urgent window, in-flight limits, live offset, start-up delay, strategy, …). */
   scheduler?: SchedulerTuning;
-  /** Monotonic time for timers and the scheduler. @default systemClock from @p2pstream/connection */
+  /** Monotonic time for timers and the scheduler. @default monotonicClock from @p2pstream/units */
   clock?: Clock;
   /** Wall-clock ms, compared with chunk timestamps for the lag. @default Date.now */
   wallClock?: () => number;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { dial as connectionDial, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
+import { dial as connectionDial, type CloseReason } from '@p2pstream/connection';
 import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import type { MapMessage, RejectReason } from '@p2pstream/wire';
@@ -14,6 +14,7 @@ import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
 import { SinkWriter } from './sink-writer.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
 import { ViewerCounters, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 
 /** What central said about the stream. */
 export interface StreamInfo {
@@ -96,7 +97,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.name = options.name;
     this.#options = options;
     this.#o = resolvePeerClientOptions(options);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#wallClock = options.wallClock ?? Date.now;
     this.#parts = new ClientParts(options, (error) => this.#warn(error));
   }

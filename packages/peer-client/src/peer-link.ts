@@ -1,7 +1,8 @@
-import { dial as connectionDial, type Clock, type CloseReason, type Connection, type ConnectionLimits } from '@p2pstream/connection';
+import { dial as connectionDial, type CloseReason, type Connection, type ConnectionLimits } from '@p2pstream/connection';
 import type { ChunkMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
 import { MAX_PENDING_HAVES } from './constants.js';
 import { RateMeter } from './rate-meter.js';
+import type { Clock } from '@p2pstream/units';
 
 /** How a link reaches a peer: `dial` from @p2pstream/connection, or a stand-in with its shape. */
 export type DialFunction = typeof connectionDial;

@@ -1,8 +1,9 @@
-import { AddressBans, type Clock } from '@p2pstream/connection';
+import { AddressBans } from '@p2pstream/connection';
 import type { PeerEntry } from '@p2pstream/wire';
 import { MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
 import type { ClientTracker } from './tracker.js';
+import type { Clock } from '@p2pstream/units';
 
 export interface PeerPoolOptions {
   name: string;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '@p2pstream/connection';
-import { FakeClock, MemoryNetwork } from '@p2pstream/connection/testing';
+import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { ChunkWindow, generateStreamKey, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { PeerClient, type PeerClientOptions, type ViewerSkipCause } from '../src/index.js';
 import { CollectingSink, makeChunks, onCleanup } from './helpers.js';
 import { MemoryCentral } from './memory-central.js';
+import { ManualClock } from '@p2pstream/units';
 
 // The client's state machine with no socket and no real time: central (the real tracker)
 // and the publisher (a peer server) sit on memory networks, the client dials them through
@@ -23,7 +24,7 @@ interface Skip {
  * the missing chunk alone and uploads 100 bytes a second: its answer takes half a minute.
  */
 async function liveSwarm(options: { missing: number; latency?: number; slowCarrier?: boolean; client?: Partial<PeerClientOptions> }) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const central = new MemoryCentral(clock);
   const network = new MemoryNetwork({ clock, latency: options.latency ?? 0 });
   const key = generateStreamKey();

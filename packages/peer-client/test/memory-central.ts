@@ -1,9 +1,10 @@
 import { ConnectionServer } from '@p2pstream/connection';
-import { MemoryNetwork, type FakeClock } from '@p2pstream/connection/testing';
+import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { signPublish, type StreamKey } from '@p2pstream/data';
 import { MemoryRegistry, Tracker, trackerHandlers } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { onCleanup } from './helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 const HOST = '127.0.0.1';
 const PORT = 2045;
@@ -15,9 +16,9 @@ const PORT = 2045;
  */
 export class MemoryCentral {
   readonly #network: MemoryNetwork;
-  readonly #clock: FakeClock;
+  readonly #clock: ManualClock;
 
-  constructor(clock: FakeClock) {
+  constructor(clock: ManualClock) {
     this.#clock = clock;
     this.#network = new MemoryNetwork({ clock });
     const tracker = new Tracker({ registry: new MemoryRegistry() });

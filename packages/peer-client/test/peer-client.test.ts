@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkWindow, type Chunk } from '@p2pstream/data';
-import { ManualClock } from '@p2pstream/scheduler';
 import {
   CollectingSink,
   countingDial,
@@ -11,6 +10,7 @@ import {
   TestCentral,
   waitUntil,
 } from './helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
 
@@ -128,7 +128,7 @@ describe('PeerClient on a live stream', () => {
     client.on('skipped', (seq) => skipped.push(seq));
     await client.start();
     await waitUntil(() => client.window!.size === 19);
-    await clock.advance(1000 + 19 * 100);
+    await clock.run(1000 + 19 * 100);
     expect(skipped).toEqual([5]);
     expect(sink.bytes.equals(concat(publisher.chunks.filter((chunk) => chunk.seq !== 5)))).toBe(true);
     expect(client.stats()).toMatchObject({ played: 19, skipped: 1, due: 20, continuity: 19 / 20, ended: false, live: true });
@@ -149,13 +149,13 @@ describe('PeerClient on a live stream', () => {
     client.on('rebuffer', (seq) => rebuffers.push(seq));
     await client.start();
     await waitUntil(() => client.window!.size === 5);
-    await clock.advance(1000 + 5 * 100);
+    await clock.run(1000 + 5 * 100);
     expect(rebuffers).toEqual([5]);
     expect(client.stats()).toMatchObject({ played: 5, skipped: 0, rebuffers: 1 });
 
     for (const seq of [5, 6, 7]) publisher.window.add(publisher.chunks[seq]!);
     await waitUntil(() => client.window!.size === 8);
-    await clock.advance(1000 + 2 * 100);
+    await clock.run(1000 + 2 * 100);
     expect(client.stats()).toMatchObject({ played: 8, skipped: 0, continuity: 1 });
     expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
   });
@@ -170,9 +170,9 @@ describe('PeerClient on a live stream', () => {
     client.on('rebuffer', (seq) => rebuffers.push(seq));
     await client.start();
     await waitUntil(() => client.window!.size === 5);
-    await clock.advance(1000);
+    await clock.run(1000);
     expect(rebuffers).toEqual([1]);
-    await clock.advance(1000 + 4 * 100);
+    await clock.run(1000 + 4 * 100);
     expect(client.stats()).toMatchObject({ played: 5, skipped: 0, continuity: 1, rebuffers: 1 });
     expect(sink.bytes.equals(concat(publisher.chunks.slice(1)))).toBe(true);
   });
@@ -192,7 +192,7 @@ describe('PeerClient on a live stream', () => {
     client.on('played', (seq) => played.push(seq));
     await client.start();
     await waitUntil(() => [15, 16, 17, 18, 19].every((seq) => client.window!.has(seq)));
-    await clock.advance(500 + 4 * 100);
+    await clock.run(500 + 4 * 100);
     expect(played).toEqual([15, 16, 17, 18, 19]);
     expect(client.window!.has(14)).toBe(false);
     expect(sink.bytes.equals(concat(publisher.chunks.slice(15)))).toBe(true);

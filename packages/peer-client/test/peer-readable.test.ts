@@ -2,9 +2,9 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '@p2pstream/data';
-import { ManualClock } from '@p2pstream/scheduler';
 import { PeerClient } from '../src/index.js';
 import { onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
 
@@ -76,7 +76,7 @@ describe('PeerClient.readable()', () => {
     const readable = client.readable({ highWaterMark: 1000, maxBufferedBytes: 10_000 });
     await client.start();
     await waitUntil(() => client.window!.size === 20);
-    await clock.advance(1000 + 20 * 100);
+    await clock.run(1000 + 20 * 100);
     expect(client.stats()).toMatchObject({ played: 20, skipped: 0 });
     // 3 chunks of 3000 bytes fit under 10 000; the other 17 were dropped, whole.
     expect(readable.readableLength).toBe(9000);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '@p2pstream/connection';
 import { ChunkWindow, generateStreamKey, signPublish, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
-import { ManualClock } from '@p2pstream/scheduler';
 import { RateMeter, type PeerClient } from '../src/index.js';
 import { pictureWindow, type WindowFacts } from '../src/snapshot.js';
 import { CollectingSink, makeChunks, onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 function facts(overrides: Partial<WindowFacts> & { held?: number[]; asked?: number[] }): WindowFacts {
   const held = new Set(overrides.held ?? []);
@@ -88,7 +88,7 @@ describe('PeerClient.snapshot', () => {
     });
     await client.start();
     await waitUntil(() => client.window!.size === 19);
-    await clock.advance(1000 + 9 * 100);
+    await clock.run(1000 + 9 * 100);
 
     const snapshot = client.snapshot();
     expect(snapshot.stats).toMatchObject({ played: 9, skipped: 1, peers: 1 });

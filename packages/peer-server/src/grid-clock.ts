@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '@p2pstream/data';
+import type { Clock } from '@p2pstream/units';
 
 /** Timers of the grid clock fire this much after their grid line, so one that fires a little early still sees the new cell. */
 const TIMER_MARGIN_MS = 2;

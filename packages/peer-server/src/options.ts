@@ -1,4 +1,4 @@
-import type { ServerLimits, UploadLimiter, Clock } from '@p2pstream/connection';
+import type { ServerLimits, UploadLimiter } from '@p2pstream/connection';
 import {
   DEFAULT_MAX_PEERS_PER_STREAM,
   DEFAULT_MAX_QUEUE_DELAY_MS,
@@ -10,6 +10,7 @@ import {
 } from './constants.js';
 import { InvalidOptionError } from './errors.js';
 import type { UploadSlotsOptions } from './upload-slots.js';
+import type { Clock } from '@p2pstream/units';
 
 export interface PeerServerOptions {
   /**
@@ -58,7 +59,7 @@ export interface PeerServerOptions {
    * `sendHighWaterBytes` 256 KiB unless given.
    */
   limits?: ServerLimits;
-  /** @default systemClock from @p2pstream/connection */
+  /** @default monotonicClock from @p2pstream/units */
   clock?: Clock;
   /** Aborting it closes the server. */
   signal?: AbortSignal;

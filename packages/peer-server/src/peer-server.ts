@@ -3,8 +3,6 @@ import {
   AddressInUseError,
   ConnectionServer,
   listen,
-  systemClock,
-  type Clock,
   type Connection,
   type Handlers,
   type Transport,
@@ -18,6 +16,7 @@ import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServ
 import { ServedStream, type ServeOptions } from './served-stream.js';
 import { ServingPeer, type ServingHooks } from './serving-peer.js';
 import { UploadSlots } from './upload-slots.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 
 export interface PeerServerEvents {
   /** A peer joined one of the streams served here. */
@@ -274,7 +273,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
  */
 export async function startPeerServer(options: PeerServerOptions = {}): Promise<PeerServer> {
   const resolved = resolvePeerServerOptions(options);
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? monotonicClock;
   const { host, port: first, portAttempts } = resolved;
   let instance: PeerServer | undefined;
   const handlers = PeerServer.handlers(() => instance!);

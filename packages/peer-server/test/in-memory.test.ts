@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { connect, type Connection } from '@p2pstream/connection';
-import { createMemoryPair, FakeClock } from '@p2pstream/connection/testing';
+import { createMemoryPair } from '@p2pstream/connection/testing';
 import { signChunk, verifyChunk } from '@p2pstream/data';
 import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
 import { filledWindow, onCleanup } from './helpers.js';
+import { ManualClock } from '@p2pstream/units';
 
 // The peer protocol with no socket and no real time: peers reach the server over
 // in-memory pairs, and every deadline runs on a fake clock the test moves.
@@ -11,15 +12,15 @@ import { filledWindow, onCleanup } from './helpers.js';
 /** One turn of the event loop: what a pair carries arrives within it. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function startInMemory(options: PeerServerOptions = {}): Promise<{ server: PeerServer; clock: FakeClock }> {
-  const clock = new FakeClock();
+async function startInMemory(options: PeerServerOptions = {}): Promise<{ server: PeerServer; clock: ManualClock }> {
+  const clock = new ManualClock();
   const server = await startPeerServer({ listen: false, clock, ...options });
   onCleanup(() => server.close());
   return { server, clock };
 }
 
 /** A peer joined to `server` over a new in-memory pair, from `address`. */
-async function peerOf(server: PeerServer, clock: FakeClock, address = '127.0.0.9', handlers = {}): Promise<Connection> {
+async function peerOf(server: PeerServer, clock: ManualClock, address = '127.0.0.9', handlers = {}): Promise<Connection> {
   const [mine, theirs] = createMemoryPair({ first: { address, port: 40_000 } });
   server.accept(theirs);
   const connection = await connect(mine, { role: 'peer', clock, handlers });

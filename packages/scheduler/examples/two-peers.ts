@@ -1,4 +1,5 @@
-import { ManualClock, Scheduler, toBufferMap, type FetchChunk } from '@p2pstream/scheduler';
+import { Scheduler, toBufferMap, type FetchChunk } from '@p2pstream/scheduler';
+import { ManualClock } from '@p2pstream/units';
 
 // Simulated time, so this runs in an instant and the same way every time.
 const clock = new ManualClock();
@@ -21,7 +22,7 @@ scheduler.on('ended', () => console.log(`ended at ${clock.now()} ms`));
 scheduler.addPeer('alice', toBufferMap([0, 1, 2, 3, 4, 5, 6, 7]));
 scheduler.addPeer('bob', toBufferMap([0, 1, 2, 3, 4, 5, 6, 7]));
 scheduler.start();
-await clock.advance(20_000);
+await clock.run(20_000);
 
 console.log(`alice delivered ${scheduler.peerInfo('alice')?.delivered}, bob ${scheduler.peerInfo('bob')?.delivered}`);
 scheduler.close();

@@ -4,8 +4,6 @@ export type * from './events.js';
 export type { Strategy, SchedulerView, Pick, InFlightRequest } from './strategy.js';
 export { rarestFirst } from './strategies/rarest-first.js';
 export { sequential, random } from './strategies/baselines.js';
-export { realClock, type Clock, type TimerHandle } from './clock.js';
-export { ManualClock } from './manual-clock.js';
 export { type BufferMap, toBufferMap } from './buffer-map.js';
 export type { PlayoutState } from './playhead.js';
 export { SKIP_CAUSES, type SkipCause } from './skip-causes.js';

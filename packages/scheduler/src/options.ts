@@ -1,4 +1,4 @@
-import { realClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 import * as d from './constants.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Strategy } from './strategy.js';
@@ -14,7 +14,7 @@ export type FetchChunk = (peer: string, seq: number, options: { signal: AbortSig
 export interface SchedulerOptions {
   /** Fetches one chunk from one peer; supplied by the peer-client. */
   fetch: FetchChunk;
-  /** @default realClock (performance.now and the global timers) */
+  /** @default monotonicClock (performance.now and the global timers) */
   clock?: Clock;
   /** @default rarestFirst() */
   strategy?: Strategy;
@@ -85,7 +85,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   if (typeof options?.fetch !== 'function') throw new InvalidArgumentError('option fetch(peer, seq, { signal }) is required');
   const resolved: ResolvedOptions = {
     fetch: options.fetch,
-    clock: options.clock ?? realClock,
+    clock: options.clock ?? monotonicClock,
     strategy: options.strategy ?? rarestFirst(),
     live: options.live ?? true,
     chunkDurationMs: positive('chunkDurationMs', options.chunkDurationMs ?? d.DEFAULT_CHUNK_DURATION_MS),

@@ -1,4 +1,4 @@
-import type { TimerHandle } from './clock.js';
+import type { TimerHandle } from '@p2pstream/units';
 
 /** One request in flight: a chunk asked of a peer, with its timers and its way to be cancelled. */
 export interface Request {

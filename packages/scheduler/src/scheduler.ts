@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import { Availability } from './availability.js';
 import { assertSeq, type BufferMap } from './buffer-map.js';
 import { ChunkSet } from './chunk-set.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '@p2pstream/units';
 import {
   ChunkRefusedError,
   InvalidArgumentError,

@@ -1,14 +1,6 @@
-import {
-  ChunkRefusedError,
-  DEFAULT_CHUNK_BYTES,
-  ManualClock,
-  Scheduler,
-  toBufferMap,
-  type FetchChunk,
-  type SchedulerEvents,
-  type SchedulerOptions,
-} from '../src/index.js';
+import { ChunkRefusedError, DEFAULT_CHUNK_BYTES, Scheduler, toBufferMap, type FetchChunk, type SchedulerEvents, type SchedulerOptions } from '../src/index.js';
 import { seededRandom } from '../../../tools/testing/index.js';
+import { ManualClock } from '@p2pstream/units';
 
 /**
  * A simulated swarm for scheduler tests: peers with the chunks they announced and a scripted
@@ -138,7 +130,7 @@ export class Swarm {
 
   /** Moves simulated time forward, letting every answer and decision on the way happen. */
   run(ms: number): Promise<number> {
-    return this.clock.advance(ms);
+    return this.clock.run(ms);
   }
 
   /** Every event of one kind, in the order emitted. */

@@ -7,10 +7,10 @@ import {
   type DialOptions,
   type ReplyOf,
   type RequestInput,
-  type Clock,
 } from '@p2pstream/connection';
 import type { CentralAddress } from './central-address.js';
 import { CentralUnreachableError, ClientClosedError, refusalError, RegistryUnavailableError, type CentralAttempt } from './errors.js';
+import { sleep, type Clock } from '@p2pstream/units';
 
 /** How to open a connection; `dial` from @p2pstream/connection, or a stand-in in tests. */
 export type DialFunction = (host: string, port: number, options: DialOptions) => Promise<Connection>;
@@ -242,22 +242,6 @@ export class CentralSession {
     this.#index = (this.#options.centrals.indexOf(central) + 1) % this.#options.centrals.length;
     this.#options.onDisconnected(central.label, reason);
   }
-}
-
-/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clock.clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** `promise`, or the signal's reason as soon as it aborts (the work itself goes on for others awaiting it). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionError, dial as connectionDial, RemoteError, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
+import { ConnectionError, dial as connectionDial, RemoteError, type CloseReason } from '@p2pstream/connection';
 import type { PeerEntry, StreamEntry } from '@p2pstream/wire';
 import { parseCentralAddress, rendezvousOrder } from './central-address.js';
 import { CentralSession, type DialFunction } from './central-session.js';
@@ -17,6 +17,7 @@ import {
   LOOP_RETRY_SPREAD,
 } from './constants.js';
 import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundError, TrackerClientError } from './errors.js';
+import { monotonicClock, type Clock } from '@p2pstream/units';
 
 export interface TrackerClientOptions {
   /** Centrals as `host:port`; the client uses one at a time and fails over along the list. */
@@ -63,7 +64,7 @@ export interface TrackerClientOptions {
   registryRetryTimeout?: number;
   /** @default dial from @p2pstream/connection */
   dial?: DialFunction;
-  /** Timers for the announce and reconnect loops. @default systemClock from @p2pstream/connection */
+  /** Timers for the announce and reconnect loops. @default monotonicClock from @p2pstream/connection */
   clock?: Clock;
   /** Wall clock for publish timestamps. @default Date.now */
   now?: () => number;
@@ -165,7 +166,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   constructor(options: TrackerClientOptions) {
     super();
     if (options.centrals.length === 0) throw new InvalidArgumentError('give at least one central as host:port (e.g. 127.0.0.1:2045)');
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#minBackoff = options.minBackoff ?? DEFAULT_MIN_BACKOFF_MS;

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { generateStreamKey, signPublish } from '@p2pstream/data';
-import { FakeClock } from '@p2pstream/connection/testing';
 import { memoryRegistry, redisRegistry, type Registry, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../src/index.js';
 import { freePort, startRedisServer, type RedisServer } from '../../../tools/testing/index.js';
 import { addressOf, eventually, startCentral } from './central.js';
+import { ManualClock } from '@p2pstream/units';
 
 const key = generateStreamKey();
 const STREAM = key.streamId;
@@ -118,17 +118,17 @@ describe('TrackerClient', () => {
     const server = await redis();
     const running = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }) });
     await server.stop();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const tracker = client({ centrals: [addressOf(running)], clock, minBackoff: 100, maxBackoff: 1_000, registryRetryTimeout: 2_000 });
     const connected: string[] = [];
     tracker.on('connected', (at) => connected.push(at));
     const outcome = tracker.lookup('cam1').catch((error: unknown) => error);
-    await eventually(() => running.tracker.counters.lookup === 1 && clock.pending === 1);
+    await eventually(() => running.tracker.counters.lookup === 1 && clock.pendingTimers === 1);
     // Nothing is sent again until the pause has passed on the client's clock.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(running.tracker.counters.lookup).toBe(1);
     clock.advance(150);
-    await eventually(() => running.tracker.counters.lookup === 2 && clock.pending === 1);
+    await eventually(() => running.tracker.counters.lookup === 2 && clock.pendingTimers === 1);
     clock.advance(2_000);
     const error = await outcome;
     expect(error).toBeInstanceOf(RegistryUnavailableError);
@@ -160,14 +160,14 @@ describe('TrackerClient', () => {
   it('retries a failed re-announce after 40–80 % of the interval, about as often as it announces when all is well', async () => {
     const server = await redis();
     const running = await central({ registry: await redisRegistry(server.url, { commandTimeout: 500 }), interval: 10_000, intervalJitter: 0 });
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     // random 0.5: the loop re-announces at 95 % of the interval, and retries at 60 %.
     const tracker = client({ centrals: [addressOf(running)], clock, random: () => 0.5 });
     await tracker.publish(publication);
     await tracker.announce({ stream: STREAM, port: 2050 });
     await server.stop();
     clock.advance(9_500);
-    await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 1 && clock.pending === 1);
+    await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 1 && clock.pendingTimers === 1);
     clock.advance(5_900);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(running.tracker.counters.refused.REGISTRY_UNAVAILABLE).toBe(1);
@@ -176,7 +176,7 @@ describe('TrackerClient', () => {
   });
 
   it('after reconnects publishes and announces everything again at most once per interval', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const first = await central({ interval: 10_000, intervalJitter: 0 });
     const port = first.port;
     const tracker = client({ centrals: [addressOf(first)], clock, minBackoff: 10 });
@@ -238,7 +238,7 @@ describe('TrackerClient', () => {
   });
 
   it('moves back to its preferred central when it returns, and tells it everything', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const preferredPort = await freePort();
     const standby = await central();
     const tracker = client({ centrals: [`127.0.0.1:${preferredPort}`, addressOf(standby)], centralOrder: 'listed', clock, returnInterval: 1_000 });

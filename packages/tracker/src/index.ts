@@ -24,7 +24,6 @@ export {
   type TrackerCounters,
 } from './tracker.js';
 export { trackerHandlers } from './tracker-handlers.js';
-export { systemClock, type Clock } from './clock.js';
 export {
   TrackerError,
   NameTakenError,

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 
 export interface RateLimiterOptions {
   /** Tokens added per second to each key's bucket. */

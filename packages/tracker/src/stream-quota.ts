@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@p2pstream/units';
 
 export interface StreamQuotaOptions {
   /** Distinct streams one key may touch within the window. */

@@ -7,7 +7,7 @@ import {
   type MessageOf,
   type PublishMessage,
 } from '@p2pstream/wire';
-import { systemClock, type Clock } from './clock.js';
+import { wallClock, type Clock } from '@p2pstream/units';
 import {
   ANNOUNCE_BURST_SECONDS,
   DEFAULT_ANNOUNCE_INTERVAL_MS,
@@ -191,7 +191,7 @@ export class Tracker {
   constructor(options: TrackerOptions) {
     this.settings = resolveTrackerSettings(options);
     this.#registry = options.registry;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? wallClock;
     this.#random = options.random ?? Math.random;
     this.#limiter = new RateLimiter({ ratePerSecond: this.settings.announceRate, burst: this.settings.announceBurst, clock: this.#clock });
     this.#quota = new StreamQuota({ maxStreams: this.settings.maxStreamsPerIp, windowMs: this.settings.streamQuotaWindow, clock: this.#clock });

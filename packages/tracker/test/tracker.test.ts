@@ -4,7 +4,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { TrackerError } from '../src/errors.js';
 import { MemoryRegistry } from '../src/memory-registry.js';
 import { resolveTrackerSettings, Tracker, TrackerSession, type TrackerOptions } from '../src/tracker.js';
-import { FakeClock, seededRandom } from './fake-clock.js';
+import { seededRandom } from '../../../tools/testing/index.js';
+import { ManualClock } from '@p2pstream/units';
+
+/** A wall-clock time to start the manual clock at, as registry expiry times are. */
+const WALL_CLOCK_START = 1_700_000_000_000;
 
 const key = generateStreamKey();
 const otherKey = generateStreamKey();
@@ -23,7 +27,7 @@ async function refusal(promise: Promise<unknown>): Promise<TrackerError> {
 }
 
 describe('Tracker', () => {
-  let clock: FakeClock;
+  let clock: ManualClock;
   let tracker: Tracker;
   const make = (options: Partial<TrackerOptions> = {}) =>
     new Tracker({ registry: new MemoryRegistry(), clock, random: seededRandom(7), interval: 1_000, ttl: 1_500, grace: 3_000, ...options });
@@ -32,7 +36,7 @@ describe('Tracker', () => {
   const lookup = (session: TrackerSession, name = 'cam1', count = 50) => tracker.lookup(session, { t: 'lookup', id: 3, name, count });
 
   beforeEach(() => {
-    clock = new FakeClock();
+    clock = new ManualClock(WALL_CLOCK_START);
     tracker = make();
   });
 

@@ -3,7 +3,7 @@ import { TrackerClient } from '@p2pstream/tracker-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { continuityBetween, readViewerStats } from '../../../../tools/swarm/stats-file.js';
 import type { ViewerStatsLine } from '@p2pstream/peer-client';
-import { formatRateAsBits } from '../../../../tools/swarm/units.js';
+import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
   fixtureBytesPerSecond,

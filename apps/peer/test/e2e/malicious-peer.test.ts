@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readViewerStats } from '../../../../tools/swarm/stats-file.js';
-import { formatRateAsBits } from '../../../../tools/swarm/units.js';
+import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { MaliciousPeer } from './malicious-peer.js';
 import {

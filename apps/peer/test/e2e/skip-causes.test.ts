@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tools/testing/index.js';
-import { formatRateAsBits } from '../../../../tools/swarm/units.js';
+import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { parseMetrics, type Scrape } from '../metrics-text.js';
 import { fixtureBytesPerSecond, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, startViewer, stopEverything, tempDir } from './processes.js';

@@ -1,8 +1,7 @@
 /**
- * Test utilities of `@p2pstream/connection`: a clock that moves only when told
- * to, and an in-memory transport pair, so a protocol test of anything built on
- * connections needs no socket and no real time.
+ * Test utilities of `@p2pstream/connection`: an in-memory transport pair and
+ * network, so a protocol test of anything built on connections needs no socket.
+ * Run them on `ManualClock` from `@p2pstream/units` to need no real time either.
  */
-export { FakeClock } from './fake-clock.js';
 export { createMemoryPair, MemoryTransport, type Endpoint, type MemoryPairOptions } from '../memory-transport.js';
 export { MemoryNetwork, type MemoryNetworkOptions, type TransportAcceptor } from '../memory-network.js';

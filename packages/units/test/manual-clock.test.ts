@@ -29,15 +29,30 @@ describe('ManualClock', () => {
     expect(fired).toEqual([5, 10]);
   });
 
-  it('lets promise continuations run at each instant before the next timer (advance)', async () => {
+  it('lets promise continuations run at each instant before the next timer (run)', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];
     clock.setTimeout(() => {
       void Promise.resolve().then(() => seen.push(`continuation@${clock.now()}`));
     }, 10);
     clock.setTimeout(() => seen.push(`timer@${clock.now()}`), 20);
-    expect(await clock.advance(30)).toBe(2);
+    expect(await clock.run(30)).toBe(2);
     expect(seen).toEqual(['continuation@10', 'timer@20']);
     expect(clock.now()).toBe(30);
+  });
+
+  it('moves time synchronously with advance: due timers fire, continuations wait for the caller', async () => {
+    const clock = new ManualClock();
+    const seen: string[] = [];
+    clock.setTimeout(() => {
+      void Promise.resolve().then(() => seen.push('continuation'));
+      seen.push('timer');
+    }, 40);
+    expect(clock.advance(39)).toBe(0);
+    expect(clock.advance(1)).toBe(1);
+    expect(seen).toEqual(['timer']);
+    await Promise.resolve();
+    expect(seen).toEqual(['timer', 'continuation']);
+    expect(clock.now()).toBe(40);
   });
 });

@@ -7,12 +7,15 @@ interface Timer {
   cancelled: boolean;
 }
 
-/** Lets promise continuations (a settled fetch, p-queue's bookkeeping) run before time moves on. */
+/** Lets promise continuations and I/O callbacks run (one turn of the event loop; no real time is waited for). */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * A clock that only moves when told to, for tests and simulations. Timers fire in time order
- * (ties in the order they were set), each with `now()` equal to its due time.
+ * A clock that only moves when told to, for tests and simulations. Hand it to anything that
+ * takes a `Clock` (connections, the memory pair, the scheduler, the chunker, the tracker).
+ * Timers fire in time order (ties in the order they were set), each with `now()` equal to
+ * its due time. `advance` moves time synchronously; `run` lets promise continuations and
+ * I/O callbacks run at each instant, so a conversation over a memory pair plays out.
  */
 export class ManualClock implements Clock {
   #now: number;
@@ -57,7 +60,7 @@ export class ManualClock implements Clock {
   /**
    * Fires, synchronously and in order, every timer due at or before `until` (also those set
    * while firing), then sets the time to `until`. Promise continuations do not run in between:
-   * use `advance` for that, or let the caller await between calls.
+   * use `run` for that, or let the caller await between calls.
    */
   fireUntil(until: number): number {
     let fired = 0;
@@ -76,11 +79,17 @@ export class ManualClock implements Clock {
     return fired;
   }
 
+  /** Moves time forward by `ms` like `fireUntil`, synchronously. Returns how many timers fired. */
+  advance(ms: number): number {
+    return this.fireUntil(this.#now + ms);
+  }
+
   /**
-   * Moves time forward by `ms`, one instant at a time, letting promise continuations run at
-   * each instant before the next timer fires. Returns how many timers fired.
+   * Moves time forward by `ms` (default 0: what is due now), one instant at a time, letting
+   * promise continuations and I/O callbacks run at each instant before the next timer fires.
+   * Returns how many timers fired.
    */
-  async advance(ms: number): Promise<number> {
+  async run(ms = 0): Promise<number> {
     const until = this.#now + ms;
     let fired = 0;
     await settle();
