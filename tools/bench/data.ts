@@ -11,6 +11,8 @@ import {
   Chunker,
   generateStreamKey,
   signChunk,
+  TS_PACKET_BYTES,
+  TS_SYNC_BYTE,
   verifierFor,
   verifyChunk,
   type UnsignedChunk,
@@ -79,7 +81,7 @@ function signatures() {
 
 async function chunking() {
   const total = mib * 2 ** 20;
-  const piece = Buffer.alloc(16 * 1024 + 188, 0x47); // reads that do not line up with chunks or packets
+  const piece = Buffer.alloc(16 * 1024 + TS_PACKET_BYTES, TS_SYNC_BYTE); // reads that do not line up with chunks or packets
   async function* source(): AsyncGenerator<Uint8Array> {
     for (let sent = 0; sent < total; sent += piece.length) yield piece.subarray(0, Math.min(piece.length, total - sent));
   }

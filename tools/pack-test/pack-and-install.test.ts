@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stretchCopyProblem } from '../swarm/mpegts-check.js';
 import { stopAllPeers, type PeerProcess } from '../swarm/peer-process.js';
-import { readViewerStats, type ViewerStats } from '../swarm/stats-file.js';
+import { readViewerStats } from '../swarm/stats-file.js';
 import { waitUntil } from '../swarm/wait.js';
 import { ffprobe, freePort, pipedInto, probedStreams, REPO_ROOT, stopAllPrograms } from '../testing/index.js';
 import { CENTRAL_BIN, PEER_BIN, runInstalledBin, startInstalledCentral, startInstalledPeer, type InstalledCentral } from './installed-programs.js';
@@ -62,7 +62,7 @@ afterAll(async () => {
 describe('the published packages', () => {
   it('are all installed from their tarballs, once each, with every dependency in range', async () => {
     expect(packages.map((pkg) => pkg.manifest.name)).toEqual(
-      expect.arrayContaining(['@p2pstream/units', '@p2pstream/wire', '@p2pstream/connection', '@p2pstream/data', '@p2pstream/scheduler', '@p2pstream/tracker-client', '@p2pstream/peer-server', '@p2pstream/peer-client']),
+      expect.arrayContaining(['@p2pstream/units', '@p2pstream/wire', '@p2pstream/connection', '@p2pstream/data', '@p2pstream/scheduler', '@p2pstream/tracker-client', '@p2pstream/peer-server', '@p2pstream/peer-client', '@p2pstream/metrics']),
     );
     expect(programs.map((pkg) => pkg.manifest.name).sort()).toEqual(['@p2pstream/central', '@p2pstream/peer']);
     // npm ls exits non-zero when a dependency is missing or out of its range.
@@ -243,7 +243,7 @@ describe('the published programs', () => {
       // The pause holds back 6 s of stream, far more than a pipe (64 KiB) buffers.
       expect(got.length, 'bytes the reader got').toBeGreaterThanOrEqual((STALL_SECONDS * LIVE_BITS_PER_SECOND) / 8);
       expect(stretchCopyProblem(got, readFileSync(source), { toEnd: true }), 'what the paused reader got').toBeUndefined();
-      const last = readViewerStats(stats).at(-1) as (ViewerStats & { outputDropped?: number }) | undefined;
+      const last = readViewerStats(stats).at(-1);
       expect(last?.outputDropped, 'live chunks dropped for the paused reader').toBe(0);
       expect((await publisher.stop()).code, publisher.describe()).toBe(0);
     });

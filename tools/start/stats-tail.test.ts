@@ -7,7 +7,7 @@ import { newestPublisherStats, newestStats, newestViewerStats } from './stats-ta
 const dir = mkdtempSync(join(tmpdir(), 'p2pstream-stats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const line = (fields: object) => `${JSON.stringify({ role: 'viewer', played: 0, ...fields })}\n`;
+const line = (fields: object) => `${JSON.stringify({ time: 0, role: 'viewer', played: 0, ...fields })}\n`;
 
 describe('the newest line of a stats file', () => {
   it('is none while the file does not exist or has no complete line', async () => {
@@ -32,7 +32,7 @@ describe('the newest line of a stats file', () => {
 
   it('is a viewer’s or a publisher’s line as asked, and none of the other kind', async () => {
     const file = join(dir, 'publisher.jsonl');
-    writeFileSync(file, `${JSON.stringify({ role: 'publisher', chunks: 9 })}\n`);
+    writeFileSync(file, `${JSON.stringify({ time: 0, role: 'publisher', chunks: 9 })}\n`);
     expect(await newestPublisherStats(file)).toMatchObject({ chunks: 9 });
     expect(await newestViewerStats(file)).toBeUndefined();
   });

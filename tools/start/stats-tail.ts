@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
-import type { PublisherStats, StatsLine, ViewerStats } from '../swarm/stats-file.js';
+import { isViewerStatsLine, parseStatsLine, type PublisherStatsLine, type StatsLine, type ViewerStatsLine } from '@p2pstream/peer-client';
 import { STATS_TAIL_BYTES } from './constants.js';
 
 /**
- * The newest complete line of a program's `--stats` file (format in tools/swarm/stats-file.ts),
+ * The newest complete line of a program's `--stats` file (`StatsLine` in @p2pstream/peer-client),
  * or undefined while there is none. Only the end of the file is read: the live table asks every
  * second, and the file grows by a line a second for as long as the swarm runs.
  */
@@ -29,20 +29,20 @@ export async function newestStats(file: string, tailBytes = STATS_TAIL_BYTES): P
     // A line longer than the tail was cut at its front.
     if (start === 0 && length < size) return undefined;
     const line = complete.slice(start);
-    return line.trim() === '' ? undefined : (JSON.parse(line) as StatsLine);
+    return line.trim() === '' ? undefined : parseStatsLine(line);
   } finally {
     await handle.close();
   }
 }
 
 /** The newest line of a viewer's (or relay's) stats file. */
-export async function newestViewerStats(file: string): Promise<ViewerStats | undefined> {
+export async function newestViewerStats(file: string): Promise<ViewerStatsLine | undefined> {
   const line = await newestStats(file);
-  return line && line.role !== 'publisher' ? line : undefined;
+  return line && isViewerStatsLine(line) ? line : undefined;
 }
 
 /** The newest line of a publisher's stats file. */
-export async function newestPublisherStats(file: string): Promise<PublisherStats | undefined> {
+export async function newestPublisherStats(file: string): Promise<PublisherStatsLine | undefined> {
   const line = await newestStats(file);
   return line?.role === 'publisher' ? line : undefined;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ViewerStats } from '../swarm/stats-file.js';
+import { VIEWER_SKIP_CAUSES, type ViewerStatsLine } from '@p2pstream/peer-client';
 import { formatBytes, formatElapsed, renderStatus } from './status-table.js';
 
-const viewer = (fields: Partial<ViewerStats>): ViewerStats => ({
+const viewer = (fields: Partial<ViewerStatsLine>): ViewerStatsLine => ({
   time: 0,
   role: 'viewer',
   name: 'demo',
@@ -13,14 +13,20 @@ const viewer = (fields: Partial<ViewerStats>): ViewerStats => ({
   played: 40,
   due: 40,
   skipped: 0,
+  skippedByCause: Object.fromEntries(VIEWER_SKIP_CAUSES.map((cause) => [cause, 0])) as ViewerStatsLine['skippedByCause'],
   continuity: 1,
   lagMs: 2300,
+  bufferAheadMs: 3000,
   bytesFromPublisher: 600_000,
   bytesFromPeers: 400_000,
+  bytesByPeer: {},
   bytesUploaded: 0,
+  uploadPeers: 0,
   duplicateBytes: 0,
   badChunks: 0,
   timeouts: 0,
+  rebuffers: 0,
+  ended: false,
   rssBytes: 0,
   ...fields,
 });

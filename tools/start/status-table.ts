@@ -1,4 +1,4 @@
-import type { PublisherStats, ViewerStats } from '../swarm/stats-file.js';
+import type { PublisherStatsLine, ViewerStatsLine } from '@p2pstream/peer-client';
 
 /** One viewer as the table shows it. */
 export interface ViewerRow {
@@ -7,7 +7,7 @@ export interface ViewerRow {
   /** Its peer server's `host:port`. */
   address: string;
   /** Its newest `--stats` line, if it wrote one yet. */
-  stats: ViewerStats | undefined;
+  stats: ViewerStatsLine | undefined;
   /** Why it is not running any more (`exited with code 1`), if it stopped on its own. */
   stopped?: string;
 }
@@ -16,7 +16,7 @@ export interface StatusInput {
   /** Since the swarm was started. */
   elapsedMs: number;
   publisherAddress: string;
-  publisher: PublisherStats | undefined;
+  publisher: PublisherStatsLine | undefined;
   viewers: readonly ViewerRow[];
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LagSampler, lagSignature, stampedPacket } from './lag-sampler.js';
-import { mpegTsProblem, TS_PACKET_BYTES } from './mpegts-check.js';
+import { mpegTsProblem, NULL_PID, packetPid, TS_PACKET_BYTES } from '@p2pstream/data';
 import { seededRandom } from '../testing/index.js';
 
 /** A clock the test moves by hand. */
@@ -21,7 +21,7 @@ describe('stamped lag samples', () => {
   it('are whole MPEG-TS null packets (PID 0x1FFF), which players drop', () => {
     const packet = stampedPacket(lagSignature(Buffer.from([1, 2, 3, 4])), 7);
     expect(mpegTsProblem(packet)).toBeUndefined();
-    expect(((packet[1]! & 0x1f) << 8) | packet[2]!).toBe(0x1fff);
+    expect(packetPid(packet, 0)).toBe(NULL_PID);
   });
 
   it('differ from one sequence number to the next and from one run to another', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TS_PACKET_BYTES, TS_SYNC_BYTE } from './mpegts-check.js';
+import { NULL_PID, TS_PACKET_BYTES, TS_SYNC_BYTE } from '@p2pstream/data';
 
 /**
  * End-to-end lag measured on the bytes. The source is looped, so a packet of it
@@ -12,7 +12,7 @@ import { TS_PACKET_BYTES, TS_SYNC_BYTE } from './mpegts-check.js';
  */
 
 /** Header of a null packet: sync, PID 0x1FFF, payload only, continuity counter 0. */
-const NULL_PACKET_HEADER = [TS_SYNC_BYTE, 0x1f, 0xff, 0x10] as const;
+const NULL_PACKET_HEADER = [TS_SYNC_BYTE, NULL_PID >> 8, NULL_PID & 0xff, 0x10] as const;
 const MARKER = Buffer.from('p2pstream-lag', 'ascii');
 const RUN_ID_BYTES = 4;
 const SEQUENCE_BYTES = 4;

@@ -1,21 +1,9 @@
-/**
- * Checks of a viewer's output against the MPEG-TS source it was published from.
- */
-
-export const TS_PACKET_BYTES = 188;
-export const TS_SYNC_BYTE = 0x47;
+import { mpegTsProblem, TS_PACKET_BYTES } from '@p2pstream/data';
 
 /**
- * Why `bytes` is not whole MPEG-TS packets (a sync byte at every 188th byte and a
- * length that is a multiple of 188), or undefined when it is.
+ * Checks of a viewer's output against the MPEG-TS source it was published from
+ * (the framing check itself, `mpegTsProblem`, is @p2pstream/data's).
  */
-export function mpegTsProblem(bytes: Uint8Array): string | undefined {
-  if (bytes.length % TS_PACKET_BYTES !== 0) return `${bytes.length} bytes is not a whole number of 188-byte packets`;
-  for (let offset = 0; offset < bytes.length; offset += TS_PACKET_BYTES) {
-    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte 0x47 at offset ${offset} (found 0x${bytes[offset]!.toString(16)})`;
-  }
-  return undefined;
-}
 
 /** A stretch of the output that is a byte-for-byte copy of a stretch of the source. */
 export interface Run {

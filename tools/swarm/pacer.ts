@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TS_PACKET_BYTES } from './mpegts-check.js';
+import { TS_PACKET_BYTES } from '@p2pstream/data';
 
 export interface PaceOptions {
   /** Bytes per second to write. */

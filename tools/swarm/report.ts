@@ -1,5 +1,6 @@
 import type { LagSample } from './lag-sampler.js';
-import { peakRss, type PublisherStats, type ViewerStats } from './stats-file.js';
+import { peakRss } from './stats-file.js';
+import type { PublisherStatsLine, ViewerStatsLine } from '@p2pstream/peer-client';
 
 /** One viewer process (a restarted viewer is a second incarnation of the same slot). */
 export interface ViewerRecord {
@@ -10,7 +11,7 @@ export interface ViewerRecord {
   /** Killed by the harness (SIGKILL) during the run. */
   killed: boolean;
   exit: { code: number | null; signal: string | null } | null;
-  stats: readonly ViewerStats[];
+  stats: readonly ViewerStatsLine[];
   /** The end of its stderr when it failed to start or exited on its own. */
   problem?: string;
   /** Its uplink cap (shaped runs), bytes per second; null when not capped. */
@@ -188,7 +189,7 @@ export function aggregateReport(viewers: readonly ViewerReport[], records: reado
  * `windowStart` to its last line) against the stream's own rate.
  */
 export function publisherReport(
-  stats: readonly PublisherStats[],
+  stats: readonly PublisherStatsLine[],
   where: { host: string; port: number | null },
   streamBytesPerSecond: number,
   uploadLimitBytesPerSecond: number,

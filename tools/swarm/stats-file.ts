@@ -1,51 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { ViewerSkipCause } from '@p2pstream/peer-client';
+import { isViewerStatsLine, parseStatsLine, type PublisherStatsLine, type StatsLine, type ViewerStatsLine } from '@p2pstream/peer-client';
 
 /**
- * The peer program's `--stats FILE`: one JSON object per line, at least once a
- * second and once more at exit (the fields of ViewerRecord and PublisherRecord in
- * apps/peer/src/stats-file.ts, which tools cannot import: apps/peer tests import tools).
+ * Reading the peer program's `--stats FILE`. The line's schema and parser are
+ * `StatsLine` / `parseStatsLine` in @p2pstream/peer-client, the same types the
+ * program writes with.
  */
-
-export interface ViewerStats {
-  time: number;
-  role: 'viewer' | 'relay';
-  name: string;
-  stream: string;
-  live: boolean;
-  peers: number;
-  startupMs: number | null;
-  played: number;
-  due: number;
-  skipped: number;
-  /** `skipped` by cause (see ViewerStats in @p2pstream/peer-client); absent in files of older peers. */
-  skippedByCause?: Record<ViewerSkipCause, number>;
-  continuity: number;
-  /** Null before the first chunk played. */
-  lagMs: number | null;
-  bytesFromPublisher: number;
-  bytesFromPeers: number;
-  bytesUploaded: number;
-  duplicateBytes: number;
-  badChunks: number;
-  timeouts: number;
-  rssBytes: number;
-}
-
-export interface PublisherStats {
-  time: number;
-  role: 'publisher';
-  name: string;
-  stream: string;
-  live: boolean;
-  chunks: number;
-  edge: number;
-  peers: number;
-  bytesUploaded: number;
-  rssBytes: number;
-}
-
-export type StatsLine = ViewerStats | PublisherStats;
 
 /**
  * Every complete line of a stats file, parsed. A last line without its newline
@@ -66,19 +26,19 @@ export function readStats(file: string): StatsLine[] {
     .filter((line) => line.trim() !== '')
     .map((line, index) => {
       try {
-        return JSON.parse(line) as StatsLine;
+        return parseStatsLine(line);
       } catch (error) {
-        throw new Error(`${file} line ${index + 1} is not JSON: ${line.slice(0, 200)}`, { cause: error });
+        throw new Error(`${file} line ${index + 1}: ${(error as Error).message}`, { cause: error });
       }
     });
 }
 
-export function readViewerStats(file: string): ViewerStats[] {
-  return readStats(file).filter((line): line is ViewerStats => line.role === 'viewer' || line.role === 'relay');
+export function readViewerStats(file: string): ViewerStatsLine[] {
+  return readStats(file).filter(isViewerStatsLine);
 }
 
-export function readPublisherStats(file: string): PublisherStats[] {
-  return readStats(file).filter((line): line is PublisherStats => line.role === 'publisher');
+export function readPublisherStats(file: string): PublisherStatsLine[] {
+  return readStats(file).filter((line): line is PublisherStatsLine => line.role === 'publisher');
 }
 
 /** The newest line of a stats file, or undefined when none was written yet. */
@@ -97,7 +57,7 @@ export function peakRss(lines: readonly StatsLine[]): number {
  * so the difference of two such products is what happened in the interval. 1 when
  * nothing fell due.
  */
-export function continuityBetween(earlier: ViewerStats, later: ViewerStats): number {
+export function continuityBetween(earlier: ViewerStatsLine, later: ViewerStatsLine): number {
   const due = later.due - earlier.due;
   if (due <= 0) return 1;
   const onTime = later.continuity * later.due - earlier.continuity * earlier.due;

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { AddressInUseError, ListenFailedError } from '@p2pstream/connection';
+import { startMetricsServer } from '@p2pstream/metrics';
 import {
   memoryRegistry,
   redisRegistry,
@@ -16,7 +17,6 @@ import { nextFreePort } from './free-port.js';
 import { CentralStartError } from './errors.js';
 import type { Log } from './log.js';
 import { CentralMetrics } from './metrics.js';
-import { startMetricsServer } from './metrics-server.js';
 import { STATS_INTERVAL_MS, StatsCollector, statusLine, type CentralStats } from './stats.js';
 import { startStatusServer } from './status-server.js';
 import { wallClock, type Clock } from '@p2pstream/units';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createWriteStream, readFileSync } from 'node:fs';
+import { HttpListenError } from '@p2pstream/metrics';
 import { startCentral, type Central } from './central.js';
 import { UsageError } from '@p2pstream/units';
 import { HELP, parseCommandLine, type CommandLine } from './cli.js';
@@ -58,7 +59,8 @@ if (command.action === 'help') {
     const metrics = central.metrics ? `; metrics at http://${central.metrics.address}:${central.metrics.port}/metrics` : '';
     if (!stopping) log.info(`central listening on ${address}:${port} (registry: ${central.registry})${http}${metrics}`);
   } catch (error) {
-    if (!(error instanceof CentralStartError)) throw error;
+    // Both say what to change (a flag, a service to start): the message is the whole story.
+    if (!(error instanceof CentralStartError) && !(error instanceof HttpListenError)) throw error;
     log.error(`central: ${error.message}`);
     process.exit(1);
   }

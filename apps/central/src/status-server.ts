@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { listenHttp, type ListeningHttpServer } from '@p2pstream/metrics';
 import type { Registry } from '@p2pstream/tracker';
 import { MAX_LIST_STREAMS, MAX_LOOKUP_PEERS } from '@p2pstream/wire';
 import type { HostPort } from '@p2pstream/units';
 import type { CentralStats } from './stats.js';
 import { statsDocument, statusPage, type StreamStatus } from './status-page.js';
-import { listenHttp, type ListeningHttpServer } from './http-listen.js';
 
 /** Sent with every answer: the numbers are live, and nothing is sniffed or framed. */
 const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
@@ -52,7 +52,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<L
     if (path === '/') response.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' }).end(statusPage(stats, streams));
     else response.writeHead(200, { ...HEADERS, 'content-type': 'application/json' }).end(statsDocument(stats, streams));
   });
-  return listenHttp(server, options.host, options.port, '--http');
+  return listenHttp(server, { host: options.host, port: options.port, flag: '--http' });
 }
 
 /** `list`, with the peers of the first `limit` streams (the most-watched) looked up. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HttpListenError, listenHttp } from '@p2pstream/metrics';
 import { WebAssets } from './http-assets.js';
 import { CLOSE_GRACE_MS, EVENTS_PATH, HLS_PLAYLIST_PATH, STATS_PATH, STREAM_PATH } from './http-constants.js';
 import { EventStream, type EventStreamOptions } from './http-events.js';
@@ -42,11 +43,9 @@ export class PeerHttpServer {
   static async listen(host: string, port: number, options: PeerHttpServerOptions = {}): Promise<PeerHttpServer> {
     const assets = await WebAssets.load();
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new UserError(`cannot serve HTTP on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use — choose another with --http' : error.message}`)),
-      );
-      server.listen(port, host, () => resolve());
+    await listenHttp(server, { host, port, flag: '--http' }).catch((error: unknown) => {
+      // The message names --http and what to do; as a UserError it is shown as it is.
+      throw error instanceof HttpListenError ? new UserError(error.message, '', { cause: error }) : error;
     });
     return new PeerHttpServer(server, assets, options);
   }

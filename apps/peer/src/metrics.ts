@@ -1,6 +1,5 @@
-import { VIEWER_SKIP_CAUSES } from '@p2pstream/peer-client';
+import { VIEWER_SKIP_CAUSES, type PublisherStatsLine, type ViewerStatsLine } from '@p2pstream/peer-client';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { PublisherRecord, ViewerRecord } from './stats-file.js';
 
 const PREFIX = 'p2pstream_peer_';
 
@@ -16,8 +15,8 @@ interface CommonReading {
 
 /**
  * The peer's numbers in Prometheus text format, for `--metrics`. They are read
- * at each scrape from the same snapshot `--stats` writes (a `ViewerRecord` or a
- * `PublisherRecord`), in a registry of this process's own, beside Node's
+ * at each scrape from the same snapshot `--stats` writes (a `ViewerStatsLine` or a
+ * `PublisherStatsLine`), in a registry of this process's own, beside Node's
  * default process metrics. Only the metrics of the role being tracked exist.
  */
 export class PeerMetrics {
@@ -39,7 +38,7 @@ export class PeerMetrics {
   }
 
   /** Reports a viewer's or relay's numbers, read from `snapshot` at each scrape. Call once. */
-  trackViewer(snapshot: () => ViewerRecord): void {
+  trackViewer(snapshot: () => ViewerStatsLine): void {
     const common = this.#commonMetrics();
     const startup = this.#gauge('startup_seconds', 'Seconds from start to the first chunk played; absent before it');
     const played = this.#counter('chunks_played_total', 'Chunks played (written to the output, or passed by the playhead of a relay)');
@@ -76,7 +75,7 @@ export class PeerMetrics {
   }
 
   /** Reports a publisher's numbers, read from `snapshot` at each scrape. Call once. */
-  trackPublisher(snapshot: () => PublisherRecord): void {
+  trackPublisher(snapshot: () => PublisherStatsLine): void {
     const common = this.#commonMetrics();
     const chunks = this.#counter('published_chunks_total', 'Chunks cut from the source and signed');
     this.#update = () => {

@@ -1,11 +1,11 @@
 import { UploadLimiter } from '@p2pstream/connection';
+import { HttpListenError, startMetricsServer } from '@p2pstream/metrics';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { DEFAULT_CENTRAL, type CommonConfig } from './cli.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { PeerMetrics } from './metrics.js';
-import { startMetricsServer } from './metrics-server.js';
 import { StatsFile } from './stats-file.js';
 import { userMessage } from './user-errors.js';
 import { UserError } from './usage-error.js';
@@ -42,7 +42,10 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
   let metrics: PeerMetrics | undefined;
   if (config.metrics !== undefined) {
     metrics = new PeerMetrics();
-    const metricsServer = await startMetricsServer(config.metrics.host, config.metrics.port, metrics);
+    const metricsServer = await startMetricsServer({ ...config.metrics, source: metrics }).catch((error: unknown) => {
+      // The message names --metrics and what to do; as a UserError it is shown as it is.
+      throw error instanceof HttpListenError ? new UserError(error.message, '', { cause: error }) : error;
+    });
     // Added first, so it closes last: the numbers stay readable while the peer stops.
     lifecycle.add(() => metricsServer.close());
     log.info(`p2pstream peer: metrics at ${metricsServer.url}`);

@@ -1,13 +1,9 @@
 import { open } from 'node:fs/promises';
-import { FileData, looksLikeMpegTs, TS_PACKET_BYTES, type ChunkerOptions } from '@p2pstream/data';
+import { FileData, LoopTimestamps, looksLikeMpegTs, TS_SNIFF_BYTES, type ChunkerOptions } from '@p2pstream/data';
 import type { PublishConfig } from './cli.js';
-import { LoopTimestamps } from './loop-timestamps.js';
 import { NotMpegTsError, SourceEmptyError } from './source-errors.js';
 import { UsageError } from '@p2pstream/units';
 import { UserError } from './usage-error.js';
-
-/** Bytes looked at to tell MPEG-TS from anything else: three packets and a bit. */
-const SNIFF_BYTES = 3 * TS_PACKET_BYTES + TS_PACKET_BYTES;
 
 export interface OpenedSource {
   bytes: AsyncIterable<Uint8Array>;
@@ -61,7 +57,7 @@ async function readHead(path: string): Promise<Uint8Array> {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new UserError(`--source ${path} is not a file`);
     if (stat.size === 0) throw new SourceEmptyError(path);
-    const head = Buffer.alloc(Math.min(SNIFF_BYTES, stat.size));
+    const head = Buffer.alloc(Math.min(TS_SNIFF_BYTES, stat.size));
     await handle.read(head, 0, head.length, 0);
     return head;
   } catch (error) {

@@ -1,44 +1,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { ViewerStats } from '@p2pstream/peer-client';
+import type { PublisherStatsLine, ViewerStats, ViewerStatsLine } from '@p2pstream/peer-client';
 import type { PeerServerStats, PublisherStats } from '@p2pstream/peer-server';
 
-/** One reading of a viewer or relay: a `--stats` line, and what `--metrics` reports. */
-export interface ViewerRecord extends ViewerStats {
-  time: number;
-  role: 'viewer' | 'relay';
-  /** Chunk bytes this peer's server sent. */
-  bytesUploaded: number;
-  /** Peers connected to this peer's server. */
-  uploadPeers: number;
-  rssBytes: number;
-  /** Live chunks dropped because the reader of `--out` fell behind. */
-  outputDropped?: number;
-  /** Players connected to `--http`. */
-  httpClients?: number;
-}
-
-/** One reading of a publisher: a `--stats` line, and what `--metrics` reports. */
-export interface PublisherRecord {
-  time: number;
-  role: 'publisher';
-  name: string;
-  stream: string;
-  live: boolean;
-  /** Chunks cut so far. */
-  chunks: number;
-  edge: number;
-  /** Peers connected to this peer's server. */
-  peers: number;
-  bytesUploaded: number;
-  rssBytes: number;
-}
-
+/** The `--stats` line of a viewer or relay (schema: `ViewerStatsLine` in @p2pstream/peer-client), also what `--metrics` reports. */
 export function viewerRecord(
-  role: ViewerRecord['role'],
+  role: ViewerStatsLine['role'],
   viewer: ViewerStats,
   upload: PeerServerStats,
-  output: Pick<ViewerRecord, 'outputDropped' | 'httpClients'> = {},
-): ViewerRecord {
+  output: Pick<ViewerStatsLine, 'outputDropped' | 'httpClients'> = {},
+): ViewerStatsLine {
   return {
     time: Date.now(),
     role,
@@ -50,7 +20,8 @@ export function viewerRecord(
   };
 }
 
-export function publisherRecord(name: string, stream: string, publisher: PublisherStats, upload: PeerServerStats): PublisherRecord {
+/** The `--stats` line of a publisher (`PublisherStatsLine` in @p2pstream/peer-client), also what `--metrics` reports. */
+export function publisherRecord(name: string, stream: string, publisher: PublisherStats, upload: PeerServerStats): PublisherStatsLine {
   return {
     time: Date.now(),
     role: 'publisher',
@@ -80,7 +51,7 @@ export class StatsFile {
     });
   }
 
-  write(record: ViewerRecord | PublisherRecord): void {
+  write(record: ViewerStatsLine | PublisherStatsLine): void {
     if (!this.#failed) this.#stream.write(`${JSON.stringify(record)}\n`);
   }
 

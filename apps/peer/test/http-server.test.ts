@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerHttpServer, type PeerHttpServerOptions } from '../src/http-server.js';
 import type { SwarmReport } from '../src/swarm-report.js';
+import { UserError } from '../src/usage-error.js';
 
 const servers: PeerHttpServer[] = [];
 const responses: IncomingMessage[] = [];
@@ -187,8 +188,10 @@ describe('PeerHttpServer', () => {
     expect(answer.statusCode).toBe(200);
   });
 
-  it('says the port is in use in words', async () => {
+  it('says the port is in use and which flag changes it', async () => {
     const server = await start();
-    await expect(PeerHttpServer.listen('127.0.0.1', server.port)).rejects.toThrow(/in use/);
+    const failure = await PeerHttpServer.listen('127.0.0.1', server.port).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toBe(`--http 127.0.0.1:${server.port} is already in use — choose another port with --http HOST:PORT`);
   });
 });

@@ -1,16 +1,19 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { HttpListenError, startMetricsServer, type MetricsServer } from '@p2pstream/metrics';
+import type { PublisherStatsLine, ViewerStatsLine } from '@p2pstream/peer-client';
 import { register as globalRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMAND_HELP, HELP, parseCommandLine, type WatchConfig } from '../src/cli.js';
+import { Lifecycle } from '../src/lifecycle.js';
+import { Log } from '../src/log.js';
 import { PeerMetrics } from '../src/metrics.js';
-import { startMetricsServer, type MetricsServer } from '../src/metrics-server.js';
-import type { PublisherRecord, ViewerRecord } from '../src/stats-file.js';
+import { startPeerNode } from '../src/peer-node.js';
 import { UsageError } from '@p2pstream/units';
 import { UserError } from '../src/usage-error.js';
 import { parseMetrics } from './metrics-text.js';
 
-const viewer = (overrides: Partial<ViewerRecord> = {}): ViewerRecord => ({
+const viewer = (overrides: Partial<ViewerStatsLine> = {}): ViewerStatsLine => ({
   time: 1_795_602_047_654,
   role: 'viewer',
   stream: 'f6cd',
@@ -39,7 +42,7 @@ const viewer = (overrides: Partial<ViewerRecord> = {}): ViewerRecord => ({
   ...overrides,
 });
 
-const publisher = (overrides: Partial<PublisherRecord> = {}): PublisherRecord => ({
+const publisher = (overrides: Partial<PublisherStatsLine> = {}): PublisherStatsLine => ({
   time: 1_795_602_049_875,
   role: 'publisher',
   name: 'cam1',
@@ -145,53 +148,38 @@ describe('PeerMetrics', () => {
   });
 });
 
+// The endpoint's own answers (HEAD, 404, 405, 500) are @p2pstream/metrics' tests; here, what the peer serves there and says.
 describe('the --metrics server', () => {
   const servers: MetricsServer[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
   });
 
-  const start = async (port = 0) => {
+  it('serves the peer’s numbers at /metrics in Prometheus text format', async () => {
     const metrics = new PeerMetrics();
     metrics.trackPublisher(() => publisher());
-    const server = await startMetricsServer('127.0.0.1', port, metrics);
+    const server = await startMetricsServer({ host: '127.0.0.1', port: 0, source: metrics });
     servers.push(server);
-    return server;
-  };
-
-  it('serves the metrics at /metrics in Prometheus text format', async () => {
-    const server = await start();
     expect(server.url).toBe(`http://127.0.0.1:${server.address.port}/metrics`);
     const response = await fetch(server.url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(parseMetrics(await response.text()).value('p2pstream_peer_published_chunks_total')).toBe(36);
-    const head = await fetch(server.url, { method: 'HEAD' });
-    expect(head.status).toBe(200);
-    expect(await head.text()).toBe('');
   });
 
-  it('answers 404 for any other path and 405 for any other method', async () => {
-    const server = await start();
-    const base = `http://127.0.0.1:${server.address.port}`;
-    const other = await fetch(`${base}/`);
-    expect(other.status).toBe(404);
-    expect(await other.text()).toContain('/metrics');
-    expect((await fetch(`${base}/metrics/x`)).status).toBe(404);
-    const post = await fetch(`${base}/metrics`, { method: 'POST', body: 'x' });
-    expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET, HEAD');
-  });
-
-  it('says the port is in use and which flag changes it', async () => {
+  it('stops the peer with a UserError naming --metrics when the port is in use', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const taken = (blocker.address() as AddressInfo).port;
+    const log = new Log({ isTTY: false, write: () => true });
+    const lifecycle = new Lifecycle(log);
     try {
-      const failure = await start(taken).catch((error: unknown) => error);
+      const command = parseCommandLine(['watch', 'cam1', '--metrics', `127.0.0.1:${taken}`]);
+      if (command.action !== 'run' || command.config.command !== 'watch') throw new Error('expected watch');
+      const failure = await startPeerNode(command.config, log, lifecycle).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(UserError);
-      expect((failure as UserError).message).toBe(`cannot serve metrics on 127.0.0.1:${taken}: the port is in use — choose another with --metrics HOST:PORT`);
-      expect(((failure as UserError).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+      expect((failure as UserError).message).toBe(`--metrics 127.0.0.1:${taken} is already in use — choose another port with --metrics HOST:PORT`);
+      expect(((failure as UserError).cause as HttpListenError).code).toBe('ADDRESS_IN_USE');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

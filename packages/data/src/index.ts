@@ -19,7 +19,17 @@ export {
   chunkSignedBytes,
   publishSignedBytes,
 } from './signatures.js';
-export { findLastVideoFrameStart, findVideoRandomAccess, looksLikeMpegTs, readPcr, PcrClock, type Pcr } from './mpegts.js';
+export {
+  findLastVideoFrameStart,
+  findVideoRandomAccess,
+  looksLikeMpegTs,
+  mpegTsProblem,
+  TS_SNIFF_BYTES,
+  readPcr,
+  PcrClock,
+  type Pcr,
+} from './mpegts.js';
+export { LoopTimestamps, type LoopTimestampsOptions } from './mpegts-loop.js';
 export { Chunker, type ChunkerOptions, type ChunksOptions } from './chunker.js';
 export type { Pacing } from './chunk-assembler.js';
 export {
@@ -32,6 +42,7 @@ export {
 } from './chunk-window.js';
 export {
   PAT_PID,
+  NULL_PID,
   packetBoundary,
   packetPid,
   readPatProgramMapPids,

@@ -2,6 +2,8 @@ import { TS_PACKET_BYTES, TS_SYNC_BYTE } from './constants.js';
 
 /** The PID of the Program Association Table (ISO/IEC 13818-1, table 2-3). */
 export const PAT_PID = 0;
+/** The PID of null packets: stuffing, which every demuxer drops (ISO/IEC 13818-1, table 2-3). */
+export const NULL_PID = 0x1fff;
 const PAT_TABLE_ID = 0x00;
 const PMT_TABLE_ID = 0x02;
 /** Section bytes after section_length that are not entries: the CRC. */
@@ -101,14 +103,17 @@ export function readPesPts(bytes: Uint8Array, offset: number): number | undefine
   if (p + 14 > offset + TS_PACKET_BYTES) return undefined;
   if (bytes[p] !== 0 || bytes[p + 1] !== 0 || bytes[p + 2] !== 1) return undefined;
   if ((bytes[p + 7]! & 0x80) === 0) return undefined; // PTS_DTS_flags: no PTS
-  const t = p + 9;
-  // 33 bits: multiplications, not shifts, which would overflow 32 bits.
+  return readTimestamp(bytes, p + 9);
+}
+
+/** A 33-bit PTS or DTS: 3 + 15 + 15 bits, each group followed by a marker bit. */
+export function readTimestamp(bytes: Uint8Array, at: number): number {
   return (
-    ((bytes[t]! >> 1) & 0x7) * 2 ** 30 +
-    bytes[t + 1]! * 2 ** 22 +
-    (bytes[t + 2]! >> 1) * 2 ** 15 +
-    bytes[t + 3]! * 2 ** 7 +
-    (bytes[t + 4]! >> 1)
+    ((bytes[at]! >> 1) & 0x07) * 2 ** 30 +
+    bytes[at + 1]! * 2 ** 22 +
+    (bytes[at + 2]! >> 1) * 2 ** 15 +
+    bytes[at + 3]! * 2 ** 7 +
+    (bytes[at + 4]! >> 1)
   );
 }
 

@@ -4,6 +4,12 @@ import { PCR_TICKS_PER_MS, PCR_WRAP_TICKS, TS_PACKET_BYTES, TS_SYNC_BYTE } from 
 const SYNC_PACKETS_CHECKED = 3;
 
 /**
+ * Bytes of a source's start that are enough for `looksLikeMpegTs` to decide: its
+ * packets from any offset within the first, so one packet more than it checks.
+ */
+export const TS_SNIFF_BYTES = (SYNC_PACKETS_CHECKED + 1) * TS_PACKET_BYTES;
+
+/**
  * Whether `bytes` look like MPEG-TS: the sync byte 0x47 at one offset within the
  * first packet and again every 188 bytes after it, for three packets (or as many
  * whole packets as there are). Starting mid-packet is allowed, as a pipe joined
@@ -18,6 +24,20 @@ export function looksLikeMpegTs(bytes: Uint8Array): boolean {
     if (synced) return true;
   }
   return false;
+}
+
+/**
+ * Why `bytes` is not whole MPEG-TS packets from its first byte (a sync byte at every
+ * 188th byte and a length that is a multiple of 188), or undefined when it is: the
+ * strict check of a player's input, where `looksLikeMpegTs` is the lenient sniff of
+ * a source.
+ */
+export function mpegTsProblem(bytes: Uint8Array): string | undefined {
+  if (bytes.length % TS_PACKET_BYTES !== 0) return `${bytes.length} bytes is not a whole number of ${TS_PACKET_BYTES}-byte packets`;
+  for (let offset = 0; offset < bytes.length; offset += TS_PACKET_BYTES) {
+    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte 0x47 at offset ${offset} (found 0x${bytes[offset]!.toString(16)})`;
+  }
+  return undefined;
 }
 
 /** A program clock reference read from one packet's adaptation field. */

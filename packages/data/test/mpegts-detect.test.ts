@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { looksLikeMpegTs, TS_PACKET_BYTES } from '../src/index.js';
+import { looksLikeMpegTs, mpegTsProblem, TS_PACKET_BYTES } from '../src/index.js';
 import { pseudoRandomBytes } from './helpers.js';
 import { tsStream } from './ts-packets.js';
 
@@ -32,5 +32,27 @@ describe('looksLikeMpegTs', () => {
     expect(looksLikeMpegTs(pseudoRandomBytes(4 * TS_PACKET_BYTES, 7).map((byte) => (byte === 0x47 ? 0 : byte)))).toBe(false);
     expect(looksLikeMpegTs(tsStream(1).subarray(0, TS_PACKET_BYTES - 1))).toBe(false);
     expect(looksLikeMpegTs(new Uint8Array(0))).toBe(false);
+  });
+});
+
+describe('mpegTsProblem', () => {
+  it('accepts whole packets from the first byte, the committed fixture among them', () => {
+    expect(mpegTsProblem(readFileSync(FIXTURE))).toBeUndefined();
+    expect(mpegTsProblem(tsStream(3))).toBeUndefined();
+  });
+
+  it('names a length that is no whole number of packets', () => {
+    expect(mpegTsProblem(tsStream(6).subarray(0, 1000))).toBe('1000 bytes is not a whole number of 188-byte packets');
+  });
+
+  it('names the first packet without its sync byte, and what stood there', () => {
+    const bytes = Buffer.concat([tsStream(3), Buffer.alloc(TS_PACKET_BYTES)]);
+    expect(mpegTsProblem(bytes)).toBe('no sync byte 0x47 at offset 564 (found 0x0)');
+  });
+
+  it('refuses a stream joined mid-packet, which looksLikeMpegTs would take', () => {
+    const joinedLate = tsStream(4).subarray(5, 5 + 3 * TS_PACKET_BYTES);
+    expect(looksLikeMpegTs(joinedLate)).toBe(true);
+    expect(mpegTsProblem(joinedLate)).toMatch(/no sync byte 0x47 at offset 0/);
   });
 });

@@ -6,7 +6,8 @@ export type PeerClientErrorCode =
   | 'PEER_REFUSED'
   | 'CLIENT_CLOSED'
   | 'ABORTED'
-  | 'READABLE_UNAVAILABLE';
+  | 'READABLE_UNAVAILABLE'
+  | 'BAD_STATS_LINE';
 
 /** Base of every error this package throws or reports; `code` is stable, `message` says what happened. */
 export class PeerClientError extends Error {
@@ -77,5 +78,12 @@ export class AbortedError extends PeerClientError {
 export class ReadableUnavailableError extends PeerClientError {
   constructor(why: string) {
     super('READABLE_UNAVAILABLE', why);
+  }
+}
+
+/** A `--stats` line that is not what the schema says (`parseStatsLine`). */
+export class BadStatsLineError extends PeerClientError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BAD_STATS_LINE', message, options);
   }
 }

@@ -5,6 +5,13 @@ export { peerAddress } from './peer-link.js';
 export { WritableSink, type Sink, type WritableSinkOptions } from './sink.js';
 export type { PeerReadable, PeerReadableOptions } from './peer-readable.js';
 export { VIEWER_SKIP_CAUSES, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
+export {
+  parseStatsLine,
+  isViewerStatsLine,
+  type StatsLine,
+  type ViewerStatsLine,
+  type PublisherStatsLine,
+} from './stats-line.js';
 export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
 export { RateMeter } from './rate-meter.js';
 export { PeerClientError, type PeerClientErrorCode } from './errors.js';

@@ -14,4 +14,15 @@ describe('the README example', () => {
     const lines = (await consoleLogOf(() => import('../examples/watch-in-one-process.js'))).map((args) => String(args[0]));
     expect(lines).toEqual(['found film: finished, 1 peer(s)', 'played 16 chunks, 1000000 bytes from the publisher', 'the copy is exact']);
   });
+
+  it('shows the stats-line reader, word for word, and it runs', async () => {
+    const { readme, block } = await readmeAndExample(root, 'examples/read-stats-lines.ts');
+    expect(readme).toContain(block);
+    const lines = (await consoleLogOf(() => import('../examples/read-stats-lines.js'))).map((args) => String(args[0]));
+    expect(lines).toEqual([
+      'publisher: 36 chunks cut, 2 peers',
+      'viewer: played 36 of 37, continuity 0.973',
+      'BAD_STATS_LINE: a stats line has no known role (viewer, relay, publisher): {"time":1795602047656,"role":"seeder"}',
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import {
   DEFAULT_WINDOW_CAPACITY,
   MAX_CHUNK_BYTES,
   signPublish,
+  TS_SNIFF_BYTES,
   type Chunk,
   type ChunkerOptions,
   type StreamKey,
@@ -186,7 +187,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     let options = this.#options.chunker ?? {};
     try {
       if (typeof options === 'function') {
-        const { head, rest } = await sniff(source, SNIFF_BYTES);
+        const { head, rest } = await sniff(source, TS_SNIFF_BYTES);
         options = options(head);
         source = prepend(head, rest);
       }
@@ -222,9 +223,6 @@ async function* paced(
   const pacer = new Chunker({ ...pacing, realtime: true, chunkMs: PACE_STEP_MS });
   for await (const step of pacer.chunks(source, signal ? { signal } : {})) yield step.data;
 }
-
-/** Bytes of a source handed to a `chunker` function: four MPEG-TS packets. */
-const SNIFF_BYTES = 4 * 188;
 
 /** Reads from `source` until `bytes` are in or it ends; the rest is still to be read from `rest`. */
 async function sniff(source: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array; rest: AsyncIterator<Uint8Array> }> {

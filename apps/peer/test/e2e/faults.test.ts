@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { continuityBetween, readViewerStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
+import { continuityBetween, readViewerStats } from '../../../../tools/swarm/stats-file.js';
+import type { ViewerStatsLine } from '@p2pstream/peer-client';
 import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
@@ -30,7 +31,7 @@ const REREGISTER_TIMEOUT_MS = 30_000;
 afterEach(stopEverything, 30_000);
 
 /** Each viewer's newest stats line right now. */
-function snapshot(viewers: readonly Viewer[]): Map<Viewer, ViewerStats> {
+function snapshot(viewers: readonly Viewer[]): Map<Viewer, ViewerStatsLine> {
   return new Map(viewers.map((viewer) => [viewer, lastViewerStats(viewer)!]));
 }
 
@@ -39,7 +40,7 @@ function snapshot(viewers: readonly Viewer[]): Map<Viewer, ViewerStats> {
  * more, and continuity over that stretch alone (not diluted by the time before) is
  * ≥ 0.99; so is the continuity each reports overall. Their output is clean.
  */
-function expectKeptPlaying(viewers: readonly Viewer[], before: Map<Viewer, ViewerStats>, source: Buffer): void {
+function expectKeptPlaying(viewers: readonly Viewer[], before: Map<Viewer, ViewerStatsLine>, source: Buffer): void {
   const finals = new Map(viewers.map((viewer) => [viewer, readViewerStats(viewer.stats).at(-1)!]));
   console.log(
     `after the fault: ${viewers.map((viewer) => `${viewer.host} played ${finals.get(viewer)!.played - before.get(viewer)!.played} more, continuity ${continuityBetween(before.get(viewer)!, finals.get(viewer)!).toFixed(3)}`).join('; ')}`,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { matchRuns, mpegTsProblem, TS_PACKET_BYTES } from '../../../../tools/swarm/mpegts-check.js';
-import { readPublisherStats, readViewerStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
+import { mpegTsProblem, TS_PACKET_BYTES } from '@p2pstream/data';
+import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
+import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
+import type { ViewerStatsLine } from '@p2pstream/peer-client';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
   fixture,
@@ -93,7 +95,7 @@ describe('a live (--realtime) stream', { timeout: 2 * READY_TIMEOUT_MS + FIXTURE
 });
 
 /** The median lag behind the source over the stats lines in which the viewer played a chunk. */
-function medianLagWhilePlaying(lines: readonly ViewerStats[]): number {
+function medianLagWhilePlaying(lines: readonly ViewerStatsLine[]): number {
   const lags = lines.flatMap((line, i) => (i > 0 && line.played > lines[i - 1]!.played && line.lagMs !== null ? [line.lagMs] : []));
   expect(lags.length, 'stats lines written while playing').toBeGreaterThan(5);
   return [...lags].sort((a, b) => a - b)[Math.floor(lags.length / 2)]!;

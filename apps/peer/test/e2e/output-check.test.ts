@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchRuns, mpegTsProblem, TS_PACKET_BYTES } from '../../../../tools/swarm/mpegts-check.js';
+import { mpegTsProblem, TS_PACKET_BYTES } from '@p2pstream/data';
+import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
 import { fixture } from './processes.js';
 
 // The end-to-end tests judge viewers' outputs with these checks; here they are shown to catch what they must.

@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../../tools/testing/index.js';
-import { matchRuns, mpegTsProblem } from '../../../../tools/swarm/mpegts-check.js';
+import { LoopTimestamps, mpegTsProblem } from '@p2pstream/data';
+import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
 import { startPeer, stopAllPeers, type PeerExit, type PeerProcess } from '../../../../tools/swarm/peer-process.js';
-import { readPublisherStats, readViewerStats, type PublisherStats, type ViewerStats } from '../../../../tools/swarm/stats-file.js';
+import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
+import type { PublisherStatsLine, ViewerStatsLine } from '@p2pstream/peer-client';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../../../../tools/swarm/swarm.js';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
-import { LoopTimestamps } from '../../src/loop-timestamps.js';
 
 /**
  * What the peer's end-to-end tests start: central and peer programs as real
@@ -121,16 +122,16 @@ export async function startViewers(count: number, options: { central: Central; b
   return Promise.all(starting);
 }
 
-export function lastViewerStats(viewer: Viewer): ViewerStats | undefined {
+export function lastViewerStats(viewer: Viewer): ViewerStatsLine | undefined {
   return readViewerStats(viewer.stats).at(-1);
 }
 
-export function lastPublisherStats(publisher: Publisher): PublisherStats | undefined {
+export function lastPublisherStats(publisher: Publisher): PublisherStatsLine | undefined {
   return readPublisherStats(publisher.stats).at(-1);
 }
 
 /** Waits until a viewer's newest stats line passes `test`, and returns that line. */
-export function waitForViewerStats(viewer: Viewer, what: string, test: (line: ViewerStats) => boolean, timeoutMs: number): Promise<ViewerStats> {
+export function waitForViewerStats(viewer: Viewer, what: string, test: (line: ViewerStatsLine) => boolean, timeoutMs: number): Promise<ViewerStatsLine> {
   return waitUntil(
     `viewer ${viewer.host}: ${what}`,
     () => {
@@ -142,7 +143,7 @@ export function waitForViewerStats(viewer: Viewer, what: string, test: (line: Vi
 }
 
 /** Waits until the publisher's newest stats line passes `test`, and returns that line. */
-export function waitForPublisherStats(publisher: Publisher, what: string, test: (line: PublisherStats) => boolean, timeoutMs: number): Promise<PublisherStats> {
+export function waitForPublisherStats(publisher: Publisher, what: string, test: (line: PublisherStatsLine) => boolean, timeoutMs: number): Promise<PublisherStatsLine> {
   return waitUntil(
     `publisher: ${what}`,
     () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_MAX_PCR_GAP_MS, PCR_TICKS_PER_MS, readPcr, TS_PACKET_BYTES } from '@p2pstream/data';
 import { describe, expect, it } from 'vitest';
-import { LoopDuration, LoopTimestamps } from '../src/loop-timestamps.js';
+import { DEFAULT_MAX_PCR_GAP_MS, LoopTimestamps, PCR_TICKS_PER_MS, readPcr, TS_PACKET_BYTES } from '../src/index.js';
+import { LoopDuration } from '../src/mpegts-loop.js';
 
 /** 20 s of H.264 at 25 fps and AAC (tools/fixtures/README.md). */
 const FIXTURE = join(import.meta.dirname, '../../../tools/fixtures/test-stream.mpegts');

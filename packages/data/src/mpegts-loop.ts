@@ -1,4 +1,6 @@
-import { readPcr, TS_PACKET_BYTES, TS_SYNC_BYTE } from '@p2pstream/data';
+import { TS_PACKET_BYTES, TS_SYNC_BYTE } from './constants.js';
+import { readPcr } from './mpegts.js';
+import { NULL_PID, packetPid, readTimestamp } from './mpegts-psi.js';
 
 /** PTS, DTS and the PCR base count a 90 kHz clock in 33 bits, and wrap there. */
 const TIMESTAMP_WRAP = 2 ** 33;
@@ -6,8 +8,6 @@ const TIMESTAMP_WRAP = 2 ** 33;
 const PCR_TICKS_PER_BASE_TICK = 300;
 /** Bytes from a packet's start to its PCR, when it has one: header (4), adaptation length (1), flags (1). */
 const PCR_OFFSET = 6;
-/** Stuffing packets: no counter to continue, nothing to shift. */
-const NULL_PID = 0x1fff;
 /** Bytes of a PES header up to and including PES_header_data_length. */
 const PES_FIXED_HEADER_BYTES = 9;
 /** Bytes of one PTS or DTS field. */
@@ -110,7 +110,7 @@ export class LoopTimestamps {
   #packet(bytes: Uint8Array, at: number): void {
     if ((bytes[at + 1]! & 0x80) !== 0) return; // transport_error_indicator: nothing in it is to be trusted
     this.#meter?.observe(bytes, at);
-    const pid = ((bytes[at + 1]! & 0x1f) << 8) | bytes[at + 2]!;
+    const pid = packetPid(bytes, at);
     if (pid !== NULL_PID) this.#continueCounter(bytes, at, pid);
     if (this.#shift === 0) return;
     const pcr = readPcr(bytes, at);
@@ -253,22 +253,11 @@ function pesTimestamps(bytes: Uint8Array, at: number): PesTimestamps | undefined
   const ptsDtsFlags = bytes[p + 7]! >> 6;
   const headerDataBytes = bytes[p + 8]!;
   const ptsAt = p + PES_FIXED_HEADER_BYTES;
-  const pid = ((b1 & 0x1f) << 8) | bytes[at + 2]!;
+  const pid = packetPid(bytes, at);
   const fits = (fields: number): boolean => headerDataBytes >= fields * TIMESTAMP_BYTES && ptsAt + fields * TIMESTAMP_BYTES <= end;
   if (ptsDtsFlags === 0b11 && fits(2)) return { pid, streamId, ptsAt, dtsAt: ptsAt + TIMESTAMP_BYTES };
   if (ptsDtsFlags === 0b10 && fits(1)) return { pid, streamId, ptsAt, dtsAt: undefined };
   return undefined;
-}
-
-/** A 33-bit PTS or DTS: 3 + 15 + 15 bits, each group followed by a marker bit. */
-function readTimestamp(bytes: Uint8Array, at: number): number {
-  return (
-    ((bytes[at]! >> 1) & 0x07) * 2 ** 30 +
-    bytes[at + 1]! * 2 ** 22 +
-    (bytes[at + 2]! >> 1) * 2 ** 15 +
-    bytes[at + 3]! * 2 ** 7 +
-    (bytes[at + 4]! >> 1)
-  );
 }
 
 /** Writes a 33-bit PTS or DTS, keeping the field's 4-bit prefix and its marker bits. */
