@@ -14,5 +14,5 @@ export {
 } from './stats-line.js';
 export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
 export { RateMeter } from './rate-meter.js';
-export { PeerClientError, type PeerClientErrorCode } from './errors.js';
+export { PeerClientError, BadStatsLineError, type PeerClientErrorCode } from './errors.js';
 export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS } from './constants.js';
