@@ -8,6 +8,8 @@ import {
   DEFAULT_CONNECT_RATE_PER_IP,
   DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  ADDRESS_LIMIT_OPTIONS,
+  addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
 import { MAX_LOOKUP_PEERS } from '@p2pstream/wire';
@@ -150,13 +152,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'announce-rate': { type: 'string' },
         'max-streams-per-ip': { type: 'string' },
         'max-connections': { type: 'string' },
-        'max-connections-per-ip': { type: 'string' },
-        'max-handshakes-per-ip': { type: 'string' },
-        'connect-rate-per-ip': { type: 'string' },
-        'connect-burst-per-ip': { type: 'string' },
-        'first-message-timeout': { type: 'string' },
-        'ban-score': { type: 'string' },
-        'ban-time': { type: 'string' },
+        ...ADDRESS_LIMIT_OPTIONS,
         http: { type: 'string' },
         metrics: { type: 'string' },
         stats: { type: 'string' },
@@ -195,6 +191,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (v.state !== undefined && v.state.trim() === '') throw new UsageError('--state takes a FILE, or none to keep no names across restarts');
   const state = registry.kind !== 'memory' || v.state === 'none' ? undefined : (v.state ?? defaultStatePath(env));
+  const { maxConnectionsPerIp, ...addressLimits } = addressLimitsFromFlags(v, { maxConnectionsPerIp: DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP });
   return {
     action: 'run',
     config: {
@@ -204,23 +201,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(state === undefined ? {} : { state }),
       tracker,
       maxConnections: v['max-connections'] === undefined ? DEFAULT_TRACKER_MAX_CONNECTIONS : parseInteger('--max-connections', v['max-connections'], 1, 1e6),
-      maxConnectionsPerIp:
-        v['max-connections-per-ip'] === undefined
-          ? DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP
-          : parseInteger('--max-connections-per-ip', v['max-connections-per-ip'], 1, 1e6),
-      addressLimits: {
-        maxPendingHandshakesPerIp:
-          v['max-handshakes-per-ip'] === undefined
-            ? DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP
-            : parseInteger('--max-handshakes-per-ip', v['max-handshakes-per-ip'], 1, 1e6),
-        connectRatePerIp: v['connect-rate-per-ip'] === undefined ? DEFAULT_CONNECT_RATE_PER_IP : parsePositive('--connect-rate-per-ip', v['connect-rate-per-ip']),
-        connectBurstPerIp:
-          v['connect-burst-per-ip'] === undefined ? DEFAULT_CONNECT_BURST_PER_IP : parseInteger('--connect-burst-per-ip', v['connect-burst-per-ip'], 1, 1e6),
-        firstMessageTimeout:
-          v['first-message-timeout'] === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : parseDuration('--first-message-timeout', v['first-message-timeout']),
-        banScore: v['ban-score'] === undefined ? DEFAULT_BAN_THRESHOLD : parseInteger('--ban-score', v['ban-score'], 1, 1e9),
-        banMs: v['ban-time'] === undefined ? DEFAULT_BAN_MS : parseDuration('--ban-time', v['ban-time']),
-      },
+      maxConnectionsPerIp,
+      addressLimits,
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),
       ...(v.metrics === undefined ? {} : { metrics: parseHostPort('--metrics', v.metrics, DEFAULT_METRICS_HOST) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),

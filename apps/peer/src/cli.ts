@@ -7,6 +7,8 @@ import {
   DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS_PER_IP,
   DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP,
+  ADDRESS_LIMIT_OPTIONS,
+  addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
@@ -14,7 +16,7 @@ import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
-import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parsePositive, parseRate, UsageError, type HostPort } from '@p2pstream/units';
+import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, UsageError, type HostPort } from '@p2pstream/units';
 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */
@@ -235,13 +237,7 @@ const COMMON_OPTIONS = {
   'upload-slots': { type: 'string' },
   'max-served-peers': { type: 'string' },
   'max-peers': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
-  'max-handshakes-per-ip': { type: 'string' },
-  'connect-rate-per-ip': { type: 'string' },
-  'connect-burst-per-ip': { type: 'string' },
-  'first-message-timeout': { type: 'string' },
-  'ban-score': { type: 'string' },
-  'ban-time': { type: 'string' },
+  ...ADDRESS_LIMIT_OPTIONS,
   stats: { type: 'string' },
   metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -307,7 +303,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       values['max-served-peers'] === undefined
         ? DEFAULT_MAX_PEERS_PER_STREAM
         : parseInteger('--max-served-peers', values['max-served-peers'] as string, 1, 10_000),
-    addressLimits: addressLimits(values),
+    addressLimits: addressLimitsFromFlags(values),
     stats: values.stats as string | undefined,
     metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
   };
@@ -356,24 +352,3 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
 }
 
-/** The per-address limit flags, each at the connection layer's default when not given. */
-function addressLimits(values: Record<string, string | string[] | boolean | undefined>): ServerLimits {
-  const text = (flag: string): string | undefined => values[flag] as string | undefined;
-  const integer = (flag: string, fallback: number): number => {
-    const given = text(flag);
-    return given === undefined ? fallback : parseInteger(`--${flag}`, given, 1, 1_000_000);
-  };
-  const rate = text('connect-rate-per-ip');
-  const timeout = text('first-message-timeout');
-  const banTime = text('ban-time');
-  return {
-    maxConnectionsPerIp: integer('max-connections-per-ip', DEFAULT_MAX_CONNECTIONS_PER_IP),
-    maxPendingHandshakesPerIp: integer('max-handshakes-per-ip', DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP),
-    connectRatePerIp: rate === undefined ? DEFAULT_CONNECT_RATE_PER_IP : parsePositive('--connect-rate-per-ip', rate),
-    connectBurstPerIp: integer('connect-burst-per-ip', DEFAULT_CONNECT_BURST_PER_IP),
-    firstMessageTimeout:
-      timeout === undefined ? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS : parseDuration('--first-message-timeout', timeout, 1, 24 * 60 * 60_000),
-    banScore: integer('ban-score', DEFAULT_BAN_THRESHOLD),
-    banMs: banTime === undefined ? DEFAULT_BAN_MS : parseDuration('--ban-time', banTime, 1, 7 * 24 * 60 * 60_000),
-  };
-}

@@ -19,6 +19,7 @@ export { dial, type DialOptions, type DialFunction } from './dial.js';
 export { listen, ConnectionServer, type ListenOptions, type Refusal, type ServerEvents, type ServerOptions } from './server.js';
 export type { Transport } from './transport.js';
 export { UploadLimiter, type UploadLimiterOptions } from './upload-limiter.js';
+export { ADDRESS_LIMIT_OPTIONS, addressLimitsFromFlags, type AddressLimitFlagValues, type AddressLimits } from './address-limit-flags.js';
 export { AddressBans, type AddressBansOptions } from './address-bans.js';
 export {
   ConnectionError,

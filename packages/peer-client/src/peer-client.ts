@@ -3,7 +3,6 @@ import { dial as connectionDial, type CloseReason } from '@p2pstream/connection'
 import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
-import { untilAborted } from './abort.js';
 import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
 import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError, ReadableUnavailableError } from './errors.js';
@@ -14,7 +13,7 @@ import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
 import { SinkWriter } from './sink-writer.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
 import { ViewerCounters, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
-import { monotonicClock, type Clock } from '@p2pstream/units';
+import { monotonicClock, untilAborted, type Clock } from '@p2pstream/units';
 
 /** What central said about the stream. */
 export interface StreamInfo {
@@ -181,7 +180,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   async #begin(signal: AbortSignal | undefined): Promise<StreamInfo> {
     this.#counters.startedAt = this.#wallClock();
-    const found = await untilAborted(this.#parts.tracker.lookup(this.name, signal ? { signal } : {}), signal);
+    const found = await untilAborted(this.#parts.tracker.lookup(this.name, signal ? { signal } : {}), signal, (reason) => new AbortedError(reason));
     if (this.#closed) throw new ClientClosedError();
     await this.#parts.startServer();
     if (signal?.aborted) throw new AbortedError(signal.reason);

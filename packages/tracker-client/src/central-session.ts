@@ -11,7 +11,7 @@ import {
 import { WireErrorCode } from '@p2pstream/wire';
 import type { CentralAddress } from './central-address.js';
 import { CentralUnreachableError, ClientClosedError, refusalError, RegistryUnavailableError, type CentralAttempt } from './errors.js';
-import { sleep, type Clock } from '@p2pstream/units';
+import { sleep, untilAborted, type Clock } from '@p2pstream/units';
 
 export interface CentralSessionOptions {
   readonly centrals: readonly CentralAddress[];
@@ -91,7 +91,7 @@ export class CentralSession {
     const open = this.connection;
     if (open) return Promise.resolve(open);
     this.#connecting ??= this.#dialAny().finally(() => (this.#connecting = undefined));
-    return abortable(this.#connecting, signal);
+    return untilAborted(this.#connecting, signal);
   }
 
   /**
@@ -247,23 +247,4 @@ export class CentralSession {
     this.#index = (this.#options.centrals.indexOf(central) + 1) % this.#options.centrals.length;
     this.#options.onDisconnected(central.label, reason);
   }
-}
-
-/** `promise`, or the signal's reason as soon as it aborts (the work itself goes on for others awaiting it). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
