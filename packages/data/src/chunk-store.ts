@@ -3,7 +3,7 @@ import type { Chunk } from './chunk.js';
 import { ChunkIndex } from './chunk-index.js';
 import type { BufferMap, ChunkListener, EndListener } from './chunk-window.js';
 import { DEFAULT_STORE_CACHE_BYTES, MAX_STORED_CHUNKS } from './constants.js';
-import { InvalidArgumentError, InvalidOptionError } from './errors.js';
+import { InvalidArgumentError, InvalidOptionError, StoreClosedError } from './errors.js';
 import type { HeldChunks } from './held-chunks.js';
 import { FileData } from './file-data.js';
 import type { RandomAccessFile } from './random-access-file.js';
@@ -117,10 +117,12 @@ export class ChunkStore implements HeldChunks {
     return this.#pinned.get(seq) ?? this.#cache.get(seq);
   }
 
-  read(seq: number, options: { signal?: AbortSignal } = {}): Promise<Chunk | undefined> {
+  /** Rejects with `STORE_CLOSED` after `close()` for a chunk no longer in memory. */
+  async read(seq: number, options: { signal?: AbortSignal } = {}): Promise<Chunk | undefined> {
     options.signal?.throwIfAborted();
+    if (this.#closed) throw new StoreClosedError(`the chunk store of ${String(this.path)} is closed`);
     const held = this.get(seq);
-    if (held || !this.#index.has(seq)) return Promise.resolve(held);
+    if (held || !this.#index.has(seq)) return held;
     // Two peers asking for one chunk at once share one read.
     let reading = this.#reading.get(seq);
     if (!reading) {
@@ -206,6 +208,8 @@ export class ChunkStore implements HeldChunks {
   }
 
   #open(): Promise<RandomAccessFile> {
+    // Never (re)opened once closed: a spool's file would be made again after it was deleted.
+    if (this.#closed && this.#file === undefined) return Promise.reject(new StoreClosedError(`the chunk store of ${String(this.path)} is closed`));
     this.#file ??= new FileData(this.path).open(this.#writable ? 'create' : 'read');
     return this.#file;
   }

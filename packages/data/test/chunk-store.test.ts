@@ -141,3 +141,14 @@ describe('ChunkStore.overFile', () => {
     await store.close();
   });
 });
+
+describe('ChunkStore after close', () => {
+  it('refuses reads with STORE_CLOSED and does not make its deleted file again', async () => {
+    const path = join(dir, 'scratch');
+    const store = ChunkStore.spool(path, { temporary: true });
+    store.add(chunk(0));
+    await store.close();
+    await expect(store.read(0)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    expect(existsSync(path)).toBe(false);
+  });
+});
