@@ -162,9 +162,13 @@ export class ChunkStore implements HeldChunks {
     return true;
   }
 
-  /** Resolves once the chunks not yet written hold no more than `cacheBytes` (at once if they do). */
+  /**
+   * Resolves once the chunks not yet written hold no more than `cacheBytes` (at once
+   * if they do, or if nothing is being written: chunks whose write failed stay in memory
+   * and are not waited for).
+   */
   drained(): Promise<void> {
-    if (this.#pinnedBytes <= this.cacheBytes || !this.#writable || this.#closed) return Promise.resolve();
+    if (this.#pinnedBytes <= this.cacheBytes || !this.#writing || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -253,6 +257,7 @@ export class ChunkStore implements HeldChunks {
       this.#onError?.(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.#writing = false;
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
     }
   }
 }

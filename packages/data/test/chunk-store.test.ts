@@ -152,3 +152,16 @@ describe('ChunkStore after close', () => {
     expect(existsSync(path)).toBe(false);
   });
 });
+
+describe('ChunkStore when its file cannot be written', () => {
+  it('tells onError, keeps the chunk in memory so nothing is lost, and does not hold fetching back forever', async () => {
+    const errors: Error[] = [];
+    const store = ChunkStore.spool(join(dir, 'no-such-dir', 'chunks'), { cacheBytes: 10, onError: (error) => errors.push(error) });
+    store.add(chunk(0));
+    await store.drained();
+    expect(errors).toEqual([expect.objectContaining({ code: 'ENOENT' })]);
+    expect(plain(await store.read(0))).toEqual(plain(chunk(0)));
+    await store.drained();
+    await store.close();
+  });
+});
