@@ -2,7 +2,7 @@ import type { PathLike } from 'node:fs';
 import type { Chunk } from './chunk.js';
 import { ChunkIndex } from './chunk-index.js';
 import type { BufferMap, ChunkListener, EndListener } from './chunk-window.js';
-import { DEFAULT_STORE_CACHE_BYTES, DEFAULT_STORE_READ_AHEAD_BYTES, MAX_STORED_CHUNKS } from './constants.js';
+import { DEFAULT_STORE_CACHE_BYTES, MAX_STORED_CHUNKS } from './constants.js';
 import { InvalidArgumentError, InvalidOptionError, StoreClosedError } from './errors.js';
 import type { HeldChunks } from './held-chunks.js';
 import { FileData } from './file-data.js';
@@ -17,13 +17,6 @@ export interface ChunkStoreOptions {
    * @default 16 MiB
    */
   cacheBytes?: number;
-  /**
-   * Bytes read from the file at once: a chunk asked for and those right behind it
-   * there, cached together. At most a quarter of `cacheBytes`, so read-ahead never
-   * pushes out most of the cache.
-   * @default 256 KiB
-   */
-  readAheadBytes?: number;
   /** Told when writing a chunk failed; the chunk stays in memory, so nothing is lost. */
   onError?: (error: Error) => void;
 }
@@ -50,7 +43,6 @@ export interface SpoolOptions extends ChunkStoreOptions {
 export class ChunkStore implements HeldChunks {
   readonly path: PathLike;
   readonly cacheBytes: number;
-  readonly readAheadBytes: number;
   readonly live = false;
   readonly base = 0;
   readonly #writable: boolean;
@@ -83,9 +75,6 @@ export class ChunkStore implements HeldChunks {
     if (!Number.isSafeInteger(this.cacheBytes) || this.cacheBytes < 0) {
       throw new InvalidOptionError(`cacheBytes must be an integer >= 0, got ${this.cacheBytes}`);
     }
-    const readAhead = options.readAheadBytes ?? DEFAULT_STORE_READ_AHEAD_BYTES;
-    if (!Number.isSafeInteger(readAhead) || readAhead < 0) throw new InvalidOptionError(`readAheadBytes must be an integer >= 0, got ${readAhead}`);
-    this.readAheadBytes = Math.min(readAhead, Math.floor(this.cacheBytes / 4));
     this.#cache = new ReadCache(this.cacheBytes);
   }
 
@@ -229,45 +218,15 @@ export class ChunkStore implements HeldChunks {
     return this.#file;
   }
 
-  /**
-   * Reads `seq`, and in the same read the chunks right behind it in the file that
-   * are not in memory yet, up to `readAheadBytes`: viewers mostly ask in order, and
-   * one read of 256 KiB costs far less than four of 64 KiB. They share one buffer.
-   */
   async #readFromFile(seq: number): Promise<Chunk | undefined> {
     const file = await this.#open();
     const index = this.#index;
-    let last = seq;
-    let bytes = index.length(seq);
-    for (let next = seq + 1; this.#readsAlong(next, last, bytes); next++) {
-      last = next;
-      bytes += index.length(next);
-    }
-    const data = await file.readAt(index.offset(seq), bytes);
-    let wanted: Chunk | undefined;
-    for (let at = 0, s = seq; s <= last; s++) {
-      const length = index.length(s);
-      // A file that shrank under a publisher: a chunk whose bytes are not there is not served.
-      if (at + length > data.length) break;
-      const chunk: Chunk = { seq: s, ts: index.ts(s), data: data.subarray(at, at + length), sig: index.sig(s) };
-      wanted ??= chunk;
-      this.#cache.set(chunk);
-      at += length;
-    }
-    return wanted;
-  }
-
-  /** Whether `next` comes in the read that ends with `last` (`bytes` long so far). */
-  #readsAlong(next: number, last: number, bytes: number): boolean {
-    const index = this.#index;
-    return (
-      index.has(next) &&
-      bytes + index.length(next) <= this.readAheadBytes &&
-      index.offset(next) === index.offset(last) + index.length(last) &&
-      !this.#pinned.has(next) &&
-      !this.#cache.has(next) &&
-      !this.#reading.has(next)
-    );
+    const data = await file.readAt(index.offset(seq), index.length(seq));
+    // A file that shrank under a publisher: the chunk is not there to serve.
+    if (data.length !== index.length(seq)) return undefined;
+    const chunk: Chunk = { seq, ts: index.ts(seq), data, sig: index.sig(seq) };
+    this.#cache.set(chunk);
+    return chunk;
   }
 
   #pin(chunk: Chunk): void {

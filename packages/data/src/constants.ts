@@ -75,8 +75,5 @@ export const DEFAULT_MAX_BUFFER_BYTES = 256 * 1024 * 1024;
 /** Bytes of chunk data a ChunkStore keeps in memory (16 MiB): read back, and not yet written. */
 export const DEFAULT_STORE_CACHE_BYTES = 16 * 1024 * 1024;
 
-/** Bytes a ChunkStore reads from its file at once (256 KiB): a chunk asked for and those right behind it. */
-export const DEFAULT_STORE_READ_AHEAD_BYTES = 256 * 1024;
-
 /** Chunks a ChunkStore indexes at most: 1 TiB of 64 KiB chunks, and a bound on what a bad seq could make it allocate. */
 export const MAX_STORED_CHUNKS = 2 ** 24;

@@ -17,11 +17,6 @@ export class ReadCache {
     return this.#bytes;
   }
 
-  /** Whether `seq` is cached, without counting it as used. */
-  has(seq: number): boolean {
-    return this.#chunks.has(seq);
-  }
-
   get(seq: number): Chunk | undefined {
     const chunk = this.#chunks.get(seq);
     if (chunk) {

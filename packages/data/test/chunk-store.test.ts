@@ -122,19 +122,6 @@ describe('ChunkStore.overFile', () => {
     expect(readFileSync(file).length).toBe(677);
   });
 
-  it('reads the chunks right behind the one asked for in the same read, up to readAheadBytes', async () => {
-    const file = join(dir, 'film');
-    const chunks = Array.from({ length: 6 }, (_, seq) => chunk(seq, 100));
-    writeFileSync(file, Buffer.concat(chunks.map((c) => c.data)));
-    const store = ChunkStore.overFile(file, { cacheBytes: 10_000, readAheadBytes: 300 });
-    chunks.forEach((c, seq) => store.add(c, seq * 100));
-    expect(store.readAheadBytes).toBe(300);
-    expect(plain(await store.read(1))).toEqual(plain(chunks[1]));
-    expect([0, 1, 2, 3, 4].map((seq) => store.get(seq) !== undefined)).toEqual([false, true, true, true, false]);
-    for (const seq of [2, 3]) expect(verifyChunk(verifier, store.get(seq)!)).toBe(true);
-    await store.close();
-  });
-
   it('keeps in memory a chunk given without a place (one that is not a byte range of the file)', async () => {
     const file = join(dir, 'film');
     writeFileSync(file, Buffer.alloc(0));
