@@ -117,7 +117,7 @@ export class ChunkStore implements HeldChunks {
     return this.#pinned.get(seq) ?? this.#cache.get(seq);
   }
 
-  /** Rejects with `STORE_CLOSED` after `close()` for a chunk no longer in memory. */
+  /** The chunk from memory or read back from the file; rejects with `STORE_CLOSED` after `close()`. */
   async read(seq: number, options: { signal?: AbortSignal } = {}): Promise<Chunk | undefined> {
     options.signal?.throwIfAborted();
     if (this.#closed) throw new StoreClosedError(`the chunk store of ${String(this.path)} is closed`);
