@@ -197,7 +197,7 @@ async function p2pRound(dir: string, file: string, expected: string, usage: Usag
   const stats = join(dir, `publisher-${round}.jsonl`);
   const name = `vod${round}`;
   const publisher = await startPeer(
-    ['publish', name, '--source', file, '--key', join(dir, `${name}.key`), '--stats', stats, ...(await peerFlags('127.0.0.2'))],
+    ['publish', name, '--source', file, '--format', 'raw', '--key', join(dir, `${name}.key`), '--stats', stats, ...(await peerFlags('127.0.0.2'))],
     { readyTimeoutMs: READY_TIMEOUT_MS },
   );
   const sourceBefore = usage.watch(publisher.pid);

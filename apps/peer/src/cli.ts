@@ -11,18 +11,27 @@ import {
   addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
+import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
 import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
-import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, UsageError, type HostPort } from '@p2pstream/units';
+import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, parseSize, UsageError, type HostPort } from '@p2pstream/units';
 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
+/** The most `--cache` takes (4 GiB): more is holding the stream in memory, which the cache is there to avoid. */
+const MAX_CACHE_BYTES = 4 * 1024 ** 3;
+
+function cacheSize(text: string): number {
+  const bytes = parseSize('--cache', text);
+  if (bytes > MAX_CACHE_BYTES) throw new UsageError(`--cache takes at most 4GiB (a finished stream's chunks are on disk; this is only what memory keeps of them), not "${text}"`);
+  return bytes;
+}
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
@@ -58,6 +67,9 @@ const COMMON_HELP = `Common options:
                          peer's server: a protocol violation scores 25, a silent
                          connection 10, fading by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
   --ban-time DURATION    how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
+  --cache SIZE           memory for a finished stream's chunks, which are kept on
+                         disk (the published file, or a scratch file in $TMPDIR that
+                         is deleted on exit): 16MiB, 64MiB, 1GiB (default ${DEFAULT_STORE_CACHE_BYTES / 2 ** 20}MiB)
   --stats FILE           append a JSON line of statistics every second to FILE
   --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
                          bare PORT listens on ${DEFAULT_METRICS_HOST}
@@ -186,6 +198,8 @@ export interface CommonConfig {
   /** The per-address limits of this peer's server that have flags. */
   readonly addressLimits: ServerLimits;
   readonly stats: string | undefined;
+  /** `--cache`: bytes of a finished stream's chunks kept in memory; the libraries' default when unset. */
+  readonly cacheBytes?: number | undefined;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort | undefined;
 }
@@ -238,6 +252,7 @@ const COMMON_OPTIONS = {
   'max-served-peers': { type: 'string' },
   'max-peers': { type: 'string' },
   ...ADDRESS_LIMIT_OPTIONS,
+  cache: { type: 'string' },
   stats: { type: 'string' },
   metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -304,6 +319,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         ? DEFAULT_MAX_PEERS_PER_STREAM
         : parseInteger('--max-served-peers', values['max-served-peers'] as string, 1, 10_000),
     addressLimits: addressLimitsFromFlags(values),
+    cacheBytes: values.cache === undefined ? undefined : cacheSize(values.cache as string),
     stats: values.stats as string | undefined,
     metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
   };

@@ -21,7 +21,18 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   const key = await openPublishKey(config.key ?? defaultKeyPath(config.name), config.key === undefined);
   const source = await openSource(config);
   const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle);
-  const publisher = new Publisher({ name: config.name, key: key.key, source: source.bytes, live: source.live, server, tracker, chunker: source.chunker });
+  const publisher = new Publisher({
+    name: config.name,
+    key: key.key,
+    source: source.bytes,
+    live: source.live,
+    server,
+    tracker,
+    chunker: source.chunker,
+    // A finished file is served from itself: memory holds a read cache, not the stream.
+    ...(source.live ? {} : { sourceFile: config.source }),
+    ...(config.cacheBytes === undefined ? {} : { cacheBytes: config.cacheBytes }),
+  });
   publisher.on('warning', (error) => log.warn(`p2pstream peer: central: ${userMessage(error, { name: config.name })}`));
   // Central has bound the name to the key: only now is a new key worth keeping (and then it must be kept).
   let saving: Promise<void> | undefined;

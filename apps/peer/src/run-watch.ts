@@ -59,6 +59,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     tracker,
     server,
     maxPeers: config.maxPeers,
+    finishedStore: config.cacheBytes === undefined ? {} : { cacheBytes: config.cacheBytes },
     ...(sink ? { sink } : {}),
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
     ...(localAddress ? { localAddress } : {}),

@@ -43,7 +43,7 @@ describe('parseCommandLine', () => {
       'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
       '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
       '--behind', '2.5s', '--max-connections-per-ip', '4', '--max-handshakes-per-ip', '2', '--connect-rate-per-ip', '1.5',
-      '--connect-burst-per-ip', '3', '--first-message-timeout', '20s', '--ban-score', '40', '--ban-time', '90s',
+      '--connect-burst-per-ip', '3', '--first-message-timeout', '20s', '--ban-score', '40', '--ban-time', '90s', '--cache', '8MiB',
     ]) as WatchConfig;
     expect(config).toMatchObject({
       addressLimits: { maxConnectionsPerIp: 4, maxPendingHandshakesPerIp: 2, connectRatePerIp: 1.5, connectBurstPerIp: 3, firstMessageTimeout: 20_000, banScore: 40, banMs: 90_000 },
@@ -55,6 +55,7 @@ describe('parseCommandLine', () => {
       maxPeers: 5,
       maxServedPeers: 40,
       stats: 's.jsonl',
+      cacheBytes: 8 * 1024 * 1024,
       out: '-',
       http: { host: '127.0.0.1', port: 8080 },
       fromMs: 90_000,
@@ -91,6 +92,8 @@ describe('parseCommandLine', () => {
       [['watch', '../etc/passwd'], /not a stream name/],
       [['watch', 'cam1', '--port', '70000'], /--port takes a whole number from 0 to 65535/],
       [['watch', 'cam1', '--upload-limit', 'fast'], /--upload-limit takes a rate/],
+      [['watch', 'cam1', '--cache', 'lots'], /--cache takes a size like 16MiB/],
+      [['publish', 'cam1', '--source', 'x.ts', '--cache', '5GiB'], /--cache takes at most 4GiB/],
       [['watch', 'cam1', '--max-peers', '51'], /--max-peers/],
       [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a duration from 0 s to 30 s/],
       [['watch', 'cam1', '--behind', '45s'], /--behind takes a duration/],
@@ -128,7 +131,7 @@ describe('parseCommandLine', () => {
     const common = [
       '--central', '--host', '--port', '--upload-limit', '--upload-slots', '--max-peers', '--stats', '--help',
       '--max-connections-per-ip', '--max-handshakes-per-ip', '--connect-rate-per-ip', '--connect-burst-per-ip', '--first-message-timeout',
-      '--ban-score', '--ban-time',
+      '--ban-score', '--ban-time', '--cache',
     ];
     for (const [command, own] of Object.entries(flags) as Array<[keyof typeof COMMAND_HELP, string[]]>) {
       const help = parseCommandLine([command, '--help']);

@@ -109,6 +109,16 @@ export class ChunkWindow<C extends UnsignedChunk = Chunk> {
     return this.#chunks.get(seq);
   }
 
+  /** `get`, as a promise: a window's chunks are all in memory (see `HeldChunks`). */
+  read(seq: number): Promise<C | undefined> {
+    return Promise.resolve(this.#chunks.get(seq));
+  }
+
+  /** Bytes of the chunk's data, when held. */
+  dataBytes(seq: number): number | undefined {
+    return this.#chunks.get(seq)?.data.length;
+  }
+
   /**
    * The stream ended with `edge` as its last seq + 1: nothing is evicted any
    * more and no chunk at or past `edge` is accepted. Chunks already evicted

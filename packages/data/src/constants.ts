@@ -71,3 +71,9 @@ export const DEFAULT_READ_BYTES = 64 * 1024;
 
 /** Bytes a BufferData holds at most (256 MiB). */
 export const DEFAULT_MAX_BUFFER_BYTES = 256 * 1024 * 1024;
+
+/** Bytes of chunk data a ChunkStore keeps in memory (16 MiB): read back, and not yet written. */
+export const DEFAULT_STORE_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** Chunks a ChunkStore indexes at most: 1 TiB of 64 KiB chunks, and a bound on what a bad seq could make it allocate. */
+export const MAX_STORED_CHUNKS = 2 ** 24;

@@ -6,6 +6,7 @@ export type DataErrorCode =
   | 'INVALID_STREAM_ID'
   | 'INVALID_PUBLIC_KEY'
   | 'DATA_TOO_LARGE'
+  | 'STORE_CLOSED'
   | 'KEY_FILE_EXISTS'
   | 'KEY_FILE_NOT_FOUND'
   | 'KEY_FILE_INVALID'
@@ -63,6 +64,13 @@ export class InvalidPublicKeyError extends DataError {
 export class DataTooLargeError extends DataError {
   constructor(message: string) {
     super('DATA_TOO_LARGE', message);
+  }
+}
+
+/** A chunk store was read after `close()` (its file may be gone). */
+export class StoreClosedError extends DataError {
+  constructor(message: string) {
+    super('STORE_CLOSED', message);
   }
 }
 

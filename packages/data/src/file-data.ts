@@ -3,6 +3,7 @@ import type { PathLike } from 'node:fs';
 import { DEFAULT_READ_BYTES } from './constants.js';
 import { piecesOf, resolveRange, type ByteSource, type Data, type ReadOptions, type SizeOptions, type WriteOptions } from './data.js';
 import { InvalidOptionError } from './errors.js';
+import { RandomAccessFile, type RandomAccessMode } from './random-access-file.js';
 
 export interface FileDataOptions {
   /**
@@ -61,6 +62,11 @@ export class FileData implements Data {
     } finally {
       await file.close();
     }
+  }
+
+  /** The file kept open for reads and writes at positions (a chunk store's), until its `close()`. */
+  open(mode: RandomAccessMode): Promise<RandomAccessFile> {
+    return RandomAccessFile.open(this.path, mode);
   }
 
   async size(options: SizeOptions = {}): Promise<number> {

@@ -1,6 +1,9 @@
 export type { Data, ByteSource, ReadOptions, WriteOptions, SizeOptions } from './data.js';
 export { BufferData, type BufferDataOptions } from './buffer-data.js';
 export { FileData, type FileDataOptions } from './file-data.js';
+export { RandomAccessFile, type RandomAccessMode } from './random-access-file.js';
+export type { HeldChunks } from './held-chunks.js';
+export { ChunkStore, type ChunkStoreOptions, type SpoolOptions } from './chunk-store.js';
 export type { Chunk, UnsignedChunk } from './chunk.js';
 export { StreamKey, generateStreamKey, streamIdOf, streamFingerprint, publicKeyOf } from './stream-key.js';
 export {
@@ -59,6 +62,7 @@ export {
   DEFAULT_CHUNK_MS,
   MAX_CHUNK_BYTES,
   DEFAULT_WINDOW_CAPACITY,
+  DEFAULT_STORE_CACHE_BYTES,
   TS_PACKET_BYTES,
   TS_SYNC_BYTE,
   PCR_TICKS_PER_MS,

@@ -1,5 +1,6 @@
 export { PeerClient, type PeerClientEvents, type StreamInfo } from './peer-client.js';
 export type { PeerClientOptions, SchedulerTuning } from './options.js';
+export type { FinishedStoreOptions } from './chunk-spool.js';
 export type { ClientTracker, LocalServer } from './tracker.js';
 export { peerAddress } from './peer-link.js';
 export { WritableSink, type Sink, type WritableSinkOptions } from './sink.js';

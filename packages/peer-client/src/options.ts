@@ -14,6 +14,7 @@ import {
 import type { PeerServerOptions } from '@p2pstream/peer-server';
 import type { TrackerClientOptions } from '@p2pstream/tracker-client';
 import { InvalidOptionError } from './errors.js';
+import type { FinishedStoreOptions } from './chunk-spool.js';
 import type { Sink } from './sink.js';
 import type { ClientTracker, LocalServer } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
@@ -73,6 +74,13 @@ export interface PeerClientOptions {
    * @default 120 (60 s of 500 ms chunks)
    */
   windowCapacity?: number;
+  /**
+   * Where a finished stream's chunks are kept (and re-shared from): in a scratch
+   * file (`dir`, deleted on close) with `cacheBytes` of them in memory, so memory
+   * does not grow with the stream; or, with `false`, all in memory.
+   * @default {} (a file in os.tmpdir(), a 16 MiB cache)
+   */
+  finishedStore?: FinishedStoreOptions | false;
   /**
    * Play time of one chunk of a live stream: what the publisher cuts.
    * @default 500
@@ -162,6 +170,10 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   }
   if (options.server !== undefined && options.listen !== undefined) {
     throw new InvalidOptionError('give server (yours) or listen (the client starts its own), not both');
+  }
+  const cacheBytes = options.finishedStore === false ? undefined : options.finishedStore?.cacheBytes;
+  if (cacheBytes !== undefined && (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0)) {
+    throw new InvalidOptionError(`finishedStore.cacheBytes must be a whole number of bytes >= 0, not ${cacheBytes}`);
   }
   if (options.from !== undefined && (!Number.isSafeInteger(options.from) || options.from < 0)) {
     throw new InvalidOptionError(`from must be a chunk number >= 0, not ${options.from}`);

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { dial as connectionDial, type CloseReason } from '@p2pstream/connection';
-import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
+import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type HeldChunks, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
+import { openChunkSpool, type ChunkSpool } from './chunk-spool.js';
 import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
 import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError, ReadableUnavailableError } from './errors.js';
@@ -76,7 +77,9 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   readonly #inFlight = new Map<number, number>();
   #info: StreamInfo | undefined;
   #verifier: StreamVerifier | undefined;
-  #window: ChunkWindow<Chunk> | undefined;
+  #window: HeldChunks | undefined;
+  /** A finished stream's chunks on disk (unless `finishedStore: false`). */
+  #spool: ChunkSpool | undefined;
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
   #writer: SinkWriter | undefined;
@@ -106,8 +109,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     return this.#info;
   }
 
-  /** The chunks held (and offered to other peers), once started. */
-  get window(): ChunkWindow<Chunk> | undefined {
+  /** The chunks held (and offered to other peers), once started: a `ChunkWindow` in memory, or a finished stream's `ChunkStore`. */
+  get window(): HeldChunks | undefined {
     return this.#window;
   }
 
@@ -188,7 +191,16 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     const info: StreamInfo = { name: found.name, streamId: found.stream, live: found.live, edge: found.edge, peers: found.peers.length };
     this.#info = info;
     this.#verifier = verifierFor(info.streamId);
-    const window = new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
+    const store = this.#options.finishedStore;
+    if (!info.live && store !== false) {
+      this.#spool = await openChunkSpool(store ?? {}, (error) => this.#warn(error));
+      if (this.#closed) {
+        await this.#spool.close();
+        throw new ClientClosedError();
+      }
+    }
+    const window =
+      this.#spool?.store ?? new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
     this.#window = window;
     const writer = new SinkWriter({
       live: info.live,
@@ -307,6 +319,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     if (streamId && this.#serving) this.#parts.server?.unserve(streamId);
     if (streamId && this.#announced) await this.#parts.tracker.leave(streamId).catch(() => undefined);
     await this.#parts.close();
+    await this.#spool?.close();
   }
 
   /** The next chunk to play: the scheduler's playhead when live, play-out's next write when finished. */
@@ -373,8 +386,13 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       this.#counters.duplicateBytes += bytes;
       return bytes;
     }
-    // Copied: the payload is a view into the connection's read buffer, which a long window would pin.
-    if (window.add({ seq, ts: reply.ts, data: Buffer.from(reply.data), sig: Buffer.from(reply.sig) })) this.#kept();
+    // A window copies: the payload is a view into the connection's read buffer, which a long window would pin.
+    // A store keeps the view only until it is written (at most its cache's worth), so it saves the copy.
+    const copy = this.#spool === undefined;
+    const data = copy ? Buffer.from(reply.data) : reply.data;
+    if (window.add({ seq, ts: reply.ts, data, sig: copy ? Buffer.from(reply.sig) : reply.sig })) this.#kept();
+    // A disk slower than the peers: fetching waits while the chunks not yet written fill the cache.
+    await this.#spool?.store.drained();
     return bytes;
   }
 

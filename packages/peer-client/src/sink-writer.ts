@@ -1,4 +1,4 @@
-import type { Chunk, ChunkWindow } from '@p2pstream/data';
+import type { Chunk, HeldChunks } from '@p2pstream/data';
 import type { Sink } from './sink.js';
 import type { ViewerCounters, ViewerSkipCause } from './viewer-stats.js';
 
@@ -6,7 +6,7 @@ export interface SinkWriterOptions {
   live: boolean;
   /** First chunk to write (finished streams). */
   from: number;
-  window: ChunkWindow<Chunk>;
+  window: HeldChunks;
   sink: Sink | undefined;
   counters: ViewerCounters;
   wallClock: () => number;
@@ -124,7 +124,10 @@ export class SinkWriter {
     this.#writing = true;
     const { window, sink } = this.#o;
     try {
-      for (let chunk = window.get(this.#next); chunk !== undefined && !this.#ended; chunk = window.get(this.#next)) {
+      // `has` is checked with no await before the loop ends, so a chunk added meanwhile is never missed.
+      while (!this.#ended && window.has(this.#next)) {
+        const chunk = await this.#held(this.#next);
+        if (chunk === undefined || this.#ended) break;
         if (sink && !this.#sinkFailed) {
           try {
             await sink.write(chunk.data);
@@ -139,6 +142,20 @@ export class SinkWriter {
       this.#writing = false;
     }
     if (this.#finalEdge !== undefined && this.#next >= this.#finalEdge) this.#end();
+  }
+
+  /** The chunk when held: from memory, or read back from a store's file. */
+  async #held(seq: number): Promise<Chunk | undefined> {
+    const { window } = this.#o;
+    const chunk = window.get(seq);
+    if (chunk || !window.has(seq)) return chunk;
+    try {
+      return await window.read(seq);
+    } catch (error) {
+      // The store closed under play-out (the client is closing), or its file failed.
+      if (!this.#ended) this.#o.onWarning(new Error(`reading chunk ${seq} back failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      return undefined;
+    }
   }
 
   #sinkError(error: unknown): void {

@@ -8,7 +8,7 @@ import {
   type Transport,
   type UploadLimiter,
 } from '@p2pstream/connection';
-import type { Chunk, ChunkWindow } from '@p2pstream/data';
+import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
 import { CHUNK_ANSWER_OVERHEAD_BYTES } from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
@@ -54,7 +54,7 @@ export interface PeerServerStats {
 
 /**
  * The serving half of a peer. It listens, serves the streams it was given
- * (each a `ChunkWindow`, looked up by stream id), answers `join` with the
+ * (each a `ChunkWindow` in memory or a `ChunkStore` on disk, looked up by stream id), answers `join` with the
  * buffer map, pushes `have` for every chunk the window takes and `ended` when a
  * live stream ends, answers `request` with the chunk or a `reject`, and honours
  * `cancel` — within its upload limit and upload slots. It serves nothing else:
@@ -123,9 +123,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
 
   /**
    * Serves `window` as stream `streamId` from now on: peers may join it, and
-   * each chunk added to the window is announced to them at once.
+   * each chunk added to the window is announced to them at once. Chunks in
+   * memory are answered at once; a `ChunkStore`'s are read from its file first.
    */
-  serve(streamId: string, window: ChunkWindow<Chunk>, options: ServeOptions = {}): void {
+  serve(streamId: string, window: HeldChunks, options: ServeOptions = {}): void {
     if (this.#closing) throw new ServerClosedError();
     if (this.#streams.has(streamId)) throw new StreamAlreadyServedError(streamId);
     this.#streams.set(streamId, new ServedStream(streamId, window, options));
@@ -239,7 +240,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       connection.reply(message, { t: 'reject', seq: message.seq, reason });
       return;
     }
-    const bytes = peer.stream!.window.get(message.seq)!.data.length + CHUNK_ANSWER_OVERHEAD_BYTES;
+    const bytes = peer.stream!.window.dataBytes(message.seq)! + CHUNK_ANSWER_OVERHEAD_BYTES;
     this.#queuedBytes += bytes;
     peer.enqueue(message, bytes);
   }
@@ -249,13 +250,13 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const window = peer.stream?.window;
     if (!window) return WireErrorCode.unknownStream;
     if (seq < window.base || (window.ended && seq >= window.edge)) return WireErrorCode.outsideWindow;
-    const chunk = window.get(seq);
-    if (!chunk) return WireErrorCode.notHeld;
+    const dataBytes = window.dataBytes(seq);
+    if (dataBytes === undefined) return WireErrorCode.notHeld;
     if (peer.queued >= this.#options.maxQueuedPerPeer) return WireErrorCode.busy;
     if (!this.#slots.acquire(peer, this.#clock.now())) return WireErrorCode.busy;
     const limiter = this.#options.uploadLimiter;
     if (limiter && this.#queuedBytes > 0) {
-      const waitMs = ((this.#queuedBytes + chunk.data.length) * 1000) / limiter.bytesPerSecond;
+      const waitMs = ((this.#queuedBytes + dataBytes) * 1000) / limiter.bytesPerSecond;
       if (waitMs > this.#options.maxQueueDelayMs) return WireErrorCode.busy;
     }
     return undefined;

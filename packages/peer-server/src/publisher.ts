@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   Chunker,
+  ChunkStore,
   ChunkWindow,
   DEFAULT_CHUNK_MS,
   DEFAULT_WINDOW_CAPACITY,
@@ -9,6 +10,7 @@ import {
   TS_SNIFF_BYTES,
   type Chunk,
   type ChunkerOptions,
+  type HeldChunks,
   type StreamKey,
 } from '@p2pstream/data';
 import type { TrackerClient } from '@p2pstream/tracker-client';
@@ -52,6 +54,18 @@ export interface PublisherOptions {
    * @default 120 (60 s of 500 ms chunks)
    */
   windowCapacity?: number;
+  /**
+   * The complete file `source` reads, for a finished stream: its chunks are then
+   * served from that file (a `ChunkStore`: per chunk only its place, timestamp and
+   * signature stay in memory) instead of being held in memory. The file must not
+   * change while it is published. Ignored for a live stream.
+   */
+  sourceFile?: string;
+  /**
+   * Bytes of chunks read back from `sourceFile` kept in memory.
+   * @default 16 MiB
+   */
+  cacheBytes?: number;
 }
 
 export interface PublisherStats {
@@ -89,7 +103,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly name: string;
   readonly streamId: string;
   readonly live: boolean;
-  readonly window: ChunkWindow<Chunk>;
+  /** The chunks served: in memory (`ChunkWindow`), or read from `sourceFile` (`ChunkStore`). */
+  readonly window: HeldChunks;
+  readonly #store: ChunkStore | undefined;
   readonly #options: PublisherOptions;
   #bytes = 0;
   #ended = false;
@@ -103,7 +119,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.#options = options;
     const capacity = options.windowCapacity ?? DEFAULT_WINDOW_CAPACITY;
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${capacity}`);
-    this.window = new ChunkWindow<Chunk>({ live: options.live, capacity });
+    const { sourceFile, cacheBytes } = options;
+    this.#store = options.live || sourceFile === undefined ? undefined : ChunkStore.overFile(sourceFile, cacheBytes === undefined ? {} : { cacheBytes });
+    this.window = this.#store ?? new ChunkWindow<Chunk>({ live: options.live, capacity });
   }
 
   stats(): PublisherStats {
@@ -137,6 +155,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   async close(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#options.server.unserve(this.streamId);
     if (this.#announced) await this.#options.tracker.leave(this.streamId, options).catch(() => undefined);
+    await this.#store?.close();
   }
 
   async #publish(signal: AbortSignal | undefined): Promise<void> {
@@ -191,9 +210,25 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         options = options(head);
         source = prepend(head, rest);
       }
+      // Where each chunk's bytes lie in sourceFile, until an MPEG-TS resync skips bytes of it:
+      // from then on a chunk is no longer sure to be one byte range of the file, and is kept in memory.
+      let offset = 0;
+      let resynced = false;
+      const onResync = options.onResync;
+      if (this.#store) {
+        options = {
+          ...options,
+          onResync: (skipped) => {
+            resynced = true;
+            onResync?.(skipped);
+          },
+        };
+      }
       const { bytes, chunker } = this.#plan(source, options, signal);
       for await (const chunk of chunker.chunks(bytes, { key, ...(signal ? { signal } : {}) })) {
-        this.window.add(chunk);
+        if (this.#store) this.#store.add(chunk, resynced ? undefined : offset);
+        else this.window.add(chunk);
+        offset += chunk.data.length;
         this.#bytes += chunk.data.length;
         if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge });
         this.emit('chunk', chunk);

@@ -1,4 +1,4 @@
-import type { Chunk, ChunkWindow } from '@p2pstream/data';
+import type { HeldChunks } from '@p2pstream/data';
 import type { MapMessage } from '@p2pstream/wire';
 import type { ServingPeer } from './serving-peer.js';
 
@@ -18,12 +18,12 @@ export interface ServeOptions {
  */
 export class ServedStream {
   readonly id: string;
-  readonly window: ChunkWindow<Chunk>;
+  readonly window: HeldChunks;
   readonly source: boolean;
   readonly peers = new Set<ServingPeer>();
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(id: string, window: ChunkWindow<Chunk>, options: ServeOptions) {
+  constructor(id: string, window: HeldChunks, options: ServeOptions) {
     this.id = id;
     this.window = window;
     this.source = options.source ?? false;

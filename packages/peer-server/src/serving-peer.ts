@@ -102,7 +102,13 @@ export class ServingPeer {
     }
     if (this.#closed) return;
     const window = this.stream?.window;
-    const chunk = window?.get(request.seq);
+    // A live chunk is in memory: answered in this turn. A chunk of a stream on disk is read first.
+    let chunk = window?.get(request.seq);
+    if (!chunk && window?.has(request.seq)) chunk = await window.read(request.seq, { signal }).catch(() => undefined);
+    if (this.#closed || signal.aborted) {
+      if (!this.#closed) connection.replyError(request, WireErrorCode.cancelled, `chunk ${request.seq} cancelled by the requester`);
+      return;
+    }
     if (!window || !chunk) {
       const reason: RejectReason = !window
         ? WireErrorCode.unknownStream

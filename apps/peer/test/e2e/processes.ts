@@ -67,6 +67,8 @@ export interface PublishOptions {
   stdin?: 'pipe' | 'ignore';
   /** `--format raw`: publish bytes that are not MPEG-TS as they are. */
   raw?: boolean;
+  /** More flags, as on the command line. */
+  args?: string[];
 }
 
 export interface Publisher {
@@ -91,6 +93,7 @@ export async function startPublisher(options: PublishOptions): Promise<Publisher
     key,
     '--stats',
     stats,
+    ...(options.args ?? []),
     ...(await peerFlags(options.central, options.host)),
   ];
   const peer = await startPeer(args, { readyTimeoutMs: READY_TIMEOUT_MS, stdin: options.stdin ?? 'ignore' });

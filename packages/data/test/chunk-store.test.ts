@@ -1,0 +1,167 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChunkStore, DEFAULT_STORE_CACHE_BYTES, generateStreamKey, signChunk, verifierFor, verifyChunk, type Chunk } from '../src/index.js';
+
+const key = generateStreamKey();
+const verifier = verifierFor(key.streamId);
+
+/** A chunk's fields as plain values, whatever kind of byte array holds them. */
+function plain(c: Chunk | undefined) {
+  return c && { seq: c.seq, ts: c.ts, data: Buffer.from(c.data), sig: Buffer.from(c.sig) };
+}
+
+/** A signed chunk of `bytes` bytes, each its seq. */
+function chunk(seq: number, bytes = 100): Chunk {
+  return signChunk(key, { seq, ts: 1_700_000_000_000 + seq, data: new Uint8Array(bytes).fill(seq) });
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'chunk-store-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ChunkStore.spool', () => {
+  it('writes chunks in the order they come and reads each back whole, with a signature that still verifies', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 0 });
+    for (const seq of [3, 0, 2, 1]) expect(store.add(chunk(seq))).toBe(true);
+    await store.drained();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nothing is cached (cacheBytes 0): every chunk comes back from the file.
+    expect(store.get(2)).toBeUndefined();
+    for (const seq of [0, 1, 2, 3]) {
+      const back = (await store.read(seq))!;
+      expect(plain(back)).toEqual(plain(chunk(seq)));
+      expect(verifyChunk(verifier, back)).toBe(true);
+    }
+    // Arrival order on disk: 3, 0, 2, 1.
+    expect([...readFileSync(join(dir, 'chunks'))].filter((_, i) => i % 100 === 0)).toEqual([3, 0, 2, 1]);
+    await store.close();
+  });
+
+  it('answers the buffer map, the edge and the sizes the way a finished window does', () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'));
+    store.add(chunk(0, 10));
+    store.add(chunk(9, 20));
+    expect(store.add(chunk(9, 20))).toBe(false);
+    store.finish(12);
+    expect(store.add(chunk(12))).toBe(false);
+    expect([store.base, store.edge, store.size, store.live, store.ended]).toEqual([0, 12, 2, false, true]);
+    expect(store.bufferMap()).toEqual({ base: 0, bits: Uint8Array.from([0x80, 0x40]) });
+    expect([store.dataBytes(9), store.dataBytes(1)]).toEqual([20, undefined]);
+    void store.close();
+  });
+
+  it('keeps no more than cacheBytes of chunk data in memory once written', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 1000 });
+    for (let seq = 0; seq < 50; seq++) {
+      store.add(chunk(seq));
+      await store.drained();
+    }
+    await store.close();
+    expect(store.memoryBytes).toBe(0);
+    const reopened = ChunkStore.spool(join(dir, 'again'), { cacheBytes: 1000 });
+    for (let seq = 0; seq < 50; seq++) reopened.add(chunk(seq));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let seq = 0; seq < 50; seq++) expect((await reopened.read(seq))!.data[0]).toBe(seq);
+    expect(reopened.memoryBytes).toBeLessThanOrEqual(1000);
+    await reopened.close();
+  });
+
+  it('makes fetching wait while unwritten chunks exceed the cache', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 150 });
+    store.add(chunk(0));
+    store.add(chunk(1));
+    let drained = false;
+    const waiting = store.drained().then(() => (drained = true));
+    expect(drained).toBe(false);
+    await waiting;
+    expect(drained).toBe(true);
+    await store.close();
+  });
+
+  it('deletes its file on close when temporary, and leaves it otherwise', async () => {
+    const scratch = ChunkStore.spool(join(dir, 'scratch'), { temporary: true });
+    const kept = ChunkStore.spool(join(dir, 'kept'));
+    scratch.add(chunk(0));
+    kept.add(chunk(0));
+    await Promise.all([scratch.close(), kept.close()]);
+    expect(existsSync(join(dir, 'scratch'))).toBe(false);
+    expect(readFileSync(join(dir, 'kept'))).toEqual(Buffer.from(chunk(0).data));
+  });
+
+  it('refuses a seq past what it indexes, before allocating for it', () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'));
+    expect(() => store.add(chunk(2 ** 24))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    void store.close();
+  });
+
+  it('refuses a negative cache size', () => {
+    expect(() => ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(ChunkStore.spool(join(dir, 'chunks')).cacheBytes).toBe(DEFAULT_STORE_CACHE_BYTES);
+  });
+});
+
+describe('ChunkStore.overFile', () => {
+  it('serves chunks from the bytes already in the file, keeping only their place and signature', async () => {
+    const file = join(dir, 'film');
+    const chunks = [chunk(0, 300), chunk(1, 300), chunk(2, 77)];
+    writeFileSync(file, Buffer.concat(chunks.map((c) => c.data)));
+    const store = ChunkStore.overFile(file, { cacheBytes: 0 });
+    let offset = 0;
+    for (const c of chunks) {
+      store.add({ ...c, data: c.data }, offset);
+      offset += c.data.length;
+    }
+    store.finish();
+    expect(store.memoryBytes).toBe(0);
+    for (const c of chunks) expect(plain(await store.read(c.seq))).toEqual(plain(c));
+    await store.close();
+    expect(readFileSync(file).length).toBe(677);
+  });
+
+  it('keeps in memory a chunk given without a place (one that is not a byte range of the file)', async () => {
+    const file = join(dir, 'film');
+    writeFileSync(file, Buffer.alloc(0));
+    const store = ChunkStore.overFile(file);
+    store.add(chunk(0));
+    expect(plain(store.get(0))).toEqual(plain(chunk(0)));
+    expect(plain(await store.read(0))).toEqual(plain(chunk(0)));
+    await store.close();
+  });
+
+  it('does not serve a chunk whose bytes are no longer in the file (it shrank)', async () => {
+    const file = join(dir, 'film');
+    writeFileSync(file, Buffer.alloc(50));
+    const store = ChunkStore.overFile(file, { cacheBytes: 0 });
+    store.add(chunk(0), 0);
+    expect(await store.read(0)).toBeUndefined();
+    await store.close();
+  });
+});
+
+describe('ChunkStore after close', () => {
+  it('refuses reads with STORE_CLOSED and does not make its deleted file again', async () => {
+    const path = join(dir, 'scratch');
+    const store = ChunkStore.spool(path, { temporary: true });
+    store.add(chunk(0));
+    await store.close();
+    await expect(store.read(0)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('ChunkStore when its file cannot be written', () => {
+  it('tells onError, keeps the chunk in memory so nothing is lost, and does not hold fetching back forever', async () => {
+    const errors: Error[] = [];
+    const store = ChunkStore.spool(join(dir, 'no-such-dir', 'chunks'), { cacheBytes: 10, onError: (error) => errors.push(error) });
+    store.add(chunk(0));
+    await store.drained();
+    expect(errors).toEqual([expect.objectContaining({ code: 'ENOENT' })]);
+    expect(plain(await store.read(0))).toEqual(plain(chunk(0)));
+    await store.drained();
+    await store.close();
+  });
+});

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChunkStore, FileData, generateStreamKey, verifyChunk } from '@p2pstream/data';
+import { Publisher } from '../src/index.js';
+import { dialServer, startCentral, startServer } from './helpers.js';
+
+/** A recognisable file: byte i is (i * 7) mod 256. */
+const fileBytes = (count: number) => Buffer.from(Array.from({ length: count }, (_, i) => (i * 7) & 0xff));
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'publisher-file-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a finished stream published from its file', () => {
+  it('holds no chunk in memory once cut, and serves each chunk read back from the file, signed', async () => {
+    const server = await startServer();
+    const { tracker } = await startCentral();
+    const key = generateStreamKey();
+    const path = join(dir, 'film.bin');
+    const source = fileBytes(10_000);
+    writeFileSync(path, source);
+    const publisher = new Publisher({
+      name: 'film',
+      key,
+      source: new FileData(path).read(),
+      live: false,
+      server,
+      tracker,
+      chunker: { chunkBytes: 4096 },
+      sourceFile: path,
+      cacheBytes: 0,
+    });
+    await publisher.run();
+    const store = publisher.window as ChunkStore;
+    expect(store).toBeInstanceOf(ChunkStore);
+    expect(store.memoryBytes).toBe(0);
+
+    const connection = await dialServer(server);
+    expect(await connection.request({ t: 'join', stream: key.streamId })).toMatchObject({ edge: 3, live: false, source: true });
+    const served: Buffer[] = [];
+    for (const seq of [2, 0, 1]) {
+      const reply = await connection.request({ t: 'request', seq });
+      expect(reply.t === 'chunk' && verifyChunk(key.streamId, reply), `chunk ${seq}`).toBe(true);
+      if (reply.t === 'chunk') served[seq] = Buffer.from(reply.data);
+    }
+    expect(Buffer.concat(served).equals(source)).toBe(true);
+    await publisher.close();
+  });
+
+  it('refuses a chunk whose bytes are gone from the file (it was cut short) with NOT_HELD, and goes on serving', async () => {
+    const server = await startServer();
+    const { tracker } = await startCentral();
+    const key = generateStreamKey();
+    const path = join(dir, 'film.bin');
+    writeFileSync(path, fileBytes(10_000));
+    const publisher = new Publisher({ name: 'film', key, source: new FileData(path).read(), live: false, server, tracker, chunker: { chunkBytes: 4096 }, sourceFile: path, cacheBytes: 0 });
+    await publisher.run();
+    truncateSync(path, 5000);
+    const connection = await dialServer(server);
+    await connection.request({ t: 'join', stream: key.streamId });
+    expect(await connection.request({ t: 'request', seq: 2 })).toMatchObject({ t: 'reject', seq: 2, reason: 'NOT_HELD' });
+    expect(await connection.request({ t: 'request', seq: 0 })).toMatchObject({ t: 'chunk', seq: 0 });
+    await publisher.close();
+  });
+});
