@@ -28,7 +28,7 @@ describe('request and reply', () => {
     const server = memoryServer({
       handlers: {
         join: (message, connection) => {
-          connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true, source: false });
+          connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true, session: Buffer.alloc(8), source: false });
         },
       },
     });

@@ -14,6 +14,7 @@ export {
   type LoadStreamKeyOptions,
 } from './key-file.js';
 export { verifierFor, type StreamVerifier } from './verifier.js';
+export { newSession, isSession, sameSession, sessionHex } from './stream-session.js';
 export {
   signChunk,
   verifyChunk,

@@ -23,6 +23,8 @@ export interface StreamInfo {
   live: boolean;
   /** The newest edge announced at central. */
   edge: number;
+  /** The publish session central handed out: chunks of any other session are refused as bad. */
+  session: Uint8Array;
   /** Peers central listed. */
   peers: number;
 }
@@ -185,7 +187,14 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     await this.#parts.startServer();
     if (signal?.aborted) throw new AbortedError(signal.reason);
     if (this.#closed) throw new ClientClosedError();
-    const info: StreamInfo = { name: found.name, streamId: found.stream, live: found.live, edge: found.edge, peers: found.peers.length };
+    const info: StreamInfo = {
+      name: found.name,
+      streamId: found.stream,
+      live: found.live,
+      edge: found.edge,
+      session: found.session,
+      peers: found.peers.length,
+    };
     this.#info = info;
     this.#verifier = verifierFor(info.streamId);
     const window = new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
@@ -218,6 +227,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       clock: this.#clock,
       link: {
         streamId: info.streamId,
+        session: info.session,
         localAddress: this.#options.localAddress,
         dial: this.#options.dial ?? connectionDial,
         limits: { handshakeTimeout: this.#o.dialTimeoutMs, ...this.#options.limits },
@@ -357,7 +367,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       this.#drop(peer, 'it no longer carries the stream');
       throw new PeerRefusedError(peer, 'it no longer carries the stream');
     }
-    if (reply.seq !== seq || !verifyChunk(this.#verifier!, reply)) {
+    if (reply.seq !== seq || !verifyChunk(this.#verifier!, this.#info!.session, reply) || !this.#plausibleTs(reply.ts)) {
       this.#counters.badChunks += 1;
       this.#drop(peer, `it sent a bad chunk ${seq}`, { ban: true });
       this.emit('bad-chunk', peer, seq);
@@ -428,8 +438,18 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #serve(): void {
     const server = this.#parts.server;
     if (this.#closed || !server) return;
-    server.serve(this.#info!.streamId, this.#window!);
+    server.serve(this.#info!.streamId, this.#window!, { session: this.#info!.session });
     this.#serving = true;
+  }
+
+  /**
+   * A live chunk is cut now and kept for about a window: one whose signed `ts`
+   * is further from this clock than `maxChunkSkewMs` is a replay of old chunks
+   * (or a publisher whose clock is far off), and is refused like a bad signature.
+   */
+  #plausibleTs(ts: number): boolean {
+    if (!this.#info!.live) return true;
+    return Math.abs(ts - this.#wallClock()) <= this.#o.maxChunkSkewMs;
   }
 
   #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {

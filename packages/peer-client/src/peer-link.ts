@@ -1,6 +1,8 @@
 import { dial as connectionDial, type Clock, type CloseReason, type Connection, type ConnectionLimits } from '@p2pstream/connection';
 import type { ChunkMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
+import { sameSession, sessionHex } from '@p2pstream/data';
 import { MAX_PENDING_HAVES } from './constants.js';
+import { OtherSessionError } from './errors.js';
 import { RateMeter } from './rate-meter.js';
 
 /** How a link reaches a peer: `dial` from @p2pstream/connection, or a stand-in with its shape. */
@@ -8,6 +10,8 @@ export type DialFunction = typeof connectionDial;
 
 export interface PeerLinkOptions {
   streamId: string;
+  /** The publish session this client plays: a peer whose map names another one is not used. */
+  session: Uint8Array;
   localAddress: string | undefined;
   dial: DialFunction;
   limits: ConnectionLimits;
@@ -94,6 +98,7 @@ export class PeerLink {
         { timeout: options.limits.handshakeTimeout, ...(options.signal ? { signal: options.signal } : {}) },
       );
       if (map.stream !== options.streamId) throw new Error(`the peer answered with the map of stream ${map.stream}`);
+      if (!sameSession(map.session, options.session)) throw new OtherSessionError(sessionHex(map.session), sessionHex(options.session));
       link = new PeerLink(peerAddress(host, port), connection, map, options);
       link.#pending = early;
       return link;

@@ -11,6 +11,6 @@ export type ClientTracker = Pick<TrackerClient, 'lookup' | 'announce' | 'update'
  */
 export interface LocalServer {
   readonly port: number;
-  serve(streamId: string, window: ChunkWindow<Chunk>): void;
+  serve(streamId: string, window: ChunkWindow<Chunk>, options: { session: Uint8Array }): void;
   unserve(streamId: string): void;
 }

@@ -1,10 +1,13 @@
 import { afterEach } from 'vitest';
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signChunk, signPublish, type Chunk, type StreamKey } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, type Chunk, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { PeerClient, type PeerClientOptions, type Sink } from '../src/index.js';
+
+/** The publish session of every stream these tests publish: chunks and publishes are signed in it. */
+export const SESSION = newSession();
 
 const toClose: Array<() => unknown> = [];
 
@@ -77,12 +80,12 @@ export class CollectingSink implements Sink {
   }
 }
 
-/** `count` signed chunks of `bytes` bytes with distinct content. */
-export function makeChunks(key: StreamKey, count: number, bytes = 3000): Chunk[] {
+/** `count` signed chunks of `bytes` bytes with distinct content, of the publish `session`. */
+export function makeChunks(key: StreamKey, count: number, bytes = 3000, session = SESSION): Chunk[] {
   return Array.from({ length: count }, (_, seq) => {
     const data = Buffer.alloc(bytes);
     for (let i = 0; i < bytes; i++) data[i] = (seq * 31 + i * 7) & 0xff;
-    return signChunk(key, { seq, ts: Date.now(), data });
+    return signChunk(key, session, { seq, ts: Date.now(), data });
   });
 }
 
@@ -111,9 +114,9 @@ export async function startPublisher(
   for (const chunk of chunks) if (!options.skip?.includes(chunk.seq)) window.add(chunk);
   if (options.finish ?? !options.live) window.finish(options.count);
   const server = await startServer();
-  server.serve(key.streamId, window, { source: true });
+  server.serve(key.streamId, window, { session: SESSION, source: true });
   const tracker = central.client();
-  if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, sign: (ts) => signPublish(key, name, ts) });
+  if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, session: SESSION, sign: (ts) => signPublish(key, name, ts, SESSION) });
   if (options.listed ?? true) await tracker.announce({ stream: key.streamId, port: server.port, edge: window.edge, live: window.live });
   return { key, window, server, chunks, tracker };
 }

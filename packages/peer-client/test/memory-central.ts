@@ -4,6 +4,7 @@ import { signPublish, type StreamKey } from '@p2pstream/data';
 import { MemoryRegistry, Tracker, trackerHandlers } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { onCleanup } from './helpers.js';
+import { SESSION } from './helpers.js';
 
 const HOST = '127.0.0.1';
 const PORT = 2045;
@@ -40,7 +41,7 @@ export class MemoryCentral {
   /** Publishes `name` under `key` and announces `port` at `host` as its publisher, moving the clock until central has both. */
   async publish(host: string, port: number, name: string, key: StreamKey, live: boolean): Promise<void> {
     const client = this.client(host);
-    await this.#settle(client.publish({ name, publicKey: key.publicKey, live, sign: (ts) => signPublish(key, name, ts) }));
+    await this.#settle(client.publish({ name, publicKey: key.publicKey, live, session: SESSION, sign: (ts) => signPublish(key, name, ts, SESSION) }));
     await this.#settle(client.announce({ stream: key.streamId, port, edge: 0, live }));
   }
 

@@ -126,7 +126,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
    * Serves `window` as stream `streamId` from now on: peers may join it, and
    * each chunk added to the window is announced to them at once.
    */
-  serve(streamId: string, window: ChunkWindow<Chunk>, options: ServeOptions = {}): void {
+  serve(streamId: string, window: ChunkWindow<Chunk>, options: ServeOptions): void {
     if (this.#closing) throw new ServerClosedError();
     if (this.#streams.has(streamId)) throw new StreamAlreadyServedError(streamId);
     this.#streams.set(streamId, new ServedStream(streamId, window, options));

@@ -4,6 +4,7 @@ import {
   ChunkWindow,
   DEFAULT_CHUNK_MS,
   MAX_CHUNK_BYTES,
+  newSession,
   signPublish,
   type Chunk,
   type ChunkerOptions,
@@ -88,6 +89,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly name: string;
   readonly streamId: string;
   readonly live: boolean;
+  /** This publish's session: random, signed with the publish, bound into every chunk's signature. */
+  readonly session: Uint8Array;
   readonly window: ChunkWindow<Chunk>;
   readonly #options: PublisherOptions;
   #bytes = 0;
@@ -99,6 +102,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.name = options.name;
     this.streamId = options.key.streamId;
     this.live = options.live;
+    this.session = newSession();
     this.#options = options;
     const capacity = options.windowCapacity ?? DEFAULT_WINDOW_CAPACITY;
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${capacity}`);
@@ -140,8 +144,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   async #publish(signal: AbortSignal | undefined): Promise<void> {
     const { key, name, tracker, server } = this.#options;
-    await tracker.publish({ name, publicKey: key.publicKey, live: this.live, sign: (ts) => signPublish(key, name, ts) }, { signal });
-    server.serve(this.streamId, this.window, { source: true });
+    const { session } = this;
+    await tracker.publish({ name, publicKey: key.publicKey, live: this.live, session, sign: (ts) => signPublish(key, name, ts, session) }, { signal });
+    server.serve(this.streamId, this.window, { session, source: true });
     await this.#announce(signal);
     this.#announced = true;
     this.emit('published', this.streamId);
@@ -191,7 +196,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         source = prepend(head, rest);
       }
       const { bytes, chunker } = this.#plan(source, options, signal);
-      for await (const chunk of chunker.chunks(bytes, { key, ...(signal ? { signal } : {}) })) {
+      for await (const chunk of chunker.chunks(bytes, { key, session: this.session, ...(signal ? { signal } : {}) })) {
         this.window.add(chunk);
         this.#bytes += chunk.data.length;
         if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge });

@@ -4,6 +4,11 @@ import type { ServingPeer } from './serving-peer.js';
 
 export interface ServeOptions {
   /**
+   * The publish session the window's chunks belong to (8 bytes): `map` replies
+   * name it, so a viewer of another session knows not to use this peer.
+   */
+  session: Uint8Array;
+  /**
    * This node is the stream's publisher: `map` replies say `source: true`, so
    * viewers can count what they took from the publisher.
    * @default false
@@ -20,6 +25,7 @@ export class ServedStream {
   readonly id: string;
   readonly window: ChunkWindow<Chunk>;
   readonly source: boolean;
+  readonly session: Uint8Array;
   readonly peers = new Set<ServingPeer>();
   readonly #unsubscribe: Array<() => void>;
 
@@ -27,6 +33,7 @@ export class ServedStream {
     this.id = id;
     this.window = window;
     this.source = options.source ?? false;
+    this.session = options.session;
     this.#unsubscribe = [
       window.onChunk(({ seq }) => {
         for (const peer of this.peers) peer.connection.send({ t: 'have', seq });
@@ -37,10 +44,11 @@ export class ServedStream {
     ];
   }
 
-  /** The `map` reply to a `join`: what the window holds, where its edge is, and whether it still grows. */
+  /** The `map` reply to a `join`: what the window holds, where its edge is, whether it still grows, and of which session. */
   map(): Omit<MapMessage, 're' | 't'> {
     const { base, bits } = this.window.bufferMap();
-    return { stream: this.id, base, bits, edge: this.window.edge, live: this.window.live, source: this.source };
+    const { edge, live } = this.window;
+    return { stream: this.id, base, bits, edge, live, session: this.session, source: this.source };
   }
 
   /** Stops announcing; the peers are told by the caller. */

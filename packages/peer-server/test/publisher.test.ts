@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateStreamKey, verifyChunk } from '@p2pstream/data';
+import { generateStreamKey, newSession, sameSession, sessionHex, verifyChunk } from '@p2pstream/data';
 import type { Message } from '@p2pstream/wire';
 import { Publisher } from '../src/index.js';
 import { dialServer, lookUp, PushSource, startCentral, startServer, waitUntil } from './helpers.js';
@@ -28,11 +28,15 @@ describe('Publisher', () => {
     expect(await lookUp(central, 'film')).toEqual({
       stream: { name: 'film', stream: key.streamId, live: false, peers: 1, viewers: 0, edge: 3 },
       candidates: [{ host: '127.0.0.1', port: server.port, edge: 3 }],
+      session: sessionHex(publisher.session),
     });
     const connection = await dialServer(server);
-    expect(await connection.request({ t: 'join', stream: key.streamId })).toMatchObject({ edge: 3, live: false, source: true });
+    const map = await connection.request({ t: 'join', stream: key.streamId });
+    expect(map).toMatchObject({ edge: 3, live: false, source: true });
+    expect(sameSession(map.session, publisher.session)).toBe(true);
     const chunk = await connection.request({ t: 'request', seq: 2 });
-    expect(chunk.t === 'chunk' && verifyChunk(key.streamId, chunk)).toBe(true);
+    expect(chunk.t === 'chunk' && verifyChunk(key.streamId, publisher.session, chunk)).toBe(true);
+    expect(chunk.t === 'chunk' && verifyChunk(key.streamId, newSession(), chunk)).toBe(false);
     expect(publisher.stats()).toEqual({ chunks: 3, edge: 3, bytes: 10_000, live: false, ended: true });
   });
 
@@ -66,7 +70,7 @@ describe('Publisher', () => {
   it('serves nothing when central refuses the name', async () => {
     const server = await startServer();
     const { central, tracker } = await startCentral();
-    await central.registry.publish({ name: 'cam1', stream: generateStreamKey().streamId, live: true, ts: Date.now() });
+    await central.registry.publish({ name: 'cam1', stream: generateStreamKey().streamId, live: true, ts: Date.now(), session: '0123456789abcdef' });
     const key = generateStreamKey();
     const publisher = new Publisher({ name: 'cam1', key, source: new PushSource(), live: true, server, tracker });
     await expect(publisher.run()).rejects.toMatchObject({ code: 'NAME_TAKEN' });

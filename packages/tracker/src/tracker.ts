@@ -1,4 +1,4 @@
-import { streamIdOf, verifyPublish } from '@p2pstream/data';
+import { sessionHex, streamIdOf, verifyPublish } from '@p2pstream/data';
 import {
   MAX_LIST_STREAMS,
   type AnnounceMessage,
@@ -204,10 +204,16 @@ export class Tracker {
       if (Math.abs(message.ts - now) > this.settings.publishWindow) {
         throw new TimestampOutOfWindowError(message.ts - now, this.settings.publishWindow);
       }
-      if (!verifyPublish(message.key, message.name, message.ts, message.sig)) throw new BadSignatureError();
+      if (!verifyPublish(message.key, message.name, message.ts, message.session, message.sig)) throw new BadSignatureError();
       const stream = streamIdOf(message.key);
       this.#admit(session, stream);
-      const outcome = await this.#registry.publish({ name: message.name, stream, live: message.live, ts: message.ts });
+      const outcome = await this.#registry.publish({
+        name: message.name,
+        stream,
+        live: message.live,
+        ts: message.ts,
+        session: sessionHex(message.session),
+      });
       switch (outcome.result) {
         case 'name-taken':
           throw new NameTakenError(message.name);
@@ -252,14 +258,15 @@ export class Tracker {
   async lookup(session: TrackerSession, message: LookupMessage): Promise<Reply<'peers'>> {
     return this.#count('lookup', async () => {
       const found = await this.#registry.lookup(message.name, this.#clock.now(), this.settings.lookupCandidates);
-      if (!found) throw new StreamNotFoundError(message.name);
+      // A binding restored from the state file has no session until its publisher publishes again: nothing to watch yet.
+      if (!found?.session) throw new StreamNotFoundError(message.name);
       const peers = samplePeers(found.candidates, Math.min(message.count, this.settings.maxLookupPeers), {
         exclude: session.ownEntries(),
         nearEdge: this.settings.nearEdge,
         random: this.#random,
       });
       const { name, stream, live, edge } = found.stream;
-      return { t: 'peers', name, stream, live, edge, peers };
+      return { t: 'peers', name, stream, live, edge, session: Buffer.from(found.session, 'hex'), peers };
     });
   }
 

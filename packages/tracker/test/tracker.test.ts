@@ -1,4 +1,4 @@
-import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
 import type { PublishMessage } from '@p2pstream/wire';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TrackerError } from '../src/errors.js';
@@ -6,11 +6,13 @@ import { MemoryRegistry } from '../src/memory-registry.js';
 import { resolveTrackerSettings, Tracker, TrackerSession, type TrackerOptions } from '../src/tracker.js';
 import { FakeClock, seededRandom } from './fake-clock.js';
 
+const SESSION = newSession();
+
 const key = generateStreamKey();
 const otherKey = generateStreamKey();
 
 function publishOf(k: StreamKey, name: string, ts: number, live = true): PublishMessage {
-  return { t: 'publish', id: 1, name, key: k.publicKey, ts, live, sig: signPublish(k, name, ts) };
+  return { t: 'publish', id: 1, name, key: k.publicKey, ts, live, session: SESSION, sig: signPublish(k, name, ts, SESSION) };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<TrackerError> {
@@ -69,9 +71,9 @@ describe('Tracker', () => {
       const session = new TrackerSession('127.0.0.2');
       const ts = clock.now();
       const cases = [
-        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam2', ts) },
-        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam1', ts - 1) },
-        { ...publishOf(key, 'cam1', ts), sig: signPublish(otherKey, 'cam1', ts) },
+        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam2', ts, SESSION) },
+        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam1', ts - 1, SESSION) },
+        { ...publishOf(key, 'cam1', ts), sig: signPublish(otherKey, 'cam1', ts, SESSION) },
         { ...publishOf(key, 'cam1', ts), sig: new Uint8Array(64) },
       ];
       for (const message of cases) {
