@@ -8,7 +8,7 @@
  * Options: --mib M (stream size, default 64), --rounds N (default 5), --chunk-kib K (default 64).
  */
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk } from '@p2pstream/data';
 import { PeerClient } from '@p2pstream/peer-client';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker } from '@p2pstream/tracker';
@@ -38,7 +38,7 @@ for (let seq = 0; seq < count; seq++) {
 }
 window.finish();
 const server = await startPeerServer({ host: '127.0.0.1', port: 0 });
-server.serve(key.streamId, window, { session: SESSION, source: true });
+server.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
 
 // The real tracker in this process; the publisher publishes the stream there and announces its server.
 const central = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });

@@ -16,6 +16,18 @@ export {
 export { verifierFor, type StreamVerifier } from './verifier.js';
 export { newSession, isSession, sameSession, sessionHex } from './stream-session.js';
 export {
+  signHead,
+  verifyHead,
+  signEnd,
+  verifyEnd,
+  headSignedBytes,
+  endSignedBytes,
+  type SignedHead,
+  type SignedEnd,
+} from './signed-head.js';
+export { SignedState, type Offer, type HeadListener, type SignedEndListener } from './signed-state.js';
+export { signWindow, type SignWindowOptions } from './window-signer.js';
+export {
   signChunk,
   verifyChunk,
   signPublish,

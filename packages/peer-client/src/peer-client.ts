@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { dial as connectionDial, systemClock, type Clock, type CloseReason } from '@p2pstream/connection';
-import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
+import { dial as connectionDial, systemClock, VIOLATION_PENALTY, type Clock, type CloseReason } from '@p2pstream/connection';
+import { ChunkWindow, SignedState, verifierFor, verifyChunk, type Chunk, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import type { MapMessage, RejectReason } from '@p2pstream/wire';
 import { untilAborted } from './abort.js';
@@ -36,6 +36,8 @@ export interface PeerClientEvents {
   drop: [address: string, reason: string];
   /** A peer sent a chunk that does not verify: dropped and banned. */
   'bad-chunk': [address: string, seq: number];
+  /** A peer passed on a head or an end that does not verify in this session (a lie about the stream): dropped and banned. */
+  'bad-state': [address: string, what: 'head' | 'end'];
   played: [seq: number];
   /** A live chunk was not held when due and play went on without it; `cause` says why (`ViewerSkipCause`), `peers` whom it concerns. */
   skipped: [seq: number, cause: ViewerSkipCause, peers: readonly string[]];
@@ -43,7 +45,7 @@ export interface PeerClientEvents {
   rebuffer: [seq: number];
   /** Announced at central as a carrier of the stream. */
   announced: [];
-  /** The whole stream has been played: a finished stream to its last chunk, or a live one that ended. */
+  /** The whole stream has been played: a finished stream to its last chunk, or a live one whose publisher signed its end. */
   end: [];
   /** Something failed without stopping the client (a look-up, an announce, the sink). */
   warning: [error: Error];
@@ -54,6 +56,9 @@ const REFUSALS: Record<Exclude<RejectReason, 'UNKNOWN_STREAM'>, RefusalReason> =
   OUTSIDE_WINDOW: 'outside-window',
   BUSY: 'busy',
 };
+
+/** Why a connection this client closed counts against the peer's address: an honest peer never does these. */
+const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set(['PROTOCOL_VIOLATION', 'MALFORMED', 'INVALID_FIELD', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE']);
 
 /** Contiguous chunks counted ahead of the playhead for the buffer figure, at most. */
 const MAX_AHEAD_COUNT = 1024;
@@ -78,6 +83,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   readonly #inFlight = new Map<number, number>();
   #info: StreamInfo | undefined;
   #verifier: StreamVerifier | undefined;
+  /** What the publisher signed about this session: the only edge and end this client believes. */
+  #state: SignedState | undefined;
   #window: ChunkWindow<Chunk> | undefined;
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
@@ -106,6 +113,11 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   /** What central said, once `start()` resolved. */
   get info(): StreamInfo | undefined {
     return this.#info;
+  }
+
+  /** The newest signed head and the signed end verified so far, once started. */
+  get state(): SignedState | undefined {
+    return this.#state;
   }
 
   /** The chunks held (and offered to other peers), once started. */
@@ -197,6 +209,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     };
     this.#info = info;
     this.#verifier = verifierFor(info.streamId);
+    const state = new SignedState(info.streamId, info.session);
+    this.#state = state;
     const window = new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
     this.#window = window;
     const writer = new SinkWriter({
@@ -216,6 +230,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#scheduler = this.#createScheduler(info.live);
     if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
     this.#scheduler.start();
+    state.onHead((head) => this.#believeEdge(head.edge));
+    state.onEnd((end) => this.#ended(end.edge));
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
     this.#pool = new PeerPool({
@@ -392,12 +408,18 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     const scheduler = this.#scheduler!;
     scheduler.addPeer(link.address, link.map);
     this.#learn(link.map);
+    const state = this.#state!;
     const listener: PeerLinkListener = {
+      // A chunk past the newest signed head is one the publisher has not said it cut: not believed.
       have: (from, seq) => {
-        const end = this.#writer?.finalEdge;
-        if (end === undefined || seq < end) scheduler.peerHas(from.address, seq);
+        if (seq < state.clip(seq + 1)) scheduler.peerHas(from.address, seq);
       },
-      ended: (_from, edge) => this.#ended(edge),
+      head: (from, head) => {
+        if (state.offerHead(head) === 'bad') this.#lied(from.address, 'head');
+      },
+      end: (from, end) => {
+        if (state.offerEnd(end) === 'bad') this.#lied(from.address, 'end');
+      },
       map: (from, map) => {
         scheduler.addPeer(from.address, map);
         this.#learn(map);
@@ -407,6 +429,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
         if (this.#pool?.links.get(from.address) !== from) return;
         this.#pool.closed(from);
         scheduler.removePeer(from.address);
+        // A peer that broke the protocol (an `ended` of the old protocol, a malformed frame) scores towards a ban.
+        if (!reason.byRemote && PROTOCOL_VIOLATIONS.has(reason.code)) this.#pool.penalize(from.address, VIOLATION_PENALTY);
         this.emit('drop', from.address, `${reason.code}: ${reason.message}`);
       },
     };
@@ -414,20 +438,23 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.emit('peer', link.address, link.source);
   }
 
-  /** What a buffer map says about the stream as a whole: how far it goes, and whether it is finished. */
+  /**
+   * What a buffer map says about the stream as a whole: how far it goes, as far
+   * as a signed head says so. Whether it is finished only a signed end says.
+   */
   #learn(map: MapMessage): void {
-    if (map.edge > 0) this.#scheduler?.setEdge(map.edge - 1);
-    if (!map.live) this.#ended(map.edge);
+    this.#believeEdge(this.#state!.clip(map.edge));
   }
 
-  /**
-   * The stream has `edge` chunks in all. Unsigned, so a claim that contradicts
-   * a chunk some peer already announced is ignored.
-   */
+  #believeEdge(edge: number): void {
+    if (edge > 0 && this.#writer?.finalEdge === undefined) this.#scheduler?.setEdge(edge - 1);
+  }
+
+  /** The publisher signed the end: the stream has `edge` chunks in all. */
   #ended(edge: number): void {
     const writer = this.#writer!;
     const window = this.#window!;
-    if (writer.finalEdge !== undefined || edge < window.edge || edge <= this.#scheduler!.edge) return;
+    if (writer.finalEdge !== undefined || edge < window.edge) return;
     window.finish(edge);
     writer.setFinalEdge(edge);
     this.#scheduler!.finish(edge);
@@ -438,7 +465,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #serve(): void {
     const server = this.#parts.server;
     if (this.#closed || !server) return;
-    server.serve(this.#info!.streamId, this.#window!, { session: this.#info!.session });
+    server.serve(this.#info!.streamId, this.#window!, { state: this.#state! });
     this.#serving = true;
   }
 
@@ -450,6 +477,12 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #plausibleTs(ts: number): boolean {
     if (!this.#info!.live) return true;
     return Math.abs(ts - this.#wallClock()) <= this.#o.maxChunkSkewMs;
+  }
+
+  /** A peer passed on a signed head or end that does not verify: a lie about the stream's state. */
+  #lied(peer: string, what: 'head' | 'end'): void {
+    this.#drop(peer, `it passed on a ${what} that does not verify`, { ban: true });
+    this.emit('bad-state', peer, what);
   }
 
   #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {

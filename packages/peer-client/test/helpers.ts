@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, type Chunk, type StreamKey } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
@@ -114,7 +114,7 @@ export async function startPublisher(
   for (const chunk of chunks) if (!options.skip?.includes(chunk.seq)) window.add(chunk);
   if (options.finish ?? !options.live) window.finish(options.count);
   const server = await startServer();
-  server.serve(key.streamId, window, { session: SESSION, source: true });
+  server.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
   const tracker = central.client();
   if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, session: SESSION, sign: (ts) => signPublish(key, name, ts, SESSION) });
   if (options.listed ?? true) await tracker.announce({ stream: key.streamId, port: server.port, edge: window.edge, live: window.live });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkWindow, newSession, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, newSession, SignedState, type Chunk } from '@p2pstream/data';
 import { ManualClock } from '@p2pstream/scheduler';
 import {
   CollectingSink,
@@ -94,10 +94,10 @@ describe('PeerClient on a finished stream', () => {
     forged.finish();
     // On an address of its own: the ban is by address, and the honest publisher is on 127.0.0.1.
     const liar = await startServer('127.0.0.2');
-    liar.serve(honest.key.streamId, forged, { session: SESSION });
+    liar.serve(honest.key.streamId, forged, { state: new SignedState(honest.key.streamId, SESSION) });
     await central.carry(honest.key.streamId, liar.port, 0, '127.0.0.2');
     const again = await startServer('127.0.0.2');
-    again.serve(honest.key.streamId, forged, { session: SESSION });
+    again.serve(honest.key.streamId, forged, { state: new SignedState(honest.key.streamId, SESSION) });
 
     const dials = new Map<string, number>();
     const sink = new CollectingSink();
@@ -127,7 +127,7 @@ describe('PeerClient on a finished stream', () => {
     replayed.finish();
     const replayer = await startServer('127.0.0.2');
     // It names the current session in its map, so the viewer uses it; the chunks give it away.
-    replayer.serve(honest.key.streamId, replayed, { session: SESSION });
+    replayer.serve(honest.key.streamId, replayed, { state: new SignedState(honest.key.streamId, SESSION) });
     await central.carry(honest.key.streamId, replayer.port, 0, '127.0.0.2');
 
     const sink = new CollectingSink();
@@ -147,7 +147,7 @@ describe('PeerClient on a finished stream', () => {
     const central = await TestCentral.start();
     const honest = await startPublisher(central, 'film', { count: 5, live: false, listed: false });
     const stale = await startServer('127.0.0.2');
-    stale.serve(honest.key.streamId, honest.window, { session: newSession() });
+    stale.serve(honest.key.streamId, honest.window, { state: new SignedState(honest.key.streamId, newSession()) });
     await central.carry(honest.key.streamId, stale.port, 0, '127.0.0.2');
 
     const { client } = await startViewer(central, 'film', { sink: new CollectingSink() });

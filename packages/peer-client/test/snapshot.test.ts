@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signPublish, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, signPublish, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { ManualClock } from '@p2pstream/scheduler';
 import { RateMeter, type PeerClient } from '../src/index.js';
@@ -116,7 +116,7 @@ describe('PeerClient.snapshot', () => {
     // A publisher that sends 1 kB/s: each 3 kB chunk stays in flight for seconds.
     const publisher = await startPeerServer({ host: '127.0.0.1', port: 0, uploadLimiter: new UploadLimiter({ bytesPerSecond: 1000 }) });
     onCleanup(() => publisher.close());
-    publisher.serve(key.streamId, window, { session: SESSION, source: true });
+    publisher.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
     const tracker = central.client();
     await tracker.publish({ name: 'cam1', publicKey: key.publicKey, live: true, session: SESSION, sign: (ts) => signPublish(key, 'cam1', ts, SESSION) });
     await tracker.announce({ stream: key.streamId, port: publisher.port, edge: window.edge, live: true });

@@ -229,6 +229,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     peer.stream = stream;
     stream.peers.add(peer);
     connection.reply(message, { t: 'map', ...stream.map() });
+    stream.sendSignedState(peer);
     if (first) this.emit('join', peer.id, stream.id);
   }
 

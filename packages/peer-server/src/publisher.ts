@@ -6,6 +6,8 @@ import {
   MAX_CHUNK_BYTES,
   newSession,
   signPublish,
+  signWindow,
+  type SignedState,
   type Chunk,
   type ChunkerOptions,
   type StreamKey,
@@ -92,6 +94,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   /** This publish's session: random, signed with the publish, bound into every chunk's signature. */
   readonly session: Uint8Array;
   readonly window: ChunkWindow<Chunk>;
+  /** The heads and the end this publisher signs as it cuts: served with the window. */
+  readonly state: SignedState;
   readonly #options: PublisherOptions;
   #bytes = 0;
   #ended = false;
@@ -107,6 +111,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const capacity = options.windowCapacity ?? DEFAULT_WINDOW_CAPACITY;
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${capacity}`);
     this.window = new ChunkWindow<Chunk>({ live: options.live, capacity });
+    this.state = signWindow(options.key, this.session, this.window);
   }
 
   stats(): PublisherStats {
@@ -146,7 +151,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const { key, name, tracker, server } = this.#options;
     const { session } = this;
     await tracker.publish({ name, publicKey: key.publicKey, live: this.live, session, sign: (ts) => signPublish(key, name, ts, session) }, { signal });
-    server.serve(this.streamId, this.window, { session, source: true });
+    server.serve(this.streamId, this.window, { state: this.state, source: true });
     await this.#announce(signal);
     this.#announced = true;
     this.emit('published', this.streamId);

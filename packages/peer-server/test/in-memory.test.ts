@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect, type Connection } from '@p2pstream/connection';
 import { createMemoryPair, FakeClock } from '@p2pstream/connection/testing';
-import { signChunk, verifyChunk } from '@p2pstream/data';
+import { signChunk, SignedState, verifyChunk } from '@p2pstream/data';
 import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
 import { SESSION, filledWindow, onCleanup } from './helpers.js';
 
@@ -31,7 +31,7 @@ describe('PeerServer over in-memory pairs', () => {
   it('answers join with the map, announces a new chunk with have, serves it signed, and rejects what it lacks', async () => {
     const { server, clock } = await startInMemory();
     const { key, window, streamId } = filledWindow(3);
-    server.serve(streamId, window, { session: SESSION, source: true });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION), source: true });
     expect(server.port).toBe(0);
     const haves: number[] = [];
     const peer = await peerOf(server, clock, '127.0.0.9', { have: ({ seq }: { seq: number }) => void haves.push(seq) });
@@ -54,7 +54,7 @@ describe('PeerServer over in-memory pairs', () => {
   it('drops a joined peer that goes silent once its idle timeout has passed on the clock, and not before', async () => {
     const { server, clock } = await startInMemory({ limits: { idleTimeout: 30_000 } });
     const { window, streamId } = filledWindow(1);
-    server.serve(streamId, window, { session: SESSION });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const left: string[] = [];
     server.on('leave', (peer) => left.push(peer));
     const peer = await peerOf(server, clock);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateStreamKey, newSession, sameSession, sessionHex, verifyChunk } from '@p2pstream/data';
+import { generateStreamKey, newSession, sameSession, sessionHex, verifyChunk, verifyEnd } from '@p2pstream/data';
 import type { Message } from '@p2pstream/wire';
 import { Publisher } from '../src/index.js';
 import { dialServer, lookUp, PushSource, startCentral, startServer, waitUntil } from './helpers.js';
@@ -40,7 +40,7 @@ describe('Publisher', () => {
     expect(publisher.stats()).toEqual({ chunks: 3, edge: 3, bytes: 10_000, live: false, ended: true });
   });
 
-  it('publishes a live stream before its first chunk, offers each chunk as it is cut, and says ended when the source ends', async () => {
+  it('publishes a live stream before its first chunk, offers each chunk as it is cut, and says its signed end when the source ends', async () => {
     const server = await startServer();
     const { central, tracker } = await startCentral();
     const key = generateStreamKey();
@@ -55,13 +55,19 @@ describe('Publisher', () => {
     const connection = await dialServer(server);
     const pushed: Message[] = [];
     connection.handle('have', (message) => void pushed.push(message));
-    connection.handle('ended', (message) => void pushed.push(message));
+    connection.handle('end', (message) => void pushed.push(message));
     expect(await connection.request({ t: 'join', stream: key.streamId })).toMatchObject({ edge: 0, live: true, source: true });
     source.push(bytes(2500));
     source.end();
     await running;
     await waitUntil(() => pushed.length === 4);
-    expect(pushed).toEqual([{ t: 'have', seq: 0 }, { t: 'have', seq: 1 }, { t: 'have', seq: 2 }, { t: 'ended', edge: 3 }]);
+    expect(pushed.map((message) => (message.t === 'have' ? `have ${message.seq}` : `${message.t} ${'edge' in message ? message.edge : ''}`))).toEqual([
+      'have 0',
+      'have 1',
+      'have 2',
+      'end 3',
+    ]);
+    expect(publisher.state.end && verifyEnd(key.streamId, publisher.session, publisher.state.end)).toBe(true);
     expect(tracker.calls.at(-1)).toEqual({ call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false });
     expect(tracker.calls.filter(({ call }) => call === 'update').at(-1)).toMatchObject({ edge: 3, live: false });
     expect((await lookUp(central, 'cam1'))?.stream).toMatchObject({ live: false, edge: 3 });

@@ -152,7 +152,9 @@ export const SCHEMAS = {
     source: required(bool),
   },
   have: { seq },
-  ended: { edge: required(uint()) },
+  // The publisher's signed head and end (see @p2pstream/data): pushed to peers, and by the publisher to central.
+  head: { stream: required(streamId), edge: required(uint()), ts: required(uint()), sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)) },
+  end: { stream: required(streamId), edge: required(uint()), sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)) },
   request: { id, seq },
   chunk: {
     re,
