@@ -4,6 +4,7 @@ import { ChunkWindow, SignedState, verifierFor, verifyChunk, type Chunk, type St
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import type { MapMessage, RejectReason } from '@p2pstream/wire';
 import { untilAborted } from './abort.js';
+import { clipBufferMap, HeldBack } from './believed-maps.js';
 import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
 import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError, ReadableUnavailableError } from './errors.js';
@@ -85,6 +86,10 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #verifier: StreamVerifier | undefined;
   /** What the publisher signed about this session: the only edge and end this client believes. */
   #state: SignedState | undefined;
+  /** One past the last seq a signed head (or the end) covers: peers' claims are believed below it. */
+  #believed = 0;
+  /** Per peer, what it claimed at or past `#believed`. */
+  readonly #heldBack = new Map<string, HeldBack>();
   #window: ChunkWindow<Chunk> | undefined;
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
@@ -230,8 +235,11 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#scheduler = this.#createScheduler(info.live);
     if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
     this.#scheduler.start();
-    state.onHead((head) => this.#believeEdge(head.edge));
-    state.onEnd((end) => this.#ended(end.edge));
+    state.onHead(() => this.#believeUpTo(state.clip(Number.MAX_SAFE_INTEGER)));
+    state.onEnd((end) => {
+      this.#believeUpTo(end.edge);
+      this.#ended(end.edge);
+    });
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
     this.#pool = new PeerPool({
@@ -406,13 +414,16 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   #onLink(link: PeerLink): void {
     const scheduler = this.#scheduler!;
-    scheduler.addPeer(link.address, link.map);
+    const heldBack = new HeldBack(link.map);
+    this.#heldBack.set(link.address, heldBack);
+    scheduler.addPeer(link.address, clipBufferMap(link.map, this.#believed));
     this.#learn(link.map);
     const state = this.#state!;
     const listener: PeerLinkListener = {
-      // A chunk past the newest signed head is one the publisher has not said it cut: not believed.
+      // A chunk past the newest signed head is one the publisher has not said it cut: held back until one does.
       have: (from, seq) => {
-        if (seq < state.clip(seq + 1)) scheduler.peerHas(from.address, seq);
+        if (seq < this.#believed) scheduler.peerHas(from.address, seq);
+        else heldBack.have(seq);
       },
       head: (from, head) => {
         if (state.offerHead(head) === 'bad') this.#lied(from.address, 'head');
@@ -421,12 +432,14 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
         if (state.offerEnd(end) === 'bad') this.#lied(from.address, 'end');
       },
       map: (from, map) => {
-        scheduler.addPeer(from.address, map);
+        heldBack.setMap(map);
+        scheduler.addPeer(from.address, clipBufferMap(map, this.#believed));
         this.#learn(map);
       },
       close: (from, reason: CloseReason) => {
         // A peer this client dropped itself was already taken out and reported.
         if (this.#pool?.links.get(from.address) !== from) return;
+        this.#heldBack.delete(from.address);
         this.#pool.closed(from);
         scheduler.removePeer(from.address);
         // A peer that broke the protocol (an `ended` of the old protocol, a malformed frame) scores towards a ban.
@@ -443,7 +456,18 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
    * as a signed head says so. Whether it is finished only a signed end says.
    */
   #learn(map: MapMessage): void {
-    this.#believeEdge(this.#state!.clip(map.edge));
+    this.#believeEdge(Math.min(map.edge, this.#believed));
+  }
+
+  /** A newer signed head (or the end) lets the chunks peers claimed below `limit` count: hand them to the scheduler. */
+  #believeUpTo(limit: number): void {
+    const from = this.#believed;
+    if (limit <= from) return;
+    this.#believed = limit;
+    // The edge first: a live scheduler picks its start point from the first edge it hears of.
+    this.#believeEdge(limit);
+    const scheduler = this.#scheduler!;
+    for (const [address, heldBack] of this.#heldBack) for (const seq of heldBack.release(from, limit)) scheduler.peerHas(address, seq);
   }
 
   #believeEdge(edge: number): void {
@@ -487,6 +511,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {
     if (!this.#pool?.links.has(peer)) return;
+    this.#heldBack.delete(peer);
     this.#pool.drop(peer, options);
     this.#scheduler?.removePeer(peer);
     this.emit('drop', peer, why);

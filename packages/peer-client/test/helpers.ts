@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk, type StreamKey } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk, type SignedState, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
@@ -94,6 +94,8 @@ export interface TestPublisher {
   window: ChunkWindow<Chunk>;
   server: PeerServer;
   chunks: Chunk[];
+  /** The heads and end it signed: a test peer that carries the stream passes them on too. */
+  state: SignedState;
   /** The publisher's own TrackerClient: `leave(key.streamId)` takes it off central's list. */
   tracker: TrackerClient;
 }
@@ -114,11 +116,12 @@ export async function startPublisher(
   for (const chunk of chunks) if (!options.skip?.includes(chunk.seq)) window.add(chunk);
   if (options.finish ?? !options.live) window.finish(options.count);
   const server = await startServer();
-  server.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
+  const state = signWindow(key, SESSION, window);
+  server.serve(key.streamId, window, { state, source: true });
   const tracker = central.client();
   if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, session: SESSION, sign: (ts) => signPublish(key, name, ts, SESSION) });
   if (options.listed ?? true) await tracker.announce({ stream: key.streamId, port: server.port, edge: window.edge, live: window.live });
-  return { key, window, server, chunks, tracker };
+  return { key, window, server, chunks, state, tracker };
 }
 
 export async function startServer(host = '127.0.0.1'): Promise<PeerServer> {

@@ -6,7 +6,6 @@ import {
   countingDial,
   makeChunks,
   once,
-  SESSION,
   startPublisher,
   startServer,
   startViewer,
@@ -94,10 +93,10 @@ describe('PeerClient on a finished stream', () => {
     forged.finish();
     // On an address of its own: the ban is by address, and the honest publisher is on 127.0.0.1.
     const liar = await startServer('127.0.0.2');
-    liar.serve(honest.key.streamId, forged, { state: new SignedState(honest.key.streamId, SESSION) });
+    liar.serve(honest.key.streamId, forged, { state: honest.state });
     await central.carry(honest.key.streamId, liar.port, 0, '127.0.0.2');
     const again = await startServer('127.0.0.2');
-    again.serve(honest.key.streamId, forged, { state: new SignedState(honest.key.streamId, SESSION) });
+    again.serve(honest.key.streamId, forged, { state: honest.state });
 
     const dials = new Map<string, number>();
     const sink = new CollectingSink();
@@ -126,8 +125,8 @@ describe('PeerClient on a finished stream', () => {
     for (const chunk of makeChunks(honest.key, 20, 2000, newSession())) replayed.add(chunk);
     replayed.finish();
     const replayer = await startServer('127.0.0.2');
-    // It names the current session in its map, so the viewer uses it; the chunks give it away.
-    replayer.serve(honest.key.streamId, replayed, { state: new SignedState(honest.key.streamId, SESSION) });
+    // It names the current session in its map and passes its signed state on, so the viewer uses it; the chunks give it away.
+    replayer.serve(honest.key.streamId, replayed, { state: honest.state });
     await central.carry(honest.key.streamId, replayer.port, 0, '127.0.0.2');
 
     const sink = new CollectingSink();
