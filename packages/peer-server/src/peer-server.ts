@@ -12,7 +12,7 @@ import {
 } from '@p2pstream/connection';
 import type { Chunk, ChunkWindow } from '@p2pstream/data';
 import type { JoinMessage, RejectReason, RequestMessage } from '@p2pstream/wire';
-import { ALREADY_JOINED_CODE, CHUNK_ANSWER_OVERHEAD_BYTES, SHUTTING_DOWN_CODE, STREAM_FULL_CODE, UNKNOWN_STREAM_CODE } from './constants.js';
+import { ALREADY_JOINED_CODE, CHUNK_ANSWER_OVERHEAD_BYTES, END_FLUSH_POLL_MS, SHUTTING_DOWN_CODE, STREAM_FULL_CODE, UNKNOWN_STREAM_CODE } from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
@@ -130,6 +130,20 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     if (this.#closing) throw new ServerClosedError();
     if (this.#streams.has(streamId)) throw new StreamAlreadyServedError(streamId);
     this.#streams.set(streamId, new ServedStream(streamId, window, options));
+  }
+
+  /**
+   * Resolves once nothing waits to go out to the peers joined to `streamId` (so
+   * what was sent them last, such as a signed end, has left), or after
+   * `timeoutMs`, whichever comes first.
+   */
+  async flushed(streamId: string, options: { timeoutMs: number }): Promise<void> {
+    const stream = this.#streams.get(streamId);
+    const deadline = this.#clock.now() + options.timeoutMs;
+    const queued = () => [...(stream?.peers ?? [])].some((peer) => peer.connection.state === 'open' && peer.connection.queuedFrames > 0);
+    while (queued() && this.#clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, END_FLUSH_POLL_MS));
+    }
   }
 
   /** Stops serving a stream; peers joined to it are disconnected. */

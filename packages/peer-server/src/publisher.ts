@@ -13,7 +13,7 @@ import {
   type StreamKey,
 } from '@p2pstream/data';
 import type { TrackerClient } from '@p2pstream/tracker-client';
-import { DEFAULT_WINDOW_CAPACITY } from './constants.js';
+import { DEFAULT_WINDOW_CAPACITY, END_FLUSH_MS } from './constants.js';
 import { InvalidOptionError, SourceFailedError } from './errors.js';
 import { GridClock } from './grid-clock.js';
 import type { PeerServer } from './peer-server.js';
@@ -22,7 +22,7 @@ import type { PeerServer } from './peer-server.js';
 export type PublisherTracker = Pick<TrackerClient, 'publish' | 'announce' | 'update' | 'leave'>;
 
 /** What a publisher needs of the local peer server. */
-export type PublisherServer = Pick<PeerServer, 'port' | 'serve' | 'unserve'>;
+export type PublisherServer = Pick<PeerServer, 'port' | 'serve' | 'unserve' | 'flushed'>;
 
 export interface PublisherOptions {
   /** The name viewers look up (1–64 of `A–Z a–z 0–9 . _ -`). */
@@ -141,9 +141,20 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.emit('ended', this.window.edge);
   }
 
-  /** Leaves central for this stream and stops serving it. */
+  /**
+   * Stops publishing: a live stream that is still growing ends here — its end
+   * is signed and sent to the peers joined to it (given up to END_FLUSH_MS to
+   * leave), so viewers finish instead of waiting for chunks that never come.
+   * Then it leaves central for this stream and stops serving it.
+   */
   async close(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.#options.server.unserve(this.streamId);
+    const { server, tracker } = this.#options;
+    if (this.live && !this.window.ended) {
+      this.window.finish();
+      if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge, live: false });
+      await server.flushed(this.streamId, { timeoutMs: END_FLUSH_MS });
+    }
+    server.unserve(this.streamId);
     if (this.#announced) await this.#options.tracker.leave(this.streamId, options).catch(() => undefined);
   }
 

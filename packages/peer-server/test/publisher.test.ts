@@ -103,6 +103,32 @@ describe('Publisher', () => {
     expect((await lookUp(central, 'film'))?.candidates).toEqual([]);
     expect(server.serves(key.streamId)).toBe(false);
   });
+
+  it('signs the end of a live stream that is closed while it grows, and sends it to the joined peers before leaving', async () => {
+    const server = await startServer();
+    const { tracker } = await startCentral();
+    const key = generateStreamKey();
+    const source = new PushSource();
+    const publisher = new Publisher({ name: 'cam1', key, source, live: true, server, tracker, chunker: { chunkBytes: 1000 } });
+    const published = new Promise((resolve) => publisher.once('published', resolve));
+    const stop = new AbortController();
+    const running = publisher.run({ signal: stop.signal }).catch(() => undefined);
+    await published;
+    const connection = await dialServer(server);
+    const ends: number[] = [];
+    connection.handle('end', (message) => {
+      if (verifyEnd(key.streamId, publisher.session, message)) ends.push(message.edge);
+    });
+    await connection.request({ t: 'join', stream: key.streamId });
+    source.push(bytes(2500));
+    await waitUntil(() => publisher.window.edge === 2);
+    stop.abort();
+    await running;
+    await publisher.close();
+    await waitUntil(() => ends.length === 1);
+    expect(ends).toEqual([publisher.window.edge]);
+    expect(server.serves(key.streamId)).toBe(false);
+  });
 });
 
 describe('Publisher of a live source', () => {
