@@ -1,7 +1,10 @@
+import { dial, type Connection } from '@p2pstream/connection';
+import { TrackerClient } from '@p2pstream/tracker-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
   exitWithin,
+  fixtureBytesPerSecond,
   lastViewerStats,
   loopback,
   READY_TIMEOUT_MS,
@@ -13,6 +16,8 @@ import {
   tempDir,
   waitForViewerStats,
 } from './processes.js';
+import { formatRateAsBits } from '../../../../tools/swarm/units.js';
+import { SessionReplayer } from './session-replayer.js';
 import { StateLiar } from './state-liar.js';
 
 // The attacks of issue 15 on the stream's state, each with real processes on
@@ -24,10 +29,27 @@ const PLAY_ON_MS = 5_000;
 /** A viewer of a publisher stopped with SIGTERM exits within this long. */
 const END_TIMEOUT_MS = 10_000;
 
+/** The inflated-edge attack: connections from one address, each announcing a dead port at the largest edge. */
+const ECLIPSE_CONNECTIONS = 64;
+/** A fresh viewer plays its first chunk within this long during the attack (the issue's bound)… */
+const STARTUP_LIMIT_MS = 5_000;
+/** …or within this much of a fresh viewer's start-up just before the attack, on a slow machine. */
+const STARTUP_SLACK_MS = 2_000;
+
+/** Chunks recorded from the first publish (10 s of the stream). */
+const RECORDED_CHUNKS = 20;
+
 let liar: StateLiar | undefined;
+let replayer: SessionReplayer | undefined;
+const attackers: Connection[] = [];
+const closeLater: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   await liar?.close();
   liar = undefined;
+  await replayer?.close();
+  replayer = undefined;
+  await Promise.all(attackers.splice(0).map((connection) => connection.close()));
+  await Promise.all(closeLater.splice(0).map((close) => close()));
   await stopEverything();
 }, 30_000);
 
@@ -79,4 +101,74 @@ describe('attacks on the stream state', { timeout: 4 * READY_TIMEOUT_MS + PLAY_O
     }
     expect(await exitWithin(publisher.peer, END_TIMEOUT_MS)).toMatchObject({ code: 0 });
   });
+
+  it('an eclipse by inflated edges (one address, many dead ports at edge 2^53-1) does not slow the start of a fresh viewer', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    await startPublisher({ central, host: loopback(BLOCK, 2), name: 'eclipsed', dir, realtime: true, loop: true });
+    // The start-up of a fresh viewer on this machine now, before the attack: the yardstick.
+    const before = await startViewer({ central, host: loopback(BLOCK, 3), name: 'eclipsed', dir });
+    const baseline = (await waitForViewerStats(before, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)).startupMs!;
+    const lister = listerOf(central.address, loopback(BLOCK, 8));
+    const { stream } = await lister.lookup('eclipsed');
+
+    // Every connection central lets in from the attacker's address announces a port nobody listens on.
+    let admitted = 0;
+    let refused = 0;
+    for (let i = 0; i < ECLIPSE_CONNECTIONS; i++) {
+      const connection = await dial(loopback(BLOCK, 1), central.port, { role: 'peer', localAddress: loopback(BLOCK, 9) }).catch(() => undefined);
+      if (!connection) continue;
+      attackers.push(connection);
+      const announced = await connection
+        .request({ t: 'announce', stream, port: 40_000 + i, edge: Number.MAX_SAFE_INTEGER, live: true })
+        .then(() => true, () => false);
+      if (announced) admitted += 1;
+      else refused += 1;
+    }
+
+    const viewer = await startViewer({ central, host: loopback(BLOCK, 4), name: 'eclipsed', dir });
+    const startupMs = (await waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)).startupMs!;
+    console.log(`eclipse: ${attackers.length} connections, ${admitted} announces taken, ${refused} refused; start-up ${startupMs} ms (${baseline} ms before the attack)`);
+    // The issue asks for 5 s; on a loaded test machine a viewer's start-up without any attack can take longer, so the bound is relative.
+    expect(startupMs).toBeLessThan(Math.max(STARTUP_LIMIT_MS, baseline + STARTUP_SLACK_MS));
+    expect(admitted).toBeLessThanOrEqual(4);
+    // Central's edge is the source's, not the attacker's.
+    const entry = (await lister.list()).find((listed) => listed.name === 'eclipsed');
+    expect(entry?.edge ?? 0).toBeLessThan(1_000_000);
+  });
+
+  it('chunks recorded from an earlier publish of the same name and key are refused: every one served counts as bad, none is played', async () => {
+    const dir = tempDir();
+    const central = await startCentral(BLOCK);
+    const first = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'again', dir, realtime: true, loop: true });
+    const recorded = await waitUntil(
+      'chunks of the first publish to record',
+      () => SessionReplayer.record({ central: central.address, name: 'again', host: loopback(BLOCK, 9), count: RECORDED_CHUNKS }).catch(() => undefined),
+      { timeoutMs: READY_TIMEOUT_MS, intervalMs: 1_000 },
+    );
+    await first.peer.stop();
+    // The same name and key (the key file the first publish wrote), published again: a new session whose seqs start at 0 again.
+    // Capped at twice the stream, the publisher leaves its viewer looking for other sources.
+    await startPublisher({ central, host: loopback(BLOCK, 2), name: 'again', dir, realtime: true, loop: true, uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()) });
+    replayer = await waitUntil(
+      'the replayer to find the new publish',
+      () => SessionReplayer.serve({ central: central.address, name: 'again', host: loopback(BLOCK, 9), chunks: recorded }).catch(() => undefined),
+      { timeoutMs: READY_TIMEOUT_MS, intervalMs: 500 },
+    );
+    const viewer = await startViewer({ central, host: loopback(BLOCK, 3), name: 'again', dir });
+    await waitForViewerStats(viewer, `${RECORDED_CHUNKS} chunks played`, (line) => line.played >= RECORDED_CHUNKS, READY_TIMEOUT_MS);
+    const attacker = replayer;
+    const stats = await waitForViewerStats(viewer, 'every replayed chunk counted as bad', (line) => line.badChunks >= attacker.servedTotal, 10_000);
+    console.log(`replay: ${attacker.servedTotal} old chunks served, ${stats.badChunks} bad chunks counted, ${stats.played} played`);
+    // Each old chunk it got was refused: none reached the output.
+    expect(attacker.servedTotal).toBeGreaterThan(0);
+    expect(stats.badChunks).toBe(attacker.servedTotal);
+  });
+
 });
+
+function listerOf(central: string, localAddress: string): TrackerClient {
+  const client = new TrackerClient({ centrals: [central], localAddress });
+  closeLater.push(() => client.close());
+  return client;
+}
