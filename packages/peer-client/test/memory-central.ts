@@ -17,20 +17,23 @@ const PORT = 2045;
 export class MemoryCentral {
   readonly #network: MemoryNetwork;
   readonly #clock: FakeClock;
+  readonly #onCleanup: (close: () => unknown) => void;
 
-  constructor(clock: FakeClock) {
+  /** `cleanup` takes what to close at the end: after the test by default; a fuzz case closes its own. */
+  constructor(clock: FakeClock, cleanup: (close: () => unknown) => void = onCleanup) {
     this.#clock = clock;
+    this.#onCleanup = cleanup;
     this.#network = new MemoryNetwork({ clock });
     const tracker = new Tracker({ registry: new MemoryRegistry() });
     const server = new ConnectionServer({ role: 'central', handlers: trackerHandlers(tracker), clock });
-    onCleanup(this.#network.listen(HOST, PORT, server));
-    onCleanup(() => server.close());
+    cleanup(this.#network.listen(HOST, PORT, server));
+    cleanup(() => server.close());
   }
 
   /** A TrackerClient from `localAddress`, closed after the test. */
   client(localAddress: string): TrackerClient {
     const client = new TrackerClient({ centrals: [`${HOST}:${PORT}`], dial: this.#network.dial, localAddress, clock: this.#clock });
-    onCleanup(async () => {
+    this.#onCleanup(async () => {
       const closing = client.close();
       await this.#clock.run(5_000); // its goodbyes travel on the fake clock too
       await closing;
