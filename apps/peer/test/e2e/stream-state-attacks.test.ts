@@ -137,7 +137,7 @@ describe('attacks on the stream state', { timeout: 4 * READY_TIMEOUT_MS + PLAY_O
     expect(entry?.edge ?? 0).toBeLessThan(1_000_000);
   });
 
-  it('chunks recorded from an earlier publish of the same name and key are refused: every one served counts as bad, none is played', async () => {
+  it('chunks recorded from an earlier publish of the same name and key are refused as bad: none is kept or played', async () => {
     const dir = tempDir();
     const central = await startCentral(BLOCK);
     const first = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'again', dir, realtime: true, loop: true });
@@ -158,11 +158,12 @@ describe('attacks on the stream state', { timeout: 4 * READY_TIMEOUT_MS + PLAY_O
     const viewer = await startViewer({ central, host: loopback(BLOCK, 3), name: 'again', dir });
     await waitForViewerStats(viewer, `${RECORDED_CHUNKS} chunks played`, (line) => line.played >= RECORDED_CHUNKS, READY_TIMEOUT_MS);
     const attacker = replayer;
-    const stats = await waitForViewerStats(viewer, 'every replayed chunk counted as bad', (line) => line.badChunks >= attacker.servedTotal, 10_000);
-    console.log(`replay: ${attacker.servedTotal} old chunks served, ${stats.badChunks} bad chunks counted, ${stats.played} played`);
-    // Each old chunk it got was refused: none reached the output.
+    const stats = await waitForViewerStats(viewer, 'a replayed chunk counted as bad', (line) => line.badChunks >= 1, 10_000);
+    console.log(`replay: ${attacker.servedTotal} old chunks served, ${stats.badChunks} bad chunks counted, ${stats.played} played, ${stats.bytesFromPeers} bytes kept from peers`);
     expect(attacker.servedTotal).toBeGreaterThan(0);
-    expect(stats.badChunks).toBe(attacker.servedTotal);
+    // The publisher and the replayer are its only peers: every byte it kept (and so played) came from the publisher.
+    // (A chunk the replayer answered after the viewer had dropped it is not counted at all: its request was abandoned.)
+    expect(stats.bytesFromPeers).toBe(0);
   });
 
 });
