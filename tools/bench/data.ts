@@ -10,6 +10,7 @@ import {
   chunkSignedBytes,
   Chunker,
   generateStreamKey,
+  newSession,
   signChunk,
   TS_PACKET_BYTES,
   TS_SYNC_BYTE,
@@ -36,9 +37,10 @@ const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 function signatures() {
   const key = generateStreamKey();
+  const session = newSession();
   const data = createHash('sha512').update('seed').digest();
   const payload = Buffer.concat(Array.from({ length: 1024 }, () => data)); // 64 KiB
-  const chunk = signChunk(key, { seq: 123_456, ts: Date.now(), data: payload });
+  const chunk = signChunk(key, session, { seq: 123_456, ts: Date.now(), data: payload });
   const verifier = verifierFor(key.streamId);
   const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.publicKey).toString('base64url') };
   let sink = 0;
@@ -47,16 +49,16 @@ function signatures() {
     sink ^= createHash('sha256').update(payload).digest()[0]!;
   });
   const signUs = microseconds(() => {
-    sink ^= signChunk(key, chunk).sig[0]!;
+    sink ^= signChunk(key, session, chunk).sig[0]!;
   });
   const verifyUs = microseconds(() => {
-    if (!verifyChunk(verifier, chunk)) throw new Error('a good chunk failed to verify');
+    if (!verifyChunk(verifier, session, chunk)) throw new Error('a good chunk failed to verify');
   });
   const verifyByIdUs = microseconds(() => {
-    if (!verifyChunk(key.streamId, chunk)) throw new Error('a good chunk failed to verify');
+    if (!verifyChunk(key.streamId, session, chunk)) throw new Error('a good chunk failed to verify');
   });
-  // The two parts of a verify: hashing the data (sha256Us) and the Ed25519 check of the 99-byte message.
-  const message = chunkSignedBytes(key.publicKey, chunk.seq, chunk.ts, chunk.data);
+  // The two parts of a verify: hashing the data (sha256Us) and the Ed25519 check of the 107-byte message.
+  const message = chunkSignedBytes(key.publicKey, session, chunk.seq, chunk.ts, chunk.data);
   const ed25519Us = microseconds(() => {
     if (!verify(null, message, verifier.keyObject, chunk.sig)) throw new Error('a good chunk failed to verify');
   });

@@ -8,12 +8,14 @@
  * Options: --mib M (stream size, default 64), --rounds N (default 5), --chunk-kib K (default 64).
  */
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signChunk, signPublish, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk } from '@p2pstream/data';
 import { PeerClient } from '@p2pstream/peer-client';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { parseArgs } from 'node:util';
+
+const SESSION = newSession();
 
 const { values } = parseArgs({
   options: {
@@ -32,17 +34,17 @@ const count = Math.ceil((mib * 1024 * 1024) / chunkBytes);
 const window = new ChunkWindow<Chunk>({ live: false });
 for (let seq = 0; seq < count; seq++) {
   const data = Buffer.alloc(chunkBytes, seq & 0xff);
-  window.add(signChunk(key, { seq, ts: Date.now(), data }));
+  window.add(signChunk(key, SESSION, { seq, ts: Date.now(), data }));
 }
 window.finish();
 const server = await startPeerServer({ host: '127.0.0.1', port: 0 });
-server.serve(key.streamId, window, { source: true });
+server.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
 
 // The real tracker in this process; the publisher publishes the stream there and announces its server.
 const central = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0 });
 const centralAddress = `127.0.0.1:${central.port}`;
 const publisher = new TrackerClient({ centrals: [centralAddress] });
-await publisher.publish({ name: 'bench', publicKey: key.publicKey, live: false, sign: (ts) => signPublish(key, 'bench', ts) });
+await publisher.publish({ name: 'bench', publicKey: key.publicKey, live: false, session: SESSION, sign: (ts) => signPublish(key, 'bench', ts, SESSION) });
 await publisher.announce({ stream: key.streamId, port: server.port, edge: count, live: false });
 
 /** Seconds for a bare client to fetch every chunk, IN_FLIGHT requests at a time. */

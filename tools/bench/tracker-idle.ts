@@ -34,7 +34,7 @@ export async function runIdleRegistry({ streams, entries, seconds, cluster }: Id
     const fillStart = performance.now();
     const now = Date.now();
     const ids = Array.from({ length: streams }, (_, i) => i.toString(16).padStart(64, '0'));
-    await inBatches(streams, (i) => registry.publish({ name: `idle-${i}`, stream: ids[i]!, live: true, ts: now }));
+    await inBatches(streams, (i) => registry.publish({ name: `idle-${i}`, stream: ids[i]!, live: true, ts: now, session: '0123456789abcdef' }));
     await inBatches(entries, (e) =>
       registry.announce({
         stream: ids[e % streams]!,

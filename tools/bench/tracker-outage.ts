@@ -6,10 +6,12 @@
  * centrals (attempts, refused or not) in steady state, during the outage and after it,
  * and how many streams are listed again at the end.
  */
-import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { redisRegistry, startTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { startRedisServer } from '../testing/index.js';
+
+const SESSION = newSession();
 
 const PEERS = 40;
 let redis = await startRedisServer();
@@ -20,7 +22,7 @@ for (let i = 0; i < PEERS; i++) {
   const key = generateStreamKey();
   const c = new TrackerClient({ centrals: addrs });
   c.on('warning', () => {});
-  await c.publish({ name: `s${i}`, publicKey: key.publicKey, live: true, sign: (ts) => signPublish(key, `s${i}`, ts) });
+  await c.publish({ name: `s${i}`, publicKey: key.publicKey, live: true, session: SESSION, sign: (ts) => signPublish(key, `s${i}`, ts, SESSION) });
   await c.announce({ stream: key.streamId, port: 2050 });
   clients.push(c);
 }

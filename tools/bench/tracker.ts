@@ -20,9 +20,11 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { dial, listen, type Connection } from '@p2pstream/connection';
-import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
 import { freePort, startProgram, startRedisServer, type RunningProgram } from '../testing/index.js';
 import { runIdleRegistry } from './tracker-idle.js';
+
+const SESSION = newSession();
 
 /** Node options that make a process run a full garbage collection on SIGUSR2, so its heap can be measured from outside. */
 const GC_ON_SIGUSR2 = ['--expose-gc', '--import', 'data:text/javascript,process.on("SIGUSR2",()=>globalThis.gc())'];
@@ -57,7 +59,7 @@ async function runEchoServer(port: number): Promise<void> {
     role: 'central',
     limits: { maxChunkBytes: 0, maxConnectionsPerIp: 1000 },
     handlers: {
-      lookup: (m, c) => void c.reply(m, { t: 'peers', name: m.name, stream: 'a'.repeat(64), live: true, edge: 100, peers }),
+      lookup: (m, c) => void c.reply(m, { t: 'peers', name: m.name, stream: 'a'.repeat(64), live: true, edge: 100, session: SESSION, peers }),
       announce: (m, c) => void c.reply(m, { t: 'announced', interval: 60_000, ttl: 100_000 }),
     },
   });
@@ -157,7 +159,7 @@ async function connectAll(port: number, count: number): Promise<Connection[]> {
 
 function publish(connection: Connection, key: StreamKey, name: string) {
   const ts = Date.now();
-  return connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, sig: signPublish(key, name, ts) });
+  return connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, name, ts, SESSION) });
 }
 
 async function load(connections: Connection[], keys: StreamKey[], names: string[], perStream: number, seconds: number): Promise<LoadResult> {

@@ -21,6 +21,7 @@ import {
   DEFAULT_INTERVAL_JITTER,
   DEFAULT_TRACKER_MAX_CONNECTIONS,
   DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MAX_ENTRIES_PER_IP,
   DEFAULT_MAX_LOOKUP_PEERS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_PORT,
@@ -68,6 +69,8 @@ Options:
                                average; ${ANNOUNCE_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_ANNOUNCE_RATE_PER_IP})
   --max-streams-per-ip N       distinct streams one IP address may publish or announce
                                within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
+  --max-entries-per-ip N       ports one IP address may announce for one stream at once
+                               (default ${DEFAULT_MAX_ENTRIES_PER_IP})
   --max-connections N          connections held at once (default ${DEFAULT_TRACKER_MAX_CONNECTIONS})
   --max-connections-per-ip N   connections held at once from one IP address (an IPv6 /64
                                counts as one address; default ${DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP})
@@ -151,6 +154,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'max-peers': { type: 'string' },
         'announce-rate': { type: 'string' },
         'max-streams-per-ip': { type: 'string' },
+        'max-entries-per-ip': { type: 'string' },
         'max-connections': { type: 'string' },
         ...ADDRESS_LIMIT_OPTIONS,
         http: { type: 'string' },
@@ -180,6 +184,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(v['max-streams-per-ip'] === undefined
         ? {}
         : { maxStreamsPerIp: parseInteger('--max-streams-per-ip', v['max-streams-per-ip'], 1, Number.MAX_SAFE_INTEGER) }),
+      ...(v['max-entries-per-ip'] === undefined
+        ? {}
+        : { maxEntriesPerIp: parseInteger('--max-entries-per-ip', v['max-entries-per-ip'], 1, Number.MAX_SAFE_INTEGER) }),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);

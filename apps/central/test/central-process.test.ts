@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { ConnectionClosedError, dial, RemoteError, type Connection, type RequestInput } from '@p2pstream/connection';
-import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../tools/testing/index.js';
 import { portIsFree } from '../src/free-port.js';
+
+const SESSION = newSession();
 
 const MAIN = 'apps/central/src/main.ts';
 const READY = /central listening on (\S+):(\d+) \(registry: ([^)]+)\)(?:; status page at (\S+))?/;
@@ -118,7 +120,7 @@ describe('a running central', { timeout: 15_000 }, () => {
     return connection;
   };
   const publish = (connection: Connection, k: StreamKey, name: string, ts = Date.now()) =>
-    connection.request({ t: 'publish', name, key: k.publicKey, ts, live: true, sig: signPublish(k, name, ts) });
+    connection.request({ t: 'publish', name, key: k.publicKey, ts, live: true, session: SESSION, sig: signPublish(k, name, ts, SESSION) });
   /** Sends a message as given, bypassing the types, as a broken or hostile peer would. */
   const raw = (connection: Connection, message: Record<string, unknown>) => connection.request(message as unknown as RequestInput);
   /** The code a refused request came back with: central's `error` reply, or the error the connection was closed with. */
@@ -213,7 +215,7 @@ describe('a running central', { timeout: 15_000 }, () => {
     const offender = await connect('127.0.0.6');
     const other = generateStreamKey();
     const ts = Date.now();
-    const request = offender.request({ t: 'publish', name: 'fake', key: other.publicKey, ts, live: true, sig: signPublish(key, 'fake', ts) });
+    const request = offender.request({ t: 'publish', name: 'fake', key: other.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'fake', ts, SESSION) });
     expect(await refusalCode(request)).toBe('BAD_SIGNATURE');
     await offender.closed;
   });

@@ -22,6 +22,11 @@ import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** How long a live stream may bring no new chunk before watch says its publisher may be gone (`--silence`). */
+export const DEFAULT_SILENCE_MS = 30_000;
+/** The longest `--silence`: an hour. */
+const MAX_SILENCE_MS = 3_600_000;
+
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
 /** The most `--cache` takes (4 GiB): more is holding the stream in memory, which the cache is there to avoid. */
@@ -156,6 +161,13 @@ has written the last chunk. With no NAME it shows what is on and asks.
   --behind TIME          how far behind the newest chunk a live stream starts:
                          4s, 2.5, 1500ms (default ${DEFAULT_LIVE_OFFSET_MS / 1000}s; less is less delay,
                          and more skipped chunks when peers are slow)
+  --silence TIME         a live stream that brings no new chunk from anyone for
+                         this long is reported: "the publisher may be gone"
+                         (default ${DEFAULT_SILENCE_MS / 1000}s); watch keeps waiting unless --exit-on-silence
+  --exit-on-silence      stop then, with exit code 3
+
+A live stream ends when its publisher signs its end (Ctrl-C or SIGTERM of the
+publisher): watch prints "NAME ended (publisher stopped)" and exits 0.
 
 ${COMMON_HELP}
 Examples:
@@ -231,6 +243,10 @@ export interface WatchConfig extends CommonConfig {
   readonly player: PlayerName | undefined;
   /** How far behind the newest chunk a live stream starts (`--behind`); the scheduler's default when unset. */
   readonly behindMs: number | undefined;
+  /** `--silence`: no new chunk of a live stream for this long is reported. */
+  readonly silenceMs: number;
+  /** `--exit-on-silence`: then stop (exit 3) instead of waiting on. */
+  readonly exitOnSilence: boolean;
 }
 
 export interface ListConfig {
@@ -274,6 +290,8 @@ const OPTIONS = {
     http: { type: 'string' },
     from: { type: 'string' },
     behind: { type: 'string' },
+    silence: { type: 'string' },
+    'exit-on-silence': { type: 'boolean' },
     mpv: { type: 'boolean' },
     vlc: { type: 'boolean' },
     ffplay: { type: 'boolean' },
@@ -364,6 +382,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       fromMs: values.from === undefined ? undefined : parseMediaTime('--from', values.from as string),
       player: players[0],
       behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
+      silenceMs: values.silence === undefined ? DEFAULT_SILENCE_MS : parseDuration('--silence', values.silence as string, 1, MAX_SILENCE_MS),
+      exitOnSilence: values['exit-on-silence'] === true,
     },
   };
 }

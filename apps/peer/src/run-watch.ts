@@ -10,6 +10,7 @@ import { Outputs } from './outputs.js';
 import { every, localAddressOf, startPeerNode, trackerFor } from './peer-node.js';
 import { findPlayer, startPlayer } from './player.js';
 import { StartSink } from './start-sink.js';
+import { SilenceWatch } from './silence-watch.js';
 import { viewerRecord } from './stats-file.js';
 import { PlayPace, viewerStatusLine } from './status-line.js';
 import { SwarmReporter } from './swarm-report.js';
@@ -21,6 +22,8 @@ const STATS_EVERY_MS = 1_000;
 /** The web page's swarm panel and /stats.json are refreshed this often. */
 const REPORT_EVERY_MS = 1_000;
 const PLAIN_STATUS_EVERY = 10;
+/** Exit code of `watch --exit-on-silence` when the stream went silent. */
+const SILENCE_EXIT_CODE = 3;
 
 /** Whether Nx runs this program as `nx run peer:serve` (or `peer:start`), and so reads its stdout. */
 function runByNxServe(): boolean {
@@ -142,7 +145,9 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
       void lifecycle.stop(2);
       return;
     }
-    log.info(`p2pstream peer: ${name} ended: ${played} chunks played, ${skipped} skipped`);
+    // A live stream ends only on its publisher's signed end: it stopped.
+    const why = info.live ? ' (publisher stopped)' : '';
+    log.info(`p2pstream peer: ${name} ended${why}: ${played} chunks played, ${skipped} skipped`);
     // The player, or an HLS player that may come back for segments, goes on from what is served.
     if (http && (player || http.output.hls.requested)) {
       http.output.end();
@@ -151,6 +156,15 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     }
     void lifecycle.stop(0);
   });
+
+  const silence = new SilenceWatch(config.silenceMs, performance.now());
+  if (info.live) {
+    every(STATS_EVERY_MS, lifecycle, () => {
+      if (lifecycle.stopping || client.stats().ended || !silence.check(client.window?.edge ?? 0, performance.now())) return;
+      log.info(`p2pstream peer: no new chunks from anyone for ${Math.round(config.silenceMs / 1000)} s; the publisher may be gone`);
+      if (config.exitOnSilence) void lifecycle.stop(SILENCE_EXIT_CODE);
+    });
+  }
 
   let last = { down: 0, up: 0 };
   let ticks = 0;

@@ -35,6 +35,8 @@ describe('parseCommandLine', () => {
       fromMs: undefined,
       player: undefined,
       behindMs: undefined,
+      silenceMs: 30_000,
+      exitOnSilence: false,
     });
   });
 
@@ -44,6 +46,7 @@ describe('parseCommandLine', () => {
       '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
       '--behind', '2.5s', '--max-connections-per-ip', '4', '--max-handshakes-per-ip', '2', '--connect-rate-per-ip', '1.5',
       '--connect-burst-per-ip', '3', '--first-message-timeout', '20s', '--ban-score', '40', '--ban-time', '90s', '--cache', '8MiB',
+      '--silence', '10s', '--exit-on-silence',
     ]) as WatchConfig;
     expect(config).toMatchObject({
       addressLimits: { maxConnectionsPerIp: 4, maxPendingHandshakesPerIp: 2, connectRatePerIp: 1.5, connectBurstPerIp: 3, firstMessageTimeout: 20_000, banScore: 40, banMs: 90_000 },
@@ -60,6 +63,8 @@ describe('parseCommandLine', () => {
       http: { host: '127.0.0.1', port: 8080 },
       fromMs: 90_000,
       behindMs: 2500,
+      silenceMs: 10_000,
+      exitOnSilence: true,
     });
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
   });
@@ -97,6 +102,7 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--max-peers', '51'], /--max-peers/],
       [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a duration from 0 s to 30 s/],
       [['watch', 'cam1', '--behind', '45s'], /--behind takes a duration/],
+      [['watch', 'cam1', '--silence', '0'], /--silence takes a duration/],
       [['relay', 'cam1', '--behind', '2s'], /Unknown option '--behind'/],
       [['watch', 'cam1', '--volume', '3'], /Unknown option '--volume'/],
       [['watch', 'a', 'b'], /one stream name/],

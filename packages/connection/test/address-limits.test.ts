@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hello } from '@p2pstream/wire';
 import { addressGroup } from '../src/address-group.js';
 import type { Refusal } from '../src/index.js';
 import { connectTo, memoryServer, rawPeerOf, turn } from './memory-helpers.js';
@@ -58,7 +59,7 @@ describe('per-address limits of a server', () => {
     const clock = new ManualClock();
     const server = memoryServer({ clock, limits: { firstMessageTimeout: 15_000, idleTimeout: 120_000 } });
     const silent = rawPeerOf(server, { clock });
-    silent.write({ t: 'hello', v: 1, role: 'peer' } as never);
+    silent.write(hello('peer') as never);
     await clock.run(0);
     expect(server.connections.size).toBe(1);
     await clock.run(14_999);

@@ -41,7 +41,7 @@ describe('a server facing hostile peers', () => {
     const { server, honest } = await serverWithHonestClient({ maxControlBytes: 1024, maxChunkBytes: 0 });
     const raw = rawPeerOf(server);
     await raw.handshake();
-    const map = encodeFrame({ t: 'map', re: 1, stream: STREAM, base: 0, bits: Buffer.alloc(2000), edge: 0, live: true, source: false });
+    const map = encodeFrame({ t: 'map', re: 1, stream: STREAM, base: 0, bits: Buffer.alloc(2000), edge: 0, live: true, session: Buffer.alloc(8), source: false });
     raw.write(map.subarray(0, 4));
     await raw.waitFor(isError('FRAME_TOO_LARGE'));
     await raw.ended;
@@ -112,9 +112,9 @@ describe('a server facing hostile peers', () => {
   it('refuses a hello with another protocol version with UNSUPPORTED_VERSION', async () => {
     const { server } = await serverWithHonestClient();
     const raw = rawPeerOf(server);
-    raw.write({ ...hello('peer'), v: 2 });
+    raw.write({ ...hello('peer'), v: 3 });
     const error = await raw.waitFor(isError('UNSUPPORTED_VERSION'));
-    expect(error).toMatchObject({ message: expect.stringContaining('version 2') });
+    expect(error).toMatchObject({ message: expect.stringContaining('version 3') });
     await raw.ended;
   });
 

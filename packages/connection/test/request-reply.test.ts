@@ -28,7 +28,7 @@ describe('request and reply', () => {
     const server = memoryServer({
       handlers: {
         join: (message, connection) => {
-          connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true, source: false });
+          connection.reply(message, { t: 'map', stream: message.stream, base: 4, bits: Buffer.from([1]), edge: 9, live: true, session: Buffer.alloc(8), source: false });
         },
       },
     });
@@ -167,10 +167,10 @@ describe('request and reply', () => {
     const connection: Connection = await serverSide;
     connection.send({ t: 'have', seq: 1 });
     connection.send({ t: 'have', seq: 2 });
-    connection.send({ t: 'ended', edge: 2 });
+    connection.send({ t: 'cancel', seq: 2 });
     await turn();
     expect(haves).toEqual([1, 2]);
-    expect(seen).toEqual(['have', 'have', 'ended']);
+    expect(seen).toEqual(['have', 'have', 'cancel']);
   });
 
   it('refuses to answer the same request twice', async () => {

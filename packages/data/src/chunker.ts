@@ -57,8 +57,10 @@ export interface ChunkerOptions {
 }
 
 export interface ChunksOptions {
-  /** Sign every chunk with this key. */
+  /** Sign every chunk with this key, in `session` (both or neither). */
   key?: StreamKey;
+  /** The publish session the chunks belong to (`newSession()`), bound into each signature. */
+  session?: Uint8Array;
   signal?: AbortSignal;
 }
 
@@ -124,10 +126,11 @@ export class Chunker {
    * The chunks of `source`, as they are cut. Stops with the signal's reason when
    * it aborts; closes the source when the loop over it ends early.
    */
-  chunks(source: AsyncIterable<Uint8Array>, options: ChunksOptions & { key: StreamKey }): AsyncGenerator<Chunk>;
+  chunks(source: AsyncIterable<Uint8Array>, options: ChunksOptions & { key: StreamKey; session: Uint8Array }): AsyncGenerator<Chunk>;
   chunks(source: AsyncIterable<Uint8Array>, options?: ChunksOptions): AsyncGenerator<UnsignedChunk>;
   async *chunks(source: AsyncIterable<Uint8Array>, options: ChunksOptions = {}): AsyncGenerator<UnsignedChunk> {
-    const { key, signal } = options;
+    const { key, session, signal } = options;
+    if ((key === undefined) !== (session === undefined)) throw new InvalidOptionError('chunks are signed with a key in a session: give both or neither');
     signal?.throwIfAborted();
     const clock = this.#clock;
     const assembler = new ChunkAssembler(this.#config);
@@ -137,7 +140,7 @@ export class Chunker {
       signal?.throwIfAborted();
       if (this.pacing !== 'none') await sleep(clock, startedAt + cut.mediaMs - clock.now(), signal);
       const chunk = { seq: seq++, ts: clock.now(), data: cut.data };
-      return key === undefined ? chunk : signChunk(key, chunk);
+      return key === undefined ? chunk : signChunk(key, session!, chunk);
     };
 
     const iterator = source[Symbol.asyncIterator]();

@@ -49,10 +49,19 @@ export const SHA256_BYTES = 32;
 export const STREAM_ID_PATTERN = /^[0-9a-f]{64}$/;
 
 /** First bytes of every signed chunk message; see the README for the whole layout. */
-export const CHUNK_SIGNATURE_DOMAIN = 'p2pstream-chunk-v1';
+export const CHUNK_SIGNATURE_DOMAIN = 'p2pstream-chunk-v2';
 
 /** First bytes of every signed publish message; differs from the chunk domain so one never passes as the other. */
-export const PUBLISH_SIGNATURE_DOMAIN = 'p2pstream-publish-v1';
+export const PUBLISH_SIGNATURE_DOMAIN = 'p2pstream-publish-v2';
+
+/** First bytes of a signed head (session, edge, time): how far the publisher's stream has come. */
+export const HEAD_SIGNATURE_DOMAIN = 'p2pstream-head-v1';
+
+/** First bytes of a signed end (session, final edge): the publisher stopped the stream there. */
+export const END_SIGNATURE_DOMAIN = 'p2pstream-end-v1';
+
+/** Bytes of a session: the random epoch a publisher picks each time it publishes. */
+export const SESSION_BYTES = 8;
 
 /** Longest stream name a publish signature covers, in UTF-8 bytes (its length travels as a u16). */
 export const MAX_PUBLISH_NAME_BYTES = 0xffff;

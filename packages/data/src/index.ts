@@ -14,6 +14,19 @@ export {
   type LoadStreamKeyOptions,
 } from './key-file.js';
 export { verifierFor, type StreamVerifier } from './verifier.js';
+export { newSession, isSession, sameSession, sessionHex } from './stream-session.js';
+export {
+  signHead,
+  verifyHead,
+  signEnd,
+  verifyEnd,
+  headSignedBytes,
+  endSignedBytes,
+  type SignedHead,
+  type SignedEnd,
+} from './signed-head.js';
+export { SignedState, type Offer, type HeadListener, type SignedEndListener } from './signed-state.js';
+export { signWindow, type SignWindowOptions } from './window-signer.js';
 export {
   signChunk,
   verifyChunk,

@@ -2,10 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ChunkStore, DEFAULT_STORE_CACHE_BYTES, generateStreamKey, signChunk, verifierFor, verifyChunk, type Chunk } from '../src/index.js';
+import { ChunkStore, DEFAULT_STORE_CACHE_BYTES, generateStreamKey, newSession, signChunk, verifierFor, verifyChunk, type Chunk } from '../src/index.js';
 
 const key = generateStreamKey();
 const verifier = verifierFor(key.streamId);
+const session = newSession();
 
 /** A chunk's fields as plain values, whatever kind of byte array holds them. */
 function plain(c: Chunk | undefined) {
@@ -14,7 +15,7 @@ function plain(c: Chunk | undefined) {
 
 /** A signed chunk of `bytes` bytes, each its seq. */
 function chunk(seq: number, bytes = 100): Chunk {
-  return signChunk(key, { seq, ts: 1_700_000_000_000 + seq, data: new Uint8Array(bytes).fill(seq) });
+  return signChunk(key, session, { seq, ts: 1_700_000_000_000 + seq, data: new Uint8Array(bytes).fill(seq) });
 }
 
 let dir: string;
@@ -34,7 +35,7 @@ describe('ChunkStore.spool', () => {
     for (const seq of [0, 1, 2, 3]) {
       const back = (await store.read(seq))!;
       expect(plain(back)).toEqual(plain(chunk(seq)));
-      expect(verifyChunk(verifier, back)).toBe(true);
+      expect(verifyChunk(verifier, session, back)).toBe(true);
     }
     // Arrival order on disk: 3, 0, 2, 1.
     expect([...readFileSync(join(dir, 'chunks'))].filter((_, i) => i % 100 === 0)).toEqual([3, 0, 2, 1]);

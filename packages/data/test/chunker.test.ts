@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Chunker, generateStreamKey, verifyChunk, type UnsignedChunk } from '../src/index.js';
+import { Chunker, generateStreamKey, newSession, verifyChunk, type UnsignedChunk } from '../src/index.js';
 import { collect, isSettled, piecesOfSizes, pseudoRandomBytes, PushSource, sameBytes, settle, WALL_CLOCK_START } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 
@@ -187,10 +187,17 @@ describe('Chunker and its source', () => {
 
   it('signs every chunk when given the stream key', async () => {
     const key = generateStreamKey();
+    const SESSION = newSession();
     const chunker = new Chunker({ chunkBytes: 1000, clock: new ManualClock(WALL_CLOCK_START) });
-    const chunks = await collect(chunker.chunks(piecesOfSizes(pseudoRandomBytes(2500), [2500]), { key }));
+    const chunks = await collect(chunker.chunks(piecesOfSizes(pseudoRandomBytes(2500), [2500]), { key, session: SESSION }));
     expect(chunks).toHaveLength(3);
-    for (const chunk of chunks) expect(verifyChunk(key.streamId, chunk)).toBe(true);
+    for (const chunk of chunks) expect(verifyChunk(key.streamId, SESSION, chunk)).toBe(true);
+  });
+
+  it('refuses a key without a session: a signed chunk belongs to one publish', async () => {
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new ManualClock(WALL_CLOCK_START) });
+    const source = piecesOfSizes(pseudoRandomBytes(10), [10]);
+    await expect(collect(chunker.chunks(source, { key: generateStreamKey() }))).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 
   it('refuses options that cannot work', () => {

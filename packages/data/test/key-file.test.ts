@@ -7,6 +7,7 @@ import {
   generateStreamKey,
   loadOrCreateStreamKey,
   loadStreamKey,
+  newSession,
   saveStreamKey,
   signChunk,
   verifyChunk,
@@ -33,8 +34,9 @@ describe('key files', () => {
     await saveStreamKey(path, key);
     const loaded = await loadStreamKey(path);
     expect(loaded.streamId).toBe(key.streamId);
-    const chunk = signChunk(loaded, { seq: 0, ts: 1, data: Buffer.from('x') });
-    expect(verifyChunk(key.streamId, chunk)).toBe(true);
+    const SESSION = newSession();
+    const chunk = signChunk(loaded, SESSION, { seq: 0, ts: 1, data: Buffer.from('x') });
+    expect(verifyChunk(key.streamId, SESSION, chunk)).toBe(true);
   });
 
   it('refuses to overwrite a key file unless asked, and leaves it untouched', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkSignedBytes,
   generateStreamKey,
+  newSession,
   publicKeyOf,
   signChunk,
   signPublish,
@@ -19,6 +20,8 @@ import { pseudoRandomBytes } from './helpers.js';
 const key = generateStreamKey();
 const other = generateStreamKey();
 const TS = 1_700_000_000_123;
+const SESSION = newSession();
+const OTHER_SESSION = newSession();
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const copy = new Uint8Array(bytes);
@@ -65,37 +68,37 @@ describe('stream identity', () => {
 
 describe('chunk signatures', () => {
   const data = pseudoRandomBytes(64);
-  const chunk = signChunk(key, { seq: 7, ts: TS, data });
+  const chunk = signChunk(key, SESSION, { seq: 7, ts: TS, data });
 
   it('verifies a chunk signed by the stream key, by verifier or by stream id', () => {
     expect(chunk.sig).toHaveLength(64);
-    expect(verifyChunk(verifierFor(key.streamId), chunk)).toBe(true);
-    expect(verifyChunk(key.streamId, chunk)).toBe(true);
+    expect(verifyChunk(verifierFor(key.streamId), SESSION, chunk)).toBe(true);
+    expect(verifyChunk(key.streamId, SESSION, chunk)).toBe(true);
   });
 
   it('verifies a 64 KiB chunk and refuses it after a flipped bit in its middle or last byte', () => {
-    const big = signChunk(key, { seq: 1, ts: TS, data: pseudoRandomBytes(64 * 1024, 5) });
-    expect(verifyChunk(key.streamId, big)).toBe(true);
+    const big = signChunk(key, SESSION, { seq: 1, ts: TS, data: pseudoRandomBytes(64 * 1024, 5) });
+    expect(verifyChunk(key.streamId, SESSION, big)).toBe(true);
     for (const bit of [0, 32 * 1024 * 8 + 3, 64 * 1024 * 8 - 1]) {
-      expect(verifyChunk(key.streamId, { ...big, data: flipBit(big.data, bit) })).toBe(false);
+      expect(verifyChunk(key.streamId, SESSION, { ...big, data: flipBit(big.data, bit) })).toBe(false);
     }
   });
 
   it('refuses the chunk when any single bit of its data is flipped', () => {
     for (let bit = 0; bit < data.length * 8; bit++) {
-      expect(verifyChunk(key.streamId, { ...chunk, data: flipBit(data, bit) }), `bit ${bit}`).toBe(false);
+      expect(verifyChunk(key.streamId, SESSION, { ...chunk, data: flipBit(data, bit) }), `bit ${bit}`).toBe(false);
     }
   });
 
   it('refuses the chunk when any single bit of its signature is flipped', () => {
     for (let bit = 0; bit < 64 * 8; bit++) {
-      expect(verifyChunk(key.streamId, { ...chunk, sig: flipBit(chunk.sig, bit) }), `bit ${bit}`).toBe(false);
+      expect(verifyChunk(key.streamId, SESSION, { ...chunk, sig: flipBit(chunk.sig, bit) }), `bit ${bit}`).toBe(false);
     }
   });
 
   it("refuses a chunk checked against another stream's key, and one signed by another key", () => {
-    expect(verifyChunk(other.streamId, chunk)).toBe(false);
-    expect(verifyChunk(key.streamId, signChunk(other, { seq: 7, ts: TS, data }))).toBe(false);
+    expect(verifyChunk(other.streamId, SESSION, chunk)).toBe(false);
+    expect(verifyChunk(key.streamId, SESSION, signChunk(other, SESSION, { seq: 7, ts: TS, data }))).toBe(false);
   });
 
   it('refuses the chunk when its seq or ts is changed', () => {
@@ -107,7 +110,7 @@ describe('chunk signatures', () => {
       { ...chunk, ts: TS - 1 },
       { ...chunk, ts: 0 },
     ]) {
-      expect(verifyChunk(key.streamId, changed)).toBe(false);
+      expect(verifyChunk(key.streamId, SESSION, changed)).toBe(false);
     }
   });
 
@@ -120,55 +123,62 @@ describe('chunk signatures', () => {
       { ...chunk, ts: Number.MAX_SAFE_INTEGER + 2 },
       { ...chunk, data: 'text' },
     ] as unknown as Chunk[];
-    for (const bad of malformed) expect(verifyChunk(key.streamId, bad)).toBe(false);
+    for (const bad of malformed) expect(verifyChunk(key.streamId, SESSION, bad)).toBe(false);
   });
 
-  it('signs exactly the documented bytes: domain, public key, seq and ts as u64 big-endian, sha256 of the data', () => {
-    const message = chunkSignedBytes(key.publicKey, 2 ** 40 + 5, TS, data);
+  it('refuses the chunk of another publish session of the same key, whatever its seq', () => {
+    expect(verifyChunk(key.streamId, OTHER_SESSION, chunk)).toBe(false);
+    expect(verifyChunk(key.streamId, SESSION.subarray(1), chunk)).toBe(false);
+  });
+
+  it('signs exactly the documented bytes: domain, public key, session, seq and ts as u64 big-endian, sha256 of the data', () => {
+    const message = chunkSignedBytes(key.publicKey, SESSION, 2 ** 40 + 5, TS, data);
     const expected = Buffer.concat([
-      Buffer.from('p2pstream-chunk-v1\0', 'ascii'),
+      Buffer.from('p2pstream-chunk-v2\0', 'ascii'),
       Buffer.from(key.publicKey),
+      Buffer.from(SESSION),
       Buffer.from([0, 0, 1, 0, 0, 0, 0, 5]),
       Buffer.from(TS.toString(16).padStart(16, '0'), 'hex'),
       createHash('sha256').update(data).digest(),
     ]);
     expect(message).toEqual(expected);
-    expect(message).toHaveLength(99);
+    expect(message).toHaveLength(107);
   });
 
   it('refuses to sign a seq or ts that is not an integer from 0 to 2^53 - 1', () => {
-    expect(() => signChunk(key, { seq: -1, ts: TS, data })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => signChunk(key, { seq: 0, ts: 1.5, data })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => signChunk(key, SESSION, { seq: -1, ts: TS, data })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => signChunk(key, SESSION, { seq: 0, ts: 1.5, data })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
 
 describe('publish signatures', () => {
-  const sig = signPublish(key, 'cam1', TS);
+  const sig = signPublish(key, 'cam1', TS, SESSION);
 
   it('verifies a publish signed by the key for that name and time', () => {
     expect(sig).toHaveLength(64);
-    expect(verifyPublish(key.publicKey, 'cam1', TS, sig)).toBe(true);
+    expect(verifyPublish(key.publicKey, 'cam1', TS, SESSION, sig)).toBe(true);
   });
 
   it('refuses a publish for another name, another time, another key or with a flipped bit', () => {
-    expect(verifyPublish(key.publicKey, 'cam2', TS, sig)).toBe(false);
-    expect(verifyPublish(key.publicKey, 'cam1', TS + 1, sig)).toBe(false);
-    expect(verifyPublish(other.publicKey, 'cam1', TS, sig)).toBe(false);
-    for (let bit = 0; bit < 64 * 8; bit += 7) expect(verifyPublish(key.publicKey, 'cam1', TS, flipBit(sig, bit))).toBe(false);
+    expect(verifyPublish(key.publicKey, 'cam2', TS, SESSION, sig)).toBe(false);
+    expect(verifyPublish(key.publicKey, 'cam1', TS + 1, SESSION, sig)).toBe(false);
+    expect(verifyPublish(other.publicKey, 'cam1', TS, SESSION, sig)).toBe(false);
+    expect(verifyPublish(key.publicKey, 'cam1', TS, OTHER_SESSION, sig)).toBe(false);
+    for (let bit = 0; bit < 64 * 8; bit += 7) expect(verifyPublish(key.publicKey, 'cam1', TS, SESSION, flipBit(sig, bit))).toBe(false);
   });
 
   it('refuses malformed publish arguments with false rather than an exception', () => {
-    expect(verifyPublish(key.publicKey.subarray(1), 'cam1', TS, sig)).toBe(false);
-    expect(verifyPublish(key.publicKey, '', TS, sig)).toBe(false);
-    expect(verifyPublish(key.publicKey, 'cam1', -1, sig)).toBe(false);
-    expect(verifyPublish(key.publicKey, 'cam1', TS, sig.subarray(1))).toBe(false);
+    expect(verifyPublish(key.publicKey.subarray(1), 'cam1', TS, SESSION, sig)).toBe(false);
+    expect(verifyPublish(key.publicKey, '', TS, SESSION, sig)).toBe(false);
+    expect(verifyPublish(key.publicKey, 'cam1', -1, SESSION, sig)).toBe(false);
+    expect(verifyPublish(key.publicKey, 'cam1', TS, SESSION, sig.subarray(1))).toBe(false);
   });
 
   it('does not accept a chunk signature as a publish signature, nor the reverse', () => {
     const name = 'x';
-    const chunk = signChunk(key, { seq: TS, ts: TS, data: Buffer.from(name) });
-    expect(verifyPublish(key.publicKey, name, TS, chunk.sig)).toBe(false);
-    expect(verifyChunk(key.streamId, { seq: TS, ts: TS, data: Buffer.from(name), sig })).toBe(false);
-    expect(verifyChunk(key.streamId, { ...chunk, sig: signPublish(key, name, TS) })).toBe(false);
+    const chunk = signChunk(key, SESSION, { seq: TS, ts: TS, data: Buffer.from(name) });
+    expect(verifyPublish(key.publicKey, name, TS, SESSION, chunk.sig)).toBe(false);
+    expect(verifyChunk(key.streamId, SESSION, { seq: TS, ts: TS, data: Buffer.from(name), sig })).toBe(false);
+    expect(verifyChunk(key.streamId, SESSION, { ...chunk, sig: signPublish(key, name, TS, SESSION) })).toBe(false);
   });
 });

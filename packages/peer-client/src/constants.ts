@@ -3,6 +3,13 @@
  * the values used when it is left out. Times are in milliseconds.
  */
 
+/**
+ * A live chunk whose signed `ts` is further than this from the viewer's clock is
+ * refused as bad: chunks are kept for about a minute, so anything older is a
+ * replay, and this leaves minutes for clocks that disagree (`--max-chunk-skew`).
+ */
+export const DEFAULT_MAX_CHUNK_SKEW_MS = 5 * 60_000;
+
 /** Peers fetched from at once (`--max-peers`). */
 export const DEFAULT_MAX_PEERS = 20;
 

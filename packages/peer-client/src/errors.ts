@@ -4,6 +4,7 @@ export type PeerClientErrorCode =
   | 'BAD_CHUNK'
   | 'PEER_GONE'
   | 'PEER_REFUSED'
+  | 'OTHER_SESSION'
   | 'CLIENT_CLOSED'
   | 'ABORTED'
   | 'READABLE_UNAVAILABLE'
@@ -26,7 +27,11 @@ export class InvalidOptionError extends PeerClientError {
   }
 }
 
-/** A peer sent a chunk whose signature does not verify (or not the chunk asked for): it is dropped and never dialed again. */
+/**
+ * A peer sent a chunk whose signature does not verify in this session (or not
+ * the chunk asked for, or a live chunk with a time far off): it is dropped and
+ * never dialed again.
+ */
 export class BadChunkError extends PeerClientError {
   readonly peer: string;
   readonly seq: number;
@@ -52,6 +57,17 @@ export class PeerRefusedError extends PeerClientError {
   constructor(peer: string, why: string) {
     super('PEER_REFUSED', `peer ${peer} refused: ${why}`);
     this.peer = peer;
+  }
+}
+
+/**
+ * A peer carries another publish session of the stream (an earlier publish of
+ * the same name and key, or a newer one this client did not look up): its chunks
+ * would not verify, so it is not used.
+ */
+export class OtherSessionError extends PeerClientError {
+  constructor(theirs: string, ours: string) {
+    super('OTHER_SESSION', `the peer carries session ${theirs} of the stream, not ${ours}; not using it`);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   DEFAULT_FETCH_TIMEOUT_MS,
   DEFAULT_FINISHED_CHUNK_MS,
   DEFAULT_KEEPALIVE_MS,
+  DEFAULT_MAX_CHUNK_SKEW_MS,
   DEFAULT_MAX_PEERS,
   DEFAULT_RATE_WINDOW_MS,
   DEFAULT_REDIAL_BACKOFF_MS,
@@ -121,6 +122,12 @@ export interface PeerClientOptions {
    * @default 3_000
    */
   rateWindowMs?: number;
+  /**
+   * A live chunk whose signed `ts` is further than this from `wallClock` is
+   * refused as bad (a replay of old chunks, or a publisher whose clock is far off).
+   * @default 300_000 (5 minutes)
+   */
+  maxChunkSkewMs?: number;
   /** Scheduler settings (urgent window, in-flight limits, live offset, start-up delay, strategy, …). */
   scheduler?: SchedulerTuning;
   /** Monotonic time for timers and the scheduler. @default monotonicClock from @p2pstream/units */
@@ -140,6 +147,7 @@ export interface ResolvedPeerClientOptions {
   keepaliveMs: number;
   fetchTimeoutMs: number;
   rateWindowMs: number;
+  maxChunkSkewMs: number;
 }
 
 export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPeerClientOptions {
@@ -154,6 +162,7 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
     keepaliveMs: options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
     fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
     rateWindowMs: options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
+    maxChunkSkewMs: options.maxChunkSkewMs ?? DEFAULT_MAX_CHUNK_SKEW_MS,
   };
   if (!Number.isSafeInteger(resolved.maxPeers) || resolved.maxPeers < 1 || resolved.maxPeers > 50) {
     throw new InvalidOptionError(`maxPeers must be an integer from 1 to 50 (one look-up lists at most 50), not ${resolved.maxPeers}`);
@@ -161,7 +170,7 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   if (resolved.windowCapacity !== undefined && (!Number.isSafeInteger(resolved.windowCapacity) || resolved.windowCapacity < 1)) {
     throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${resolved.windowCapacity}`);
   }
-  for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs', 'rateWindowMs'] as const) {
+  for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs', 'rateWindowMs', 'maxChunkSkewMs'] as const) {
     const value = resolved[name];
     if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
   }

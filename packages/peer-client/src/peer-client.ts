@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { dial as connectionDial, type CloseReason } from '@p2pstream/connection';
-import { ChunkWindow, verifierFor, verifyChunk, type Chunk, type HeldChunks, type StreamVerifier } from '@p2pstream/data';
+import { dial as connectionDial, VIOLATION_PENALTY, type CloseReason } from '@p2pstream/connection';
+import { ChunkWindow, SignedState, verifierFor, verifyChunk, type Chunk, type HeldChunks, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
 import { openChunkSpool, type ChunkSpool } from './chunk-spool.js';
+import { clipBufferMap, HeldBack } from './believed-maps.js';
 import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
 import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError, ReadableUnavailableError } from './errors.js';
@@ -24,6 +25,8 @@ export interface StreamInfo {
   live: boolean;
   /** The newest edge announced at central. */
   edge: number;
+  /** The publish session central handed out: chunks of any other session are refused as bad. */
+  session: Uint8Array;
   /** Peers central listed. */
   peers: number;
 }
@@ -35,6 +38,8 @@ export interface PeerClientEvents {
   drop: [address: string, reason: string];
   /** A peer sent a chunk that does not verify: dropped and banned. */
   'bad-chunk': [address: string, seq: number];
+  /** A peer passed on a head or an end that does not verify in this session (a lie about the stream): dropped and banned. */
+  'bad-state': [address: string, what: 'head' | 'end'];
   played: [seq: number];
   /** A live chunk was not held when due and play went on without it; `cause` says why (`ViewerSkipCause`), `peers` whom it concerns. */
   skipped: [seq: number, cause: ViewerSkipCause, peers: readonly string[]];
@@ -42,7 +47,7 @@ export interface PeerClientEvents {
   rebuffer: [seq: number];
   /** Announced at central as a carrier of the stream. */
   announced: [];
-  /** The whole stream has been played: a finished stream to its last chunk, or a live one that ended. */
+  /** The whole stream has been played: a finished stream to its last chunk, or a live one whose publisher signed its end. */
   end: [];
   /** Something failed without stopping the client (a look-up, an announce, the sink). */
   warning: [error: Error];
@@ -53,6 +58,9 @@ const REFUSALS: Record<Exclude<RejectReason, typeof WireErrorCode.unknownStream>
   [WireErrorCode.outsideWindow]: 'outside-window',
   [WireErrorCode.busy]: 'busy',
 };
+
+/** Why a connection this client closed counts against the peer's address: an honest peer never does these. */
+const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set(['PROTOCOL_VIOLATION', 'MALFORMED', 'INVALID_FIELD', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE']);
 
 /** Contiguous chunks counted ahead of the playhead for the buffer figure, at most. */
 const MAX_AHEAD_COUNT = 1024;
@@ -80,6 +88,12 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #window: HeldChunks | undefined;
   /** A finished stream's chunks on disk (unless `finishedStore: false`). */
   #spool: ChunkSpool | undefined;
+  /** What the publisher signed about this session: the only edge and end this client believes. */
+  #state: SignedState | undefined;
+  /** One past the last seq a signed head (or the end) covers: peers' claims are believed below it. */
+  #believed = 0;
+  /** Per peer, what it claimed at or past `#believed`. */
+  readonly #heldBack = new Map<string, HeldBack>();
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
   #writer: SinkWriter | undefined;
@@ -107,6 +121,11 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   /** What central said, once `start()` resolved. */
   get info(): StreamInfo | undefined {
     return this.#info;
+  }
+
+  /** The newest signed head and the signed end verified so far, once started. */
+  get state(): SignedState | undefined {
+    return this.#state;
   }
 
   /** The chunks held (and offered to other peers), once started: a `ChunkWindow` in memory, or a finished stream's `ChunkStore`. */
@@ -188,7 +207,14 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     await this.#parts.startServer();
     if (signal?.aborted) throw new AbortedError(signal.reason);
     if (this.#closed) throw new ClientClosedError();
-    const info: StreamInfo = { name: found.name, streamId: found.stream, live: found.live, edge: found.edge, peers: found.peers.length };
+    const info: StreamInfo = {
+      name: found.name,
+      streamId: found.stream,
+      live: found.live,
+      edge: found.edge,
+      session: found.session,
+      peers: found.peers.length,
+    };
     this.#info = info;
     this.#verifier = verifierFor(info.streamId);
     const store = this.#options.finishedStore;
@@ -199,6 +225,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
         throw new ClientClosedError();
       }
     }
+    const state = new SignedState(info.streamId, info.session);
+    this.#state = state;
     const window =
       this.#spool?.store ?? new ChunkWindow<Chunk>({ live: info.live, ...(this.#o.windowCapacity ? { capacity: this.#o.windowCapacity } : {}) });
     this.#window = window;
@@ -219,6 +247,11 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#scheduler = this.#createScheduler(info.live);
     if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
     this.#scheduler.start();
+    state.onHead(() => this.#believeUpTo(state.clip(Number.MAX_SAFE_INTEGER)));
+    state.onEnd((end) => {
+      this.#believeUpTo(end.edge);
+      this.#ended(end.edge);
+    });
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
     this.#pool = new PeerPool({
@@ -230,6 +263,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       clock: this.#clock,
       link: {
         streamId: info.streamId,
+        session: info.session,
         localAddress: this.#options.localAddress,
         dial: this.#options.dial ?? connectionDial,
         limits: { handshakeTimeout: this.#o.dialTimeoutMs, ...this.#options.limits },
@@ -370,7 +404,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       this.#drop(peer, 'it no longer carries the stream');
       throw new PeerRefusedError(peer, 'it no longer carries the stream');
     }
-    if (reply.seq !== seq || !verifyChunk(this.#verifier!, reply)) {
+    if (reply.seq !== seq || !verifyChunk(this.#verifier!, this.#info!.session, reply) || !this.#plausibleTs(reply.ts)) {
       this.#counters.badChunks += 1;
       this.#drop(peer, `it sent a bad chunk ${seq}`, { ban: true });
       this.emit('bad-chunk', peer, seq);
@@ -398,23 +432,36 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   #onLink(link: PeerLink): void {
     const scheduler = this.#scheduler!;
-    scheduler.addPeer(link.address, link.map);
+    const heldBack = new HeldBack(link.map);
+    this.#heldBack.set(link.address, heldBack);
+    scheduler.addPeer(link.address, clipBufferMap(link.map, this.#believed));
     this.#learn(link.map);
+    const state = this.#state!;
     const listener: PeerLinkListener = {
+      // A chunk past the newest signed head is one the publisher has not said it cut: held back until one does.
       have: (from, seq) => {
-        const end = this.#writer?.finalEdge;
-        if (end === undefined || seq < end) scheduler.peerHas(from.address, seq);
+        if (seq < this.#believed) scheduler.peerHas(from.address, seq);
+        else heldBack.have(seq);
       },
-      ended: (_from, edge) => this.#ended(edge),
+      head: (from, head) => {
+        if (state.offerHead(head) === 'bad') this.#lied(from.address, 'head');
+      },
+      end: (from, end) => {
+        if (state.offerEnd(end) === 'bad') this.#lied(from.address, 'end');
+      },
       map: (from, map) => {
-        scheduler.addPeer(from.address, map);
+        heldBack.setMap(map);
+        scheduler.addPeer(from.address, clipBufferMap(map, this.#believed));
         this.#learn(map);
       },
       close: (from, reason: CloseReason) => {
         // A peer this client dropped itself was already taken out and reported.
         if (this.#pool?.links.get(from.address) !== from) return;
+        this.#heldBack.delete(from.address);
         this.#pool.closed(from);
         scheduler.removePeer(from.address);
+        // A peer that broke the protocol (an `ended` of the old protocol, a malformed frame) scores towards a ban.
+        if (!reason.byRemote && PROTOCOL_VIOLATIONS.has(reason.code)) this.#pool.penalize(from.address, VIOLATION_PENALTY);
         this.emit('drop', from.address, `${reason.code}: ${reason.message}`);
       },
     };
@@ -422,20 +469,34 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.emit('peer', link.address, link.source);
   }
 
-  /** What a buffer map says about the stream as a whole: how far it goes, and whether it is finished. */
+  /**
+   * What a buffer map says about the stream as a whole: how far it goes, as far
+   * as a signed head says so. Whether it is finished only a signed end says.
+   */
   #learn(map: MapMessage): void {
-    if (map.edge > 0) this.#scheduler?.setEdge(map.edge - 1);
-    if (!map.live) this.#ended(map.edge);
+    this.#believeEdge(Math.min(map.edge, this.#believed));
   }
 
-  /**
-   * The stream has `edge` chunks in all. Unsigned, so a claim that contradicts
-   * a chunk some peer already announced is ignored.
-   */
+  /** A newer signed head (or the end) lets the chunks peers claimed below `limit` count: hand them to the scheduler. */
+  #believeUpTo(limit: number): void {
+    const from = this.#believed;
+    if (limit <= from) return;
+    this.#believed = limit;
+    // The edge first: a live scheduler picks its start point from the first edge it hears of.
+    this.#believeEdge(limit);
+    const scheduler = this.#scheduler!;
+    for (const [address, heldBack] of this.#heldBack) for (const seq of heldBack.release(from, limit)) scheduler.peerHas(address, seq);
+  }
+
+  #believeEdge(edge: number): void {
+    if (edge > 0 && this.#writer?.finalEdge === undefined) this.#scheduler?.setEdge(edge - 1);
+  }
+
+  /** The publisher signed the end: the stream has `edge` chunks in all. */
   #ended(edge: number): void {
     const writer = this.#writer!;
     const window = this.#window!;
-    if (writer.finalEdge !== undefined || edge < window.edge || edge <= this.#scheduler!.edge) return;
+    if (writer.finalEdge !== undefined || edge < window.edge) return;
     window.finish(edge);
     writer.setFinalEdge(edge);
     this.#scheduler!.finish(edge);
@@ -446,12 +507,29 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #serve(): void {
     const server = this.#parts.server;
     if (this.#closed || !server) return;
-    server.serve(this.#info!.streamId, this.#window!);
+    server.serve(this.#info!.streamId, this.#window!, { state: this.#state! });
     this.#serving = true;
+  }
+
+  /**
+   * A live chunk is cut now and kept for about a window: one whose signed `ts`
+   * is further from this clock than `maxChunkSkewMs` is a replay of old chunks
+   * (or a publisher whose clock is far off), and is refused like a bad signature.
+   */
+  #plausibleTs(ts: number): boolean {
+    if (!this.#info!.live) return true;
+    return Math.abs(ts - this.#wallClock()) <= this.#o.maxChunkSkewMs;
+  }
+
+  /** A peer passed on a signed head or end that does not verify: a lie about the stream's state. */
+  #lied(peer: string, what: 'head' | 'end'): void {
+    this.#drop(peer, `it passed on a ${what} that does not verify`, { ban: true });
+    this.emit('bad-state', peer, what);
   }
 
   #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {
     if (!this.#pool?.links.has(peer)) return;
+    this.#heldBack.delete(peer);
     this.#pool.drop(peer, options);
     this.#scheduler?.removePeer(peer);
     this.emit('drop', peer, why);

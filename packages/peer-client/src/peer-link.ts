@@ -1,11 +1,15 @@
 import type { CloseReason, Connection, ConnectionLimits, DialFunction } from '@p2pstream/connection';
-import type { ChunkMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
+import type { ChunkMessage, EndMessage, HeadMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
+import { sameSession, sessionHex } from '@p2pstream/data';
 import { MAX_PENDING_HAVES } from './constants.js';
+import { OtherSessionError } from './errors.js';
 import { RateMeter } from './rate-meter.js';
 import type { Clock } from '@p2pstream/units';
 
 export interface PeerLinkOptions {
   streamId: string;
+  /** The publish session this client plays: a peer whose map names another one is not used. */
+  session: Uint8Array;
   localAddress: string | undefined;
   /** How a link reaches a peer: `dial` from @p2pstream/connection, or a stand-in with its shape. */
   dial: DialFunction;
@@ -21,11 +25,17 @@ export interface PeerLinkOptions {
 /** What a link tells its owner once it is active. */
 export interface PeerLinkListener {
   have(link: PeerLink, seq: number): void;
-  ended(link: PeerLink, edge: number): void;
+  /** A signed head the peer passed on (not verified yet). */
+  head(link: PeerLink, head: HeadMessage): void;
+  /** A signed end the peer passed on (not verified yet). */
+  end(link: PeerLink, end: EndMessage): void;
   /** A fresh buffer map (from a keepalive re-join). */
   map(link: PeerLink, map: MapMessage): void;
   close(link: PeerLink, reason: CloseReason): void;
 }
+
+/** What a peer pushes without being asked, kept in order until the owner listens. */
+type Pushed = { t: 'have'; seq: number } | HeadMessage | EndMessage;
 
 /** `host:port`, with brackets around an IPv6 host. */
 export function peerAddress(host: string, port: number): string {
@@ -34,7 +44,7 @@ export function peerAddress(host: string, port: number): string {
 
 /**
  * One connection this client dialed to a peer that carries the stream: joined,
- * with the peer's buffer map, its `have`s and `ended` passed on, chunk requests
+ * with the peer's buffer map, its `have`s and signed `head`s and `end` passed on, chunk requests
  * that send `cancel` when abandoned, and a re-join when the connection has been
  * quiet (a keepalive that also refreshes the map).
  */
@@ -45,7 +55,7 @@ export class PeerLink {
   readonly #options: PeerLinkOptions;
   #map: MapMessage;
   #listener: PeerLinkListener | undefined;
-  #pending: Array<['have' | 'ended', number]> = [];
+  #pending: Pushed[] = [];
   #lastSentAt: number;
   #keepalive: unknown;
   /** Verified chunk payload bytes received from this peer. */
@@ -71,10 +81,10 @@ export class PeerLink {
   /** Dials the peer and joins the stream; resolves once its buffer map is here. */
   static async open(host: string, port: number, options: PeerLinkOptions): Promise<PeerLink> {
     let link: PeerLink | undefined;
-    const early: Array<['have' | 'ended', number]> = [];
-    const record = (kind: 'have' | 'ended', value: number) => {
-      if (link) link.#deliver(kind, value);
-      else if (early.length < MAX_PENDING_HAVES) early.push([kind, value]);
+    const early: Pushed[] = [];
+    const record = (pushed: Pushed) => {
+      if (link) link.#deliver(pushed);
+      else if (early.length < MAX_PENDING_HAVES) early.push(pushed);
     };
     const connection = await options.dial(host, port, {
       role: 'peer',
@@ -83,8 +93,9 @@ export class PeerLink {
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       handlers: {
-        have: (message) => record('have', message.seq),
-        ended: (message) => record('ended', message.edge),
+        have: (message) => record(message),
+        head: (message) => record(message),
+        end: (message) => record(message),
       },
     });
     try {
@@ -93,6 +104,7 @@ export class PeerLink {
         { timeout: options.limits.handshakeTimeout, ...(options.signal ? { signal: options.signal } : {}) },
       );
       if (map.stream !== options.streamId) throw new Error(`the peer answered with the map of stream ${map.stream}`);
+      if (!sameSession(map.session, options.session)) throw new OtherSessionError(sessionHex(map.session), sessionHex(options.session));
       link = new PeerLink(peerAddress(host, port), connection, map, options);
       link.#pending = early;
       return link;
@@ -116,10 +128,10 @@ export class PeerLink {
     return this.connection.state === 'open';
   }
 
-  /** Starts passing on `have`, `ended`, fresh maps and the close, beginning with what arrived since the map. */
+  /** Starts passing on `have`, `head`, `end`, fresh maps and the close, beginning with what arrived since the map. */
   activate(listener: PeerLinkListener): void {
     this.#listener = listener;
-    for (const [kind, value] of this.#pending.splice(0)) this.#deliver(kind, value);
+    for (const pushed of this.#pending.splice(0)) this.#deliver(pushed);
     this.connection.on('close', (reason) => {
       this.#options.clock.clearTimeout(this.#keepalive);
       listener.close(this, reason);
@@ -154,13 +166,14 @@ export class PeerLink {
     return this.connection.close(reason);
   }
 
-  #deliver(kind: 'have' | 'ended', value: number): void {
+  #deliver(pushed: Pushed): void {
     if (!this.#listener) {
-      if (this.#pending.length < MAX_PENDING_HAVES) this.#pending.push([kind, value]);
+      if (this.#pending.length < MAX_PENDING_HAVES) this.#pending.push(pushed);
       return;
     }
-    if (kind === 'have') this.#listener.have(this, value);
-    else this.#listener.ended(this, value);
+    if (pushed.t === 'have') this.#listener.have(this, pushed.seq);
+    else if (pushed.t === 'head') this.#listener.head(this, pushed);
+    else this.#listener.end(this, pushed);
   }
 
   #armKeepalive(): void {

@@ -69,6 +69,11 @@ export class PeerPool {
     this.#soon();
   }
 
+  /** Adds `points` to the score of the peer's host; at the threshold it is banned like the sender of a bad chunk. */
+  penalize(address: string, points: number): void {
+    this.#bans.penalize(hostOf(address), points);
+  }
+
   /** A link closed on its own (the peer left or failed). */
   closed(link: PeerLink): void {
     if (this.links.get(link.address) !== link) return;

@@ -1,5 +1,5 @@
 import type { TrackerClient } from '@p2pstream/tracker-client';
-import type { HeldChunks } from '@p2pstream/data';
+import type { HeldChunks, SignedState } from '@p2pstream/data';
 
 /** What the client needs of central: the subset of `TrackerClient` it calls (tests pass a stand-in). */
 export type ClientTracker = Pick<TrackerClient, 'lookup' | 'announce' | 'update' | 'leave'>;
@@ -11,6 +11,6 @@ export type ClientTracker = Pick<TrackerClient, 'lookup' | 'announce' | 'update'
  */
 export interface LocalServer {
   readonly port: number;
-  serve(streamId: string, window: HeldChunks): void;
+  serve(streamId: string, window: HeldChunks, options: { state: SignedState }): void;
   unserve(streamId: string): void;
 }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateStreamKey, signPublish } from '@p2pstream/data';
 import { PeerClient } from '../src/index.js';
 import { onCleanup, TestCentral, waitUntil } from './helpers.js';
+import { SESSION } from './helpers.js';
 
 const warnings: Error[] = [];
 const onWarning = (warning: Error) => void warnings.push(warning);
@@ -38,7 +39,7 @@ describe('dialing peers that fail', () => {
     const key = generateStreamKey();
     const { peers, accepted } = await silentPeers(15);
     const central = await TestCentral.start();
-    await central.client().publish({ name: 'cam1', publicKey: key.publicKey, live: true, sign: (ts) => signPublish(key, 'cam1', ts) });
+    await central.client().publish({ name: 'cam1', publicKey: key.publicKey, live: true, session: SESSION, sign: (ts) => signPublish(key, 'cam1', ts, SESSION) });
     for (const peer of peers) await central.carry(key.streamId, peer.port);
     const signal = new AbortController().signal;
     // 15 dials pending at once (more than the 10 listeners Node warns at), each failing after 200 ms, then again.

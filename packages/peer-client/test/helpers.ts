@@ -1,10 +1,13 @@
 import { afterEach } from 'vitest';
 import { dial } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signChunk, signPublish, type Chunk, type StreamKey } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk, type SignedState, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { PeerClient, type PeerClientOptions, type Sink } from '../src/index.js';
+
+/** The publish session of every stream these tests publish: chunks and publishes are signed in it. */
+export const SESSION = newSession();
 
 const toClose: Array<() => unknown> = [];
 
@@ -34,7 +37,8 @@ export class TestCentral {
 
   static async start(): Promise<TestCentral> {
     // Every client of these tests comes from 127.0.0.1 and re-dials on purpose: the per-address connect rate is not under test.
-    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE });
+    // Nor is the cap on entries per address: every carrier here is a port of 127.0.0.1.
+    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE, maxEntriesPerIp: 1_000 });
     onCleanup(() => running.close());
     return new TestCentral(running);
   }
@@ -77,12 +81,12 @@ export class CollectingSink implements Sink {
   }
 }
 
-/** `count` signed chunks of `bytes` bytes with distinct content. */
-export function makeChunks(key: StreamKey, count: number, bytes = 3000): Chunk[] {
+/** `count` signed chunks of `bytes` bytes with distinct content, of the publish `session`. */
+export function makeChunks(key: StreamKey, count: number, bytes = 3000, session = SESSION): Chunk[] {
   return Array.from({ length: count }, (_, seq) => {
     const data = Buffer.alloc(bytes);
     for (let i = 0; i < bytes; i++) data[i] = (seq * 31 + i * 7) & 0xff;
-    return signChunk(key, { seq, ts: Date.now(), data });
+    return signChunk(key, session, { seq, ts: Date.now(), data });
   });
 }
 
@@ -91,6 +95,8 @@ export interface TestPublisher {
   window: ChunkWindow<Chunk>;
   server: PeerServer;
   chunks: Chunk[];
+  /** The heads and end it signed: a test peer that carries the stream passes them on too. */
+  state: SignedState;
   /** The publisher's own TrackerClient: `leave(key.streamId)` takes it off central's list. */
   tracker: TrackerClient;
 }
@@ -111,11 +117,12 @@ export async function startPublisher(
   for (const chunk of chunks) if (!options.skip?.includes(chunk.seq)) window.add(chunk);
   if (options.finish ?? !options.live) window.finish(options.count);
   const server = await startServer();
-  server.serve(key.streamId, window, { source: true });
+  const state = signWindow(key, SESSION, window);
+  server.serve(key.streamId, window, { state, source: true });
   const tracker = central.client();
-  if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, sign: (ts) => signPublish(key, name, ts) });
+  if (!options.key) await tracker.publish({ name, publicKey: key.publicKey, live: options.live, session: SESSION, sign: (ts) => signPublish(key, name, ts, SESSION) });
   if (options.listed ?? true) await tracker.announce({ stream: key.streamId, port: server.port, edge: window.edge, live: window.live });
-  return { key, window, server, chunks, tracker };
+  return { key, window, server, chunks, state, tracker };
 }
 
 export async function startServer(host = '127.0.0.1'): Promise<PeerServer> {

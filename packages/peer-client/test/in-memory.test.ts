@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '@p2pstream/connection';
 import { MemoryNetwork } from '@p2pstream/connection/testing';
-import { ChunkWindow, generateStreamKey, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, SignedState, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { PeerClient, type PeerClientOptions, type ViewerSkipCause } from '../src/index.js';
-import { CollectingSink, makeChunks, onCleanup } from './helpers.js';
+import { SESSION, CollectingSink, makeChunks, onCleanup } from './helpers.js';
 import { MemoryCentral } from './memory-central.js';
 import { ManualClock } from '@p2pstream/units';
 
@@ -32,7 +32,7 @@ async function liveSwarm(options: { missing: number; latency?: number; slowCarri
   const window = new ChunkWindow<Chunk>({ live: true });
   for (const chunk of chunks) if (chunk.seq !== options.missing) window.add(chunk);
   const publisher = await startPeerServer({ listen: false, clock });
-  publisher.serve(key.streamId, window, { source: true });
+  publisher.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
   onCleanup(network.listen('127.0.0.1', 2050, publisher));
   onCleanup(() => publisher.close());
   await central.publish('127.0.0.1', 2050, 'cam1', key, true);
@@ -43,7 +43,7 @@ async function liveSwarm(options: { missing: number; latency?: number; slowCarri
     const uploadLimiter = new UploadLimiter({ bytesPerSecond: 100, clock });
     void uploadLimiter.take(chunks[0]!.data.length);
     const carrier = await startPeerServer({ listen: false, clock, uploadLimiter });
-    carrier.serve(key.streamId, held);
+    carrier.serve(key.streamId, held, { state: new SignedState(key.streamId, SESSION) });
     onCleanup(network.listen('127.0.0.1', 2051, carrier));
     onCleanup(() => carrier.close());
     await central.carry('127.0.0.1', 2051, key.streamId);

@@ -5,6 +5,7 @@ import { MemoryRegistry, Tracker, trackerHandlers } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { onCleanup } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
+import { SESSION } from './helpers.js';
 
 const HOST = '127.0.0.1';
 const PORT = 2045;
@@ -17,20 +18,23 @@ const PORT = 2045;
 export class MemoryCentral {
   readonly #network: MemoryNetwork;
   readonly #clock: ManualClock;
+  readonly #onCleanup: (close: () => unknown) => void;
 
-  constructor(clock: ManualClock) {
+  /** `cleanup` takes what to close at the end: after the test by default; a fuzz case closes its own. */
+  constructor(clock: ManualClock, cleanup: (close: () => unknown) => void = onCleanup) {
     this.#clock = clock;
+    this.#onCleanup = cleanup;
     this.#network = new MemoryNetwork({ clock });
     const tracker = new Tracker({ registry: new MemoryRegistry() });
     const server = new ConnectionServer({ role: 'central', handlers: trackerHandlers(tracker), clock });
-    onCleanup(this.#network.listen(HOST, PORT, server));
-    onCleanup(() => server.close());
+    cleanup(this.#network.listen(HOST, PORT, server));
+    cleanup(() => server.close());
   }
 
   /** A TrackerClient from `localAddress`, closed after the test. */
   client(localAddress: string): TrackerClient {
     const client = new TrackerClient({ centrals: [`${HOST}:${PORT}`], dial: this.#network.dial, localAddress, clock: this.#clock });
-    onCleanup(async () => {
+    this.#onCleanup(async () => {
       const closing = client.close();
       await this.#clock.run(5_000); // its goodbyes travel on the fake clock too
       await closing;
@@ -41,7 +45,7 @@ export class MemoryCentral {
   /** Publishes `name` under `key` and announces `port` at `host` as its publisher, moving the clock until central has both. */
   async publish(host: string, port: number, name: string, key: StreamKey, live: boolean): Promise<void> {
     const client = this.client(host);
-    await this.#settle(client.publish({ name, publicKey: key.publicKey, live, sign: (ts) => signPublish(key, name, ts) }));
+    await this.#settle(client.publish({ name, publicKey: key.publicKey, live, session: SESSION, sign: (ts) => signPublish(key, name, ts, SESSION) }));
     await this.#settle(client.announce({ stream: key.streamId, port, edge: 0, live }));
   }
 

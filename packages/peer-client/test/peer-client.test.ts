@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkWindow, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, newSession, SignedState, type Chunk } from '@p2pstream/data';
 import {
   CollectingSink,
   countingDial,
+  makeChunks,
   once,
   startPublisher,
   startServer,
@@ -92,10 +93,10 @@ describe('PeerClient on a finished stream', () => {
     forged.finish();
     // On an address of its own: the ban is by address, and the honest publisher is on 127.0.0.1.
     const liar = await startServer('127.0.0.2');
-    liar.serve(honest.key.streamId, forged);
+    liar.serve(honest.key.streamId, forged, { state: honest.state });
     await central.carry(honest.key.streamId, liar.port, 0, '127.0.0.2');
     const again = await startServer('127.0.0.2');
-    again.serve(honest.key.streamId, forged);
+    again.serve(honest.key.streamId, forged, { state: honest.state });
 
     const dials = new Map<string, number>();
     const sink = new CollectingSink();
@@ -114,6 +115,49 @@ describe('PeerClient on a finished stream', () => {
     expect(dials.get(`127.0.0.2:${liar.port}`)).toBe(1);
     expect(dials.get(`127.0.0.2:${again.port}`)).toBeUndefined();
     expect(central.lookups).toBeGreaterThan(1);
+  });
+
+  it('refuses the validly signed chunks of an earlier publish of the same key as bad, and writes none of them', async () => {
+    const central = await TestCentral.start();
+    const honest = await startPublisher(central, 'film', { count: 20, live: false, listed: false });
+    // The same key's chunks from another publish: same seqs, other bytes, each signature good in its own session.
+    const replayed = new ChunkWindow<Chunk>({ live: false });
+    for (const chunk of makeChunks(honest.key, 20, 2000, newSession())) replayed.add(chunk);
+    replayed.finish();
+    const replayer = await startServer('127.0.0.2');
+    // It names the current session in its map and passes its signed state on, so the viewer uses it; the chunks give it away.
+    replayer.serve(honest.key.streamId, replayed, { state: honest.state });
+    await central.carry(honest.key.streamId, replayer.port, 0, '127.0.0.2');
+
+    const sink = new CollectingSink();
+    const { client } = await startViewer(central, 'film', { sink });
+    const bad = once(client, 'bad-chunk');
+    const ended = once(client, 'end');
+    await client.start();
+    await bad;
+    await central.carry(honest.key.streamId, honest.server.port);
+    await ended;
+
+    expect(sink.bytes.equals(concat(honest.chunks))).toBe(true);
+    expect(client.stats().badChunks).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not use a peer whose map names another session of the stream', async () => {
+    const central = await TestCentral.start();
+    const honest = await startPublisher(central, 'film', { count: 5, live: false, listed: false });
+    const stale = await startServer('127.0.0.2');
+    stale.serve(honest.key.streamId, honest.window, { state: new SignedState(honest.key.streamId, newSession()) });
+    await central.carry(honest.key.streamId, stale.port, 0, '127.0.0.2');
+
+    const { client } = await startViewer(central, 'film', { sink: new CollectingSink() });
+    const peers: string[] = [];
+    client.on('peer', (address) => peers.push(address));
+    const ended = once(client, 'end');
+    await client.start();
+    await central.carry(honest.key.streamId, honest.server.port);
+    await ended;
+
+    expect(peers).toEqual([`127.0.0.1:${honest.server.port}`]);
   });
 });
 

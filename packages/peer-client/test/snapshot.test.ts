@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UploadLimiter } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signPublish, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, signPublish, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { RateMeter, type PeerClient } from '../src/index.js';
 import { pictureWindow, type WindowFacts } from '../src/snapshot.js';
 import { CollectingSink, makeChunks, onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
+import { SESSION } from './helpers.js';
 
 function facts(overrides: Partial<WindowFacts> & { held?: number[]; asked?: number[] }): WindowFacts {
   const held = new Set(overrides.held ?? []);
@@ -115,9 +116,9 @@ describe('PeerClient.snapshot', () => {
     // A publisher that sends 1 kB/s: each 3 kB chunk stays in flight for seconds.
     const publisher = await startPeerServer({ host: '127.0.0.1', port: 0, uploadLimiter: new UploadLimiter({ bytesPerSecond: 1000 }) });
     onCleanup(() => publisher.close());
-    publisher.serve(key.streamId, window, { source: true });
+    publisher.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
     const tracker = central.client();
-    await tracker.publish({ name: 'cam1', publicKey: key.publicKey, live: true, sign: (ts) => signPublish(key, 'cam1', ts) });
+    await tracker.publish({ name: 'cam1', publicKey: key.publicKey, live: true, session: SESSION, sign: (ts) => signPublish(key, 'cam1', ts, SESSION) });
     await tracker.announce({ stream: key.streamId, port: publisher.port, edge: window.edge, live: true });
     const { client } = await startViewer(central, 'cam1', { sink: new CollectingSink(), from: 0 });
     await client.start();

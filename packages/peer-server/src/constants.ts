@@ -3,6 +3,15 @@
  * the values used when it is left out. Times are in milliseconds.
  */
 
+/**
+ * How long a publisher that stops waits for its signed end to reach the peers
+ * joined to it before it disconnects them (what is still queued then is lost).
+ */
+export const END_FLUSH_MS = 2_000;
+
+/** How often that wait looks whether the peers' queues are empty. */
+export const END_FLUSH_POLL_MS = 20;
+
 /** The original peer server's port; taken → the next free one. */
 export const DEFAULT_PEER_PORT = 2050;
 

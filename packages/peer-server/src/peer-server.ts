@@ -10,7 +10,7 @@ import {
 } from '@p2pstream/connection';
 import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
-import { CHUNK_ANSWER_OVERHEAD_BYTES } from './constants.js';
+import { CHUNK_ANSWER_OVERHEAD_BYTES, END_FLUSH_POLL_MS } from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
@@ -126,10 +126,24 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
    * each chunk added to the window is announced to them at once. Chunks in
    * memory are answered at once; a `ChunkStore`'s are read from its file first.
    */
-  serve(streamId: string, window: HeldChunks, options: ServeOptions = {}): void {
+  serve(streamId: string, window: HeldChunks, options: ServeOptions): void {
     if (this.#closing) throw new ServerClosedError();
     if (this.#streams.has(streamId)) throw new StreamAlreadyServedError(streamId);
     this.#streams.set(streamId, new ServedStream(streamId, window, options));
+  }
+
+  /**
+   * Resolves once nothing waits to go out to the peers joined to `streamId` (so
+   * what was sent them last, such as a signed end, has left), or after
+   * `timeoutMs`, whichever comes first.
+   */
+  async flushed(streamId: string, options: { timeoutMs: number }): Promise<void> {
+    const stream = this.#streams.get(streamId);
+    const deadline = this.#clock.now() + options.timeoutMs;
+    const queued = () => [...(stream?.peers ?? [])].some((peer) => peer.connection.state === 'open' && peer.connection.queuedFrames > 0);
+    while (queued() && this.#clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, END_FLUSH_POLL_MS));
+    }
   }
 
   /** Stops serving a stream; peers joined to it are disconnected. */
@@ -229,6 +243,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     peer.stream = stream;
     stream.peers.add(peer);
     connection.reply(message, { t: 'map', ...stream.map() });
+    stream.sendSignedState(peer);
     if (first) this.emit('join', peer.id, stream.id);
   }
 

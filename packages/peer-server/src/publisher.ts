@@ -6,14 +6,18 @@ import {
   DEFAULT_CHUNK_MS,
   DEFAULT_WINDOW_CAPACITY,
   MAX_CHUNK_BYTES,
+  newSession,
   signPublish,
   TS_SNIFF_BYTES,
+  signWindow,
+  type SignedState,
   type Chunk,
   type ChunkerOptions,
   type HeldChunks,
   type StreamKey,
 } from '@p2pstream/data';
 import type { TrackerClient } from '@p2pstream/tracker-client';
+import { END_FLUSH_MS } from './constants.js';
 import { InvalidOptionError, SourceFailedError } from './errors.js';
 import { GridClock } from './grid-clock.js';
 import type { PeerServer } from './peer-server.js';
@@ -22,7 +26,7 @@ import type { PeerServer } from './peer-server.js';
 export type PublisherTracker = Pick<TrackerClient, 'publish' | 'announce' | 'update' | 'leave'>;
 
 /** What a publisher needs of the local peer server. */
-export type PublisherServer = Pick<PeerServer, 'port' | 'serve' | 'unserve'>;
+export type PublisherServer = Pick<PeerServer, 'port' | 'serve' | 'unserve' | 'flushed'>;
 
 export interface PublisherOptions {
   /** The name viewers look up (1–64 of `A–Z a–z 0–9 . _ -`). */
@@ -103,9 +107,13 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly name: string;
   readonly streamId: string;
   readonly live: boolean;
+  /** This publish's session: random, signed with the publish, bound into every chunk's signature. */
+  readonly session: Uint8Array;
   /** The chunks served: in memory (`ChunkWindow`), or read from `sourceFile` (`ChunkStore`). */
   readonly window: HeldChunks;
   readonly #store: ChunkStore | undefined;
+  /** The heads and the end this publisher signs as it cuts: served with the window. */
+  readonly state: SignedState;
   readonly #options: PublisherOptions;
   #bytes = 0;
   #ended = false;
@@ -116,12 +124,14 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.name = options.name;
     this.streamId = options.key.streamId;
     this.live = options.live;
+    this.session = newSession();
     this.#options = options;
     const capacity = options.windowCapacity ?? DEFAULT_WINDOW_CAPACITY;
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidOptionError(`windowCapacity must be an integer >= 1, not ${capacity}`);
     const { sourceFile, cacheBytes } = options;
     this.#store = options.live || sourceFile === undefined ? undefined : ChunkStore.overFile(sourceFile, cacheBytes === undefined ? {} : { cacheBytes });
     this.window = this.#store ?? new ChunkWindow<Chunk>({ live: options.live, capacity });
+    this.state = signWindow(options.key, this.session, this.window);
   }
 
   stats(): PublisherStats {
@@ -151,17 +161,29 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.emit('ended', this.window.edge);
   }
 
-  /** Leaves central for this stream and stops serving it. */
+  /**
+   * Stops publishing: a live stream that is still growing ends here — its end
+   * is signed and sent to the peers joined to it (given up to END_FLUSH_MS to
+   * leave), so viewers finish instead of waiting for chunks that never come.
+   * Then it leaves central for this stream and stops serving it.
+   */
   async close(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.#options.server.unserve(this.streamId);
+    const { server, tracker } = this.#options;
+    if (this.live && !this.window.ended) {
+      this.window.finish();
+      if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge, live: false });
+      await server.flushed(this.streamId, { timeoutMs: END_FLUSH_MS });
+    }
+    server.unserve(this.streamId);
     if (this.#announced) await this.#options.tracker.leave(this.streamId, options).catch(() => undefined);
     await this.#store?.close();
   }
 
   async #publish(signal: AbortSignal | undefined): Promise<void> {
     const { key, name, tracker, server } = this.#options;
-    await tracker.publish({ name, publicKey: key.publicKey, live: this.live, sign: (ts) => signPublish(key, name, ts) }, { signal });
-    server.serve(this.streamId, this.window, { source: true });
+    const { session } = this;
+    await tracker.publish({ name, publicKey: key.publicKey, live: this.live, session, sign: (ts) => signPublish(key, name, ts, session) }, { signal });
+    server.serve(this.streamId, this.window, { state: this.state, source: true });
     await this.#announce(signal);
     this.#announced = true;
     this.emit('published', this.streamId);
@@ -225,7 +247,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         };
       }
       const { bytes, chunker } = this.#plan(source, options, signal);
-      for await (const chunk of chunker.chunks(bytes, { key, ...(signal ? { signal } : {}) })) {
+      for await (const chunk of chunker.chunks(bytes, { key, session: this.session, ...(signal ? { signal } : {}) })) {
         if (this.#store) this.#store.add(chunk, resynced ? undefined : offset);
         else this.window.add(chunk);
         offset += chunk.data.length;

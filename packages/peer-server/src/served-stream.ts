@@ -1,8 +1,16 @@
-import type { HeldChunks } from '@p2pstream/data';
+import type { HeldChunks, SignedState } from '@p2pstream/data';
 import type { MapMessage } from '@p2pstream/wire';
 import type { ServingPeer } from './serving-peer.js';
 
 export interface ServeOptions {
+  /**
+   * What the publisher signed about this publish of the stream: its session
+   * (named in every `map`, so a viewer of another session knows not to use this
+   * peer), the newest signed head and the signed end, passed on to every peer
+   * joined as they come. A publisher makes it with `signWindow`; a viewer feeds
+   * it with what its peers send.
+   */
+  state: SignedState;
   /**
    * This node is the stream's publisher: `map` replies say `source: true`, so
    * viewers can count what they took from the publisher.
@@ -12,13 +20,14 @@ export interface ServeOptions {
 }
 
 /**
- * One stream this server carries: its window, and the peers joined to it. Every
- * chunk the window takes is announced to them with `have`, and the end of a
- * live stream with `ended`.
+ * One stream this server carries: its window, its signed state, and the peers
+ * joined to it. Every chunk the window takes is announced to them with `have`,
+ * every newer signed head with `head`, and the signed end with `end`.
  */
 export class ServedStream {
   readonly id: string;
   readonly window: HeldChunks;
+  readonly state: SignedState;
   readonly source: boolean;
   readonly peers = new Set<ServingPeer>();
   readonly #unsubscribe: Array<() => void>;
@@ -26,21 +35,33 @@ export class ServedStream {
   constructor(id: string, window: HeldChunks, options: ServeOptions) {
     this.id = id;
     this.window = window;
+    this.state = options.state;
     this.source = options.source ?? false;
     this.#unsubscribe = [
       window.onChunk(({ seq }) => {
         for (const peer of this.peers) peer.connection.send({ t: 'have', seq });
       }),
-      window.onEnd((edge) => {
-        for (const peer of this.peers) peer.connection.send({ t: 'ended', edge });
+      this.state.onHead(({ edge, ts, sig }) => {
+        for (const peer of this.peers) peer.connection.send({ t: 'head', stream: id, edge, ts, sig });
+      }),
+      this.state.onEnd(({ edge, sig }) => {
+        for (const peer of this.peers) peer.connection.send({ t: 'end', stream: id, edge, sig });
       }),
     ];
   }
 
-  /** The `map` reply to a `join`: what the window holds, where its edge is, and whether it still grows. */
+  /** The `map` reply to a `join`: what the window holds, where its edge is, whether it still grows, and of which session. */
   map(): Omit<MapMessage, 're' | 't'> {
     const { base, bits } = this.window.bufferMap();
-    return { stream: this.id, base, bits, edge: this.window.edge, live: this.window.live, source: this.source };
+    const { edge, live } = this.window;
+    return { stream: this.id, base, bits, edge, live, session: this.state.session, source: this.source };
+  }
+
+  /** Sends a peer that just joined what is signed so far: the newest head, and the end if there is one. */
+  sendSignedState(peer: ServingPeer): void {
+    const { head, end } = this.state;
+    if (head) peer.connection.send({ t: 'head', stream: this.id, edge: head.edge, ts: head.ts, sig: head.sig });
+    if (end) peer.connection.send({ t: 'end', stream: this.id, edge: end.edge, sig: end.sig });
   }
 
   /** Stops announcing; the peers are told by the caller. */

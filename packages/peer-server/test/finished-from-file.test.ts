@@ -44,7 +44,7 @@ describe('a finished stream published from its file', () => {
     const served: Buffer[] = [];
     for (const seq of [2, 0, 1]) {
       const reply = await connection.request({ t: 'request', seq });
-      expect(reply.t === 'chunk' && verifyChunk(key.streamId, reply), `chunk ${seq}`).toBe(true);
+      expect(reply.t === 'chunk' && verifyChunk(key.streamId, publisher.session, reply), `chunk ${seq}`).toBe(true);
       if (reply.t === 'chunk') served[seq] = Buffer.from(reply.data);
     }
     expect(Buffer.concat(served).equals(source)).toBe(true);

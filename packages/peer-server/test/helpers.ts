@@ -1,9 +1,12 @@
 import { afterEach } from 'vitest';
 import { dial, type Connection, type DialOptions } from '@p2pstream/connection';
-import { ChunkWindow, generateStreamKey, signChunk, type Chunk, type StreamKey } from '@p2pstream/data';
+import { ChunkWindow, generateStreamKey, newSession, signChunk, type Chunk, type StreamKey } from '@p2pstream/data';
 import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { startPeerServer, type PeerServer, type PeerServerOptions, type PublisherTracker } from '../src/index.js';
+
+/** The publish session of every stream these tests serve: their chunks are signed in it. */
+export const SESSION = newSession();
 
 const toClose: Array<() => unknown> = [];
 
@@ -36,7 +39,7 @@ export function signedChunks(key: StreamKey, count: number, bytes = 1000, from =
     const seq = from + k;
     const data = Buffer.alloc(bytes);
     for (let i = 0; i < bytes; i++) data[i] = (seq + i) & 0xff;
-    return signChunk(key, { seq, ts: 1_700_000_000_000 + seq * 500, data });
+    return signChunk(key, SESSION, { seq, ts: 1_700_000_000_000 + seq * 500, data });
   });
 }
 

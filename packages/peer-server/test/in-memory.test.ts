@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { connect, type Connection } from '@p2pstream/connection';
 import { createMemoryPair } from '@p2pstream/connection/testing';
-import { signChunk, verifyChunk } from '@p2pstream/data';
+import { signChunk, SignedState, verifyChunk } from '@p2pstream/data';
 import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
-import { filledWindow, onCleanup } from './helpers.js';
+import { SESSION, filledWindow, onCleanup } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 
 // The peer protocol with no socket and no real time: peers reach the server over
@@ -32,7 +32,7 @@ describe('PeerServer over in-memory pairs', () => {
   it('answers join with the map, announces a new chunk with have, serves it signed, and rejects what it lacks', async () => {
     const { server, clock } = await startInMemory();
     const { key, window, streamId } = filledWindow(3);
-    server.serve(streamId, window, { source: true });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION), source: true });
     expect(server.port).toBe(0);
     const haves: number[] = [];
     const peer = await peerOf(server, clock, '127.0.0.9', { have: ({ seq }: { seq: number }) => void haves.push(seq) });
@@ -40,13 +40,13 @@ describe('PeerServer over in-memory pairs', () => {
     const map = await peer.request({ t: 'join', stream: streamId });
     expect(map).toMatchObject({ t: 'map', stream: streamId, base: 0, edge: 3, live: true, source: true });
     const data = Buffer.alloc(2000, 7);
-    window.add(signChunk(key, { seq: 3, ts: 1_700_000_001_500, data }));
+    window.add(signChunk(key, SESSION, { seq: 3, ts: 1_700_000_001_500, data }));
     const reply = await peer.request({ t: 'request', seq: 3 });
     expect(haves).toEqual([3]); // the have was sent before the answer, and arrives before it
     expect(reply.t).toBe('chunk');
     if (reply.t !== 'chunk') return;
     expect(Buffer.from(reply.data).equals(data)).toBe(true);
-    expect(verifyChunk(streamId, reply)).toBe(true);
+    expect(verifyChunk(streamId, SESSION, reply)).toBe(true);
     expect(await peer.request({ t: 'request', seq: 99 })).toMatchObject({ t: 'reject', seq: 99, reason: 'NOT_HELD' });
     expect(server.stats()).toMatchObject({ connections: 1, chunksServed: 1, rejected: { NOT_HELD: 1 } });
     expect(server.stats().peers).toMatchObject([{ peer: '127.0.0.9:40000', stream: streamId, chunksServed: 1 }]);
@@ -55,7 +55,7 @@ describe('PeerServer over in-memory pairs', () => {
   it('drops a joined peer that goes silent once its idle timeout has passed on the clock, and not before', async () => {
     const { server, clock } = await startInMemory({ limits: { idleTimeout: 30_000 } });
     const { window, streamId } = filledWindow(1);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const left: string[] = [];
     server.on('leave', (peer) => left.push(peer));
     const peer = await peerOf(server, clock);

@@ -1,16 +1,15 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { RemoteError, UploadLimiter } from '@p2pstream/connection';
-import { verifyChunk } from '@p2pstream/data';
-import type { Message } from '@p2pstream/wire';
+import { SignedState, signEnd, signHead, signWindow, verifyChunk, verifyEnd, verifyHead } from '@p2pstream/data';
 import { startPeerServer } from '../src/index.js';
-import { dialServer, filledWindow, onCleanup, signedChunks, startServer, waitUntil } from './helpers.js';
+import { SESSION, dialServer, filledWindow, onCleanup, signedChunks, startServer, waitUntil } from './helpers.js';
 
 describe('PeerServer', () => {
   it('answers join with the buffer map, edge and live flag of the window it serves', async () => {
     const server = await startServer();
     const { window, streamId } = filledWindow(10);
-    server.serve(streamId, window, { source: true });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION), source: true });
     const connection = await dialServer(server);
     const map = await connection.request({ t: 'join', stream: streamId });
     expect(map).toMatchObject({ t: 'map', stream: streamId, base: 0, edge: 10, live: true, source: true });
@@ -20,7 +19,7 @@ describe('PeerServer', () => {
   it('says source: false for a stream it re-shares', async () => {
     const server = await startServer();
     const { window, streamId } = filledWindow(1);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const connection = await dialServer(server);
     expect(await connection.request({ t: 'join', stream: streamId })).toMatchObject({ source: false });
   });
@@ -28,21 +27,21 @@ describe('PeerServer', () => {
   it('answers a request with the chunk, signature intact', async () => {
     const server = await startServer();
     const { window, streamId } = filledWindow(5, { bytes: 5000 });
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const connection = await dialServer(server);
     await connection.request({ t: 'join', stream: streamId });
     const reply = await connection.request({ t: 'request', seq: 3 });
     expect(reply.t).toBe('chunk');
     if (reply.t !== 'chunk') return;
     expect(Buffer.from(reply.data).equals(Buffer.from(window.get(3)!.data))).toBe(true);
-    expect(verifyChunk(streamId, reply)).toBe(true);
+    expect(verifyChunk(streamId, SESSION, reply)).toBe(true);
   });
 
   it('refuses to join a stream it does not carry, and serves nothing before a join', async () => {
     const server = await startServer();
     const carried = filledWindow(3);
     const other = filledWindow(3);
-    server.serve(carried.streamId, carried.window);
+    server.serve(carried.streamId, carried.window, { state: new SignedState(carried.streamId, SESSION) });
     const connection = await dialServer(server);
     expect(await connection.request({ t: 'request', seq: 0 })).toMatchObject({ t: 'reject', seq: 0, reason: 'UNKNOWN_STREAM' });
     const refusal = await connection.request({ t: 'join', stream: other.streamId }).catch((error: unknown) => error);
@@ -54,7 +53,7 @@ describe('PeerServer', () => {
   it('refuses a join past maxPeersPerStream with STREAM_FULL, and takes one again when a peer leaves', async () => {
     const server = await startServer({ maxPeersPerStream: 2 });
     const { window, streamId } = filledWindow(3);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const [first, second, third] = await Promise.all([dialServer(server), dialServer(server), dialServer(server)]);
     await first.request({ t: 'join', stream: streamId });
     await second.request({ t: 'join', stream: streamId });
@@ -70,8 +69,8 @@ describe('PeerServer', () => {
     const server = await startServer();
     const first = filledWindow(1);
     const second = filledWindow(1);
-    server.serve(first.streamId, first.window);
-    server.serve(second.streamId, second.window);
+    server.serve(first.streamId, first.window, { state: new SignedState(first.streamId, SESSION) });
+    server.serve(second.streamId, second.window, { state: new SignedState(second.streamId, SESSION) });
     const connection = await dialServer(server);
     await connection.request({ t: 'join', stream: first.streamId });
     await expect(connection.request({ t: 'join', stream: second.streamId })).rejects.toMatchObject({ remoteCode: 'ALREADY_JOINED' });
@@ -83,7 +82,7 @@ describe('PeerServer', () => {
     const server = await startServer();
     const { key, window, streamId } = filledWindow(0, { capacity: 4 });
     for (const chunk of signedChunks(key, 10)) if (chunk.seq !== 8) window.add(chunk);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const connection = await dialServer(server);
     await connection.request({ t: 'join', stream: streamId });
     expect(window.base).toBe(6);
@@ -96,24 +95,44 @@ describe('PeerServer', () => {
     expect(server.stats().rejected).toMatchObject({ OUTSIDE_WINDOW: 2, NOT_HELD: 2 });
   });
 
-  it('pushes have for every chunk the window takes, and ended when the live stream ends', async () => {
+  it('pushes the signed head on join, then a head before the have of every chunk the window takes, and the signed end', async () => {
     const server = await startServer();
     const { key, window, streamId } = filledWindow(2);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: signWindow(key, SESSION, window) });
     const connection = await dialServer(server);
-    const pushed: Message[] = [];
-    connection.handle('have', (message) => void pushed.push(message));
-    connection.handle('ended', (message) => void pushed.push(message));
+    const pushed: string[] = [];
+    connection.handle('have', (message) => void pushed.push(`have ${message.seq}`));
+    connection.handle('head', (message) => void pushed.push(`head ${message.edge} ${verifyHead(streamId, SESSION, message)}`));
+    connection.handle('end', (message) => void pushed.push(`end ${message.edge} ${verifyEnd(streamId, SESSION, message)}`));
     await connection.request({ t: 'join', stream: streamId });
     for (const chunk of signedChunks(key, 3, 100, 2)) window.add(chunk);
     window.finish();
-    await waitUntil(() => pushed.length === 4);
-    expect(pushed).toEqual([
-      { t: 'have', seq: 2 },
-      { t: 'have', seq: 3 },
-      { t: 'have', seq: 4 },
-      { t: 'ended', edge: 5 },
-    ]);
+    await waitUntil(() => pushed.length === 8);
+    expect(pushed).toEqual(['head 2 true', 'head 3 true', 'have 2', 'head 4 true', 'have 3', 'head 5 true', 'have 4', 'end 5 true']);
+  });
+
+  it('passes a head or end kept later on to every joined peer, and both to a peer that joins after', async () => {
+    const server = await startServer();
+    const { key, window, streamId } = filledWindow(2);
+    const state = new SignedState(streamId, SESSION);
+    server.serve(streamId, window, { state });
+    const early = await dialServer(server);
+    const seen: string[] = [];
+    early.handle('head', (message) => void seen.push(`head ${message.edge}`));
+    early.handle('end', (message) => void seen.push(`end ${message.edge}`));
+    await early.request({ t: 'join', stream: streamId });
+    state.offerHead(signHead(key, SESSION, 2, Date.now()));
+    state.offerEnd(signEnd(key, SESSION, 2));
+    await waitUntil(() => seen.length === 2);
+    expect(seen).toEqual(['head 2', 'end 2']);
+
+    const late = await dialServer(server);
+    const lateSeen: string[] = [];
+    late.handle('head', (message) => void lateSeen.push(`head ${message.edge}`));
+    late.handle('end', (message) => void lateSeen.push(`end ${message.edge}`));
+    await late.request({ t: 'join', stream: streamId });
+    await waitUntil(() => lateSeen.length === 2);
+    expect(lateSeen).toEqual(['head 2', 'end 2']);
   });
 
   it('drops a queued answer when the peer cancels it', async () => {
@@ -121,7 +140,7 @@ describe('PeerServer', () => {
     const uploadLimiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 1 });
     const server = await startServer({ uploadLimiter, maxQueueDelayMs: 60_000 });
     const { window, streamId } = filledWindow(3, { bytes: 1000 });
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const connection = await dialServer(server);
     await connection.request({ t: 'join', stream: streamId });
     const answers = [0, 1, 2].map((seq) => connection.request({ t: 'request', seq }).catch((error: unknown) => error));
@@ -138,7 +157,7 @@ describe('PeerServer', () => {
     const uploadLimiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 1 });
     const server = await startServer({ uploadLimiter, maxQueueDelayMs: 1500 });
     const { window, streamId } = filledWindow(2, { bytes: 5000 });
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const connection = await dialServer(server);
     await connection.request({ t: 'join', stream: streamId });
     // The first request is queued whatever its size (the queue is empty); the second would wait ~5 s.
@@ -151,7 +170,7 @@ describe('PeerServer', () => {
     const clock = { now: () => now, setTimeout, clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout) };
     const server = await startServer({ slots: { slots: 2, rotateMs: 10_000, idleMs: 60_000 }, clock });
     const { window, streamId } = filledWindow(4);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const peers = await Promise.all([0, 1, 2].map(() => dialServer(server)));
     for (const peer of peers) await peer.request({ t: 'join', stream: streamId });
     expect(await peers[0]!.request({ t: 'request', seq: 0 })).toMatchObject({ t: 'chunk' });
@@ -167,7 +186,7 @@ describe('PeerServer', () => {
   it('frees a slot when its holder disconnects', async () => {
     const server = await startServer({ slots: { slots: 1 } });
     const { window, streamId } = filledWindow(1);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const first = await dialServer(server);
     const second = await dialServer(server);
     for (const peer of [first, second]) await peer.request({ t: 'join', stream: streamId });
@@ -181,7 +200,7 @@ describe('PeerServer', () => {
   it('counts the bytes it uploads, in total and per peer', async () => {
     const server = await startServer();
     const { window, streamId } = filledWindow(3, { bytes: 2000 });
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const a = await dialServer(server);
     const b = await dialServer(server);
     for (const peer of [a, b]) await peer.request({ t: 'join', stream: streamId });
@@ -196,7 +215,7 @@ describe('PeerServer', () => {
   it('disconnects the peers of a stream it stops serving', async () => {
     const server = await startServer();
     const { window, streamId } = filledWindow(1);
-    server.serve(streamId, window);
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
     const connection = await dialServer(server);
     await connection.request({ t: 'join', stream: streamId });
     server.unserve(streamId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateStreamKey, verifyChunk } from '@p2pstream/data';
+import { generateStreamKey, newSession, sameSession, sessionHex, verifyChunk, verifyEnd } from '@p2pstream/data';
 import type { Message } from '@p2pstream/wire';
 import { Publisher } from '../src/index.js';
 import { dialServer, lookUp, PushSource, startCentral, startServer, waitUntil } from './helpers.js';
@@ -28,15 +28,19 @@ describe('Publisher', () => {
     expect(await lookUp(central, 'film')).toEqual({
       stream: { name: 'film', stream: key.streamId, live: false, peers: 1, viewers: 0, edge: 3 },
       candidates: [{ host: '127.0.0.1', port: server.port, edge: 3 }],
+      session: sessionHex(publisher.session),
     });
     const connection = await dialServer(server);
-    expect(await connection.request({ t: 'join', stream: key.streamId })).toMatchObject({ edge: 3, live: false, source: true });
+    const map = await connection.request({ t: 'join', stream: key.streamId });
+    expect(map).toMatchObject({ edge: 3, live: false, source: true });
+    expect(sameSession(map.session, publisher.session)).toBe(true);
     const chunk = await connection.request({ t: 'request', seq: 2 });
-    expect(chunk.t === 'chunk' && verifyChunk(key.streamId, chunk)).toBe(true);
+    expect(chunk.t === 'chunk' && verifyChunk(key.streamId, publisher.session, chunk)).toBe(true);
+    expect(chunk.t === 'chunk' && verifyChunk(key.streamId, newSession(), chunk)).toBe(false);
     expect(publisher.stats()).toEqual({ chunks: 3, edge: 3, bytes: 10_000, live: false, ended: true });
   });
 
-  it('publishes a live stream before its first chunk, offers each chunk as it is cut, and says ended when the source ends', async () => {
+  it('publishes a live stream before its first chunk, offers each chunk as it is cut, and says its signed end when the source ends', async () => {
     const server = await startServer();
     const { central, tracker } = await startCentral();
     const key = generateStreamKey();
@@ -51,13 +55,19 @@ describe('Publisher', () => {
     const connection = await dialServer(server);
     const pushed: Message[] = [];
     connection.handle('have', (message) => void pushed.push(message));
-    connection.handle('ended', (message) => void pushed.push(message));
+    connection.handle('end', (message) => void pushed.push(message));
     expect(await connection.request({ t: 'join', stream: key.streamId })).toMatchObject({ edge: 0, live: true, source: true });
     source.push(bytes(2500));
     source.end();
     await running;
     await waitUntil(() => pushed.length === 4);
-    expect(pushed).toEqual([{ t: 'have', seq: 0 }, { t: 'have', seq: 1 }, { t: 'have', seq: 2 }, { t: 'ended', edge: 3 }]);
+    expect(pushed.map((message) => (message.t === 'have' ? `have ${message.seq}` : `${message.t} ${'edge' in message ? message.edge : ''}`))).toEqual([
+      'have 0',
+      'have 1',
+      'have 2',
+      'end 3',
+    ]);
+    expect(publisher.state.end && verifyEnd(key.streamId, publisher.session, publisher.state.end)).toBe(true);
     expect(tracker.calls.at(-1)).toEqual({ call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false });
     expect(tracker.calls.filter(({ call }) => call === 'update').at(-1)).toMatchObject({ edge: 3, live: false });
     expect((await lookUp(central, 'cam1'))?.stream).toMatchObject({ live: false, edge: 3 });
@@ -66,7 +76,7 @@ describe('Publisher', () => {
   it('serves nothing when central refuses the name', async () => {
     const server = await startServer();
     const { central, tracker } = await startCentral();
-    await central.registry.publish({ name: 'cam1', stream: generateStreamKey().streamId, live: true, ts: Date.now() });
+    await central.registry.publish({ name: 'cam1', stream: generateStreamKey().streamId, live: true, ts: Date.now(), session: '0123456789abcdef' });
     const key = generateStreamKey();
     const publisher = new Publisher({ name: 'cam1', key, source: new PushSource(), live: true, server, tracker });
     await expect(publisher.run()).rejects.toMatchObject({ code: 'NAME_TAKEN' });
@@ -91,6 +101,32 @@ describe('Publisher', () => {
     await publisher.close();
     expect(tracker.calls.at(-1)).toEqual({ call: 'leave', stream: key.streamId });
     expect((await lookUp(central, 'film'))?.candidates).toEqual([]);
+    expect(server.serves(key.streamId)).toBe(false);
+  });
+
+  it('signs the end of a live stream that is closed while it grows, and sends it to the joined peers before leaving', async () => {
+    const server = await startServer();
+    const { tracker } = await startCentral();
+    const key = generateStreamKey();
+    const source = new PushSource();
+    const publisher = new Publisher({ name: 'cam1', key, source, live: true, server, tracker, chunker: { chunkBytes: 1000 } });
+    const published = new Promise((resolve) => publisher.once('published', resolve));
+    const stop = new AbortController();
+    const running = publisher.run({ signal: stop.signal }).catch(() => undefined);
+    await published;
+    const connection = await dialServer(server);
+    const ends: number[] = [];
+    connection.handle('end', (message) => {
+      if (verifyEnd(key.streamId, publisher.session, message)) ends.push(message.edge);
+    });
+    await connection.request({ t: 'join', stream: key.streamId });
+    source.push(bytes(2500));
+    await waitUntil(() => publisher.window.edge === 2);
+    stop.abort();
+    await running;
+    await publisher.close();
+    await waitUntil(() => ends.length === 1);
+    expect(ends).toEqual([publisher.window.edge]);
     expect(server.serves(key.streamId)).toBe(false);
   });
 });

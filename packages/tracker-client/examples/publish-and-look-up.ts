@@ -1,4 +1,4 @@
-import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { StreamNotFoundError, TrackerClient } from '@p2pstream/tracker-client';
 
 // Start central first: npx nx run central:serve
@@ -8,12 +8,15 @@ const publisher = new TrackerClient({ centrals: [central], localAddress: '127.0.
 const viewer = new TrackerClient({ centrals: [central], localAddress: '127.0.0.3' });
 
 // The publisher binds the name to its key (the private key never leaves this process:
-// the client asks for a signature), then announces the stream its server offers on port 2050.
+// the client asks for a signature) in a new session, then announces the stream its server
+// offers on port 2050.
+const session = newSession();
 const stream = await publisher.publish({
   name: 'cam1',
   publicKey: key.publicKey,
   live: true,
-  sign: (ts) => signPublish(key, 'cam1', ts),
+  session,
+  sign: (ts) => signPublish(key, 'cam1', ts, session),
 });
 await publisher.announce({ stream, port: 2050, edge: 0 });
 

@@ -78,7 +78,9 @@ export interface Publication {
   /** The raw 32-byte Ed25519 public key; the stream id is its hex. */
   publicKey: Uint8Array;
   live: boolean;
-  /** Signs a publish of `name` at `ts` — e.g. `(ts) => signPublish(key, name, ts)` from @p2pstream/data. */
+  /** The session this publish starts (8 random bytes, `newSession()` from @p2pstream/data); it stays the same on every re-publish. */
+  session: Uint8Array;
+  /** Signs a publish of `name` in `session` at `ts` — e.g. `(ts) => signPublish(key, name, ts, session)` from @p2pstream/data. */
   sign(ts: number): Uint8Array | Promise<Uint8Array>;
 }
 
@@ -106,6 +108,8 @@ export interface LookupResult {
   readonly stream: string;
   readonly live: boolean;
   readonly edge: number;
+  /** The session of the publish central accepted last: the only one whose chunks a viewer should take. */
+  readonly session: Uint8Array;
   readonly peers: readonly PeerEntry[];
 }
 
@@ -236,7 +240,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   async lookup(name: string, options: LookupOptions = {}): Promise<LookupResult> {
     this.#assertOpen();
     const reply = await this.#session.request({ t: 'lookup', name, count: options.count ?? DEFAULT_LOOKUP_COUNT }, options.signal);
-    return { name: reply.name, stream: reply.stream, live: reply.live, edge: reply.edge, peers: reply.peers };
+    return { name: reply.name, stream: reply.stream, live: reply.live, edge: reply.edge, session: reply.session, peers: reply.peers };
   }
 
   async list(options: CallOptions = {}): Promise<StreamEntry[]> {
@@ -285,8 +289,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     // Central refuses a timestamp not newer than the last it accepted for the key (a replay).
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
-    const { name, publicKey: key, live } = publication;
-    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, sig }, signal, !background);
+    const { name, publicKey: key, live, session } = publication;
+    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, session, sig }, signal, !background);
     this.#published.set(reply.stream, { publication, lastTs: ts });
     return reply.stream;
   }

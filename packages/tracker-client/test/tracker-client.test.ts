@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { memoryRegistry, redisRegistry, type Registry, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +18,8 @@ import { freePort, startRedisServer, type RedisServer } from '../../../tools/tes
 import { addressOf, eventually, startCentral } from './central.js';
 import { ManualClock } from '@p2pstream/units';
 
+const SESSION = newSession();
+
 const key = generateStreamKey();
 const STREAM = key.streamId;
 const signed: number[] = [];
@@ -25,9 +27,10 @@ const publication: Publication = {
   name: 'cam1',
   publicKey: key.publicKey,
   live: true,
+  session: SESSION,
   sign: (ts) => {
     signed.push(ts);
-    return signPublish(key, 'cam1', ts);
+    return signPublish(key, 'cam1', ts, SESSION);
   },
 };
 
@@ -57,7 +60,7 @@ async function redis(): Promise<RedisServer> {
 /** Publishes `film` and lists one carrier of it, straight into the registry of `running`. */
 async function withFilm(running: RunningTracker): Promise<void> {
   const now = Date.now();
-  await running.registry.publish({ name: 'film', stream: 'f'.repeat(64), live: false, ts: now });
+  await running.registry.publish({ name: 'film', stream: 'f'.repeat(64), live: false, ts: now, session: '0123456789abcdef' });
   await running.registry.announce({ stream: 'f'.repeat(64), host: '127.0.0.9', port: 2050, edge: 7, expiresAt: now + 60_000, visibleUntil: now + 60_000 });
 }
 
@@ -258,10 +261,10 @@ describe('TrackerClient', () => {
     const running = await central();
     const other = generateStreamKey();
     const tracker = client({ centrals: [addressOf(running)] });
-    await tracker.publish({ name: 'cam1', publicKey: other.publicKey, live: true, sign: (ts) => signPublish(other, 'cam1', ts) });
+    await tracker.publish({ name: 'cam1', publicKey: other.publicKey, live: true, session: SESSION, sign: (ts) => signPublish(other, 'cam1', ts, SESSION) });
     await expect(tracker.publish(publication)).rejects.toBeInstanceOf(NameTakenError);
     await expect(tracker.lookup('nope')).rejects.toBeInstanceOf(StreamNotFoundError);
-    const refused = await tracker.publish({ ...publication, name: 'cam2', sign: (ts) => signPublish(other, 'cam2', ts), publicKey: other.publicKey }).catch((e: unknown) => e);
+    const refused = await tracker.publish({ ...publication, name: 'cam2', session: SESSION, sign: (ts) => signPublish(other, 'cam2', ts, SESSION), publicKey: other.publicKey }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CentralRefusedError);
     expect(refused).toMatchObject({ code: 'KEY_BOUND' });
     expect(running.tracker.counters.refused).toEqual({ NAME_TAKEN: 1, STREAM_NOT_FOUND: 1, KEY_BOUND: 1 });
@@ -363,7 +366,7 @@ describe('TrackerClient', () => {
     const other = generateStreamKey();
     const tracker = client({ centrals: [addressOf(running)] });
     await tracker.publish(publication);
-    await tracker.publish({ name: 'cam2', publicKey: other.publicKey, live: true, sign: (ts) => signPublish(other, 'cam2', ts) });
+    await tracker.publish({ name: 'cam2', publicKey: other.publicKey, live: true, session: SESSION, sign: (ts) => signPublish(other, 'cam2', ts, SESSION) });
     await tracker.announce({ stream: STREAM, port: 2050 });
     await tracker.announce({ stream: other.streamId, port: 2050 });
     await tracker.close();

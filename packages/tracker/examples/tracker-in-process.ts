@@ -1,6 +1,9 @@
 import { dial, RemoteError } from '@p2pstream/connection';
-import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { memoryRegistry, startTracker } from '@p2pstream/tracker';
+
+// Each publish starts a session: 8 random bytes, signed with the name and time.
+const SESSION = newSession();
 
 // Central's tracker in this process: loopback, a port the system picks, the swarm in memory.
 const central = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, interval: 10_000 });
@@ -10,7 +13,7 @@ console.log(`tracker on 127.0.0.1:${central.port}`);
 const key = generateStreamKey();
 const publisher = await dial('127.0.0.1', central.port, { role: 'peer' });
 const ts = Date.now();
-const { stream } = await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, sig: signPublish(key, 'cam1', ts) });
+const { stream } = await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
 const { ttl } = await publisher.request({ t: 'announce', stream, port: 2050, edge: 12, live: true });
 console.log(`cam1 is ${stream === key.streamId ? 'the publisher key' : 'another key'}; announce again within ${ttl} ms`);
 

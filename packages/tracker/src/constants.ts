@@ -46,6 +46,8 @@ export const DEFAULT_ANNOUNCE_RATE_PER_IP = 20;
 export const ANNOUNCE_BURST_SECONDS = 5;
 /** Distinct stream names and ids one IP address may publish or announce within the quota window. */
 export const DEFAULT_MAX_STREAMS_PER_IP = 100;
+/** Entries (ports) one IP address may hold in one stream's list at once (`--max-entries-per-ip`). */
+export const DEFAULT_MAX_ENTRIES_PER_IP = 4;
 /** The window over which distinct streams per IP are counted. */
 export const DEFAULT_STREAM_QUOTA_WINDOW_MS = 60 * 60_000;
 

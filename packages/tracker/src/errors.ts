@@ -15,6 +15,7 @@ export type TrackerErrorCode =
   | typeof WireErrorCode.notAnnounced
   | typeof WireErrorCode.rateLimited
   | typeof WireErrorCode.tooManyStreams
+  | typeof WireErrorCode.tooManyEntries
   | typeof WireErrorCode.registryUnavailable;
 
 /**
@@ -102,6 +103,13 @@ export class TooManyStreamsError extends TrackerError {
       `${host} published or announced more than ${max} distinct streams within ${Math.round(windowMs / 60_000)} min`,
       true,
     );
+  }
+}
+
+/** One address already holds its cap of entries in this stream's list. */
+export class TooManyEntriesError extends TrackerError {
+  constructor(host: string, max: number) {
+    super('TOO_MANY_ENTRIES', `${host} already announces ${max} ports for this stream; leave one first`, false);
   }
 }
 

@@ -48,6 +48,8 @@ interface StreamState {
   readonly name: string;
   live: boolean;
   lastTs: number;
+  /** Of the last publish accepted; undefined for a binding restored from the state file. */
+  session: string | undefined;
   edge: number;
   /** 0 while the stream was never announced or has been swept out of `list`. */
   visibleUntil: number;
@@ -74,14 +76,14 @@ export class MemoryRegistry implements Registry {
     if (options.stateFile !== undefined) {
       this.#stateFile = new NameBindingsFile(options.stateFile, options.onStateError ?? ((error) => process.emitWarning(error)));
       for (const { name, stream, live, lastTs } of this.#stateFile.load()) {
-        const state: StreamState = { stream, name, live, lastTs, edge: 0, visibleUntil: 0, peers: new Map() };
+        const state: StreamState = { stream, name, live, lastTs, session: undefined, edge: 0, visibleUntil: 0, peers: new Map() };
         this.#streams.set(stream, state);
         this.#names.set(name, state);
       }
     }
   }
 
-  async publish({ name, stream, live, ts }: PublishRecord): Promise<PublishOutcome> {
+  async publish({ name, stream, live, ts, session }: PublishRecord): Promise<PublishOutcome> {
     const holder = this.#names.get(name);
     if (holder && holder.stream !== stream) return { result: 'name-taken', holder: holder.stream };
     const state = this.#streams.get(stream);
@@ -90,9 +92,10 @@ export class MemoryRegistry implements Registry {
     if (state) {
       state.live = live;
       state.lastTs = ts;
+      state.session = session;
       state.edge = 0;
     } else {
-      const created: StreamState = { stream, name, live, lastTs: ts, edge: 0, visibleUntil: 0, peers: new Map() };
+      const created: StreamState = { stream, name, live, lastTs: ts, session, edge: 0, visibleUntil: 0, peers: new Map() };
       this.#streams.set(stream, created);
       this.#names.set(name, created);
     }
@@ -132,7 +135,7 @@ export class MemoryRegistry implements Registry {
     if (!state) return undefined;
     const live = liveEntries(state, now);
     const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge }) => ({ host, port, edge }));
-    return { stream: summary(state, live), candidates };
+    return { stream: summary(state, live), candidates, session: state.session };
   }
 
   async list(now: number, limit: number): Promise<StreamSummary[]> {

@@ -153,12 +153,12 @@ export class RedisRegistry implements Registry {
     return new RedisRegistry(client, options);
   }
 
-  async publish({ name, stream, live, ts }: PublishRecord): Promise<PublishOutcome> {
+  async publish({ name, stream, live, ts, session }: PublishRecord): Promise<PublishOutcome> {
     // The name and the stream live in different slots: claim the name, then the stream, and give the name back if the stream refuses it.
     const nameKey = this.#nameKey(name);
     const claim = strings(await this.#run(CLAIM_NAME, [nameKey], [stream, String(NAME_CLAIM_LEASE_MS)]));
     if (claim[0] === 'taken') return { result: 'name-taken', holder: claim[1]! };
-    const reply = strings(await this.#run(PUBLISH, this.#streamKeys(stream), [name, live ? '1' : '0', String(ts)]));
+    const reply = strings(await this.#run(PUBLISH, this.#streamKeys(stream), [name, live ? '1' : '0', String(ts), session]));
     if (reply[0] !== 'key-bound') await this.#run(CONFIRM_NAME, [nameKey], [stream]);
     else if (claim[1] === '1') await this.#run(RELEASE_NAME, [nameKey], [stream]);
     switch (reply[0]) {
@@ -194,7 +194,7 @@ export class RedisRegistry implements Registry {
     if (reply === null || reply === undefined) return undefined;
     this.#remember(name, id);
     const [live, edge, count, picked, viewers] = array(reply);
-    await this.#index([news(id, array(reply).slice(5).map(Number), 0)]);
+    await this.#index([news(id, array(reply).slice(5, 8).map(Number), 0)]);
     const members = strings(picked);
     const entries: PeerRecord[] = [];
     for (let i = 0; i + 1 < members.length; i += 2) entries.push({ ...parsePeerKey(members[i]!), edge: Number(members[i + 1]) });
@@ -202,6 +202,7 @@ export class RedisRegistry implements Registry {
       stream: { name, stream: id, live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
       // The script's random half may repeat a top-edge entry; the sampler drops repeats.
       candidates: entries,
+      session: nullable(array(reply)[8]),
     };
   }
 

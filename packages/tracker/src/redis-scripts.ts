@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * script's keys share one hash tag). Keys, after the configured prefix:
  *
  *   name:<name>            string  the stream id the name is bound to (kept forever once confirmed)
- *   {<id>}:stream          hash    name, live (1/0), ts (last accepted publish), edge (highest
+ *   {<id>}:stream          hash    name, live (1/0), ts and session (of the last accepted publish), edge (highest
  *                                  announced since), visible (visibleUntil ms), ver (bumped on
  *                                  each change the index hears of), ipeers/inlist (what it heard)
  *   {<id>}:peers           zset    "host port" → expiresAt (ms)
@@ -103,7 +103,7 @@ return 1
 `,
 );
 
-/** KEYS stream, peers, edges, sources · ARGV name, live, ts → {result, detail?} */
+/** KEYS stream, peers, edges, sources · ARGV name, live, ts, session → {result, detail?} */
 export const PUBLISH = script(
   4,
   `
@@ -111,7 +111,7 @@ local current = redis.call('HMGET', KEYS[1], 'name', 'ts')
 if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} end
 if current[2] and tonumber(ARGV[3]) <= tonumber(current[2]) then return {'replayed', current[2]} end
 -- A publish starts the stream over: its edge is raised again by the announces that follow.
-redis.call('HSET', KEYS[1], 'name', ARGV[1], 'live', ARGV[2], 'ts', ARGV[3], 'edge', '0')
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'live', ARGV[2], 'ts', ARGV[3], 'session', ARGV[4], 'edge', '0')
 return {'published'}
 `,
 );
@@ -161,12 +161,12 @@ return {removed, n[1], n[2], n[3]}
 
 /**
  * KEYS stream, peers, edges, sources · ARGV name, now, maxCandidates
- * → nil when the stream is not bound to the name | {live, edge, peers, {member, edge, ...}, viewers, ver, entries, due}
+ * → nil when the stream is not bound to the name | {live, edge, peers, {member, edge, ...}, viewers, ver, entries, due, session}
  */
 export const LOOKUP = script(
   4,
   `${STREAM_FUNCTIONS}
-local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge')
+local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'session')
 if info[1] ~= ARGV[1] then return false end
 local n = {0, 0, 0}
 if prune(ARGV[2]) > 0 then n = news(false) end
@@ -183,7 +183,7 @@ else
   local random = redis.call('ZRANDMEMBER', KEYS[3], max - top, 'WITHSCORES')
   for i = 1, #random do picked[#picked + 1] = random[i] end
 end
-return {info[2] or '0', info[3] or '0', count, picked, viewers, n[1], n[2], n[3]}
+return {info[2] or '0', info[3] or '0', count, picked, viewers, n[1], n[2], n[3], info[4] or false}
 `,
 );
 

@@ -42,6 +42,8 @@ export interface PublishRecord {
   readonly live: boolean;
   /** The publisher's signed timestamp; a publish not newer than the last accepted one is a replay. */
   readonly ts: number;
+  /** The session this publish starts (16 hex digits), signed with it; look-ups hand it to viewers. */
+  readonly session: string;
 }
 
 export type PublishOutcome =
@@ -73,6 +75,11 @@ export interface LookupCandidates {
    * those with the highest edges and the rest picked at random.
    */
   readonly candidates: readonly PeerRecord[];
+  /**
+   * The session of the last publish accepted (16 hex digits); undefined for a
+   * binding restored from a state file and not published since.
+   */
+  readonly session: string | undefined;
 }
 
 export interface SweepResult {

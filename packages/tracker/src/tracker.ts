@@ -1,4 +1,4 @@
-import { streamIdOf, verifyPublish } from '@p2pstream/data';
+import { sessionHex, streamIdOf, verifyPublish } from '@p2pstream/data';
 import {
   MAX_LIST_STREAMS,
   type AnnounceMessage,
@@ -15,6 +15,7 @@ import {
   DEFAULT_INTERVAL_JITTER,
   DEFAULT_LOOKUP_CANDIDATES,
   DEFAULT_MAX_LOOKUP_PEERS,
+  DEFAULT_MAX_ENTRIES_PER_IP,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_NEAR_EDGE_CHUNKS,
   PEER_TTL_PER_INTERVAL,
@@ -31,9 +32,12 @@ import {
   ReplayedError,
   StreamNotFoundError,
   TimestampOutOfWindowError,
+  TooManyEntriesError,
   TooManyStreamsError,
   TrackerError,
 } from './errors.js';
+import { AddressEntries } from './address-entries.js';
+import { StreamHeads } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
 import { RateLimiter } from './rate-limiter.js';
 import { peerKey, type Registry, type SweepResult } from './registry.js';
@@ -103,6 +107,11 @@ export interface TrackerOptions {
   maxStreamsPerIp?: number;
   /** @default 3_600_000 */
   streamQuotaWindow?: number;
+  /**
+   * Entries (ports) one IP address may hold in one stream's list at once.
+   * @default 4
+   */
+  maxEntriesPerIp?: number;
 }
 
 export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, 'registry' | 'clock' | 'random'>>>;
@@ -124,7 +133,11 @@ export function resolveTrackerSettings(options: Omit<TrackerOptions, 'registry' 
     announceBurst: options.announceBurst ?? Math.max(1, Math.ceil(announceRate * ANNOUNCE_BURST_SECONDS)),
     maxStreamsPerIp: options.maxStreamsPerIp ?? DEFAULT_MAX_STREAMS_PER_IP,
     streamQuotaWindow: options.streamQuotaWindow ?? DEFAULT_STREAM_QUOTA_WINDOW_MS,
+    maxEntriesPerIp: options.maxEntriesPerIp ?? DEFAULT_MAX_ENTRIES_PER_IP,
   };
+  if (!(Number.isSafeInteger(settings.maxEntriesPerIp) && settings.maxEntriesPerIp >= 1)) {
+    throw new RangeError(`entries per IP address and stream is an integer from 1, not ${settings.maxEntriesPerIp}`);
+  }
   if (!(settings.intervalJitter >= 0 && settings.intervalJitter < 1)) {
     throw new RangeError(`the interval jitter is a fraction from 0 to below 1, not ${settings.intervalJitter}`);
   }
@@ -187,6 +200,8 @@ export class Tracker {
   readonly #random: () => number;
   readonly #limiter: RateLimiter;
   readonly #quota: StreamQuota;
+  readonly #heads = new StreamHeads();
+  readonly #entries: AddressEntries;
 
   constructor(options: TrackerOptions) {
     this.settings = resolveTrackerSettings(options);
@@ -194,6 +209,7 @@ export class Tracker {
     this.#clock = options.clock ?? wallClock;
     this.#random = options.random ?? Math.random;
     this.#limiter = new RateLimiter({ ratePerSecond: this.settings.announceRate, burst: this.settings.announceBurst, clock: this.#clock });
+    this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
     this.#quota = new StreamQuota({ maxStreams: this.settings.maxStreamsPerIp, windowMs: this.settings.streamQuotaWindow, clock: this.#clock });
   }
 
@@ -204,10 +220,16 @@ export class Tracker {
       if (Math.abs(message.ts - now) > this.settings.publishWindow) {
         throw new TimestampOutOfWindowError(message.ts - now, this.settings.publishWindow);
       }
-      if (!verifyPublish(message.key, message.name, message.ts, message.sig)) throw new BadSignatureError();
+      if (!verifyPublish(message.key, message.name, message.ts, message.session, message.sig)) throw new BadSignatureError();
       const stream = streamIdOf(message.key);
       this.#admit(session, stream);
-      const outcome = await this.#registry.publish({ name: message.name, stream, live: message.live, ts: message.ts });
+      const outcome = await this.#registry.publish({
+        name: message.name,
+        stream,
+        live: message.live,
+        ts: message.ts,
+        session: sessionHex(message.session),
+      });
       switch (outcome.result) {
         case 'name-taken':
           throw new NameTakenError(message.name);
@@ -216,6 +238,7 @@ export class Tracker {
         case 'replayed':
           throw new ReplayedError();
         case 'published':
+          this.#heads.reset(stream);
           session.published.add(stream);
           return { t: 'published', stream };
       }
@@ -231,16 +254,27 @@ export class Tracker {
       if (previousPort !== undefined && previousPort !== message.port) {
         // One entry per connection and stream: a new port replaces the old entry.
         await this.#registry.leave(message.stream, [{ host: session.host, port: previousPort }], now, now + this.settings.grace);
+        this.#entries.leave(message.stream, session.host, previousPort);
         session.announced.delete(message.stream);
       }
+      const expiresAt = now + this.settings.ttl;
+      if (!this.#entries.admit(message.stream, session.host, message.port, now, expiresAt)) {
+        throw new TooManyEntriesError(session.host, this.settings.maxEntriesPerIp);
+      }
+      // The source's own edge is the stream's head; anyone else's is a claim, believed only as far as that.
+      const source = session.published.has(message.stream);
+      if (source) this.#heads.note(message.stream, message.edge, now);
+      const edge = source ? message.edge : this.#heads.clip(message.stream, message.edge);
+      // Viewers announcing each other do not keep listed a stream whose source has been silent for a TTL.
+      const visibleUntil = source || this.#heads.fresh(message.stream, now, this.settings.ttl) ? now + this.settings.ttl + this.settings.grace : now;
       const known = await this.#registry.announce({
         stream: message.stream,
         host: session.host,
         port: message.port,
-        edge: message.edge,
-        expiresAt: now + this.settings.ttl,
-        visibleUntil: now + this.settings.ttl + this.settings.grace,
-        ...(session.published.has(message.stream) ? { live: message.live, source: true } : {}),
+        edge,
+        expiresAt,
+        visibleUntil,
+        ...(source ? { live: message.live, source: true } : {}),
       });
       if (!known) throw new StreamNotFoundError(message.stream);
       session.announced.set(message.stream, message.port);
@@ -252,14 +286,15 @@ export class Tracker {
   async lookup(session: TrackerSession, message: LookupMessage): Promise<Reply<'peers'>> {
     return this.#count('lookup', async () => {
       const found = await this.#registry.lookup(message.name, this.#clock.now(), this.settings.lookupCandidates);
-      if (!found) throw new StreamNotFoundError(message.name);
+      // A binding restored from the state file has no session until its publisher publishes again: nothing to watch yet.
+      if (!found?.session) throw new StreamNotFoundError(message.name);
       const peers = samplePeers(found.candidates, Math.min(message.count, this.settings.maxLookupPeers), {
         exclude: session.ownEntries(),
         nearEdge: this.settings.nearEdge,
         random: this.#random,
       });
       const { name, stream, live, edge } = found.stream;
-      return { t: 'peers', name, stream, live, edge, peers };
+      return { t: 'peers', name, stream, live, edge, session: Buffer.from(found.session, 'hex'), peers };
     });
   }
 
@@ -277,6 +312,7 @@ export class Tracker {
       if (port === undefined) throw new NotAnnouncedError(message.stream);
       const now = this.#clock.now();
       await this.#registry.leave(message.stream, [{ host: session.host, port }], now, now + this.settings.grace);
+      this.#entries.leave(message.stream, session.host, port);
       session.announced.delete(message.stream);
       return { t: 'ok' };
     });
@@ -286,6 +322,9 @@ export class Tracker {
   async sweep(): Promise<SweepResult> {
     this.#limiter.prune();
     this.#quota.prune();
+    const now = this.#clock.now();
+    this.#entries.prune(now);
+    this.#heads.prune(now - this.settings.ttl - this.settings.grace);
     return this.#registry.sweep(this.#clock.now());
   }
 

@@ -21,18 +21,19 @@ function stateFile(): string {
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const T = 1_800_000_000_000;
+const SESSION = '0123456789abcdef';
 
 describe('a memory registry with a state file', () => {
   it('keeps a name bound to its key across a restart: another key is refused, the owner publishes on', async () => {
     const file = stateFile();
     const before = new MemoryRegistry({ stateFile: file });
-    expect(await before.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
+    expect(await before.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
     await before.close();
 
     const after = new MemoryRegistry({ stateFile: file });
-    expect(await after.publish({ name: 'cam1', stream: B, live: true, ts: T + 1 })).toEqual({ result: 'name-taken', holder: A });
-    expect(await after.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'replayed', lastTs: T });
-    expect(await after.publish({ name: 'cam1', stream: A, live: true, ts: T + 2 })).toEqual({ result: 'published' });
+    expect(await after.publish({ session: SESSION, name: 'cam1', stream: B, live: true, ts: T + 1 })).toEqual({ result: 'name-taken', holder: A });
+    expect(await after.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'replayed', lastTs: T });
+    expect(await after.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T + 2 })).toEqual({ result: 'published' });
     // Only names come back: nothing is listed until a peer announces again.
     expect(await after.list(T, 10)).toEqual([]);
     await after.close();
@@ -41,7 +42,7 @@ describe('a memory registry with a state file', () => {
   it('writes the file whole, readable by its owner only, with every binding made before close', async () => {
     const file = stateFile();
     const registry = new MemoryRegistry({ stateFile: file });
-    await Promise.all(['a', 'b', 'c'].map((letter, i) => registry.publish({ name: `cam-${letter}`, stream: letter.repeat(64), live: i > 0, ts: T + i })));
+    await Promise.all(['a', 'b', 'c'].map((letter, i) => registry.publish({ session: SESSION, name: `cam-${letter}`, stream: letter.repeat(64), live: i > 0, ts: T + i })));
     await registry.close();
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { names: Array<{ name: string }> };
     expect(saved.names.map((binding) => binding.name).sort()).toEqual(['cam-a', 'cam-b', 'cam-c']);
@@ -65,9 +66,9 @@ describe('a memory registry with a state file', () => {
     // A directory where the file should be: the rename over it fails.
     rmSync(file, { force: true });
     mkdirSync(file, { recursive: true });
-    expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
+    expect(await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
     await registry.close();
     expect(errors).toMatchObject([{ code: 'STATE_FILE_UNWRITABLE' }]);
-    expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 1 })).toMatchObject({ result: 'name-taken' });
+    expect(await registry.publish({ session: SESSION, name: 'cam1', stream: B, live: true, ts: T + 1 })).toMatchObject({ result: 'name-taken' });
   });
 });

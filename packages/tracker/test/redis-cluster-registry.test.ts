@@ -19,6 +19,7 @@ describeRegistryContract('redis cluster', () => RedisRegistry.connect({ url: clu
 
 describe('RedisRegistry on a Redis Cluster', () => {
   const T = 1_700_000_000_000;
+  const SESSION = '0123456789abcdef';
   const opened: RedisRegistry[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((registry) => registry.close()));
@@ -31,7 +32,7 @@ describe('RedisRegistry on a Redis Cluster', () => {
     opened.push(one, two);
     const ids = Array.from({ length: 12 }, (_, i) => i.toString(16).repeat(64));
     for (const [i, id] of ids.entries()) {
-      expect(await one.publish({ name: `cam${i}`, stream: id, live: true, ts: T })).toEqual({ result: 'published' });
+      expect(await one.publish({ session: SESSION, name: `cam${i}`, stream: id, live: true, ts: T })).toEqual({ result: 'published' });
       expect(await two.announce({ stream: id, host: '127.0.0.2', port: 2050 + i, edge: i, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
     }
     // Each stream's keys sit together on one master, and the streams are spread over the masters.

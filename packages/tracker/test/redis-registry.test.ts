@@ -20,6 +20,7 @@ describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, 
 
 describe('RedisRegistry', () => {
   const T = 1_700_000_000_000;
+  const SESSION = '0123456789abcdef';
   const A = 'a'.repeat(64);
   const opened: RedisRegistry[] = [];
   const open = async (prefix: string, onStatus?: (status: RedisStatus) => void) => {
@@ -34,16 +35,16 @@ describe('RedisRegistry', () => {
   it('shares one swarm between two central processes: a peer announced at one is found at the other', async () => {
     const prefix = `t-${randomUUID()}:`;
     const [one, two] = [await open(prefix), await open(prefix)];
-    await one.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    await one.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
     expect(await two.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 3, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
     expect((await one.lookup('cam1', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 3 }]);
-    expect(await two.publish({ name: 'cam1', stream: 'b'.repeat(64), live: true, ts: T })).toMatchObject({ result: 'name-taken' });
+    expect(await two.publish({ session: SESSION, name: 'cam1', stream: 'b'.repeat(64), live: true, ts: T })).toMatchObject({ result: 'name-taken' });
   });
 
   it('counts each expired entry once when two processes sweep at the same moment', async () => {
     const prefix = `t-${randomUUID()}:`;
     const [one, two] = [await open(prefix), await open(prefix)];
-    await one.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    await one.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
     for (let i = 0; i < 50; i++) {
       await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
     }
@@ -56,7 +57,7 @@ describe('RedisRegistry', () => {
   it('sweeps a stream at most once per sweep gap, while list counts it exactly meanwhile', async () => {
     const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 10_000 });
     opened.push(registry);
-    await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
     await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
     await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
     expect(await registry.sweep(T + 1_000)).toEqual({ peers: 1, streams: 0 });
@@ -72,9 +73,9 @@ describe('RedisRegistry', () => {
     const prefix = `t-${randomUUID()}:`;
     const registry = await open(prefix);
     const pttl = (name: string) => Number(spawnSync('redis-cli', ['-p', String(redis.port), 'PTTL', `${prefix}name:${name}`], { encoding: 'utf8' }).stdout.trim());
-    await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+    await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
     expect(pttl('cam1')).toBe(-1);
-    expect(await registry.publish({ name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
+    expect(await registry.publish({ session: SESSION, name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
     expect(pttl('cam2')).toBe(-2);
     // A claim whose publish never reached the stream (the central died in between) holds the name only for a while.
     spawnSync('redis-cli', ['-p', String(redis.port), 'EVAL', CLAIM_NAME.source, '1', `${prefix}name:cam3`, 'b'.repeat(64), '60000']);
@@ -96,7 +97,7 @@ describe('RedisRegistry', () => {
     const registry = await RedisRegistry.connect({ url: own.url, commandTimeout: 500, onStatus: (s) => statuses.push(s) });
     opened.push(registry);
     try {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await own.stop();
       await expect(registry.lookup('cam1', T, 10)).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
       expect(statuses.map((s) => s.state)).toEqual(['down']);

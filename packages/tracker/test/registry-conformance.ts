@@ -12,6 +12,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     const A = 'a'.repeat(64);
     const B = 'b'.repeat(64);
     const C = 'c'.repeat(64);
+    const SESSION = '0123456789abcdef';
     const entry = (over: Partial<AnnounceRecord> = {}): AnnounceRecord => ({
       stream: A,
       host: '127.0.0.2',
@@ -30,21 +31,29 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('binds a name to the first key that publishes it and refuses it to another key', async () => {
-      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
-      expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 1 })).toEqual({ result: 'name-taken', holder: A });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'published' });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: B, live: true, ts: T + 1 })).toEqual({ result: 'name-taken', holder: A });
     });
 
     it('accepts a newer publish from the same key and refuses an equal or older one as a replay', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
-      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'replayed', lastTs: T });
-      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T - 1 })).toEqual({ result: 'replayed', lastTs: T });
-      expect(await registry.publish({ name: 'cam1', stream: A, live: false, ts: T + 1 })).toEqual({ result: 'published' });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T })).toEqual({ result: 'replayed', lastTs: T });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T - 1 })).toEqual({ result: 'replayed', lastTs: T });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: false, ts: T + 1 })).toEqual({ result: 'published' });
       expect((await registry.lookup('cam1', T, 10))?.stream.live).toBe(false);
     });
 
+    it('hands out the session of the newest publish accepted, not of a replayed one', async () => {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      expect((await registry.lookup('cam1', T, 10))?.session).toBe(SESSION);
+      await registry.publish({ session: 'fedcba9876543210', name: 'cam1', stream: A, live: true, ts: T + 1 });
+      await registry.publish({ session: '1111111111111111', name: 'cam1', stream: A, live: true, ts: T });
+      expect((await registry.lookup('cam1', T, 10))?.session).toBe('fedcba9876543210');
+    });
+
     it('refuses a second name for a key that already publishes under one', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
-      expect(await registry.publish({ name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.publish({ session: SESSION, name: 'cam2', stream: A, live: true, ts: T + 1 })).toEqual({ result: 'key-bound', name: 'cam1' });
       expect(await registry.lookup('cam2', T, 10)).toBeUndefined();
     });
 
@@ -54,7 +63,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('finds an announced peer by the stream name until its entry expires', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       expect(await registry.announce(entry())).toBe(true);
       const found = await registry.lookup('cam1', T + 999, 10);
       expect(found?.stream).toEqual({ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 });
@@ -69,7 +78,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('keeps one entry per host and port, refreshed by each announce', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
       await registry.announce(entry({ edge: 12, expiresAt: T + 3_000 }));
       await registry.announce(entry({ port: 2051, edge: 11 }));
@@ -79,17 +88,17 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('reports the highest edge ever announced for a stream', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry({ edge: 40 }));
       await registry.announce(entry({ host: '127.0.0.3', edge: 30 }));
       expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(40);
     });
 
     it('starts the edge over when the stream is published again, instead of showing the last session\'s', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry({ edge: 836, source: true, live: true }));
       await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 5_000);
-      expect(await registry.publish({ name: 'cam1', stream: A, live: true, ts: T + 20 })).toEqual({ result: 'published' });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T + 20 })).toEqual({ result: 'published' });
       expect((await registry.lookup('cam1', T + 30, 10))?.stream.edge).toBe(0);
       await registry.announce(entry({ edge: 505, source: true, live: true, expiresAt: T + 2_000 }));
       expect((await registry.lookup('cam1', T + 40, 10))?.stream.edge).toBe(505);
@@ -97,7 +106,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('counts as viewers every live entry but the publisher\'s own', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry({ source: true, live: true }));
       expect((await registry.list(T, 10))[0]).toMatchObject({ peers: 1, viewers: 0 });
       await registry.announce(entry({ host: '127.0.0.3' }));
@@ -113,18 +122,18 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('takes a stream out of the list at once when its last peer leaves before any chunk was announced', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry({ edge: 0, source: true, live: true, visibleUntil: T + 60_000 }));
       expect(await registry.list(T, 10)).toHaveLength(1);
       expect(await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 60_000)).toBe(1);
       expect(await registry.list(T + 10, 10)).toEqual([]);
       expect(await registry.counts()).toEqual({ streams: 0, peers: 0 });
       // Its name stays bound to its key, as for any stream.
-      expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 20 })).toEqual({ result: 'name-taken', holder: A });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: B, live: true, ts: T + 20 })).toEqual({ result: 'name-taken', holder: A });
     });
 
     it('changes the live flag only when an announce carries one', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
       expect((await registry.list(T, 10))[0]?.live).toBe(true);
       await registry.announce(entry({ live: false }));
@@ -132,9 +141,9 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('lists visible streams with most peers first, then by name, up to the limit', async () => {
-      await registry.publish({ name: 'zeta', stream: A, live: true, ts: T });
-      await registry.publish({ name: 'beta', stream: B, live: false, ts: T });
-      await registry.publish({ name: 'alpha', stream: C, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'zeta', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'beta', stream: B, live: false, ts: T });
+      await registry.publish({ session: SESSION, name: 'alpha', stream: C, live: true, ts: T });
       await registry.announce(entry({ stream: A, edge: 5 }));
       await registry.announce(entry({ stream: A, host: '127.0.0.3', edge: 7 }));
       await registry.announce(entry({ stream: B, edge: 100 }));
@@ -149,8 +158,8 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('keeps counts up to date as entries are announced again, leave and are swept, without walking the streams', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
-      await registry.publish({ name: 'cam2', stream: B, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam2', stream: B, live: true, ts: T });
       await registry.announce(entry());
       await registry.announce(entry({ host: '127.0.0.3', expiresAt: T + 3_000 }));
       await registry.announce(entry({ stream: B, visibleUntil: T + 9_000 }));
@@ -166,7 +175,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('keeps a stream with no live peers in the list until its grace period ends, and its name bound after', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
       expect(await registry.list(T + 4_999, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 0, viewers: 0, edge: 10 }]);
       expect(await registry.list(T + 5_000, 10)).toEqual([]);
@@ -174,12 +183,12 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(await registry.counts()).toEqual({ streams: 1, peers: 1 });
       await registry.sweep(T + 5_000);
       expect(await registry.counts()).toEqual({ streams: 0, peers: 0 });
-      expect(await registry.publish({ name: 'cam1', stream: B, live: true, ts: T + 6_000 })).toEqual({ result: 'name-taken', holder: A });
+      expect(await registry.publish({ session: SESSION, name: 'cam1', stream: B, live: true, ts: T + 6_000 })).toEqual({ result: 'name-taken', holder: A });
       expect((await registry.lookup('cam1', T + 6_000, 10))?.stream.stream).toBe(A);
     });
 
     it('removes an entry on leave and starts the grace period when the last one leaves', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry({ visibleUntil: T + 60_000 }));
       await registry.announce(entry({ host: '127.0.0.3', visibleUntil: T + 60_000 }));
       expect(await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 2_000)).toBe(1);
@@ -191,7 +200,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('removes nothing and changes nothing on a leave for entries that do not exist', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
       expect(await registry.leave(A, [{ host: '127.0.0.9', port: 2050 }], T, T + 1)).toBe(0);
       expect(await registry.leave(B, [{ host: '127.0.0.2', port: 2050 }], T, T + 1)).toBe(0);
@@ -199,8 +208,8 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('sweeps expired entries and streams past their grace, each exactly once', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
-      await registry.publish({ name: 'cam2', stream: B, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam2', stream: B, live: true, ts: T });
       await registry.announce(entry());
       await registry.announce(entry({ host: '127.0.0.3', expiresAt: T + 10_000, visibleUntil: T + 15_000 }));
       await registry.announce(entry({ stream: B }));
@@ -213,7 +222,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('returns a stream again after it was swept out once a peer announces it', async () => {
-      await registry.publish({ name: 'cam1', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
       await registry.sweep(T + 5_000);
       await registry.announce(entry({ expiresAt: T + 7_000, visibleUntil: T + 9_000 }));
@@ -221,7 +230,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
     });
 
     it('bounds look-up candidates and keeps the entries with the highest edges among them', async () => {
-      await registry.publish({ name: 'big', stream: A, live: true, ts: T });
+      await registry.publish({ session: SESSION, name: 'big', stream: A, live: true, ts: T });
       for (let i = 0; i < 40; i++) await registry.announce(entry({ host: `127.0.1.${i}`, edge: i }));
       const found = await registry.lookup('big', T, 10);
       expect(found?.stream.peers).toBe(40);

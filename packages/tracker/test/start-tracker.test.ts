@@ -1,9 +1,11 @@
 import { AddressInUseError, dial, type CloseReason, type Connection } from '@p2pstream/connection';
-import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryUnavailableError } from '../src/errors.js';
 import { memoryRegistry, startTracker, type RunningTracker, type StartTrackerOptions, type TrackerProblem } from '../src/index.js';
 import type { Registry } from '../src/registry.js';
+
+const SESSION = newSession();
 
 const opened: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {
@@ -64,7 +66,7 @@ describe('startTracker', () => {
     const key = generateStreamKey();
     const publisher = await peer(running, '127.0.0.2');
     const ts = Date.now();
-    await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, sig: signPublish(key, 'cam1', ts) });
+    await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
     await publisher.request({ t: 'announce', stream: key.streamId, port: 2050, edge: 4, live: true });
     const viewer = await peer(running, '127.0.0.3');
     expect(await viewer.request({ t: 'lookup', name: 'cam1', count: 5 })).toMatchObject({

@@ -1,4 +1,4 @@
-import { generateStreamKey, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
 import type { PublishMessage } from '@p2pstream/wire';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TrackerError } from '../src/errors.js';
@@ -10,11 +10,13 @@ import { ManualClock } from '@p2pstream/units';
 /** A wall-clock time to start the manual clock at, as registry expiry times are. */
 const WALL_CLOCK_START = 1_700_000_000_000;
 
+const SESSION = newSession();
+
 const key = generateStreamKey();
 const otherKey = generateStreamKey();
 
 function publishOf(k: StreamKey, name: string, ts: number, live = true): PublishMessage {
-  return { t: 'publish', id: 1, name, key: k.publicKey, ts, live, sig: signPublish(k, name, ts) };
+  return { t: 'publish', id: 1, name, key: k.publicKey, ts, live, session: SESSION, sig: signPublish(k, name, ts, SESSION) };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<TrackerError> {
@@ -73,9 +75,9 @@ describe('Tracker', () => {
       const session = new TrackerSession('127.0.0.2');
       const ts = clock.now();
       const cases = [
-        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam2', ts) },
-        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam1', ts - 1) },
-        { ...publishOf(key, 'cam1', ts), sig: signPublish(otherKey, 'cam1', ts) },
+        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam2', ts, SESSION) },
+        { ...publishOf(key, 'cam1', ts), sig: signPublish(key, 'cam1', ts - 1, SESSION) },
+        { ...publishOf(key, 'cam1', ts), sig: signPublish(otherKey, 'cam1', ts, SESSION) },
         { ...publishOf(key, 'cam1', ts), sig: new Uint8Array(64) },
       ];
       for (const message of cases) {
@@ -85,8 +87,11 @@ describe('Tracker', () => {
   });
 
   describe('announce and lookup', () => {
+    /** The connection that published cam1: its announces are the source's. */
+    let source: TrackerSession;
     beforeEach(async () => {
-      await tracker.publish(new TrackerSession('127.0.0.1'), publishOf(key, 'cam1', clock.now()));
+      source = new TrackerSession('127.0.0.1');
+      await tracker.publish(source, publishOf(key, 'cam1', clock.now()));
     });
 
     it('records the host seen on the socket and hands out a jittered interval and the TTL', async () => {
@@ -124,6 +129,7 @@ describe('Tracker', () => {
     });
 
     it('answers with the stream details and STREAM_NOT_FOUND for an unknown name', async () => {
+      await announce(source, key.streamId, 2049, 42);
       await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, 42);
       expect(await lookup(new TrackerSession('127.0.0.3'))).toMatchObject({ t: 'peers', name: 'cam1', stream: key.streamId, live: true, edge: 42 });
       expect(await refusal(lookup(new TrackerSession('127.0.0.3'), 'nope'))).toMatchObject({ code: 'STREAM_NOT_FOUND' });
@@ -139,11 +145,12 @@ describe('Tracker', () => {
     });
 
     it('offers peers near the live edge before peers far behind it', async () => {
+      await announce(source, key.streamId, 2049, 1_000);
       for (let i = 0; i < 10; i++) await announce(new TrackerSession(`127.0.1.${i}`), key.streamId, 2050, 1_000 - i);
       for (let i = 0; i < 10; i++) await announce(new TrackerSession(`127.0.2.${i}`), key.streamId, 2050, 100 + i);
-      const found = await lookup(new TrackerSession('127.0.0.9'), 'cam1', 12);
-      expect(found.peers.slice(0, 10).every((p) => p.edge > 900)).toBe(true);
-      expect(found.peers.slice(10).every((p) => p.edge < 200)).toBe(true);
+      const found = await lookup(new TrackerSession('127.0.0.9'), 'cam1', 13);
+      expect(found.peers.slice(0, 11).every((p) => p.edge > 900)).toBe(true);
+      expect(found.peers.slice(11).every((p) => p.edge < 200)).toBe(true);
     });
 
     it('forgets a peer that misses its announce for longer than the TTL', async () => {
@@ -165,6 +172,7 @@ describe('Tracker', () => {
     });
 
     it('lets only the publishing connection mark the stream finished', async () => {
+      await announce(source, key.streamId, 2049, 5);
       const viewer = new TrackerSession('127.0.0.2');
       await announce(viewer, key.streamId, 2050, 5, false);
       expect((await tracker.list()).streams[0]?.live).toBe(true);
@@ -199,8 +207,39 @@ describe('Tracker', () => {
       expect((await lookup(new TrackerSession('127.0.0.9'))).peers).toHaveLength(3);
     });
 
+    it('believes the edge of any other peer only as far as the edge the source announced', async () => {
+      await announce(source, key.streamId, 2049, 40);
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, Number.MAX_SAFE_INTEGER);
+      await announce(new TrackerSession('127.0.0.3'), key.streamId, 2050, 12);
+      const found = await lookup(new TrackerSession('127.0.0.9'));
+      expect(found.edge).toBe(40);
+      expect(found.peers.map((p) => p.edge).sort((a, b) => a - b)).toEqual([12, 40, 40]);
+      expect((await tracker.list()).streams[0]?.edge).toBe(40);
+    });
+
+    it('holds at most --max-entries-per-ip ports of one address in a stream, and takes a renewal of one it holds', async () => {
+      tracker = make({ maxEntriesPerIp: 2, announceBurst: 1_000 });
+      await tracker.publish(source, publishOf(key, 'cam1', clock.now() + 1));
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 3000);
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 3001);
+      expect(await refusal(announce(new TrackerSession('127.0.0.2'), key.streamId, 3002))).toMatchObject({ code: 'TOO_MANY_ENTRIES' });
+      await expect(announce(new TrackerSession('127.0.0.2'), key.streamId, 3001)).resolves.toBeDefined();
+      expect((await lookup(new TrackerSession('127.0.0.9'))).peers.map((p) => p.port).sort()).toEqual([3000, 3001]);
+    });
+
+    it('does not keep listed a stream whose source went silent for a TTL, however its viewers announce', async () => {
+      await announce(source, key.streamId, 2049, 5);
+      const viewer = new TrackerSession('127.0.0.2');
+      for (let i = 0; i < 6; i++) {
+        await announce(viewer, key.streamId, 2050, 5);
+        clock.advance(1_000);
+      }
+      // The source's announce kept it listed for TTL + grace (4.5 s); the viewers' announces since do not.
+      expect((await tracker.list()).streams).toEqual([]);
+    });
+
     it('drops a stream with no peers from the list after the grace period', async () => {
-      await announce(new TrackerSession('127.0.0.2'), key.streamId);
+      await announce(source, key.streamId);
       clock.advance(1_500 + 2_999);
       expect((await tracker.list()).streams).toEqual([{ name: 'cam1', stream: key.streamId, live: true, peers: 0, edge: 0 }]);
       clock.advance(1);

@@ -6,7 +6,7 @@ import { WireErrorCode } from './error-codes.js';
  */
 
 /** Major protocol version spoken in `hello.v`; a peer with another major is refused. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Bytes of the big-endian length prefix in front of every msgpack body. */
 export const FRAME_HEADER_BYTES = 4;
@@ -31,6 +31,8 @@ export const MAX_NAME_LENGTH = 64;
 export const STREAM_ID_PATTERN = /^[0-9a-f]{64}$/;
 export const PUBLIC_KEY_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
+/** A publish session: the random epoch a publisher picks per publish, bound into every signature of that publish. */
+export const SESSION_BYTES = 8;
 
 /** Error codes travel as short upper-case identifiers. */
 export const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -69,7 +71,8 @@ export const MessageType = {
   join: 'join',
   map: 'map',
   have: 'have',
-  ended: 'ended',
+  head: 'head',
+  end: 'end',
   request: 'request',
   chunk: 'chunk',
   reject: 'reject',

@@ -35,6 +35,7 @@ export const WireErrorCode = {
   notAnnounced: 'NOT_ANNOUNCED',
   rateLimited: 'RATE_LIMITED',
   tooManyStreams: 'TOO_MANY_STREAMS',
+  tooManyEntries: 'TOO_MANY_ENTRIES',
   registryUnavailable: 'REGISTRY_UNAVAILABLE',
   // A serving peer's refusals (peer ⇄ peer); the last four are also `reject` reasons.
   alreadyJoined: 'ALREADY_JOINED',

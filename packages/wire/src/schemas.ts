@@ -10,6 +10,7 @@ import {
   PUBLIC_KEY_BYTES,
   REJECT_REASONS,
   ROLES,
+  SESSION_BYTES,
   SIGNATURE_BYTES,
   STREAM_ID_PATTERN,
 } from './constants.js';
@@ -93,6 +94,7 @@ const id = required(uint());
 const re = required(uint());
 const seq = required(uint());
 const port = required(uint(1, 65535));
+const session = required(bin(SESSION_BYTES, SESSION_BYTES));
 
 const peerEntry = { host: required(host), port, edge: required(uint()) } satisfies Schema;
 const streamEntry = {
@@ -113,6 +115,8 @@ export const SCHEMAS = {
     key: required(bin(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES)),
     ts: required(uint()),
     live: required(bool),
+    // The session this publish starts; `sig` covers it with the name and ts.
+    session,
     sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
   },
   published: { re, stream: required(streamId) },
@@ -125,6 +129,8 @@ export const SCHEMAS = {
     stream: required(streamId),
     live: required(bool),
     edge: required(uint()),
+    // The session of the publish central accepted last: chunks of any other do not verify.
+    session,
     peers: required(arrayOf(peerEntry, MAX_LOOKUP_PEERS)),
   },
   list: { id },
@@ -140,11 +146,15 @@ export const SCHEMAS = {
     bits: required(bin(0, MAX_MAP_BYTES)),
     edge: required(uint()),
     live: required(bool),
+    // The session the answering peer's chunks belong to; a viewer of another session does not use it.
+    session,
     // The answering peer is the stream's publisher (so viewers can count what they took from the source).
     source: required(bool),
   },
   have: { seq },
-  ended: { edge: required(uint()) },
+  // The publisher's signed head and end (see @p2pstream/data): pushed to peers, and by the publisher to central.
+  head: { stream: required(streamId), edge: required(uint()), ts: required(uint()), sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)) },
+  end: { stream: required(streamId), edge: required(uint()), sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)) },
   request: { id, seq },
   chunk: {
     re,

@@ -9,12 +9,13 @@ import type { Message } from './messages.js';
 const key = Buffer.alloc(32, 7);
 const sig = Buffer.alloc(64, 9);
 const streamId = 'ab'.repeat(32);
+const session = Buffer.alloc(8, 5);
 
 /** One valid message of every type, with optional fields present where there are any. */
 export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
-  hello: { t: 'hello', v: 1, role: 'peer' },
+  hello: { t: 'hello', v: 2, role: 'peer' },
   error: { t: 'error', code: 'NAME_TAKEN', message: 'cam1 is published under another key', re: 4 },
-  publish: { t: 'publish', id: 1, name: 'cam1', key, ts: 1_764_000_000_123, live: true, sig },
+  publish: { t: 'publish', id: 1, name: 'cam1', key, ts: 1_764_000_000_123, live: true, session, sig },
   published: { t: 'published', re: 1, stream: streamId },
   announce: { t: 'announce', id: 2, stream: streamId, port: 2050, edge: 120, live: true },
   announced: { t: 'announced', re: 2, interval: 15_000, ttl: 40_000 },
@@ -26,6 +27,7 @@ export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
     stream: streamId,
     live: true,
     edge: 120,
+    session,
     peers: [
       { host: '127.0.0.2', port: 2050, edge: 120 },
       { host: '::1', port: 2051, edge: 118 },
@@ -40,9 +42,10 @@ export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
   leave: { t: 'leave', id: 5, stream: streamId },
   ok: { t: 'ok', re: 5 },
   join: { t: 'join', id: 6, stream: streamId },
-  map: { t: 'map', re: 6, stream: streamId, base: 60, bits: Buffer.from([0xff, 0x0f]), edge: 120, live: true, source: false },
+  map: { t: 'map', re: 6, stream: streamId, base: 60, bits: Buffer.from([0xff, 0x0f]), edge: 120, live: true, session, source: false },
   have: { t: 'have', seq: 121 },
-  ended: { t: 'ended', edge: 500 },
+  head: { t: 'head', stream: streamId, edge: 121, ts: 1_764_000_050_500, sig },
+  end: { t: 'end', stream: streamId, edge: 500, sig },
   request: { t: 'request', id: 7, seq: 100 },
   chunk: { t: 'chunk', re: 7, seq: 100, ts: 1_764_000_050_000, sig, data: Buffer.alloc(64 * 1024, 0x47) },
   reject: { t: 'reject', re: 8, seq: 30, reason: 'OUTSIDE_WINDOW' },

@@ -205,8 +205,15 @@ describe('message validation', () => {
 describe('protocol version', () => {
   it('accepts our own hello and refuses another major version', () => {
     expect(() => assertSupportedVersion(hello('peer'))).not.toThrow();
-    expect(() => assertSupportedVersion({ t: 'hello', v: 2, role: 'peer' })).toThrow(
-      expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }),
-    );
+    for (const v of [1, 3]) {
+      expect(() => assertSupportedVersion({ t: 'hello', v, role: 'peer' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }));
+    }
+  });
+
+  it('speaks version 2, whose publish, peers and map carry the publish session', () => {
+    expect(hello('peer').v).toBe(2);
+    expectRefusal([frameOf({ ...SAMPLES.map, session: new Uint8Array(7) })], 'INVALID_FIELD');
+    const { session: _omitted, ...sessionless } = SAMPLES.publish;
+    expectRefusal([frameOf(sessionless)], 'INVALID_FIELD');
   });
 });

@@ -188,7 +188,7 @@ export class MaliciousPeer {
     const edge = this.edge;
     const bits = new Uint8Array(Math.ceil((edge - base) / 8));
     for (const seq of seqs) bits[(seq - base) >> 3]! |= 0x80 >> ((seq - base) & 7);
-    return { stream: this.#stream.stream, base, bits, edge, live: this.#stream.live, source: false };
+    return { stream: this.#stream.stream, base, bits, edge, live: this.#stream.live, session: this.#stream.session, source: false };
   }
 
   private victim(address: string): Victim {

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { dial, RemoteError, type Connection } from '@p2pstream/connection';
-import { generateStreamKey, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { loopback, READY_TIMEOUT_MS, startCentral, startPublisher, stopEverything, tempDir, type Central } from './processes.js';
+
+const SESSION = newSession();
 
 const BLOCK = 180;
 /** A restarted central hears from the publisher again within this long (its reconnect backoff and announce interval). */
@@ -39,7 +41,7 @@ describe('a name across a central restart', { timeout: 3 * READY_TIMEOUT_MS + RE
     const key = generateStreamKey();
     const ts = Date.now();
     const stolen = await thief
-      .request({ t: 'publish', name: 'keep', key: key.publicKey, ts, live: true, sig: signPublish(key, 'keep', ts) })
+      .request({ t: 'publish', name: 'keep', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'keep', ts, SESSION) })
       .then(() => 'published', (error: unknown) => (error instanceof RemoteError ? error.remoteCode : String(error)));
     await thief.close();
     expect(stolen).toBe('NAME_TAKEN');

@@ -1,0 +1,107 @@
+import { dial, listen, type Connection, type ConnectionServer } from '@p2pstream/connection';
+import type { Chunk } from '@p2pstream/data';
+import { TrackerClient, type LookupResult } from '@p2pstream/tracker-client';
+import type { JoinMessage, RequestMessage } from '@p2pstream/wire';
+
+/**
+ * A test double for the replay across sessions: it records real chunks (with
+ * the publisher's real signatures) of one publish of a stream, and once the
+ * same name and key are published again it offers them to every viewer as
+ * chunks of the new publish — its map names the new session and holds every
+ * recorded seq. It counts the chunks it served to each viewer.
+ */
+export class SessionReplayer {
+  /** Chunks served, by viewer address. */
+  readonly served = new Map<string, number>();
+  readonly #chunks: ReadonlyMap<number, Chunk>;
+  readonly #tracker: TrackerClient;
+  readonly #server: ConnectionServer;
+  readonly #stream: LookupResult;
+
+  private constructor(chunks: ReadonlyMap<number, Chunk>, tracker: TrackerClient, server: ConnectionServer, stream: LookupResult) {
+    this.#chunks = chunks;
+    this.#tracker = tracker;
+    this.#server = server;
+    this.#stream = stream;
+  }
+
+  /** Fetches chunks `[0, count)` of the current publish from its publisher (the peer whose map says `source`). */
+  static async record(options: { central: string; name: string; host: string; count: number }): Promise<Chunk[]> {
+    const tracker = new TrackerClient({ centrals: [options.central], localAddress: options.host });
+    try {
+      const stream = await tracker.lookup(options.name);
+      for (const entry of stream.peers) {
+        const connection = await dial(entry.host, entry.port, { role: 'peer', localAddress: options.host }).catch(() => undefined);
+        if (!connection) continue;
+        try {
+          const map = await connection.request({ t: 'join', stream: stream.stream });
+          if (!map.source || map.edge < options.count) continue;
+          const chunks: Chunk[] = [];
+          for (let seq = 0; seq < options.count; seq++) {
+            const reply = await connection.request({ t: 'request', seq });
+            if (reply.t === 'chunk') chunks.push({ seq, ts: reply.ts, data: Buffer.from(reply.data), sig: Buffer.from(reply.sig) });
+          }
+          return chunks;
+        } finally {
+          await connection.close();
+        }
+      }
+      throw new Error(`no publisher of ${options.name} held ${options.count} chunks yet`);
+    } finally {
+      await tracker.close();
+    }
+  }
+
+  /** Looks the (re-published) stream up, listens on `host` and announces itself with the recorded chunks. */
+  static async serve(options: { central: string; name: string; host: string; chunks: readonly Chunk[] }): Promise<SessionReplayer> {
+    const tracker = new TrackerClient({ centrals: [options.central], localAddress: options.host });
+    let server: ConnectionServer | undefined;
+    try {
+      const stream = await tracker.lookup(options.name);
+      let replayer: SessionReplayer | undefined;
+      server = await listen({
+        host: options.host,
+        port: 0,
+        role: 'peer',
+        handlers: {
+          join: (message, connection) => replayer?.onJoin(message, connection),
+          request: (message, connection) => replayer?.onRequest(message, connection),
+          cancel: () => undefined,
+        },
+      });
+      replayer = new SessionReplayer(new Map(options.chunks.map((chunk) => [chunk.seq, chunk])), tracker, server, stream);
+      await tracker.announce({ stream: stream.stream, port: server.address().port, edge: options.chunks.length, live: true });
+      return replayer;
+    } catch (error) {
+      await server?.close();
+      await tracker.close();
+      throw error;
+    }
+  }
+
+  get servedTotal(): number {
+    return [...this.served.values()].reduce((total, count) => total + count, 0);
+  }
+
+  async close(): Promise<void> {
+    await this.#tracker.close();
+    await this.#server.close();
+  }
+
+  private onJoin(message: JoinMessage, connection: Connection): void {
+    const edge = this.#chunks.size;
+    const bits = new Uint8Array(Math.ceil(edge / 8));
+    for (let seq = 0; seq < edge; seq++) bits[seq >> 3]! |= 0x80 >> (seq & 7);
+    connection.reply(message, { t: 'map', stream: this.#stream.stream, base: 0, bits, edge, live: true, session: this.#stream.session, source: false });
+  }
+
+  private onRequest(message: RequestMessage, connection: Connection): void {
+    const chunk = this.#chunks.get(message.seq);
+    if (!chunk) {
+      connection.reply(message, { t: 'reject', seq: message.seq, reason: 'NOT_HELD' });
+      return;
+    }
+    this.served.set(connection.remoteAddress, (this.served.get(connection.remoteAddress) ?? 0) + 1);
+    connection.reply(message, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
+  }
+}

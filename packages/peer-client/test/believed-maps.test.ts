@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import type { MapMessage } from '@p2pstream/wire';
+import { clipBufferMap, HeldBack } from '../src/believed-maps.js';
+
+const mapOf = (base: number, bits: number[]): MapMessage => ({
+  t: 'map',
+  re: 1,
+  stream: 'ab'.repeat(32),
+  base,
+  bits: Uint8Array.from(bits),
+  edge: base + bits.length * 8,
+  live: true,
+  session: new Uint8Array(8),
+  source: false,
+});
+
+describe('clipBufferMap', () => {
+  it('keeps only the chunks below the believed limit', () => {
+    expect(clipBufferMap(mapOf(8, [0xff, 0xff]), 13)).toEqual({ base: 8, bits: Uint8Array.of(0b1111_1000) });
+    expect(clipBufferMap(mapOf(8, [0xff, 0xff]), 16)).toEqual({ base: 8, bits: Uint8Array.of(0xff) });
+    expect(clipBufferMap(mapOf(8, [0xff]), 8).bits).toHaveLength(0);
+    expect(clipBufferMap(mapOf(8, [0xff]), 0).bits).toHaveLength(0);
+    expect(clipBufferMap(mapOf(8, [0xf0]), 1000).bits).toEqual(Uint8Array.of(0xf0));
+  });
+});
+
+describe('HeldBack', () => {
+  it('hands over what a peer claimed, by map or by have, once the limit passes it, and only once', () => {
+    const held = new HeldBack(mapOf(0, [0b1010_0000]));
+    held.have(9);
+    held.have(2 ** 40);
+    expect(held.release(0, 1)).toEqual([0]);
+    expect(held.release(1, 10)).toEqual([2, 9]);
+    expect(held.release(10, 11)).toEqual([]);
+  });
+});
