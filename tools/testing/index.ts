@@ -13,8 +13,8 @@
  *   freePort(host?)            a port the OS just gave out on that host.
  *   readmeAndExample(root, 'examples/x.ts'), consoleLogOf(() => import(...))
  *     a README's quoted example and what it prints when run.
- *   seededRandom(seed), integerBetween(random, min, max)
- *     a replayable PRNG (mulberry32) for property tests and simulations.
+ *   integerBetween(random, min, max)
+ *     an integer from a replayable PRNG (`seededRandom(seed)` lives in @p2pstream/units).
  *   pipedInto(command, '(sleep 6; cat)')
  *     the command line of `command | reader` (a shell snippet), exiting with the command's status.
  *   ffprobe(url), probedStreams(probe)
@@ -37,7 +37,7 @@ export { ffprobe, probedStreams, type Probe } from './ffprobe.js';
 export { freePort } from './ports.js';
 export { pipedInto } from './piped-into.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
-export { seededRandom, integerBetween } from './random.js';
+export { integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
 export { startRedisCluster, hasRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export { holdSilentSockets, type SilentSockets, type SilentSocketsOptions } from './silent-sockets.js';
