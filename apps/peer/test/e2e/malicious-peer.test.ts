@@ -6,9 +6,8 @@ import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { MaliciousPeer } from './malicious-peer.js';
 import {
   fixtureBytesPerSecond,
-  FIXTURE_SECONDS,
   loopback,
-  loopedFixture,
+  loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
@@ -17,7 +16,7 @@ import {
   startViewers,
   stopEverything,
   tempDir,
-  waitForViewerStats,
+  waitForFirstChunk,
 } from './processes.js';
 
 const BLOCK = 6;
@@ -54,7 +53,7 @@ describe('a malicious peer in the swarm', { timeout: 3 * READY_TIMEOUT_MS + PLAY
     });
 
     const viewers = await startViewers(3, { central, block: BLOCK, first: 3, name: 'attacked', dir });
-    await Promise.all(viewers.map((viewer) => waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)));
+    await Promise.all(viewers.map(waitForFirstChunk));
     await runFor(PLAY_MS);
 
     const attacker = malicious;
@@ -73,7 +72,7 @@ describe('a malicious peer in the swarm', { timeout: 3 * READY_TIMEOUT_MS + PLAY
 
     for (const viewer of viewers) await viewer.peer.stop();
     await publisher.peer.stop();
-    const source = loopedFixture(Math.ceil((Date.now() - startedAt) / (FIXTURE_SECONDS * 1000)) + 2);
+    const source = loopedFixtureSince(startedAt);
     let badChunks = 0;
     for (const viewer of viewers) {
       const stats = readViewerStats(viewer.stats).at(-1)!;

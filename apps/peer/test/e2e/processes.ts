@@ -145,6 +145,11 @@ export function waitForViewerStats(viewer: Viewer, what: string, test: (line: Vi
   );
 }
 
+/** Waits (up to READY_TIMEOUT_MS) until a viewer has played its first chunk, and returns that stats line (its `startupMs` set). */
+export function waitForFirstChunk(viewer: Viewer): Promise<ViewerStatsLine> {
+  return waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS);
+}
+
 /** Waits until the publisher's newest stats line passes `test`, and returns that line. */
 export function waitForPublisherStats(publisher: Publisher, what: string, test: (line: PublisherStatsLine) => boolean, timeoutMs: number): Promise<PublisherStatsLine> {
   return waitUntil(
@@ -197,6 +202,14 @@ export function loopedFixture(times: number): Buffer {
   const passes: Uint8Array[] = [];
   for (let pass = 0; pass < times; pass++) passes.push(timestamps.push(once), timestamps.endLoop());
   return Buffer.concat(passes);
+}
+
+/**
+ * Everything a looping realtime publisher started at `startedAt` (a `Date.now()`) can have
+ * sent by now, with a pass to spare either side: the source a viewer's output is checked against.
+ */
+export function loopedFixtureSince(startedAt: number): Buffer {
+  return loopedFixture(Math.ceil((Date.now() - startedAt) / (FIXTURE_SECONDS * 1000)) + 2);
 }
 
 /**

@@ -4,9 +4,8 @@ import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/sta
 import { formatRateAsBits } from '@p2pstream/units';
 import {
   fixtureBytesPerSecond,
-  FIXTURE_SECONDS,
   loopback,
-  loopedFixture,
+  loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
@@ -15,7 +14,7 @@ import {
   startViewers,
   stopEverything,
   tempDir,
-  waitForViewerStats,
+  waitForFirstChunk,
 } from './processes.js';
 
 const BLOCK = 3;
@@ -41,7 +40,7 @@ describe('a swarm of eight viewers', { timeout: 3 * READY_TIMEOUT_MS + MEASURE_M
       uploadLimit: formatRateAsBits(2 * rate),
     });
     const viewers = await startViewers(VIEWERS, { central, block: BLOCK, first: 3, name: 'swarm', dir });
-    await Promise.all(viewers.map((viewer) => waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)));
+    await Promise.all(viewers.map(waitForFirstChunk));
 
     const windowStart = Date.now();
     await runFor(MEASURE_MS);
@@ -65,7 +64,7 @@ describe('a swarm of eight viewers', { timeout: 3 * READY_TIMEOUT_MS + MEASURE_M
         finals.map(({ stats }) => stats.continuity.toFixed(3)).join(' '),
     );
 
-    const source = loopedFixture(Math.ceil((Date.now() - publishedAt) / (FIXTURE_SECONDS * 1000)) + 2);
+    const source = loopedFixtureSince(publishedAt);
     for (const { viewer, stats } of finals) {
       expect(stats.continuity, `${viewer.host}: ${JSON.stringify(stats)}`).toBeGreaterThanOrEqual(0.99);
       expect(stats.played, `${viewer.host} played nothing`).toBeGreaterThan(0);
