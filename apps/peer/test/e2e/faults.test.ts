@@ -3,16 +3,15 @@ import { TrackerClient } from '@p2pstream/tracker-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { continuityBetween, readViewerStats } from '../../../../tools/swarm/stats-file.js';
 import type { ViewerStatsLine } from '@p2pstream/peer-client';
-import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
-  fixtureBytesPerSecond,
   lastViewerStats,
   loopback,
   loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
+  startCappedPublisher,
   startCentral,
   startPublisher,
   startViewers,
@@ -63,15 +62,7 @@ describe('faults in a live swarm', { timeout: 3 * READY_TIMEOUT_MS + REREGISTER_
     const central = await startCentral(block);
     const startedAt = Date.now();
     // Capped at twice the stream, the publisher cannot feed four viewers alone: they must serve each other.
-    const publisher = await startPublisher({
-      central,
-      host: loopback(block, 2),
-      name: 'kill',
-      dir,
-      realtime: true,
-      loop: true,
-      uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()),
-    });
+    const publisher = await startCappedPublisher({ central, block, name: 'kill', dir });
     const viewers = await startViewers(4, { central, block, first: 3, name: 'kill', dir });
     await Promise.all(viewers.map(waitForFirstChunk));
 

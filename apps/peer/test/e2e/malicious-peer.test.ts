@@ -1,18 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readViewerStats } from '../../../../tools/swarm/stats-file.js';
-import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { MaliciousPeer } from './malicious-peer.js';
 import {
-  fixtureBytesPerSecond,
   loopback,
   loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
+  startCappedPublisher,
   startCentral,
-  startPublisher,
   startViewers,
   stopEverything,
   tempDir,
@@ -38,15 +36,7 @@ describe('a malicious peer in the swarm', { timeout: 3 * READY_TIMEOUT_MS + PLAY
     const central = await startCentral(BLOCK);
     const startedAt = Date.now();
     // Capped at twice the stream, the publisher leaves the viewers looking for other sources.
-    const publisher = await startPublisher({
-      central,
-      host: loopback(BLOCK, 2),
-      name: 'attacked',
-      dir,
-      realtime: true,
-      loop: true,
-      uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()),
-    });
+    const publisher = await startCappedPublisher({ central, block: BLOCK, name: 'attacked', dir });
     malicious = await waitUntil('the malicious peer to find the stream and its publisher', () => MaliciousPeer.start({ central: central.address, name: 'attacked', host: loopback(BLOCK, 9) }).catch(() => undefined), {
       timeoutMs: READY_TIMEOUT_MS,
       intervalMs: 500,

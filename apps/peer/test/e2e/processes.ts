@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../../tools/testing/index.js';
 import { LoopTimestamps, mpegTsProblem } from '@p2pstream/data';
+import { formatRateAsBits } from '@p2pstream/units';
 import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
 import { startPeer, stopAllPeers, type PeerExit, type PeerProcess } from '../../../../tools/swarm/peer-process.js';
 import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
@@ -98,6 +99,15 @@ export async function startPublisher(options: PublishOptions): Promise<Publisher
   ];
   const peer = await startPeer(args, { readyTimeoutMs: READY_TIMEOUT_MS, stdin: options.stdin ?? 'ignore' });
   return { peer, stats, key };
+}
+
+/**
+ * A publisher on 127.0.B.2 playing the fixture live and looping, its upload capped at twice
+ * the stream's rate: it cannot feed more than two viewers alone, so a swarm has to share.
+ */
+export function startCappedPublisher(options: { central: Central; block: number; name: string; dir: string }): Promise<Publisher> {
+  const { central, block, name, dir } = options;
+  return startPublisher({ central, host: loopback(block, 2), name, dir, realtime: true, loop: true, uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()) });
 }
 
 export interface Viewer {

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
-import { formatRateAsBits } from '@p2pstream/units';
 import {
   fixtureBytesPerSecond,
-  loopback,
   loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
+  startCappedPublisher,
   startCentral,
-  startPublisher,
   startViewers,
   stopEverything,
   tempDir,
@@ -30,15 +28,7 @@ describe('a swarm of eight viewers', { timeout: 3 * READY_TIMEOUT_MS + MEASURE_M
     const rate = fixtureBytesPerSecond();
     const central = await startCentral(BLOCK);
     const publishedAt = Date.now();
-    const publisher = await startPublisher({
-      central,
-      host: loopback(BLOCK, 2),
-      name: 'swarm',
-      dir,
-      realtime: true,
-      loop: true,
-      uploadLimit: formatRateAsBits(2 * rate),
-    });
+    const publisher = await startCappedPublisher({ central, block: BLOCK, name: 'swarm', dir });
     const viewers = await startViewers(VIEWERS, { central, block: BLOCK, first: 3, name: 'swarm', dir });
     await Promise.all(viewers.map(waitForFirstChunk));
 
