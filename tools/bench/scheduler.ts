@@ -40,8 +40,7 @@ import {
   UploadSlots,
 } from '@p2pstream/peer-server';
 import { ChunkRefusedError, DEFAULT_LIVE_OFFSET_MS, DEFAULT_STARTUP_DELAY_MS, random, rarestFirst, Scheduler, sequential, SKIP_CAUSES, toBufferMap, type SkipCause, type Strategy } from '@p2pstream/scheduler';
-import { seededRandom } from '../testing/index.js';
-import { ManualClock } from '@p2pstream/units';
+import { ManualClock, seededRandom } from '@p2pstream/units';
 
 const { values } = parseArgs({
   options: {

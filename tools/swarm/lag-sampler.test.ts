@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LagSampler, lagSignature, stampedPacket } from './lag-sampler.js';
 import { mpegTsProblem, NULL_PID, packetPid, TS_PACKET_BYTES } from '@p2pstream/data';
-import { seededRandom } from '../testing/index.js';
+import { seededRandom } from '@p2pstream/units';
 
 /** A clock the test moves by hand. */
 function manualClock(): { now: () => number; set: (ms: number) => void } {

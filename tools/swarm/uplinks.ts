@@ -1,5 +1,4 @@
-import { seededRandom } from '../testing/index.js';
-import { parseRate, UsageError } from '@p2pstream/units';
+import { parseRate, seededRandom, UsageError } from '@p2pstream/units';
 
 /**
  * The viewers' uplinks in a shaped swarm: a mix of classes, each an uplink (a

@@ -13,8 +13,10 @@
  *   freePort(host?)            a port the OS just gave out on that host.
  *   readmeAndExample(root, 'examples/x.ts'), consoleLogOf(() => import(...))
  *     a README's quoted example and what it prints when run.
- *   seededRandom(seed), integerBetween(random, min, max)
- *     a replayable PRNG (mulberry32) for property tests and simulations.
+ *   integerBetween(random, min, max)
+ *     an integer from a replayable PRNG (`seededRandom(seed)` lives in @p2pstream/units).
+ *   new PushSource()            a byte source fed by hand (push, end, fail), as a socket or stdin;
+ *     `returned` says whether its reader let go of it.
  *   pipedInto(command, '(sleep 6; cat)')
  *     the command line of `command | reader` (a shell snippet), exiting with the command's status.
  *   ffprobe(url), probedStreams(probe)
@@ -28,6 +30,9 @@
  *   startRedisCluster({ masters? }) a throwaway Redis Cluster (3 masters by default) on
  *     127.0.0.1, `url` as `redis+cluster://…`; `stop()` it in afterAll.
  *
+ *   onCleanup(close)           in tools/testing/cleanup.js (not here: it registers a vitest
+ *     afterEach when loaded): runs `close` after the test, newest first.
+ *
  * Import with a relative path, e.g. `../../../tools/testing/index.js`, and add
  * a reference to `../../tools/testing` in the test tsconfig.
  */
@@ -36,8 +41,9 @@ export { ChildWatch } from './child-watch.js';
 export { ffprobe, probedStreams, type Probe } from './ffprobe.js';
 export { freePort } from './ports.js';
 export { pipedInto } from './piped-into.js';
+export { PushSource } from './push-source.js';
 export { consoleLogOf, readmeAndExample } from './readme-example.js';
-export { seededRandom, integerBetween } from './random.js';
+export { integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
 export { startRedisCluster, hasRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export { holdSilentSockets, type SilentSockets, type SilentSocketsOptions } from './silent-sockets.js';

@@ -1,19 +1,7 @@
 /**
- * mulberry32: a tiny seedable PRNG, so property tests, tie-breaks and simulations replay exactly from
- * their seed (a failure message names the seed; rerun with it to reproduce).
+ * An integer in [min, max], inclusive, drawn from `random` (a `seededRandom(seed)` from
+ * @p2pstream/units in property tests and simulations, so they replay from their seed).
  */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An integer in [min, max], inclusive. */
 export function integerBetween(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
 }

@@ -1,3 +1,4 @@
+import type { TrackerClient } from '@p2pstream/tracker-client';
 import type { ListConfig } from './cli.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
@@ -8,12 +9,19 @@ import { UserError } from './usage-error.js';
 /** `list`: the table on stdout (nothing there when nothing is on; stderr says so). */
 export async function runList(config: ListConfig, log: Log, lifecycle: Lifecycle, stdout: { write(text: string): unknown }): Promise<void> {
   const tracker = trackerFor(config, log, lifecycle);
-  let table: string;
+  const table = await streamsTable(tracker, lifecycle);
+  if (table) stdout.write(table);
+  else log.info(`p2pstream peer: nothing is on at ${tracker.central ?? config.centrals.join(', ')} right now`);
+}
+
+/**
+ * What is on at central, as the table `list` prints ('' when nothing is); `watch` without a
+ * name shows the same. A failure is a UserError whose message says why in words.
+ */
+export async function streamsTable(tracker: TrackerClient, lifecycle: Lifecycle): Promise<string> {
   try {
-    table = formatStreams(await tracker.list({ signal: lifecycle.signal }));
+    return formatStreams(await tracker.list({ signal: lifecycle.signal }));
   } catch (error) {
     throw new UserError(userMessage(error), '', { cause: error });
   }
-  if (table) stdout.write(table);
-  else log.info(`p2pstream peer: nothing is on at ${tracker.central ?? config.centrals.join(', ')} right now`);
 }

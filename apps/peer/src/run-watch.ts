@@ -13,6 +13,7 @@ import { StartSink } from './start-sink.js';
 import { SilenceWatch } from './silence-watch.js';
 import { viewerRecord } from './stats-file.js';
 import { PlayPace, viewerStatusLine } from './status-line.js';
+import { streamsTable } from './run-list.js';
 import { SwarmReporter } from './swarm-report.js';
 import { formatMediaTime, UsageError } from '@p2pstream/units';
 import { formatStreams, userMessage } from './user-errors.js';
@@ -201,12 +202,7 @@ function chunksToPlay(client: PeerClient): number | undefined {
 /** Like the original client: shows what is on and asks which to watch (only on a terminal). */
 async function askForName(config: WatchConfig, log: Log, lifecycle: Lifecycle): Promise<{ name: string; tracker: TrackerClient }> {
   const tracker = trackerFor(config, log, lifecycle);
-  let table: string;
-  try {
-    table = formatStreams(await tracker.list({ signal: lifecycle.signal }));
-  } catch (error) {
-    throw new UserError(userMessage(error), '', { cause: error });
-  }
+  const table = await streamsTable(tracker, lifecycle);
   if (!process.stdin.isTTY) throw new UsageError(`watch needs a stream name (watch NAME); on now:\n${table || '(nothing)'}`);
   if (!table) throw new UserError('nothing is on right now; publish something first: npx nx run peer:serve -- publish NAME --source FILE|-');
   log.info(table.trimEnd());

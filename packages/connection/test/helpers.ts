@@ -1,19 +1,12 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach } from 'vitest';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { encodeFrame, FrameDecoder, hello, WireError, type Message } from '@p2pstream/wire';
 import { Connection, ConnectionServer, dial, listen, type DialOptions, type ListenOptions, type Transport } from '../src/index.js';
-
-const toClose: Array<() => unknown> = [];
-
-/** Closes every server, connection and raw socket a test opened, newest first. */
-afterEach(async () => {
-  while (toClose.length > 0) await toClose.pop()!();
-});
 
 /** A server on 127.0.0.1 with an ephemeral port, closed after the test. */
 export async function startServer(options: Partial<ListenOptions> = {}): Promise<ConnectionServer> {
   const server = await listen({ host: '127.0.0.1', port: 0, role: 'peer', ...options });
-  toClose.push(() => server.close());
+  onCleanup(() => server.close());
   return server;
 }
 
@@ -24,13 +17,8 @@ export async function dialServer(server: ConnectionServer, options: Partial<Dial
   return connection;
 }
 
-/** Runs `close` after the test (before what was opened earlier). */
-export function onCleanup(close: () => unknown): void {
-  toClose.push(close);
-}
-
 export function track(connection: Connection): Connection {
-  toClose.push(() => {
+  onCleanup(() => {
     connection.close();
     return connection.closed;
   });
@@ -76,7 +64,7 @@ export class RawPeer {
       socket.once('error', reject);
     });
     const peer = new RawPeer(socket);
-    toClose.push(() => {
+    onCleanup(() => {
       socket.destroy();
       return peer.ended;
     });
@@ -86,7 +74,7 @@ export class RawPeer {
   /** A raw peer writing and reading on `transport` (e.g. one end of an in-memory pair), destroyed after the test. */
   static over(transport: Transport): RawPeer {
     const peer = new RawPeer(transport);
-    toClose.push(() => {
+    onCleanup(() => {
       transport.destroy();
       return peer.ended;
     });
@@ -132,7 +120,7 @@ export async function startRawServer(onSocket: (socket: Socket) => void): Promis
     onSocket(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  toClose.push(async () => {
+  onCleanup(async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });

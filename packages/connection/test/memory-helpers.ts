@@ -1,6 +1,7 @@
 import { connect, ConnectionServer, type Connection, type ConnectOptions, type ServerOptions } from '../src/index.js';
 import { createMemoryPair, type MemoryPairOptions } from '../src/testing/index.js';
-import { onCleanup, RawPeer, track } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { RawPeer, track } from './helpers.js';
 
 /** One turn of the event loop: bytes a pair without a clock carries arrive within it (no real time passes). */
 export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

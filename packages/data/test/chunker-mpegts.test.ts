@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Chunker, readPcr, TS_PACKET_BYTES, type UnsignedChunk } from '../src/index.js';
 import { PCR_WRAP_TICKS } from '../src/constants.js';
-import { collect, isSettled, piecesOfSizes, PushSource, sameBytes, WALL_CLOCK_START } from './helpers.js';
+import { PushSource } from '../../../tools/testing/index.js';
+import { collect, isSettled, piecesOfSizes, sameBytes, WALL_CLOCK_START } from './helpers.js';
 import { PCR_PID, tsPacket, tsStream } from './ts-packets.js';
 import { ManualClock } from '@p2pstream/units';
 

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Chunker, generateStreamKey, newSession, verifyChunk, type UnsignedChunk } from '../src/index.js';
-import { collect, isSettled, piecesOfSizes, pseudoRandomBytes, PushSource, sameBytes, settle, WALL_CLOCK_START } from './helpers.js';
+import { PushSource } from '../../../tools/testing/index.js';
+import { collect, isSettled, piecesOfSizes, pseudoRandomBytes, sameBytes, settle, WALL_CLOCK_START } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 
 let clock: ManualClock;

@@ -18,41 +18,6 @@ export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   return settled;
 }
 
-/** A byte source the test feeds by hand, like a socket or stdin. */
-export class PushSource implements AsyncIterable<Uint8Array> {
-  returned = false;
-  readonly #queue: Uint8Array[] = [];
-  #ended = false;
-  #wake: (() => void) | undefined;
-
-  push(bytes: Uint8Array): void {
-    this.#queue.push(bytes);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: async () => {
-        while (this.#queue.length === 0 && !this.#ended && !this.returned) {
-          await new Promise<void>((resolve) => (this.#wake = resolve));
-        }
-        const value = this.#queue.shift();
-        return value === undefined ? { done: true, value: undefined } : { done: false, value };
-      },
-      return: async () => {
-        this.returned = true;
-        this.#wake?.();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-}
-
 /** Deterministic bytes: a xorshift stream from `seed`. */
 export function pseudoRandomBytes(length: number, seed = 1): Buffer {
   const out = Buffer.allocUnsafe(length);

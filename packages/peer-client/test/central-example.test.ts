@@ -4,7 +4,8 @@ import { afterAll, expect, it } from 'vitest';
 import { generateStreamKey } from '@p2pstream/data';
 import { Publisher, startPeerServer } from '@p2pstream/peer-server';
 import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
-import { onCleanup, TestCentral } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { TestCentral } from './helpers.js';
 
 afterAll(async () => {
   await stopAllPrograms();

@@ -3,7 +3,8 @@ import { createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateStreamKey, signPublish } from '@p2pstream/data';
 import { PeerClient } from '../src/index.js';
-import { onCleanup, TestCentral, waitUntil } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { TestCentral, waitUntil } from './helpers.js';
 import { SESSION } from './helpers.js';
 
 const warnings: Error[] = [];

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { dial } from '@p2pstream/connection';
 import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk, type SignedState, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
@@ -9,25 +9,14 @@ import { PeerClient, type PeerClientOptions, type Sink } from '../src/index.js';
 /** The publish session of every stream these tests publish: chunks and publishes are signed in it. */
 export const SESSION = newSession();
 
-const toClose: Array<() => unknown> = [];
-
-/** Closes everything a test opened, newest first. */
-afterEach(async () => {
-  while (toClose.length > 0) await toClose.pop()!();
-});
-
-export function onCleanup(close: () => unknown): void {
-  toClose.push(close);
-}
+/** Per-address connect limits out of the way of tests whose peers all share one address. */
+export const UNLIMITED_CONNECT_RATE = { connectRatePerIp: 1_000_000, connectBurstPerIp: 1_000_000 };
 
 /**
  * The real tracker (`@p2pstream/tracker`) in this process on 127.0.0.1, with a memory
  * registry, closed after the test. Every peer talks to it through a TrackerClient of its
  * own, so central never looks a peer's own entry up back to it.
  */
-/** Per-address connect limits out of the way of tests whose peers all share one address. */
-export const UNLIMITED_CONNECT_RATE = { connectRatePerIp: 1_000_000, connectBurstPerIp: 1_000_000 };
-
 export class TestCentral {
   readonly running: RunningTracker;
 

@@ -4,7 +4,8 @@ import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { ChunkWindow, generateStreamKey, SignedState, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { PeerClient, type PeerClientOptions, type ViewerSkipCause } from '../src/index.js';
-import { SESSION, CollectingSink, makeChunks, onCleanup } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { SESSION, CollectingSink, makeChunks } from './helpers.js';
 import { MemoryCentral } from './memory-central.js';
 import { ManualClock } from '@p2pstream/units';
 

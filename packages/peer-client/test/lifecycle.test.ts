@@ -2,7 +2,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
 import { PeerClient, type ClientTracker } from '../src/index.js';
-import { once, onCleanup, startPublisher, startServer, TestCentral } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { once, startPublisher, startServer, TestCentral } from './helpers.js';
 
 afterEach(async () => {
   await stopAllPrograms();

@@ -3,7 +3,7 @@ import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { signPublish, type StreamKey } from '@p2pstream/data';
 import { MemoryRegistry, Tracker, trackerHandlers } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
-import { onCleanup } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { ManualClock } from '@p2pstream/units';
 import { SESSION } from './helpers.js';
 

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '@p2pstream/data';
 import { PeerClient } from '../src/index.js';
-import { onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 
 const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));

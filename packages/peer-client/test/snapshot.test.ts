@@ -4,7 +4,8 @@ import { ChunkWindow, generateStreamKey, signPublish, signWindow, type Chunk } f
 import { startPeerServer } from '@p2pstream/peer-server';
 import { RateMeter, type PeerClient } from '../src/index.js';
 import { pictureWindow, type WindowFacts } from '../src/snapshot.js';
-import { CollectingSink, makeChunks, onCleanup, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { CollectingSink, makeChunks, startPublisher, startViewer, TestCentral, waitUntil } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 import { SESSION } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { dial, type Connection, type DialOptions } from '@p2pstream/connection';
 import { ChunkWindow, generateStreamKey, newSession, signChunk, type Chunk, type StreamKey } from '@p2pstream/data';
 import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
@@ -7,17 +7,6 @@ import { startPeerServer, type PeerServer, type PeerServerOptions, type Publishe
 
 /** The publish session of every stream these tests serve: their chunks are signed in it. */
 export const SESSION = newSession();
-
-const toClose: Array<() => unknown> = [];
-
-/** Closes everything a test opened, newest first. */
-afterEach(async () => {
-  while (toClose.length > 0) await toClose.pop()!();
-});
-
-export function onCleanup(close: () => unknown): void {
-  toClose.push(close);
-}
 
 /** A peer server on 127.0.0.1 with a port the system picks, closed after the test. */
 export async function startServer(options: PeerServerOptions = {}): Promise<PeerServer> {
@@ -109,40 +98,4 @@ export async function startCentral(): Promise<{ central: RunningTracker; tracker
 /** What `central` holds for `name` now: the stream and its live entries. */
 export function lookUp(central: RunningTracker, name: string) {
   return central.registry.lookup(name, Date.now(), 50);
-}
-
-/** A byte source the test feeds by hand, like stdin. */
-export class PushSource implements AsyncIterable<Uint8Array> {
-  readonly #queue: Uint8Array[] = [];
-  #ended = false;
-  #failure: Error | undefined;
-  #wake: (() => void) | undefined;
-
-  push(bytes: Uint8Array): void {
-    this.#queue.push(bytes);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  fail(error: Error): void {
-    this.#failure = error;
-    this.#wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const next = this.#queue.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.#failure) throw this.#failure;
-      if (this.#ended) return;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-  }
 }

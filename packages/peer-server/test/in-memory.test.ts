@@ -3,7 +3,8 @@ import { connect, type Connection } from '@p2pstream/connection';
 import { createMemoryPair } from '@p2pstream/connection/testing';
 import { signChunk, SignedState, verifyChunk } from '@p2pstream/data';
 import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
-import { SESSION, filledWindow, onCleanup } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { SESSION, filledWindow } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 
 // The peer protocol with no socket and no real time: peers reach the server over

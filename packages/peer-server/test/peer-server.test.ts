@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RemoteError, UploadLimiter } from '@p2pstream/connection';
 import { SignedState, signEnd, signHead, signWindow, verifyChunk, verifyEnd, verifyHead } from '@p2pstream/data';
 import { startPeerServer } from '../src/index.js';
-import { SESSION, dialServer, filledWindow, onCleanup, signedChunks, startServer, waitUntil } from './helpers.js';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { SESSION, dialServer, filledWindow, signedChunks, startServer, waitUntil } from './helpers.js';
 
 describe('PeerServer', () => {
   it('answers join with the buffer map, edge and live flag of the window it serves', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { generateStreamKey, newSession, sameSession, sessionHex, verifyChunk, verifyEnd } from '@p2pstream/data';
 import type { Message } from '@p2pstream/wire';
 import { Publisher } from '../src/index.js';
-import { dialServer, lookUp, PushSource, startCentral, startServer, waitUntil } from './helpers.js';
+import { PushSource } from '../../../tools/testing/index.js';
+import { dialServer, lookUp, startCentral, startServer, waitUntil } from './helpers.js';
 
 const bytes = (count: number, seed = 0) => Buffer.from(Array.from({ length: count }, (_, i) => (i * 7 + seed) & 0xff));
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkRefusedError, random, rarestFirst, sequential, type Strategy } from '../src/index.js';
-import { integerBetween, seededRandom } from '../../../tools/testing/index.js';
+import { seededRandom } from '@p2pstream/units';
+import { integerBetween } from '../../../tools/testing/index.js';
 import { range, Swarm, type Behaviour, type FetchCall } from './sim.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RarityBuckets } from '../src/rarity-buckets.js';
-import { seededRandom } from '../../../tools/testing/index.js';
+import { seededRandom } from '@p2pstream/units';
 
 describe('rarity buckets', () => {
   it('gives every chunk once, fewest holders first, moving chunks as their holders change', () => {

@@ -1,7 +1,6 @@
 import { ChunkRefusedError, Scheduler, toBufferMap, type FetchChunk, type SchedulerEvents, type SchedulerOptions } from '../src/index.js';
 import { DEFAULT_CHUNK_BYTES } from '../src/constants.js';
-import { seededRandom } from '../../../tools/testing/index.js';
-import { ManualClock } from '@p2pstream/units';
+import { ManualClock, seededRandom } from '@p2pstream/units';
 
 /**
  * A simulated swarm for scheduler tests: peers with the chunks they announced and a scripted

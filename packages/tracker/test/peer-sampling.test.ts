@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pickCandidates, samplePeers } from '../src/peer-sampling.js';
 import { peerKey, type PeerRecord } from '../src/registry.js';
-import { seededRandom } from '../../../tools/testing/index.js';
+import { seededRandom } from '@p2pstream/units';
 
 const peers = (n: number, edge: (i: number) => number = () => 0): PeerRecord[] =>
   Array.from({ length: n }, (_, i) => ({ host: `127.0.${i >> 8}.${i & 255}`, port: 2050, edge: edge(i) }));

@@ -4,8 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { TrackerError } from '../src/errors.js';
 import { MemoryRegistry } from '../src/memory-registry.js';
 import { resolveTrackerSettings, Tracker, TrackerSession, type TrackerOptions } from '../src/tracker.js';
-import { seededRandom } from '../../../tools/testing/index.js';
-import { ManualClock } from '@p2pstream/units';
+import { ManualClock, seededRandom } from '@p2pstream/units';
 
 /** A wall-clock time to start the manual clock at, as registry expiry times are. */
 const WALL_CLOCK_START = 1_700_000_000_000;

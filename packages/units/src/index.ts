@@ -1,5 +1,6 @@
 export { monotonicClock, wallClock, sleep, type Clock, type TimerHandle } from './clock.js';
 export { ManualClock } from './manual-clock.js';
+export { seededRandom } from './random.js';
 export { untilAborted } from './until-aborted.js';
 export { UsageError } from './usage-error.js';
 export { parseDuration, parseMediaTime, formatMediaTime } from './durations.js';

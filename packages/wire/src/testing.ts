@@ -54,17 +54,8 @@ export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
 
 export const ALL_SAMPLES: Message[] = Object.values(SAMPLES);
 
-/** Deterministic PRNG (mulberry32), so a failing fuzz case can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), so a failing fuzz case can be replayed from its seed; its home is @p2pstream/units. */
+export { seededRandom } from '@p2pstream/units';
 
 /**
  * A damaged copy of a valid frame: bit flips, truncation, a splice with another

@@ -3,6 +3,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { runFor } from '../e2e/processes.js';
 
 /**
  * What the browser tests share: Debian's Chromium, headless, driven by
@@ -53,4 +55,29 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const path = join(SCREENSHOTS, name);
   await page.screenshot({ path });
   console.log(`screenshot: ${path}`);
+}
+
+/** The currentTime of the page's video, in seconds. */
+export function videoTime(page: Page): Promise<number> {
+  return page.evaluate(() => document.querySelector('video')!.currentTime);
+}
+
+/** Waits until the page's video has played half a second. */
+export async function waitForVideoPlaying(page: Page, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: timeoutMs, polling: 250 });
+}
+
+/** The video's currentTime `count` times, the first now and then every `everyMs`. */
+export async function videoTimeSamples(page: Page, count: number, everyMs: number): Promise<number[]> {
+  const times = [await videoTime(page)];
+  for (let i = 1; i < count; i++) {
+    await runFor(everyMs);
+    times.push(await videoTime(page));
+  }
+  return times;
+}
+
+/** Each currentTime sample is above the one before: the video never stalled nor went back between two samples. */
+export function expectRising(times: readonly number[]): void {
+  for (let i = 1; i < times.length; i++) expect(times[i], `sample ${i} of ${JSON.stringify(times)}`).toBeGreaterThan(times[i - 1]!);
 }

@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tools/testing/index.js';
-import { loopback, READY_TIMEOUT_MS, runFor, startCentral, startPublisher, startViewer, stopEverything, tempDir } from '../e2e/processes.js';
-import { launchChromium, watchedPage } from './chromium.js';
+import { loopback, READY_TIMEOUT_MS, startCentral, startPublisher, startViewer, stopEverything, tempDir } from '../e2e/processes.js';
+import { expectRising, launchChromium, videoTimeSamples, waitForVideoPlaying, watchedPage } from './chromium.js';
 
 /**
  * `/live.m3u8` of `watch --http` played by hls.js (from npm, served to the page by
@@ -72,15 +72,10 @@ afterAll(async () => {
 
 describe('HLS in Chromium with hls.js', { timeout: PLAYING_TIMEOUT_MS + SAMPLES * SAMPLE_EVERY_MS + 15_000 }, () => {
   it('plays /live.m3u8: currentTime keeps advancing, with no fatal hls.js error and no media error', async () => {
-    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 });
-    const currentTime = () => page.evaluate(() => document.querySelector('video')!.currentTime);
-    const times = [await currentTime()];
-    for (let i = 1; i < SAMPLES; i++) {
-      await runFor(SAMPLE_EVERY_MS);
-      times.push(await currentTime());
-    }
+    await waitForVideoPlaying(page, PLAYING_TIMEOUT_MS);
+    const times = await videoTimeSamples(page, SAMPLES, SAMPLE_EVERY_MS);
     console.log(`currentTime samples: ${times.map((t) => t.toFixed(2)).join(', ')}`);
-    for (let i = 1; i < times.length; i++) expect(times[i], `sample ${i} of ${JSON.stringify(times)}`).toBeGreaterThan(times[i - 1]!);
+    expectRising(times);
     expect(await page.evaluate(() => (window as unknown as { hlsErrors: string[] }).hlsErrors)).toEqual([]);
     expect(await page.evaluate(() => document.querySelector('video')!.error)).toBeNull();
     expect(pageErrors).toEqual([]);

@@ -19,7 +19,7 @@ import {
   tempDir,
   type Central,
 } from '../e2e/processes.js';
-import { launchChromium, screenshot, takeMediaErrors, watchedPage } from './chromium.js';
+import { expectRising, launchChromium, screenshot, takeMediaErrors, videoTime, videoTimeSamples, waitForVideoPlaying, watchedPage } from './chromium.js';
 
 /**
  * The web page of `watch --http` in a real Chromium (Debian's, headless, driven by
@@ -79,10 +79,6 @@ async function peerPlayhead(): Promise<number | null> {
   return report.window.playhead;
 }
 
-async function currentTime(): Promise<number> {
-  return page.evaluate(() => document.querySelector('video')!.currentTime);
-}
-
 /** Times the page's player was started again, as it shows under the video. */
 async function recoveries(): Promise<number> {
   const text = (await page.locator('#player-recoveries').textContent()) ?? '';
@@ -91,15 +87,11 @@ async function recoveries(): Promise<number> {
 
 describe('the web page of watch --http, in Chromium', { timeout: PLAYING_TIMEOUT_MS + FIXTURE_SECONDS * 1000 + SAMPLES * SAMPLE_EVERY_MS + 15_000 }, () => {
   it('plays the live stream: the video’s currentTime keeps advancing and no media error occurs', async () => {
-    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 });
+    await waitForVideoPlaying(page, PLAYING_TIMEOUT_MS);
     await takeMediaErrors(page);
-    const times = [await currentTime()];
-    for (let i = 1; i < SAMPLES; i++) {
-      await runFor(SAMPLE_EVERY_MS);
-      times.push(await currentTime());
-    }
+    const times = await videoTimeSamples(page, SAMPLES, SAMPLE_EVERY_MS);
     console.log(`currentTime samples: ${times.map((t) => t.toFixed(2)).join(', ')}`);
-    for (let i = 1; i < times.length; i++) expect(times[i], `sample ${i} of ${JSON.stringify(times)}`).toBeGreaterThan(times[i - 1]!);
+    expectRising(times);
     expect(await takeMediaErrors(page)).toEqual([]);
     expect(await page.evaluate(() => document.querySelector('video')!.error)).toBeNull();
     expect(await page.locator('#unmute').isVisible()).toBe(true);
@@ -143,16 +135,16 @@ describe('the web page of watch --http, in Chromium', { timeout: PLAYING_TIMEOUT
     const start = await peerPlayhead();
     expect(start).not.toBeNull();
     const loopPoint = Math.ceil((start! + 1) / LOOP_CHUNKS) * LOOP_CHUNKS;
-    const times = [await currentTime()];
+    const times = [await videoTime(page)];
     // Bounded: a pass and the margin at most, sampled every SAMPLE_EVERY_MS.
     const maxSamples = Math.ceil(((LOOP_CHUNKS + LOOP_MARGIN) * DEFAULT_CHUNK_MS + 10_000) / SAMPLE_EVERY_MS);
     for (let i = 0; i < maxSamples && ((await peerPlayhead()) ?? 0) < loopPoint + LOOP_MARGIN; i++) {
       await runFor(SAMPLE_EVERY_MS);
-      times.push(await currentTime());
+      times.push(await videoTime(page));
     }
     expect((await peerPlayhead()) ?? 0, 'the viewer got past the loop point').toBeGreaterThanOrEqual(loopPoint + LOOP_MARGIN);
     console.log(`currentTime across the loop point at chunk ${loopPoint}: ${times.map((t) => t.toFixed(2)).join(', ')}`);
-    for (let i = 1; i < times.length; i++) expect(times[i], `sample ${i} of ${JSON.stringify(times)}`).toBeGreaterThan(times[i - 1]!);
+    expectRising(times);
     expect(await recoveries()).toBe(earlier);
     expect(await page.evaluate(() => document.querySelector('video')!.error)).toBeNull();
   });

@@ -3,23 +3,21 @@ import { TrackerClient } from '@p2pstream/tracker-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { continuityBetween, readViewerStats } from '../../../../tools/swarm/stats-file.js';
 import type { ViewerStatsLine } from '@p2pstream/peer-client';
-import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import {
-  fixtureBytesPerSecond,
-  FIXTURE_SECONDS,
   lastViewerStats,
   loopback,
-  loopedFixture,
+  loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
+  startCappedPublisher,
   startCentral,
   startPublisher,
   startViewers,
   stopEverything,
   tempDir,
-  waitForViewerStats,
+  waitForFirstChunk,
   type Viewer,
 } from './processes.js';
 
@@ -64,17 +62,9 @@ describe('faults in a live swarm', { timeout: 3 * READY_TIMEOUT_MS + REREGISTER_
     const central = await startCentral(block);
     const startedAt = Date.now();
     // Capped at twice the stream, the publisher cannot feed four viewers alone: they must serve each other.
-    const publisher = await startPublisher({
-      central,
-      host: loopback(block, 2),
-      name: 'kill',
-      dir,
-      realtime: true,
-      loop: true,
-      uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()),
-    });
+    const publisher = await startCappedPublisher({ central, block, name: 'kill', dir });
     const viewers = await startViewers(4, { central, block, first: 3, name: 'kill', dir });
-    await Promise.all(viewers.map((viewer) => waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)));
+    await Promise.all(viewers.map(waitForFirstChunk));
 
     // The victim is the viewer that has uploaded the most to the others.
     const victim = await waitUntil(
@@ -94,7 +84,7 @@ describe('faults in a live swarm', { timeout: 3 * READY_TIMEOUT_MS + REREGISTER_
     await runFor(AFTER_FAULT_MS);
     for (const viewer of others) await viewer.peer.stop();
     await publisher.peer.stop();
-    expectKeptPlaying(others, before, loopedFixture(Math.ceil((Date.now() - startedAt) / (FIXTURE_SECONDS * 1000)) + 2));
+    expectKeptPlaying(others, before, loopedFixtureSince(startedAt));
   });
 
   it('keeps playback going through a central restart, and the swarm registers again at the new central', async () => {
@@ -106,7 +96,7 @@ describe('faults in a live swarm', { timeout: 3 * READY_TIMEOUT_MS + REREGISTER_
     const startedAt = Date.now();
     const publisher = await startPublisher({ central, host: loopback(block, 2), name: 'restart', dir, realtime: true, loop: true });
     const viewers = await startViewers(3, { central, block, first: 3, name: 'restart', dir });
-    await Promise.all(viewers.map((viewer) => waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)));
+    await Promise.all(viewers.map(waitForFirstChunk));
 
     const before = snapshot(viewers);
     await central.program.kill();
@@ -135,6 +125,6 @@ describe('faults in a live swarm', { timeout: 3 * READY_TIMEOUT_MS + REREGISTER_
     await runFor(AFTER_FAULT_MS);
     for (const viewer of viewers) await viewer.peer.stop();
     await publisher.peer.stop();
-    expectKeptPlaying(viewers, before, loopedFixture(Math.ceil((Date.now() - startedAt) / (FIXTURE_SECONDS * 1000)) + 2));
+    expectKeptPlaying(viewers, before, loopedFixtureSince(startedAt));
   });
 });

@@ -1,23 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readViewerStats } from '../../../../tools/swarm/stats-file.js';
-import { formatRateAsBits } from '@p2pstream/units';
 import { waitUntil } from '../../../../tools/swarm/wait.js';
 import { MaliciousPeer } from './malicious-peer.js';
 import {
-  fixtureBytesPerSecond,
-  FIXTURE_SECONDS,
   loopback,
-  loopedFixture,
+  loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
+  startCappedPublisher,
   startCentral,
-  startPublisher,
   startViewers,
   stopEverything,
   tempDir,
-  waitForViewerStats,
+  waitForFirstChunk,
 } from './processes.js';
 
 const BLOCK = 6;
@@ -39,22 +36,14 @@ describe('a malicious peer in the swarm', { timeout: 3 * READY_TIMEOUT_MS + PLAY
     const central = await startCentral(BLOCK);
     const startedAt = Date.now();
     // Capped at twice the stream, the publisher leaves the viewers looking for other sources.
-    const publisher = await startPublisher({
-      central,
-      host: loopback(BLOCK, 2),
-      name: 'attacked',
-      dir,
-      realtime: true,
-      loop: true,
-      uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()),
-    });
+    const publisher = await startCappedPublisher({ central, block: BLOCK, name: 'attacked', dir });
     malicious = await waitUntil('the malicious peer to find the stream and its publisher', () => MaliciousPeer.start({ central: central.address, name: 'attacked', host: loopback(BLOCK, 9) }).catch(() => undefined), {
       timeoutMs: READY_TIMEOUT_MS,
       intervalMs: 500,
     });
 
     const viewers = await startViewers(3, { central, block: BLOCK, first: 3, name: 'attacked', dir });
-    await Promise.all(viewers.map((viewer) => waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)));
+    await Promise.all(viewers.map(waitForFirstChunk));
     await runFor(PLAY_MS);
 
     const attacker = malicious;
@@ -73,7 +62,7 @@ describe('a malicious peer in the swarm', { timeout: 3 * READY_TIMEOUT_MS + PLAY
 
     for (const viewer of viewers) await viewer.peer.stop();
     await publisher.peer.stop();
-    const source = loopedFixture(Math.ceil((Date.now() - startedAt) / (FIXTURE_SECONDS * 1000)) + 2);
+    const source = loopedFixtureSince(startedAt);
     let badChunks = 0;
     for (const viewer of viewers) {
       const stats = readViewerStats(viewer.stats).at(-1)!;

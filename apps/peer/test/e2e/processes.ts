@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../../tools/testing/index.js';
 import { LoopTimestamps, mpegTsProblem } from '@p2pstream/data';
+import { formatRateAsBits } from '@p2pstream/units';
 import { matchRuns } from '../../../../tools/swarm/mpegts-check.js';
 import { startPeer, stopAllPeers, type PeerExit, type PeerProcess } from '../../../../tools/swarm/peer-process.js';
 import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
@@ -100,6 +101,15 @@ export async function startPublisher(options: PublishOptions): Promise<Publisher
   return { peer, stats, key };
 }
 
+/**
+ * A publisher on 127.0.B.2 playing the fixture live and looping, its upload capped at twice
+ * the stream's rate: it cannot feed more than two viewers alone, so a swarm has to share.
+ */
+export function startCappedPublisher(options: { central: Central; block: number; name: string; dir: string }): Promise<Publisher> {
+  const { central, block, name, dir } = options;
+  return startPublisher({ central, host: loopback(block, 2), name, dir, realtime: true, loop: true, uploadLimit: formatRateAsBits(2 * fixtureBytesPerSecond()) });
+}
+
 export interface Viewer {
   peer: PeerProcess;
   host: string;
@@ -143,6 +153,11 @@ export function waitForViewerStats(viewer: Viewer, what: string, test: (line: Vi
     },
     { timeoutMs, describe: () => `last stats: ${JSON.stringify(lastViewerStats(viewer))}\n${viewer.peer.describe()}` },
   );
+}
+
+/** Waits (up to READY_TIMEOUT_MS) until a viewer has played its first chunk, and returns that stats line (its `startupMs` set). */
+export function waitForFirstChunk(viewer: Viewer): Promise<ViewerStatsLine> {
+  return waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS);
 }
 
 /** Waits until the publisher's newest stats line passes `test`, and returns that line. */
@@ -197,6 +212,14 @@ export function loopedFixture(times: number): Buffer {
   const passes: Uint8Array[] = [];
   for (let pass = 0; pass < times; pass++) passes.push(timestamps.push(once), timestamps.endLoop());
   return Buffer.concat(passes);
+}
+
+/**
+ * Everything a looping realtime publisher started at `startedAt` (a `Date.now()`) can have
+ * sent by now, with a pass to spare either side: the source a viewer's output is checked against.
+ */
+export function loopedFixtureSince(startedAt: number): Buffer {
+  return loopedFixture(Math.ceil((Date.now() - startedAt) / (FIXTURE_SECONDS * 1000)) + 2);
 }
 
 /**

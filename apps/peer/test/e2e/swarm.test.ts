@@ -1,21 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPublisherStats, readViewerStats } from '../../../../tools/swarm/stats-file.js';
-import { formatRateAsBits } from '@p2pstream/units';
 import {
   fixtureBytesPerSecond,
-  FIXTURE_SECONDS,
-  loopback,
-  loopedFixture,
+  loopedFixtureSince,
   outputProblem,
   READY_TIMEOUT_MS,
   runFor,
+  startCappedPublisher,
   startCentral,
-  startPublisher,
   startViewers,
   stopEverything,
   tempDir,
-  waitForViewerStats,
+  waitForFirstChunk,
 } from './processes.js';
 
 const BLOCK = 3;
@@ -31,17 +28,9 @@ describe('a swarm of eight viewers', { timeout: 3 * READY_TIMEOUT_MS + MEASURE_M
     const rate = fixtureBytesPerSecond();
     const central = await startCentral(BLOCK);
     const publishedAt = Date.now();
-    const publisher = await startPublisher({
-      central,
-      host: loopback(BLOCK, 2),
-      name: 'swarm',
-      dir,
-      realtime: true,
-      loop: true,
-      uploadLimit: formatRateAsBits(2 * rate),
-    });
+    const publisher = await startCappedPublisher({ central, block: BLOCK, name: 'swarm', dir });
     const viewers = await startViewers(VIEWERS, { central, block: BLOCK, first: 3, name: 'swarm', dir });
-    await Promise.all(viewers.map((viewer) => waitForViewerStats(viewer, 'first chunk played', (line) => line.startupMs !== null, READY_TIMEOUT_MS)));
+    await Promise.all(viewers.map(waitForFirstChunk));
 
     const windowStart = Date.now();
     await runFor(MEASURE_MS);
@@ -65,7 +54,7 @@ describe('a swarm of eight viewers', { timeout: 3 * READY_TIMEOUT_MS + MEASURE_M
         finals.map(({ stats }) => stats.continuity.toFixed(3)).join(' '),
     );
 
-    const source = loopedFixture(Math.ceil((Date.now() - publishedAt) / (FIXTURE_SECONDS * 1000)) + 2);
+    const source = loopedFixtureSince(publishedAt);
     for (const { viewer, stats } of finals) {
       expect(stats.continuity, `${viewer.host}: ${JSON.stringify(stats)}`).toBeGreaterThanOrEqual(0.99);
       expect(stats.played, `${viewer.host} played nothing`).toBeGreaterThan(0);
