@@ -238,7 +238,7 @@ describe('the published programs', () => {
       // The source plays out for LIVE_SECONDS from the publisher's start; the viewer ends with it.
       const exit = await exitWithin(viewer, LIVE_SECONDS * 1000 + READY_TIMEOUT_MS);
       expect(exit.code, viewer.describe()).toBe(0);
-      expect(viewer.stderr()).toMatch(/live4 ended: \d+ chunks played, 0 skipped/);
+      expect(viewer.stderr()).toMatch(/live4 ended \(publisher stopped\): \d+ chunks played, 0 skipped/);
       const got = viewer.stdout();
       // The pause holds back 6 s of stream, far more than a pipe (64 KiB) buffers.
       expect(got.length, 'bytes the reader got').toBeGreaterThanOrEqual((STALL_SECONDS * LIVE_BITS_PER_SECOND) / 8);

@@ -26,6 +26,8 @@ export class WritableSink implements Sink {
   readonly #maxBufferedBytes: number;
   /** Live chunks dropped because the reader fell too far behind. */
   dropped = 0;
+  /** The wait for the stream's next `drain`, while it is full. */
+  #drained: Promise<void> | undefined;
 
   constructor(stream: Writable, options: WritableSinkOptions = {}) {
     this.#stream = stream;
@@ -42,7 +44,8 @@ export class WritableSink implements Sink {
       return Promise.resolve();
     }
     if (stream.write(data)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    // Every write made while the stream is full waits for the same drain: one listener pair, however many live chunks queue up.
+    this.#drained ??= new Promise<void>((resolve, reject) => {
       const onDrain = () => {
         stream.off('error', onError);
         resolve();
@@ -53,6 +56,9 @@ export class WritableSink implements Sink {
       };
       stream.once('drain', onDrain);
       stream.once('error', onError);
+    }).finally(() => {
+      this.#drained = undefined;
     });
+    return this.#drained;
   }
 }

@@ -32,6 +32,21 @@ describe('WritableSink', () => {
     expect(received.map((piece) => piece.length)).toEqual([5, 20]);
   });
 
+  it('waits for one drain with one listener pair however many live chunks queue behind a paused reader (no MaxListeners warning)', async () => {
+    const { stream, received, release } = stalledWritable(1);
+    const sink = new WritableSink(stream);
+    const writes = Array.from({ length: 40 }, () => sink.write(Buffer.alloc(10)));
+    expect(stream.listenerCount('drain')).toBe(1);
+    expect(stream.listenerCount('error')).toBe(1);
+    for (let round = 0; round < 200 && stream.writableLength > 0; round++) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(writes);
+    expect(received).toHaveLength(40);
+    expect(stream.listenerCount('drain')).toBe(0);
+  });
+
   it('drops, and counts, a chunk that would take a reader that stopped reading past the maximum', async () => {
     const { stream, received } = stalledWritable(1);
     const sink = new WritableSink(stream, { maxBufferedBytes: 100 });
