@@ -2,6 +2,7 @@ import {
   compareStreams,
   peerKey,
   type AnnounceRecord,
+  type HeadRecord,
   type LookupCandidates,
   type PeerAddress,
   type PeerRecord,
@@ -9,6 +10,7 @@ import {
   type PublishOutcome,
   type Registry,
   type RegistryCounts,
+  type StreamHead,
   type StreamSummary,
   type SweepResult,
 } from './registry.js';
@@ -51,6 +53,8 @@ interface StreamState {
   /** Of the last publish accepted; undefined for a binding restored from the state file. */
   session: string | undefined;
   edge: number;
+  /** The newest head stored for `session`. */
+  head: StreamHead['head'];
   /** 0 while the stream was never announced or has been swept out of `list`. */
   visibleUntil: number;
   readonly peers: Map<string, Entry>;
@@ -76,7 +80,7 @@ export class MemoryRegistry implements Registry {
     if (options.stateFile !== undefined) {
       this.#stateFile = new NameBindingsFile(options.stateFile, options.onStateError ?? ((error) => process.emitWarning(error)));
       for (const { name, stream, live, lastTs } of this.#stateFile.load()) {
-        const state: StreamState = { stream, name, live, lastTs, session: undefined, edge: 0, visibleUntil: 0, peers: new Map() };
+        const state: StreamState = { stream, name, live, lastTs, session: undefined, edge: 0, head: undefined, visibleUntil: 0, peers: new Map() };
         this.#streams.set(stream, state);
         this.#names.set(name, state);
       }
@@ -94,8 +98,9 @@ export class MemoryRegistry implements Registry {
       state.lastTs = ts;
       state.session = session;
       state.edge = 0;
+      state.head = undefined;
     } else {
-      const created: StreamState = { stream, name, live, lastTs: ts, session, edge: 0, visibleUntil: 0, peers: new Map() };
+      const created: StreamState = { stream, name, live, lastTs: ts, session, edge: 0, head: undefined, visibleUntil: 0, peers: new Map() };
       this.#streams.set(stream, created);
       this.#names.set(name, created);
     }
@@ -128,6 +133,21 @@ export class MemoryRegistry implements Registry {
       if (state.visibleUntil <= now) this.#drop(state);
     }
     return removed;
+  }
+
+  async streamHead(stream: string): Promise<StreamHead | undefined> {
+    const state = this.#streams.get(stream);
+    return state && { session: state.session, head: state.head };
+  }
+
+  async recordHead(stream: string, { session, edge, ts, at, ended }: HeadRecord): Promise<boolean> {
+    const state = this.#streams.get(stream);
+    if (!state || state.session !== session || state.head?.ended) return false;
+    if (!ended && state.head && ts <= state.head.ts) return false;
+    state.head = { edge, ts: ended ? (state.head?.ts ?? 0) : ts, at, ended };
+    state.edge = Math.max(state.edge, edge);
+    if (ended) state.live = false;
+    return true;
   }
 
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {

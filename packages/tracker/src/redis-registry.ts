@@ -15,6 +15,7 @@ import {
   compareStreams,
   peerKey,
   type AnnounceRecord,
+  type HeadRecord,
   type LookupCandidates,
   type PeerAddress,
   type PeerRecord,
@@ -22,6 +23,7 @@ import {
   type PublishOutcome,
   type Registry,
   type RegistryCounts,
+  type StreamHead,
   type StreamSummary,
   type SweepResult,
 } from './registry.js';
@@ -34,6 +36,7 @@ import {
   LEAVE,
   LOOKUP,
   PUBLISH,
+  RECORD_HEAD,
   RELEASE_NAME,
   SUMMARY,
   SWEEP_STREAM,
@@ -185,6 +188,20 @@ export class RedisRegistry implements Registry {
     const reply = numbers(await this.#run(LEAVE, this.#streamKeys(stream), [String(now), String(visibleUntil), ...peers.map(peerKey)]));
     await this.#index([news(stream, reply, 1)]);
     return reply[0]!;
+  }
+
+  async streamHead(stream: string): Promise<StreamHead | undefined> {
+    const key = this.#streamKeys(stream)[0]!;
+    const [name, session, edge, ts, at, ended] = array(await this.#run(undefined, [key], [], ['HMGET', key, 'name', 'session', 'hedge', 'hts', 'hat', 'hend']));
+    if (nullable(name) === undefined) return undefined;
+    const head = nullable(edge) === undefined ? undefined : { edge: Number(edge), ts: Number(ts), at: Number(at), ended: ended === '1' };
+    return { session: nullable(session), head };
+  }
+
+  async recordHead(stream: string, { session, edge, ts, at, ended }: HeadRecord): Promise<boolean> {
+    const key = this.#streamKeys(stream)[0]!;
+    const reply = await this.#run(RECORD_HEAD, [key], [session, String(edge), String(ts), String(at), ended ? '1' : '0']);
+    return Number(reply) === 1;
   }
 
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {

@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
  *   name:<name>            string  the stream id the name is bound to (kept forever once confirmed)
  *   {<id>}:stream          hash    name, live (1/0), ts and session (of the last accepted publish), edge (highest
  *                                  announced since), visible (visibleUntil ms), ver (bumped on
- *                                  each change the index hears of), ipeers/inlist (what it heard)
+ *                                  each change the index hears of), ipeers/inlist (what it heard),
+ *                                  hedge, hts, hat, hend: the newest verified head of the session (edge,
+ *                                  the publisher's ts, central's time it was taken, 1 once it is the end)
  *   {<id>}:peers           zset    "host port" → expiresAt (ms)
  *   {<id>}:edges           zset    "host port" → edge
  *   {<id>}:sources         zset    "host port" → expiresAt, the publisher's own entries (not viewers)
@@ -112,7 +114,30 @@ if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} en
 if current[2] and tonumber(ARGV[3]) <= tonumber(current[2]) then return {'replayed', current[2]} end
 -- A publish starts the stream over: its edge is raised again by the announces that follow.
 redis.call('HSET', KEYS[1], 'name', ARGV[1], 'live', ARGV[2], 'ts', ARGV[3], 'session', ARGV[4], 'edge', '0')
+redis.call('HDEL', KEYS[1], 'hedge', 'hts', 'hat', 'hend')
 return {'published'}
+`,
+);
+
+/**
+ * KEYS stream · ARGV session, edge, ts, at, ended (1/0) → 1 when stored, else 0
+ * Stores a verified head of the current session when newer than the stored one; an end once.
+ */
+export const RECORD_HEAD = script(
+  1,
+  `
+local info = redis.call('HMGET', KEYS[1], 'session', 'hts', 'hend', 'edge')
+if info[1] ~= ARGV[1] or info[3] == '1' then return 0 end
+local ts = ARGV[3]
+if ARGV[5] == '1' then
+  ts = info[2] or '0'
+  redis.call('HSET', KEYS[1], 'live', '0')
+elseif info[2] and tonumber(ARGV[3]) <= tonumber(info[2]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'hedge', ARGV[2], 'hts', ts, 'hat', ARGV[4], 'hend', ARGV[5])
+if tonumber(ARGV[2]) > tonumber(info[4] or '0') then redis.call('HSET', KEYS[1], 'edge', ARGV[2]) end
+return 1
 `,
 );
 

@@ -82,6 +82,27 @@ export interface LookupCandidates {
   readonly session: string | undefined;
 }
 
+/** The publisher's newest signed head (or end) of a stream's current publish, verified by central. */
+export interface HeadRecord {
+  /** The publish session it was signed in (16 hex digits); a head of another session is not stored. */
+  readonly session: string;
+  readonly edge: number;
+  /** The publisher's clock when it signed the head; a head is newer when this is. 0 for an end. */
+  readonly ts: number;
+  /** Central's clock when it took the head: how long the source has been silent. */
+  readonly at: number;
+  /** A signed end: the stream finished with `edge` chunks (and is no longer live). */
+  readonly ended: boolean;
+}
+
+/** What central believes of a stream's progress: the current publish session and the newest head stored for it. */
+export interface StreamHead {
+  /** undefined for a binding restored from a state file and not published since. */
+  readonly session: string | undefined;
+  /** undefined before any head of the session was stored. */
+  readonly head: Omit<HeadRecord, 'session'> | undefined;
+}
+
 export interface SweepResult {
   /** Expired entries removed. */
   readonly peers: number;
@@ -102,7 +123,7 @@ export interface Registry {
   /**
    * Binds the name, or publishes it again for the same key: a new publish
    * starts the stream over, so its edge starts again from 0 (the next
-   * announces raise it) instead of showing the last session's.
+   * announces raise it) instead of showing the last session's, and its head is forgotten.
    */
   publish(publication: PublishRecord): Promise<PublishOutcome>;
   /** Adds or refreshes an entry; false when no stream with that id is published. */
@@ -114,6 +135,15 @@ export interface Registry {
    * watch). Resolves with the count removed.
    */
   leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number>;
+  /** The stream's session and newest stored head; undefined for a stream never published. */
+  streamHead(stream: string): Promise<StreamHead | undefined>;
+  /**
+   * Stores a head the caller verified, when it belongs to the stream's current
+   * session and is newer (a later `ts`) than the stored one; an end is stored
+   * once, replaces the head and marks the stream finished (not live). A publish
+   * forgets the head. Resolves with whether it was stored.
+   */
+  recordHead(stream: string, head: HeadRecord): Promise<boolean>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */
   lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined>;
   /**

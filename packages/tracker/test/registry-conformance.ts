@@ -229,6 +229,32 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(await registry.list(T + 6_000, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 }]);
     });
 
+    it('stores the newest head of the current session only, and forgets it on a new publish', async () => {
+      expect(await registry.streamHead(A)).toBeUndefined();
+      expect(await registry.recordHead(A, { session: SESSION, edge: 5, ts: T, at: T, ended: false })).toBe(false);
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: undefined });
+      expect(await registry.recordHead(A, { session: SESSION, edge: 5, ts: T + 10, at: T + 20, ended: false })).toBe(true);
+      // An older or equal head, or one of another session, changes nothing.
+      expect(await registry.recordHead(A, { session: SESSION, edge: 9, ts: T + 10, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.recordHead(A, { session: SESSION, edge: 9, ts: T + 5, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.recordHead(A, { session: 'fedcba9876543210', edge: 99, ts: T + 50, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 5, ts: T + 10, at: T + 20, ended: false } });
+      await registry.publish({ session: 'fedcba9876543210', name: 'cam1', stream: A, live: true, ts: T + 1 });
+      expect(await registry.streamHead(A)).toEqual({ session: 'fedcba9876543210', head: undefined });
+    });
+
+    it('takes an end once: the stream is finished and no later head moves it', async () => {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ live: true, source: true, edge: 7 }));
+      await registry.recordHead(A, { session: SESSION, edge: 7, ts: T + 10, at: T + 10, ended: false });
+      expect(await registry.recordHead(A, { session: SESSION, edge: 8, ts: 0, at: T + 20, ended: true })).toBe(true);
+      expect(await registry.recordHead(A, { session: SESSION, edge: 50, ts: T + 30, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.recordHead(A, { session: SESSION, edge: 60, ts: 0, at: T + 30, ended: true })).toBe(false);
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 8, ts: T + 10, at: T + 20, ended: true } });
+      expect((await registry.lookup('cam1', T, 10))?.stream).toMatchObject({ live: false, edge: 8 });
+    });
+
     it('bounds look-up candidates and keeps the entries with the highest edges among them', async () => {
       await registry.publish({ session: SESSION, name: 'big', stream: A, live: true, ts: T });
       for (let i = 0; i < 40; i++) await registry.announce(entry({ host: `127.0.1.${i}`, edge: i }));
