@@ -29,7 +29,7 @@ describe('Publisher', () => {
     expect(publisher.state.end?.edge).toBe(3);
     expect(await lookUp(central, 'film')).toEqual({
       stream: { name: 'film', stream: key.streamId, live: false, peers: 1, viewers: 0, edge: 3 },
-      candidates: [{ host: '127.0.0.1', port: server.port, edge: 3 }],
+      candidates: [{ host: '127.0.0.1', port: server.port, edge: 3, source: true, since: expect.any(Number) }],
       session: sessionHex(publisher.session),
     });
     const connection = await dialServer(server);

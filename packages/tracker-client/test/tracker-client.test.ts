@@ -61,12 +61,12 @@ async function redis(): Promise<RedisServer> {
 async function withFilm(running: RunningTracker): Promise<void> {
   const now = Date.now();
   await running.registry.publish({ name: 'film', stream: 'f'.repeat(64), live: false, ts: now, session: '0123456789abcdef' });
-  await running.registry.announce({ stream: 'f'.repeat(64), host: '127.0.0.9', port: 2050, edge: 7, expiresAt: now + 60_000, visibleUntil: now + 60_000 });
+  await running.registry.announce({ stream: 'f'.repeat(64), host: '127.0.0.9', port: 2050, edge: 7, announcedAt: now, expiresAt: now + 60_000, visibleUntil: now + 60_000 });
 }
 
 /** The entries the registry of `running` holds for `name` now. */
 async function entries(running: RunningTracker, name = 'cam1') {
-  return (await running.registry.lookup(name, Date.now(), 50))?.candidates ?? [];
+  return ((await running.registry.lookup(name, Date.now(), 50))?.candidates ?? []).map(({ host, port, edge }) => ({ host, port, edge }));
 }
 
 describe('parseCentralAddress', () => {

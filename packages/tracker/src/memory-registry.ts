@@ -2,10 +2,10 @@ import {
   compareStreams,
   peerKey,
   type AnnounceRecord,
+  type Candidate,
   type HeadRecord,
   type LookupCandidates,
   type PeerAddress,
-  type PeerRecord,
   type PublishRecord,
   type PublishOutcome,
   type Registry,
@@ -39,10 +39,8 @@ export interface MemoryRegistryOptions {
   onStateError?: (error: StateFileError) => void;
 }
 
-interface Entry extends PeerRecord {
+interface Entry extends Candidate {
   expiresAt: number;
-  /** The publisher's own entry. */
-  source: boolean;
 }
 
 interface StreamState {
@@ -113,8 +111,10 @@ export class MemoryRegistry implements Registry {
     if (!state) return false;
     const { host, port, edge, expiresAt } = announcement;
     const key = peerKey(announcement);
-    if (!state.peers.has(key)) this.#entries += 1;
-    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true });
+    const held = state.peers.get(key);
+    if (!held) this.#entries += 1;
+    const since = held && held.expiresAt > announcement.announcedAt ? held.since : announcement.announcedAt;
+    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true, since });
     state.edge = Math.max(state.edge, edge);
     if (announcement.live !== undefined) state.live = announcement.live;
     state.visibleUntil = Math.max(state.visibleUntil, announcement.visibleUntil);
@@ -154,7 +154,7 @@ export class MemoryRegistry implements Registry {
     const state = this.#names.get(name);
     if (!state) return undefined;
     const live = liveEntries(state, now);
-    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge }) => ({ host, port, edge }));
+    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge, source, since }) => ({ host, port, edge, source, since }));
     return { stream: summary(state, live), candidates, session: state.session };
   }
 

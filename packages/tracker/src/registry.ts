@@ -21,6 +21,14 @@ export interface PeerRecord extends PeerAddress {
   readonly edge: number;
 }
 
+/** An entry a look-up may pick: whether it is the publisher's own, and since when it has been announced. */
+export interface Candidate extends PeerRecord {
+  /** The publisher's own entry. */
+  readonly source: boolean;
+  /** Wall-clock ms of the announce that created the entry (renewals keep it): the longest-announced are hard to fake. */
+  readonly since: number;
+}
+
 /** A stream as `list` and `lookup` show it. */
 export interface StreamSummary {
   readonly name: string;
@@ -57,6 +65,8 @@ export type PublishOutcome =
 
 export interface AnnounceRecord extends PeerRecord {
   readonly stream: string;
+  /** Wall-clock ms of this announce: the entry's `since` when it creates the entry. */
+  readonly announcedAt: number;
   /** Wall-clock ms after which the entry is gone unless announced again. */
   readonly expiresAt: number;
   /** The stream stays in `list` at least until this time (raised, never lowered, by announces). */
@@ -71,10 +81,10 @@ export interface LookupCandidates {
   readonly stream: StreamSummary;
   /**
    * Live entries to sample from: all of them when there are at most
-   * `maxCandidates`; otherwise `maxCandidates` at most, at least half of them
-   * those with the highest edges and the rest picked at random.
+   * `maxCandidates`; otherwise `maxCandidates` at most: every source entry, the
+   * longest-announced quarter, half with the highest edges, the rest picked at random.
    */
-  readonly candidates: readonly PeerRecord[];
+  readonly candidates: readonly Candidate[];
   /**
    * The session of the last publish accepted (16 hex digits); undefined for a
    * binding restored from a state file and not published since.

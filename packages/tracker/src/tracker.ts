@@ -274,6 +274,7 @@ export class Tracker {
         host: session.host,
         port: message.port,
         edge,
+        announcedAt: now,
         expiresAt,
         visibleUntil,
         // A stream that ended by its signed end stays finished, whatever its source announces.

@@ -38,8 +38,8 @@ describe('RedisRegistry', () => {
     const prefix = `t-${randomUUID()}:`;
     const [one, two] = [await open(prefix), await open(prefix)];
     await one.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
-    expect(await two.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 3, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
-    expect((await one.lookup('cam1', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 3 }]);
+    expect(await two.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 3, announcedAt: T, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
+    expect((await one.lookup('cam1', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 3, source: false, since: T }]);
     expect(await two.publish({ session: SESSION, name: 'cam1', stream: 'b'.repeat(64), live: true, ts: T })).toMatchObject({ result: 'name-taken' });
   });
 
@@ -67,7 +67,7 @@ describe('RedisRegistry', () => {
     const [one, two] = [await open(prefix), await open(prefix)];
     await one.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
     for (let i = 0; i < 50; i++) {
-      await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
+      await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, announcedAt: T, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
     }
     const results = await Promise.all([one.sweep(T + 1_025), two.sweep(T + 1_025)]);
     expect(results[0].peers + results[1].peers).toBe(26);
@@ -79,8 +79,8 @@ describe('RedisRegistry', () => {
     const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 10_000 });
     opened.push(registry);
     await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
-    await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
-    await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
+    await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, announcedAt: T, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
+    await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, announcedAt: T, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
     expect(await registry.sweep(T + 1_000)).toEqual({ peers: 1, streams: 0 });
     // The second entry expired at T + 2 s, but the stream is next looked at T + 11 s.
     expect(await registry.sweep(T + 5_000)).toEqual({ peers: 0, streams: 0 });
