@@ -94,9 +94,10 @@ export class MemoryRegistry implements Registry {
     if (state) {
       state.live = live;
       state.lastTs = ts;
+      // A head stays true for a re-publish of its session (a publisher that reconnected), never for another.
+      if (state.session !== session) state.head = undefined;
       state.session = session;
-      state.edge = 0;
-      state.head = undefined;
+      state.edge = state.head?.edge ?? 0;
     } else {
       const created: StreamState = { stream, name, live, lastTs: ts, session, edge: 0, head: undefined, visibleUntil: 0, peers: new Map() };
       this.#streams.set(stream, created);

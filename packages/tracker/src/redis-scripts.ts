@@ -112,12 +112,17 @@ return 1
 export const PUBLISH = script(
   5,
   `
-local current = redis.call('HMGET', KEYS[1], 'name', 'ts')
+local current = redis.call('HMGET', KEYS[1], 'name', 'ts', 'session')
 if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} end
 if current[2] and tonumber(ARGV[3]) <= tonumber(current[2]) then return {'replayed', current[2]} end
 -- A publish starts the stream over: its edge is raised again by the announces that follow.
 redis.call('HSET', KEYS[1], 'name', ARGV[1], 'live', ARGV[2], 'ts', ARGV[3], 'session', ARGV[4], 'edge', '0')
-redis.call('HDEL', KEYS[1], 'hedge', 'hts', 'hat', 'hend')
+-- A head stays true for a re-publish of its session (a publisher that reconnected), never for another.
+if current[3] ~= ARGV[4] then
+  redis.call('HDEL', KEYS[1], 'hedge', 'hts', 'hat', 'hend')
+else
+  redis.call('HSET', KEYS[1], 'edge', redis.call('HGET', KEYS[1], 'hedge') or '0')
+end
 return {'published'}
 `,
 );

@@ -132,8 +132,9 @@ export interface Registry {
   readonly description: string;
   /**
    * Binds the name, or publishes it again for the same key: a new publish
-   * starts the stream over, so its edge starts again from 0 (the next
-   * announces raise it) instead of showing the last session's, and its head is forgotten.
+   * starts the stream over, so its edge starts again from its stored head —
+   * 0 when the publish starts another session, whose head is forgotten — and
+   * the next announces raise it, instead of showing the last session's.
    */
   publish(publication: PublishRecord): Promise<PublishOutcome>;
   /** Adds or refreshes an entry; false when no stream with that id is published. */
@@ -151,7 +152,7 @@ export interface Registry {
    * Stores a head the caller verified, when it belongs to the stream's current
    * session and is newer (a later `ts`) than the stored one; an end is stored
    * once, replaces the head and marks the stream finished (not live). A publish
-   * forgets the head. Resolves with whether it was stored.
+   * of another session forgets the head. Resolves with whether it was stored.
    */
   recordHead(stream: string, head: HeadRecord): Promise<boolean>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */

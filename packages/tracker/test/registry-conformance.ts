@@ -230,7 +230,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(await registry.list(T + 6_000, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 }]);
     });
 
-    it('stores the newest head of the current session only, and forgets it on a new publish', async () => {
+    it('stores the newest head of the current session only, keeps it over a re-publish of that session and forgets it on another', async () => {
       expect(await registry.streamHead(A)).toBeUndefined();
       expect(await registry.recordHead(A, { session: SESSION, edge: 5, ts: T, at: T, ended: false })).toBe(false);
       await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
@@ -241,8 +241,12 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(await registry.recordHead(A, { session: SESSION, edge: 9, ts: T + 5, at: T + 30, ended: false })).toBe(false);
       expect(await registry.recordHead(A, { session: 'fedcba9876543210', edge: 99, ts: T + 50, at: T + 30, ended: false })).toBe(false);
       expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 5, ts: T + 10, at: T + 20, ended: false } });
-      await registry.publish({ session: 'fedcba9876543210', name: 'cam1', stream: A, live: true, ts: T + 1 });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T + 1 });
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 5, ts: T + 10, at: T + 20, ended: false } });
+      expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(5);
+      await registry.publish({ session: 'fedcba9876543210', name: 'cam1', stream: A, live: true, ts: T + 2 });
       expect(await registry.streamHead(A)).toEqual({ session: 'fedcba9876543210', head: undefined });
+      expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(0);
     });
 
     it('takes an end once: the stream is finished and no later head moves it', async () => {
