@@ -63,7 +63,9 @@ async function streamsWithPeers(registry: Registry, now: number, limit: number):
       if (i >= limit) return stream;
       const found = await registry.lookup(stream.name, now, MAX_LOOKUP_PEERS);
       if (!found || found.stream.stream !== stream.stream) return stream;
-      const peerList = [...found.candidates].sort((a, b) => b.edge - a.edge || (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
+      const peerList = found.candidates
+        .map(({ host, port, edge }) => ({ host, port, edge }))
+        .sort((a, b) => b.edge - a.edge || (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
       return { ...stream, peerList };
     }),
   );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { ConnectionClosedError, dial, RemoteError, type Connection, type RequestInput } from '@p2pstream/connection';
-import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../tools/testing/index.js';
 import { portIsFree } from '../src/free-port.js';
@@ -145,7 +145,9 @@ describe('a running central', { timeout: 15_000 }, () => {
     statusUrl = central.stdout().match(READY)![4]!;
     const publisher = await connect('127.0.0.2');
     await publish(publisher, key, 'cam1');
-    await publisher.request({ t: 'announce', stream: key.streamId, port: 2050, edge: 12, live: true });
+    // With its signed head: central believes the edge only as far as one.
+    const head = signHead(key, SESSION, 12, Date.now());
+    await publisher.request({ t: 'announce', stream: key.streamId, port: 2050, edge: 12, live: true, ts: head.ts, sig: head.sig });
   }, 30_000);
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((c) => c.close()));

@@ -32,7 +32,7 @@ async function start(options: { peerLists?: number } = {}) {
   await registry.publish({ name: 'cam1', stream: CAM, live: true, ts: T, session: '0123456789abcdef' });
   await registry.publish({ name: 'film', stream: FILM, live: false, ts: T, session: '0123456789abcdef' });
   const announce = (stream: string, host: string, edge: number) =>
-    registry.announce({ stream, host, port: 2050, edge, expiresAt: T + 60_000, visibleUntil: T + 60_000 });
+    registry.announce({ stream, host, port: 2050, edge, announcedAt: T, expiresAt: T + 60_000, visibleUntil: T + 60_000 });
   await announce(CAM, '127.0.0.2', 40);
   await announce(CAM, '127.0.0.3', 38);
   await announce(CAM, '127.0.0.4', 39);

@@ -13,7 +13,7 @@ import {
 } from '@p2pstream/connection';
 import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
-import { DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
+import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
@@ -26,6 +26,13 @@ export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_SILENCE_MS = 30_000;
 /** The longest `--silence`: an hour. */
 const MAX_SILENCE_MS = 3_600_000;
+
+/**
+ * `--max-chunk-skew` range: below 10 s a viewer a few seconds behind, or with a
+ * clock a little off, would refuse honest chunks; a day is beyond any clock error.
+ */
+const MIN_CHUNK_SKEW_MS = 10_000;
+const MAX_CHUNK_SKEW_MS = 86_400_000;
 
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
@@ -165,6 +172,10 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          this long is reported: "the publisher may be gone"
                          (default ${DEFAULT_SILENCE_MS / 1000}s); watch keeps waiting unless --exit-on-silence
   --exit-on-silence      stop then, with exit code 3
+  --max-chunk-skew TIME  refuse a live chunk whose signed time is further than this
+                         from this machine's clock, as a replay of old chunks
+                         (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
+                         clock is far off)
 
 A live stream ends when its publisher signs its end (Ctrl-C or SIGTERM of the
 publisher): watch prints "NAME ended (publisher stopped)" and exits 0.
@@ -181,6 +192,11 @@ Examples:
 
 Fetches a stream and re-serves it without playing it: a seed box that adds
 upload capacity to a swarm. Keeps serving a finished stream until stopped.
+
+  --max-chunk-skew TIME  refuse a live chunk whose signed time is further than this
+                         from this machine's clock, as a replay of old chunks
+                         (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
+                         clock is far off)
 
 ${COMMON_HELP}
 Example:
@@ -247,6 +263,8 @@ export interface WatchConfig extends CommonConfig {
   readonly silenceMs: number;
   /** `--exit-on-silence`: then stop (exit 3) instead of waiting on. */
   readonly exitOnSilence: boolean;
+  /** `--max-chunk-skew`: a live chunk signed further than this from the clock is refused; the peer-client's default when unset. */
+  readonly maxChunkSkewMs: number | undefined;
 }
 
 export interface ListConfig {
@@ -292,11 +310,12 @@ const OPTIONS = {
     behind: { type: 'string' },
     silence: { type: 'string' },
     'exit-on-silence': { type: 'boolean' },
+    'max-chunk-skew': { type: 'string' },
     mpv: { type: 'boolean' },
     vlc: { type: 'boolean' },
     ffplay: { type: 'boolean' },
   },
-  relay: COMMON_OPTIONS,
+  relay: { ...COMMON_OPTIONS, 'max-chunk-skew': { type: 'string' } },
   list: { central: COMMON_OPTIONS.central, help: COMMON_OPTIONS.help },
 } as const;
 
@@ -384,6 +403,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
       silenceMs: values.silence === undefined ? DEFAULT_SILENCE_MS : parseDuration('--silence', values.silence as string, 1, MAX_SILENCE_MS),
       exitOnSilence: values['exit-on-silence'] === true,
+      maxChunkSkewMs:
+        values['max-chunk-skew'] === undefined ? undefined : parseDuration('--max-chunk-skew', values['max-chunk-skew'] as string, MIN_CHUNK_SKEW_MS, MAX_CHUNK_SKEW_MS),
     },
   };
 }

@@ -66,6 +66,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     finishedStore: config.cacheBytes === undefined ? {} : { cacheBytes: config.cacheBytes },
     ...(sink ? { sink } : {}),
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
+    ...(config.maxChunkSkewMs === undefined ? {} : { maxChunkSkewMs: config.maxChunkSkewMs }),
     ...(localAddress ? { localAddress } : {}),
   });
   lifecycle.add(() => client.close());

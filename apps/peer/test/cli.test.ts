@@ -37,6 +37,7 @@ describe('parseCommandLine', () => {
       behindMs: undefined,
       silenceMs: 30_000,
       exitOnSilence: false,
+      maxChunkSkewMs: undefined,
     });
   });
 
@@ -46,7 +47,7 @@ describe('parseCommandLine', () => {
       '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
       '--behind', '2.5s', '--max-connections-per-ip', '4', '--max-handshakes-per-ip', '2', '--connect-rate-per-ip', '1.5',
       '--connect-burst-per-ip', '3', '--first-message-timeout', '20s', '--ban-score', '40', '--ban-time', '90s', '--cache', '8MiB',
-      '--silence', '10s', '--exit-on-silence',
+      '--silence', '10s', '--exit-on-silence', '--max-chunk-skew', '90s',
     ]) as WatchConfig;
     expect(config).toMatchObject({
       addressLimits: { maxConnectionsPerIp: 4, maxPendingHandshakesPerIp: 2, connectRatePerIp: 1.5, connectBurstPerIp: 3, firstMessageTimeout: 20_000, banScore: 40, banMs: 90_000 },
@@ -65,7 +66,9 @@ describe('parseCommandLine', () => {
       behindMs: 2500,
       silenceMs: 10_000,
       exitOnSilence: true,
+      maxChunkSkewMs: 90_000,
     });
+    expect((run(['relay', 'cam1', '--max-chunk-skew', '2m']) as WatchConfig).maxChunkSkewMs).toBe(120_000);
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
   });
 
@@ -104,6 +107,9 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--behind', '45s'], /--behind takes a duration/],
       [['watch', 'cam1', '--silence', '0'], /--silence takes a duration/],
       [['relay', 'cam1', '--behind', '2s'], /Unknown option '--behind'/],
+      [['watch', 'cam1', '--max-chunk-skew', '5s'], /--max-chunk-skew takes a duration from 10 s to 86400 s/],
+      [['relay', 'cam1', '--max-chunk-skew', 'soon'], /--max-chunk-skew takes a duration/],
+      [['publish', 'cam1', '--source', 'x.ts', '--max-chunk-skew', '1m'], /Unknown option '--max-chunk-skew'/],
       [['watch', 'cam1', '--volume', '3'], /Unknown option '--volume'/],
       [['watch', 'a', 'b'], /one stream name/],
       [['relay'], /relay needs a stream name/],
@@ -130,8 +136,8 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
     const flags = {
       publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format'],
-      watch: ['--out', '--http', '--from', '--behind'],
-      relay: [],
+      watch: ['--out', '--http', '--from', '--behind', '--max-chunk-skew'],
+      relay: ['--max-chunk-skew'],
       list: [],
     };
     const common = [

@@ -16,4 +16,4 @@ export {
 export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
 export { RateMeter } from './rate-meter.js';
 export { PeerClientError, BadStatsLineError, type PeerClientErrorCode } from './errors.js';
-export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS } from './constants.js';
+export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';

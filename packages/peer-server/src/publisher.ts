@@ -11,6 +11,8 @@ import {
   TS_SNIFF_BYTES,
   signWindow,
   type SignedState,
+  type SignedEnd,
+  type SignedHead,
   type Chunk,
   type ChunkerOptions,
   type HeldChunks,
@@ -151,7 +153,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     await this.#cut(signal);
     if (this.live) {
       this.window.finish();
-      this.#options.tracker.update(this.streamId, { edge: this.window.edge, live: false });
+      this.#options.tracker.update(this.streamId, { edge: this.window.edge, live: false, ...this.#signed() });
       await this.#announce(signal).catch((error: unknown) => this.#warn(error));
     } else {
       this.window.finish();
@@ -171,8 +173,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const { server, tracker } = this.#options;
     if (this.live && !this.window.ended) {
       this.window.finish();
-      if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge, live: false });
-      await server.flushed(this.streamId, { timeoutMs: END_FLUSH_MS });
+      if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge, live: false, ...this.#signed() });
+      // Central hears the signed end too, so it lists the stream as finished while the grace runs.
+      await Promise.all([
+        server.flushed(this.streamId, { timeoutMs: END_FLUSH_MS }),
+        this.#announced ? this.#announce(AbortSignal.timeout(END_FLUSH_MS)).catch(() => undefined) : undefined,
+      ]);
     }
     server.unserve(this.streamId);
     if (this.#announced) await this.#options.tracker.leave(this.streamId, options).catch(() => undefined);
@@ -192,9 +198,15 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   #announce(signal: AbortSignal | undefined): Promise<unknown> {
     const { window } = this;
     return this.#options.tracker.announce(
-      { stream: this.streamId, port: this.#options.server.port, edge: window.edge, live: window.live },
+      { stream: this.streamId, port: this.#options.server.port, edge: window.edge, live: window.live, ...this.#signed() },
       { signal },
     );
+  }
+
+  /** The newest signed head and the end, if any: central believes the stream's edge only as far as these. */
+  #signed(): { head?: SignedHead; end?: SignedEnd } {
+    const { head, end } = this.state;
+    return { ...(head ? { head } : {}), ...(end ? { end } : {}) };
   }
 
   /**
@@ -252,7 +264,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         else this.window.add(chunk);
         offset += chunk.data.length;
         this.#bytes += chunk.data.length;
-        if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge });
+        if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge, ...this.#signed() });
         this.emit('chunk', chunk);
       }
     } catch (error) {

@@ -22,13 +22,15 @@ describe('Publisher', () => {
     publisher.on('chunk', (chunk) => cut.push(chunk.seq));
     await publisher.run();
     expect(cut).toEqual([0, 1, 2]);
+    // Central hears the signed end with the announce: it believes the edge only as far as that.
     expect(tracker.calls).toEqual([
       { call: 'publish', name: 'film', live: false },
-      { call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false },
+      { call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false, head: publisher.state.head, end: publisher.state.end },
     ]);
+    expect(publisher.state.end?.edge).toBe(3);
     expect(await lookUp(central, 'film')).toEqual({
       stream: { name: 'film', stream: key.streamId, live: false, peers: 1, viewers: 0, edge: 3 },
-      candidates: [{ host: '127.0.0.1', port: server.port, edge: 3 }],
+      candidates: [{ host: '127.0.0.1', port: server.port, edge: 3, source: true, since: expect.any(Number) }],
       session: sessionHex(publisher.session),
     });
     const connection = await dialServer(server);
@@ -69,7 +71,15 @@ describe('Publisher', () => {
       'end 3',
     ]);
     expect(publisher.state.end && verifyEnd(key.streamId, publisher.session, publisher.state.end)).toBe(true);
-    expect(tracker.calls.at(-1)).toEqual({ call: 'announce', stream: key.streamId, port: server.port, edge: 3, live: false });
+    expect(tracker.calls.at(-1)).toEqual({
+      call: 'announce',
+      stream: key.streamId,
+      port: server.port,
+      edge: 3,
+      live: false,
+      head: publisher.state.head,
+      end: publisher.state.end,
+    });
     expect(tracker.calls.filter(({ call }) => call === 'update').at(-1)).toMatchObject({ edge: 3, live: false });
     expect((await lookUp(central, 'cam1'))?.stream).toMatchObject({ live: false, edge: 3 });
   });

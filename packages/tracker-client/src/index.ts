@@ -4,6 +4,8 @@ export {
   type TrackerClientEvents,
   type Publication,
   type Announcement,
+  type AnnouncedHead,
+  type AnnouncedEnd,
   type AnnounceResult,
   type LookupResult,
   type LookupOptions,

@@ -94,7 +94,30 @@ export interface Announcement {
   edge?: number;
   /** @default true */
   live?: boolean;
+  /**
+   * The publisher's newest signed head (`signHead` from @p2pstream/data): central
+   * believes every edge of the stream only as far as one. With it, the edge
+   * announced is the head's. Only the publisher has one to give.
+   */
+  head?: AnnouncedHead;
+  /** The publisher's signed end (`signEnd`), once the stream ended: central marks it finished. */
+  end?: AnnouncedEnd;
 }
+
+/** A signed head as central takes it: `edge` chunks cut by the publisher's time `ts`, signed in the session. */
+export interface AnnouncedHead {
+  readonly edge: number;
+  readonly ts: number;
+  readonly sig: Uint8Array;
+}
+
+/** A signed end as central takes it: the stream ended with `edge` chunks. */
+export interface AnnouncedEnd {
+  readonly edge: number;
+  readonly sig: Uint8Array;
+}
+
+type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end'>> & Pick<Announcement, 'head' | 'end'>;
 
 export interface AnnounceResult {
   /** When central wants the next announce (ms). */
@@ -134,7 +157,7 @@ export interface TrackerClientEvents {
 }
 
 interface Loop {
-  values: Required<Announcement>;
+  values: AnnouncedValues;
   timer: unknown;
   failures: number;
 }
@@ -232,7 +255,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   }
 
   /** Changes what the next re-announce of a stream says (no request now). */
-  update(stream: string, changes: { edge?: number; live?: boolean }): void {
+  update(stream: string, changes: Partial<Pick<Announcement, 'edge' | 'live' | 'head' | 'end'>>): void {
     const loop = this.#loops.get(stream);
     if (loop) loop.values = { ...loop.values, ...changes };
   }
@@ -313,16 +336,17 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     }
   }
 
-  async #sendAnnounce(values: Required<Announcement>, signal: AbortSignal | undefined, background: boolean) {
-    const { stream, port, edge, live } = values;
+  async #sendAnnounce(values: AnnouncedValues, signal: AbortSignal | undefined, background: boolean) {
+    const message = announceMessage(values);
+    const { stream } = values;
     try {
-      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal, !background);
+      return await this.#session.request(message, signal, !background);
     } catch (error) {
       const published = this.#published.get(stream);
       if (!(error instanceof StreamNotFoundError) || !published) throw error;
       // Central forgot the name (it or its Redis restarted) while this connection stayed up: publish again first.
       await this.#publishOnce(published.publication, published.lastTs, signal, background);
-      return await this.#session.request({ t: 'announce', stream, port, edge, live }, signal, !background);
+      return await this.#session.request(message, signal, !background);
     }
   }
 
@@ -439,4 +463,13 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
 
 function streamIdOf(publicKey: Uint8Array): string {
   return Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+}
+
+/** The announce for `values`: with a signed head or end, its edge is theirs and their signatures go along. */
+function announceMessage({ stream, port, edge, live, head, end }: AnnouncedValues) {
+  const base = { t: 'announce', stream, port, live } as const;
+  // The end is final: it says all a head would, and more.
+  if (end) return { ...base, edge: end.edge, end: end.sig };
+  if (head) return { ...base, edge: head.edge, ts: head.ts, sig: head.sig };
+  return { ...base, edge };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signEnd, signHead, signPublish } from '@p2pstream/data';
 import { memoryRegistry, redisRegistry, type Registry, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -61,12 +61,12 @@ async function redis(): Promise<RedisServer> {
 async function withFilm(running: RunningTracker): Promise<void> {
   const now = Date.now();
   await running.registry.publish({ name: 'film', stream: 'f'.repeat(64), live: false, ts: now, session: '0123456789abcdef' });
-  await running.registry.announce({ stream: 'f'.repeat(64), host: '127.0.0.9', port: 2050, edge: 7, expiresAt: now + 60_000, visibleUntil: now + 60_000 });
+  await running.registry.announce({ stream: 'f'.repeat(64), host: '127.0.0.9', port: 2050, edge: 7, announcedAt: now, expiresAt: now + 60_000, visibleUntil: now + 60_000 });
 }
 
 /** The entries the registry of `running` holds for `name` now. */
 async function entries(running: RunningTracker, name = 'cam1') {
-  return (await running.registry.lookup(name, Date.now(), 50))?.candidates ?? [];
+  return ((await running.registry.lookup(name, Date.now(), 50))?.candidates ?? []).map(({ host, port, edge }) => ({ host, port, edge }));
 }
 
 describe('parseCentralAddress', () => {
@@ -275,7 +275,7 @@ describe('TrackerClient', () => {
     const running = await central();
     const publisher = client({ centrals: [addressOf(running)], localAddress: '127.0.0.2' });
     await publisher.publish(publication);
-    await publisher.announce({ stream: STREAM, port: 2050, edge: 7 });
+    await publisher.announce({ stream: STREAM, port: 2050, head: signHead(key, SESSION, 7, Date.now()) });
     const carriers = Array.from({ length: 6 }, (_, i) => client({ centrals: [addressOf(running)], localAddress: `127.0.0.${i + 3}` }));
     for (const carrier of carriers) await carrier.announce({ stream: STREAM, port: 2051, edge: 6 });
 
@@ -305,11 +305,23 @@ describe('TrackerClient', () => {
     const running = await central({ interval: 40, intervalJitter: 0, ttl: 80 });
     const tracker = client({ centrals: [addressOf(running)] });
     await tracker.publish(publication);
-    const result = await tracker.announce({ stream: STREAM, port: 2050, edge: 1 });
+    const result = await tracker.announce({ stream: STREAM, port: 2050, head: signHead(key, SESSION, 1, Date.now()) });
     expect(result).toEqual({ interval: 40, ttl: 80 });
-    tracker.update(STREAM, { edge: 9 });
+    tracker.update(STREAM, { head: signHead(key, SESSION, 9, Date.now() + 1) });
     await eventually(() => running.tracker.counters.announce >= 4);
     expect(await entries(running)).toEqual([{ host: '127.0.0.1', port: 2050, edge: 9 }]);
+  });
+
+  it('hands central the signed head and end: unsigned edges are not believed, and the end marks the stream finished', async () => {
+    const running = await central();
+    const tracker = client({ centrals: [addressOf(running)] });
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050, edge: 50 });
+    expect(await entries(running)).toEqual([{ host: '127.0.0.1', port: 2050, edge: 0 }]);
+    await tracker.announce({ stream: STREAM, port: 2050, head: signHead(key, SESSION, 20, Date.now()) });
+    expect(await entries(running)).toEqual([{ host: '127.0.0.1', port: 2050, edge: 20 }]);
+    await tracker.announce({ stream: STREAM, port: 2050, live: false, end: signEnd(key, SESSION, 21) });
+    expect(await tracker.list()).toEqual([{ name: 'cam1', stream: STREAM, live: false, peers: 0, edge: 21 }]);
   });
 
   it('after losing its central, reconnects, publishes again with a newer timestamp, then announces everything again', async () => {

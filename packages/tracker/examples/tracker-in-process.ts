@@ -1,5 +1,5 @@
 import { dial, RemoteError } from '@p2pstream/connection';
-import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signHead, signPublish } from '@p2pstream/data';
 import { memoryRegistry, startTracker } from '@p2pstream/tracker';
 
 // Each publish starts a session: 8 random bytes, signed with the name and time.
@@ -9,12 +9,14 @@ const SESSION = newSession();
 const central = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, interval: 10_000 });
 console.log(`tracker on 127.0.0.1:${central.port}`);
 
-// A publisher binds the name cam1 to its key, then announces the port it serves the stream on.
+// A publisher binds the name cam1 to its key, then announces the port it serves the stream on
+// with its signed head (12 chunks cut by now): central believes no edge further than that.
 const key = generateStreamKey();
 const publisher = await dial('127.0.0.1', central.port, { role: 'peer' });
 const ts = Date.now();
 const { stream } = await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
-const { ttl } = await publisher.request({ t: 'announce', stream, port: 2050, edge: 12, live: true });
+const head = signHead(key, SESSION, 12, Date.now());
+const { ttl } = await publisher.request({ t: 'announce', stream, port: 2050, edge: head.edge, live: true, ts: head.ts, sig: head.sig });
 console.log(`cam1 is ${stream === key.streamId ? 'the publisher key' : 'another key'}; announce again within ${ttl} ms`);
 
 // A viewer looks the name up: the publisher's host is the address the tracker saw on its socket.

@@ -81,6 +81,17 @@ export class BadSignatureError extends TrackerError {
   }
 }
 
+/** An announce's signed head or end that does not verify for the stream's key and current publish session. */
+export class BadHeadError extends TrackerError {
+  constructor(stream: string) {
+    super(
+      WireErrorCode.badSignature,
+      `the signed head or end announced for stream ${stream} does not verify for its key and the session of its current publish`,
+      true,
+    );
+  }
+}
+
 /** A `leave` for an entry this connection did not announce. */
 export class NotAnnouncedError extends TrackerError {
   constructor(stream: string) {

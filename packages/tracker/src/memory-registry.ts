@@ -2,13 +2,15 @@ import {
   compareStreams,
   peerKey,
   type AnnounceRecord,
+  type Candidate,
+  type HeadRecord,
   type LookupCandidates,
   type PeerAddress,
-  type PeerRecord,
   type PublishRecord,
   type PublishOutcome,
   type Registry,
   type RegistryCounts,
+  type StreamHead,
   type StreamSummary,
   type SweepResult,
 } from './registry.js';
@@ -37,10 +39,8 @@ export interface MemoryRegistryOptions {
   onStateError?: (error: StateFileError) => void;
 }
 
-interface Entry extends PeerRecord {
+interface Entry extends Candidate {
   expiresAt: number;
-  /** The publisher's own entry. */
-  source: boolean;
 }
 
 interface StreamState {
@@ -51,6 +51,8 @@ interface StreamState {
   /** Of the last publish accepted; undefined for a binding restored from the state file. */
   session: string | undefined;
   edge: number;
+  /** The newest head stored for `session`. */
+  head: StreamHead['head'];
   /** 0 while the stream was never announced or has been swept out of `list`. */
   visibleUntil: number;
   readonly peers: Map<string, Entry>;
@@ -76,7 +78,7 @@ export class MemoryRegistry implements Registry {
     if (options.stateFile !== undefined) {
       this.#stateFile = new NameBindingsFile(options.stateFile, options.onStateError ?? ((error) => process.emitWarning(error)));
       for (const { name, stream, live, lastTs } of this.#stateFile.load()) {
-        const state: StreamState = { stream, name, live, lastTs, session: undefined, edge: 0, visibleUntil: 0, peers: new Map() };
+        const state: StreamState = { stream, name, live, lastTs, session: undefined, edge: 0, head: undefined, visibleUntil: 0, peers: new Map() };
         this.#streams.set(stream, state);
         this.#names.set(name, state);
       }
@@ -92,10 +94,12 @@ export class MemoryRegistry implements Registry {
     if (state) {
       state.live = live;
       state.lastTs = ts;
+      // A head stays true for a re-publish of its session (a publisher that reconnected), never for another.
+      if (state.session !== session) state.head = undefined;
       state.session = session;
-      state.edge = 0;
+      state.edge = state.head?.edge ?? 0;
     } else {
-      const created: StreamState = { stream, name, live, lastTs: ts, session, edge: 0, visibleUntil: 0, peers: new Map() };
+      const created: StreamState = { stream, name, live, lastTs: ts, session, edge: 0, head: undefined, visibleUntil: 0, peers: new Map() };
       this.#streams.set(stream, created);
       this.#names.set(name, created);
     }
@@ -108,8 +112,10 @@ export class MemoryRegistry implements Registry {
     if (!state) return false;
     const { host, port, edge, expiresAt } = announcement;
     const key = peerKey(announcement);
-    if (!state.peers.has(key)) this.#entries += 1;
-    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true });
+    const held = state.peers.get(key);
+    if (!held) this.#entries += 1;
+    const since = held && held.expiresAt > announcement.announcedAt ? held.since : announcement.announcedAt;
+    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true, since });
     state.edge = Math.max(state.edge, edge);
     if (announcement.live !== undefined) state.live = announcement.live;
     state.visibleUntil = Math.max(state.visibleUntil, announcement.visibleUntil);
@@ -130,11 +136,26 @@ export class MemoryRegistry implements Registry {
     return removed;
   }
 
+  async streamHead(stream: string): Promise<StreamHead | undefined> {
+    const state = this.#streams.get(stream);
+    return state && { session: state.session, head: state.head };
+  }
+
+  async recordHead(stream: string, { session, edge, ts, at, ended }: HeadRecord): Promise<boolean> {
+    const state = this.#streams.get(stream);
+    if (!state || state.session !== session || state.head?.ended) return false;
+    if (!ended && state.head && ts <= state.head.ts) return false;
+    state.head = { edge, ts: ended ? (state.head?.ts ?? 0) : ts, at, ended };
+    state.edge = Math.max(state.edge, edge);
+    if (ended) state.live = false;
+    return true;
+  }
+
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
     const state = this.#names.get(name);
     if (!state) return undefined;
     const live = liveEntries(state, now);
-    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge }) => ({ host, port, edge }));
+    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge, source, since }) => ({ host, port, edge, source, since }));
     return { stream: summary(state, live), candidates, session: state.session };
   }
 

@@ -15,13 +15,15 @@ import {
   compareStreams,
   peerKey,
   type AnnounceRecord,
+  type HeadRecord,
   type LookupCandidates,
   type PeerAddress,
-  type PeerRecord,
+  type Candidate,
   type PublishRecord,
   type PublishOutcome,
   type Registry,
   type RegistryCounts,
+  type StreamHead,
   type StreamSummary,
   type SweepResult,
 } from './registry.js';
@@ -34,6 +36,7 @@ import {
   LEAVE,
   LOOKUP,
   PUBLISH,
+  RECORD_HEAD,
   RELEASE_NAME,
   SUMMARY,
   SWEEP_STREAM,
@@ -173,7 +176,7 @@ export class RedisRegistry implements Registry {
 
   async announce(a: AnnounceRecord): Promise<boolean> {
     const live = a.live === undefined ? '' : a.live ? '1' : '0';
-    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0'];
+    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0', String(a.announcedAt)];
     const reply = numbers(await this.#run(ANNOUNCE, this.#streamKeys(a.stream), args));
     if (reply[0] !== 1) return false;
     await this.#index([news(a.stream, reply, 1)]);
@@ -187,6 +190,20 @@ export class RedisRegistry implements Registry {
     return reply[0]!;
   }
 
+  async streamHead(stream: string): Promise<StreamHead | undefined> {
+    const key = this.#streamKeys(stream)[0]!;
+    const [name, session, edge, ts, at, ended] = array(await this.#run(undefined, [key], [], ['HMGET', key, 'name', 'session', 'hedge', 'hts', 'hat', 'hend']));
+    if (nullable(name) === undefined) return undefined;
+    const head = nullable(edge) === undefined ? undefined : { edge: Number(edge), ts: Number(ts), at: Number(at), ended: ended === '1' };
+    return { session: nullable(session), head };
+  }
+
+  async recordHead(stream: string, { session, edge, ts, at, ended }: HeadRecord): Promise<boolean> {
+    const key = this.#streamKeys(stream)[0]!;
+    const reply = await this.#run(RECORD_HEAD, [key], [session, String(edge), String(ts), String(at), ended ? '1' : '0']);
+    return Number(reply) === 1;
+  }
+
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
     const id = this.#names.get(name) ?? nullable(await this.#run(undefined, [this.#nameKey(name)], [], ['GET', this.#nameKey(name)]));
     if (id === undefined) return undefined;
@@ -195,12 +212,13 @@ export class RedisRegistry implements Registry {
     this.#remember(name, id);
     const [live, edge, count, picked, viewers] = array(reply);
     await this.#index([news(id, array(reply).slice(5, 8).map(Number), 0)]);
-    const members = strings(picked);
-    const entries: PeerRecord[] = [];
-    for (let i = 0; i + 1 < members.length; i += 2) entries.push({ ...parsePeerKey(members[i]!), edge: Number(members[i + 1]) });
+    const fields = strings(picked);
+    const entries: Candidate[] = [];
+    for (let i = 0; i + 3 < fields.length; i += 4) {
+      entries.push({ ...parsePeerKey(fields[i]!), edge: Number(fields[i + 1]), since: Number(fields[i + 2]), source: fields[i + 3] === '1' });
+    }
     return {
       stream: { name, stream: id, live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
-      // The script's random half may repeat a top-edge entry; the sampler drops repeats.
       candidates: entries,
       session: nullable(array(reply)[8]),
     };
@@ -287,9 +305,9 @@ export class RedisRegistry implements Registry {
     return `${this.#prefix}name:${name}`;
   }
 
-  /** A stream's hash, peers, edges and sources: one hash tag, so one slot. */
+  /** A stream's hash, peers, edges, sources and since: one hash tag, so one slot. */
   #streamKeys(id: string): string[] {
-    return ['stream', 'peers', 'edges', 'sources'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+    return ['stream', 'peers', 'edges', 'sources', 'since'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
   }
 
   /** What SUMMARY reads: the stream's hash, peers and sources. */

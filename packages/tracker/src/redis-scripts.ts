@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LONG_LIVED_SHARE } from './peer-sampling.js';
 
 /**
  * The Lua scripts behind `RedisRegistry`. Each runs atomically on one node and
@@ -8,16 +9,19 @@ import { createHash } from 'node:crypto';
  *   name:<name>            string  the stream id the name is bound to (kept forever once confirmed)
  *   {<id>}:stream          hash    name, live (1/0), ts and session (of the last accepted publish), edge (highest
  *                                  announced since), visible (visibleUntil ms), ver (bumped on
- *                                  each change the index hears of), ipeers/inlist (what it heard)
+ *                                  each change the index hears of), ipeers/inlist (what it heard),
+ *                                  hedge, hts, hat, hend: the newest verified head of the session (edge,
+ *                                  the publisher's ts, central's time it was taken, 1 once it is the end)
  *   {<id>}:peers           zset    "host port" → expiresAt (ms)
  *   {<id>}:edges           zset    "host port" → edge
  *   {<id>}:sources         zset    "host port" → expiresAt, the publisher's own entries (not viewers)
+ *   {<id>}:since           zset    "host port" → when the entry was first announced (renewals keep it)
  *   {index}:list           zset    stream id → entries, for the streams `list` shows
  *   {index}:due            zset    stream id → when the sweep should next look at the stream
  *   {index}:vers           hash    stream id → the last `ver` the index applied (older news is dropped)
  *   {index}:totals         hash    streams, peers: the sums `counts` answers with
  *
- * A stream's scripts (its four `{<id>}` keys) report what changed as
+ * A stream's scripts (its five `{<id>}` keys) report what changed as
  * `ver, entries, due` (entries -1: out of the list); the caller passes that to
  * INDEX, which applies it to the `{index}` keys unless newer news came first.
  * An entry is live while its expiresAt is after `now`.
@@ -36,7 +40,7 @@ function script(keys: number, source: string): RedisScript {
 /** Expired entries removed per stream per script: a huge stream is pruned over several calls. */
 export const PRUNE_STEP = 1000;
 
-// KEYS[1..4] are a stream's hash, peers, edges and sources in every script that includes this.
+// KEYS[1..5] are a stream's hash, peers, edges, sources and since in every script that includes this.
 const STREAM_FUNCTIONS = `
 local function prune(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ${PRUNE_STEP})
@@ -44,6 +48,7 @@ local function prune(now)
     redis.call('ZREM', KEYS[2], unpack(expired))
     redis.call('ZREM', KEYS[3], unpack(expired))
     redis.call('ZREM', KEYS[4], unpack(expired))
+    redis.call('ZREM', KEYS[5], unpack(expired))
   end
   return #expired
 end
@@ -62,7 +67,7 @@ end
 -- Takes the stream out of the list: returns its news and how many entries were dropped with it.
 local function gone()
   local dropped = redis.call('ZCARD', KEYS[2])
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
   redis.call('HSET', KEYS[1], 'inlist', '0', 'visible', '0', 'ipeers', '0')
   return {ver, -1, 0}, dropped
@@ -103,27 +108,58 @@ return 1
 `,
 );
 
-/** KEYS stream, peers, edges, sources · ARGV name, live, ts, session → {result, detail?} */
+/** KEYS stream, peers, edges, sources, since · ARGV name, live, ts, session → {result, detail?} */
 export const PUBLISH = script(
-  4,
+  5,
   `
-local current = redis.call('HMGET', KEYS[1], 'name', 'ts')
+local current = redis.call('HMGET', KEYS[1], 'name', 'ts', 'session')
 if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} end
 if current[2] and tonumber(ARGV[3]) <= tonumber(current[2]) then return {'replayed', current[2]} end
 -- A publish starts the stream over: its edge is raised again by the announces that follow.
 redis.call('HSET', KEYS[1], 'name', ARGV[1], 'live', ARGV[2], 'ts', ARGV[3], 'session', ARGV[4], 'edge', '0')
+-- A head stays true for a re-publish of its session (a publisher that reconnected), never for another.
+if current[3] ~= ARGV[4] then
+  redis.call('HDEL', KEYS[1], 'hedge', 'hts', 'hat', 'hend')
+else
+  redis.call('HSET', KEYS[1], 'edge', redis.call('HGET', KEYS[1], 'hedge') or '0')
+end
 return {'published'}
 `,
 );
 
 /**
- * KEYS stream, peers, edges, sources · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0)
+ * KEYS stream · ARGV session, edge, ts, at, ended (1/0) → 1 when stored, else 0
+ * Stores a verified head of the current session when newer than the stored one; an end once.
+ */
+export const RECORD_HEAD = script(
+  1,
+  `
+local info = redis.call('HMGET', KEYS[1], 'session', 'hts', 'hend', 'edge')
+if info[1] ~= ARGV[1] or info[3] == '1' then return 0 end
+local ts = ARGV[3]
+if ARGV[5] == '1' then
+  ts = info[2] or '0'
+  redis.call('HSET', KEYS[1], 'live', '0')
+elseif info[2] and tonumber(ARGV[3]) <= tonumber(info[2]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'hedge', ARGV[2], 'hts', ts, 'hat', ARGV[4], 'hend', ARGV[5])
+if tonumber(ARGV[2]) > tonumber(info[4] or '0') then redis.call('HSET', KEYS[1], 'edge', ARGV[2]) end
+return 1
+`,
+);
+
+/**
+ * KEYS stream, peers, edges, sources, since · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0), announcedAt
  * → {0} for an unpublished stream | {1, ver, entries, due}
  */
 export const ANNOUNCE = script(
-  4,
+  5,
   `${STREAM_FUNCTIONS}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+-- A new entry, or one that had expired, starts its time announced over; a renewal keeps it.
+local held = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not held or tonumber(held) <= tonumber(ARGV[7]) then redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1]) end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 if ARGV[6] == '1' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
@@ -136,13 +172,14 @@ return {1, n[1], n[2], n[3]}
 `,
 );
 
-/** KEYS stream, peers, edges, sources · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
+/** KEYS stream, peers, edges, sources, since · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
 export const LEAVE = script(
-  4,
+  5,
   `${STREAM_FUNCTIONS}
 local removed = redis.call('ZREM', KEYS[2], unpack(ARGV, 3))
 redis.call('ZREM', KEYS[3], unpack(ARGV, 3))
 redis.call('ZREM', KEYS[4], unpack(ARGV, 3))
+redis.call('ZREM', KEYS[5], unpack(ARGV, 3))
 if removed == 0 then return {0, 0, 0, 0} end
 local info = redis.call('HMGET', KEYS[1], 'inlist', 'edge')
 if info[1] == '1' and redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[1], '+inf') == 0 then
@@ -160,11 +197,14 @@ return {removed, n[1], n[2], n[3]}
 );
 
 /**
- * KEYS stream, peers, edges, sources · ARGV name, now, maxCandidates
- * → nil when the stream is not bound to the name | {live, edge, peers, {member, edge, ...}, viewers, ver, entries, due, session}
+ * KEYS stream, peers, edges, sources, since · ARGV name, now, maxCandidates
+ * → nil when the stream is not bound to the name
+ * | {live, edge, peers, {member, edge, since, source (1/0), ...}, viewers, ver, entries, due, session}
+ * Candidates: every entry when they fit in maxCandidates; otherwise the live source entries,
+ * the longest-announced quarter, half of maxCandidates with the highest edges, and random others.
  */
 export const LOOKUP = script(
-  4,
+  5,
   `${STREAM_FUNCTIONS}
 local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'session')
 if info[1] ~= ARGV[1] then return false end
@@ -174,14 +214,33 @@ local live = '(' .. ARGV[2]
 local count = redis.call('ZCOUNT', KEYS[2], live, '+inf')
 local viewers = count - redis.call('ZCOUNT', KEYS[4], live, '+inf')
 local max = tonumber(ARGV[3])
-local picked
+local members = {}
+local seen = {}
+local function take(list, upTo)
+  for i = 1, #list do
+    if #members >= upTo then return end
+    if not seen[list[i]] then
+      seen[list[i]] = true
+      members[#members + 1] = list[i]
+    end
+  end
+end
 if redis.call('ZCARD', KEYS[3]) <= max then
-  picked = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+  take(redis.call('ZRANGE', KEYS[3], 0, -1), max)
 else
-  local top = math.ceil(max / 2)
-  picked = redis.call('ZREVRANGE', KEYS[3], 0, top - 1, 'WITHSCORES')
-  local random = redis.call('ZRANDMEMBER', KEYS[3], max - top, 'WITHSCORES')
-  for i = 1, #random do picked[#picked + 1] = random[i] end
+  take(redis.call('ZRANGEBYSCORE', KEYS[4], live, '+inf', 'LIMIT', 0, max), max)
+  local quarter = math.ceil(max * ${LONG_LIVED_SHARE})
+  take(redis.call('ZRANGE', KEYS[5], 0, #members + quarter - 1), math.min(max, #members + quarter))
+  take(redis.call('ZREVRANGE', KEYS[3], 0, max - 1), math.min(max, #members + math.ceil(max / 2)))
+  take(redis.call('ZRANDMEMBER', KEYS[3], max), max)
+end
+local picked = {}
+for i = 1, #members do
+  local m = members[i]
+  picked[#picked + 1] = m
+  picked[#picked + 1] = redis.call('ZSCORE', KEYS[3], m) or '0'
+  picked[#picked + 1] = redis.call('ZSCORE', KEYS[5], m) or '0'
+  picked[#picked + 1] = redis.call('ZSCORE', KEYS[4], m) and '1' or '0'
 end
 return {info[2] or '0', info[3] or '0', count, picked, viewers, n[1], n[2], n[3], info[4] or false}
 `,
@@ -200,12 +259,12 @@ return {info[1] or '', info[2] or '0', info[3] or '0', info[4] or '0', peers, vi
 );
 
 /**
- * KEYS stream, peers, edges, sources · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
+ * KEYS stream, peers, edges, sources, since · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
  * The next look is at least `gap` ms away, so a busy stream (whose first entry is always
  * about to expire and be renewed) is swept once per gap, not once per renewal.
  */
 export const SWEEP_STREAM = script(
-  4,
+  5,
   `${STREAM_FUNCTIONS}
 local removed = prune(ARGV[1])
 local info = redis.call('HMGET', KEYS[1], 'visible', 'inlist')

@@ -21,6 +21,14 @@ export interface PeerRecord extends PeerAddress {
   readonly edge: number;
 }
 
+/** An entry a look-up may pick: whether it is the publisher's own, and since when it has been announced. */
+export interface Candidate extends PeerRecord {
+  /** The publisher's own entry. */
+  readonly source: boolean;
+  /** Wall-clock ms of the announce that created the entry (renewals keep it): the longest-announced are hard to fake. */
+  readonly since: number;
+}
+
 /** A stream as `list` and `lookup` show it. */
 export interface StreamSummary {
   readonly name: string;
@@ -57,6 +65,8 @@ export type PublishOutcome =
 
 export interface AnnounceRecord extends PeerRecord {
   readonly stream: string;
+  /** Wall-clock ms of this announce: the entry's `since` when it creates the entry. */
+  readonly announcedAt: number;
   /** Wall-clock ms after which the entry is gone unless announced again. */
   readonly expiresAt: number;
   /** The stream stays in `list` at least until this time (raised, never lowered, by announces). */
@@ -71,15 +81,36 @@ export interface LookupCandidates {
   readonly stream: StreamSummary;
   /**
    * Live entries to sample from: all of them when there are at most
-   * `maxCandidates`; otherwise `maxCandidates` at most, at least half of them
-   * those with the highest edges and the rest picked at random.
+   * `maxCandidates`; otherwise `maxCandidates` at most: every source entry, the
+   * longest-announced quarter, half with the highest edges, the rest picked at random.
    */
-  readonly candidates: readonly PeerRecord[];
+  readonly candidates: readonly Candidate[];
   /**
    * The session of the last publish accepted (16 hex digits); undefined for a
    * binding restored from a state file and not published since.
    */
   readonly session: string | undefined;
+}
+
+/** The publisher's newest signed head (or end) of a stream's current publish, verified by central. */
+export interface HeadRecord {
+  /** The publish session it was signed in (16 hex digits); a head of another session is not stored. */
+  readonly session: string;
+  readonly edge: number;
+  /** The publisher's clock when it signed the head; a head is newer when this is. 0 for an end. */
+  readonly ts: number;
+  /** Central's clock when it took the head: how long the source has been silent. */
+  readonly at: number;
+  /** A signed end: the stream finished with `edge` chunks (and is no longer live). */
+  readonly ended: boolean;
+}
+
+/** What central believes of a stream's progress: the current publish session and the newest head stored for it. */
+export interface StreamHead {
+  /** undefined for a binding restored from a state file and not published since. */
+  readonly session: string | undefined;
+  /** undefined before any head of the session was stored. */
+  readonly head: Omit<HeadRecord, 'session'> | undefined;
 }
 
 export interface SweepResult {
@@ -101,8 +132,9 @@ export interface Registry {
   readonly description: string;
   /**
    * Binds the name, or publishes it again for the same key: a new publish
-   * starts the stream over, so its edge starts again from 0 (the next
-   * announces raise it) instead of showing the last session's.
+   * starts the stream over, so its edge starts again from its stored head —
+   * 0 when the publish starts another session, whose head is forgotten — and
+   * the next announces raise it, instead of showing the last session's.
    */
   publish(publication: PublishRecord): Promise<PublishOutcome>;
   /** Adds or refreshes an entry; false when no stream with that id is published. */
@@ -114,6 +146,15 @@ export interface Registry {
    * watch). Resolves with the count removed.
    */
   leave(stream: string, peers: readonly PeerAddress[], now: number, visibleUntil: number): Promise<number>;
+  /** The stream's session and newest stored head; undefined for a stream never published. */
+  streamHead(stream: string): Promise<StreamHead | undefined>;
+  /**
+   * Stores a head the caller verified, when it belongs to the stream's current
+   * session and is newer (a later `ts`) than the stored one; an end is stored
+   * once, replaces the head and marks the stream finished (not live). A publish
+   * of another session forgets the head. Resolves with whether it was stored.
+   */
+  recordHead(stream: string, head: HeadRecord): Promise<boolean>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */
   lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined>;
   /**

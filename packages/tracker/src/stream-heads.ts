@@ -1,38 +1,42 @@
+import { verifyEnd, verifyHead } from '@p2pstream/data';
+import type { AnnounceMessage } from '@p2pstream/wire';
+import { BadHeadError } from './errors.js';
+import type { HeadRecord, StreamHead } from './registry.js';
+
 /**
- * How far each stream has come by its source's word — the edge announced on the
- * connection that proved the stream's key — and when the source last said so.
- * Every other peer's edge is a claim, believed only as far as this; and a stream
- * whose source has been silent for a TTL is not kept listed by its viewers'
- * announces. Kept by each central process for the streams published through it
- * (with several centrals, a central that never saw the source's connection
- * clips its viewers' edges to 0: an edge is only a hint).
+ * How far a stream has come by its publisher's signature. The publisher hands
+ * central its newest signed head (and, once it ended, its signed end) with its
+ * announces; central verifies them against the stream's key and the session of
+ * its current publish and stores the newest in the registry, so every central
+ * sharing the registry believes the same head — including one that never saw
+ * the publisher's connection. Every announced edge is a claim, clipped to it.
  */
-export class StreamHeads {
-  readonly #heads = new Map<string, { edge: number; at: number }>();
 
-  /** A new publish starts the stream over. */
-  reset(stream: string): void {
-    this.#heads.delete(stream);
+/**
+ * The signed head or end an announce carries, verified in the stream's current
+ * session: undefined when it carries none. Throws `BAD_SIGNATURE` for one that
+ * does not verify (a lie, or a head of another publish).
+ */
+export function verifiedHead(message: AnnounceMessage, current: StreamHead, at: number): HeadRecord | undefined {
+  const { stream, edge, ts, sig, end } = message;
+  if (end === undefined && ts === undefined && sig === undefined) return undefined;
+  const session = current.session;
+  if (session === undefined) throw new BadHeadError(stream);
+  const sessionBytes = Buffer.from(session, 'hex');
+  if (end !== undefined) {
+    if (!verifyEnd(stream, sessionBytes, { edge, sig: end })) throw new BadHeadError(stream);
+    return { session, edge, ts: 0, at, ended: true };
   }
+  if (ts === undefined || sig === undefined || !verifyHead(stream, sessionBytes, { edge, ts, sig })) throw new BadHeadError(stream);
+  return { session, edge, ts, at, ended: false };
+}
 
-  /** The source said the stream has `edge` chunks. */
-  note(stream: string, edge: number, now: number): void {
-    this.#heads.set(stream, { edge, at: now });
-  }
+/** `edge` as far as the stream's signed head or end says: 0 before there is one. */
+export function clipToHead(current: StreamHead, edge: number): number {
+  return Math.min(edge, current.head?.edge ?? 0);
+}
 
-  /** `edge` as far as the source said: at most its newest edge, 0 before it said any. */
-  clip(stream: string, edge: number): number {
-    return Math.min(edge, this.#heads.get(stream)?.edge ?? 0);
-  }
-
-  /** Whether the source said anything within `ttl` ms before `now`. */
-  fresh(stream: string, now: number, ttl: number): boolean {
-    const head = this.#heads.get(stream);
-    return head !== undefined && now - head.at <= ttl;
-  }
-
-  /** Forgets streams whose source has been silent since before `before`. */
-  prune(before: number): void {
-    for (const [stream, head] of this.#heads) if (head.at < before) this.#heads.delete(stream);
-  }
+/** Whether the publisher gave central a newer signed head within `ttl` ms before `now`. */
+export function headIsFresh(current: StreamHead, now: number, ttl: number): boolean {
+  return current.head !== undefined && now - current.head.at <= ttl;
 }

@@ -37,7 +37,7 @@ import {
   TrackerError,
 } from './errors.js';
 import { AddressEntries } from './address-entries.js';
-import { StreamHeads } from './stream-heads.js';
+import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
 import { RateLimiter } from './rate-limiter.js';
 import { peerKey, type Registry, type SweepResult } from './registry.js';
@@ -200,7 +200,6 @@ export class Tracker {
   readonly #random: () => number;
   readonly #limiter: RateLimiter;
   readonly #quota: StreamQuota;
-  readonly #heads = new StreamHeads();
   readonly #entries: AddressEntries;
 
   constructor(options: TrackerOptions) {
@@ -238,7 +237,6 @@ export class Tracker {
         case 'replayed':
           throw new ReplayedError();
         case 'published':
-          this.#heads.reset(stream);
           session.published.add(stream);
           return { t: 'published', stream };
       }
@@ -257,24 +255,30 @@ export class Tracker {
         this.#entries.leave(message.stream, session.host, previousPort);
         session.announced.delete(message.stream);
       }
+      let current = await this.#registry.streamHead(message.stream);
+      if (!current) throw new StreamNotFoundError(message.stream);
+      // Believed only when signed: the head or end is verified and stored for every central sharing the registry.
+      const head = verifiedHead(message, current, now);
+      if (head && (await this.#registry.recordHead(message.stream, head))) current = { session: current.session, head };
       const expiresAt = now + this.settings.ttl;
       if (!this.#entries.admit(message.stream, session.host, message.port, now, expiresAt)) {
         throw new TooManyEntriesError(session.host, this.settings.maxEntriesPerIp);
       }
-      // The source's own edge is the stream's head; anyone else's is a claim, believed only as far as that.
+      // Every edge is a claim, believed only as far as the signed head, the publisher's own included.
       const source = session.published.has(message.stream);
-      if (source) this.#heads.note(message.stream, message.edge, now);
-      const edge = source ? message.edge : this.#heads.clip(message.stream, message.edge);
-      // Viewers announcing each other do not keep listed a stream whose source has been silent for a TTL.
-      const visibleUntil = source || this.#heads.fresh(message.stream, now, this.settings.ttl) ? now + this.settings.ttl + this.settings.grace : now;
+      const edge = clipToHead(current, message.edge);
+      // Viewers announcing each other do not keep listed a stream whose source gave no new signed head for a TTL.
+      const visibleUntil = source || headIsFresh(current, now, this.settings.ttl) ? now + this.settings.ttl + this.settings.grace : now;
       const known = await this.#registry.announce({
         stream: message.stream,
         host: session.host,
         port: message.port,
         edge,
+        announcedAt: now,
         expiresAt,
         visibleUntil,
-        ...(source ? { live: message.live, source: true } : {}),
+        // A stream that ended by its signed end stays finished, whatever its source announces.
+        ...(source ? { live: message.live && !current.head?.ended, source: true } : {}),
       });
       if (!known) throw new StreamNotFoundError(message.stream);
       session.announced.set(message.stream, message.port);
@@ -324,7 +328,6 @@ export class Tracker {
     this.#quota.prune();
     const now = this.#clock.now();
     this.#entries.prune(now);
-    this.#heads.prune(now - this.settings.ttl - this.settings.grace);
     return this.#registry.sweep(this.#clock.now());
   }
 

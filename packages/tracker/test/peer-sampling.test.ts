@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { pickCandidates, samplePeers } from '../src/peer-sampling.js';
-import { peerKey, type PeerRecord } from '../src/registry.js';
+import { peerKey, type Candidate } from '../src/registry.js';
 import { seededRandom } from '@p2pstream/units';
 
-const peers = (n: number, edge: (i: number) => number = () => 0): PeerRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ host: `127.0.${i >> 8}.${i & 255}`, port: 2050, edge: edge(i) }));
+/** `n` viewers' entries, announced one after another (entry 0 longest). */
+const peers = (n: number, edge: (i: number) => number = () => 0): Candidate[] =>
+  Array.from({ length: n }, (_, i) => ({ host: `127.0.${i >> 8}.${i & 255}`, port: 2050, edge: edge(i), source: false, since: i }));
 
 describe('samplePeers', () => {
   it('returns distinct peers, at most the count, never an excluded one', () => {
@@ -34,13 +35,31 @@ describe('samplePeers', () => {
   });
 });
 
+describe('samplePeers against an eclipse', () => {
+  it('answers with the source and the longest-announced peers however many fresh entries sit at the edge', () => {
+    const honest = peers(6, () => 100);
+    const source = { host: '127.0.9.9', port: 2049, edge: 100, source: true, since: 50 };
+    const fresh = Array.from({ length: 500 }, (_, i) => ({ host: `10.0.${i >> 8}.${i & 255}`, port: 2050, edge: 100, source: false, since: 1_000 + i }));
+    for (let seed = 1; seed <= 20; seed++) {
+      const picked = samplePeers([...fresh, ...honest, source], 10, { exclude: new Set(), nearEdge: 20, random: seededRandom(seed) });
+      expect(picked).toHaveLength(10);
+      expect(picked[0]).toEqual({ host: '127.0.9.9', port: 2049, edge: 100 });
+      // A quarter of the answer (3 of 10) is the longest-announced viewers.
+      expect(picked.slice(1, 4).map((p) => p.host)).toEqual(['127.0.0.0', '127.0.0.1', '127.0.0.2']);
+    }
+  });
+});
+
 describe('pickCandidates', () => {
-  it('keeps every entry when they fit, and the highest-edge half plus random others when not', () => {
+  it('keeps every entry when they fit; otherwise the sources, the longest-announced quarter, the highest-edge half and random others', () => {
     const all = peers(100, (i) => i);
     expect(pickCandidates(all.slice(0, 10), 10, seededRandom(1))).toHaveLength(10);
-    const picked = pickCandidates(all, 10, seededRandom(1));
+    const source = { host: '127.0.9.9', port: 2049, edge: 50, source: true, since: 500 };
+    const picked = pickCandidates([...all, source], 10, seededRandom(1));
     expect(picked).toHaveLength(10);
-    expect(picked.slice(0, 5).map((p) => p.edge)).toEqual([99, 98, 97, 96, 95]);
-    expect(picked.slice(5).every((p) => p.edge < 95)).toBe(true);
+    expect(picked[0]).toBe(source);
+    expect(picked.slice(1, 4).map((p) => p.since)).toEqual([0, 1, 2]);
+    expect(picked.slice(4, 9).map((p) => p.edge)).toEqual([99, 98, 97, 96, 95]);
+    expect(picked[9]!.edge).toBeLessThan(95);
   });
 });

@@ -33,7 +33,7 @@ describe('RedisRegistry on a Redis Cluster', () => {
     const ids = Array.from({ length: 12 }, (_, i) => i.toString(16).repeat(64));
     for (const [i, id] of ids.entries()) {
       expect(await one.publish({ session: SESSION, name: `cam${i}`, stream: id, live: true, ts: T })).toEqual({ result: 'published' });
-      expect(await two.announce({ stream: id, host: '127.0.0.2', port: 2050 + i, edge: i, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
+      expect(await two.announce({ stream: id, host: '127.0.0.2', port: 2050 + i, edge: i, announcedAt: T, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
     }
     // Each stream's keys sit together on one master, and the streams are spread over the masters.
     const keysByMaster = cluster.ports.map((port) =>
@@ -41,7 +41,7 @@ describe('RedisRegistry on a Redis Cluster', () => {
     );
     expect(keysByMaster.filter((keys) => keys.some((key) => !key.includes('{index}'))).length).toBeGreaterThanOrEqual(2);
     for (const id of ids) expect(keysByMaster.filter((keys) => keys.some((key) => key.includes(id))).length).toBe(1);
-    expect((await one.lookup('cam7', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2057, edge: 7 }]);
+    expect((await one.lookup('cam7', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2057, edge: 7, source: false, since: T }]);
     expect(await one.counts()).toEqual({ streams: 12, peers: 12 });
     expect(await two.list(T, 100)).toHaveLength(12);
     const sweeps = await Promise.all([one.sweep(T + 2_000), two.sweep(T + 2_000)]);

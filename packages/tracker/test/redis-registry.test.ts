@@ -6,6 +6,8 @@ import { RegistryUnavailableError } from '../src/errors.js';
 import { RedisRegistry, type RedisStatus } from '../src/redis-registry.js';
 import { CLAIM_NAME } from '../src/redis-scripts.js';
 import { describeRegistryContract } from './registry-conformance.js';
+import { generateStreamKey, newSession, signEnd, signHead, signPublish } from '@p2pstream/data';
+import { Tracker, TrackerSession } from '../src/tracker.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -36,9 +38,28 @@ describe('RedisRegistry', () => {
     const prefix = `t-${randomUUID()}:`;
     const [one, two] = [await open(prefix), await open(prefix)];
     await one.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
-    expect(await two.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 3, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
-    expect((await one.lookup('cam1', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 3 }]);
+    expect(await two.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 3, announcedAt: T, expiresAt: T + 1_000, visibleUntil: T + 2_000 })).toBe(true);
+    expect((await one.lookup('cam1', T, 10))?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 3, source: false, since: T }]);
     expect(await two.publish({ session: SESSION, name: 'cam1', stream: 'b'.repeat(64), live: true, ts: T })).toMatchObject({ result: 'name-taken' });
+  });
+
+  it('lets a central that never saw the publisher clip edges to the signed head another central stored', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const key = generateStreamKey();
+    const session = newSession();
+    const now = Date.now();
+    const [one, two] = [await open(prefix), await open(prefix)].map((registry) => new Tracker({ registry }));
+    const publisher = new TrackerSession('127.0.0.1');
+    await one!.publish(publisher, { t: 'publish', id: 1, name: 'cam1', key: key.publicKey, ts: now, live: true, session, sig: signPublish(key, 'cam1', now, session) });
+    const head = signHead(key, session, 25, now);
+    await one!.announce(publisher, { t: 'announce', id: 2, stream: key.streamId, port: 2049, edge: 25, live: true, ts: head.ts, sig: head.sig });
+    await two!.announce(new TrackerSession('127.0.0.2'), { t: 'announce', id: 3, stream: key.streamId, port: 2050, edge: 2 ** 53 - 1, live: true });
+    const found = await two!.lookup(new TrackerSession('127.0.0.9'), { t: 'lookup', id: 4, name: 'cam1', count: 50 });
+    expect(found.edge).toBe(25);
+    expect(found.peers.map((p) => p.edge)).toEqual([25, 25]);
+    const end = signEnd(key, session, 30);
+    await one!.announce(publisher, { t: 'announce', id: 5, stream: key.streamId, port: 2049, edge: 30, live: false, end: end.sig });
+    expect((await two!.list()).streams).toEqual([{ name: 'cam1', stream: key.streamId, live: false, peers: 1, edge: 30 }]);
   });
 
   it('counts each expired entry once when two processes sweep at the same moment', async () => {
@@ -46,7 +67,7 @@ describe('RedisRegistry', () => {
     const [one, two] = [await open(prefix), await open(prefix)];
     await one.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
     for (let i = 0; i < 50; i++) {
-      await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
+      await one.announce({ stream: A, host: `127.0.2.${i}`, port: 2050, edge: i, announcedAt: T, expiresAt: T + 1_000 + i, visibleUntil: T + 60_000 });
     }
     const results = await Promise.all([one.sweep(T + 1_025), two.sweep(T + 1_025)]);
     expect(results[0].peers + results[1].peers).toBe(26);
@@ -58,8 +79,8 @@ describe('RedisRegistry', () => {
     const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 10_000 });
     opened.push(registry);
     await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
-    await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
-    await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
+    await registry.announce({ stream: A, host: '127.0.0.2', port: 2050, edge: 1, announcedAt: T, expiresAt: T + 1_000, visibleUntil: T + 60_000 });
+    await registry.announce({ stream: A, host: '127.0.0.3', port: 2050, edge: 1, announcedAt: T, expiresAt: T + 2_000, visibleUntil: T + 60_000 });
     expect(await registry.sweep(T + 1_000)).toEqual({ peers: 1, streams: 0 });
     // The second entry expired at T + 2 s, but the stream is next looked at T + 11 s.
     expect(await registry.sweep(T + 5_000)).toEqual({ peers: 0, streams: 0 });

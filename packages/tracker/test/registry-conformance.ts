@@ -18,6 +18,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       host: '127.0.0.2',
       port: 2050,
       edge: 10,
+      announcedAt: T,
       expiresAt: T + 1_000,
       visibleUntil: T + 5_000,
       ...over,
@@ -67,7 +68,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(await registry.announce(entry())).toBe(true);
       const found = await registry.lookup('cam1', T + 999, 10);
       expect(found?.stream).toEqual({ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 });
-      expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 10 }]);
+      expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 10, source: false, since: T }]);
       const expired = await registry.lookup('cam1', T + 1_000, 10);
       expect(expired?.candidates).toEqual([]);
       expect(expired?.stream.peers).toBe(0);
@@ -83,7 +84,7 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       await registry.announce(entry({ edge: 12, expiresAt: T + 3_000 }));
       await registry.announce(entry({ port: 2051, edge: 11 }));
       const found = await registry.lookup('cam1', T + 2_000, 10);
-      expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 12 }]);
+      expect(found?.candidates).toEqual([{ host: '127.0.0.2', port: 2050, edge: 12, source: false, since: T }]);
       expect(found?.stream).toMatchObject({ peers: 1, edge: 12 });
     });
 
@@ -227,6 +228,55 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       await registry.sweep(T + 5_000);
       await registry.announce(entry({ expiresAt: T + 7_000, visibleUntil: T + 9_000 }));
       expect(await registry.list(T + 6_000, 10)).toEqual([{ name: 'cam1', stream: A, live: true, peers: 1, viewers: 1, edge: 10 }]);
+    });
+
+    it('stores the newest head of the current session only, keeps it over a re-publish of that session and forgets it on another', async () => {
+      expect(await registry.streamHead(A)).toBeUndefined();
+      expect(await registry.recordHead(A, { session: SESSION, edge: 5, ts: T, at: T, ended: false })).toBe(false);
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: undefined });
+      expect(await registry.recordHead(A, { session: SESSION, edge: 5, ts: T + 10, at: T + 20, ended: false })).toBe(true);
+      // An older or equal head, or one of another session, changes nothing.
+      expect(await registry.recordHead(A, { session: SESSION, edge: 9, ts: T + 10, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.recordHead(A, { session: SESSION, edge: 9, ts: T + 5, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.recordHead(A, { session: 'fedcba9876543210', edge: 99, ts: T + 50, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 5, ts: T + 10, at: T + 20, ended: false } });
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T + 1 });
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 5, ts: T + 10, at: T + 20, ended: false } });
+      expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(5);
+      await registry.publish({ session: 'fedcba9876543210', name: 'cam1', stream: A, live: true, ts: T + 2 });
+      expect(await registry.streamHead(A)).toEqual({ session: 'fedcba9876543210', head: undefined });
+      expect((await registry.lookup('cam1', T, 10))?.stream.edge).toBe(0);
+    });
+
+    it('takes an end once: the stream is finished and no later head moves it', async () => {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ live: true, source: true, edge: 7 }));
+      await registry.recordHead(A, { session: SESSION, edge: 7, ts: T + 10, at: T + 10, ended: false });
+      expect(await registry.recordHead(A, { session: SESSION, edge: 8, ts: 0, at: T + 20, ended: true })).toBe(true);
+      expect(await registry.recordHead(A, { session: SESSION, edge: 50, ts: T + 30, at: T + 30, ended: false })).toBe(false);
+      expect(await registry.recordHead(A, { session: SESSION, edge: 60, ts: 0, at: T + 30, ended: true })).toBe(false);
+      expect(await registry.streamHead(A)).toEqual({ session: SESSION, head: { edge: 8, ts: T + 10, at: T + 20, ended: true } });
+      expect((await registry.lookup('cam1', T, 10))?.stream).toMatchObject({ live: false, edge: 8 });
+    });
+
+    it('keeps the source and the longest-announced entries among the candidates, however many fresh entries crowd the stream', async () => {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ host: '127.0.0.1', port: 2049, source: true, edge: 10, expiresAt: T + 60_000 }));
+      for (let i = 0; i < 5; i++) await registry.announce(entry({ host: `127.0.1.${i}`, edge: 10, expiresAt: T + 60_000 }));
+      // Renewals keep an entry's time announced: the old ones announce again after the flood.
+      for (let i = 0; i < 200; i++) {
+        await registry.announce(entry({ host: `10.0.${i >> 8}.${i & 255}`, edge: 10, announcedAt: T + 1_000 + i, expiresAt: T + 60_000 }));
+      }
+      for (let i = 0; i < 5; i++) await registry.announce(entry({ host: `127.0.1.${i}`, edge: 10, announcedAt: T + 5_000, expiresAt: T + 60_000 }));
+      const found = await registry.lookup('cam1', T + 5_000, 20);
+      expect(found?.candidates.length).toBeLessThanOrEqual(20);
+      expect(found?.candidates).toEqual(
+        expect.arrayContaining([
+          { host: '127.0.0.1', port: 2049, edge: 10, source: true, since: T },
+          ...Array.from({ length: 5 }, (_, i) => ({ host: `127.0.1.${i}`, port: 2050, edge: 10, source: false, since: T })),
+        ]),
+      );
     });
 
     it('bounds look-up candidates and keeps the entries with the highest edges among them', async () => {

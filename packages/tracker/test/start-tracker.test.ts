@@ -1,5 +1,5 @@
 import { AddressInUseError, dial, type CloseReason, type Connection } from '@p2pstream/connection';
-import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
+import { generateStreamKey, newSession, signHead, signPublish } from '@p2pstream/data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryUnavailableError } from '../src/errors.js';
 import { memoryRegistry, startTracker, type RunningTracker, type StartTrackerOptions, type TrackerProblem } from '../src/index.js';
@@ -34,6 +34,8 @@ function countingRegistry(sweep?: () => Promise<never>): Registry & { sweeps: nu
     publish: (publication) => inner.publish(publication),
     announce: (announcement) => inner.announce(announcement),
     leave: (stream, peers, now, visibleUntil) => inner.leave(stream, peers, now, visibleUntil),
+    streamHead: (stream) => inner.streamHead(stream),
+    recordHead: (stream, head) => inner.recordHead(stream, head),
     lookup: (name, now, max) => inner.lookup(name, now, max),
     list: (now, limit) => inner.list(now, limit),
     counts: () => inner.counts(),
@@ -67,7 +69,8 @@ describe('startTracker', () => {
     const publisher = await peer(running, '127.0.0.2');
     const ts = Date.now();
     await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
-    await publisher.request({ t: 'announce', stream: key.streamId, port: 2050, edge: 4, live: true });
+    const head = signHead(key, SESSION, 4, Date.now());
+    await publisher.request({ t: 'announce', stream: key.streamId, port: 2050, edge: 4, live: true, ts: head.ts, sig: head.sig });
     const viewer = await peer(running, '127.0.0.3');
     expect(await viewer.request({ t: 'lookup', name: 'cam1', count: 5 })).toMatchObject({
       stream: key.streamId,

@@ -1,4 +1,4 @@
-import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signEnd, signHead, signPublish, type StreamKey } from '@p2pstream/data';
 import type { PublishMessage } from '@p2pstream/wire';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TrackerError } from '../src/errors.js';
@@ -34,6 +34,11 @@ describe('Tracker', () => {
     new Tracker({ registry: new MemoryRegistry(), clock, random: seededRandom(7), interval: 1_000, ttl: 1_500, grace: 3_000, ...options });
   const announce = (session: TrackerSession, stream: string, port = 2050, edge = 0, live = true) =>
     tracker.announce(session, { t: 'announce', id: 2, stream, port, edge, live });
+  /** An announce that carries the publisher's signed head at `edge`, signed now. */
+  const announceHead = (session: TrackerSession, edge: number, port = 2049, signer: StreamKey = key, session8 = SESSION) => {
+    const { ts, sig } = signHead(signer, session8, edge, clock.now());
+    return tracker.announce(session, { t: 'announce', id: 2, stream: key.streamId, port, edge, live: true, ts, sig });
+  };
   const lookup = (session: TrackerSession, name = 'cam1', count = 50) => tracker.lookup(session, { t: 'lookup', id: 3, name, count });
 
   beforeEach(() => {
@@ -128,7 +133,7 @@ describe('Tracker', () => {
     });
 
     it('answers with the stream details and STREAM_NOT_FOUND for an unknown name', async () => {
-      await announce(source, key.streamId, 2049, 42);
+      await announceHead(source, 42);
       await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, 42);
       expect(await lookup(new TrackerSession('127.0.0.3'))).toMatchObject({ t: 'peers', name: 'cam1', stream: key.streamId, live: true, edge: 42 });
       expect(await refusal(lookup(new TrackerSession('127.0.0.3'), 'nope'))).toMatchObject({ code: 'STREAM_NOT_FOUND' });
@@ -144,7 +149,7 @@ describe('Tracker', () => {
     });
 
     it('offers peers near the live edge before peers far behind it', async () => {
-      await announce(source, key.streamId, 2049, 1_000);
+      await announceHead(source, 1_000);
       for (let i = 0; i < 10; i++) await announce(new TrackerSession(`127.0.1.${i}`), key.streamId, 2050, 1_000 - i);
       for (let i = 0; i < 10; i++) await announce(new TrackerSession(`127.0.2.${i}`), key.streamId, 2050, 100 + i);
       const found = await lookup(new TrackerSession('127.0.0.9'), 'cam1', 13);
@@ -171,7 +176,7 @@ describe('Tracker', () => {
     });
 
     it('lets only the publishing connection mark the stream finished', async () => {
-      await announce(source, key.streamId, 2049, 5);
+      await announceHead(source, 5);
       const viewer = new TrackerSession('127.0.0.2');
       await announce(viewer, key.streamId, 2050, 5, false);
       expect((await tracker.list()).streams[0]?.live).toBe(true);
@@ -206,14 +211,74 @@ describe('Tracker', () => {
       expect((await lookup(new TrackerSession('127.0.0.9'))).peers).toHaveLength(3);
     });
 
-    it('believes the edge of any other peer only as far as the edge the source announced', async () => {
-      await announce(source, key.streamId, 2049, 40);
+    it('believes the edge of any peer only as far as the source\'s signed head', async () => {
+      await announceHead(source, 40);
       await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, Number.MAX_SAFE_INTEGER);
       await announce(new TrackerSession('127.0.0.3'), key.streamId, 2050, 12);
       const found = await lookup(new TrackerSession('127.0.0.9'));
       expect(found.edge).toBe(40);
       expect(found.peers.map((p) => p.edge).sort((a, b) => a - b)).toEqual([12, 40, 40]);
       expect((await tracker.list()).streams[0]?.edge).toBe(40);
+    });
+
+    it('believes no edge, not even the publishing connection\'s, before a signed head', async () => {
+      await announce(source, key.streamId, 2049, 40);
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, 40);
+      expect((await lookup(new TrackerSession('127.0.0.9'))).peers.map((p) => p.edge)).toEqual([0, 0]);
+    });
+
+    it('refuses a head signed by another key or in another session with BAD_SIGNATURE, and keeps the head it had', async () => {
+      await announceHead(source, 10);
+      const liar = new TrackerSession('127.0.0.5');
+      expect(await refusal(announceHead(liar, 9_999, 2050, otherKey))).toMatchObject({ code: 'BAD_SIGNATURE', closesConnection: true });
+      expect(await refusal(announceHead(liar, 9_999, 2050, key, newSession()))).toMatchObject({ code: 'BAD_SIGNATURE' });
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, 9_999);
+      expect((await lookup(new TrackerSession('127.0.0.9'))).edge).toBe(10);
+    });
+
+    it('believes a signed head whoever passes it on, but a replayed head does not keep a silent source fresh', async () => {
+      await announceHead(source, 30);
+      const { ts, sig } = signHead(key, SESSION, 30, clock.now());
+      const viewer = new TrackerSession('127.0.0.2');
+      // A viewer relaying the newest head it verified: believed as far as it goes…
+      await tracker.announce(viewer, { t: 'announce', id: 2, stream: key.streamId, port: 2050, edge: 30, live: true, ts, sig });
+      expect((await lookup(new TrackerSession('127.0.0.9'))).peers.map((p) => p.edge)).toEqual([30, 30]);
+      // …but the same head, announced again and again, is no news from the source.
+      for (let i = 0; i < 6; i++) {
+        clock.advance(1_000);
+        await tracker.announce(viewer, { t: 'announce', id: 2, stream: key.streamId, port: 2050, edge: 30, live: true, ts, sig });
+      }
+      expect((await tracker.list()).streams).toEqual([]);
+    });
+
+    it('clips edges at a central that never saw the publisher, by the head another central stored in the shared registry', async () => {
+      const registry = new MemoryRegistry();
+      const first = new Tracker({ registry, clock, random: seededRandom(1), interval: 1_000, ttl: 1_500, grace: 3_000 });
+      const second = new Tracker({ registry, clock, random: seededRandom(2), interval: 1_000, ttl: 1_500, grace: 3_000 });
+      const publisher = new TrackerSession('127.0.0.1');
+      clock.advance(1);
+      await first.publish(publisher, publishOf(key, 'cam1', clock.now()));
+      const { ts, sig } = signHead(key, SESSION, 25, clock.now());
+      await first.announce(publisher, { t: 'announce', id: 2, stream: key.streamId, port: 2049, edge: 25, live: true, ts, sig });
+      await second.announce(new TrackerSession('127.0.0.2'), { t: 'announce', id: 2, stream: key.streamId, port: 2050, edge: 2 ** 53 - 1, live: true });
+      const found = await second.lookup(new TrackerSession('127.0.0.9'), { t: 'lookup', id: 3, name: 'cam1', count: 50 });
+      expect(found.edge).toBe(25);
+      expect(found.peers.map((p) => p.edge)).toEqual([25, 25]);
+    });
+
+    it('takes a signed end as the stream finished: edges clip to it and the source cannot make it live again', async () => {
+      await announceHead(source, 12);
+      const end = signEnd(key, SESSION, 12);
+      await tracker.announce(source, { t: 'announce', id: 2, stream: key.streamId, port: 2049, edge: 12, live: false, end: end.sig });
+      await announce(new TrackerSession('127.0.0.2'), key.streamId, 2050, 500);
+      await announce(source, key.streamId, 2049, 12, true);
+      const listed = (await tracker.list()).streams[0];
+      expect(listed).toMatchObject({ live: false, edge: 12 });
+      expect((await lookup(new TrackerSession('127.0.0.9'))).peers.map((p) => p.edge).sort()).toEqual([12, 12]);
+      const forged = { ...end, sig: Uint8Array.from(end.sig, (b, i) => (i === 0 ? b ^ 1 : b)) };
+      expect(await refusal(tracker.announce(source, { t: 'announce', id: 2, stream: key.streamId, port: 2049, edge: 13, live: false, end: forged.sig }))).toMatchObject({
+        code: 'BAD_SIGNATURE',
+      });
     });
 
     it('holds at most --max-entries-per-ip ports of one address in a stream, and takes a renewal of one it holds', async () => {
@@ -227,7 +292,7 @@ describe('Tracker', () => {
     });
 
     it('does not keep listed a stream whose source went silent for a TTL, however its viewers announce', async () => {
-      await announce(source, key.streamId, 2049, 5);
+      await announceHead(source, 5);
       const viewer = new TrackerSession('127.0.0.2');
       for (let i = 0; i < 6; i++) {
         await announce(viewer, key.streamId, 2050, 5);

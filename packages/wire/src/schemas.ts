@@ -120,7 +120,17 @@ export const SCHEMAS = {
     sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
   },
   published: { re, stream: required(streamId) },
-  announce: { id, stream: required(streamId), port, edge: required(uint()), live: required(bool) },
+  announce: {
+    id,
+    stream: required(streamId),
+    port,
+    edge: required(uint()),
+    live: required(bool),
+    // The publisher's signed head at `edge` (its `ts` and `sig`), and its signed end at `edge` once the stream ended.
+    ts: optional(uint()),
+    sig: optional(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
+    end: optional(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
+  },
   announced: { re, interval: required(uint(1)), ttl: required(uint(1)) },
   lookup: { id, name: required(name), count: required(uint(1, MAX_LOOKUP_PEERS)) },
   peers: {

@@ -190,6 +190,8 @@ describe('message validation', () => {
     for (const count of [1e9, -5, 0]) expectRefusal([frameOf({ ...SAMPLES.lookup, count })], 'INVALID_FIELD');
     expectRefusal([frameOf({ ...SAMPLES.publish, key: new Uint8Array(31) })], 'INVALID_FIELD');
     expectRefusal([frameOf({ ...SAMPLES.publish, sig: 'not binary' })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...announce, ts: 1, sig: new Uint8Array(63) })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...announce, end: new Uint8Array(65) })], 'INVALID_FIELD');
   });
 
   it('refuses a peer entry whose host is not an IP address', () => {

@@ -12,6 +12,11 @@ describe('round trip', () => {
     expect(messages).toEqual([message]);
   });
 
+  it('carries a publisher\'s signed head and end in an announce, and an announce without them', () => {
+    const signed: Message = { ...SAMPLES.announce, ts: 1_700_000_000_000, sig: Buffer.alloc(64, 7), end: Buffer.alloc(64, 9) };
+    expect(decodeAll([encodeFrame(signed), encodeFrame(SAMPLES.announce)]).messages).toEqual([signed, SAMPLES.announce]);
+  });
+
   it('leaves out optional fields that are undefined', () => {
     const message: Message = { t: 'error', code: 'BUSY', message: 'try later', re: undefined };
     expect(decodeAll([encodeFrame(message)]).messages).toEqual([{ t: 'error', code: 'BUSY', message: 'try later' }]);
