@@ -42,6 +42,7 @@ export async function runIdleRegistry({ streams, entries, seconds, cluster }: Id
         host: `10.${(e >> 16) & 255}.${(e >> 8) & 255}.${e & 255}`,
         port: 2050 + Math.floor(e / 16_777_216),
         edge: 1,
+        announcedAt: now,
         expiresAt: now + 3_600_000,
         visibleUntil: now + 3_600_000,
       }),
