@@ -40,18 +40,22 @@ export class HeldBack {
     if (this.#haves.size < MAX_PENDING_HAVES) this.#haves.add(seq);
   }
 
-  /** The seqs in `[from, to)` the peer claimed, by map or by `have`. */
-  release(from: number, to: number): number[] {
+  /**
+   * The seqs in `[from, to)` the peer claimed: `inMap`, the bits of its map (it held them when it
+   * sent the map), and `haves`, those it announced since (news of a chunk spreading).
+   */
+  release(from: number, to: number): { inMap: number[]; haves: number[] } {
     const { base, bits } = this.#map;
-    const inMap = (seq: number) => seq >= base && seq - base < bits.length * 8 && (bits[(seq - base) >> 3]! & (0x80 >> ((seq - base) & 7))) !== 0;
-    const released: number[] = [];
+    const inMapAt = (seq: number) => seq >= base && seq - base < bits.length * 8 && (bits[(seq - base) >> 3]! & (0x80 >> ((seq - base) & 7))) !== 0;
+    const inMap: number[] = [];
+    const haves: number[] = [];
     const end = Math.min(to, base + bits.length * 8);
-    for (let seq = Math.max(from, base); seq < end; seq++) if (inMap(seq)) released.push(seq);
+    for (let seq = Math.max(from, base); seq < end; seq++) if (inMapAt(seq)) inMap.push(seq);
     for (const seq of this.#haves) {
       if (seq >= to) continue;
       this.#haves.delete(seq);
-      if (seq >= from && !inMap(seq)) released.push(seq);
+      if (seq >= from && !inMapAt(seq)) haves.push(seq);
     }
-    return released;
+    return { inMap, haves };
   }
 }

@@ -485,7 +485,14 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     // The edge first: a live scheduler picks its start point from the first edge it hears of.
     this.#believeEdge(limit);
     const scheduler = this.#scheduler!;
-    for (const [address, heldBack] of this.#heldBack) for (const seq of heldBack.release(from, limit)) scheduler.peerHas(address, seq);
+    for (const [address, heldBack] of this.#heldBack) {
+      const { inMap, haves } = heldBack.release(from, limit);
+      // Bits of a map are what the peer held when we met it, not news: a finished stream's publisher, met
+      // before its signed end, must not look like the first holder of every chunk as it is cut, or
+      // rarest-first waits for them to spread and all viewers wait on each other for chunks only it holds.
+      for (const seq of inMap) scheduler.peerHas(address, seq, { fromMap: true });
+      for (const seq of haves) scheduler.peerHas(address, seq);
+    }
   }
 
   #believeEdge(edge: number): void {

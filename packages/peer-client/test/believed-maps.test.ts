@@ -29,8 +29,16 @@ describe('HeldBack', () => {
     const held = new HeldBack(mapOf(0, [0b1010_0000]));
     held.have(9);
     held.have(2 ** 40);
-    expect(held.release(0, 1)).toEqual([0]);
-    expect(held.release(1, 10)).toEqual([2, 9]);
-    expect(held.release(10, 11)).toEqual([]);
+    expect(held.release(0, 1)).toEqual({ inMap: [0], haves: [] });
+    expect(held.release(1, 10)).toEqual({ inMap: [2], haves: [9] });
+    expect(held.release(10, 11)).toEqual({ inMap: [], haves: [] });
+  });
+
+  it('tells the bits of the map from the haves, so that a chunk the peer held when met is not taken for news', () => {
+    const held = new HeldBack(mapOf(0, [0b1100_0000]));
+    // A have for a chunk already in the map is the map's.
+    held.have(1);
+    held.have(5);
+    expect(held.release(0, 8)).toEqual({ inMap: [0, 1], haves: [5] });
   });
 });

@@ -138,4 +138,45 @@ describe('PeerClient over a memory network', () => {
     expect(skips).toEqual([]);
     expect(client.stats()).toMatchObject({ played: 20, skipped: 0 });
   });
+
+  it('asks the publisher of a finished stream for every chunk at once, though its map came before its signed end and three peers hold nothing', async () => {
+    // The map's bits are held back until the signed end is verified. Handed over as news, each chunk
+    // looked fresh from an upstream peer, so the client waited for it to reach a second peer — which
+    // only happens when somebody asks the publisher — and the rest trickled in as play-out came near.
+    const clock = new ManualClock();
+    const central = new MemoryCentral(clock);
+    const network = new MemoryNetwork({ clock });
+    const key = generateStreamKey();
+    const chunks = makeChunks(key, 200);
+    const window = new ChunkWindow<Chunk>({ live: false });
+    for (const chunk of chunks) window.add(chunk);
+    window.finish(chunks.length);
+    const publisher = await startPeerServer({ listen: false, clock });
+    publisher.serve(key.streamId, window, { state: signWindow(key, SESSION, window), source: true });
+    onCleanup(network.listen('127.0.0.1', 2050, publisher));
+    onCleanup(() => publisher.close());
+    await central.publish('127.0.0.1', 2050, 'film', key, false);
+    for (const port of [2051, 2052, 2053]) {
+      const empty = await startPeerServer({ listen: false, clock });
+      empty.serve(key.streamId, new ChunkWindow<Chunk>({ live: false }), { state: new SignedState(key.streamId, SESSION) });
+      onCleanup(network.listen('127.0.0.1', port, empty));
+      onCleanup(() => empty.close());
+      await central.carry('127.0.0.1', port, key.streamId);
+    }
+    const sink = new CollectingSink();
+    const client = new PeerClient({ name: 'film', tracker: central.client('127.0.0.3'), dial: network.dial, localAddress: '127.0.0.3', clock, sink, finishedStore: false });
+    onCleanup(async () => {
+      const closing = client.close();
+      await clock.run(3000);
+      await closing;
+    });
+    const peers = new Set<string>();
+    client.on('peer', (address) => peers.add(address));
+    void client.start();
+    // Play-out of 200 chunks takes 20 s (100 ms a chunk); the chunks, a few ms of memory network.
+    await clock.run(3000);
+    expect(peers.size).toBe(4);
+    expect(client.stats()).toMatchObject({ played: 200, ended: true });
+    expect(sink.bytes.equals(Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data))))).toBe(true);
+  });
 });

@@ -48,13 +48,13 @@ export class Availability {
     for (const seq of fresh.values(this.#floor)) this.#increment(seq, now, peer, true);
   }
 
-  /** Records that `peer` now holds `seq`; returns whether that was news. */
-  add(peer: string, seq: number, now: number): boolean {
+  /** Records that `peer` now holds `seq` (`inMap`: a bit of its map, learnt late); returns whether that was news. */
+  add(peer: string, seq: number, now: number, inMap = false): boolean {
     assertSeq(seq);
     const map = this.#maps.get(peer);
     if (!map) return false;
     const added = map.add(seq, (dropped) => this.#decrement(dropped));
-    if (added && seq >= this.#floor) this.#increment(seq, now, peer, false);
+    if (added && seq >= this.#floor) this.#increment(seq, now, peer, inMap);
     return added;
   }
 

@@ -187,10 +187,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#schedulePump();
   }
 
-  /** Records a peer's `have`; returns whether it was news. Unknown peers are ignored. */
-  peerHas(peer: string, seq: number): boolean {
+  /**
+   * Records a peer's `have`; returns whether it was news. Unknown peers are ignored. With
+   * `fromMap`, the chunk was in the peer's buffer map but held back until now (past the newest
+   * signed head): the peer held it when we met it, so it counts as a map's bit, not as a chunk
+   * spreading — rarest-first does not wait for it to reach a second peer.
+   */
+  peerHas(peer: string, seq: number, options: { fromMap?: boolean } = {}): boolean {
     assertSeq(seq);
-    if (this.#closed || !this.#availability.add(peer, seq, this.#clock.now())) return false;
+    if (this.#closed || !this.#availability.add(peer, seq, this.#clock.now(), options.fromMap ?? false)) return false;
     this.#raiseEdge(seq);
     if (this.#worthAPump(seq)) this.#schedulePump();
     return true;

@@ -183,4 +183,17 @@ describe('upstream peers', () => {
     await swarm.run(5_000);
     expect(swarm.events('delivered').map((event) => event.seq).sort((a, b) => a - b)).toEqual(range(0, 199));
   });
+
+  it('asks the publisher at once for the chunks of its map that were held back and released later (peerHas fromMap)', async () => {
+    // A viewer meets the publisher before its signed end: the map's bits are held back, then handed
+    // over chunk by chunk once the end is believed. They were held when the map was sent, not news.
+    const swarm = new Swarm({ live: false });
+    swarm.addPeer('publisher', [], answersAfter(20));
+    for (const viewer of ['v1', 'v2', 'v3']) swarm.addPeer(viewer, [], answersAfter(20));
+    swarm.scheduler.start();
+    await swarm.run(0);
+    for (const seq of range(0, 199)) swarm.announce('publisher', seq, { fromMap: true });
+    await swarm.run(5_000);
+    expect(swarm.events('delivered').map((event) => event.seq).sort((a, b) => a - b)).toEqual(range(0, 199));
+  });
 });

@@ -114,12 +114,12 @@ export class Swarm {
     this.scheduler.addPeer(peer, toBufferMap(announced));
   }
 
-  /** The peer announces one more chunk (a `have`); nothing once it left. */
-  announce(peer: string, seq: number): void {
+  /** The peer announces one more chunk (a `have`, or with `fromMap` a bit of its map learnt late); nothing once it left. */
+  announce(peer: string, seq: number, options: { fromMap?: boolean } = {}): void {
     const sim = this.#peers.get(peer);
     if (!sim) return;
     sim.announced.add(seq);
-    this.scheduler.peerHas(peer, seq);
+    this.scheduler.peerHas(peer, seq, options);
   }
 
   /** The peer leaves the swarm. */
