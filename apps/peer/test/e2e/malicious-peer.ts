@@ -1,7 +1,8 @@
-import { dial, listen, type Connection, type ConnectionServer } from '@p2pstream/connection';
+import { dial, type Connection, type ConnectionServer } from '@p2pstream/connection';
 import type { Chunk } from '@p2pstream/data';
 import { TrackerClient, type LookupResult } from '@p2pstream/tracker-client';
 import type { JoinMessage, MapMessage, RequestMessage } from '@p2pstream/wire';
+import { startScriptedPeer } from './scripted-peer.js';
 
 /**
  * A test double for a hostile peer, speaking the real protocols through
@@ -62,32 +63,15 @@ export class MaliciousPeer {
    * `source: true`), starts fetching and announces itself. Rejects when the stream
    * or its publisher cannot be found.
    */
-  static async start(options: MaliciousPeerOptions): Promise<MaliciousPeer> {
-    const tracker = new TrackerClient({ centrals: [options.central], localAddress: options.host });
-    let server: ConnectionServer | undefined;
-    try {
-      const stream = await tracker.lookup(options.name);
-      let peer: MaliciousPeer | undefined;
-      server = await listen({
-        host: options.host,
-        port: 0,
-        role: 'peer',
-        handlers: {
-          join: (message, connection) => peer?.onJoin(message, connection),
-          request: (message, connection) => peer?.onRequest(message, connection),
-          cancel: () => undefined,
-        },
-      });
-      peer = new MaliciousPeer(tracker, server, stream);
-      server.on('connection', (connection) => peer!.onConnection(connection));
-      await peer.connectToPublisher(options.host, options.backlog ?? 4);
-      await tracker.announce({ stream: stream.stream, port: server.address().port, edge: peer.edge, live: stream.live });
-      return peer;
-    } catch (error) {
-      await server?.close();
-      await tracker.close();
-      throw error;
-    }
+  static start(options: MaliciousPeerOptions): Promise<MaliciousPeer> {
+    return startScriptedPeer(
+      options,
+      (tracker, server, stream) => new MaliciousPeer(tracker, server, stream),
+      async (peer, tracker, stream, port) => {
+        await peer.connectToPublisher(options.host, options.backlog ?? 4);
+        await tracker.announce({ stream: stream.stream, port, edge: peer.edge, live: stream.live });
+      },
+    );
   }
 
   get address(): string {
@@ -146,7 +130,7 @@ export class MaliciousPeer {
     for (const subscriber of this.#subscribers) subscriber.send({ t: 'have', seq });
   }
 
-  private onConnection(connection: Connection): void {
+  onConnection(connection: Connection): void {
     const victim = this.victim(connection.remoteAddress);
     victim.open += 1;
     void connection.closed.then(() => {
@@ -156,7 +140,7 @@ export class MaliciousPeer {
     });
   }
 
-  private onJoin(message: JoinMessage, connection: Connection): void {
+  onJoin(message: JoinMessage, connection: Connection): void {
     if (message.stream !== this.#stream.stream) {
       connection.replyError(message, 'UNKNOWN_STREAM', 'not carried here');
       return;
@@ -166,7 +150,7 @@ export class MaliciousPeer {
     connection.reply(message, { t: 'map', ...this.bufferMap() });
   }
 
-  private onRequest(message: RequestMessage, connection: Connection): void {
+  onRequest(message: RequestMessage, connection: Connection): void {
     const { seq } = message;
     const victim = this.victim(connection.remoteAddress);
     victim.requests += 1;

@@ -1,7 +1,8 @@
-import { dial, listen, type Connection, type ConnectionServer } from '@p2pstream/connection';
+import { dial, type Connection, type ConnectionServer } from '@p2pstream/connection';
 import type { Chunk } from '@p2pstream/data';
 import { TrackerClient, type LookupResult } from '@p2pstream/tracker-client';
 import type { JoinMessage, RequestMessage } from '@p2pstream/wire';
+import { startScriptedPeer, type ScriptedPeerOptions } from './scripted-peer.js';
 
 /**
  * A test double for the replay across sessions: it records real chunks (with
@@ -53,30 +54,12 @@ export class SessionReplayer {
   }
 
   /** Looks the (re-published) stream up, listens on `host` and announces itself with the recorded chunks. */
-  static async serve(options: { central: string; name: string; host: string; chunks: readonly Chunk[] }): Promise<SessionReplayer> {
-    const tracker = new TrackerClient({ centrals: [options.central], localAddress: options.host });
-    let server: ConnectionServer | undefined;
-    try {
-      const stream = await tracker.lookup(options.name);
-      let replayer: SessionReplayer | undefined;
-      server = await listen({
-        host: options.host,
-        port: 0,
-        role: 'peer',
-        handlers: {
-          join: (message, connection) => replayer?.onJoin(message, connection),
-          request: (message, connection) => replayer?.onRequest(message, connection),
-          cancel: () => undefined,
-        },
-      });
-      replayer = new SessionReplayer(new Map(options.chunks.map((chunk) => [chunk.seq, chunk])), tracker, server, stream);
-      await tracker.announce({ stream: stream.stream, port: server.address().port, edge: options.chunks.length, live: true });
-      return replayer;
-    } catch (error) {
-      await server?.close();
-      await tracker.close();
-      throw error;
-    }
+  static serve(options: ScriptedPeerOptions & { chunks: readonly Chunk[] }): Promise<SessionReplayer> {
+    return startScriptedPeer(
+      options,
+      (tracker, server, stream) => new SessionReplayer(new Map(options.chunks.map((chunk) => [chunk.seq, chunk])), tracker, server, stream),
+      (_, tracker, stream, port) => tracker.announce({ stream: stream.stream, port, edge: options.chunks.length, live: true }),
+    );
   }
 
   get servedTotal(): number {
@@ -88,14 +71,14 @@ export class SessionReplayer {
     await this.#server.close();
   }
 
-  private onJoin(message: JoinMessage, connection: Connection): void {
+  onJoin(message: JoinMessage, connection: Connection): void {
     const edge = this.#chunks.size;
     const bits = new Uint8Array(Math.ceil(edge / 8));
     for (let seq = 0; seq < edge; seq++) bits[seq >> 3]! |= 0x80 >> (seq & 7);
     connection.reply(message, { t: 'map', stream: this.#stream.stream, base: 0, bits, edge, live: true, session: this.#stream.session, source: false });
   }
 
-  private onRequest(message: RequestMessage, connection: Connection): void {
+  onRequest(message: RequestMessage, connection: Connection): void {
     const chunk = this.#chunks.get(message.seq);
     if (!chunk) {
       connection.reply(message, { t: 'reject', seq: message.seq, reason: 'NOT_HELD' });

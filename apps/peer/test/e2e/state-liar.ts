@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { listen, type Connection, type ConnectionServer } from '@p2pstream/connection';
+import type { Connection, ConnectionServer } from '@p2pstream/connection';
 import { TrackerClient, type LookupResult } from '@p2pstream/tracker-client';
 import type { JoinMessage, RequestMessage } from '@p2pstream/wire';
+import { startScriptedPeer, type ScriptedPeerOptions } from './scripted-peer.js';
 
 /**
  * A test double for a peer that speaks the protocol correctly and lies about
@@ -36,31 +37,12 @@ export class StateLiar {
   }
 
   /** Looks the stream up, listens on `host` and announces itself with the lied edge. */
-  static async start(options: { central: string; name: string; host: string }): Promise<StateLiar> {
-    const tracker = new TrackerClient({ centrals: [options.central], localAddress: options.host });
-    let server: ConnectionServer | undefined;
-    try {
-      const stream = await tracker.lookup(options.name);
-      let liar: StateLiar | undefined;
-      server = await listen({
-        host: options.host,
-        port: 0,
-        role: 'peer',
-        handlers: {
-          join: (message, connection) => liar?.onJoin(message, connection),
-          request: (message, connection) => liar?.onRequest(message, connection),
-          cancel: () => undefined,
-        },
-      });
-      liar = new StateLiar(tracker, server, stream);
-      server.on('connection', (connection) => liar!.onConnection(connection));
-      await tracker.announce({ stream: stream.stream, port: server.address().port, edge: LIED_EDGE, live: true });
-      return liar;
-    } catch (error) {
-      await server?.close();
-      await tracker.close();
-      throw error;
-    }
+  static start(options: ScriptedPeerOptions): Promise<StateLiar> {
+    return startScriptedPeer(
+      options,
+      (tracker, server, stream) => new StateLiar(tracker, server, stream),
+      (_, tracker, stream, port) => tracker.announce({ stream: stream.stream, port, edge: LIED_EDGE, live: true }),
+    );
   }
 
   /** Viewers that joined it. */
@@ -73,7 +55,7 @@ export class StateLiar {
     await this.#server.close();
   }
 
-  private onConnection(connection: Connection): void {
+  onConnection(connection: Connection): void {
     const victim = this.victim(connection.remoteAddress);
     victim.open += 1;
     void connection.closed.then(() => {
@@ -82,7 +64,7 @@ export class StateLiar {
     });
   }
 
-  private onJoin(message: JoinMessage, connection: Connection): void {
+  onJoin(message: JoinMessage, connection: Connection): void {
     const stream = this.#stream.stream;
     this.victim(connection.remoteAddress).joins += 1;
     // "Finished, and I hold all of it": a map that would end a viewer that believed it.
@@ -92,7 +74,7 @@ export class StateLiar {
     connection.send({ t: 'end', stream, edge: LIED_EDGE, sig: randomBytes(64) });
   }
 
-  private onRequest(message: RequestMessage, connection: Connection): void {
+  onRequest(message: RequestMessage, connection: Connection): void {
     connection.reply(message, { t: 'reject', seq: message.seq, reason: 'NOT_HELD' });
   }
 
