@@ -8,9 +8,15 @@ import { startScriptedPeer, type ScriptedPeerOptions } from './scripted-peer.js'
  * A test double for the replay across sessions: it records real chunks (with
  * the publisher's real signatures) of one publish of a stream, and once the
  * same name and key are published again it offers them to every viewer as
- * chunks of the new publish — its map names the new session and holds every
- * recorded seq. It counts the chunks it served to each viewer.
+ * chunks of the new publish — its map names the new session and claims every
+ * seq up to far past the edge, so a viewer finds it holding each new chunk as
+ * soon as a signed head covers it. Asked for a seq it recorded, it answers that
+ * chunk; for any other, a recorded chunk under the asked seq. It counts the
+ * chunks it served to each viewer.
  */
+/** How far past its recorded chunks the replayer's map claims to hold the stream. */
+const CLAIMED_PAST_RECORDED = 4096;
+
 export class SessionReplayer {
   /** Chunks served, by viewer address. */
   readonly served = new Map<string, number>();
@@ -72,19 +78,19 @@ export class SessionReplayer {
   }
 
   onJoin(message: JoinMessage, connection: Connection): void {
-    const edge = this.#chunks.size;
+    const edge = this.#chunks.size + CLAIMED_PAST_RECORDED;
     const bits = new Uint8Array(Math.ceil(edge / 8));
     for (let seq = 0; seq < edge; seq++) bits[seq >> 3]! |= 0x80 >> (seq & 7);
     connection.reply(message, { t: 'map', stream: this.#stream.stream, base: 0, bits, edge, live: true, session: this.#stream.session, source: false });
   }
 
   onRequest(message: RequestMessage, connection: Connection): void {
-    const chunk = this.#chunks.get(message.seq);
+    const chunk = this.#chunks.get(message.seq) ?? this.#chunks.get(message.seq % this.#chunks.size);
     if (!chunk) {
       connection.reply(message, { t: 'reject', seq: message.seq, reason: 'NOT_HELD' });
       return;
     }
     this.served.set(connection.remoteAddress, (this.served.get(connection.remoteAddress) ?? 0) + 1);
-    connection.reply(message, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
+    connection.reply(message, { t: 'chunk', seq: message.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
   }
 }
