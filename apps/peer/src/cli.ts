@@ -36,14 +36,9 @@ const MAX_CHUNK_SKEW_MS = 86_400_000;
 
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
-/** The most `--cache` takes (4 GiB): more is holding the stream in memory, which the cache is there to avoid. */
+/** The most `--cache` takes (4 GiB): a finished stream's chunks are on disk, and more would be holding the stream in memory, which the cache is there to avoid. */
 const MAX_CACHE_BYTES = 4 * 1024 ** 3;
 
-function cacheSize(text: string): number {
-  const bytes = parseSize('--cache', text);
-  if (bytes > MAX_CACHE_BYTES) throw new UsageError(`--cache takes at most 4GiB (a finished stream's chunks are on disk; this is only what memory keeps of them), not "${text}"`);
-  return bytes;
-}
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
@@ -356,7 +351,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         ? DEFAULT_MAX_PEERS_PER_STREAM
         : parseInteger('--max-served-peers', values['max-served-peers'] as string, 1, 10_000),
     addressLimits: addressLimitsFromFlags(values),
-    cacheBytes: values.cache === undefined ? undefined : cacheSize(values.cache as string),
+    cacheBytes: values.cache === undefined ? undefined : parseSize('--cache', values.cache as string, MAX_CACHE_BYTES),
     stats: values.stats as string | undefined,
     metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
   };

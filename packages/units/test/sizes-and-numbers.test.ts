@@ -18,6 +18,12 @@ describe('parseSize', () => {
       expect(() => parseSize('--size', text), text).toThrow(/--size takes a size like 16MiB/);
     }
   });
+
+  it('takes up to its maximum and names it, in the unit it was written in, when the size is over', () => {
+    expect(parseSize('--cache', '4GiB', 4 * 1024 ** 3)).toBe(4 * 1024 ** 3);
+    expect(() => parseSize('--cache', '5GiB', 4 * 1024 ** 3)).toThrow(/--cache takes at most 4GiB, not "5GiB"/);
+    expect(() => parseSize('--window', '2000k', 1536 * 1024)).toThrow(/--window takes at most 1536KiB/);
+  });
 });
 
 describe('plain numbers', () => {
