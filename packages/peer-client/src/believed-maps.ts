@@ -1,4 +1,5 @@
 import type { BufferMap } from '@p2pstream/data';
+import { mapHolds } from '@p2pstream/scheduler';
 import type { MapMessage } from '@p2pstream/wire';
 import { MAX_PENDING_HAVES } from './constants.js';
 
@@ -45,16 +46,15 @@ export class HeldBack {
    * sent the map), and `haves`, those it announced since (news of a chunk spreading).
    */
   release(from: number, to: number): { inMap: number[]; haves: number[] } {
-    const { base, bits } = this.#map;
-    const inMapAt = (seq: number) => seq >= base && seq - base < bits.length * 8 && (bits[(seq - base) >> 3]! & (0x80 >> ((seq - base) & 7))) !== 0;
+    const map = this.#map;
     const inMap: number[] = [];
     const haves: number[] = [];
-    const end = Math.min(to, base + bits.length * 8);
-    for (let seq = Math.max(from, base); seq < end; seq++) if (inMapAt(seq)) inMap.push(seq);
+    const end = Math.min(to, map.base + map.bits.length * 8);
+    for (let seq = Math.max(from, map.base); seq < end; seq++) if (mapHolds(map, seq)) inMap.push(seq);
     for (const seq of this.#haves) {
       if (seq >= to) continue;
       this.#haves.delete(seq);
-      if (seq >= from && !inMapAt(seq)) haves.push(seq);
+      if (seq >= from && !mapHolds(map, seq)) haves.push(seq);
     }
     return { inMap, haves };
   }

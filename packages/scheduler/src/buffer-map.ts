@@ -17,6 +17,12 @@ export function assertSeq(seq: number, what = 'seq'): void {
   }
 }
 
+/** Whether the map says chunk `seq` is held (false outside the map). */
+export function mapHolds(map: BufferMap, seq: number): boolean {
+  const i = seq - map.base;
+  return i >= 0 && i < map.bits.length * 8 && (map.bits[i >> 3]! & (0x80 >> (i & 7))) !== 0;
+}
+
 /** Calls `visit` with every chunk the map says is held, ascending. */
 export function forEachHeld(map: BufferMap, visit: (seq: number) => void): void {
   if (map === null || typeof map !== 'object' || !(map.bits instanceof Uint8Array)) {

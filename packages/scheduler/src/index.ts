@@ -4,7 +4,7 @@ export type * from './events.js';
 export type { Strategy, SchedulerView, Pick, InFlightRequest } from './strategy.js';
 export { rarestFirst } from './strategies/rarest-first.js';
 export { sequential, random } from './strategies/baselines.js';
-export { toBufferMap } from './buffer-map.js';
+export { mapHolds, toBufferMap } from './buffer-map.js';
 export type { PlayoutState } from './playhead.js';
 export { SKIP_CAUSES, type SkipCause } from './skip-causes.js';
 export { SchedulerError, type SchedulerErrorCode, ChunkRefusedError, type RefusalReason } from './errors.js';
