@@ -2,16 +2,19 @@
  * `npm run bench:vod` — a finished stream moved over loopback by real processes: central, a
  * publisher of a generated random file and N viewers (`watch --out FILE`, started at once),
  * against the same bytes moved by plain Node TCP (one server process, N client processes:
- * tools/bench/raw-tcp.ts) in the same script, the two alternating round by round.
+ * tools/bench/raw-tcp.mjs on bare node) in the same script, the two alternating round by round.
+ * The peers run built (`node apps/peer/dist/main.js`, as `nx run peer:serve` and the
+ * published bin run them; built first), or from source under tsx with `--runtime tsx`.
  *
  * Per side and round: MB/s (file bytes × viewers ÷ the time from the first viewer ready to the
  * last one done), CPU seconds per GB (each process's CPU between its ready line and its end,
  * from /proc, sampled every 50 ms; a viewer's per GB received, the source's per GB it sent),
- * peak RSS (VmHWM, the largest viewer and the source; it includes tsx's compiler, ~60 MB),
+ * peak RSS (VmHWM, the largest viewer and the source; under tsx it includes its compiler, ~60 MB),
  * and the publisher's upload in copies of the file. Every output is SHA-256-checked.
  * Prints the medians over rounds as a table and as JSON. Linux only (/proc).
  *
- * Options: --size (default 256MiB; k/m/g are powers of 1024), --viewers N (1), --rounds N (3).
+ * Options: --size (default 256MiB; k/m/g are powers of 1024), --viewers N (1), --rounds N (3),
+ * --runtime built|tsx (built).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
@@ -20,7 +23,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseInteger, parseSize } from '@p2pstream/units';
+import { parseInteger, parseSize, UsageError } from '@p2pstream/units';
 import { freePort, startProgram, stopAllPrograms } from '../testing/index.js';
 import { startPeer, stopAllPeers } from '../swarm/peer-process.js';
 import { readPublisherStats } from '../swarm/stats-file.js';
@@ -31,12 +34,18 @@ const { values } = parseArgs({
     size: { type: 'string', default: '256MiB' },
     viewers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
+    runtime: { type: 'string', default: 'built' },
   },
 });
 
 const SIZE = parseSize('--size', values.size!);
 const VIEWERS = parseInteger('--viewers', values.viewers!, 1, 20);
 const ROUNDS = parseInteger('--rounds', values.rounds!, 1, 20);
+if (values.runtime !== 'built' && values.runtime !== 'tsx') throw new UsageError(`--runtime takes built or tsx, not "${values.runtime}"`);
+/** How a peer is started: the built program users run, or the source under tsx (startPeer's default). */
+const PEER_COMMAND = values.runtime === 'built' ? [process.execPath, 'apps/peer/dist/main.js'] : undefined;
+/** The baseline runs on bare node, with no compiler loaded. */
+const RAW_TCP = { entry: 'tools/bench/raw-tcp.mjs', launcher: [process.execPath] };
 const READY_TIMEOUT_MS = 120_000;
 /** A round that takes longer than this failed (at 1 MB/s, a 256 MiB file takes 4.5 minutes). */
 const ROUND_TIMEOUT_MS = Math.max(120_000, (SIZE / 1e6) * 1000);
@@ -158,7 +167,8 @@ async function checkOutputs(outputs: string[], expected: string): Promise<void> 
 }
 
 async function rawRound(dir: string, file: string, expected: string, usage: UsageWatch): Promise<RoundResult> {
-  const server = await startProgram('tools/bench/raw-tcp.ts', ['serve', file, '127.0.0.1'], {
+  const server = await startProgram(RAW_TCP.entry, ['serve', file, '127.0.0.1'], {
+    launcher: RAW_TCP.launcher,
     readyLine: /raw-tcp serving on (\d+)/,
     timeoutMs: READY_TIMEOUT_MS,
   });
@@ -167,7 +177,8 @@ async function rawRound(dir: string, file: string, expected: string, usage: Usag
   const outputs = Array.from({ length: VIEWERS }, (_, i) => join(dir, `raw-${i}.out`));
   const clients = await Promise.all(
     outputs.map(async (out) => {
-      const client = await startProgram('tools/bench/raw-tcp.ts', ['fetch', '127.0.0.1', port, out], {
+      const client = await startProgram(RAW_TCP.entry, ['fetch', '127.0.0.1', port, out], {
+        launcher: RAW_TCP.launcher,
         readyLine: /raw-tcp connected/,
         timeoutMs: READY_TIMEOUT_MS,
       });
@@ -198,13 +209,16 @@ async function p2pRound(dir: string, file: string, expected: string, usage: Usag
   const name = `vod${round}`;
   const publisher = await startPeer(
     ['publish', name, '--source', file, '--format', 'raw', '--key', join(dir, `${name}.key`), '--stats', stats, ...(await peerFlags('127.0.0.2'))],
-    { readyTimeoutMs: READY_TIMEOUT_MS },
+    { readyTimeoutMs: READY_TIMEOUT_MS, ...(PEER_COMMAND ? { command: PEER_COMMAND } : {}) },
   );
   const sourceBefore = usage.watch(publisher.pid);
   const outputs = Array.from({ length: VIEWERS }, (_, i) => join(dir, `p2p-${i}.out`));
   const viewers = await Promise.all(
     outputs.map(async (out, i) => {
-      const peer = await startPeer(['watch', name, '--out', out, ...(await peerFlags(`127.0.0.${3 + i}`))], { readyTimeoutMs: READY_TIMEOUT_MS });
+      const peer = await startPeer(['watch', name, '--out', out, ...(await peerFlags(`127.0.0.${3 + i}`))], {
+        readyTimeoutMs: READY_TIMEOUT_MS,
+        ...(PEER_COMMAND ? { command: PEER_COMMAND } : {}),
+      });
       return { peer, readyAt: Date.now(), before: usage.watch(peer.pid) };
     }),
   );
@@ -237,6 +251,7 @@ const stopAll = async () => {
 };
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 try {
+  if (PEER_COMMAND) execFileSync('npx', ['nx', 'run', 'peer:build', '--output-style=static'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NX_DAEMON: 'false' } });
   const file = join(dir, 'source.bin');
   await writeRandomFile(file, SIZE);
   const expected = await sha256Of(file);
@@ -250,7 +265,7 @@ try {
   const [r, p] = [medians(raw), medians(p2p)];
   const row = (label: string, x: RoundResult) =>
     `| ${label} | ${x.mbps.toFixed(0)} | ${x.viewerCpuSPerGb.toFixed(1)} | ${x.sourceCpuSPerGb.toFixed(1)} | ${x.viewerPeakRssMiB.toFixed(0)} | ${x.sourcePeakRssMiB.toFixed(0)} | ${x.uploadCopies.toFixed(2)} |`;
-  console.log(`${(SIZE / 2 ** 20).toFixed(0)} MiB, 1 source → ${VIEWERS} viewer(s), median of ${ROUNDS} rounds, ${(await import('node:os')).cpus().length} cores, Node ${process.version}`);
+  console.log(`${(SIZE / 2 ** 20).toFixed(0)} MiB, 1 source → ${VIEWERS} viewer(s), median of ${ROUNDS} rounds, peers ${values.runtime}, ${(await import('node:os')).cpus().length} cores, Node ${process.version}`);
   console.log('');
   console.log('| | MB/s (all viewers) | viewer CPU s/GB | source CPU s/GB | viewer peak RSS MiB | source peak RSS MiB | source upload (copies) |');
   console.log('|---|---|---|---|---|---|---|');

@@ -1,8 +1,9 @@
 /**
- * The baseline of `npm run bench:vod`: a file moved over plain Node TCP, nothing else.
- *   raw-tcp.ts serve FILE HOST   listens on a free port of HOST, sends FILE to every connection;
+ * The baseline of `npm run bench:vod`: a file moved over plain Node TCP, nothing else. Plain
+ * JavaScript, so it runs on bare `node` with no compiler loaded, as a built program does.
+ *   raw-tcp.mjs serve FILE HOST   listens on a free port of HOST, sends FILE to every connection;
  *                                prints `raw-tcp serving on PORT`
- *   raw-tcp.ts fetch HOST PORT OUT   connects, prints `raw-tcp connected`, writes what arrives
+ *   raw-tcp.mjs fetch HOST PORT OUT   connects, prints `raw-tcp connected`, writes what arrives
  *                                to OUT and exits 0 once the sender closed
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -12,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 const [mode, ...args] = process.argv.slice(2);
 
 if (mode === 'serve') {
-  const [file, host] = args as [string, string];
+  const [file, host] = args;
   const server = createServer((socket) => {
     pipeline(createReadStream(file), socket).catch(() => socket.destroy());
   });
@@ -22,10 +23,10 @@ if (mode === 'serve') {
   });
   process.on('SIGINT', () => server.close(() => process.exit(0)));
 } else if (mode === 'fetch') {
-  const [host, port, out] = args as [string, string, string];
+  const [host, port, out] = args;
   const socket = connect(Number(port), host, () => console.log('raw-tcp connected'));
   await pipeline(socket, createWriteStream(out));
 } else {
-  console.error('usage: raw-tcp.ts serve FILE HOST | fetch HOST PORT OUT');
+  console.error('usage: raw-tcp.mjs serve FILE HOST | fetch HOST PORT OUT');
   process.exit(2);
 }
