@@ -1,6 +1,7 @@
 import type { Transport } from '@p2pstream/connection';
 import { ChannelTag, countMessage, MAX_DATA_BYTES, readCount } from './channel-messages.js';
 import { Emitter } from './emitter.js';
+import { takeHeldMessages } from './early-messages.js';
 import { ChannelLostError, TransportResetError, WebRTCError } from './errors.js';
 import type { DataChannel } from './web-rtc-types.js';
 
@@ -52,8 +53,9 @@ const LOOK_AGAIN_MS = 5;
  * A `Transport` over an ordered, reliable `RTCDataChannel` that is open (a browser's or a
  * Node implementation's), so `connect()` and `ConnectionServer.accept()` run the p2pstream
  * protocol over WebRTC. Both ends must use it: it adds a one-byte tag to every message for
- * half-close and flow control (see `channel-messages.ts`). Make it in the same turn the
- * channel opened: messages that arrive before it listens are lost.
+ * half-close and flow control (see `channel-messages.ts`). A channel from `openDataChannel`
+ * keeps what arrives until the transport is made; any other channel must be handed over in
+ * the turn it opened, since messages nobody listens for are lost.
  */
 export function dataChannelTransport(channel: DataChannel, options: DataChannelTransportOptions = {}): DataChannelTransport {
   return new DataChannelTransport(channel, options);
@@ -115,11 +117,13 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
     channel.binaryType = 'arraybuffer';
     this.#hasLowEvent = typeof channel.bufferedAmountLowThreshold === 'number';
     channel.bufferedAmountLowThreshold = this.#channelBufferBytes / 2;
+    const early = takeHeldMessages(channel);
     channel.addEventListener('message', (event) => this.#onMessage(event.data));
     channel.addEventListener('bufferedamountlow', () => this.#pump());
     channel.addEventListener('close', () => this.#onChannelClose());
     channel.addEventListener('error', (event) => this.destroy(new WebRTCError('CHANNEL_LOST', `data channel failed: ${String(event.error)}`, { cause: event.error })));
     this.#send(countMessage(ChannelTag.window, this.#receiveWindow));
+    for (const message of early) this.#onMessage(message);
   }
 
   get writable(): boolean {

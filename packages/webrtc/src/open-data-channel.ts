@@ -1,3 +1,4 @@
+import { holdMessages } from './early-messages.js';
 import { BadSignalError, OpenTimeoutError, WebRTCError } from './errors.js';
 import { remoteCandidateOf, type CandidateAddress } from './selected-candidate.js';
 import { parseSignal, type Signaling, type SignalMessage } from './signaling.js';
@@ -84,8 +85,12 @@ export async function openDataChannel(options: OpenDataChannelOptions): Promise<
       }
 
       const whenOpen = (channel: DataChannel): void => {
-        if (channel.readyState === 'open') return resolve(channel);
-        channel.addEventListener('open', () => resolve(channel));
+        const opened = (): void => {
+          holdMessages(channel);
+          resolve(channel);
+        };
+        if (channel.readyState === 'open') return opened();
+        channel.addEventListener('open', opened);
       };
       on(peerConnection, 'icecandidate', (event: { candidate: IceCandidateInit | null }) => {
         const { candidate } = event;

@@ -26,6 +26,18 @@ describe('a data channel as a transport', () => {
     expect(writer.remoteAddress).toMatch(/^[0-9a-f.:]+$/);
   });
 
+  it('keeps what arrives on a channel from openDataChannel until its transport is made, however late', async () => {
+    const [a, b] = await openChannelPair();
+    const early = track(dataChannelTransport(a.channel, { peerConnection: a.peerConnection }));
+    // The other side is busy for a while after its channel opened; the early side's window message is already on its way.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const late = track(dataChannelTransport(b.channel, { peerConnection: b.peerConnection }));
+    const received = collect(early);
+    late.end(Buffer.from('sent by the late side'));
+    await received.ended;
+    expect(received.bytes().toString()).toBe('sent by the late side');
+  });
+
   it('half-closes like a socket: the other side gets end, ends too, and both close', async () => {
     const [a, b] = await openTransportPair();
     const events: string[] = [];
