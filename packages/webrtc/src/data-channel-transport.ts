@@ -1,3 +1,5 @@
+// Types only, erased from the JavaScript, which imports nothing of Node's: a browser bundle provides a `Buffer` global, as @p2pstream/connection needs one too.
+import type { Buffer } from 'node:buffer';
 import type { Transport } from '@p2pstream/connection';
 import { ChannelTag, countMessage, MAX_DATA_BYTES, readCount } from './channel-messages.js';
 import { Emitter } from './emitter.js';
@@ -271,7 +273,7 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
     const tag = new Uint8Array(data, 0, 1)[0];
     switch (tag) {
       case ChannelTag.data:
-        return this.#onData(Buffer.from(data, 1));
+        return this.#onData(globalThis.Buffer.from(data, 1));
       case ChannelTag.window:
       case ChannelTag.credit:
         return this.#onCount(tag, readCount(data));

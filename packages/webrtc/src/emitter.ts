@@ -2,7 +2,7 @@ type Listener = (...args: never[]) => void;
 type EventMap<Events> = { [K in keyof Events]: unknown[] };
 
 /**
- * The few `EventEmitter` methods a `Transport` needs, without `node:events`, so the data
+ * The few `EventEmitter` methods a `Transport` needs, without Node's events module, so the data
  * channel transport bundles for a browser as it is. Like Node's, an `error` nobody
  * listens for is thrown rather than lost.
  */

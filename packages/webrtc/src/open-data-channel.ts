@@ -11,7 +11,7 @@ export interface OpenDataChannelOptions {
   initiator: boolean;
   /**
    * `RTCPeerConnection`: in a browser the global one (the default); in Node pass an
-   * implementation's, e.g. `(await import('@roamhq/wrtc')).default.RTCPeerConnection`.
+   * implementation's, e.g. `RTCPeerConnection` of the `@roamhq/wrtc` package's default export.
    */
   RTCPeerConnection?: PeerConnectionClass;
   /**
