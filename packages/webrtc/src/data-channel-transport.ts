@@ -94,6 +94,7 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
   #endReceived = false;
   #destroyed = false;
   #closed = false;
+  #windowReceived = false;
   /** Whether the channel fires `bufferedamountlow` (@roamhq/wrtc 0.10 does not; there the transport looks again on a timer). */
   readonly #hasLowEvent: boolean;
   #lookAgain: ReturnType<typeof setTimeout> | undefined;
@@ -243,7 +244,7 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
         this.#pump();
       }, LOOK_AGAIN_MS);
     }
-    // After the other side's end, this end is the last word: the other side closes the channel when it reads it.
+    // Behind every byte written. If the other side's end came first, it closes the channel when it reads this one.
     if (this.#ended && !this.#endSent && this.#pendingBytes === 0) {
       this.#endSent = true;
       this.#send(new Uint8Array([ChannelTag.end]));
@@ -300,7 +301,10 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
 
   #onCount(tag: number, count: number | undefined): void {
     if (count === undefined) return this.#refuse('a window or credit message that is not 5 bytes');
-    if (tag === ChannelTag.credit) {
+    if (tag === ChannelTag.window) {
+      if (this.#windowReceived) return this.#refuse('a second window');
+      this.#windowReceived = true;
+    } else {
       if (count > this.#unacknowledged) return this.#refuse(`credit for ${count} bytes when ${this.#unacknowledged} were unread`);
       this.#unacknowledged -= count;
     }
