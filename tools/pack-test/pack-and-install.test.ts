@@ -62,7 +62,7 @@ afterAll(async () => {
 describe('the published packages', () => {
   it('are all installed from their tarballs, once each, with every dependency in range', async () => {
     expect(packages.map((pkg) => pkg.manifest.name)).toEqual(
-      expect.arrayContaining(['@p2pstream/units', '@p2pstream/wire', '@p2pstream/connection', '@p2pstream/data', '@p2pstream/scheduler', '@p2pstream/tracker-client', '@p2pstream/peer-server', '@p2pstream/peer-client', '@p2pstream/metrics']),
+      expect.arrayContaining(['@p2pstream/units', '@p2pstream/wire', '@p2pstream/connection', '@p2pstream/data', '@p2pstream/scheduler', '@p2pstream/tracker-client', '@p2pstream/peer-server', '@p2pstream/peer-client', '@p2pstream/metrics', '@p2pstream/webrtc']),
     );
     expect(programs.map((pkg) => pkg.manifest.name).sort()).toEqual(['@p2pstream/central', '@p2pstream/peer']);
     // npm ls exits non-zero when a dependency is missing or out of its range.
