@@ -42,7 +42,7 @@ export { ffprobe, probedStreams, type Probe } from './ffprobe.js';
 export { freePort } from './ports.js';
 export { pipedInto } from './piped-into.js';
 export { PushSource } from './push-source.js';
-export { consoleLogOf, readmeAndExample } from './readme-example.js';
+export { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from './readme-example.js';
 export { integerBetween } from './random.js';
 export { startRedisServer, hasRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
 export { startRedisCluster, hasRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';

@@ -10,6 +10,12 @@ export async function readmeAndExample(packageRoot: string, examplePath: string)
   return { readme, block: '```ts\n' + example + '```' };
 }
 
+/**
+ * How long a test that runs an example may take: importing one compiles its module graph
+ * first, which alone took over vitest's default 5 s on a loaded two-core machine.
+ */
+export const EXAMPLE_TIMEOUT_MS = 30_000;
+
 /** Runs `load` (an example's `import()`) and returns the arguments of every `console.log` call it made. */
 export async function consoleLogOf(load: () => Promise<unknown>): Promise<unknown[][]> {
   const calls: unknown[][] = [];

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
+import { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,7 +10,7 @@ describe('the README example', () => {
     expect(readme).toContain(block);
   });
 
-  it('runs and prints the chunks it kept and their buffer map', async () => {
+  it('runs and prints the chunks it kept and their buffer map', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = await consoleLogOf(() => import('../examples/publish-and-verify.js'));
     expect(lines[0]![0]).toMatch(/^publishing as StreamKey\([0-9a-f]{64}\)$/);
     expect(lines.slice(1, 6).map((line) => line[0])).toEqual([

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
+import { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,12 +10,12 @@ describe('the README example', () => {
     expect(readme).toContain(block);
   });
 
-  it('runs: the viewer writes an exact copy of the finished stream', async () => {
+  it('runs: the viewer writes an exact copy of the finished stream', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = (await consoleLogOf(() => import('../examples/watch-in-one-process.js'))).map((args) => String(args[0]));
     expect(lines).toEqual(['found film: finished, 1 peer(s)', 'played 16 chunks, 1000000 bytes from the publisher', 'the copy is exact']);
   });
 
-  it('shows the stats-line reader, word for word, and it runs', async () => {
+  it('shows the stats-line reader, word for word, and it runs', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const { readme, block } = await readmeAndExample(root, 'examples/read-stats-lines.ts');
     expect(readme).toContain(block);
     const lines = (await consoleLogOf(() => import('../examples/read-stats-lines.js'))).map((args) => String(args[0]));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
+import { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,7 +10,7 @@ describe('the README example', () => {
     expect(readme).toContain(block);
   });
 
-  it('runs: a peer joins, hears of a new chunk, fetches it, and is refused one the server does not hold', async () => {
+  it('runs: a peer joins, hears of a new chunk, fetches it, and is refused one the server does not hold', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = (await consoleLogOf(() => import('../examples/serve-a-window.js'))).map((args) => String(args[0]));
     expect(lines[0]).toMatch(/^serving on 127\.0\.0\.1:\d+$/);
     expect(lines.slice(1)).toEqual([

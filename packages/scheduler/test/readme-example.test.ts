@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
+import { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,7 +10,7 @@ describe('the README example', () => {
     expect(readme).toContain(block);
   });
 
-  it('runs, plays every chunk in order from the peer that answers, and ends on time', async () => {
+  it('runs, plays every chunk in order from the peer that answers, and ends on time', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = await consoleLogOf(() => import('../examples/two-peers.js'));
     expect(lines.map((line) => line[0])).toEqual([
       'play chunk 0',

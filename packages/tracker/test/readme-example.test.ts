@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
+import { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,7 +10,7 @@ describe('the README example', () => {
     expect(readme).toContain(block);
   });
 
-  it('runs: a publish, an announce and a look-up answered by a tracker in this process', async () => {
+  it('runs: a publish, an announce and a look-up answered by a tracker in this process', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = (await consoleLogOf(() => import('../examples/tracker-in-process.js'))).map((args) => String(args[0]));
     expect(lines[0]).toMatch(/^tracker on 127\.0\.0\.1:\d+$/);
     expect(lines.slice(1)).toEqual([

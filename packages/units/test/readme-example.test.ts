@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consoleLogOf, readmeAndExample } from '../../../tools/testing/index.js';
+import { consoleLogOf, EXAMPLE_TIMEOUT_MS, readmeAndExample } from '../../../tools/testing/index.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,7 +10,7 @@ describe('the README example', () => {
     expect(readme).toContain(block);
   });
 
-  it('runs and prints what the README says', async () => {
+  it('runs and prints what the README says', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = await consoleLogOf(() => import('../examples/flags-and-time.js'));
     expect(lines).toEqual([
       [4000, 500_000],
