@@ -13,5 +13,5 @@ describe('the README example', () => {
   it('runs: a request answered over a data channel between two peer connections, then both closed', { timeout: EXAMPLE_TIMEOUT_MS }, async () => {
     const lines = (await consoleLogOf(() => import('../examples/loopback-pair.js'))).map((args) => String(args[0]));
     expect(lines).toEqual(['over WebRTC: 0 streams on air', 'closed: CLOSED']);
-  }, 20_000);
+  });
 });
