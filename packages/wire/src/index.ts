@@ -24,4 +24,5 @@ export {
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_LOOKUP_PEERS,
   MAX_LIST_STREAMS,
+  MAX_SIGNAL_BYTES,
 } from './constants.js';
