@@ -7,6 +7,7 @@ export { WireError, type DecodeErrorCode } from './errors.js';
 export { WireErrorCode } from './error-codes.js';
 export {
   PROTOCOL_VERSION,
+  FRAME_HEADER_BYTES,
   MessageType,
   type MessageTypeName,
   REPLY_TYPE,
