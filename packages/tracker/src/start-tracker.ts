@@ -171,9 +171,11 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
-        await webSocket?.close();
+        // The listener stops taking upgrades at once; it finishes closing once the connection server has closed the upgraded sockets.
+        const webSocketClosed = webSocket?.close();
         try {
           await server.close({ code: WireErrorCode.shuttingDown, message: 'central is shutting down; try another central or reconnect later' });
+          await webSocketClosed;
         } finally {
           await registry.close();
         }

@@ -21,7 +21,10 @@ export interface WebSocketEndpointOptions {
 /** Central's WebSocket endpoint, listening. */
 export interface WebSocketEndpoint {
   readonly address: AddressInfo;
-  /** Stops accepting upgrades and closes the listener; upgraded connections belong to the ConnectionServer, which closes them. */
+  /**
+   * Stops accepting upgrades at once; resolves when the listener has closed, which is once
+   * every upgraded socket has: those belong to the ConnectionServer, which closes them.
+   */
   close(): Promise<void>;
 }
 
