@@ -44,6 +44,8 @@ export async function listenWebSocket(options: WebSocketEndpointOptions): Promis
   });
   http.headersTimeout = options.headersTimeout;
   http.requestTimeout = options.headersTimeout;
+  // Sockets that have not upgraded yet are not the connection server's to count: cap them all here too.
+  http.maxConnections = options.server.limits.maxConnections;
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (pathOf(request) !== options.path) {
