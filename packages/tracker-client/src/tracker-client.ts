@@ -344,11 +344,12 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
    */
   async signal(stream: string, to: { host: string; port: number }, data: Uint8Array, options: CallOptions = {}): Promise<void> {
     this.#assertOpen();
-    const connection = this.#session.connection;
-    if (!connection || !this.#loops.has(stream)) {
+    if (!this.#loops.has(stream)) {
       throw new InvalidArgumentError(`announce stream ${stream} before signaling its peers: central relays only between entries it knows`);
     }
     try {
+      // Reconnects if the connection was lost; until the loop has announced again on it, central answers NOT_ANNOUNCED.
+      const connection = await this.#session.connect(options.signal);
       await connection.request({ t: 'signal', stream, host: to.host, port: to.port, data }, { signal: options.signal });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
