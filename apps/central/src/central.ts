@@ -59,6 +59,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
     const collector = new StatsCollector({
       registry,
       counters: running.tracker.counters,
+      signals: running.signals.counters,
       connections: () => running.connections,
       now: () => clock.now(),
     });
