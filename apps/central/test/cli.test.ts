@@ -20,7 +20,7 @@ describe('parseCommandLine', () => {
     });
     expect(run([]).http).toBeUndefined();
     expect(run([]).ws).toBeUndefined();
-    expect(run([]).signals).toEqual({ signalRate: 20, maxSignalBytes: 16_384 });
+    expect(run([]).signals).toEqual({ signalRate: 20, maxSignalBytes: 24_576 });
   });
 
   it('serves WebSocket on --ws, on --host when given only a port, with the signal limits of its flags', () => {
@@ -46,7 +46,7 @@ describe('parseCommandLine', () => {
       maxConnectionsPerIp: 3,
       addressLimits: { maxPendingHandshakesPerIp: 4, connectRatePerIp: 0.5, connectBurstPerIp: 6, firstMessageTimeout: 5_000, banScore: 50, banMs: 120_000 },
       http: { host: '127.0.0.1', port: 8045 },
-      signals: { signalRate: 20, maxSignalBytes: 16_384 },
+      signals: { signalRate: 20, maxSignalBytes: 24_576 },
       stats: '-',
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
     });
@@ -97,7 +97,7 @@ describe('parseCommandLine', () => {
     [['--http', '8045'], /--http takes HOST:PORT/],
     [['--ws', 'x:y'], /--ws/],
     [['--signal-rate', '0'], /--signal-rate takes a number above 0/],
-    [['--max-signal-bytes', '16385'], /--max-signal-bytes takes a whole number from 1 to 16384/],
+    [['--max-signal-bytes', '24577'], /--max-signal-bytes takes a whole number from 1 to 24576/],
     [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 4s or 2m/],
     [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],
     [['--announce-rate', '0'], /--announce-rate takes a number above 0/],

@@ -8,7 +8,7 @@ import {
   type DialFunction,
   type WebSocketConstructor,
 } from '@p2pstream/connection';
-import type { PeerEntry, SignaledMessage, StreamEntry } from '@p2pstream/wire';
+import { MAX_SIGNAL_BYTES, type PeerEntry, type SignaledMessage, type StreamEntry } from '@p2pstream/wire';
 import { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
 import { CentralSession } from './central-session.js';
 import {
@@ -185,7 +185,7 @@ export interface ReceivedSignal {
   readonly stream: string;
   /** The sender's entry, as look-ups list it: answer with `signal(stream, from, …)`. */
   readonly from: { readonly host: string; readonly port: number };
-  /** Opaque bytes (e.g. offer/answer/candidate JSON as UTF-8), at most 16 KiB. */
+  /** Opaque bytes (e.g. offer/answer/candidate JSON as UTF-8), at most 24 KiB. */
   readonly data: Uint8Array;
 }
 
@@ -337,7 +337,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
    * Sends `data` to the entry `to` of `stream` through central, which hands it to the
    * connection that announced that entry (it receives a `signal` event naming this
    * peer's entry). This peer must have announced the stream (central believes the
-   * sender is the entry its connection announced). Rejects with `CentralRefusedError`:
+   * sender is the entry its connection announced); `data` is 1 B to 24 KiB (`INVALID_ARGUMENT`
+   * otherwise). Rejects with `CentralRefusedError`:
    * `SIGNAL_TARGET_GONE` (no such entry at this central), `SIGNALS_NOT_ACCEPTED`,
    * `SIGNAL_TOO_LARGE`, `NOT_ANNOUNCED` or `RATE_LIMITED`. Not retried: signaling is
    * for a peer that is there now, and the WebRTC layer above decides what to try next.
@@ -346,6 +347,10 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#assertOpen();
     if (!this.#loops.has(stream)) {
       throw new InvalidArgumentError(`announce stream ${stream} before signaling its peers: central relays only between entries it knows`);
+    }
+    // Central would close the connection over a payload the wire refuses: say so here instead.
+    if (data.length < 1 || data.length > MAX_SIGNAL_BYTES) {
+      throw new InvalidArgumentError(`a signal carries 1 to ${MAX_SIGNAL_BYTES} bytes, not ${data.length}`);
     }
     try {
       // Reconnects if the connection was lost; until the loop has announced again on it, central answers NOT_ANNOUNCED.

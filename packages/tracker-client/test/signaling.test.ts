@@ -1,6 +1,7 @@
 import type { WebSocketConstructor } from '@p2pstream/connection';
 import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import type { RunningTracker, StartTrackerOptions } from '@p2pstream/tracker';
+import { MAX_SIGNAL_BYTES } from '@p2pstream/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parseCentralAddress, TrackerClient, type ReceivedSignal, type TrackerClientOptions } from '../src/index.js';
@@ -75,6 +76,7 @@ describe('TrackerClient over WebSocket with signaling', () => {
     const browser = client({ centrals: [webSocketAddressOf(running)] });
     await expect(browser.signal(STREAM, { host: '127.0.0.2', port: 2050 }, text('{}'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await browser.announce({ stream: STREAM, port: 40_001, signals: true });
+    await expect(browser.signal(STREAM, { host: '127.0.0.2', port: 2050 }, new Uint8Array(MAX_SIGNAL_BYTES + 1))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(browser.signal(STREAM, { host: '127.0.0.2', port: 2050 }, text('{}'))).rejects.toMatchObject({ code: 'SIGNALS_NOT_ACCEPTED' });
     await expect(browser.signal(STREAM, { host: '127.0.0.9', port: 2050 }, text('{}'))).rejects.toMatchObject({ code: 'SIGNAL_TARGET_GONE' });
     expect((await browser.lookup('cam1')).stream).toBe(STREAM);

@@ -25,8 +25,8 @@ export interface SignalRouterOptions {
    */
   signalBurst?: number;
   /**
-   * Bytes of one signal's payload at most; the wire's own limit (16 KiB) is the highest allowed.
-   * @default 16_384
+   * Bytes of one signal's payload at most; the wire's own limit (24 KiB) is the highest allowed.
+   * @default 24_576
    */
   maxSignalBytes?: number;
   /** @default the system's wall clock */

@@ -51,10 +51,11 @@ export const MAX_LIST_STREAMS = 1000;
 export const MAX_MAP_BYTES = 128 * 1024;
 
 /**
- * Bytes of one signaling payload (`signal.data`) at most: room for a WebRTC offer or answer
- * (SDP of a few KiB) with candidates, small enough that relaying one costs central little.
+ * Bytes of one signaling payload (`signal.data`) at most: room for the largest offer or
+ * answer @p2pstream/webrtc takes (16 KiB of SDP) as JSON, with its escaped line ends —
+ * a data-channel SDP is about 1 KiB — and small enough that relaying one costs central little.
  */
-export const MAX_SIGNAL_BYTES = 16 * 1024;
+export const MAX_SIGNAL_BYTES = 24 * 1024;
 
 /** Largest sequence number, timestamp or count carried on the wire. */
 export const MAX_UINT = Number.MAX_SAFE_INTEGER;
