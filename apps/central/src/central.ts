@@ -33,6 +33,8 @@ export interface CentralDependencies {
 export interface Central {
   /** Where peers connect (the real port when 0 was asked for). */
   readonly address: AddressInfo;
+  /** Where the protocol is served over WebSocket (path `/ws`), with `--ws`. */
+  readonly ws?: AddressInfo;
   /** Where the status page is served, with `--http`. */
   readonly http?: AddressInfo;
   /** Where Prometheus metrics are served, with `--metrics`. */
@@ -57,6 +59,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
     const collector = new StatsCollector({
       registry,
       counters: running.tracker.counters,
+      signals: running.signals.counters,
       connections: () => running.connections,
       now: () => clock.now(),
     });
@@ -84,6 +87,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
     let closing: Promise<void> | undefined;
     return {
       address: running.address,
+      ...(running.webSocketAddress ? { ws: running.webSocketAddress } : {}),
       ...(http ? { http: http.address } : {}),
       ...(metrics ? { metrics: metrics.address } : {}),
       registry: registry.description,
@@ -131,9 +135,19 @@ async function startPeerTracker(config: CentralConfig, registry: Registry, clock
       maxConnections: config.maxConnections,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       limits: config.addressLimits,
+      signals: config.signals,
+      ...(config.ws ? { webSocket: config.ws } : {}),
       onProblem: (problem) => log.error(problemLine(problem)),
     });
   } catch (error) {
+    const ws = config.ws;
+    if ((error instanceof AddressInUseError || error instanceof ListenFailedError) && ws && error.host === ws.host && error.port === ws.port) {
+      throw new CentralStartError(
+        error.code === 'ADDRESS_IN_USE' ? 'ADDRESS_IN_USE' : 'LISTEN_FAILED',
+        `cannot serve WebSocket on ${ws.host}:${ws.port} (${(error.cause as Error | undefined)?.message ?? error.message}) — choose another port with --ws (0 picks a free one)`,
+        { cause: error },
+      );
+    }
     if (error instanceof AddressInUseError) {
       const free = await nextFreePort(config.host, config.port);
       const suggestion = free === undefined ? '--port 0 picks a free one' : `--port ${free} is free`;

@@ -12,7 +12,7 @@ import {
   addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
-import { MAX_LOOKUP_PEERS } from '@p2pstream/wire';
+import { MAX_LOOKUP_PEERS, MAX_SIGNAL_BYTES } from '@p2pstream/wire';
 import {
   ANNOUNCE_BURST_SECONDS,
   DEFAULT_ANNOUNCE_INTERVAL_MS,
@@ -25,7 +25,9 @@ import {
   DEFAULT_MAX_LOOKUP_PEERS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_PORT,
+  DEFAULT_SIGNAL_RATE_PER_CONNECTION,
   DEFAULT_STREAM_GRACE_MS,
+  SIGNAL_BURST_SECONDS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
   PEER_TTL_PER_INTERVAL,
   parseRedisTarget,
@@ -87,6 +89,13 @@ Options:
                                violation scores 25, a silent connection 10, and scores
                                fade by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
   --ban-time DURATION          how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
+  --ws [HOST:]PORT             also serve peers over WebSocket at ws://HOST:PORT/ws (for
+                               browsers, which cannot open TCP), under the same limits as
+                               TCP; a bare PORT listens on --host (default: off)
+  --signal-rate N              WebRTC signals per second one connection may relay through
+                               central, on average; ${SIGNAL_BURST_SECONDS} seconds' worth may come at once
+                               (default ${DEFAULT_SIGNAL_RATE_PER_CONNECTION})
+  --max-signal-bytes N         bytes of one relayed signal at most, 1-${MAX_SIGNAL_BYTES} (default ${MAX_SIGNAL_BYTES})
   --http HOST:PORT             serve a status page at / and JSON at /stats.json
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
@@ -100,6 +109,7 @@ DURATION is a number with a unit: 500ms, 15s, 2m; a bare number is seconds.
 Examples:
   npx nx run central:serve
   npx nx run central:serve -- --port 2046 --http 127.0.0.1:8045
+  npx nx run central:serve -- --ws 2044
   npx nx run central:serve -- --registry redis://127.0.0.1:6379/0
   npx nx run central:serve -- --registry redis+cluster://10.0.0.1:7000,10.0.0.2:7000
 `;
@@ -118,6 +128,10 @@ export interface CentralConfig {
   readonly maxConnectionsPerIp: number;
   /** The per-address limits of the connection layer that have flags (handshakes, connect rate, first-message deadline, bans). */
   readonly addressLimits: ServerLimits;
+  /** Where `--ws` serves the protocol over WebSocket. */
+  readonly ws?: HostPort;
+  /** `--signal-rate` and `--max-signal-bytes`. */
+  readonly signals: { readonly signalRate: number; readonly maxSignalBytes: number };
   readonly http?: HostPort;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort;
@@ -157,6 +171,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'max-entries-per-ip': { type: 'string' },
         'max-connections': { type: 'string' },
         ...ADDRESS_LIMIT_OPTIONS,
+        ws: { type: 'string' },
+        'signal-rate': { type: 'string' },
+        'max-signal-bytes': { type: 'string' },
         http: { type: 'string' },
         metrics: { type: 'string' },
         stats: { type: 'string' },
@@ -210,6 +227,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       maxConnections: v['max-connections'] === undefined ? DEFAULT_TRACKER_MAX_CONNECTIONS : parseInteger('--max-connections', v['max-connections'], 1, 1e6),
       maxConnectionsPerIp,
       addressLimits,
+      ...(v.ws === undefined ? {} : { ws: parseHostPort('--ws', v.ws, v.host ?? DEFAULT_HOST) }),
+      signals: {
+        signalRate: v['signal-rate'] === undefined ? DEFAULT_SIGNAL_RATE_PER_CONNECTION : parsePositive('--signal-rate', v['signal-rate']),
+        maxSignalBytes: v['max-signal-bytes'] === undefined ? MAX_SIGNAL_BYTES : parseInteger('--max-signal-bytes', v['max-signal-bytes'], 1, MAX_SIGNAL_BYTES),
+      },
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),
       ...(v.metrics === undefined ? {} : { metrics: parseHostPort('--metrics', v.metrics, DEFAULT_METRICS_HOST) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),

@@ -28,6 +28,8 @@ export class CentralMetrics {
       leave: this.#counter('leaves_total', 'Leave requests received'),
     };
     const errors = this.#counter('errors_total', 'Requests refused, by the error code answered (NAME_TAKEN, RATE_LIMITED, …)', ['code']);
+    const signalsRelayed = this.#counter('signals_relayed_total', 'Signals (WebRTC offers, answers, candidates) relayed between entries of a stream');
+    const signalsRefused = this.#counter('signals_refused_total', 'Signals refused, by the error code answered (SIGNAL_TARGET_GONE, RATE_LIMITED, …)', ['code']);
     this.#update = (stats) => {
       streams.set(stats.streams);
       peers.set(stats.peers);
@@ -40,6 +42,10 @@ export class CentralMetrics {
       }
       errors.reset();
       for (const [code, count] of Object.entries(stats.totals.refused)) errors.inc({ code }, count);
+      signalsRelayed.reset();
+      signalsRelayed.inc(stats.signals.relayed);
+      signalsRefused.reset();
+      for (const [code, count] of Object.entries(stats.signals.refused)) signalsRefused.inc({ code }, count);
     };
   }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Registry, TrackerCounters } from '@p2pstream/tracker';
+import type { Registry, SignalCounters, TrackerCounters } from '@p2pstream/tracker';
 
 /** How often `--stats` lines are written and the status line and rates are refreshed. */
 export const STATS_INTERVAL_MS = 1_000;
@@ -19,12 +19,15 @@ export interface CentralStats {
   readonly perSecond: { readonly announces: number; readonly lookups: number; readonly publishes: number; readonly lists: number; readonly leaves: number };
   /** Requests since start, and refusals by code. */
   readonly totals: TrackerCounters;
+  /** Signals (WebRTC signaling) relayed since start, and refused by code. */
+  readonly signals: SignalCounters;
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number };
 }
 
 export interface StatsSources {
   readonly registry: Registry;
   readonly counters: TrackerCounters;
+  readonly signals: SignalCounters;
   connections(): number;
   /** Wall clock, for the registry's notion of now. */
   now(): number;
@@ -68,6 +71,7 @@ export class StatsCollector {
       peers: this.#last.peers,
       perSecond,
       totals: counters,
+      signals: { relayed: this.#sources.signals.relayed, refused: { ...this.#sources.signals.refused } },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
     };
   }

@@ -2,7 +2,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { ConnectionClosedError, dial, RemoteError, type Connection, type RequestInput } from '@p2pstream/connection';
+import {
+  ConnectionClosedError,
+  dial,
+  RemoteError,
+  webSocketDial,
+  type Connection,
+  type RequestInput,
+  type WebSocketConstructor,
+} from '@p2pstream/connection';
+import type { SignaledMessage } from '@p2pstream/wire';
+import { WebSocket } from 'ws';
 import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startProgram, stopAllPrograms, type RunningProgram } from '../../../tools/testing/index.js';
@@ -298,5 +308,42 @@ describe('signals', { timeout: 30_000 }, () => {
     process.kill(program.pid, 'SIGTERM');
     expect(await program.exited).toEqual({ code: 0, signal: null });
     expect(program.stdout()).toContain('central stopped (SIGTERM)');
+  });
+});
+
+describe('the central program with --ws', { timeout: 30_000 }, () => {
+  it('says where it serves WebSocket, and relays a signal from a WebSocket peer to a TCP peer', async () => {
+    const port = await freePort();
+    const central = await startProgram(MAIN, ['--host', '127.0.0.1', '--port', String(port), '--ws', '0', '--state', 'none'], {
+      readyLine: /WebSocket at ws:\/\/127\.0\.0\.1:(\d+)\/ws/,
+    });
+    const wsPort = Number(/WebSocket at ws:\/\/127\.0\.0\.1:(\d+)\/ws/.exec(central.stdout())![1]);
+    const key = generateStreamKey();
+    const received: SignaledMessage[] = [];
+    let delivered!: () => void;
+    const arrived = new Promise<void>((resolve) => (delivered = resolve));
+    const node = await dial('127.0.0.1', port, {
+      role: 'peer',
+      localAddress: '127.0.0.2',
+      handlers: {
+        signaled: (message) => {
+          received.push(message);
+          delivered();
+        },
+      },
+    });
+    const browser = await webSocketDial({ WebSocket: WebSocket as unknown as WebSocketConstructor })('127.0.0.1', wsPort, { role: 'peer' });
+    try {
+      const ts = Date.now();
+      await node.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
+      await node.request({ t: 'announce', stream: key.streamId, port: 2050, edge: 0, live: true, signals: true });
+      await browser.request({ t: 'announce', stream: key.streamId, port: 40_001, edge: 0, live: true });
+      await browser.request({ t: 'signal', stream: key.streamId, host: '127.0.0.2', port: 2050, data: Buffer.from('{"type":"offer"}') });
+      await arrived;
+    } finally {
+      await browser.close();
+      await node.close();
+    }
+    expect(received).toEqual([{ t: 'signaled', stream: key.streamId, host: '127.0.0.1', port: 40_001, data: Buffer.from('{"type":"offer"}') }]);
   });
 });

@@ -19,6 +19,16 @@ describe('parseCommandLine', () => {
       tracker: { interval: 15_000, ttl: 20_000, grace: 60_000, maxLookupPeers: 50, announceRate: 20, announceBurst: 100, maxStreamsPerIp: 100 },
     });
     expect(run([]).http).toBeUndefined();
+    expect(run([]).ws).toBeUndefined();
+    expect(run([]).signals).toEqual({ signalRate: 20, maxSignalBytes: 24_576 });
+  });
+
+  it('serves WebSocket on --ws, on --host when given only a port, with the signal limits of its flags', () => {
+    expect(run(['--host', '127.0.0.1', '--ws', '2044'])).toMatchObject({ ws: { host: '127.0.0.1', port: 2044 } });
+    expect(run(['--ws', '[::1]:0', '--signal-rate', '2.5', '--max-signal-bytes', '4096'])).toMatchObject({
+      ws: { host: '::1', port: 0 },
+      signals: { signalRate: 2.5, maxSignalBytes: 4096 },
+    });
   });
 
   it('reads every flag', () => {
@@ -36,6 +46,7 @@ describe('parseCommandLine', () => {
       maxConnectionsPerIp: 3,
       addressLimits: { maxPendingHandshakesPerIp: 4, connectRatePerIp: 0.5, connectBurstPerIp: 6, firstMessageTimeout: 5_000, banScore: 50, banMs: 120_000 },
       http: { host: '127.0.0.1', port: 8045 },
+      signals: { signalRate: 20, maxSignalBytes: 24_576 },
       stats: '-',
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
     });
@@ -84,6 +95,9 @@ describe('parseCommandLine', () => {
     [['--registry', 'redis://host:1/x'], /database number/],
     [['--registry', 'redis+cluster://host'], /--registry: a Redis Cluster URL lists host:port of its nodes/],
     [['--http', '8045'], /--http takes HOST:PORT/],
+    [['--ws', 'x:y'], /--ws/],
+    [['--signal-rate', '0'], /--signal-rate takes a number above 0/],
+    [['--max-signal-bytes', '24577'], /--max-signal-bytes takes a whole number from 1 to 24576/],
     [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 4s or 2m/],
     [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],
     [['--announce-rate', '0'], /--announce-rate takes a number above 0/],

@@ -12,6 +12,7 @@ export function sampleStats(overrides: Partial<CentralStats> = {}): CentralStats
     peers: 4,
     perSecond: { announces: 2.5, lookups: 1, publishes: 0, lists: 0, leaves: 0 },
     totals: { publish: 1, announce: 30, lookup: 12, list: 0, leave: 0, refused: {} },
+    signals: { relayed: 0, refused: {} },
     memory: { rssBytes: 1, heapUsedBytes: 1 },
     ...overrides,
   };

@@ -23,6 +23,7 @@ export type ConnectionErrorCode =
   | 'NOT_LISTENING'
   | 'TRANSPORT_RESET'
   | 'WRITE_AFTER_END'
+  | 'WEBSOCKET_PROTOCOL'
   | DecodeErrorCode;
 
 /** Base of every error this package throws; `code` is stable, `message` says what happened and what to do. */
@@ -181,5 +182,12 @@ export class TransportResetError extends ConnectionError {
 export class WriteAfterEndError extends ConnectionError {
   constructor() {
     super('WRITE_AFTER_END', 'write after the transport was ended or destroyed — the bytes were dropped');
+  }
+}
+
+/** The other side of a WebSocket sent what this protocol never sends (a text message). */
+export class WebSocketProtocolError extends ConnectionError {
+  constructor(message: string) {
+    super('WEBSOCKET_PROTOCOL', message);
   }
 }

@@ -18,6 +18,8 @@ export { connect, type ConnectOptions } from './connect.js';
 export { dial, type DialOptions, type DialFunction } from './dial.js';
 export { listen, ConnectionServer, type ListenOptions, type Refusal, type ServerEvents, type ServerOptions } from './server.js';
 export type { Transport } from './transport.js';
+export { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
+export { webSocketDial, DEFAULT_WEBSOCKET_PATH, type WebSocketDialInit, type WebSocketConstructor } from './websocket-dial.js';
 export { UploadLimiter, type UploadLimiterOptions } from './upload-limiter.js';
 export { ADDRESS_LIMIT_OPTIONS, addressLimitsFromFlags, type AddressLimitFlagValues, type AddressLimits } from './address-limit-flags.js';
 export { AddressBans, type AddressBansOptions } from './address-bans.js';
@@ -30,6 +32,7 @@ export {
   ConnectFailedError,
   AddressInUseError,
   ListenFailedError,
+  WebSocketProtocolError,
 } from './errors.js';
 export {
   CloseCode,

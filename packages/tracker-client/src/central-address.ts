@@ -7,10 +7,16 @@ export interface CentralAddress {
   readonly port: number;
   /** As given, for messages. */
   readonly label: string;
+  /** Reached over WebSocket at this path (given as a `ws://` or `wss://` URL) instead of TCP. */
+  readonly webSocket?: { readonly path: string; readonly secure: boolean };
 }
 
-/** `host:port`, `[v6]:port`, or a bare host (port 2045). */
+/**
+ * `host:port`, `[v6]:port`, or a bare host (port 2045) for TCP; a `ws://host:port/path`
+ * or `wss://…` URL for central's WebSocket endpoint (where TCP cannot be opened: a browser).
+ */
 export function parseCentralAddress(text: string): CentralAddress {
+  if (/^wss?:\/\//i.test(text.trim())) return parseWebSocketAddress(text.trim());
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(text.trim());
   const host = match?.[1] ?? match?.[2];
   const port = match?.[3] === undefined ? DEFAULT_CENTRAL_PORT : Number(match[3]);
@@ -18,6 +24,22 @@ export function parseCentralAddress(text: string): CentralAddress {
     throw new InvalidArgumentError(`a central address is host:port (e.g. 127.0.0.1:2045), not ${JSON.stringify(text)}`);
   }
   return { host, port, label: match?.[1] ? `[${host}]:${port}` : `${host}:${port}` };
+}
+
+function parseWebSocketAddress(text: string): CentralAddress {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !url.hostname || url.search || url.hash || url.username) {
+    throw new InvalidArgumentError(`a central's WebSocket address is a URL like ws://127.0.0.1:2044/ws, not ${JSON.stringify(text)}`);
+  }
+  const secure = url.protocol === 'wss:';
+  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { host, port, label: `${url.protocol}//${url.host}${url.pathname}`, webSocket: { path: url.pathname, secure } };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type CloseReason,
   type Connection,
   type DialFunction,
+  type Handlers,
   type ReplyOf,
   type RequestInput,
 } from '@p2pstream/connection';
@@ -18,7 +19,10 @@ export interface CentralSessionOptions {
   readonly localAddress?: string;
   readonly connectTimeout: number;
   readonly requestTimeout: number;
-  readonly dial: DialFunction;
+  /** How to reach one central (TCP, or WebSocket for a `ws://` one). */
+  readonly dialFor: (central: CentralAddress) => DialFunction;
+  /** Handlers on every connection for what central pushes (`signaled`). */
+  readonly handlers: Handlers;
   readonly clock: Clock;
   /** A request every central answers REGISTRY_UNAVAILABLE is tried again, with backoff, until this much time has passed. */
   readonly registryRetryTimeout: number;
@@ -227,9 +231,10 @@ export class CentralSession {
   }
 
   #dial(central: CentralAddress): Promise<Connection> {
-    const { dial, localAddress, connectTimeout, requestTimeout } = this.#options;
-    return dial(central.host, central.port, {
+    const { dialFor, localAddress, connectTimeout, requestTimeout, handlers } = this.#options;
+    return dialFor(central)(central.host, central.port, {
       role: 'peer',
+      handlers,
       ...(localAddress ? { localAddress } : {}),
       // Central never sends chunks.
       limits: { handshakeTimeout: connectTimeout, requestTimeout, maxChunkBytes: 0 },

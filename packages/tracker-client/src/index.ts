@@ -10,6 +10,7 @@ export {
   type LookupResult,
   type LookupOptions,
   type CallOptions,
+  type ReceivedSignal,
 } from './tracker-client.js';
 export { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
 export {

@@ -1,7 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionError, dial as connectionDial, RemoteError, type CloseReason, type DialFunction } from '@p2pstream/connection';
-import type { PeerEntry, StreamEntry } from '@p2pstream/wire';
-import { parseCentralAddress, rendezvousOrder } from './central-address.js';
+import {
+  ConnectionError,
+  dial as connectionDial,
+  RemoteError,
+  webSocketDial,
+  type CloseReason,
+  type DialFunction,
+  type WebSocketConstructor,
+} from '@p2pstream/connection';
+import { MAX_SIGNAL_BYTES, type PeerEntry, type SignaledMessage, type StreamEntry } from '@p2pstream/wire';
+import { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
 import { CentralSession } from './central-session.js';
 import {
   ANNOUNCE_JITTER,
@@ -20,7 +28,10 @@ import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundEr
 import { monotonicClock, type Clock } from '@p2pstream/units';
 
 export interface TrackerClientOptions {
-  /** Centrals as `host:port`; the client uses one at a time and fails over along the list. */
+  /**
+   * Centrals as `host:port` (TCP) or `ws://host:port/ws` (central's WebSocket endpoint,
+   * `--ws`: for a browser); the client uses one at a time and fails over along the list.
+   */
   centrals: readonly string[];
   /**
    * `spread`: each client prefers the central with the highest rendezvous hash of
@@ -62,8 +73,13 @@ export interface TrackerClientOptions {
    * @default 10_000
    */
   registryRetryTimeout?: number;
-  /** @default dial from @p2pstream/connection */
+  /** How `host:port` centrals are dialed. @default dial from @p2pstream/connection (TCP) */
   dial?: DialFunction;
+  /**
+   * The WebSocket class for `ws://` centrals: `WebSocket` from the `ws` package in Node 20.
+   * @default globalThis.WebSocket (browsers, Node 22+)
+   */
+  WebSocket?: WebSocketConstructor;
   /** Timers for the announce and reconnect loops. @default monotonicClock from @p2pstream/connection */
   clock?: Clock;
   /** Wall clock for publish timestamps. @default Date.now */
@@ -95,6 +111,12 @@ export interface Announcement {
   /** @default true */
   live?: boolean;
   /**
+   * This entry takes signaling (`signal` events: WebRTC offers and answers) from other
+   * entries of the stream. Needs a central that relays signals (an older one refuses the announce).
+   * @default false
+   */
+  signals?: boolean;
+  /**
    * The publisher's newest signed head (`signHead` from @p2pstream/data): central
    * believes every edge of the stream only as far as one. With it, the edge
    * announced is the head's. Only the publisher has one to give.
@@ -117,7 +139,7 @@ export interface AnnouncedEnd {
   readonly sig: Uint8Array;
 }
 
-type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end'>> & Pick<Announcement, 'head' | 'end'>;
+type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end' | 'signals'>> & Pick<Announcement, 'head' | 'end' | 'signals'>;
 
 export interface AnnounceResult {
   /** When central wants the next announce (ms). */
@@ -152,8 +174,19 @@ export interface TrackerClientEvents {
   disconnected: [central: string, reason: CloseReason];
   /** A stream was (re-)announced, by `announce` or the loop. */
   announced: [stream: string, result: AnnounceResult];
+  /** Another entry of `stream` sent this peer's entry a signaling payload (it announced with `signals: true`). */
+  signal: [signal: ReceivedSignal];
   /** Something failed in the background (a re-announce, a re-publish, a reconnect); the loop goes on. */
   warning: [error: Error];
+}
+
+/** A signaling payload central relayed from another entry of a stream. */
+export interface ReceivedSignal {
+  readonly stream: string;
+  /** The sender's entry, as look-ups list it: answer with `signal(stream, from, …)`. */
+  readonly from: { readonly host: string; readonly port: number };
+  /** Opaque bytes (e.g. offer/answer/candidate JSON as UTF-8), at most 24 KiB. */
+  readonly data: Uint8Array;
 }
 
 interface Loop {
@@ -201,12 +234,22 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#returnInterval = options.returnInterval ?? DEFAULT_RETURN_INTERVAL_MS;
     const listed = options.centrals.map(parseCentralAddress);
     const affinity = options.affinity ?? Math.floor(this.#random() * 2 ** 48).toString(36);
+    const dial = options.dial ?? connectionDial;
+    const webSocketDials = new Map<string, DialFunction>();
+    // Built when first needed: a client with only TCP centrals needs no WebSocket class.
+    const dialFor = (central: CentralAddress): DialFunction => {
+      if (!central.webSocket) return dial;
+      let dialer = webSocketDials.get(central.label);
+      if (!dialer) webSocketDials.set(central.label, (dialer = webSocketDial({ ...central.webSocket, ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) })));
+      return dialer;
+    };
     this.#session = new CentralSession({
       centrals: (options.centralOrder ?? 'spread') === 'listed' ? listed : rendezvousOrder(listed, affinity),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      dial: options.dial ?? connectionDial,
+      dialFor,
+      handlers: { signaled: (message) => this.#onSignaled(message) },
       clock: this.#clock,
       registryRetryTimeout: options.registryRetryTimeout ?? DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
       backoff: (failures) => this.#backoff(failures),
@@ -287,6 +330,36 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       if (options.signal?.aborted) throw options.signal.reason;
       if (error instanceof RemoteError) throw refusalError(error.remoteCode, error.remoteMessage, error);
       if (!(error instanceof ConnectionError)) throw error;
+    }
+  }
+
+  /**
+   * Sends `data` to the entry `to` of `stream` through central, which hands it to the
+   * connection that announced that entry (it receives a `signal` event naming this
+   * peer's entry). This peer must have announced the stream (central believes the
+   * sender is the entry its connection announced); `data` is 1 B to 24 KiB (`INVALID_ARGUMENT`
+   * otherwise). Rejects with `CentralRefusedError`:
+   * `SIGNAL_TARGET_GONE` (no such entry at this central), `SIGNALS_NOT_ACCEPTED`,
+   * `SIGNAL_TOO_LARGE`, `NOT_ANNOUNCED` or `RATE_LIMITED`. Not retried: signaling is
+   * for a peer that is there now, and the WebRTC layer above decides what to try next.
+   */
+  async signal(stream: string, to: { host: string; port: number }, data: Uint8Array, options: CallOptions = {}): Promise<void> {
+    this.#assertOpen();
+    if (!this.#loops.has(stream)) {
+      throw new InvalidArgumentError(`announce stream ${stream} before signaling its peers: central relays only between entries it knows`);
+    }
+    // Central would close the connection over a payload the wire refuses: say so here instead.
+    if (data.length < 1 || data.length > MAX_SIGNAL_BYTES) {
+      throw new InvalidArgumentError(`a signal carries 1 to ${MAX_SIGNAL_BYTES} bytes, not ${data.length}`);
+    }
+    try {
+      // Reconnects if the connection was lost; until the loop has announced again on it, central answers NOT_ANNOUNCED.
+      const connection = await this.#session.connect(options.signal);
+      await connection.request({ t: 'signal', stream, host: to.host, port: to.port, data }, { signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof RemoteError) throw refusalError(error.remoteCode, error.remoteMessage, error);
+      throw error;
     }
   }
 
@@ -451,6 +524,11 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     return Math.max(1, Math.round(this.#shortestInterval * (low + (high - low) * this.#random())));
   }
 
+  #onSignaled(message: SignaledMessage): void {
+    const signal: ReceivedSignal = { stream: message.stream, from: { host: message.host, port: message.port }, data: message.data };
+    this.emit('signal', signal);
+  }
+
   #warn(error: unknown): void {
     if (this.#closed && error instanceof TrackerClientError && error.code === 'CLIENT_CLOSED') return;
     if (this.listenerCount('warning') > 0) this.emit('warning', error instanceof Error ? error : new Error(String(error)));
@@ -466,8 +544,9 @@ function streamIdOf(publicKey: Uint8Array): string {
 }
 
 /** The announce for `values`: with a signed head or end, its edge is theirs and their signatures go along. */
-function announceMessage({ stream, port, edge, live, head, end }: AnnouncedValues) {
-  const base = { t: 'announce', stream, port, live } as const;
+function announceMessage({ stream, port, edge, live, signals, head, end }: AnnouncedValues) {
+  // Only ever sent as true: a central built before signaling refuses the field.
+  const base = { t: 'announce', stream, port, live, ...(signals ? { signals } : {}) } as const;
   // The end is final: it says all a head would, and more.
   if (end) return { ...base, edge: end.edge, end: end.sig };
   if (head) return { ...base, edge: head.edge, ts: head.ts, sig: head.sig };

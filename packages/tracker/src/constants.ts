@@ -51,6 +51,11 @@ export const DEFAULT_MAX_ENTRIES_PER_IP = 4;
 /** The window over which distinct streams per IP are counted. */
 export const DEFAULT_STREAM_QUOTA_WINDOW_MS = 60 * 60_000;
 
+/** Signals per second one connection may send on average (`--signal-rate`): a WebRTC set-up is an offer, an answer and a few candidates. */
+export const DEFAULT_SIGNAL_RATE_PER_CONNECTION = 20;
+/** One connection may send this many seconds' worth of its signal rate at once (a browser setting up several peers together). */
+export const SIGNAL_BURST_SECONDS = 5;
+
 /** Connections central holds at once, and from one IP address. */
 export const DEFAULT_TRACKER_MAX_CONNECTIONS = 4096;
 export const DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP = 64;

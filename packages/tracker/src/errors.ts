@@ -16,7 +16,10 @@ export type TrackerErrorCode =
   | typeof WireErrorCode.rateLimited
   | typeof WireErrorCode.tooManyStreams
   | typeof WireErrorCode.tooManyEntries
-  | typeof WireErrorCode.registryUnavailable;
+  | typeof WireErrorCode.registryUnavailable
+  | typeof WireErrorCode.signalTargetGone
+  | typeof WireErrorCode.signalsNotAccepted
+  | typeof WireErrorCode.signalTooLarge;
 
 /**
  * A request central refuses. `closesConnection` is true for input an honest

@@ -1,4 +1,11 @@
-export { startTracker, type StartTrackerOptions, type RunningTracker, type TrackerProblem } from './start-tracker.js';
+export {
+  startTracker,
+  type StartTrackerOptions,
+  type RunningTracker,
+  type TrackerProblem,
+  type WebSocketListenOptions,
+} from './start-tracker.js';
+export { SignalRouter, type SignalRouterOptions, type SignalCounters } from './signal-router.js';
 export { memoryRegistry, redisRegistry } from './registries.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js';
 export { RedisRegistry, type RedisRegistryOptions, type RedisStatus } from './redis-registry.js';
@@ -40,4 +47,6 @@ export {
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
   DEFAULT_TRACKER_MAX_CONNECTIONS,
   DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_SIGNAL_RATE_PER_CONNECTION,
+  SIGNAL_BURST_SECONDS,
 } from './constants.js';

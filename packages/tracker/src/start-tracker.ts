@@ -1,6 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_IDLE_TIMEOUT_MS, listen, type ConnectionServer, type ServerLimits } from '@p2pstream/connection';
-import { WireErrorCode } from '@p2pstream/wire';
+import {
+  ConnectionError,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_WEBSOCKET_PATH,
+  listen,
+  type ConnectionServer,
+  type ServerLimits,
+} from '@p2pstream/connection';
+import { FRAME_HEADER_BYTES, WireErrorCode } from '@p2pstream/wire';
 import {
   DEFAULT_HOST,
   DEFAULT_TRACKER_MAX_CONNECTIONS,
@@ -13,6 +20,21 @@ import { MemoryRegistry } from './memory-registry.js';
 import type { Registry } from './registry.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
 import { trackerHandlers } from './tracker-handlers.js';
+import { SignalRouter, type SignalRouterOptions } from './signal-router.js';
+import { listenWebSocket, type WebSocketEndpoint } from './websocket-endpoint.js';
+
+/** Where central also serves the protocol over WebSocket (`ws://host:port/path`), for peers that cannot open TCP. */
+export interface WebSocketListenOptions {
+  /** @default the tracker's host */
+  host?: string;
+  /** 0 picks a free port; `RunningTracker.webSocketAddress` says which. */
+  port: number;
+  /** @default '/ws' */
+  path?: string;
+}
+
+/** WebSocket messages up to this size are taken whatever the frame limit: a sender batches small frames into messages of 64 KiB. */
+const MIN_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
 
 /** A problem no request is answered for; the tracker goes on. */
 export type TrackerProblem =
@@ -51,6 +73,10 @@ export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
   sweepInterval?: number;
   /** @default a process warning */
   onProblem?: (problem: TrackerProblem) => void;
+  /** Serve the same protocol, under the same limits, over WebSocket too. @default no WebSocket endpoint */
+  webSocket?: WebSocketListenOptions;
+  /** Limits of `signal` relaying (rate per connection, payload size). */
+  signals?: Omit<SignalRouterOptions, 'clock'>;
 }
 
 /** A tracker listening for peers in this process. */
@@ -58,6 +84,10 @@ export interface RunningTracker {
   /** Where peers connect (the real port when 0 was asked for). */
   readonly address: AddressInfo;
   readonly port: number;
+  /** Where the WebSocket endpoint listens, when `webSocket` was given. */
+  readonly webSocketAddress: AddressInfo | undefined;
+  /** Relays `signal` between entries announced here: its `counters` (relayed, refused by code). */
+  readonly signals: SignalRouter;
   /** The policy: its `settings` and `counters` (requests handled, refusals by code). */
   readonly tracker: Tracker;
   readonly registry: Registry;
@@ -77,9 +107,12 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   const registry = options.registry ?? new MemoryRegistry();
   const onProblem = options.onProblem ?? warn;
   let tracker: Tracker;
-  let server: ConnectionServer;
+  let server: ConnectionServer | undefined;
+  let signals: SignalRouter;
+  let webSocket: WebSocketEndpoint | undefined;
   try {
     tracker = new Tracker({ ...options, registry });
+    signals = new SignalRouter({ ...options.signals, ...(options.clock ? { clock: options.clock } : {}) });
     server = await listen({
       host: options.host ?? DEFAULT_HOST,
       port: options.port ?? DEFAULT_PORT,
@@ -92,16 +125,27 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
         // A peer that only announces is silent for a whole interval: never close it for that.
         idleTimeout: Math.max(options.limits?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
       },
-      handlers: trackerHandlers(tracker),
+      handlers: trackerHandlers(tracker, signals),
     });
+    if (options.webSocket) {
+      webSocket = await listenWebSocket({
+        host: options.webSocket.host ?? options.host ?? DEFAULT_HOST,
+        port: options.webSocket.port,
+        path: options.webSocket.path ?? DEFAULT_WEBSOCKET_PATH,
+        server,
+        maxMessageBytes: Math.max(MIN_WEBSOCKET_MESSAGE_BYTES, FRAME_HEADER_BYTES + server.limits.maxControlBytes),
+        headersTimeout: server.limits.handshakeTimeout,
+      });
+    }
   } catch (error) {
+    await server?.close();
     await registry.close();
     throw error;
   }
   server.on('connection', (connection) => {
     connection.on('error', (error: NodeJS.ErrnoException) => {
-      // A peer resetting its socket is its business; anything else here is a bug worth reporting.
-      if (!error.syscall) onProblem({ kind: 'connection', error, remoteAddress: connection.remoteAddress });
+      // A peer resetting its socket (or breaking its WebSocket) is its business; anything else here is a bug worth reporting.
+      if (!error.syscall && !(error instanceof ConnectionError)) onProblem({ kind: 'connection', error, remoteAddress: connection.remoteAddress });
     });
   });
   server.on('error', (error) => onProblem({ kind: 'listener', error }));
@@ -117,6 +161,8 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   return {
     address,
     port: address.port,
+    webSocketAddress: webSocket?.address,
+    signals,
     tracker,
     registry,
     get connections() {
@@ -125,8 +171,11 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
+        // The listener stops taking upgrades at once; it finishes closing once the connection server has closed the upgraded sockets.
+        const webSocketClosed = webSocket?.close();
         try {
           await server.close({ code: WireErrorCode.shuttingDown, message: 'central is shutting down; try another central or reconnect later' });
+          await webSocketClosed;
         } finally {
           await registry.close();
         }

@@ -1,6 +1,7 @@
 import type { Connection, Handlers } from '@p2pstream/connection';
 import type { AnyRequest } from '@p2pstream/connection';
 import { TrackerError } from './errors.js';
+import type { SignalRouter } from './signal-router.js';
 import { TrackerSession, type Tracker } from './tracker.js';
 
 /**
@@ -8,9 +9,10 @@ import { TrackerSession, type Tracker } from './tracker.js';
  * a session keyed by the address seen on its socket. A TrackerError becomes an
  * `error` reply — followed by closing that connection when the input was one
  * an honest peer never sends. Any other error is a bug: the connection answers
- * INTERNAL_ERROR and reports it through its `error` event.
+ * INTERNAL_ERROR and reports it through its `error` event. With `signals`,
+ * announced entries become reachable by `signal` from their stream's other entries.
  */
-export function trackerHandlers(tracker: Tracker): Handlers {
+export function trackerHandlers(tracker: Tracker, signals?: SignalRouter): Handlers {
   const sessions = new WeakMap<Connection, TrackerSession>();
   const sessionOf = (connection: Connection): TrackerSession => {
     let session = sessions.get(connection);
@@ -32,7 +34,10 @@ export function trackerHandlers(tracker: Tracker): Handlers {
     },
     announce: async (message, connection) => {
       try {
-        connection.reply(message, await tracker.announce(sessionOf(connection), message));
+        const session = sessionOf(connection);
+        const previousPort = session.announced.get(message.stream);
+        connection.reply(message, await tracker.announce(session, message));
+        signals?.announced(session, message, connection, previousPort);
       } catch (error) {
         refuse(connection, message, error);
       }
@@ -53,10 +58,23 @@ export function trackerHandlers(tracker: Tracker): Handlers {
     },
     leave: async (message, connection) => {
       try {
-        connection.reply(message, await tracker.leave(sessionOf(connection), message));
+        const session = sessionOf(connection);
+        const port = session.announced.get(message.stream);
+        connection.reply(message, await tracker.leave(session, message));
+        if (port !== undefined) signals?.left(session, message.stream, port, connection);
       } catch (error) {
         refuse(connection, message, error);
       }
     },
+    ...(signals && {
+      signal: (message, connection) => {
+        try {
+          signals.route(sessionOf(connection), message, connection);
+          connection.reply(message, { t: 'ok' });
+        } catch (error) {
+          refuse(connection, message, error);
+        }
+      },
+    }),
   };
 }

@@ -50,6 +50,13 @@ export const MAX_LIST_STREAMS = 1000;
 /** Bytes of a buffer map's bit field, at most (one million chunks). */
 export const MAX_MAP_BYTES = 128 * 1024;
 
+/**
+ * Bytes of one signaling payload (`signal.data`) at most: room for the largest offer or
+ * answer @p2pstream/webrtc takes (16 KiB of SDP) as JSON, with its escaped line ends —
+ * a data-channel SDP is about 1 KiB — and small enough that relaying one costs central little.
+ */
+export const MAX_SIGNAL_BYTES = 24 * 1024;
+
 /** Largest sequence number, timestamp or count carried on the wire. */
 export const MAX_UINT = Number.MAX_SAFE_INTEGER;
 
@@ -67,6 +74,9 @@ export const MessageType = {
   streams: 'streams',
   leave: 'leave',
   ok: 'ok',
+  // signaling relayed by central between two entries of one stream (peer → central → peer)
+  signal: 'signal',
+  signaled: 'signaled',
   // peer ⇄ peer
   join: 'join',
   map: 'map',
@@ -95,6 +105,7 @@ export const REPLY_TYPE = {
   lookup: 'peers',
   list: 'streams',
   leave: 'ok',
+  signal: 'ok',
   join: 'map',
   request: 'chunk',
 } as const;

@@ -37,6 +37,10 @@ export const WireErrorCode = {
   tooManyStreams: 'TOO_MANY_STREAMS',
   tooManyEntries: 'TOO_MANY_ENTRIES',
   registryUnavailable: 'REGISTRY_UNAVAILABLE',
+  // Central's refusals of a `signal`: no entry to deliver it to, or the target takes no signals.
+  signalTargetGone: 'SIGNAL_TARGET_GONE',
+  signalsNotAccepted: 'SIGNALS_NOT_ACCEPTED',
+  signalTooLarge: 'SIGNAL_TOO_LARGE',
   // A serving peer's refusals (peer ⇄ peer); the last four are also `reject` reasons.
   alreadyJoined: 'ALREADY_JOINED',
   streamFull: 'STREAM_FULL',

@@ -7,6 +7,7 @@ export { WireError, type DecodeErrorCode } from './errors.js';
 export { WireErrorCode } from './error-codes.js';
 export {
   PROTOCOL_VERSION,
+  FRAME_HEADER_BYTES,
   MessageType,
   type MessageTypeName,
   REPLY_TYPE,
@@ -24,4 +25,5 @@ export {
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_LOOKUP_PEERS,
   MAX_LIST_STREAMS,
+  MAX_SIGNAL_BYTES,
 } from './constants.js';

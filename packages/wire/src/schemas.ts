@@ -5,6 +5,7 @@ import {
   MAX_LOOKUP_PEERS,
   MAX_MAP_BYTES,
   MAX_NAME_LENGTH,
+  MAX_SIGNAL_BYTES,
   MAX_UINT,
   NAME_PATTERN,
   PUBLIC_KEY_BYTES,
@@ -130,6 +131,9 @@ export const SCHEMAS = {
     ts: optional(uint()),
     sig: optional(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
     end: optional(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
+    // This entry takes `signaled` messages (WebRTC offers/answers). Sent only as `true`:
+    // a peer that leaves it out is never sent one, so a peer that knows no `signaled` is never sent a type it would refuse.
+    signals: optional(bool),
   },
   announced: { re, interval: required(uint(1)), ttl: required(uint(1)) },
   lookup: { id, name: required(name), count: required(uint(1, MAX_LOOKUP_PEERS)) },
@@ -147,6 +151,11 @@ export const SCHEMAS = {
   streams: { re, streams: required(arrayOf(streamEntry, MAX_LIST_STREAMS)) },
   leave: { id, stream: required(streamId) },
   ok: { re },
+  // From a connection that announced `stream`, to the entry `host:port` of the same stream (answered by `ok`).
+  // `data` is opaque to central (e.g. offer/answer/candidate JSON as UTF-8).
+  signal: { id, stream: required(streamId), host: required(host), port, data: required(bin(1, MAX_SIGNAL_BYTES)) },
+  // What the target's connection receives: `host:port` is the sender's entry in `stream`, as look-ups list it.
+  signaled: { stream: required(streamId), host: required(host), port, data: required(bin(1, MAX_SIGNAL_BYTES)) },
 
   join: { id, stream: required(streamId) },
   map: {

@@ -6,6 +6,7 @@ import {
   encodeFrame,
   FrameDecoder,
   hello,
+  MAX_SIGNAL_BYTES,
   type DecodeErrorCode,
 } from '../src/index.js';
 import { decodeAll, rawFrame } from './helpers.js';
@@ -192,6 +193,14 @@ describe('message validation', () => {
     expectRefusal([frameOf({ ...SAMPLES.publish, sig: 'not binary' })], 'INVALID_FIELD');
     expectRefusal([frameOf({ ...announce, ts: 1, sig: new Uint8Array(63) })], 'INVALID_FIELD');
     expectRefusal([frameOf({ ...announce, end: new Uint8Array(65) })], 'INVALID_FIELD');
+  });
+
+  it('refuses a signaling payload that is empty, too large, text, or aimed at a host that is not an IP address', () => {
+    expectRefusal([frameOf({ ...SAMPLES.signal, data: new Uint8Array(0) })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.signal, data: new Uint8Array(MAX_SIGNAL_BYTES + 1) })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.signaled, data: '{"type":"offer"}' })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.signal, host: 'evil.example' })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.announce, signals: 1 })], 'INVALID_FIELD');
   });
 
   it('refuses a peer entry whose host is not an IP address', () => {

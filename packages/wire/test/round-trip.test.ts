@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, encodeFrameParts, FrameDecoder, type Message } from '../src/index.js';
+import { encodeFrame, encodeFrameParts, FrameDecoder, MAX_SIGNAL_BYTES, type Message } from '../src/index.js';
 import { decodeAll } from './helpers.js';
 import { ALL_SAMPLES, SAMPLES } from '../src/testing.js';
 
@@ -15,6 +15,12 @@ describe('round trip', () => {
   it('carries a publisher\'s signed head and end in an announce, and an announce without them', () => {
     const signed: Message = { ...SAMPLES.announce, ts: 1_700_000_000_000, sig: Buffer.alloc(64, 7), end: Buffer.alloc(64, 9) };
     expect(decodeAll([encodeFrame(signed), encodeFrame(SAMPLES.announce)]).messages).toEqual([signed, SAMPLES.announce]);
+  });
+
+  it('carries an announce that takes signals, and a signaling payload of the largest size', () => {
+    const announce: Message = { ...SAMPLES.announce, signals: true };
+    const signal: Message = { ...SAMPLES.signal, data: Buffer.alloc(MAX_SIGNAL_BYTES, 0x7b) };
+    expect(decodeAll([encodeFrame(announce), encodeFrame(signal)]).messages).toEqual([announce, signal]);
   });
 
   it('leaves out optional fields that are undefined', () => {
