@@ -33,7 +33,7 @@ export interface RedisScript {
   readonly keys: number;
 }
 
-function script(keys: number, source: string): RedisScript {
+export function script(keys: number, source: string): RedisScript {
   return { source, keys, sha: createHash('sha1').update(source).digest('hex') };
 }
 

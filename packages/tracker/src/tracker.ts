@@ -37,11 +37,10 @@ import {
   TrackerError,
 } from './errors.js';
 import { AddressEntries } from './address-entries.js';
+import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type AddressLimits } from './address-limits.js';
 import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
-import { RateLimiter } from './rate-limiter.js';
 import { peerKey, type Registry, type SweepResult } from './registry.js';
-import { StreamQuota } from './stream-quota.js';
 
 /** Central's policy. Times in ms. */
 export interface TrackerOptions {
@@ -198,8 +197,8 @@ export class Tracker {
   readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #limiter: RateLimiter;
-  readonly #quota: StreamQuota;
+  /** Per-IP rate and stream quota: the registry's shared store when it has one (Redis), else this process's. */
+  readonly #limits: AddressLimits;
   readonly #entries: AddressEntries;
 
   constructor(options: TrackerOptions) {
@@ -207,21 +206,27 @@ export class Tracker {
     this.#registry = options.registry;
     this.#clock = options.clock ?? wallClock;
     this.#random = options.random ?? Math.random;
-    this.#limiter = new RateLimiter({ ratePerSecond: this.settings.announceRate, burst: this.settings.announceBurst, clock: this.#clock });
+    const policy = addressLimitPolicy({
+      ratePerSecond: this.settings.announceRate,
+      burst: this.settings.announceBurst,
+      maxStreams: this.settings.maxStreamsPerIp,
+      streamWindow: this.settings.streamQuotaWindow,
+    });
+    this.#limits = this.#registry.addressLimits?.(policy) ?? new MemoryAddressLimits(policy, this.#clock);
     this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
-    this.#quota = new StreamQuota({ maxStreams: this.settings.maxStreamsPerIp, windowMs: this.settings.streamQuotaWindow, clock: this.#clock });
   }
 
   async publish(session: TrackerSession, message: PublishMessage): Promise<Reply<'published'>> {
     return this.#count('publish', async () => {
-      this.#limit(session);
+      // Rate first and the quota only after the signature: a flood is refused before any verifying, a forged name counts nothing.
+      await this.#check(session, { token: true });
       const now = this.#clock.now();
       if (Math.abs(message.ts - now) > this.settings.publishWindow) {
         throw new TimestampOutOfWindowError(message.ts - now, this.settings.publishWindow);
       }
       if (!verifyPublish(message.key, message.name, message.ts, message.session, message.sig)) throw new BadSignatureError();
       const stream = streamIdOf(message.key);
-      this.#admit(session, stream);
+      await this.#check(session, { token: false, stream });
       const outcome = await this.#registry.publish({
         name: message.name,
         stream,
@@ -245,8 +250,7 @@ export class Tracker {
 
   async announce(session: TrackerSession, message: AnnounceMessage): Promise<Reply<'announced'>> {
     return this.#count('announce', async () => {
-      this.#limit(session);
-      this.#admit(session, message.stream);
+      await this.#check(session, { token: true, stream: message.stream });
       const now = this.#clock.now();
       const previousPort = session.announced.get(message.stream);
       if (previousPort !== undefined && previousPort !== message.port) {
@@ -324,21 +328,17 @@ export class Tracker {
 
   /** Expires entries and streams in the registry, and forgets idle rate-limit and quota state. */
   async sweep(): Promise<SweepResult> {
-    this.#limiter.prune();
-    this.#quota.prune();
     const now = this.#clock.now();
+    this.#limits.prune(now);
     this.#entries.prune(now);
     return this.#registry.sweep(this.#clock.now());
   }
 
-  #limit(session: TrackerSession): void {
-    if (!this.#limiter.take(session.host)) throw new RateLimitedError(session.host, this.settings.announceRate);
-  }
-
-  #admit(session: TrackerSession, stream: string): void {
-    if (!this.#quota.admit(session.host, stream)) {
-      throw new TooManyStreamsError(session.host, this.settings.maxStreamsPerIp, this.settings.streamQuotaWindow);
-    }
+  /** One check of the per-IP limits (one Redis script with a Redis registry); throws the refusal. */
+  async #check(session: TrackerSession, what: AddressCheck): Promise<void> {
+    const verdict = await this.#limits.check(session.host, this.#clock.now(), what);
+    if (verdict === 'rate-limited') throw new RateLimitedError(session.host, this.settings.announceRate);
+    if (verdict === 'too-many-streams') throw new TooManyStreamsError(session.host, this.settings.maxStreamsPerIp, this.settings.streamQuotaWindow);
   }
 
   async #count<R>(kind: 'publish' | 'announce' | 'lookup' | 'list' | 'leave', handle: () => Promise<R>): Promise<R> {

@@ -6,6 +6,8 @@ import { RegistryUnavailableError } from '../src/errors.js';
 import { RedisRegistry, type RedisStatus } from '../src/redis-registry.js';
 import { CLAIM_NAME } from '../src/redis-scripts.js';
 import { describeRegistryContract } from './registry-conformance.js';
+import { describeAddressLimitsContract } from './address-limits-conformance.js';
+import { describeSharedAddressLimits } from './shared-address-limits.js';
 import { generateStreamKey, newSession, signEnd, signHead, signPublish } from '@p2pstream/data';
 import { Tracker, TrackerSession } from '../src/tracker.js';
 
@@ -19,6 +21,12 @@ afterAll(async () => {
 
 // Each test gets its own key prefix, so no test sees another's keys.
 describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
+
+describeAddressLimitsContract('redis', async (policy) => {
+  const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` });
+  return { limits: registry.addressLimits(policy), close: () => registry.close() };
+});
+describeSharedAddressLimits('redis', () => redis.url);
 
 describe('RedisRegistry', () => {
   const T = 1_700_000_000_000;
@@ -110,6 +118,25 @@ describe('RedisRegistry', () => {
     await expect(attempt).rejects.toBeInstanceOf(RegistryUnavailableError);
     await expect(attempt).rejects.toThrow(`redis://127.0.0.1:${port}/0`);
     await expect(attempt).rejects.toThrow(`redis-server --port ${port}`);
+  });
+
+  it('refuses an announce with REGISTRY_UNAVAILABLE while Redis is away, and lets no address past its limits meanwhile', async () => {
+    const own = await startRedisServer();
+    try {
+      const registry = await RedisRegistry.connect({ url: own.url, commandTimeout: 500 });
+      opened.push(registry);
+      const tracker = new Tracker({ registry, announceRate: 1, announceBurst: 1 });
+      const key = generateStreamKey();
+      const viewer = new TrackerSession('127.0.0.7');
+      const announce = () => tracker.announce(viewer, { t: 'announce', id: 2, stream: key.streamId, port: 2050, edge: 1, live: true });
+      await expect(announce()).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+      await own.stop();
+      // Fail closed: the limits cannot be read, so nothing is served (the registry could not record it anyway).
+      await expect(announce()).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+      expect(tracker.counters.refused).toEqual({ STREAM_NOT_FOUND: 1, REGISTRY_UNAVAILABLE: 1 });
+    } finally {
+      await own.stop();
+    }
   });
 
   it('fails fast with REGISTRY_UNAVAILABLE while Redis is away and works again when it is back', async () => {
