@@ -40,7 +40,7 @@ export type AddressVerdict = 'ok' | 'rate-limited' | 'too-many-streams';
  * own (`MemoryAddressLimits`); the Redis registry's share one set through
  * Redis, so an address limited at one central is limited at every other.
  */
-export interface AddressLimits {
+export interface AddressLimitStore {
   /**
    * Takes one token from `host`'s bucket (unless `token` is false) and then,
    * when `stream` is given, counts the stream against `host`'s quota (nothing
@@ -53,7 +53,7 @@ export interface AddressLimits {
 }
 
 /** Per-IP limits kept in this process: a token bucket and a stream quota per address. */
-export class MemoryAddressLimits implements AddressLimits {
+export class MemoryAddressLimits implements AddressLimitStore {
   readonly #rate: RateLimiter;
   readonly #quota: StreamQuota;
 

@@ -23,7 +23,7 @@ export {
   type TrackerSettings,
   type TrackerCounters,
 } from './tracker.js';
-export type { AddressLimits, AddressLimitPolicy, AddressCheck, AddressVerdict } from './address-limits.js';
+export type { AddressLimitStore, AddressLimitPolicy, AddressCheck, AddressVerdict } from './address-limits.js';
 export { trackerHandlers } from './tracker-handlers.js';
 export { TrackerError, type TrackerErrorCode, StateFileError } from './errors.js';
 export {

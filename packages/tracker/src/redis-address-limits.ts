@@ -1,4 +1,4 @@
-import type { AddressCheck, AddressLimitPolicy, AddressLimits, AddressVerdict } from './address-limits.js';
+import type { AddressCheck, AddressLimitPolicy, AddressLimitStore, AddressVerdict } from './address-limits.js';
 import { script, type RedisScript } from './redis-scripts.js';
 
 /** Runs a script on the node serving its keys' slot (the Redis registry's runner, errors included). */
@@ -53,7 +53,7 @@ const VERDICTS: readonly AddressVerdict[] = ['ok', 'rate-limited', 'too-many-str
  * Per-IP limits shared by every tracker on one Redis or Redis Cluster: one
  * script per check, on the slot of the address's hash tag `{ip:<host>}`.
  */
-export class RedisAddressLimits implements AddressLimits {
+export class RedisAddressLimits implements AddressLimitStore {
   readonly #policy: AddressLimitPolicy;
   readonly #prefix: string;
   readonly #run: RunScript;

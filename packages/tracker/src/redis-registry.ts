@@ -9,7 +9,7 @@ import {
   REDIS_SWEEP_BATCHES,
   REDIS_SWEEP_LEASE_MS,
 } from './constants.js';
-import type { AddressLimitPolicy, AddressLimits } from './address-limits.js';
+import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
 import { RegistryUnavailableError } from './errors.js';
 import { RedisAddressLimits } from './redis-address-limits.js';
 import { CLUSTER_SCHEME, openRedisConnection, parseRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
@@ -281,7 +281,7 @@ export class RedisRegistry implements Registry {
   }
 
   /** Per-IP limits in this Redis, under `{ip:<host>}` keys: shared with every central on it. */
-  addressLimits(policy: AddressLimitPolicy): AddressLimits {
+  addressLimits(policy: AddressLimitPolicy): AddressLimitStore {
     return new RedisAddressLimits(policy, this.#prefix, (script, keys, args) => this.#run(script, keys, args));
   }
 

@@ -10,7 +10,7 @@
  * central processes agree as far as their clocks do.
  */
 
-import type { AddressLimitPolicy, AddressLimits } from './address-limits.js';
+import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
 
 /** A peer as central records it: the host it saw on the socket and the port the peer listens on. */
 export interface PeerAddress {
@@ -183,7 +183,7 @@ export interface Registry {
    * A store for the per-IP limits shared by every tracker on this registry.
    * Left out (the memory registry), each tracker keeps its own in memory.
    */
-  addressLimits?(policy: AddressLimitPolicy): AddressLimits;
+  addressLimits?(policy: AddressLimitPolicy): AddressLimitStore;
   close(): Promise<void>;
 }
 

@@ -37,7 +37,7 @@ import {
   TrackerError,
 } from './errors.js';
 import { AddressEntries } from './address-entries.js';
-import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type AddressLimits } from './address-limits.js';
+import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type AddressLimitStore } from './address-limits.js';
 import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
 import { peerKey, type Registry, type SweepResult } from './registry.js';
@@ -198,7 +198,7 @@ export class Tracker {
   readonly #clock: Clock;
   readonly #random: () => number;
   /** Per-IP rate and stream quota: the registry's shared store when it has one (Redis), else this process's. */
-  readonly #limits: AddressLimits;
+  readonly #limits: AddressLimitStore;
   readonly #entries: AddressEntries;
 
   constructor(options: TrackerOptions) {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@p2pstream/units';
-import type { AddressLimitPolicy, AddressLimits } from '../src/address-limits.js';
+import type { AddressLimitPolicy, AddressLimitStore } from '../src/address-limits.js';
 
 /** A wall-clock time to start the manual clock at, as the tracker's clock reads. */
 const T = 1_700_000_000_000;
 
 /** A store of limits and how to let it go; `create` is called once per test. */
 export interface LimitsUnderTest {
-  readonly limits: AddressLimits;
+  readonly limits: AddressLimitStore;
   close(): Promise<void>;
 }
 
