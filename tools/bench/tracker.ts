@@ -16,7 +16,8 @@
  * Central and the baseline run as separate processes, like the load generator.
  * Options: --peers N --streams N --connections N --seconds S, --lookups F (the share of
  * look-ups in the mix, 0.5; 0 or 1 measures one kind alone), --registries memory,redis,cluster
- * (cluster: a three-master Redis Cluster on loopback; default memory,redis).
+ * (cluster: a three-master Redis Cluster on loopback; default memory,redis), --head-cache-age D
+ * (passed to central: 0 reads the stream head from the registry on every announce).
  *
  * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
  * costs a Redis registry of that size (see tracker-idle.ts).
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     entries: { type: 'string', default: '10000' },
     lookups: { type: 'string', default: '0.5' },
     registries: { type: 'string', default: 'memory,redis' },
+    'head-cache-age': { type: 'string' },
   },
 });
 
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
         '--registry', redis ? redis.url : 'memory',
         // Nothing expires during the run, and the per-IP limits are out of the way of a deliberate flood (but still checked).
         '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
+        ...(values['head-cache-age'] === undefined ? [] : ['--head-cache-age', values['head-cache-age']]),
       ],
       { readyLine: /central listening on/, nodeArgs: GC_ON_SIGUSR2 },
     );

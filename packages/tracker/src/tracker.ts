@@ -22,6 +22,8 @@ import {
   DEFAULT_PUBLISH_WINDOW_MS,
   DEFAULT_STREAM_GRACE_MS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
+  DEFAULT_HEAD_CACHE_AGE_MS,
+  HEAD_CACHE_SIZE,
 } from './constants.js';
 import {
   BadSignatureError,
@@ -40,6 +42,7 @@ import { AddressEntries } from './address-entries.js';
 import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type AddressLimitStore } from './address-limits.js';
 import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
+import { StreamHeadCache } from './stream-head-cache.js';
 import { peerKey, type Registry, type SweepResult } from './registry.js';
 
 /** Central's policy. Times in ms. */
@@ -111,6 +114,12 @@ export interface TrackerOptions {
    * @default 4
    */
   maxEntriesPerIp?: number;
+  /**
+   * An announce without a signature may use a stream head read from the registry
+   * up to this long ago (one Redis round trip fewer per viewer announce); 0 reads it every time.
+   * @default the shorter of 1_000 and a tenth of the TTL
+   */
+  headCacheAge?: number;
 }
 
 export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, 'registry' | 'clock' | 'random'>>>;
@@ -133,7 +142,13 @@ export function resolveTrackerSettings(options: Omit<TrackerOptions, 'registry' 
     maxStreamsPerIp: options.maxStreamsPerIp ?? DEFAULT_MAX_STREAMS_PER_IP,
     streamQuotaWindow: options.streamQuotaWindow ?? DEFAULT_STREAM_QUOTA_WINDOW_MS,
     maxEntriesPerIp: options.maxEntriesPerIp ?? DEFAULT_MAX_ENTRIES_PER_IP,
+    headCacheAge: 0,
   };
+  // A short TTL (tests, demos) gets a proportionally short cache: a tenth of it at most by default.
+  settings.headCacheAge = options.headCacheAge ?? Math.min(DEFAULT_HEAD_CACHE_AGE_MS, Math.floor(settings.ttl / 10));
+  if (!(settings.headCacheAge >= 0 && settings.headCacheAge < settings.ttl)) {
+    throw new RangeError(`the head cache age is from 0 ms to below the TTL (${settings.ttl} ms), not ${settings.headCacheAge}`);
+  }
   if (!(Number.isSafeInteger(settings.maxEntriesPerIp) && settings.maxEntriesPerIp >= 1)) {
     throw new RangeError(`entries per IP address and stream is an integer from 1, not ${settings.maxEntriesPerIp}`);
   }
@@ -200,6 +215,7 @@ export class Tracker {
   /** Per-IP rate and stream quota: the registry's shared store when it has one (Redis), else this process's. */
   readonly #limits: AddressLimitStore;
   readonly #entries: AddressEntries;
+  readonly #heads: StreamHeadCache;
 
   constructor(options: TrackerOptions) {
     this.settings = resolveTrackerSettings(options);
@@ -214,6 +230,7 @@ export class Tracker {
     });
     this.#limits = this.#registry.addressLimits?.(policy) ?? new MemoryAddressLimits(policy, this.#clock);
     this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
+    this.#heads = new StreamHeadCache(this.settings.headCacheAge, HEAD_CACHE_SIZE);
   }
 
   async publish(session: TrackerSession, message: PublishMessage): Promise<Reply<'published'>> {
@@ -243,6 +260,7 @@ export class Tracker {
           throw new ReplayedError();
         case 'published':
           session.published.add(stream);
+          this.#heads.forget(stream);
           return { t: 'published', stream };
       }
     });
@@ -259,11 +277,15 @@ export class Tracker {
         this.#entries.leave(message.stream, session.host, previousPort);
         session.announced.delete(message.stream);
       }
-      let current = await this.#registry.streamHead(message.stream);
+      const signed = message.sig !== undefined || message.ts !== undefined || message.end !== undefined;
+      const cached = signed ? undefined : this.#heads.get(message.stream, now);
+      let current = cached ?? (await this.#registry.streamHead(message.stream));
       if (!current) throw new StreamNotFoundError(message.stream);
       // Believed only when signed: the head or end is verified and stored for every central sharing the registry.
       const head = verifiedHead(message, current, now);
       if (head && (await this.#registry.recordHead(message.stream, head))) current = { session: current.session, head };
+      // Aged from when it was read, not from when it was last used.
+      if (!cached) this.#heads.set(message.stream, current, now);
       const expiresAt = now + this.settings.ttl;
       if (!this.#entries.admit(message.stream, session.host, message.port, now, expiresAt)) {
         throw new TooManyEntriesError(session.host, this.settings.maxEntriesPerIp);
@@ -330,6 +352,7 @@ export class Tracker {
   async sweep(): Promise<SweepResult> {
     const now = this.#clock.now();
     this.#limits.prune(now);
+    this.#heads.prune(now);
     this.#entries.prune(now);
     return this.#registry.sweep(this.#clock.now());
   }

@@ -10,6 +10,7 @@ import { describeAddressLimitsContract } from './address-limits-conformance.js';
 import { describeSharedAddressLimits } from './shared-address-limits.js';
 import { generateStreamKey, newSession, signEnd, signHead, signPublish } from '@p2pstream/data';
 import { Tracker, TrackerSession } from '../src/tracker.js';
+import { ManualClock } from '@p2pstream/units';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -68,6 +69,36 @@ describe('RedisRegistry', () => {
     const end = signEnd(key, session, 30);
     await one!.announce(publisher, { t: 'announce', id: 5, stream: key.streamId, port: 2049, edge: 30, live: false, end: end.sig });
     expect((await two!.list()).streams).toEqual([{ name: 'cam1', stream: key.streamId, live: false, peers: 1, edge: 30 }]);
+  });
+
+  it("clips a viewer's announce to a head its central read within headCacheAge, and reads the registry once that has passed", async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const key = generateStreamKey();
+    const session = newSession();
+    const clock = new ManualClock(Date.now());
+    const [one, two] = [await open(prefix), await open(prefix)].map((registry) => new Tracker({ registry, clock, headCacheAge: 1_000 }));
+    const publisher = new TrackerSession('127.0.0.1');
+    const viewer = new TrackerSession('127.0.0.2');
+    const now = clock.now();
+    await one!.publish(publisher, { t: 'publish', id: 1, name: 'cam1', key: key.publicKey, ts: now, live: true, session, sig: signPublish(key, 'cam1', now, session) });
+    const publishHead = async (edge: number) => {
+      const head = signHead(key, session, edge, clock.now());
+      await one!.announce(publisher, { t: 'announce', id: 2, stream: key.streamId, port: 2049, edge, live: true, ts: head.ts, sig: head.sig });
+    };
+    const viewerEdge = async () => {
+      await two!.announce(viewer, { t: 'announce', id: 3, stream: key.streamId, port: 2050, edge: 1_000, live: true });
+      const found = await one!.lookup(new TrackerSession('127.0.0.9'), { t: 'lookup', id: 4, name: 'cam1', count: 50 });
+      return found.peers.find((p) => p.port === 2050)?.edge;
+    };
+    await publishHead(25);
+    expect(await viewerEdge()).toBe(25);
+    clock.advance(500);
+    await publishHead(40);
+    clock.advance(499);
+    // Central two read head 25 999 ms ago: a stale head clips lower, never higher.
+    expect(await viewerEdge()).toBe(25);
+    clock.advance(1);
+    expect(await viewerEdge()).toBe(40);
   });
 
   it('counts each expired entry once when two processes sweep at the same moment', async () => {
