@@ -1,6 +1,7 @@
 /**
  * `npm run bench:tracker` — central under load, with each registry:
- *   1. registers 10,000 peers in 1,000 streams (1,000 signed publishes, then 10,000
+ *   1. registers 10,000 peers in 1,000 streams (1,000 signed publishes, each with its
+ *      publisher's announce of a signed head (an entry more per stream), then 10,000
  *      announces from 50 connections, each from its own loopback address);
  *   2. runs look-ups (10 peers each) and re-announces, half and half, for 10 s (after a
  *      1 s warm-up) from the same 50 connections, one request in flight on each;
@@ -26,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { dial, listen, type Connection } from '@p2pstream/connection';
-import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
+import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
 import { freePort, startProgram, startRedisCluster, startRedisServer, type RunningProgram } from '../testing/index.js';
 import { processCpuSeconds, redisCommandStats, redisCpuSeconds, redisInfo, resetRedisStats, type CommandStat } from './tracker-cost.js';
 import { runIdleRegistry } from './tracker-idle.js';
@@ -197,9 +198,16 @@ async function connectAll(port: number, count: number): Promise<Connection[]> {
   );
 }
 
-function publish(connection: Connection, key: StreamKey, name: string) {
+/**
+ * Publishes, then announces a signed head as a real publisher does: without one central
+ * treats the stream as stale, its viewers' announces do not keep it listed, and each
+ * sweep drops it and the next announces add it back — a cost no live swarm has.
+ */
+async function publish(connection: Connection, key: StreamKey, name: string) {
   const ts = Date.now();
-  return connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, name, ts, SESSION) });
+  await connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, name, ts, SESSION) });
+  const head = signHead(key, SESSION, 1_000_000, Date.now());
+  await connection.request({ t: 'announce', stream: key.streamId, port: 2049, edge: head.edge, live: true, ts: head.ts, sig: head.sig });
 }
 
 async function load(

@@ -93,7 +93,8 @@ export interface TrackerOptions {
    */
   lookupCandidates?: number;
   /**
-   * Announces and publishes per second per IP address, on average.
+   * Announces and publishes per second per IP address, on average. With a
+   * registry that shares its limits (Redis), counted over every tracker on it.
    * @default 20
    */
   announceRate?: number;
