@@ -9,10 +9,10 @@
  *   3. reports both as % of one core, and the difference: the central's background cost.
  * With `--cluster`, the same on a three-master Redis Cluster on loopback (CPU summed over the masters).
  */
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { RedisRegistry } from '@p2pstream/tracker';
 import { freePort, startProgram, startRedisCluster, startRedisServer } from '../testing/index.js';
+import { redisCpuSeconds, redisInfo } from './tracker-cost.js';
 
 export interface IdleOptions {
   streams: number;
@@ -97,7 +97,7 @@ async function inBatches(count: number, task: (i: number) => Promise<unknown>): 
 
 /** Redis's CPU (user + sys, summed over the servers) over the next `seconds`, as % of one core. */
 async function redisCpuOver(ports: readonly number[], seconds: number): Promise<number> {
-  const cpu = () => ports.reduce((sum, port) => sum + Number(info(port, 'cpu', 'used_cpu_user')) + Number(info(port, 'cpu', 'used_cpu_sys')), 0);
+  const cpu = () => redisCpuSeconds(ports);
   const before = cpu();
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -107,11 +107,6 @@ async function redisCpuOver(ports: readonly number[], seconds: number): Promise<
 
 /** used_memory summed over the servers, in MB. */
 function memoryOf(ports: readonly number[]): string {
-  const bytes = ports.reduce((sum, port) => sum + Number(info(port, 'memory', 'used_memory')), 0);
+  const bytes = ports.reduce((sum, port) => sum + Number(redisInfo(port, 'memory', 'used_memory')), 0);
   return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function info(port: number, section: string, field: string): string {
-  const text = spawnSync('redis-cli', ['-p', String(port), 'info', section], { encoding: 'utf8' }).stdout;
-  return new RegExp(`^${field}:(\\S+)`, 'm').exec(text)?.[1] ?? '';
 }

@@ -1,27 +1,35 @@
 /**
  * `npm run bench:tracker` — central under load, with each registry:
- *   1. registers 10,000 peers in 1,000 streams (1,000 signed publishes, then 10,000
+ *   1. registers 10,000 peers in 1,000 streams (1,000 signed publishes, each with its
+ *      publisher's announce of a signed head (an entry more per stream), then 10,000
  *      announces from 50 connections, each from its own loopback address);
  *   2. runs look-ups (10 peers each) and re-announces, half and half, for 10 s (after a
  *      1 s warm-up) from the same 50 connections, one request in flight on each;
- *   3. reports operations/s, p50/p99 latency, and memory per registered peer: the growth
+ *   3. reports operations/s, p50/p99 latency, the cost per operation over the counted
+ *      window — central's CPU (user + sys from /proc, as process.cpuUsage() would say) and
+ *      Redis's (INFO cpu delta, and INFO commandstats: calls and µs per op by command) —
+ *      and memory per registered peer: the growth
  *      of central's heap after a full collection (memory registry: registry, per-IP quota
  *      and per-connection state together) or of Redis's used_memory (Redis registry).
  * Baseline, measured in the same run: a process that answers the same requests with
  * canned replies over the same protocol (@p2pstream/connection) — the protocol's own
  * ceiling on this machine; each registry's throughput is reported as a ratio of it.
  * Central and the baseline run as separate processes, like the load generator.
- * Options: --peers N --streams N --connections N --seconds S.
+ * Options: --peers N --streams N --connections N --seconds S, --lookups F (the share of
+ * look-ups in the mix, 0.5; 0 or 1 measures one kind alone), --registries memory,redis,cluster
+ * (cluster: a three-master Redis Cluster on loopback; default memory,redis), --head-cache-age D
+ * (passed to central: 0 reads the stream head from the registry on every announce).
  *
  * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
  * costs a Redis registry of that size (see tracker-idle.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { dial, listen, type Connection } from '@p2pstream/connection';
-import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
-import { freePort, startProgram, startRedisServer, type RunningProgram } from '../testing/index.js';
+import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
+import { freePort, startProgram, startRedisCluster, startRedisServer, type RunningProgram } from '../testing/index.js';
+import { processCpuSeconds, redisCommandStats, redisCpuSeconds, redisInfo, resetRedisStats, type CommandStat } from './tracker-cost.js';
 import { runIdleRegistry } from './tracker-idle.js';
 
 const SESSION = newSession();
@@ -39,6 +47,9 @@ const { values } = parseArgs({
     idle: { type: 'boolean', default: false },
     cluster: { type: 'boolean', default: false },
     entries: { type: 'string', default: '10000' },
+    lookups: { type: 'string', default: '0.5' },
+    registries: { type: 'string', default: 'memory,redis' },
+    'head-cache-age': { type: 'string' },
   },
 });
 
@@ -76,11 +87,29 @@ interface LoadResult {
   errors: number;
 }
 
+/** What the counted window cost, per operation (requests started in it). */
+interface Cost {
+  centralCpuUsPerOp: number;
+  redisCpuUsPerOp?: number;
+  /** Redis commands per operation, with µs spent in each per operation (scripts are EVALSHA). */
+  redisCommandsPerOp?: { command: string; callsPerOp: number; usPerOp: number }[];
+}
+
+/** Readings taken at the start and end of the counted window. */
+interface Meter {
+  start(): void;
+  stop(ops: number): Cost;
+}
+
+type RegistryKind = 'memory' | 'redis' | 'cluster';
+
 async function main(): Promise<void> {
   const peerCount = Number(values.peers);
   const streamCount = Number(values.streams);
   const connectionCount = Number(values.connections);
   const seconds = Number(values.seconds);
+  const lookupShare = Number(values.lookups);
+  if (!(lookupShare >= 0 && lookupShare <= 1)) throw new Error(`--lookups is the share of look-ups, from 0 to 1, not ${values.lookups}`);
   const perStream = Math.round(peerCount / streamCount);
   if (connectionCount % perStream !== 0 || peerCount % streamCount !== 0) {
     throw new Error('--peers / --streams (peers per stream) must divide --connections and --streams must divide --peers');
@@ -93,14 +122,23 @@ async function main(): Promise<void> {
   const echoPort = await freePort();
   const echo = await startProgram('tools/bench/tracker.ts', ['--echo-server', String(echoPort)], { readyLine: /echo listening/ });
   const echoConnections = await connectAll(echoPort, connectionCount);
-  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2);
+  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2, lookupShare);
   await Promise.all(echoConnections.map((c) => c.close()));
   await echo.stop();
   results.baseline = baseline;
   console.error(`baseline (canned replies): ${fmt(baseline)}`);
 
-  for (const kind of ['memory', 'redis'] as const) {
-    const redis = kind === 'redis' ? await startRedisServer() : undefined;
+  const kinds = values.registries.split(',') as RegistryKind[];
+  for (const kind of kinds) {
+    if (!['memory', 'redis', 'cluster'].includes(kind)) throw new Error(`--registries lists memory, redis or cluster, not "${kind}"`);
+  }
+  for (const kind of kinds) {
+    const redis =
+      kind === 'redis'
+        ? await startRedisServer().then((server) => ({ ...server, ports: [server.port] }))
+        : kind === 'cluster'
+          ? await startRedisCluster()
+          : undefined;
     const port = await freePort();
     const http = await freePort();
     const central = await startProgram(
@@ -108,14 +146,16 @@ async function main(): Promise<void> {
       [
         '--host', '127.0.0.1', '--port', String(port), '--http', `127.0.0.1:${http}`,
         '--registry', redis ? redis.url : 'memory',
-        // Nothing expires during the run, and the per-IP limits are out of the way of a deliberate flood.
+        // Nothing expires during the run, and the per-IP limits are out of the way of a deliberate flood (but still checked).
         '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
+        ...(values['head-cache-age'] === undefined ? [] : ['--head-cache-age', values['head-cache-age']]),
       ],
       { readyLine: /central listening on/, nodeArgs: GC_ON_SIGUSR2 },
     );
     try {
       const connections = await connectAll(port, connectionCount);
-      const before = await memoryOf(kind, central, http, redis?.port);
+      const memory = kind === 'memory' ? () => heapOf(central, http) : () => Promise.resolve(redisMemoryOf(redis!.ports));
+      const before = await memory();
       const registerStart = performance.now();
       for (const [i, key] of keys.entries()) await publish(connections[0]!, key, names[i]!);
       await Promise.all(
@@ -126,8 +166,9 @@ async function main(): Promise<void> {
         }),
       );
       const registerSeconds = (performance.now() - registerStart) / 1000;
-      const after = await memoryOf(kind, central, http, redis?.port);
-      const run = await load(connections, keys, names, perStream, seconds);
+      const after = await memory();
+      const meter = costMeter(central.pid, redis?.ports);
+      const run = await load(connections, keys, names, perStream, seconds, lookupShare, meter);
       await Promise.all(connections.map((c) => c.close()));
       const bytesPerPeer = Math.round((after - before) / peerCount);
       results[kind] = { ...run, ratioToBaseline: +(run.opsPerSecond / baseline.opsPerSecond).toFixed(2), registerSeconds: +registerSeconds.toFixed(2), bytesPerPeer };
@@ -157,18 +198,35 @@ async function connectAll(port: number, count: number): Promise<Connection[]> {
   );
 }
 
-function publish(connection: Connection, key: StreamKey, name: string) {
+/**
+ * Publishes, then announces a signed head as a real publisher does: without one central
+ * treats the stream as stale, its viewers' announces do not keep it listed, and each
+ * sweep drops it and the next announces add it back — a cost no live swarm has.
+ */
+async function publish(connection: Connection, key: StreamKey, name: string) {
   const ts = Date.now();
-  return connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, name, ts, SESSION) });
+  await connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, name, ts, SESSION) });
+  const head = signHead(key, SESSION, 1_000_000, Date.now());
+  await connection.request({ t: 'announce', stream: key.streamId, port: 2049, edge: head.edge, live: true, ts: head.ts, sig: head.sig });
 }
 
-async function load(connections: Connection[], keys: StreamKey[], names: string[], perStream: number, seconds: number): Promise<LoadResult> {
+async function load(
+  connections: Connection[],
+  keys: StreamKey[],
+  names: string[],
+  perStream: number,
+  seconds: number,
+  lookupShare: number,
+  meter?: Meter,
+): Promise<LoadResult & Partial<Cost>> {
   const lookups: number[] = [];
   const announces: number[] = [];
   let errors = 0;
   // The first second warms up the JIT on both sides and is not counted.
   const warmUpEnd = performance.now() + 1_000;
   const end = warmUpEnd + seconds * 1000;
+  // The costs are read over the counted window only.
+  const window = meter ? sleep(1_000).then(() => meter.start()).then(() => sleep(seconds * 1000)).then(() => lookups.length + announces.length) : undefined;
   await Promise.all(
     connections.map(async (connection, c) => {
       const mine = streamsOf(c, connections.length, keys.length, perStream);
@@ -176,7 +234,7 @@ async function load(connections: Connection[], keys: StreamKey[], names: string[
         const started = performance.now();
         const counted = started >= warmUpEnd;
         try {
-          if (i % 2 === 0) {
+          if (Math.random() < lookupShare) {
             await connection.request({ t: 'lookup', name: names[Math.floor(Math.random() * names.length)]!, count: 10 });
             if (counted) lookups.push(performance.now() - started);
           } else {
@@ -189,6 +247,7 @@ async function load(connections: Connection[], keys: StreamKey[], names: string[
       }
     }),
   );
+  const cost = window ? meter!.stop(await window) : {};
   return {
     // Requests that started in the counted window, over its length (the last ones end a moment after it).
     opsPerSecond: Math.round((lookups.length + announces.length) / seconds),
@@ -197,6 +256,31 @@ async function load(connections: Connection[], keys: StreamKey[], names: string[
     announceP50Ms: percentile(announces, 0.5),
     announceP99Ms: percentile(announces, 0.99),
     errors,
+    ...cost,
+  };
+}
+
+/** Reads central's CPU and, with a Redis registry, Redis's CPU and command stats at the window's start and end. */
+function costMeter(centralPid: number, redisPorts: readonly number[] | undefined): Meter {
+  let central = 0;
+  let redis = 0;
+  return {
+    start() {
+      central = processCpuSeconds(centralPid);
+      if (redisPorts) {
+        resetRedisStats(redisPorts);
+        redis = redisCpuSeconds(redisPorts);
+      }
+    },
+    stop(ops) {
+      const centralCpuUsPerOp = +(((processCpuSeconds(centralPid) - central) * 1e6) / ops).toFixed(1);
+      if (!redisPorts) return { centralCpuUsPerOp };
+      const redisCpuUsPerOp = +(((redisCpuSeconds(redisPorts) - redis) * 1e6) / ops).toFixed(1);
+      const perOp = (stat: CommandStat) => ({ command: stat.command, callsPerOp: +(stat.calls / ops).toFixed(2), usPerOp: +(stat.usec / ops).toFixed(2) });
+      // The stats' own INFO and CONFIG calls are not the load's.
+      const redisCommandsPerOp = redisCommandStats(redisPorts).filter((stat) => !['info', 'config|resetstat'].includes(stat.command)).map(perOp);
+      return { centralCpuUsPerOp, redisCpuUsPerOp, redisCommandsPerOp };
+    },
   };
 }
 
@@ -206,26 +290,25 @@ function percentile(samples: number[], p: number): number {
   return +sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
 }
 
-/**
- * Central's heap in use after a full collection (memory registry), or Redis's used_memory,
- * in bytes. Central is started with `GC_ON_SIGUSR2`, so a SIGUSR2 makes it collect.
- */
-async function memoryOf(kind: 'memory' | 'redis', central: RunningProgram, httpPort: number, redisPort?: number): Promise<number> {
-  if (kind === 'redis') {
-    const info = spawnSync('redis-cli', ['-p', String(redisPort), 'info', 'memory'], { encoding: 'utf8' }).stdout;
-    return Number(/used_memory:(\d+)/.exec(info)?.[1]);
-  }
+/** Redis's used_memory, summed over the servers, in bytes. */
+function redisMemoryOf(ports: readonly number[]): number {
+  return ports.reduce((sum, port) => sum + Number(redisInfo(port, 'memory', 'used_memory')), 0);
+}
+
+/** Central's heap in use after a full collection, in bytes: central is started with `GC_ON_SIGUSR2`, so a SIGUSR2 makes it collect. */
+async function heapOf(central: RunningProgram, httpPort: number): Promise<number> {
   let lowest = Infinity;
   for (let i = 0; i < 3; i++) {
     process.kill(central.pid, 'SIGUSR2');
     // Central refreshes its reading once a second.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sleep(1_100);
     const stats = (await (await fetch(`http://127.0.0.1:${httpPort}/stats.json`)).json()) as { memory: { heapUsedBytes: number } };
     lowest = Math.min(lowest, stats.memory.heapUsedBytes);
   }
   return lowest;
 }
 
-function fmt(r: LoadResult): string {
-  return `${r.opsPerSecond} ops/s, look-up p50 ${r.lookupP50Ms} ms p99 ${r.lookupP99Ms} ms, announce p50 ${r.announceP50Ms} ms p99 ${r.announceP99Ms} ms, ${r.errors} errors`;
+function fmt(r: LoadResult & Partial<Cost>): string {
+  const cost = r.centralCpuUsPerOp === undefined ? '' : `; central ${r.centralCpuUsPerOp} µs CPU/op${r.redisCpuUsPerOp === undefined ? '' : `, Redis ${r.redisCpuUsPerOp} µs CPU/op`}`;
+  return `${r.opsPerSecond} ops/s, look-up p50 ${r.lookupP50Ms} ms p99 ${r.lookupP99Ms} ms, announce p50 ${r.announceP50Ms} ms p99 ${r.announceP99Ms} ms, ${r.errors} errors${cost}`;
 }

@@ -22,6 +22,7 @@ import {
   DEFAULT_TRACKER_MAX_CONNECTIONS,
   DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
   DEFAULT_MAX_ENTRIES_PER_IP,
+  DEFAULT_HEAD_CACHE_AGE_MS,
   DEFAULT_MAX_LOOKUP_PEERS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_PORT,
@@ -73,6 +74,8 @@ Options:
                                within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
   --max-entries-per-ip N       ports one IP address may announce for one stream at once
                                (default ${DEFAULT_MAX_ENTRIES_PER_IP})
+  --head-cache-age DURATION    a viewer's (unsigned) announce may use a stream head read from
+                               the registry this long ago; 0 reads it every time (default ${DEFAULT_HEAD_CACHE_AGE_MS}ms)
   --max-connections N          connections held at once (default ${DEFAULT_TRACKER_MAX_CONNECTIONS})
   --max-connections-per-ip N   connections held at once from one IP address (an IPv6 /64
                                counts as one address; default ${DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP})
@@ -169,6 +172,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'announce-rate': { type: 'string' },
         'max-streams-per-ip': { type: 'string' },
         'max-entries-per-ip': { type: 'string' },
+        'head-cache-age': { type: 'string' },
         'max-connections': { type: 'string' },
         ...ADDRESS_LIMIT_OPTIONS,
         ws: { type: 'string' },
@@ -204,6 +208,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(v['max-entries-per-ip'] === undefined
         ? {}
         : { maxEntriesPerIp: parseInteger('--max-entries-per-ip', v['max-entries-per-ip'], 1, Number.MAX_SAFE_INTEGER) }),
+      ...(v['head-cache-age'] === undefined ? {} : { headCacheAge: parseDuration('--head-cache-age', v['head-cache-age'], 0) }),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);

@@ -40,6 +40,14 @@ export const DEFAULT_NEAR_EDGE_CHUNKS = 20;
 /** Live entries the registry hands to the sampler per look-up, at most. */
 export const DEFAULT_LOOKUP_CANDIDATES = 256;
 
+/**
+ * An announce without a signature (a viewer's) may be clipped to a stream head
+ * this central read from the registry up to this long ago (`headCacheAge`; 0: always read); a TTL under 10 s makes it a tenth of the TTL.
+ */
+export const DEFAULT_HEAD_CACHE_AGE_MS = 1_000;
+/** Stream heads one central keeps for unsigned announces at most. */
+export const HEAD_CACHE_SIZE = 100_000;
+
 /** Announces per second one IP address may send on average (every connection from it together). */
 export const DEFAULT_ANNOUNCE_RATE_PER_IP = 20;
 /** One IP address may send this many seconds' worth of its announce rate at once. */

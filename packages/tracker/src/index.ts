@@ -30,6 +30,7 @@ export {
   type TrackerSettings,
   type TrackerCounters,
 } from './tracker.js';
+export type { AddressLimitStore, AddressLimitPolicy, AddressCheck, AddressVerdict } from './address-limits.js';
 export { trackerHandlers } from './tracker-handlers.js';
 export { TrackerError, type TrackerErrorCode, StateFileError } from './errors.js';
 export {
@@ -44,6 +45,7 @@ export {
   ANNOUNCE_BURST_SECONDS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_MAX_ENTRIES_PER_IP,
+  DEFAULT_HEAD_CACHE_AGE_MS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
   DEFAULT_TRACKER_MAX_CONNECTIONS,
   DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,

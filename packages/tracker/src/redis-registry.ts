@@ -9,7 +9,9 @@ import {
   REDIS_SWEEP_BATCHES,
   REDIS_SWEEP_LEASE_MS,
 } from './constants.js';
+import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
 import { RegistryUnavailableError } from './errors.js';
+import { RedisAddressLimits } from './redis-address-limits.js';
 import { CLUSTER_SCHEME, openRedisConnection, parseRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
 import {
   compareStreams,
@@ -276,6 +278,11 @@ export class RedisRegistry implements Registry {
       if (ids.length < REDIS_SWEEP_BATCH) break;
     }
     return { peers, streams };
+  }
+
+  /** Per-IP limits in this Redis, under `{ip:<host>}` keys: shared with every central on it. */
+  addressLimits(policy: AddressLimitPolicy): AddressLimitStore {
+    return new RedisAddressLimits(policy, this.#prefix, (script, keys, args) => this.#run(script, keys, args));
   }
 
   async close(): Promise<void> {

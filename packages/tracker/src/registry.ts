@@ -10,6 +10,8 @@
  * central processes agree as far as their clocks do.
  */
 
+import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
+
 /** A peer as central records it: the host it saw on the socket and the port the peer listens on. */
 export interface PeerAddress {
   readonly host: string;
@@ -177,6 +179,11 @@ export interface Registry {
    * by `now`, a bounded number per call.
    */
   sweep(now: number): Promise<SweepResult>;
+  /**
+   * A store for the per-IP limits shared by every tracker on this registry.
+   * Left out (the memory registry), each tracker keeps its own in memory.
+   */
+  addressLimits?(policy: AddressLimitPolicy): AddressLimitStore;
   close(): Promise<void>;
 }
 

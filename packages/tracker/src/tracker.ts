@@ -22,6 +22,8 @@ import {
   DEFAULT_PUBLISH_WINDOW_MS,
   DEFAULT_STREAM_GRACE_MS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
+  DEFAULT_HEAD_CACHE_AGE_MS,
+  HEAD_CACHE_SIZE,
 } from './constants.js';
 import {
   BadSignatureError,
@@ -37,11 +39,11 @@ import {
   TrackerError,
 } from './errors.js';
 import { AddressEntries } from './address-entries.js';
+import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type AddressLimitStore } from './address-limits.js';
 import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
-import { RateLimiter } from './rate-limiter.js';
+import { StreamHeadCache } from './stream-head-cache.js';
 import { peerKey, type Registry, type SweepResult } from './registry.js';
-import { StreamQuota } from './stream-quota.js';
 
 /** Central's policy. Times in ms. */
 export interface TrackerOptions {
@@ -91,7 +93,8 @@ export interface TrackerOptions {
    */
   lookupCandidates?: number;
   /**
-   * Announces and publishes per second per IP address, on average.
+   * Announces and publishes per second per IP address, on average. With a
+   * registry that shares its limits (Redis), counted over every tracker on it.
    * @default 20
    */
   announceRate?: number;
@@ -112,6 +115,12 @@ export interface TrackerOptions {
    * @default 4
    */
   maxEntriesPerIp?: number;
+  /**
+   * An announce without a signature may use a stream head read from the registry
+   * up to this long ago (one Redis round trip fewer per viewer announce); 0 reads it every time.
+   * @default the shorter of 1_000 and a tenth of the TTL
+   */
+  headCacheAge?: number;
 }
 
 export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, 'registry' | 'clock' | 'random'>>>;
@@ -134,7 +143,13 @@ export function resolveTrackerSettings(options: Omit<TrackerOptions, 'registry' 
     maxStreamsPerIp: options.maxStreamsPerIp ?? DEFAULT_MAX_STREAMS_PER_IP,
     streamQuotaWindow: options.streamQuotaWindow ?? DEFAULT_STREAM_QUOTA_WINDOW_MS,
     maxEntriesPerIp: options.maxEntriesPerIp ?? DEFAULT_MAX_ENTRIES_PER_IP,
+    headCacheAge: 0,
   };
+  // A short TTL (tests, demos) gets a proportionally short cache: a tenth of it at most by default.
+  settings.headCacheAge = options.headCacheAge ?? Math.min(DEFAULT_HEAD_CACHE_AGE_MS, Math.floor(settings.ttl / 10));
+  if (!(settings.headCacheAge >= 0 && settings.headCacheAge < settings.ttl)) {
+    throw new RangeError(`the head cache age is from 0 ms to below the TTL (${settings.ttl} ms), not ${settings.headCacheAge}`);
+  }
   if (!(Number.isSafeInteger(settings.maxEntriesPerIp) && settings.maxEntriesPerIp >= 1)) {
     throw new RangeError(`entries per IP address and stream is an integer from 1, not ${settings.maxEntriesPerIp}`);
   }
@@ -198,30 +213,38 @@ export class Tracker {
   readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #limiter: RateLimiter;
-  readonly #quota: StreamQuota;
+  /** Per-IP rate and stream quota: the registry's shared store when it has one (Redis), else this process's. */
+  readonly #limits: AddressLimitStore;
   readonly #entries: AddressEntries;
+  readonly #heads: StreamHeadCache;
 
   constructor(options: TrackerOptions) {
     this.settings = resolveTrackerSettings(options);
     this.#registry = options.registry;
     this.#clock = options.clock ?? wallClock;
     this.#random = options.random ?? Math.random;
-    this.#limiter = new RateLimiter({ ratePerSecond: this.settings.announceRate, burst: this.settings.announceBurst, clock: this.#clock });
+    const policy = addressLimitPolicy({
+      ratePerSecond: this.settings.announceRate,
+      burst: this.settings.announceBurst,
+      maxStreams: this.settings.maxStreamsPerIp,
+      streamWindow: this.settings.streamQuotaWindow,
+    });
+    this.#limits = this.#registry.addressLimits?.(policy) ?? new MemoryAddressLimits(policy, this.#clock);
     this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
-    this.#quota = new StreamQuota({ maxStreams: this.settings.maxStreamsPerIp, windowMs: this.settings.streamQuotaWindow, clock: this.#clock });
+    this.#heads = new StreamHeadCache(this.settings.headCacheAge, HEAD_CACHE_SIZE);
   }
 
   async publish(session: TrackerSession, message: PublishMessage): Promise<Reply<'published'>> {
     return this.#count('publish', async () => {
-      this.#limit(session);
+      // Rate first and the quota only after the signature: a flood is refused before any verifying, a forged name counts nothing.
+      await this.#check(session, { token: true });
       const now = this.#clock.now();
       if (Math.abs(message.ts - now) > this.settings.publishWindow) {
         throw new TimestampOutOfWindowError(message.ts - now, this.settings.publishWindow);
       }
       if (!verifyPublish(message.key, message.name, message.ts, message.session, message.sig)) throw new BadSignatureError();
       const stream = streamIdOf(message.key);
-      this.#admit(session, stream);
+      await this.#check(session, { token: false, stream });
       const outcome = await this.#registry.publish({
         name: message.name,
         stream,
@@ -238,6 +261,7 @@ export class Tracker {
           throw new ReplayedError();
         case 'published':
           session.published.add(stream);
+          this.#heads.forget(stream);
           return { t: 'published', stream };
       }
     });
@@ -245,8 +269,7 @@ export class Tracker {
 
   async announce(session: TrackerSession, message: AnnounceMessage): Promise<Reply<'announced'>> {
     return this.#count('announce', async () => {
-      this.#limit(session);
-      this.#admit(session, message.stream);
+      await this.#check(session, { token: true, stream: message.stream });
       const now = this.#clock.now();
       const previousPort = session.announced.get(message.stream);
       if (previousPort !== undefined && previousPort !== message.port) {
@@ -255,11 +278,15 @@ export class Tracker {
         this.#entries.leave(message.stream, session.host, previousPort);
         session.announced.delete(message.stream);
       }
-      let current = await this.#registry.streamHead(message.stream);
+      const signed = message.sig !== undefined || message.ts !== undefined || message.end !== undefined;
+      const cached = signed ? undefined : this.#heads.get(message.stream, now);
+      let current = cached ?? (await this.#registry.streamHead(message.stream));
       if (!current) throw new StreamNotFoundError(message.stream);
       // Believed only when signed: the head or end is verified and stored for every central sharing the registry.
       const head = verifiedHead(message, current, now);
       if (head && (await this.#registry.recordHead(message.stream, head))) current = { session: current.session, head };
+      // Aged from when it was read, not from when it was last used.
+      if (!cached) this.#heads.set(message.stream, current, now);
       const expiresAt = now + this.settings.ttl;
       if (!this.#entries.admit(message.stream, session.host, message.port, now, expiresAt)) {
         throw new TooManyEntriesError(session.host, this.settings.maxEntriesPerIp);
@@ -324,21 +351,18 @@ export class Tracker {
 
   /** Expires entries and streams in the registry, and forgets idle rate-limit and quota state. */
   async sweep(): Promise<SweepResult> {
-    this.#limiter.prune();
-    this.#quota.prune();
     const now = this.#clock.now();
+    this.#limits.prune(now);
+    this.#heads.prune(now);
     this.#entries.prune(now);
     return this.#registry.sweep(this.#clock.now());
   }
 
-  #limit(session: TrackerSession): void {
-    if (!this.#limiter.take(session.host)) throw new RateLimitedError(session.host, this.settings.announceRate);
-  }
-
-  #admit(session: TrackerSession, stream: string): void {
-    if (!this.#quota.admit(session.host, stream)) {
-      throw new TooManyStreamsError(session.host, this.settings.maxStreamsPerIp, this.settings.streamQuotaWindow);
-    }
+  /** One check of the per-IP limits (one Redis script with a Redis registry); throws the refusal. */
+  async #check(session: TrackerSession, what: AddressCheck): Promise<void> {
+    const verdict = await this.#limits.check(session.host, this.#clock.now(), what);
+    if (verdict === 'rate-limited') throw new RateLimitedError(session.host, this.settings.announceRate);
+    if (verdict === 'too-many-streams') throw new TooManyStreamsError(session.host, this.settings.maxStreamsPerIp, this.settings.streamQuotaWindow);
   }
 
   async #count<R>(kind: 'publish' | 'announce' | 'lookup' | 'list' | 'leave', handle: () => Promise<R>): Promise<R> {

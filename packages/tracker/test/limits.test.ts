@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../src/rate-limiter.js';
 import { StreamQuota } from '../src/stream-quota.js';
 import { ManualClock } from '@p2pstream/units';
+import { addressLimitPolicy, MemoryAddressLimits } from '../src/address-limits.js';
+import { describeAddressLimitsContract } from './address-limits-conformance.js';
 
 /** A wall-clock time to start the manual clock at, as registry expiry times are. */
 const WALL_CLOCK_START = 1_700_000_000_000;
@@ -59,5 +61,17 @@ describe('StreamQuota', () => {
     expect(quota.admit('ip', 's2')).toBe(false);
     clock.advance(1);
     expect(quota.admit('ip', 's2')).toBe(true);
+  });
+});
+
+describeAddressLimitsContract('memory', async (policy, clock) => ({ limits: new MemoryAddressLimits(policy, clock), close: async () => {} }));
+
+describe('addressLimitPolicy', () => {
+  it('refuses limits that cannot work, saying which', () => {
+    const fine = { ratePerSecond: 1, burst: 1, maxStreams: 1, streamWindow: 1 };
+    expect(addressLimitPolicy(fine)).toEqual(fine);
+    expect(() => addressLimitPolicy({ ...fine, ratePerSecond: 0 })).toThrow(/rate above 0/);
+    expect(() => addressLimitPolicy({ ...fine, maxStreams: 1.5 })).toThrow(/streams-per-IP/);
+    expect(() => addressLimitPolicy({ ...fine, streamWindow: 0 })).toThrow(/window/);
   });
 });

@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../../../tools/testing/index.js';
 import { RedisRegistry } from '../src/redis-registry.js';
 import { describeRegistryContract } from './registry-conformance.js';
+import { describeAddressLimitsContract } from './address-limits-conformance.js';
+import { describeSharedAddressLimits } from './shared-address-limits.js';
 
 // A real three-master Redis Cluster: a script that touched a key it did not
 // declare, or keys in two slots, fails here (CROSSSLOT / non-local key).
@@ -16,6 +18,12 @@ afterAll(async () => {
 });
 
 describeRegistryContract('redis cluster', () => RedisRegistry.connect({ url: cluster.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
+
+describeAddressLimitsContract('redis cluster', async (policy) => {
+  const registry = await RedisRegistry.connect({ url: cluster.url, prefix: `t-${randomUUID()}:` });
+  return { limits: registry.addressLimits(policy), close: () => registry.close() };
+});
+describeSharedAddressLimits('redis cluster', () => cluster.url);
 
 describe('RedisRegistry on a Redis Cluster', () => {
   const T = 1_700_000_000_000;

@@ -6,8 +6,11 @@ import { RegistryUnavailableError } from '../src/errors.js';
 import { RedisRegistry, type RedisStatus } from '../src/redis-registry.js';
 import { CLAIM_NAME } from '../src/redis-scripts.js';
 import { describeRegistryContract } from './registry-conformance.js';
+import { describeAddressLimitsContract } from './address-limits-conformance.js';
+import { describeSharedAddressLimits } from './shared-address-limits.js';
 import { generateStreamKey, newSession, signEnd, signHead, signPublish } from '@p2pstream/data';
 import { Tracker, TrackerSession } from '../src/tracker.js';
+import { ManualClock } from '@p2pstream/units';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -19,6 +22,12 @@ afterAll(async () => {
 
 // Each test gets its own key prefix, so no test sees another's keys.
 describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
+
+describeAddressLimitsContract('redis', async (policy) => {
+  const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` });
+  return { limits: registry.addressLimits(policy), close: () => registry.close() };
+});
+describeSharedAddressLimits('redis', () => redis.url);
 
 describe('RedisRegistry', () => {
   const T = 1_700_000_000_000;
@@ -60,6 +69,36 @@ describe('RedisRegistry', () => {
     const end = signEnd(key, session, 30);
     await one!.announce(publisher, { t: 'announce', id: 5, stream: key.streamId, port: 2049, edge: 30, live: false, end: end.sig });
     expect((await two!.list()).streams).toEqual([{ name: 'cam1', stream: key.streamId, live: false, peers: 1, edge: 30 }]);
+  });
+
+  it("clips a viewer's announce to a head its central read within headCacheAge, and reads the registry once that has passed", async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const key = generateStreamKey();
+    const session = newSession();
+    const clock = new ManualClock(Date.now());
+    const [one, two] = [await open(prefix), await open(prefix)].map((registry) => new Tracker({ registry, clock, headCacheAge: 1_000 }));
+    const publisher = new TrackerSession('127.0.0.1');
+    const viewer = new TrackerSession('127.0.0.2');
+    const now = clock.now();
+    await one!.publish(publisher, { t: 'publish', id: 1, name: 'cam1', key: key.publicKey, ts: now, live: true, session, sig: signPublish(key, 'cam1', now, session) });
+    const publishHead = async (edge: number) => {
+      const head = signHead(key, session, edge, clock.now());
+      await one!.announce(publisher, { t: 'announce', id: 2, stream: key.streamId, port: 2049, edge, live: true, ts: head.ts, sig: head.sig });
+    };
+    const viewerEdge = async () => {
+      await two!.announce(viewer, { t: 'announce', id: 3, stream: key.streamId, port: 2050, edge: 1_000, live: true });
+      const found = await one!.lookup(new TrackerSession('127.0.0.9'), { t: 'lookup', id: 4, name: 'cam1', count: 50 });
+      return found.peers.find((p) => p.port === 2050)?.edge;
+    };
+    await publishHead(25);
+    expect(await viewerEdge()).toBe(25);
+    clock.advance(500);
+    await publishHead(40);
+    clock.advance(499);
+    // Central two read head 25 999 ms ago: a stale head clips lower, never higher.
+    expect(await viewerEdge()).toBe(25);
+    clock.advance(1);
+    expect(await viewerEdge()).toBe(40);
   });
 
   it('counts each expired entry once when two processes sweep at the same moment', async () => {
@@ -110,6 +149,25 @@ describe('RedisRegistry', () => {
     await expect(attempt).rejects.toBeInstanceOf(RegistryUnavailableError);
     await expect(attempt).rejects.toThrow(`redis://127.0.0.1:${port}/0`);
     await expect(attempt).rejects.toThrow(`redis-server --port ${port}`);
+  });
+
+  it('refuses an announce with REGISTRY_UNAVAILABLE while Redis is away, and lets no address past its limits meanwhile', async () => {
+    const own = await startRedisServer();
+    try {
+      const registry = await RedisRegistry.connect({ url: own.url, commandTimeout: 500 });
+      opened.push(registry);
+      const tracker = new Tracker({ registry, announceRate: 1, announceBurst: 1 });
+      const key = generateStreamKey();
+      const viewer = new TrackerSession('127.0.0.7');
+      const announce = () => tracker.announce(viewer, { t: 'announce', id: 2, stream: key.streamId, port: 2050, edge: 1, live: true });
+      await expect(announce()).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+      await own.stop();
+      // Fail closed: the limits cannot be read, so nothing is served (the registry could not record it anyway).
+      await expect(announce()).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+      expect(tracker.counters.refused).toEqual({ STREAM_NOT_FOUND: 1, REGISTRY_UNAVAILABLE: 1 });
+    } finally {
+      await own.stop();
+    }
   });
 
   it('fails fast with REGISTRY_UNAVAILABLE while Redis is away and works again when it is back', async () => {
