@@ -40,6 +40,7 @@ import type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptio
 import { FrameReader } from './frame-reader.js';
 import { OutgoingQueue } from './outgoing-queue.js';
 import { PeerRequests } from './peer-requests.js';
+import { warn } from './platform.js';
 import { RequestTable } from './request-table.js';
 import type { Transport } from './transport.js';
 import { Waiters } from './waiters.js';
@@ -453,6 +454,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** A bug in app code: to `error` listeners if there are any, else a process warning, never a crash. */
   #report(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error);
+    else warn(error);
   }
 }

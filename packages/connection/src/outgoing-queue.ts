@@ -1,4 +1,5 @@
 import { QUEUED_FRAME_OVERHEAD_BYTES } from './constants.js';
+import { nextTick } from './platform.js';
 import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
@@ -150,7 +151,7 @@ export class OutgoingQueue {
       // messages (requests, `have`s) costs one system call instead of one each.
       this.#corked = true;
       transport.cork();
-      process.nextTick(this.#uncork);
+      nextTick(this.#uncork);
     }
     let room = true;
     for (const part of parts) room = transport.write(part);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { encodeFrame, type Role } from '@p2pstream/wire';
 import { normalizeAddress } from './address.js';
 import { AddressAdmission, type AddressRefusal } from './address-admission.js';
@@ -7,8 +7,9 @@ import { AddressBans } from './address-bans.js';
 import { addressGroup } from './address-group.js';
 import { monotonicClock, type Clock } from '@p2pstream/units';
 import { Connection } from './connection.js';
-import { DEFAULT_LISTEN_HOST, SILENCE_PENALTY, VIOLATION_PENALTY } from './constants.js';
-import { AddressInUseError, BannedError, ListenFailedError, NotListeningError, TooManyConnectionsError } from './errors.js';
+import { warn } from './platform.js';
+import { SILENCE_PENALTY, VIOLATION_PENALTY } from './constants.js';
+import { BannedError, NotListeningError, TooManyConnectionsError } from './errors.js';
 import { resolveServerLimits, type ResolvedServerLimits, type ServerLimits } from './limits.js';
 import type { CloseRequest, Handlers } from './message-types.js';
 import { IdleTimeoutError } from './errors.js';
@@ -205,7 +206,7 @@ export class ConnectionServer extends EventEmitter<ServerEvents> {
       // Before listening, `listen()` reports the error; after, it must not go unseen nor crash the process.
       if (!this.#address) return;
       if (this.listenerCount('error') > 0) this.emit('error', error);
-      else process.emitWarning(error);
+      else warn(error);
     });
   }
 
@@ -310,39 +311,3 @@ const PENALTIES: Readonly<Record<string, number>> = {
 
 /** How often idle addresses are dropped from the per-address table. */
 const ADMISSION_SWEEP_MS = 10_000;
-
-/**
- * Listens on `host:port` and resolves once the server is accepting. Rejects
- * with `ADDRESS_IN_USE` (an app may then take the next port) or `LISTEN_FAILED`.
- */
-export async function listen(options: ListenOptions): Promise<ConnectionServer> {
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const host = options.host ?? DEFAULT_LISTEN_HOST;
-  const netServer = createServer({ noDelay: true });
-  const server = new ConnectionServer(options, netServer);
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      netServer.off('error', onError);
-      netServer.close();
-      reject(signal?.reason);
-    };
-    const onError = (error: NodeJS.ErrnoException): void => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new AddressInUseError(host, options.port, error)
-          : new ListenFailedError(host, options.port, error),
-      );
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    netServer.once('error', onError);
-    netServer.listen({ host, port: options.port }, () => {
-      netServer.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
-  signal?.addEventListener('abort', () => void server.close(), { once: true });
-  return server;
-}

@@ -1,12 +1,11 @@
 import { createHash, sign, verify } from 'node:crypto';
 import type { Chunk, UnsignedChunk } from './chunk.js';
+import { CHUNK_MESSAGE_BYTES, isUint, writeChunkMessage } from './chunk-message.js';
 import {
-  CHUNK_SIGNATURE_DOMAIN,
   MAX_PUBLISH_NAME_BYTES,
   PUBLIC_KEY_BYTES,
   PUBLISH_SIGNATURE_DOMAIN,
   SESSION_BYTES,
-  SHA256_BYTES,
   SIGNATURE_BYTES,
 } from './constants.js';
 import { InvalidArgumentError } from './errors.js';
@@ -15,13 +14,11 @@ import { isSession } from './stream-session.js';
 import { verifierFor, type StreamVerifier } from './verifier.js';
 
 // The signed messages; the README documents the same layout byte by byte.
-//   chunk:   "p2pstream-chunk-v2"   0x00  publicKey[32]  session[8]  seq u64be  ts u64be  sha256(data)[32]
+//   chunk:   see chunk-message.ts (shared with the WebCrypto verifier)
 //   publish: "p2pstream-publish-v2" 0x00  publicKey[32]  session[8]  ts u64be   nameLength u16be  name (UTF-8)
 // The domains differ, so a signature over one kind of message never verifies as the other;
 // the session differs per publish, so a chunk of one publish never verifies in another.
-const CHUNK_PREFIX = domainPrefix(CHUNK_SIGNATURE_DOMAIN);
 const PUBLISH_PREFIX = domainPrefix(PUBLISH_SIGNATURE_DOMAIN);
-const CHUNK_MESSAGE_BYTES = CHUNK_PREFIX.length + PUBLIC_KEY_BYTES + SESSION_BYTES + 8 + 8 + SHA256_BYTES;
 
 /**
  * The bytes a chunk signature covers. Throws `INVALID_ARGUMENT` for a seq or ts
@@ -32,12 +29,7 @@ export function chunkSignedBytes(publicKey: Uint8Array, session: Uint8Array, seq
   checkUint('seq', seq);
   checkUint('ts', ts);
   const message = Buffer.allocUnsafe(CHUNK_MESSAGE_BYTES);
-  message.set(CHUNK_PREFIX);
-  message.set(publicKey, CHUNK_PREFIX.length);
-  message.set(session, CHUNK_PREFIX.length + PUBLIC_KEY_BYTES);
-  let offset = writeU64(message, CHUNK_PREFIX.length + PUBLIC_KEY_BYTES + SESSION_BYTES, seq);
-  offset = writeU64(message, offset, ts);
-  createHash('sha256').update(data).digest().copy(message, offset);
+  writeChunkMessage(message, publicKey, session, seq, ts, createHash('sha256').update(data).digest());
   return message;
 }
 
@@ -116,9 +108,7 @@ export function writeU64(target: Buffer, offset: number, value: number): number 
   return offset + 8;
 }
 
-export function isUint(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
+export { isUint };
 
 export function checkSession(session: Uint8Array): void {
   if (!isSession(session)) throw new InvalidArgumentError(`a session is ${SESSION_BYTES} bytes`);

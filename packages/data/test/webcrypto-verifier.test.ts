@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { verifyChunkWebCrypto, webCryptoVerifierFor, type Chunk } from '../src/browser.js';
+import { generateStreamKey, newSession, signChunk } from '../src/index.js';
+import { pseudoRandomBytes } from './helpers.js';
+
+// Node 20 has Ed25519 in globalThis.crypto.subtle, so the browser's verification path runs here
+// against chunks that node:crypto signed.
+const key = generateStreamKey();
+const SESSION = newSession();
+const chunk = signChunk(key, SESSION, { seq: 2 ** 40 + 7, ts: 1_700_000_000_123, data: pseudoRandomBytes(64 * 1024, 3) });
+
+function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = new Uint8Array(bytes);
+  copy[bit >> 3]! ^= 1 << (bit & 7);
+  return copy;
+}
+
+describe('verifyChunkWebCrypto', () => {
+  it('accepts a chunk signed with node:crypto', async () => {
+    const verifier = await webCryptoVerifierFor(key.streamId);
+    expect(Buffer.from(verifier.publicKey).equals(key.publicKey)).toBe(true);
+    expect(await verifyChunkWebCrypto(verifier, SESSION, chunk)).toBe(true);
+  });
+
+  it('refuses a bad signature, changed data, another seq, ts, session or key', async () => {
+    const verifier = await webCryptoVerifierFor(key.streamId);
+    const refused: Chunk[] = [
+      { ...chunk, sig: flipBit(chunk.sig, 5) },
+      { ...chunk, data: flipBit(chunk.data, 1000) },
+      { ...chunk, seq: chunk.seq + 1 },
+      { ...chunk, ts: chunk.ts + 1 },
+    ];
+    for (const bad of refused) expect(await verifyChunkWebCrypto(verifier, SESSION, bad)).toBe(false);
+    expect(await verifyChunkWebCrypto(verifier, newSession(), chunk)).toBe(false);
+    expect(await verifyChunkWebCrypto(await webCryptoVerifierFor(generateStreamKey().streamId), SESSION, chunk)).toBe(false);
+  });
+
+  it('answers false, not a throw, for malformed chunks from the network', async () => {
+    const verifier = await webCryptoVerifierFor(key.streamId);
+    const malformed = [
+      { ...chunk, sig: chunk.sig.subarray(1) },
+      { ...chunk, seq: -1 },
+      { ...chunk, ts: 1.5 },
+      { ...chunk, data: 'bytes' as unknown as Uint8Array },
+    ];
+    for (const bad of malformed) expect(await verifyChunkWebCrypto(verifier, SESSION, bad)).toBe(false);
+    expect(await verifyChunkWebCrypto(verifier, SESSION.subarray(1), chunk)).toBe(false);
+  });
+
+  it('refuses a stream id that is not one with INVALID_STREAM_ID', async () => {
+    await expect(webCryptoVerifierFor(key.streamId.toUpperCase())).rejects.toMatchObject({ code: 'INVALID_STREAM_ID' });
+    await expect(webCryptoVerifierFor('ab')).rejects.toMatchObject({ code: 'INVALID_STREAM_ID' });
+  });
+});
