@@ -89,7 +89,8 @@ const cases: Promise<Case[]> = (async () => {
 
 const describeCall = (call: FetchCall) => `${call.seq}@${call.peer} at ${call.at}`;
 
-describe('invariants over random swarms', () => {
+// The first test to await `cases` waits for every simulated swarm (3-5 s alone, over 5 s on a loaded machine).
+describe('invariants over random swarms', { timeout: 30_000 }, () => {
   it('never has more requests in flight than maxInFlight in all, or maxInFlightPerPeer to one peer', async () => {
     let reachedGlobal = 0;
     let reachedPerPeer = 0;
