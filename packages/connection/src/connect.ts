@@ -1,5 +1,7 @@
+import type { Clock } from '@p2pstream/units';
 import { Connection } from './connection.js';
 import type { ConnectionOptions } from './connection-types.js';
+import type { DialOptions } from './dial.js';
 import type { Transport } from './transport.js';
 
 export interface ConnectOptions extends ConnectionOptions {
@@ -38,5 +40,23 @@ export function connect(transport: Transport, options: ConnectOptions): Promise<
         reject(error);
       },
     );
+  });
+}
+
+/**
+ * `connect` for a transport a dial function has just opened, with its dial options: the
+ * handshake gets what is left of the one deadline (`handshakeTimeoutMs` from `started`
+ * on `clock`) for opening the transport and shaking hands.
+ */
+export function connectDialed(transport: Transport, options: DialOptions, deadline: { handshakeTimeoutMs: number; started: number; clock: Clock }): Promise<Connection> {
+  const { handshakeTimeoutMs, started, clock } = deadline;
+  const handshakeTimeout = Math.max(1, Math.ceil(handshakeTimeoutMs - (clock.now() - started)));
+  return connect(transport, {
+    role: options.role,
+    limits: { ...options.limits, handshakeTimeout },
+    uploadLimiter: options.uploadLimiter,
+    handlers: options.handlers,
+    clock,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { Role } from '@p2pstream/wire';
 import { monotonicClock, type Clock } from '@p2pstream/units';
-import { connect } from './connect.js';
+import { connectDialed } from './connect.js';
 import type { Connection } from './connection.js';
 import { ConnectFailedError, ConnectionRefusedError, HandshakeTimeoutError } from './errors.js';
 import { resolveConnectionLimits, type ConnectionLimits } from './limits.js';
@@ -41,16 +41,7 @@ export async function dial(host: string, port: number, options: DialOptions): Pr
   const clock = options.clock ?? monotonicClock;
   const started = clock.now();
   const socket = await openSocket(host, port, options, limits.handshakeTimeout, clock);
-  // The handshake gets what is left of the one deadline for connecting and shaking hands.
-  const handshakeTimeout = Math.max(1, Math.ceil(limits.handshakeTimeout - (clock.now() - started)));
-  return connect(socket, {
-    role: options.role,
-    limits: { ...options.limits, handshakeTimeout },
-    uploadLimiter: options.uploadLimiter,
-    handlers: options.handlers,
-    clock,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  return connectDialed(socket, options, { handshakeTimeoutMs: limits.handshakeTimeout, started, clock });
 }
 
 /** A TCP socket connected to `host:port`, reading into buffers sized to the traffic. */

@@ -1,5 +1,5 @@
 import { monotonicClock, type Clock } from '@p2pstream/units';
-import { connect } from './connect.js';
+import { connectDialed } from './connect.js';
 import type { Connection } from './connection.js';
 import type { DialFunction, DialOptions } from './dial.js';
 import { ConnectFailedError, ConnectionRefusedError, HandshakeTimeoutError } from './errors.js';
@@ -49,15 +49,7 @@ export function webSocketDial(init: WebSocketDialInit = {}): DialFunction {
     // Listening from the start: the other side's hello may come in the same read as the upgrade's answer.
     const transport = new WebSocketTransport(socket, { remoteAddress: host, remotePort: port });
     await openWebSocket(socket, host, port, limits.handshakeTimeout, clock, options.signal);
-    const handshakeTimeout = Math.max(1, Math.ceil(limits.handshakeTimeout - (clock.now() - started)));
-    return connect(transport, {
-      role: options.role,
-      limits: { ...options.limits, handshakeTimeout },
-      uploadLimiter: options.uploadLimiter,
-      handlers: options.handlers,
-      clock,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    return connectDialed(transport, options, { handshakeTimeoutMs: limits.handshakeTimeout, started, clock });
   };
 }
 
