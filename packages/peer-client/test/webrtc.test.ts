@@ -1,0 +1,68 @@
+import wrtc from '@roamhq/wrtc';
+import { describe, expect, it } from 'vitest';
+import type { Chunk } from '@p2pstream/data';
+import type { PeerConnectionClass } from '@p2pstream/webrtc';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { answerWebRTC, webRTCDial } from '../src/index.js';
+import { CollectingSink, countingDial, once, startPublisher, startViewer, TestCentral } from './helpers.js';
+
+// Node has no WebRTC of its own: @roamhq/wrtc's libwebrtc, over loopback host candidates.
+const RTCPeerConnection = wrtc.RTCPeerConnection as unknown as PeerConnectionClass;
+const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
+
+/** A publisher whose entry takes signals and answers offers with data channels into its peer server. */
+async function startSignalingPublisher(central: TestCentral, name: string, count: number) {
+  const publisher = await startPublisher(central, name, { count, live: false, listed: false });
+  await publisher.tracker.announce({ stream: publisher.key.streamId, port: publisher.server.port, edge: count, live: false, signals: true });
+  const warnings: Error[] = [];
+  const answerer = answerWebRTC({ tracker: publisher.tracker, server: publisher.server, RTCPeerConnection, onWarning: (error) => warnings.push(error) });
+  onCleanup(() => answerer.close());
+  return { ...publisher, answerer, warnings };
+}
+
+describe('PeerClient over WebRTC data channels set up through central', () => {
+  it('plays a finished stream byte for byte over a data channel, never dialing the publisher over TCP', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startSignalingPublisher(central, 'film', 20);
+    const tcpDials = new Map<string, number>();
+    const sink = new CollectingSink();
+    const { client } = await startViewer(central, 'film', { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
+    const ended = once(client, 'end', 30_000);
+    await client.start();
+    await ended;
+
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect(client.stats()).toMatchObject({ played: 20, skipped: 0, bytesFromPublisher: 20 * 3000 });
+    expect(tcpDials.size).toBe(0);
+    expect(publisher.server.stats().bytesUploaded).toBe(20 * 3000);
+    expect(publisher.warnings).toEqual([]);
+  });
+
+  it('reaches an entry that takes no signals over TCP instead, after central refuses the offer', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 10, live: false });
+    const tcpDials = new Map<string, number>();
+    const sink = new CollectingSink();
+    const { client } = await startViewer(central, 'film', { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
+    const ended = once(client, 'end', 30_000);
+    await client.start();
+    await ended;
+
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect([...tcpDials]).toEqual([[`127.0.0.1:${publisher.server.port}`, 1]]);
+  });
+
+  it('rejects with central\'s SIGNALS_NOT_ACCEPTED when dialing, without a fallback, an entry that takes no signals', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 1, live: false });
+    const viewerTracker = central.client();
+    await viewerTracker.announce({ stream: publisher.key.streamId, port: 9, edge: 0, live: false, signals: true });
+    const dialOverWebRTC = webRTCDial({ tracker: viewerTracker, stream: publisher.key.streamId, RTCPeerConnection });
+
+    await expect(dialOverWebRTC('127.0.0.1', publisher.server.port, { role: 'peer' })).rejects.toMatchObject({
+      code: 'SIGNALS_NOT_ACCEPTED',
+      message: expect.stringContaining('connect to it over TCP instead'),
+    });
+    expect(publisher.server.stats().connections).toBe(0);
+  });
+});
