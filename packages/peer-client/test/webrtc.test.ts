@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
 import wrtc from '@roamhq/wrtc';
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '@p2pstream/data';
+import type { ReceivedSignal } from '@p2pstream/tracker-client';
 import type { PeerConnectionClass } from '@p2pstream/webrtc';
 import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { answerWebRTC, webRTCDial } from '../src/index.js';
@@ -64,5 +66,39 @@ describe('PeerClient over WebRTC data channels set up through central', () => {
       message: expect.stringContaining('connect to it over TCP instead'),
     });
     expect(publisher.server.stats().connections).toBe(0);
+  });
+});
+
+describe('answerWebRTC', () => {
+  /** A stand-in for central's relay: the test emits the `signal` events, and what is sent back goes nowhere. */
+  class FakeRelay extends EventEmitter<{ signal: [ReceivedSignal] }> {
+    signal = () => Promise.resolve();
+    offerFrom(port: number): void {
+      const data = new TextEncoder().encode(JSON.stringify({ t: 'description', type: 'offer', sdp: 'v=0\r\n' }));
+      this.emit('signal', { stream: 'a'.repeat(64), from: { host: '127.0.0.1', port }, data });
+    }
+  }
+
+  it('runs one set-up per offering entry and turns away offers beyond maxSetups with a warning naming the entry', () => {
+    const relay = new FakeRelay();
+    const warnings: Error[] = [];
+    const accepted: unknown[] = [];
+    const answerer = answerWebRTC({ tracker: relay, server: { accept: (transport) => accepted.push(transport) }, RTCPeerConnection, maxSetups: 2, onWarning: (error) => warnings.push(error) });
+    onCleanup(() => answerer.close());
+
+    relay.offerFrom(5001);
+    relay.offerFrom(5001);
+    expect(answerer.setups).toBe(1);
+    relay.offerFrom(5002);
+    relay.offerFrom(5003);
+    expect(answerer.setups).toBe(2);
+    expect(warnings).toMatchObject([{ code: 'WEBRTC_SETUP_FAILED', entry: '127.0.0.1:5003', message: expect.stringContaining('2 set-ups are in progress') }]);
+    expect(accepted).toEqual([]);
+  });
+
+  it('refuses a maxSetups that is not a positive integer', () => {
+    expect(() => answerWebRTC({ tracker: new FakeRelay(), server: { accept: () => undefined }, RTCPeerConnection, maxSetups: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
   });
 });
