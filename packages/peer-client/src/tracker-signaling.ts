@@ -1,8 +1,12 @@
-import type { ReceivedSignal, TrackerClient } from '@p2pstream/tracker-client';
+import type { CallOptions, ReceivedSignal } from '@p2pstream/tracker-client';
 import type { Signaling, SignalMessage } from '@p2pstream/webrtc';
 
-/** What signaling needs of central: a `TrackerClient`'s relay and its `signal` event. */
-export type SignalingTracker = Pick<TrackerClient, 'signal' | 'on' | 'off'>;
+/** What signaling needs of central: a `TrackerClient`'s relay and its `signal` event (tests pass a stand-in). */
+export interface SignalingTracker {
+  signal(stream: string, to: EntryAddress, data: Uint8Array, options?: CallOptions): Promise<void>;
+  on(event: 'signal', listener: (signal: ReceivedSignal) => void): unknown;
+  off(event: 'signal', listener: (signal: ReceivedSignal) => void): unknown;
+}
 
 /** An entry of a stream at central, as look-ups list it and `signal` events name it. */
 export interface EntryAddress {
