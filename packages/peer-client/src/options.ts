@@ -20,6 +20,7 @@ import type { Sink } from './sink.js';
 import type { ClientTracker, LocalServer } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
 import type { WebRTCOptions } from './webrtc-dial.js';
+import type { WebRTCAnswererInit } from './webrtc-answerer.js';
 import type { SignalingTracker } from './tracker-signaling.js';
 
 /** Scheduler settings a client may tune; the client supplies `fetch`, `clock`, `live` and `chunkDurationMs` itself. */
@@ -80,7 +81,7 @@ export interface PeerClientOptions {
    * `signals: true`) before it dials.
    * @default TCP
    */
-  webrtc?: WebRTCOptions;
+  webrtc?: WebRTCOptions & Pick<WebRTCAnswererInit, 'maxSetups'>;
   /**
    * Chunks of a live stream kept (and offered to other peers).
    * @default 120 (60 s of 500 ms chunks)

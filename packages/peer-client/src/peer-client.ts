@@ -19,7 +19,7 @@ import { monotonicClock, untilAborted, type Clock } from '@p2pstream/units';
 import type { SignalingTracker } from './tracker-signaling.js';
 import type { ClientTracker } from './tracker.js';
 import { answerWebRTC, type WebRTCAnswerer } from './webrtc-answerer.js';
-import { webRTCDial, type WebRTCOptions } from './webrtc-dial.js';
+import { webRTCDial } from './webrtc-dial.js';
 
 /** What central said about the stream. */
 export interface StreamInfo {
@@ -292,7 +292,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
    * entries it knows, and only to entries announced with `signals`), answers offers to
    * it through the local server, and dials peers through signals (over TCP those that take none).
    */
-  async #startWebRTC(info: StreamInfo, webrtc: WebRTCOptions): Promise<DialFunction> {
+  async #startWebRTC(info: StreamInfo, webrtc: NonNullable<PeerClientOptions['webrtc']>): Promise<DialFunction> {
     // Options checked this tracker relays signals, and that there is a server.
     const tracker = this.#parts.tracker as ClientTracker & SignalingTracker;
     const server = this.#parts.server!;
