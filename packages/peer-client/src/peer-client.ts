@@ -260,8 +260,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     });
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
-    const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc) : (this.#options.dial ?? connectionDial);
-    if (this.#closed) throw new ClientClosedError();
+    const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
     this.#pool = new PeerPool({
       name: this.name,
       tracker: this.#parts.tracker,
@@ -292,11 +291,16 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
    * entries it knows, and only to entries announced with `signals`), answers offers to
    * it through the local server, and dials peers through signals (over TCP those that take none).
    */
-  async #startWebRTC(info: StreamInfo, webrtc: NonNullable<PeerClientOptions['webrtc']>): Promise<DialFunction> {
+  async #startWebRTC(info: StreamInfo, webrtc: NonNullable<PeerClientOptions['webrtc']>, signal: AbortSignal | undefined): Promise<DialFunction> {
     // Options checked this tracker relays signals, and that there is a server.
     const tracker = this.#parts.tracker as ClientTracker & SignalingTracker;
     const server = this.#parts.server!;
-    await tracker.announce({ stream: info.streamId, port: server.port, edge: 0, live: info.live, signals: true });
+    await tracker.announce({ stream: info.streamId, port: server.port, edge: 0, live: info.live, signals: true }, signal ? { signal } : {});
+    if (this.#closed) {
+      // close() ran during the announce, before there was anything to leave.
+      await tracker.leave(info.streamId).catch(() => undefined);
+      throw new ClientClosedError();
+    }
     this.#announced = true;
     this.emit('announced');
     if (server.accept) {
