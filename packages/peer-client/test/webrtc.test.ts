@@ -5,7 +5,7 @@ import type { Chunk } from '@p2pstream/data';
 import type { ReceivedSignal } from '@p2pstream/tracker-client';
 import type { PeerConnectionClass } from '@p2pstream/webrtc';
 import { onCleanup } from '../../../tools/testing/cleanup.js';
-import { answerWebRTC, webRTCDial } from '../src/index.js';
+import { answerWebRTC, trackerSignaling, webRTCDial } from '../src/index.js';
 import { CollectingSink, countingDial, once, startPublisher, startViewer, TestCentral } from './helpers.js';
 
 // Node has no WebRTC of its own: @roamhq/wrtc's libwebrtc, over loopback host candidates.
@@ -69,16 +69,45 @@ describe('PeerClient over WebRTC data channels set up through central', () => {
   });
 });
 
-describe('answerWebRTC', () => {
-  /** A stand-in for central's relay: the test emits the `signal` events, and what is sent back goes nowhere. */
-  class FakeRelay extends EventEmitter<{ signal: [ReceivedSignal] }> {
-    signal = () => Promise.resolve();
-    offerFrom(port: number): void {
-      const data = new TextEncoder().encode(JSON.stringify({ t: 'description', type: 'offer', sdp: 'v=0\r\n' }));
-      this.emit('signal', { stream: 'a'.repeat(64), from: { host: '127.0.0.1', port }, data });
-    }
+/** A stand-in for central's relay: the test emits the `signal` events, and what is sent is recorded. */
+class FakeRelay extends EventEmitter<{ signal: [ReceivedSignal] }> {
+  readonly sent: Array<{ stream: string; to: { host: string; port: number }; text: string }> = [];
+  signal = (stream: string, to: { host: string; port: number }, data: Uint8Array) => {
+    this.sent.push({ stream, to, text: new TextDecoder().decode(data) });
+    return Promise.resolve();
+  };
+  from(stream: string, port: number, message: unknown): void {
+    this.emit('signal', { stream, from: { host: '127.0.0.1', port }, data: new TextEncoder().encode(JSON.stringify(message)) });
   }
+  offerFrom(port: number): void {
+    this.from('a'.repeat(64), port, { t: 'description', type: 'offer', sdp: 'v=0\r\n' });
+  }
+}
 
+describe('trackerSignaling', () => {
+  it('sends JSON to its one entry and hears only that entry of that stream, keeping what came before a listener', () => {
+    const relay = new FakeRelay();
+    const [stream, other] = ['a'.repeat(64), 'b'.repeat(64)];
+    const signaling = trackerSignaling(relay, stream, { host: '127.0.0.1', port: 5001 });
+    onCleanup(() => signaling.close());
+    const candidate = { t: 'candidate', candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } as const;
+
+    relay.from(stream, 5001, { early: true });
+    relay.from(stream, 5002, { wrong: 'entry' });
+    relay.from(other, 5001, { wrong: 'stream' });
+    const heard: unknown[] = [];
+    const stop = signaling.onMessage((message) => heard.push(message));
+    relay.from(stream, 5001, candidate);
+    stop();
+    relay.from(stream, 5001, { after: 'stop' });
+    signaling.send(candidate);
+
+    expect(heard).toEqual([{ early: true }, candidate]);
+    expect(relay.sent).toEqual([{ stream, to: { host: '127.0.0.1', port: 5001 }, text: JSON.stringify(candidate) }]);
+  });
+});
+
+describe('answerWebRTC', () => {
   it('runs one set-up per offering entry and turns away offers beyond maxSetups with a warning naming the entry', () => {
     const relay = new FakeRelay();
     const warnings: Error[] = [];
