@@ -13,7 +13,7 @@ import {
 } from '@p2pstream/connection';
 import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
 import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
-import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS } from '@p2pstream/peer-client';
+import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
@@ -38,6 +38,9 @@ const MAX_CHUNK_SKEW_MS = 86_400_000;
 const MAX_BEHIND_MS = 30_000;
 /** The most `--cache` takes (4 GiB): a finished stream's chunks are on disk, and more would be holding the stream in memory, which the cache is there to avoid. */
 const MAX_CACHE_BYTES = 4 * 1024 ** 3;
+
+/** The most `--webrtc-timeout` takes: a set-up that has not connected in a minute will not. */
+const MAX_WEBRTC_TIMEOUT_MS = 60_000;
 
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -77,6 +80,15 @@ const COMMON_HELP = `Common options:
   --cache SIZE           memory for a finished stream's chunks, which are kept on
                          disk (the published file, or a scratch file in $TMPDIR that
                          is deleted on exit): 16MiB, 64MiB, 1GiB (default ${DEFAULT_STORE_CACHE_BYTES / 2 ** 20}MiB)
+  --webrtc               reach peers over WebRTC data channels set up through
+                         central's signal relay, and answer their offers (TCP
+                         stays the default; peers that take no signals are still
+                         dialed over TCP)
+  --webrtc-setups N      with --webrtc, data-channel set-ups answered at once
+                         (default ${DEFAULT_MAX_WEBRTC_SETUPS})
+  --webrtc-timeout DURATION
+                         with --webrtc, how long a set-up may take until its
+                         channel is open (default ${DEFAULT_WEBRTC_OPEN_TIMEOUT_MS / 1000}s)
   --stats FILE           append a JSON line of statistics every second to FILE
   --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
                          bare PORT listens on ${DEFAULT_METRICS_HOST}
@@ -225,6 +237,13 @@ export interface CommonConfig {
   readonly cacheBytes?: number | undefined;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort | undefined;
+  /** `--webrtc`: set-ups answered at once and the time each may take; TCP only when unset. */
+  readonly webrtc?: WebRTCConfig | undefined;
+}
+
+export interface WebRTCConfig {
+  readonly maxSetups: number;
+  readonly openTimeoutMs: number;
 }
 
 export interface PublishConfig extends CommonConfig {
@@ -282,6 +301,9 @@ const COMMON_OPTIONS = {
   'max-peers': { type: 'string' },
   ...ADDRESS_LIMIT_OPTIONS,
   cache: { type: 'string' },
+  webrtc: { type: 'boolean' },
+  'webrtc-setups': { type: 'string' },
+  'webrtc-timeout': { type: 'string' },
   stats: { type: 'string' },
   metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -354,6 +376,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     cacheBytes: values.cache === undefined ? undefined : parseSize('--cache', values.cache as string, MAX_CACHE_BYTES),
     stats: values.stats as string | undefined,
     metrics: values.metrics === undefined ? undefined : parseHostPort('--metrics', values.metrics as string, DEFAULT_METRICS_HOST),
+    webrtc: parseWebRTCFlags(values),
   };
   if (command === 'publish') {
     if (name === undefined) throw new UsageError('publish needs a stream name: publish NAME --source FILE|-');
@@ -404,3 +427,16 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
 }
 
+/** `--webrtc` and its limits; a limit without `--webrtc` is a mistake worth saying. */
+function parseWebRTCFlags(values: Record<string, string | string[] | boolean | undefined>): WebRTCConfig | undefined {
+  const setups = values['webrtc-setups'] as string | undefined;
+  const timeout = values['webrtc-timeout'] as string | undefined;
+  if (values.webrtc !== true) {
+    if (setups !== undefined || timeout !== undefined) throw new UsageError(`--webrtc-setups and --webrtc-timeout need --webrtc`);
+    return undefined;
+  }
+  return {
+    maxSetups: setups === undefined ? DEFAULT_MAX_WEBRTC_SETUPS : parseInteger('--webrtc-setups', setups, 1, 256),
+    openTimeoutMs: timeout === undefined ? DEFAULT_WEBRTC_OPEN_TIMEOUT_MS : parseDuration('--webrtc-timeout', timeout, 1_000, MAX_WEBRTC_TIMEOUT_MS),
+  };
+}

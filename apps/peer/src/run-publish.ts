@@ -4,6 +4,7 @@ import { defaultKeyPath } from './key-path.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { centralFlags, every, startPeerNode } from './peer-node.js';
+import { answerOffers, loadWebRTC } from './webrtc.js';
 import { openPublishKey } from './publish-key.js';
 import { hostPort, shareCentrals, shareHost } from './share-address.js';
 import { openSource } from './source.js';
@@ -20,7 +21,9 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   // The default key directory is this program's to make; one given with --key must exist.
   const key = await openPublishKey(config.key ?? defaultKeyPath(config.name), config.key === undefined);
   const source = await openSource(config);
+  const webrtc = config.webrtc ? await loadWebRTC(config.webrtc) : undefined;
   const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle);
+  if (webrtc) answerOffers(webrtc, tracker, server, log, lifecycle);
   const publisher = new Publisher({
     name: config.name,
     key: key.key,
@@ -28,6 +31,7 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
     live: source.live,
     server,
     tracker,
+    ...(webrtc ? { signals: true } : {}),
     chunker: source.chunker,
     // A finished file is served from itself: memory holds a read cache, not the stream.
     ...(source.live ? {} : { sourceFile: config.source }),

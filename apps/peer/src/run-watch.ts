@@ -8,6 +8,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Log } from './log.js';
 import { Outputs } from './outputs.js';
 import { every, localAddressOf, startPeerNode, trackerFor } from './peer-node.js';
+import { loadWebRTC } from './webrtc.js';
 import { findPlayer, startPlayer } from './player.js';
 import { StartSink } from './start-sink.js';
 import { SilenceWatch } from './silence-watch.js';
@@ -56,6 +57,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   if (outputs) lifecycle.add(() => outputs.close());
   const sink = outputs ? new StartSink(outputs, config.fromMs) : undefined;
 
+  const webrtc = config.webrtc ? await loadWebRTC(config.webrtc) : undefined;
   const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle, asked?.tracker);
   const localAddress = localAddressOf(config.host);
   const client = new PeerClient({
@@ -68,6 +70,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
     ...(config.maxChunkSkewMs === undefined ? {} : { maxChunkSkewMs: config.maxChunkSkewMs }),
     ...(localAddress ? { localAddress } : {}),
+    ...(webrtc ? { webrtc } : {}),
   });
   lifecycle.add(() => client.close());
   if (http) {

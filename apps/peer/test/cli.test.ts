@@ -72,6 +72,17 @@ describe('parseCommandLine', () => {
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
   });
 
+  it('reads --webrtc with its limits (8 set-ups, 15 s unless given), and refuses the limits without it', () => {
+    expect((run(['watch', 'cam1']) as WatchConfig).webrtc).toBeUndefined();
+    expect((run(['watch', 'cam1', '--webrtc']) as WatchConfig).webrtc).toEqual({ maxSetups: 8, openTimeoutMs: 15_000 });
+    expect((run(['publish', 'cam1', '--source', '-', '--webrtc', '--webrtc-setups', '2', '--webrtc-timeout', '5s']) as PublishConfig).webrtc).toEqual({
+      maxSetups: 2,
+      openTimeoutMs: 5_000,
+    });
+    expect(() => run(['watch', 'cam1', '--webrtc-setups', '2'])).toThrow(new UsageError('--webrtc-setups and --webrtc-timeout need --webrtc'));
+    expect(() => run(['watch', 'cam1', '--webrtc', '--webrtc-setups', '0'])).toThrow(/--webrtc-setups/);
+  });
+
   it('reads --mpv, --vlc and --ffplay as the player to start', () => {
     for (const player of ['mpv', 'vlc', 'ffplay']) expect((run(['watch', 'film', `--${player}`]) as WatchConfig).player).toBe(player);
   });

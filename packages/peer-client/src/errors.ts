@@ -8,7 +8,8 @@ export type PeerClientErrorCode =
   | 'CLIENT_CLOSED'
   | 'ABORTED'
   | 'READABLE_UNAVAILABLE'
-  | 'BAD_STATS_LINE';
+  | 'BAD_STATS_LINE'
+  | 'WEBRTC_SETUP_FAILED';
 
 /** Base of every error this package throws or reports; `code` is stable, `message` says what happened. */
 export class PeerClientError extends Error {
@@ -101,5 +102,14 @@ export class ReadableUnavailableError extends PeerClientError {
 export class BadStatsLineError extends PeerClientError {
   constructor(message: string, options?: ErrorOptions) {
     super('BAD_STATS_LINE', message, options);
+  }
+}
+
+/** A set-up turned away or failed; `entry` is the offering entry as central reported it. */
+export class WebRTCSetupError extends PeerClientError {
+  readonly entry: string;
+  constructor(entry: string, message: string, options?: ErrorOptions) {
+    super('WEBRTC_SETUP_FAILED', message, options);
+    this.entry = entry;
   }
 }

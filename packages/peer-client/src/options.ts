@@ -19,6 +19,9 @@ import type { FinishedStoreOptions } from './chunk-spool.js';
 import type { Sink } from './sink.js';
 import type { ClientTracker, LocalServer } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
+import type { WebRTCOptions } from './webrtc-dial.js';
+import type { WebRTCAnswererInit } from './webrtc-answerer.js';
+import type { SignalingTracker } from './tracker-signaling.js';
 
 /** Scheduler settings a client may tune; the client supplies `fetch`, `clock`, `live` and `chunkDurationMs` itself. */
 export type SchedulerTuning = Omit<SchedulerOptions, 'fetch' | 'clock' | 'live' | 'chunkDurationMs' | 'signal'>;
@@ -70,6 +73,15 @@ export interface PeerClientOptions {
   dial?: DialFunction;
   /** Limits of the dialed connections. */
   limits?: ConnectionLimits;
+  /**
+   * Reach peers over WebRTC data channels set up through central's signal relay, and
+   * answer their offers the same way; `dial` (TCP) reaches only entries that take no signals. Needs a local
+   * server (`listen` or `server`) and a tracker that relays (`central`, or a `TrackerClient`):
+   * central relays only between entries it knows, so the client announces its entry (with
+   * `signals: true`) before it dials.
+   * @default TCP
+   */
+  webrtc?: WebRTCOptions & Pick<WebRTCAnswererInit, 'maxSetups'>;
   /**
    * Chunks of a live stream kept (and offered to other peers).
    * @default 120 (60 s of 500 ms chunks)
@@ -179,6 +191,15 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   }
   if (options.server !== undefined && options.listen !== undefined) {
     throw new InvalidOptionError('give server (yours) or listen (the client starts its own), not both');
+  }
+  if (options.webrtc !== undefined) {
+    if (options.server === undefined && options.listen === undefined) {
+      throw new InvalidOptionError('webrtc needs a local server (listen or server): central relays signals only to and from an announced entry');
+    }
+    const tracker = options.tracker as Partial<SignalingTracker> | undefined;
+    if (tracker && !(typeof tracker.signal === 'function' && typeof tracker.on === 'function' && typeof tracker.off === 'function')) {
+      throw new InvalidOptionError('webrtc needs a tracker that relays signals (signal, on, off: a TrackerClient)');
+    }
   }
   const cacheBytes = options.finishedStore === false ? undefined : options.finishedStore?.cacheBytes;
   if (cacheBytes !== undefined && (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0)) {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { dial as connectionDial, VIOLATION_PENALTY, type CloseReason } from '@p2pstream/connection';
+import { dial as connectionDial, VIOLATION_PENALTY, type CloseReason, type DialFunction } from '@p2pstream/connection';
 import { ChunkWindow, SignedState, verifierFor, verifyChunk, type Chunk, type HeldChunks, type StreamVerifier } from '@p2pstream/data';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
@@ -16,6 +16,10 @@ import { SinkWriter } from './sink-writer.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
 import { ViewerCounters, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
 import { monotonicClock, untilAborted, type Clock } from '@p2pstream/units';
+import type { SignalingTracker } from './tracker-signaling.js';
+import type { ClientTracker } from './tracker.js';
+import { answerWebRTC, type WebRTCAnswerer } from './webrtc-answerer.js';
+import { webRTCDial } from './webrtc-dial.js';
 
 /** What central said about the stream. */
 export interface StreamInfo {
@@ -96,6 +100,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   readonly #heldBack = new Map<string, HeldBack>();
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
+  /** With `webrtc`: answers offers to this client's entry. */
+  #answerer: WebRTCAnswerer | undefined;
   #writer: SinkWriter | undefined;
   #serving = false;
   #announced = false;
@@ -254,6 +260,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     });
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
+    const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
     this.#pool = new PeerPool({
       name: this.name,
       tracker: this.#parts.tracker,
@@ -265,7 +272,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
         streamId: info.streamId,
         session: info.session,
         localAddress: this.#options.localAddress,
-        dial: this.#options.dial ?? connectionDial,
+        dial,
         limits: { handshakeTimeout: this.#o.dialTimeoutMs, ...this.#options.limits },
         clock: this.#clock,
         keepaliveMs: this.#o.keepaliveMs,
@@ -277,6 +284,31 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     });
     this.#pool.start(found.peers);
     return info;
+  }
+
+  /**
+   * WebRTC: announces this client's entry now (central relays signals only between
+   * entries it knows, and only to entries announced with `signals`), answers offers to
+   * it through the local server, and dials peers through signals (over TCP those that take none).
+   */
+  async #startWebRTC(info: StreamInfo, webrtc: NonNullable<PeerClientOptions['webrtc']>, signal: AbortSignal | undefined): Promise<DialFunction> {
+    // Options checked this tracker relays signals, and that there is a server.
+    const tracker = this.#parts.tracker as ClientTracker & SignalingTracker;
+    const server = this.#parts.server!;
+    await tracker.announce({ stream: info.streamId, port: server.port, edge: 0, live: info.live, signals: true }, signal ? { signal } : {});
+    if (this.#closed) {
+      // close() ran during the announce, before there was anything to leave.
+      await tracker.leave(info.streamId).catch(() => undefined);
+      throw new ClientClosedError();
+    }
+    this.#announced = true;
+    this.emit('announced');
+    if (server.accept) {
+      const accept = server.accept.bind(server);
+      this.#answerer = answerWebRTC({ ...webrtc, tracker, server: { accept }, onWarning: (error) => this.#warn(error) });
+    }
+    // Entries that do not take signals (older peers, TCP-only seeds) are still reached over TCP.
+    return webRTCDial({ ...webrtc, tracker, stream: info.streamId, fallback: this.#options.dial ?? connectionDial });
   }
 
   stats(): ViewerStats {
@@ -348,6 +380,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#unlinkSignal?.();
     this.#scheduler?.close();
     this.#readable?.finish();
+    this.#answerer?.close();
     await this.#pool?.close();
     const streamId = this.#info?.streamId;
     if (streamId && this.#serving) this.#parts.server?.unserve(streamId);

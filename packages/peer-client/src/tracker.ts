@@ -1,3 +1,4 @@
+import type { Transport } from '@p2pstream/connection';
 import type { TrackerClient } from '@p2pstream/tracker-client';
 import type { HeldChunks, SignedState } from '@p2pstream/data';
 
@@ -13,4 +14,6 @@ export interface LocalServer {
   readonly port: number;
   serve(streamId: string, window: HeldChunks, options: { state: SignedState }): void;
   unserve(streamId: string): void;
+  /** Serves a peer that reached it over another transport: with `webrtc`, each answered data channel. */
+  accept?(transport: Transport): void;
 }

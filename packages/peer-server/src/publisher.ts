@@ -45,6 +45,12 @@ export interface PublisherOptions {
   server: PublisherServer;
   tracker: PublisherTracker;
   /**
+   * Announce the stream with `signals: true`, so central relays other entries' WebRTC
+   * offers to this node (answer them with `answerWebRTC` from @p2pstream/peer-client).
+   * @default false
+   */
+  signals?: boolean;
+  /**
    * How the source is cut — or a function that decides from the source's first
    * bytes (at least 752 unless it ends sooner), e.g. whether it is MPEG-TS; the
    * function is called once the stream is published, so a live source is not
@@ -198,7 +204,14 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   #announce(signal: AbortSignal | undefined): Promise<unknown> {
     const { window } = this;
     return this.#options.tracker.announce(
-      { stream: this.streamId, port: this.#options.server.port, edge: window.edge, live: window.live, ...this.#signed() },
+      {
+        stream: this.streamId,
+        port: this.#options.server.port,
+        edge: window.edge,
+        live: window.live,
+        ...(this.#options.signals ? { signals: true } : {}),
+        ...this.#signed(),
+      },
       { signal },
     );
   }

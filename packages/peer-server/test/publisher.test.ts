@@ -84,6 +84,15 @@ describe('Publisher', () => {
     expect((await lookUp(central, 'cam1'))?.stream).toMatchObject({ live: false, edge: 3 });
   });
 
+  it('announces its stream as taking signals when asked, and central accepts it so', async () => {
+    const server = await startServer();
+    const { tracker } = await startCentral();
+    const key = generateStreamKey();
+    const publisher = new Publisher({ name: 'film', key, source: sourceOf(bytes(100)), live: false, server, tracker, signals: true });
+    await publisher.run();
+    expect(tracker.calls.filter(({ call }) => call === 'announce')).toMatchObject([{ stream: key.streamId, signals: true }]);
+  });
+
   it('serves nothing when central refuses the name', async () => {
     const server = await startServer();
     const { central, tracker } = await startCentral();

@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import wrtc from '@roamhq/wrtc';
+import { describe, expect, it } from 'vitest';
+import type { Chunk } from '@p2pstream/data';
+import type { ReceivedSignal } from '@p2pstream/tracker-client';
+import type { PeerConnectionClass } from '@p2pstream/webrtc';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { answerWebRTC, trackerSignaling, webRTCDial } from '../src/index.js';
+import { CollectingSink, countingDial, once, startPublisher, startViewer, TestCentral } from './helpers.js';
+
+// Node has no WebRTC of its own: @roamhq/wrtc's libwebrtc, over loopback host candidates.
+const RTCPeerConnection = wrtc.RTCPeerConnection as unknown as PeerConnectionClass;
+const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
+
+/** A publisher whose entry takes signals and answers offers with data channels into its peer server. */
+async function startSignalingPublisher(central: TestCentral, name: string, count: number) {
+  const publisher = await startPublisher(central, name, { count, live: false, listed: false });
+  await publisher.tracker.announce({ stream: publisher.key.streamId, port: publisher.server.port, edge: count, live: false, signals: true });
+  const warnings: Error[] = [];
+  const answerer = answerWebRTC({ tracker: publisher.tracker, server: publisher.server, RTCPeerConnection, onWarning: (error) => warnings.push(error) });
+  onCleanup(() => answerer.close());
+  return { ...publisher, answerer, warnings };
+}
+
+describe('PeerClient over WebRTC data channels set up through central', () => {
+  it('plays a finished stream byte for byte over a data channel, never dialing the publisher over TCP', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startSignalingPublisher(central, 'film', 20);
+    const tcpDials = new Map<string, number>();
+    const sink = new CollectingSink();
+    const { client } = await startViewer(central, 'film', { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
+    const ended = once(client, 'end', 30_000);
+    await client.start();
+    await ended;
+
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect(client.stats()).toMatchObject({ played: 20, skipped: 0, bytesFromPublisher: 20 * 3000 });
+    expect(tcpDials.size).toBe(0);
+    expect(publisher.server.stats().bytesUploaded).toBe(20 * 3000);
+    expect(publisher.warnings).toEqual([]);
+  });
+
+  it('reaches an entry that takes no signals over TCP instead, after central refuses the offer', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 10, live: false });
+    const tcpDials = new Map<string, number>();
+    const sink = new CollectingSink();
+    const { client } = await startViewer(central, 'film', { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
+    const ended = once(client, 'end', 30_000);
+    await client.start();
+    await ended;
+
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect([...tcpDials]).toEqual([[`127.0.0.1:${publisher.server.port}`, 1]]);
+  });
+
+  it('rejects with central\'s SIGNALS_NOT_ACCEPTED when dialing, without a fallback, an entry that takes no signals', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 1, live: false });
+    const viewerTracker = central.client();
+    await viewerTracker.announce({ stream: publisher.key.streamId, port: 9, edge: 0, live: false, signals: true });
+    const dialOverWebRTC = webRTCDial({ tracker: viewerTracker, stream: publisher.key.streamId, RTCPeerConnection });
+
+    await expect(dialOverWebRTC('127.0.0.1', publisher.server.port, { role: 'peer' })).rejects.toMatchObject({
+      code: 'SIGNALS_NOT_ACCEPTED',
+      message: expect.stringContaining('connect to it over TCP instead'),
+    });
+    expect(publisher.server.stats().connections).toBe(0);
+  });
+});
+
+/** A stand-in for central's relay: the test emits the `signal` events, and what is sent is recorded. */
+class FakeRelay extends EventEmitter<{ signal: [ReceivedSignal] }> {
+  readonly sent: Array<{ stream: string; to: { host: string; port: number }; text: string }> = [];
+  signal = (stream: string, to: { host: string; port: number }, data: Uint8Array) => {
+    this.sent.push({ stream, to, text: new TextDecoder().decode(data) });
+    return Promise.resolve();
+  };
+  from(stream: string, port: number, message: unknown): void {
+    this.emit('signal', { stream, from: { host: '127.0.0.1', port }, data: new TextEncoder().encode(JSON.stringify(message)) });
+  }
+  offerFrom(port: number): void {
+    this.from('a'.repeat(64), port, { t: 'description', type: 'offer', sdp: 'v=0\r\n' });
+  }
+}
+
+describe('trackerSignaling', () => {
+  it('sends JSON to its one entry and hears only that entry of that stream, keeping what came before a listener', () => {
+    const relay = new FakeRelay();
+    const [stream, other] = ['a'.repeat(64), 'b'.repeat(64)];
+    const signaling = trackerSignaling(relay, stream, { host: '127.0.0.1', port: 5001 });
+    onCleanup(() => signaling.close());
+    const candidate = { t: 'candidate', candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } as const;
+
+    relay.from(stream, 5001, { early: true });
+    relay.from(stream, 5002, { wrong: 'entry' });
+    relay.from(other, 5001, { wrong: 'stream' });
+    const heard: unknown[] = [];
+    const stop = signaling.onMessage((message) => heard.push(message));
+    relay.from(stream, 5001, candidate);
+    stop();
+    relay.from(stream, 5001, { after: 'stop' });
+    signaling.send(candidate);
+
+    expect(heard).toEqual([{ early: true }, candidate]);
+    expect(relay.sent).toEqual([{ stream, to: { host: '127.0.0.1', port: 5001 }, text: JSON.stringify(candidate) }]);
+  });
+});
+
+describe('answerWebRTC', () => {
+  it('runs one set-up per offering entry and turns away offers beyond maxSetups with a warning naming the entry', () => {
+    const relay = new FakeRelay();
+    const warnings: Error[] = [];
+    const accepted: unknown[] = [];
+    const answerer = answerWebRTC({ tracker: relay, server: { accept: (transport) => accepted.push(transport) }, RTCPeerConnection, maxSetups: 2, onWarning: (error) => warnings.push(error) });
+    onCleanup(() => answerer.close());
+
+    relay.offerFrom(5001);
+    relay.offerFrom(5001);
+    expect(answerer.setups).toBe(1);
+    relay.offerFrom(5002);
+    relay.offerFrom(5003);
+    expect(answerer.setups).toBe(2);
+    expect(warnings).toMatchObject([{ code: 'WEBRTC_SETUP_FAILED', entry: '127.0.0.1:5003', message: expect.stringContaining('2 set-ups are in progress') }]);
+    expect(accepted).toEqual([]);
+  });
+
+  it('refuses a maxSetups that is not a positive integer', () => {
+    expect(() => answerWebRTC({ tracker: new FakeRelay(), server: { accept: () => undefined }, RTCPeerConnection, maxSetups: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+});
