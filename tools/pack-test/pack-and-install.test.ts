@@ -129,7 +129,7 @@ describe('the published programs', () => {
   it.each(programs.map((pkg) => [pkg.manifest.name, pkg] as const))(
     '%s declares exactly the packages its published code imports, its own ones at ^ of their current version',
     (name, { manifest }) => {
-      expect([...importedPackages(installedDir(name), { declarations: false })].sort()).toEqual(Object.keys(manifest.dependencies ?? {}).sort());
+      expect([...importedPackages(installedDir(name), { declarations: false })].sort()).toEqual(Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies }).sort());
       for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
         const internal = packages.find((pkg) => pkg.manifest.name === dependency);
         if (internal) expect(range, `${name} → ${dependency}`).toBe(`^${internal.manifest.version}`);

@@ -95,8 +95,12 @@ function layoutProblems(dir: string, layout: Layout): string[] {
   return problems;
 }
 
-/** `from 'x'`, `import 'x'`, `import('x')`, and `require.resolve('x')` for a file found in a package at run time. */
-const SPECIFIER = /(?:[\s}]from\s*|\bimport\s*\(?\s*|\.resolve\(\s*)['"]([^'"]+)['"]/g;
+/**
+ * `from 'x'`, `import 'x'`, `import('x')`, and a module resolver's `.resolve('x')` (`require.resolve`,
+ * `createRequire(…).resolve`, `import.meta.resolve`) for a file found in a package at run time —
+ * not `Promise.resolve('ok')`, which names no package.
+ */
+const SPECIFIER = /(?:[\s}]from\s*|\bimport\s*\(?\s*|(?<!\bPromise)\.resolve\(\s*)['"]([^'"]+)['"]/g;
 const BUILTINS = new Set(builtinModules);
 
 /**

@@ -12,7 +12,8 @@ export type PeerWebRTC = NonNullable<PeerClientOptions['webrtc']>;
 
 /**
  * `--webrtc`: Node's WebRTC (`@roamhq/wrtc`, a native module) is loaded only then, so a
- * peer that speaks only TCP never loads it.
+ * peer that speaks only TCP never loads it. It is an optional dependency: where its
+ * prebuilt binary cannot install, the peer still installs, and only `--webrtc` fails, saying so.
  */
 export async function loadWebRTC(config: WebRTCConfig): Promise<PeerWebRTC> {
   let module: { default: { RTCPeerConnection: unknown } };
