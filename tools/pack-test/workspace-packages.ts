@@ -16,6 +16,8 @@ export interface Manifest {
   bin?: Record<string, string>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  /** Installed when they can be; the code that loads one copes when it is missing. */
+  optionalDependencies?: Record<string, string>;
 }
 
 export interface WorkspacePackage {
