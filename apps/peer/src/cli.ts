@@ -16,6 +16,7 @@ import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEF
 import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
+import { parseIceServer, type IceServer } from './ice-flag.js';
 import { PLAYERS, type PlayerName } from './player.js';
 import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, parseSize, UsageError, type HostPort } from '@p2pstream/units';
 
@@ -89,6 +90,10 @@ const COMMON_HELP = `Common options:
   --webrtc-timeout DURATION
                          with --webrtc, how long a set-up may take until its
                          channel is open (default ${DEFAULT_WEBRTC_OPEN_TIMEOUT_MS / 1000}s)
+  --ice URL              with --webrtc, a STUN or TURN server for reaching peers
+                         behind NAT: stun:HOST[:PORT], turn:USER:PASS@HOST[:PORT];
+                         repeat for several (default none: host addresses only,
+                         enough on one machine or LAN)
   --stats FILE           append a JSON line of statistics every second to FILE
   --metrics HOST:PORT    serve Prometheus metrics at http://HOST:PORT/metrics; a
                          bare PORT listens on ${DEFAULT_METRICS_HOST}
@@ -244,6 +249,8 @@ export interface CommonConfig {
 export interface WebRTCConfig {
   readonly maxSetups: number;
   readonly openTimeoutMs: number;
+  /** `--ice`: STUN/TURN servers, in the order given. */
+  readonly iceServers: readonly IceServer[];
 }
 
 export interface PublishConfig extends CommonConfig {
@@ -304,6 +311,7 @@ const COMMON_OPTIONS = {
   webrtc: { type: 'boolean' },
   'webrtc-setups': { type: 'string' },
   'webrtc-timeout': { type: 'string' },
+  ice: { type: 'string', multiple: true },
   stats: { type: 'string' },
   metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -427,16 +435,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
 }
 
-/** `--webrtc` and its limits; a limit without `--webrtc` is a mistake worth saying. */
+/** `--webrtc`, its limits and ICE servers; any of those without `--webrtc` is a mistake worth saying. */
 function parseWebRTCFlags(values: Record<string, string | string[] | boolean | undefined>): WebRTCConfig | undefined {
   const setups = values['webrtc-setups'] as string | undefined;
   const timeout = values['webrtc-timeout'] as string | undefined;
+  const ice = (values.ice as string[] | undefined) ?? [];
   if (values.webrtc !== true) {
-    if (setups !== undefined || timeout !== undefined) throw new UsageError(`--webrtc-setups and --webrtc-timeout need --webrtc`);
+    if (setups !== undefined || timeout !== undefined || ice.length > 0) throw new UsageError(`--webrtc-setups, --webrtc-timeout and --ice need --webrtc`);
     return undefined;
   }
   return {
     maxSetups: setups === undefined ? DEFAULT_MAX_WEBRTC_SETUPS : parseInteger('--webrtc-setups', setups, 1, 256),
     openTimeoutMs: timeout === undefined ? DEFAULT_WEBRTC_OPEN_TIMEOUT_MS : parseDuration('--webrtc-timeout', timeout, 1_000, MAX_WEBRTC_TIMEOUT_MS),
+    iceServers: ice.map(parseIceServer),
   };
 }

@@ -22,7 +22,7 @@ export async function loadWebRTC(config: WebRTCConfig): Promise<PeerWebRTC> {
   } catch (error) {
     throw new UserError(`--webrtc needs the @roamhq/wrtc package, which did not load (${(error as Error).message}): install it with npm install @roamhq/wrtc, or leave out --webrtc`, '', { cause: error });
   }
-  return { RTCPeerConnection: module.default.RTCPeerConnection as PeerWebRTC['RTCPeerConnection'], maxSetups: config.maxSetups, openTimeoutMs: config.openTimeoutMs };
+  return { RTCPeerConnection: module.default.RTCPeerConnection as PeerWebRTC['RTCPeerConnection'], maxSetups: config.maxSetups, openTimeoutMs: config.openTimeoutMs, iceServers: [...config.iceServers] };
 }
 
 /** A publisher's side of `--webrtc`: answers offers relayed to its entries into its peer server, until stop. */

@@ -74,13 +74,37 @@ describe('parseCommandLine', () => {
 
   it('reads --webrtc with its limits (8 set-ups, 15 s unless given), and refuses the limits without it', () => {
     expect((run(['watch', 'cam1']) as WatchConfig).webrtc).toBeUndefined();
-    expect((run(['watch', 'cam1', '--webrtc']) as WatchConfig).webrtc).toEqual({ maxSetups: 8, openTimeoutMs: 15_000 });
+    expect((run(['watch', 'cam1', '--webrtc']) as WatchConfig).webrtc).toEqual({ maxSetups: 8, openTimeoutMs: 15_000, iceServers: [] });
     expect((run(['publish', 'cam1', '--source', '-', '--webrtc', '--webrtc-setups', '2', '--webrtc-timeout', '5s']) as PublishConfig).webrtc).toEqual({
       maxSetups: 2,
       openTimeoutMs: 5_000,
+      iceServers: [],
     });
-    expect(() => run(['watch', 'cam1', '--webrtc-setups', '2'])).toThrow(new UsageError('--webrtc-setups and --webrtc-timeout need --webrtc'));
+    expect(() => run(['watch', 'cam1', '--webrtc-setups', '2'])).toThrow(new UsageError('--webrtc-setups, --webrtc-timeout and --ice need --webrtc'));
     expect(() => run(['watch', 'cam1', '--webrtc', '--webrtc-setups', '0'])).toThrow(/--webrtc-setups/);
+  });
+
+  it('reads --ice as STUN and TURN servers for --webrtc, in order, TURN with its credentials', () => {
+    const config = run([
+      'watch', 'cam1', '--webrtc',
+      '--ice', 'stun:stun.example.org',
+      '--ice', 'stun:[2001:db8::1]:3478',
+      '--ice', 'turns:alice:s%40cret@turn.example.org:5349?transport=tcp',
+    ]) as WatchConfig;
+    expect(config.webrtc?.iceServers).toEqual([
+      { urls: 'stun:stun.example.org' },
+      { urls: 'stun:[2001:db8::1]:3478' },
+      { urls: 'turns:turn.example.org:5349?transport=tcp', username: 'alice', credential: 's@cret' },
+    ]);
+    expect(() => run(['watch', 'cam1', '--ice', 'stun:stun.example.org'])).toThrow(new UsageError('--webrtc-setups, --webrtc-timeout and --ice need --webrtc'));
+    for (const [url, problem] of [
+      ['http://stun.example.org', /--ice takes a STUN or TURN server like stun:/],
+      ['stun:host:70000', /--ice takes a STUN or TURN server/],
+      ['turn:turn.example.org:3478', /a TURN server needs its user name and password, as turn:USER:PASS@turn.example.org/],
+      ['stun:bob:pw@stun.example.org', /a STUN server takes no user name or password/],
+    ] as const) {
+      expect(() => run(['watch', 'cam1', '--webrtc', '--ice', url]), url).toThrow(problem);
+    }
   });
 
   it('reads --mpv, --vlc and --ffplay as the player to start', () => {
