@@ -1,8 +1,9 @@
-// Types only, erased from the JavaScript, which imports nothing of Node's: a browser bundle provides a `Buffer` global, as @p2pstream/connection needs one too.
+// Buffer is a type only, erased from the JavaScript; the one Node module it imports is node:events, which a browser
+// bundle takes from the `events` package, as for @p2pstream/connection (which needs a `Buffer` global too).
 import type { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
 import type { Transport } from '@p2pstream/connection';
 import { ChannelTag, countMessage, MAX_DATA_BYTES, readCount } from './channel-messages.js';
-import { Emitter } from './emitter.js';
 import { takeHeldMessages } from './early-messages.js';
 import { ChannelLostError, TransportResetError, WebRTCError } from './errors.js';
 import type { DataChannel } from './web-rtc-types.js';
@@ -41,6 +42,8 @@ interface TransportEvents {
   drain: [];
   error: [error: Error];
   close: [];
+  /** EventEmitter's own: someone started listening (a `data` listener starts the reading). */
+  newListener: [event: string | symbol, listener: (...args: never[]) => unknown];
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -63,7 +66,7 @@ export function dataChannelTransport(channel: DataChannel, options: DataChannelT
   return new DataChannelTransport(channel, options);
 }
 
-export class DataChannelTransport extends Emitter<TransportEvents> implements Transport {
+export class DataChannelTransport extends EventEmitter<TransportEvents> implements Transport {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   readonly localAddress: string | undefined;
@@ -101,6 +104,10 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
 
   constructor(channel: DataChannel, options: DataChannelTransportOptions = {}) {
     super();
+    // Like a socket, it starts reading when someone listens: what comes first waits.
+    this.on('newListener', (event) => {
+      if (event === 'data') this.resume();
+    });
     this.remoteAddress = options.remoteAddress;
     this.remotePort = options.remotePort;
     this.localAddress = options.localAddress;
@@ -149,16 +156,6 @@ export class DataChannelTransport extends Emitter<TransportEvents> implements Tr
   /** Bytes arrived and not yet read (paused, or no `data` listener); never more than `receiveWindow`. */
   get readableLength(): number {
     return this.#inboxBytes;
-  }
-
-  override on(event: 'data', listener: (data: Buffer) => void): this;
-  override on(event: 'end' | 'close' | 'drain', listener: () => void): this;
-  override on(event: 'error', listener: (error: Error) => void): this;
-  override on<K extends keyof TransportEvents>(event: K, listener: (...args: TransportEvents[K]) => void): this {
-    super.on(event, listener);
-    // Like a socket, it starts reading when someone listens: what comes first waits.
-    if (event === 'data') this.resume();
-    return this;
   }
 
   write(bytes: Uint8Array): boolean {
