@@ -105,6 +105,9 @@ console.log(
       busiestSecondAfterReturn: Math.max(...after.map((w) => w.busiestSecond)),
       publishesPerSecondAfterReturn: after.map((w) => +w.publish.toFixed(1)),
       relistedAllAfterSeconds: relistedAfterMs === undefined ? `not within ${(4 * INTERVAL_MS) / 1000} s` : +(relistedAfterMs / 1000).toFixed(1),
+      // Streams central published again from a source connection's own publish (Redis came back empty).
+      restoredByCentrals: centrals.reduce((sum, c) => sum + c.tracker.counters.restored, 0),
+      refusedByCode: centrals.map((c) => c.tracker.counters.refused),
     },
     null,
     2,

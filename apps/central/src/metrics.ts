@@ -26,6 +26,7 @@ export class CentralMetrics {
       publish: this.#counter('publishes_total', 'Publish requests received'),
       list: this.#counter('lists_total', 'List requests received'),
       leave: this.#counter('leaves_total', 'Leave requests received'),
+      restored: this.#counter('publishes_restored_total', "Streams published again from their source connection's earlier publish after the registry lost them (a Redis restarted empty)"),
     };
     const errors = this.#counter('errors_total', 'Requests refused, by the error code answered (NAME_TAKEN, RATE_LIMITED, …)', ['code']);
     const signalsRelayed = this.#counter('signals_relayed_total', 'Signals (WebRTC offers, answers, candidates) relayed between entries of a stream');

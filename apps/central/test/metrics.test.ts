@@ -11,7 +11,7 @@ import { sampleStats } from './sample-stats.js';
 const MAIN = 'apps/central/src/main.ts';
 
 const reading = (overrides: Partial<CentralStats> = {}): CentralStats =>
-  sampleStats({ totals: { publish: 1, announce: 30, lookup: 12, list: 2, leave: 5, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7 } }, ...overrides });
+  sampleStats({ totals: { publish: 1, announce: 30, lookup: 12, list: 2, leave: 5, restored: 1, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7 } }, ...overrides });
 
 /** The value of the sample written exactly as `series` (name and labels), or undefined. */
 function value(text: string, series: string): number | undefined {
@@ -36,6 +36,7 @@ describe('CentralMetrics', () => {
       publishes_total: 'counter',
       lists_total: 'counter',
       leaves_total: 'counter',
+      publishes_restored_total: 'counter',
       errors_total: 'counter',
     };
     for (const [name, type] of Object.entries(types)) expect(text).toContain(`# TYPE p2pstream_central_${name} ${type}\n`);
@@ -48,6 +49,7 @@ describe('CentralMetrics', () => {
     expect(value(text, 'p2pstream_central_publishes_total')).toBe(1);
     expect(value(text, 'p2pstream_central_lists_total')).toBe(2);
     expect(value(text, 'p2pstream_central_leaves_total')).toBe(5);
+    expect(value(text, 'p2pstream_central_publishes_restored_total')).toBe(1);
     expect(value(text, 'p2pstream_central_errors_total{code="NAME_TAKEN"}')).toBe(2);
     expect(value(text, 'p2pstream_central_errors_total{code="RATE_LIMITED"}')).toBe(7);
   });
@@ -66,7 +68,7 @@ describe('CentralMetrics', () => {
     await metrics.metrics();
     latest = reading({
       registryAvailable: false,
-      totals: { publish: 1, announce: 45, lookup: 20, list: 2, leave: 5, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7, REGISTRY_UNAVAILABLE: 3 } },
+      totals: { publish: 1, announce: 45, lookup: 20, list: 2, leave: 5, restored: 1, refused: { NAME_TAKEN: 2, RATE_LIMITED: 7, REGISTRY_UNAVAILABLE: 3 } },
     });
     const text = await metrics.metrics();
     expect(value(text, 'p2pstream_central_announces_total')).toBe(45);

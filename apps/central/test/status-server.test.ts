@@ -17,7 +17,7 @@ const reading: CentralStats = sampleStats({
   streams: 0,
   peers: 0,
   perSecond: { announces: 1, lookups: 0.5, publishes: 0, lists: 0, leaves: 0 },
-  totals: { publish: 2, announce: 5, lookup: 3, list: 0, leave: 0, refused: {} },
+  totals: { publish: 2, announce: 5, lookup: 3, list: 0, leave: 0, restored: 0, refused: {} },
 });
 
 const closers: Array<() => Promise<void>> = [];

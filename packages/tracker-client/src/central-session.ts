@@ -28,11 +28,19 @@ export interface CentralSessionOptions {
   readonly registryRetryTimeout: number;
   /** The pause before the next try after this many failed ones. */
   readonly backoff: (failures: number) => number;
-  /** A new connection is open (the first, or one after a loss). */
-  readonly onConnected: (central: string) => void;
+  /** A new connection is open: the first, or one after a loss, a registry hop or a move back. */
+  readonly onConnected: (central: string, why: ConnectCause) => void;
   /** The open connection was lost, given up, or replaced by one to the preferred central. */
   readonly onDisconnected: (central: string, reason: CloseReason) => void;
 }
+
+/**
+ * Why a connection was opened: `dialed` — the first, or after the last one was
+ * lost; `registry-hop` — it replaced one whose central answered
+ * REGISTRY_UNAVAILABLE, to ask another; `moved-back` — it replaced one to
+ * another central when the preferred one answered again.
+ */
+export type ConnectCause = 'dialed' | 'registry-hop' | 'moved-back';
 
 /**
  * Codes central answers a request with that mean "this central cannot serve
@@ -70,6 +78,8 @@ export class CentralSession {
    * connection instead of hopping between centrals that cannot help.
    */
   #registriesDown = false;
+  /** The next connection is opened only because the last central's registry was down. */
+  #hoppingForRegistry = false;
   /** Aborts a dial in progress when the session closes, so no socket or timer outlives it. */
   readonly #closing = new AbortController();
   #closed = false;
@@ -101,15 +111,18 @@ export class CentralSession {
   /**
    * Sends on the open connection, failing over along the list; when the
    * centrals answer that their registry is down, tries again after a growing,
-   * jittered pause until `registryRetryTimeout` has passed (unless
-   * `retryRegistry` is false: a background loop has its own backoff).
+   * jittered pause until `registryRetryTimeout` has passed. Unless
+   * `retryRegistry` is false (a background loop, with its own schedule): then
+   * a registry refusal is final and keeps the connection, since centrals
+   * sharing a Redis share its outage, and the connection holds what this
+   * client published, which central restores if the registry returns empty.
    */
   async request<M extends RequestInput>(message: M, signal?: AbortSignal, retryRegistry = true): Promise<ReplyOf<M['t']>> {
     const { clock, registryRetryTimeout, backoff } = this.#options;
     const deadline = clock.now() + (retryRegistry ? registryRetryTimeout : 0);
     for (let failures = 0; ; failures++) {
       try {
-        return await this.#requestOnce(message, signal);
+        return await this.#requestOnce(message, signal, retryRegistry);
       } catch (error) {
         if (!(error instanceof RegistryUnavailableError)) throw error;
         const pause = backoff(failures);
@@ -120,7 +133,7 @@ export class CentralSession {
     }
   }
 
-  async #requestOnce<M extends RequestInput>(message: M, signal?: AbortSignal): Promise<ReplyOf<M['t']>> {
+  async #requestOnce<M extends RequestInput>(message: M, signal: AbortSignal | undefined, hopOnRegistry: boolean): Promise<ReplyOf<M['t']>> {
     const attempts: CentralAttempt[] = [];
     let registryDown = false;
     for (let tries = 0; tries < this.#options.centrals.length; tries++) {
@@ -153,12 +166,14 @@ export class CentralSession {
         if (error instanceof RemoteError && error.remoteCode === WireErrorCode.registryUnavailable) {
           registryDown = true;
           // The connection is fine: close it only to ask another central, while that may help.
-          if (tries === this.#options.centrals.length - 1 || this.#registriesDown) break;
+          if (tries === this.#options.centrals.length - 1 || this.#registriesDown || !hopOnRegistry) break;
+          this.#hoppingForRegistry = true;
         }
         this.#drop(connection, { code: error.code, message: error.message, byRemote: false });
       }
     }
-    if (registryDown && attempts.every((a) => a.error instanceof RemoteError && a.error.remoteCode === WireErrorCode.registryUnavailable)) {
+    // Known for every central only when each was asked.
+    if (hopOnRegistry && registryDown && attempts.every((a) => a.error instanceof RemoteError && a.error.remoteCode === WireErrorCode.registryUnavailable)) {
       this.#registriesDown = true;
     }
     throw registryDown ? new RegistryUnavailableError(attempts) : new CentralUnreachableError(attempts);
@@ -193,7 +208,7 @@ export class CentralSession {
     // Replaced, not lost: its close is no disconnection of this session (#drop ignores it).
     void old.connection.close();
     this.#options.onDisconnected(old.central.label, { code: 'MOVED', message: `moved back to the preferred central ${preferred.label}`, byRemote: false });
-    this.#options.onConnected(preferred.label);
+    this.#options.onConnected(preferred.label, 'moved-back');
     return true;
   }
 
@@ -219,7 +234,9 @@ export class CentralSession {
         }
         this.#current = { connection, central };
         connection.once('close', (reason) => this.#drop(connection, reason));
-        this.#options.onConnected(central.label);
+        const cause = this.#hoppingForRegistry ? 'registry-hop' : 'dialed';
+        this.#hoppingForRegistry = false;
+        this.#options.onConnected(central.label, cause);
         return connection;
       } catch (error) {
         if (error instanceof ClientClosedError || this.#closed) throw new ClientClosedError();

@@ -5,12 +5,13 @@ import {
   RemoteError,
   webSocketDial,
   type CloseReason,
+  type Connection,
   type DialFunction,
   type WebSocketConstructor,
 } from '@p2pstream/connection';
 import { MAX_SIGNAL_BYTES, type PeerEntry, type SignaledMessage, type StreamEntry } from '@p2pstream/wire';
 import { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
-import { CentralSession } from './central-session.js';
+import { CentralSession, type ConnectCause } from './central-session.js';
 import {
   ANNOUNCE_JITTER,
   BACKOFF_JITTER,
@@ -210,7 +211,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #random: () => number;
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
-  readonly #published = new Map<string, { publication: Publication; lastTs: number }>();
+  /** What this client published, and the connection central accepted it on (a new connection's central may not know it). */
+  readonly #published = new Map<string, { publication: Publication; lastTs: number; on: Connection | undefined }>();
   readonly #loops = new Map<string, Loop>();
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
@@ -253,7 +255,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       clock: this.#clock,
       registryRetryTimeout: options.registryRetryTimeout ?? DEFAULT_REGISTRY_RETRY_TIMEOUT_MS,
       backoff: (failures) => this.#backoff(failures),
-      onConnected: (central) => this.#onConnected(central),
+      onConnected: (central, cause) => this.#onConnected(central, cause),
       onDisconnected: (central, reason) => this.#onDisconnected(central, reason),
     });
   }
@@ -387,7 +389,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     const sig = await publication.sign(ts);
     const { name, publicKey: key, live, session } = publication;
     const reply = await this.#session.request({ t: 'publish', name, key, ts, live, session, sig }, signal, !background);
-    this.#published.set(reply.stream, { publication, lastTs: ts });
+    this.#published.set(reply.stream, { publication, lastTs: ts, on: this.#session.connection });
     return reply.stream;
   }
 
@@ -412,13 +414,17 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   async #sendAnnounce(values: AnnouncedValues, signal: AbortSignal | undefined, background: boolean) {
     const message = announceMessage(values);
     const { stream } = values;
+    const published = this.#published.get(stream);
+    // A connection that replaced a live one was told nothing: its central may not know what this client published.
+    if (published && published.on !== this.#session.connection) {
+      await this.#publishOnce(published.publication, published.lastTs, signal, background);
+    }
     try {
       return await this.#session.request(message, signal, !background);
     } catch (error) {
-      const published = this.#published.get(stream);
       if (!(error instanceof StreamNotFoundError) || !published) throw error;
-      // Central forgot the name (it or its Redis restarted) while this connection stayed up: publish again first.
-      await this.#publishOnce(published.publication, published.lastTs, signal, background);
+      // Central forgot the name (it or its Redis restarted) and could not restore it: publish again first.
+      await this.#publishOnce(published.publication, this.#published.get(stream)?.lastTs ?? published.lastTs, signal, background);
       return await this.#session.request(message, signal, !background);
     }
   }
@@ -443,16 +449,21 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
    * After a reconnect: publish, then announce, everything again (a restarted
    * central knew nothing) — at most once per interval, so a client that keeps
    * reconnecting (a central whose Redis is down) does not resend everything
-   * each time; the announce loops keep their own schedule meanwhile.
+   * each time; the announce loops keep their own schedule meanwhile. Only
+   * after a loss: a connection that replaced a live one (a hop because the
+   * registry was down, a move back to the preferred central) goes to a central
+   * that usually shares the registry, so it has the same data or the same
+   * outage, and the loops' next announces, due within an interval, tell it
+   * whatever it lacks.
    */
-  #onConnected(central: string): void {
+  #onConnected(central: string, cause: ConnectCause): void {
     this.#clock.clearTimeout(this.#reconnectTimer);
     this.emit('connected', central);
     this.#scheduleReturn();
     // On the first connection the call that opened it sends what there is to send.
     const first = !this.#everConnected;
     this.#everConnected = true;
-    if (first) return;
+    if (first || cause !== 'dialed') return;
     const now = this.#clock.now();
     const spacing = Number.isFinite(this.#shortestInterval) ? this.#shortestInterval : this.#maxBackoff;
     if (this.#resyncing || now - this.#lastResyncAt < spacing) return;
@@ -514,9 +525,9 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
 
   /**
    * When a re-announce failed: once central has given an interval, a random
-   * 40–80 % of it (about one attempt per interval, as in steady state, so an
-   * outage costs no more than normal running, and a registry that comes back
-   * hears from every stream within one interval); before, the backoff.
+   * fraction of it in LOOP_RETRY_SPREAD (about one attempt per interval, as in
+   * steady state, and a registry that comes back hears from every stream within
+   * one interval); before, the backoff.
    */
   #retryDelay(failures: number): number {
     if (!Number.isFinite(this.#shortestInterval)) return this.#backoff(failures);

@@ -43,7 +43,7 @@ import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type Addres
 import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
 import { StreamHeadCache } from './stream-head-cache.js';
-import { peerKey, type Registry, type SweepResult } from './registry.js';
+import { peerKey, type AnnounceRecord, type PublishRecord, type Registry, type StreamHead, type SweepResult } from './registry.js';
 
 /** Central's policy. Times in ms. */
 export interface TrackerOptions {
@@ -177,8 +177,12 @@ export class TrackerSession {
   readonly host: string;
   /** stream id → the port announced for it. */
   readonly announced = new Map<string, number>();
-  /** Streams this connection proved the key of: its announces may set the stream's live flag. */
-  readonly published = new Set<string>();
+  /**
+   * Streams this connection proved the key of (its announces may set the stream's
+   * live flag), with the publish that proved it: an announce that finds the stream
+   * gone from the registry (a Redis that came back empty) restores it from here.
+   */
+  readonly published = new Map<string, PublishRecord>();
 
   constructor(host: string) {
     this.host = host;
@@ -197,6 +201,8 @@ export interface TrackerCounters {
   lookup: number;
   list: number;
   leave: number;
+  /** Streams published again from a connection's own earlier publish, after the registry lost them. */
+  restored: number;
   /** Refusals by code. */
   refused: Record<string, number>;
 }
@@ -209,7 +215,7 @@ type Reply<T extends 'published' | 'announced' | 'peers' | 'streams' | 'ok'> = O
  */
 export class Tracker {
   readonly settings: TrackerSettings;
-  readonly counters: TrackerCounters = { publish: 0, announce: 0, lookup: 0, list: 0, leave: 0, refused: {} };
+  readonly counters: TrackerCounters = { publish: 0, announce: 0, lookup: 0, list: 0, leave: 0, restored: 0, refused: {} };
   readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -245,13 +251,8 @@ export class Tracker {
       if (!verifyPublish(message.key, message.name, message.ts, message.session, message.sig)) throw new BadSignatureError();
       const stream = streamIdOf(message.key);
       await this.#check(session, { token: false, stream });
-      const outcome = await this.#registry.publish({
-        name: message.name,
-        stream,
-        live: message.live,
-        ts: message.ts,
-        session: sessionHex(message.session),
-      });
+      const record: PublishRecord = { name: message.name, stream, live: message.live, ts: message.ts, session: sessionHex(message.session) };
+      const outcome = await this.#registry.publish(record);
       switch (outcome.result) {
         case 'name-taken':
           throw new NameTakenError(message.name);
@@ -260,7 +261,7 @@ export class Tracker {
         case 'replayed':
           throw new ReplayedError();
         case 'published':
-          session.published.add(stream);
+          session.published.set(stream, record);
           this.#heads.forget(stream);
           return { t: 'published', stream };
       }
@@ -280,7 +281,7 @@ export class Tracker {
       }
       const signed = message.sig !== undefined || message.ts !== undefined || message.end !== undefined;
       const cached = signed ? undefined : this.#heads.get(message.stream, now);
-      let current = cached ?? (await this.#registry.streamHead(message.stream));
+      let current = cached ?? (await this.#registry.streamHead(message.stream)) ?? (await this.#restorePublication(session, message.stream));
       if (!current) throw new StreamNotFoundError(message.stream);
       // Believed only when signed: the head or end is verified and stored for every central sharing the registry.
       const head = verifiedHead(message, current, now);
@@ -296,7 +297,7 @@ export class Tracker {
       const edge = clipToHead(current, message.edge);
       // Viewers announcing each other do not keep listed a stream whose source gave no new signed head for a TTL.
       const visibleUntil = source || headIsFresh(current, now, this.settings.ttl) ? now + this.settings.ttl + this.settings.grace : now;
-      const known = await this.#registry.announce({
+      const announcement: AnnounceRecord = {
         stream: message.stream,
         host: session.host,
         port: message.port,
@@ -306,7 +307,11 @@ export class Tracker {
         visibleUntil,
         // A stream that ended by its signed end stays finished, whatever its source announces.
         ...(source ? { live: message.live && !current.head?.ended, source: true } : {}),
-      });
+      };
+      // The head may have come from the cache while the registry lost the stream.
+      const known =
+        (await this.#registry.announce(announcement)) ||
+        ((await this.#restorePublication(session, message.stream)) !== undefined && (await this.#registry.announce(announcement)));
       if (!known) throw new StreamNotFoundError(message.stream);
       session.announced.set(message.stream, message.port);
       const spread = this.settings.intervalJitter * (2 * this.#random() - 1);
@@ -356,6 +361,26 @@ export class Tracker {
     this.#heads.prune(now);
     this.#entries.prune(now);
     return this.#registry.sweep(this.#clock.now());
+  }
+
+  /**
+   * Publishes again what this connection published, when the registry lost it
+   * (a Redis restarted empty), so its source's next announce relists the stream
+   * in one request instead of a refusal, a publish and a second announce from
+   * every source at once. The publish was verified when it came; a newer one
+   * from elsewhere wins as usual (the registry answers a replay or a taken name).
+   */
+  async #restorePublication(session: TrackerSession, stream: string): Promise<StreamHead | undefined> {
+    const record = session.published.get(stream);
+    if (!record) return undefined;
+    const outcome = await this.#registry.publish(record);
+    if (outcome.result !== 'published') {
+      session.published.delete(stream);
+      return undefined;
+    }
+    this.counters.restored += 1;
+    this.#heads.forget(stream);
+    return { session: record.session, head: undefined };
   }
 
   /** One check of the per-IP limits (one Redis script with a Redis registry); throws the refusal. */
