@@ -19,11 +19,11 @@ export const DEFAULT_RETURN_INTERVAL_MS = 30_000;
 /**
  * A failed re-announce is tried again after a random fraction of the interval in
  * this range: a little more often than in steady state (0.9–1 of it), so an outage
- * costs the centrals about 1.2× normal running (tracker-outage bench), and still
- * under one interval, so a registry that comes back hears from every stream
- * within one.
+ * costs the centrals about 1.3× normal running (tools/bench/tracker-outage.ts), and
+ * at most 0.9 of it, leaving central's own reconnect to Redis room so that a
+ * registry that comes back hears from every stream within one interval.
  */
-export const LOOP_RETRY_SPREAD: readonly [number, number] = [0.7, 0.95];
+export const LOOP_RETRY_SPREAD: readonly [number, number] = [0.6, 0.9];
 /** Backoff pauses are spread by ±this fraction, so clients of a restarted central do not return in step. */
 export const BACKOFF_JITTER = 0.2;
 
