@@ -81,7 +81,7 @@ describe('startStunServer', () => {
     onCleanup(() => peer.close());
     const candidates: string[] = [];
     const gathered = new Promise<void>((resolve) => {
-      peer.onicecandidate = ({ candidate }) => (candidate ? candidates.push(candidate.candidate) : resolve());
+      peer.onicecandidate = ({ candidate }: { candidate: { candidate: string } | null }) => (candidate ? candidates.push(candidate.candidate) : resolve());
     });
     peer.createDataChannel('probe');
     await peer.setLocalDescription(await peer.createOffer());
