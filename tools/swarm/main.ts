@@ -2,7 +2,7 @@
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
  *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
  *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
- *   [--lag-sample-every N]`
+ *   [--lag-sample-every N] [--nat [--homes 2] [--home-share 0.8]]`
  *
  * Starts central, a live publisher and N viewers as real processes on 127.0.0.x (or,
  * with --shaped, each in a network namespace with a capped uplink), and prints one
