@@ -15,6 +15,7 @@ declare -A OS_PACKAGES=(
   [ffmpeg]=ffmpeg   # ffmpeg and ffprobe: decoder-error and HLS checks of what players get
   [mpv]=mpv         # watch --mpv, played headless
   [tc]=iproute2     # ip and tc: the shaped swarm's network namespaces and capped uplinks (root)
+  [nft]=nftables    # the NAT swarm's home routers masquerade with nftables (root)
 )
 missing=()
 for command in "${!OS_PACKAGES[@]}"; do

@@ -2,7 +2,7 @@
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
  *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
  *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
- *   [--lag-sample-every N]`
+ *   [--lag-sample-every N] [--nat [--homes 2] [--home-share 0.8]]`
  *
  * Starts central, a live publisher and N viewers as real processes on 127.0.0.x (or,
  * with --shaped, each in a network namespace with a capped uplink), and prints one
@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
 import { killAllPeersNow } from './peer-process.js';
 import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetworkError } from './shaped-network.js';
+import { NatNetworkError } from './nat-network.js';
+import { DEFAULT_HOME_SHARE, DEFAULT_HOMES, parseNatFlags } from './nat-homes.js';
 import { DEFAULT_LAG_SAMPLE_EVERY, runSwarm } from './swarm.js';
 import { parseDuration, parseFraction, parseInteger, parseRate } from '@p2pstream/units';
 import { DEFAULT_UPLINK_MIX, parseLimit, parseUplinkMix } from './uplinks.js';
@@ -47,6 +49,13 @@ Shaped swarm (needs root, ip and tc; exits with 2 and the reason when it cannot 
                          of the rate (1.5x) or a rate (4mbit) (default ${DEFAULT_UPLINK_MIX})
   --publisher-uplink U   the publisher's uplink: a multiple of the rate or a rate (default 2x)
   --uplink-queue D       how long a full uplink's queue holds packets (tbf latency) (default ${DEFAULT_UPLINK_QUEUE_MS}ms)
+
+NAT swarm (needs root, ip, tc and nft; implies --shaped):
+  --nat                  put viewers in "homes": each a LAN (192.168.H.0/24) behind a router
+                         namespace that masquerades with nftables; every viewer runs
+                         --webrtc --ice stun:CENTRAL, central answers STUN and relays signals
+  --homes N              how many homes (default ${DEFAULT_HOMES})
+  --home-share F         share of the viewers in homes, spread over them in turn (default ${DEFAULT_HOME_SHARE})
   -h, --help             show this help
 `;
 
@@ -69,6 +78,9 @@ try {
       uplinks: { type: 'string' },
       'publisher-uplink': { type: 'string' },
       'uplink-queue': { type: 'string' },
+      nat: { type: 'boolean', default: false },
+      homes: { type: 'string' },
+      'home-share': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,8 +101,11 @@ try {
   const bytesPerSecond = parseRate('--rate', v.rate);
   const lagSampleEvery = parseInteger('--lag-sample-every', v['lag-sample-every'], 1, Number.MAX_SAFE_INTEGER);
   const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue'] as const).filter((flag) => v[flag] !== undefined);
-  if (!v.shaped && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
-  const shaped = v.shaped
+  if (!v.shaped && !v.nat && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
+  const natOnly = (['homes', 'home-share'] as const).filter((flag) => v[flag] !== undefined);
+  if (!v.nat && natOnly.length > 0) throw new RangeError(`--${natOnly[0]} places viewers behind NAT, so it needs --nat`);
+  const nat = v.nat ? parseNatFlags(v.homes, v['home-share']) : undefined;
+  const shaped = v.shaped || v.nat
     ? {
         uplinks: parseUplinkMix(v.uplinks ?? DEFAULT_UPLINK_MIX, bytesPerSecond),
         publisherUplinkBytesPerSecond: parseLimit('--publisher-uplink', v['publisher-uplink'] ?? '2x', bytesPerSecond),
@@ -109,6 +124,7 @@ try {
     ...(v.behind === undefined ? {} : { behindMs: parseDuration('--behind', v.behind) }),
     lagSampleEvery,
     ...(shaped ? { shaped } : {}),
+    ...(nat ? { nat } : {}),
   } as const;
 } catch (error) {
   process.stderr.write(`swarm: ${(error as Error).message}\n`);
@@ -139,7 +155,7 @@ try {
   });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } catch (error) {
-  if (error instanceof ShapedNetworkError) {
+  if (error instanceof ShapedNetworkError || error instanceof NatNetworkError) {
     process.stderr.write(`swarm: ${error.message}\n`);
     process.exitCode = 2;
   } else {

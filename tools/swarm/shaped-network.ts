@@ -155,16 +155,7 @@ export class ShapedNetwork {
 
   /** `remove()` for an exiting process, where nothing asynchronous runs any more. */
   removeSync(): void {
-    for (const namespace of [...this.#namespaces].reverse()) {
-      try {
-        for (const pid of execFileSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS }).split(/\s+/)) {
-          if (pid) killQuietly(Number(pid));
-        }
-        execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore', timeout: COMMAND_TIMEOUT_MS });
-      } catch {
-        // Gone already, or nothing more can be done while exiting.
-      }
-    }
+    for (const namespace of [...this.#namespaces].reverse()) deleteNamespaceSync(namespace);
     this.#namespaces.length = 0;
   }
 }
@@ -206,10 +197,10 @@ async function checkPrerequisites(): Promise<void> {
   }
 }
 
-/** tbf on the host's side of its veth: what it sends is held to `bytesPerSecond`. */
-async function capUplink(namespace: string, bytesPerSecond: number, queueMs: number): Promise<void> {
+/** tbf on the host's side of its veth (`link`, eth0 by default): what it sends is held to `bytesPerSecond`. */
+export async function capUplink(namespace: string, bytesPerSecond: number, queueMs: number, link: string = HOST_LINK): Promise<void> {
   const burst = Math.max(MIN_BURST_BYTES, Math.round(bytesPerSecond * BURST_SECONDS));
-  const args = ['-n', namespace, 'qdisc', 'add', 'dev', HOST_LINK, 'root', 'tbf'];
+  const args = ['-n', namespace, 'qdisc', 'add', 'dev', link, 'root', 'tbf'];
   args.push('rate', `${Math.round(bytesPerSecond * 8)}bit`, 'burst', String(burst), 'latency', `${queueMs}ms`);
   try {
     await run('tc', args, { timeout: COMMAND_TIMEOUT_MS });
@@ -218,7 +209,8 @@ async function capUplink(namespace: string, bytesPerSecond: number, queueMs: num
   }
 }
 
-async function ip(args: readonly string[]): Promise<void> {
+/** Runs `ip ARGS`; a failure is a ShapedNetworkError (SETUP_FAILED) with the command's first line of stderr. */
+export async function ip(args: readonly string[]): Promise<void> {
   try {
     await run('ip', args, { timeout: COMMAND_TIMEOUT_MS });
   } catch (error) {
@@ -227,7 +219,8 @@ async function ip(args: readonly string[]): Promise<void> {
   }
 }
 
-async function deleteNamespace(namespace: string): Promise<void> {
+/** Kills what runs inside `namespace` and deletes it (with its links); already gone is fine. */
+export async function deleteNamespace(namespace: string): Promise<void> {
   try {
     const { stdout } = await run('ip', ['netns', 'pids', namespace], { timeout: COMMAND_TIMEOUT_MS });
     for (const pid of stdout.split(/\s+/)) if (pid) killQuietly(Number(pid));
@@ -235,6 +228,18 @@ async function deleteNamespace(namespace: string): Promise<void> {
   } catch (error) {
     // Already gone (a second remove(), a sweep racing a run's own cleanup) is fine; anything else is not.
     if (!/No such file|does not exist|Invalid netns name/i.test(firstLine(error))) throw error;
+  }
+}
+
+/** `deleteNamespace()` for an exiting process, where nothing asynchronous runs any more. */
+export function deleteNamespaceSync(namespace: string): void {
+  try {
+    for (const pid of execFileSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS }).split(/\s+/)) {
+      if (pid) killQuietly(Number(pid));
+    }
+    execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore', timeout: COMMAND_TIMEOUT_MS });
+  } catch {
+    // Gone already, or nothing more can be done while exiting.
   }
 }
 
@@ -256,7 +261,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** The first line of a failed command's stderr, or of the error's message. */
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   const stderr = (error as { stderr?: string }).stderr?.trim();
   return (stderr || (error as Error).message || String(error)).split('\n')[0]!;
 }

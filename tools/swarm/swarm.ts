@@ -16,6 +16,8 @@ import {
   type ViewerReport,
 } from './report.js';
 import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetwork, shapedAddress, type ShapedHost } from './shaped-network.js';
+import { NatNetwork } from './nat-network.js';
+import { assignHomes, NAT_STUN_PORT, NAT_WS_PORT, natReport, natViewerPort, type NatOptions, type NatReport } from './nat-homes.js';
 import { readPublisherStats, readViewerStats } from './stats-file.js';
 import { formatRateAsBits } from '@p2pstream/units';
 import { assignUplinks, capacityWarning, type UplinkClass } from './uplinks.js';
@@ -72,6 +74,11 @@ export interface SwarmOptions {
    */
   shaped?: ShapedOptions;
   /**
+   * With `shaped`: some viewers in homes behind NAT routers, every viewer on WebRTC with
+   * central's STUN (see nat-network.ts); unset: every host on the bridge.
+   */
+  nat?: NatOptions;
+  /**
    * A stamped lag sample is inserted after every this many source packets (harness pacing only).
    * @default DEFAULT_LAG_SAMPLE_EVERY
    */
@@ -109,6 +116,8 @@ export interface SwarmReport {
   publisher: PublisherReport & { exit: { code: number | null; signal: string | null } | null };
   aggregate: AggregateReport;
   viewers: ViewerReport[];
+  /** NAT runs: who sits in which home, who uploaded what, and what crossed two NATs; null otherwise. */
+  nat: NatReport | null;
 }
 
 export interface UplinksReport {
@@ -163,9 +172,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   mkdirSync(options.workDir, { recursive: true });
   const source = readFileSync(options.source);
   const viewerUplinks = shaped ? assignUplinks(shaped.uplinks, options.viewers) : [];
+  const nat = shaped ? options.nat : undefined;
+  if (options.nat && !shaped) throw new RangeError('a NAT run is a shaped run: pass shaped options with nat');
+  /** The home of each viewer slot (index slot − 1), null for a public viewer. */
+  const viewerHomes = nat ? assignHomes(options.viewers, nat.homes, nat.homeShare) : [];
   const sampler = lagSampleEvery === null ? undefined : new LagSampler();
 
-  let network: ShapedNetwork | undefined;
+  let network: ShapedNetwork | NatNetwork | undefined;
   let central: RunningProgram | PeerProcess | undefined;
   let publisher: PeerProcess | undefined;
   const slots: Slot[] = [];
@@ -181,27 +194,39 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
 
   try {
     if (shaped) {
-      network = await ShapedNetwork.create({
-        hosts: [
-          { id: 'central', address: shapedAddress(CENTRAL_INDEX), uplinkBytesPerSecond: null },
-          { id: 'pub', address: publisherHost, uplinkBytesPerSecond: shaped.publisherUplinkBytesPerSecond },
-          ...viewerUplinks.map((uplink, index) => ({
-            id: `v${index + 1}`,
-            address: shapedAddress(FIRST_VIEWER_INDEX + index),
-            uplinkBytesPerSecond: uplink.bytesPerSecond,
-          })),
-        ],
-        ...(shaped.queueMs === undefined ? {} : { queueMs: shaped.queueMs }),
-        log,
-      });
-      log(`shaped network: ${network.namespaces.length} namespaces named ${network.prefix}*, hosts on 10.99.0.0/16`);
+      const hosts = [
+        { id: 'central', address: shapedAddress(CENTRAL_INDEX), uplinkBytesPerSecond: null },
+        { id: 'pub', address: publisherHost, uplinkBytesPerSecond: shaped.publisherUplinkBytesPerSecond },
+        ...viewerUplinks.map((uplink, index) => ({
+          id: `v${index + 1}`,
+          address: shapedAddress(FIRST_VIEWER_INDEX + index),
+          uplinkBytesPerSecond: uplink.bytesPerSecond,
+        })),
+      ];
+      const queue = shaped.queueMs === undefined ? {} : { queueMs: shaped.queueMs };
+      if (nat) {
+        const inHome = (home: number | null) => hosts.slice(2).filter((_, index) => viewerHomes[index] === home);
+        network = await NatNetwork.create({
+          publicHosts: [...hosts.slice(0, 2), ...inHome(null)],
+          homes: Array.from({ length: nat.homes }, (_, index) => ({ hosts: inHome(index + 1) })),
+          ...queue,
+          log,
+        });
+        log(`NAT network: ${network.namespaces.length} namespaces named ${network.prefix}*, ${nat.homes} homes on 192.168.H.0/24 behind routers on 10.99.0.0/16`);
+      } else {
+        network = await ShapedNetwork.create({ hosts, ...queue, log });
+        log(`shaped network: ${network.namespaces.length} namespaces named ${network.prefix}*, hosts on 10.99.0.0/16`);
+      }
     }
     /** Where a host's processes run: inside its namespace in a shaped run. */
     const inHost = (id: string): { command?: readonly string[] } =>
       network ? { command: [...network.host(id).exec, process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN] } : {};
     const portFor = async (host: string) => (network ? SHAPED_PEER_PORT : await freePort(host));
 
-    ({ program: central, address: centralAddress } = network ? await startCentralIn(network.host('central')) : await startCentralOnLoopback());
+    // NAT runs: central relays WebRTC signals, answers STUN, and takes a home's viewers announcing from one address.
+    const centralExtra = nat ? ['--ws', String(NAT_WS_PORT), '--stun', String(NAT_STUN_PORT), '--max-entries-per-ip', String(options.viewers + 1)] : [];
+    ({ program: central, address: centralAddress } = network ? await startCentralIn(network.host('central'), centralExtra) : await startCentralOnLoopback());
+    const webrtc = nat ? ['--webrtc', '--ice', `stun:${shapedAddress(CENTRAL_INDEX)}:${NAT_STUN_PORT}`] : [];
     log(`central on ${centralAddress}`);
     const common = (host: string, port: number) => ['--central', centralAddress, '--host', host, '--port', String(port)];
 
@@ -241,7 +266,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       slot.incarnations.push(entry);
       try {
         const behind = options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`];
-        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, await portFor(slot.host)), '--stats', statsFile];
+        const port = nat ? natViewerPort(slot.slot) : await portFor(slot.host);
+        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, port), ...webrtc, '--stats', statsFile];
         entry.peer = await startPeer(args, {
           readyTimeoutMs: READY_TIMEOUT_MS,
           // The media is scanned for lag samples as it comes, and not kept.
@@ -257,7 +283,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
     for (let i = 1; i <= options.viewers && !signal?.aborted; i += 1) {
       const slot: Slot = {
         slot: i,
-        host: shaped ? shapedAddress(FIRST_VIEWER_INDEX + i - 1) : viewerHost(i),
+        host: network ? network.host(`v${i}`).address : viewerHost(i),
         uplinkBytesPerSecond: viewerUplinks[i - 1]?.bytesPerSecond ?? null,
         incarnations: [],
       };
@@ -361,6 +387,16 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
     },
     aggregate: aggregateReport(viewers, records),
     viewers,
+    nat:
+      nat && network instanceof NatNetwork
+        ? natReport(
+            nat,
+            records.map((record) => {
+              const home = network.host(`v${record.slot}`).home;
+              return { slot: record.slot, home: home?.index ?? null, entry: `${home?.routerAddress ?? record.host}:${natViewerPort(record.slot)}`, stats: record.stats };
+            }),
+          )
+        : null,
   };
 }
 
@@ -377,9 +413,9 @@ async function startCentralOnLoopback(): Promise<StartedCentral> {
 }
 
 /** Central inside its namespace: launched as the peer programs are (its ready line is on stdout, so it is watched there). */
-async function startCentralIn(host: ShapedHost): Promise<StartedCentral> {
+async function startCentralIn(host: ShapedHost, extra: readonly string[]): Promise<StartedCentral> {
   const command = [...host.exec, process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', CENTRAL_MAIN];
-  const central = await startPeer(['--host', host.address, '--port', String(SHAPED_CENTRAL_PORT), '--state', 'none'], { command, waitReady: false, stdout: 'keep' });
+  const central = await startPeer(['--host', host.address, '--port', String(SHAPED_CENTRAL_PORT), '--state', 'none', ...extra], { command, waitReady: false, stdout: 'keep' });
   try {
     await waitUntil('central to print that it listens', () => central.hasExited || CENTRAL_READY.test(central.stdout().toString('utf8')), {
       timeoutMs: READY_TIMEOUT_MS,

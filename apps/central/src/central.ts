@@ -19,6 +19,7 @@ import type { Log } from './log.js';
 import { CentralMetrics } from './metrics.js';
 import { STATS_INTERVAL_MS, StatsCollector, statusLine, type CentralStats } from './stats.js';
 import { startStatusServer } from './status-server.js';
+import { startStunServer } from './stun-server.js';
 import { wallClock, type Clock } from '@p2pstream/units';
 
 export interface CentralDependencies {
@@ -35,6 +36,8 @@ export interface Central {
   readonly address: AddressInfo;
   /** Where the protocol is served over WebSocket (path `/ws`), with `--ws`. */
   readonly ws?: AddressInfo;
+  /** Where STUN Binding Requests are answered (UDP), with `--stun`. */
+  readonly stun?: AddressInfo;
   /** Where the status page is served, with `--http`. */
   readonly http?: AddressInfo;
   /** Where Prometheus metrics are served, with `--metrics`. */
@@ -76,6 +79,9 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
       log.clearStatus();
     });
 
+    const stun = config.stun ? await startStunServer({ ...config.stun, ratePerIp: config.stunRatePerIp, clock }) : undefined;
+    if (stun) closers.push(() => stun.close());
+
     const http = config.http
       ? await startStatusServer({ ...config.http, registry, latest: () => latest, now: () => clock.now() })
       : undefined;
@@ -88,6 +94,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
     return {
       address: running.address,
       ...(running.webSocketAddress ? { ws: running.webSocketAddress } : {}),
+      ...(stun ? { stun: stun.address } : {}),
       ...(http ? { http: http.address } : {}),
       ...(metrics ? { metrics: metrics.address } : {}),
       registry: registry.description,

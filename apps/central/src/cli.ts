@@ -36,6 +36,7 @@ import {
   type TrackerSettings,
 } from '@p2pstream/tracker';
 import { parseDuration, parseHostPort, parseInteger, parsePositive, UsageError, type HostPort } from '@p2pstream/units';
+import { DEFAULT_STUN_RATE_PER_IP, STUN_BURST_SECONDS } from './stun-server.js';
 
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -99,6 +100,12 @@ Options:
                                central, on average; ${SIGNAL_BURST_SECONDS} seconds' worth may come at once
                                (default ${DEFAULT_SIGNAL_RATE_PER_CONNECTION})
   --max-signal-bytes N         bytes of one relayed signal at most, 1-${MAX_SIGNAL_BYTES} (default ${MAX_SIGNAL_BYTES})
+  --stun [HOST:]PORT           also answer STUN Binding Requests on UDP HOST:PORT, so WebRTC
+                               peers behind a NAT learn their public address from central
+                               (peer --ice stun:CENTRAL:PORT); a bare PORT listens on --host
+                               (default: off)
+  --stun-rate N                STUN requests per second answered for one IP address, on
+                               average; ${STUN_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_STUN_RATE_PER_IP})
   --http HOST:PORT             serve a status page at / and JSON at /stats.json
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
@@ -113,6 +120,7 @@ Examples:
   npx nx run central:serve
   npx nx run central:serve -- --port 2046 --http 127.0.0.1:8045
   npx nx run central:serve -- --ws 2044
+  npx nx run central:serve -- --ws 2044 --stun 3478
   npx nx run central:serve -- --registry redis://127.0.0.1:6379/0
   npx nx run central:serve -- --registry redis+cluster://10.0.0.1:7000,10.0.0.2:7000
 `;
@@ -135,6 +143,10 @@ export interface CentralConfig {
   readonly ws?: HostPort;
   /** `--signal-rate` and `--max-signal-bytes`. */
   readonly signals: { readonly signalRate: number; readonly maxSignalBytes: number };
+  /** Where `--stun` answers Binding Requests (UDP). */
+  readonly stun?: HostPort;
+  /** `--stun-rate`: requests answered per second per IP address. */
+  readonly stunRatePerIp: number;
   readonly http?: HostPort;
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort;
@@ -178,6 +190,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         ws: { type: 'string' },
         'signal-rate': { type: 'string' },
         'max-signal-bytes': { type: 'string' },
+        stun: { type: 'string' },
+        'stun-rate': { type: 'string' },
         http: { type: 'string' },
         metrics: { type: 'string' },
         stats: { type: 'string' },
@@ -237,6 +251,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         signalRate: v['signal-rate'] === undefined ? DEFAULT_SIGNAL_RATE_PER_CONNECTION : parsePositive('--signal-rate', v['signal-rate']),
         maxSignalBytes: v['max-signal-bytes'] === undefined ? MAX_SIGNAL_BYTES : parseInteger('--max-signal-bytes', v['max-signal-bytes'], 1, MAX_SIGNAL_BYTES),
       },
+      ...(v.stun === undefined ? {} : { stun: parseHostPort('--stun', v.stun, v.host ?? DEFAULT_HOST) }),
+      stunRatePerIp: v['stun-rate'] === undefined ? DEFAULT_STUN_RATE_PER_IP : parsePositive('--stun-rate', v['stun-rate']),
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),
       ...(v.metrics === undefined ? {} : { metrics: parseHostPort('--metrics', v.metrics, DEFAULT_METRICS_HOST) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),

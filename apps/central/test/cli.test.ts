@@ -31,6 +31,14 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('answers STUN on --stun, on --host when given only a port, at --stun-rate per address', () => {
+    expect(run([]).stun).toBeUndefined();
+    expect(run([]).stunRatePerIp).toBe(20);
+    expect(run(['--host', '10.0.0.1', '--stun', '3478', '--stun-rate', '5'])).toMatchObject({ stun: { host: '10.0.0.1', port: 3478 }, stunRatePerIp: 5 });
+    expect(() => run(['--stun', 'nope'])).toThrow(UsageError);
+    expect(() => run(['--stun', '3478', '--stun-rate', '0'])).toThrow(/--stun-rate/);
+  });
+
   it('reads every flag', () => {
     const config = run([
       '--host', '127.0.0.1', '--port', '0', '--registry', 'redis://127.0.0.1:6380/2', '--interval', '500ms', '--ttl', '1s',
@@ -48,6 +56,7 @@ describe('parseCommandLine', () => {
       http: { host: '127.0.0.1', port: 8045 },
       signals: { signalRate: 20, maxSignalBytes: 24_576 },
       stats: '-',
+      stunRatePerIp: 20,
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
     });
   });

@@ -6,6 +6,7 @@ export {
   type WebSocketListenOptions,
 } from './start-tracker.js';
 export { SignalRouter, type SignalRouterOptions, type SignalCounters } from './signal-router.js';
+export { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
 export { memoryRegistry, redisRegistry } from './registries.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js';
 export { RedisRegistry, type RedisRegistryOptions, type RedisStatus } from './redis-registry.js';
