@@ -22,11 +22,15 @@ async function startInMemory(options: PeerServerOptions = {}): Promise<{ server:
 
 /** A peer joined to `server` over a new in-memory pair, from `address`. */
 async function peerOf(server: PeerServer, clock: ManualClock, address = '127.0.0.9', handlers = {}): Promise<Connection> {
+  return (await pairedPeerOf(server, clock, address, handlers)).connection;
+}
+
+async function pairedPeerOf(server: PeerServer, clock: ManualClock, address = '127.0.0.9', handlers = {}) {
   const [mine, theirs] = createMemoryPair({ first: { address, port: 40_000 } });
   server.accept(theirs);
   const connection = await connect(mine, { role: 'peer', clock, handlers });
   onCleanup(() => connection.close());
-  return connection;
+  return { connection, transport: mine };
 }
 
 describe('PeerServer over in-memory pairs', () => {
@@ -76,5 +80,27 @@ describe('PeerServer over in-memory pairs', () => {
     await peerOf(server, clock, '127.0.0.4');
     await expect(peerOf(server, clock, '127.0.0.4')).rejects.toMatchObject({ remoteCode: 'TOO_MANY_CONNECTIONS' });
     await expect(peerOf(server, clock, '127.0.0.5')).resolves.toMatchObject({ state: 'open' });
+  });
+
+  it('keeps answering a peer that reads while another has stopped reading: what waits for a reader that takes nothing does not count against the uplink', async () => {
+    const { server, clock } = await startInMemory();
+    const { window, streamId } = filledWindow(40, { bytes: 100_000 });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
+    const stuck = await pairedPeerOf(server, clock, '127.0.0.4');
+    await stuck.connection.request({ t: 'join', stream: streamId });
+    stuck.transport.pause();
+    for (let seq = 0; seq < 10; seq++) void stuck.connection.request({ t: 'request', seq }).catch(() => undefined);
+    const reader = await peerOf(server, clock, '127.0.0.5');
+    await reader.request({ t: 'join', stream: streamId });
+    const answers: string[] = [];
+    for (let seq = 10; seq < 40; seq++) {
+      const answer = await reader.request({ t: 'request', seq });
+      answers.push(answer.t === 'reject' ? answer.reason : answer.t);
+      clock.advance(100); // a sample of what left and what waits
+      await turn();
+    }
+    expect(server.stats().queuedBytes).toBeGreaterThan(500_000); // the stuck peer's answers still wait
+    expect(answers).toEqual(Array.from({ length: 30 }, () => 'chunk'));
+    stuck.transport.resume(); // so that closing need not wait for it
   });
 });
