@@ -122,7 +122,8 @@ class Uplink {
     const queue = this.#queues.get(to) ?? [];
     if (queue.length >= DEFAULT_MAX_QUEUED_PER_PEER) return 'busy';
     if (!this.slots.acquire(to, this.clock.now())) return 'busy';
-    if (this.#queuedBytes > 0 && (this.#queuedBytes + CHUNK_BYTES) / this.bytesPerMs > DEFAULT_MAX_QUEUE_DELAY_MS) return 'busy';
+    // As the peer server: busy when the answers ahead would hold this one back too long (its uplink is known here).
+    if (this.#queuedBytes / this.bytesPerMs > DEFAULT_MAX_QUEUE_DELAY_MS) return 'busy';
     const answer: Answer = { to, abort: new AbortController(), sent };
     queue.push(answer);
     this.#queuedBytes += CHUNK_BYTES + CHUNK_ANSWER_OVERHEAD_BYTES;

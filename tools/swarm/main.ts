@@ -2,7 +2,7 @@
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
  *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
  *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
- *   [--lag-sample-every N]`
+ *   [--lag-sample-every N] [--peer-arg ARG]...`
  *
  * Starts central, a live publisher and N viewers as real processes on 127.0.0.x (or,
  * with --shaped, each in a network namespace with a capped uplink), and prints one
@@ -39,6 +39,8 @@ in a network namespace of its own with a capped uplink) and prints a JSON report
                          directory, removed afterwards)
   --lag-sample-every N   stamp a lag sample into the source after every N of its 188-byte
                          packets, to measure lag on the bytes (harness pacing; default ${DEFAULT_LAG_SAMPLE_EVERY})
+  --peer-arg ARG         one more argument for the publisher and every viewer, in order;
+                         repeat it: --peer-arg=--max-upload-queue --peer-arg=1h
 
 Shaped swarm (needs root, ip and tc; exits with 2 and the reason when it cannot run):
   --shaped               central, the publisher and each viewer in a network namespace of
@@ -65,6 +67,7 @@ try {
       behind: { type: 'string' },
       keep: { type: 'string' },
       'lag-sample-every': { type: 'string', default: String(DEFAULT_LAG_SAMPLE_EVERY) },
+      'peer-arg': { type: 'string', multiple: true },
       shaped: { type: 'boolean', default: false },
       uplinks: { type: 'string' },
       'publisher-uplink': { type: 'string' },
@@ -108,6 +111,7 @@ try {
     startIntervalMs: parseDuration('--start-interval', v['start-interval']),
     ...(v.behind === undefined ? {} : { behindMs: parseDuration('--behind', v.behind) }),
     lagSampleEvery,
+    peerArgs: v['peer-arg'] ?? [],
     ...(shaped ? { shaped } : {}),
   } as const;
 } catch (error) {

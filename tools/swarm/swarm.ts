@@ -66,6 +66,8 @@ export interface SwarmOptions {
   startIntervalMs?: number;
   /** The viewers' `--behind` (how far behind the newest chunk they start, ms); theirs by default. */
   behindMs?: number;
+  /** More arguments for the publisher and every viewer (`--max-upload-queue 1h`), to compare a setting in one harness. */
+  peerArgs?: readonly string[];
   /**
    * Each host in a network namespace of its own with a capped uplink (needs root);
    * unset: every process on 127.0.0.x, uncapped.
@@ -95,6 +97,8 @@ export interface SwarmReport {
     source: string;
     pacing: 'harness' | 'program';
     behindMs?: number;
+    /** The arguments every peer was given besides the harness's own. */
+    peerArgs: readonly string[];
     shaped: boolean;
     /** Source packets between two lag samples; null without harness pacing (nothing is sampled). */
     lagSampleEvery: number | null;
@@ -157,6 +161,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   const name = options.name ?? 'swarm';
   const pacing = options.pacing ?? 'harness';
   const killFraction = options.killFraction ?? 0;
+  const peerArgs = options.peerArgs ?? [];
   const signal = options.signal;
   const shaped = options.shaped;
   const lagSampleEvery = pacing === 'harness' ? (options.lagSampleEvery ?? DEFAULT_LAG_SAMPLE_EVERY) : null;
@@ -221,6 +226,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         join(options.workDir, 'publisher.key'),
         '--stats',
         publisherStats,
+        ...peerArgs,
       ],
       { stdin: pacing === 'harness' ? 'pipe' : 'ignore', readyTimeoutMs: READY_TIMEOUT_MS, ...inHost('pub') },
     );
@@ -241,7 +247,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       slot.incarnations.push(entry);
       try {
         const behind = options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`];
-        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, await portFor(slot.host)), '--stats', statsFile];
+        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, await portFor(slot.host)), '--stats', statsFile, ...peerArgs];
         entry.peer = await startPeer(args, {
           readyTimeoutMs: READY_TIMEOUT_MS,
           // The media is scanned for lag samples as it comes, and not kept.
@@ -341,6 +347,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       source: options.source,
       pacing,
       ...(options.behindMs === undefined ? {} : { behindMs: options.behindMs }),
+      peerArgs,
       shaped: shaped !== undefined,
       lagSampleEvery,
     },
