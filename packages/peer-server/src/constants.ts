@@ -53,6 +53,15 @@ export const DEFAULT_SLOT_WAIT_MS = 1_000;
  */
 export const DEFAULT_MAX_QUEUE_DELAY_MS = 500;
 
+/**
+ * A live stream's publisher gives its newest chunks priority: a request for one of
+ * the newest this many is admitted up to the whole `maxQueueDelayMs`, a request for an
+ * older one (other peers hold it by now) only up to this share of it. The publisher's
+ * uplink is what every chunk must pass first.
+ */
+export const PUBLISHER_FRESH_CHUNKS = 2;
+export const PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE = 0.25;
+
 /** How often the server measures how fast its answers leave and how many bytes wait. */
 export const UPLOAD_SAMPLE_MS = 100;
 

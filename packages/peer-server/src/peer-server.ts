@@ -10,7 +10,13 @@ import {
 } from '@p2pstream/connection';
 import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
-import { CHUNK_ANSWER_OVERHEAD_BYTES, END_FLUSH_POLL_MS, UPLOAD_SAMPLE_MS } from './constants.js';
+import {
+  CHUNK_ANSWER_OVERHEAD_BYTES,
+  END_FLUSH_POLL_MS,
+  PUBLISHER_FRESH_CHUNKS,
+  PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE,
+  UPLOAD_SAMPLE_MS,
+} from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
@@ -314,7 +320,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const now = this.#clock.now();
     if (!this.#slots.acquire(peer, now)) return WireErrorCode.busy;
     // Queued beyond what the uplink drains in time, the answer would come after the asker gave up on it.
-    if (!this.#uploadQueue.admits(now)) return WireErrorCode.busy;
+    // The publisher is the only source of its newest chunks: older ones, which other peers hold by now, get less of its queue.
+    const older = peer.stream!.source && window.live && seq < window.edge - PUBLISHER_FRESH_CHUNKS;
+    const limitMs = older ? this.#options.maxQueueDelayMs * PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE : this.#options.maxQueueDelayMs;
+    if (!this.#uploadQueue.admits(now, limitMs)) return WireErrorCode.busy;
     return undefined;
   }
 

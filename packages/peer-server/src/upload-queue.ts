@@ -109,8 +109,8 @@ export class UploadQueue {
     return (this.backlogBytes(now) * 1000) / rate;
   }
 
-  /** Whether a request at `now` is answered at all, rather than refused BUSY for the queue ahead of it. */
-  admits(now: number): boolean {
-    return this.waitMs(now) <= this.maxQueueMs;
+  /** Whether a request at `now` is answered at all, rather than refused BUSY for the queue ahead of it; `limitMs` for a request of lower priority. */
+  admits(now: number, limitMs = this.maxQueueMs): boolean {
+    return this.waitMs(now) <= limitMs;
   }
 }

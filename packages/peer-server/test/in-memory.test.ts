@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, type Connection } from '@p2pstream/connection';
+import { connect, UploadLimiter, type Connection } from '@p2pstream/connection';
 import { createMemoryPair } from '@p2pstream/connection/testing';
 import { signChunk, SignedState, verifyChunk } from '@p2pstream/data';
 import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
@@ -102,5 +102,31 @@ describe('PeerServer over in-memory pairs', () => {
     expect(server.stats().queuedBytes).toBeGreaterThan(500_000); // the stuck peer's answers still wait
     expect(answers).toEqual(Array.from({ length: 30 }, () => 'chunk'));
     stuck.transport.resume(); // so that closing need not wait for it
+  });
+
+  it('at the publisher, keeps the upload queue for the newest chunks: a request for an older one is refused BUSY sooner', async () => {
+    const clock = new ManualClock();
+    // 1 KB/s: each 600-byte answer (728 bytes with its frame) holds the next back 728 ms.
+    const uploadLimiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 1, clock });
+    const server = await startPeerServer({ listen: false, clock, uploadLimiter, maxQueueDelayMs: 2_000 });
+    onCleanup(() => server.close());
+    const published = filledWindow(10, { bytes: 600 });
+    const relayed = filledWindow(10, { bytes: 600 });
+    server.serve(published.streamId, published.window, { state: new SignedState(published.streamId, SESSION), source: true });
+    server.serve(relayed.streamId, relayed.window, { state: new SignedState(relayed.streamId, SESSION) });
+    const ask = async (stream: string, address: string, seqs: number[]) => {
+      const peer = await peerOf(server, clock, address);
+      await peer.request({ t: 'join', stream });
+      const replies = seqs.map((seq) => peer.request({ t: 'request', seq }).then((reply) => (reply.t === 'reject' ? reply.reason : reply.t)));
+      for (let i = 0; i < 5; i++) await turn();
+      return replies;
+    };
+    // The newest chunk is sent at once; the next answer would wait 728 ms: within 2 s for chunk 8, not within a quarter of it for chunk 3.
+    const fromPublisher = await ask(published.streamId, '127.0.0.4', [9, 3, 8]);
+    expect(await fromPublisher[1]).toBe('BUSY');
+    const fromRelay = await ask(relayed.streamId, '127.0.0.5', [3]);
+    expect(server.stats().rejected.BUSY).toBe(1); // a relay serves old chunks like any other
+    clock.advance(10_000);
+    expect(await Promise.all([fromPublisher[0], fromPublisher[2], fromRelay[0]])).toEqual(['chunk', 'chunk', 'chunk']);
   });
 });
