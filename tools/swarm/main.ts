@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../testing/index.js';
 import { killAllPeersNow } from './peer-process.js';
 import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetworkError } from './shaped-network.js';
 import { DEFAULT_LAG_SAMPLE_EVERY, runSwarm } from './swarm.js';
-import { parseDuration, parseFraction, parseInteger, parseRate } from '@p2pstream/units';
+import { parseDuration, parseFraction, parseInteger, parseRate, parseSize } from '@p2pstream/units';
 import { DEFAULT_UPLINK_MIX, parseLimit, parseUplinkMix } from './uplinks.js';
 
 const USAGE = `Usage: npm run swarm -- [options]
@@ -49,6 +49,8 @@ Shaped swarm (needs root, ip and tc; exits with 2 and the reason when it cannot 
                          of the rate (1.5x) or a rate (4mbit) (default ${DEFAULT_UPLINK_MIX})
   --publisher-uplink U   the publisher's uplink: a multiple of the rate or a rate (default 2x)
   --uplink-queue D       how long a full uplink's queue holds packets (tbf latency) (default ${DEFAULT_UPLINK_QUEUE_MS}ms)
+  --tcp-notsent-lowat S  each host's net.ipv4.tcp_notsent_lowat (16KiB, 128KiB): a socket holds at
+                         most this much unsent, the rest waits in the program (default: the kernel's, unlimited)
   -h, --help             show this help
 `;
 
@@ -72,6 +74,7 @@ try {
       uplinks: { type: 'string' },
       'publisher-uplink': { type: 'string' },
       'uplink-queue': { type: 'string' },
+      'tcp-notsent-lowat': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,13 +94,14 @@ try {
   if (v.pacing !== 'harness' && v.pacing !== 'program') throw new RangeError(`--pacing is harness or program, not "${v.pacing}"`);
   const bytesPerSecond = parseRate('--rate', v.rate);
   const lagSampleEvery = parseInteger('--lag-sample-every', v['lag-sample-every'], 1, Number.MAX_SAFE_INTEGER);
-  const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue'] as const).filter((flag) => v[flag] !== undefined);
+  const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue', 'tcp-notsent-lowat'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.shaped && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
   const shaped = v.shaped
     ? {
         uplinks: parseUplinkMix(v.uplinks ?? DEFAULT_UPLINK_MIX, bytesPerSecond),
         publisherUplinkBytesPerSecond: parseLimit('--publisher-uplink', v['publisher-uplink'] ?? '2x', bytesPerSecond),
         queueMs: v['uplink-queue'] === undefined ? DEFAULT_UPLINK_QUEUE_MS : parseDuration('--uplink-queue', v['uplink-queue']),
+        ...(v['tcp-notsent-lowat'] === undefined ? {} : { notsentLowatBytes: parseSize('--tcp-notsent-lowat', v['tcp-notsent-lowat'], 1 << 30) }),
       }
     : undefined;
   config = {

@@ -34,6 +34,8 @@ export interface ShapedOptions {
   uplinks: readonly UplinkClass[];
   /** tbf's queue on each uplink, ms (see ShapedNetworkOptions.queueMs). */
   queueMs?: number;
+  /** Each host's `net.ipv4.tcp_notsent_lowat` (see ShapedNetworkOptions.notsentLowatBytes); the kernel's when unset. */
+  notsentLowatBytes?: number;
 }
 
 export interface SwarmOptions {
@@ -123,6 +125,8 @@ export interface UplinksReport {
   /** The viewers' mean uplink ÷ the stream rate. */
   meanViewerMultiple: number;
   queueMs: number;
+  /** The hosts' `tcp_notsent_lowat`; null: the kernel's default. */
+  notsentLowatBytes: number | null;
   /** Present when the viewers' mean uplink is below the stream rate. */
   capacityWarning?: string;
 }
@@ -197,6 +201,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
           })),
         ],
         ...(shaped.queueMs === undefined ? {} : { queueMs: shaped.queueMs }),
+        ...(shaped.notsentLowatBytes === undefined ? {} : { notsentLowatBytes: shaped.notsentLowatBytes }),
         log,
       });
       log(`shaped network: ${network.namespaces.length} namespaces named ${network.prefix}*, hosts on 10.99.0.0/16`);
@@ -415,6 +420,7 @@ function uplinksReport(shaped: ShapedOptions, viewerUplinks: readonly UplinkClas
     })),
     meanViewerMultiple: round2(mean / streamBytesPerSecond),
     queueMs: shaped.queueMs ?? DEFAULT_UPLINK_QUEUE_MS,
+    notsentLowatBytes: shaped.notsentLowatBytes ?? null,
     ...(warning ? { capacityWarning: warning } : {}),
   };
 }
