@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -324,6 +324,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   for (const slot of slots) {
     for (const [index, entry] of slot.incarnations.entries()) {
       const exit = entry.peer ? await entry.peer.exited : null;
+      // Beside its stats, for a look with --keep (NODE_DEBUG=p2pstream:… traces go there).
+      if (entry.peer) writeFileSync(entry.statsFile.replace(/\.jsonl$/, '.stderr'), entry.peer.stderr());
       const problem = entry.problem ?? (entry.peer && !entry.killed && exit?.code !== 0 ? entry.peer.describe().slice(-2000) : undefined);
       records.push({
         slot: slot.slot,
@@ -341,6 +343,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   }
   const viewers = records.map((record) => viewerReport(record, options.bytesPerSecond));
   const publisherExit = publisher ? await publisher.exited : null;
+  if (publisher) writeFileSync(publisherStats.replace(/\.jsonl$/, '.stderr'), publisher.stderr());
   return {
     config: {
       viewers: options.viewers,

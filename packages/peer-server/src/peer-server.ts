@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
 import {
   AddressInUseError,
   ConnectionServer,
@@ -24,6 +25,10 @@ import { ServingPeer, type ServingHooks } from './serving-peer.js';
 import { UploadQueue } from './upload-queue.js';
 import { UploadSlots } from './upload-slots.js';
 import { monotonicClock, type Clock } from '@p2pstream/units';
+
+/** `NODE_DEBUG=p2pstream:peer-server`: the upload queue as measured, once a second. */
+const trace = debuglog('p2pstream:peer-server');
+const TRACE_EVERY_SAMPLES = 10;
 
 export interface PeerServerEvents {
   /** A peer joined one of the streams served here. */
@@ -88,6 +93,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   /** Bytes that have left for the network to every peer so far, as `#sampleUpload()` adds them up. */
   #flushedBytes = 0;
   #sampleTimer: unknown;
+  #samples = 0;
   readonly #streams = new Map<string, ServedStream>();
   readonly #peers = new Map<Connection, ServingPeer>();
   readonly #rejected: Record<RejectReason, number> = { NOT_HELD: 0, OUTSIDE_WINDOW: 0, BUSY: 0, UNKNOWN_STREAM: 0 };
@@ -299,7 +305,19 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       this.#flushedBytes += drain.flushed;
       waiting += drain.waiting;
     }
-    this.#uploadQueue.sample(this.#clock.now(), this.#flushedBytes, waiting);
+    const now = this.#clock.now();
+    this.#uploadQueue.sample(now, this.#flushedBytes, waiting);
+    if (trace.enabled && ++this.#samples % TRACE_EVERY_SAMPLES === 0) {
+      const rate = this.#uploadQueue.drainBytesPerSecond;
+      trace(
+        'upload: %d B flushed, %d B waiting, drain %s B/s, wait %d ms, BUSY %d so far',
+        this.#flushedBytes,
+        waiting,
+        rate === undefined ? 'unknown' : Math.round(rate),
+        Math.round(this.#uploadQueue.waitMs(now)),
+        this.#rejected.BUSY,
+      );
+    }
     this.#sampleTimer = this.#clock.setTimeout(() => this.#sampleUpload(), UPLOAD_SAMPLE_MS);
   }
 
