@@ -11,8 +11,9 @@
  * holds (its last 60 s) to the peers that dialled it, as @p2pstream/peer-server does with
  * `--upload-limit` set to the node's uplink: the real UploadSlots (8 peers served at once, a slot
  * rotates after 10 s and is freed after 3 s unused) and UploadLimiter, each peer's answers sent
- * in order, `reject busy` when the peer has no slot, has 16 answers queued, or the answer would
- * wait more than 1.5 s behind the bytes already queued; a `cancel` drops a queued answer.
+ * in order, `reject busy` when the peer has no slot, has 16 answers queued, or the answers
+ * already queued would hold it back more than 500 ms (`DEFAULT_MAX_QUEUE_DELAY_MS`; the real
+ * server measures its drain rate, here it is the uplink); a `cancel` drops a queued answer.
  * Viewer uplinks are log-normal around 1.5x the bitrate (a quarter below 1x); each link has
  * its own one-way latency (10–80 ms); downlinks are not the limit.
  *
@@ -122,7 +123,8 @@ class Uplink {
     const queue = this.#queues.get(to) ?? [];
     if (queue.length >= DEFAULT_MAX_QUEUED_PER_PEER) return 'busy';
     if (!this.slots.acquire(to, this.clock.now())) return 'busy';
-    if (this.#queuedBytes > 0 && (this.#queuedBytes + CHUNK_BYTES) / this.bytesPerMs > DEFAULT_MAX_QUEUE_DELAY_MS) return 'busy';
+    // As the peer server: busy when the answers ahead would hold this one back too long (its uplink is known here).
+    if (this.#queuedBytes / this.bytesPerMs > DEFAULT_MAX_QUEUE_DELAY_MS) return 'busy';
     const answer: Answer = { to, abort: new AbortController(), sent };
     queue.push(answer);
     this.#queuedBytes += CHUNK_BYTES + CHUNK_ANSWER_OVERHEAD_BYTES;

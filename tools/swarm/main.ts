@@ -2,7 +2,7 @@
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
  *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
  *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
- *   [--lag-sample-every N] [--nat [--homes 2] [--home-share 0.8]]`
+ *   [--lag-sample-every N] [--peer-arg ARG]... [--tcp-notsent-lowat S] [--nat [--homes 2] [--home-share 0.8]]`
  *
  * Starts central, a live publisher and N viewers as real processes on 127.0.0.x (or,
  * with --shaped, each in a network namespace with a capped uplink), and prints one
@@ -18,7 +18,7 @@ import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetworkError } from './shaped-network.js
 import { NatNetworkError } from './nat-network.js';
 import { DEFAULT_HOME_SHARE, DEFAULT_HOMES, parseNatFlags } from './nat-homes.js';
 import { DEFAULT_LAG_SAMPLE_EVERY, runSwarm } from './swarm.js';
-import { parseDuration, parseFraction, parseInteger, parseRate } from '@p2pstream/units';
+import { parseDuration, parseFraction, parseInteger, parseRate, parseSize } from '@p2pstream/units';
 import { DEFAULT_UPLINK_MIX, parseLimit, parseUplinkMix } from './uplinks.js';
 
 const USAGE = `Usage: npm run swarm -- [options]
@@ -41,6 +41,8 @@ in a network namespace of its own with a capped uplink) and prints a JSON report
                          directory, removed afterwards)
   --lag-sample-every N   stamp a lag sample into the source after every N of its 188-byte
                          packets, to measure lag on the bytes (harness pacing; default ${DEFAULT_LAG_SAMPLE_EVERY})
+  --peer-arg ARG         one more argument for the publisher and every viewer, in order;
+                         repeat it: --peer-arg=--max-upload-queue --peer-arg=1h
 
 Shaped swarm (needs root, ip and tc; exits with 2 and the reason when it cannot run):
   --shaped               central, the publisher and each viewer in a network namespace of
@@ -49,6 +51,8 @@ Shaped swarm (needs root, ip and tc; exits with 2 and the reason when it cannot 
                          of the rate (1.5x) or a rate (4mbit) (default ${DEFAULT_UPLINK_MIX})
   --publisher-uplink U   the publisher's uplink: a multiple of the rate or a rate (default 2x)
   --uplink-queue D       how long a full uplink's queue holds packets (tbf latency) (default ${DEFAULT_UPLINK_QUEUE_MS}ms)
+  --tcp-notsent-lowat S  each host's net.ipv4.tcp_notsent_lowat (16KiB, 128KiB): a socket holds at
+                         most this much unsent, the rest waits in the program (default: the kernel's, unlimited)
 
 NAT swarm (needs root, ip, tc and nft; implies --shaped):
   --nat                  put viewers in "homes": each a LAN (192.168.H.0/24) behind a router
@@ -74,6 +78,7 @@ try {
       behind: { type: 'string' },
       keep: { type: 'string' },
       'lag-sample-every': { type: 'string', default: String(DEFAULT_LAG_SAMPLE_EVERY) },
+      'peer-arg': { type: 'string', multiple: true },
       shaped: { type: 'boolean', default: false },
       uplinks: { type: 'string' },
       'publisher-uplink': { type: 'string' },
@@ -81,6 +86,7 @@ try {
       nat: { type: 'boolean', default: false },
       homes: { type: 'string' },
       'home-share': { type: 'string' },
+      'tcp-notsent-lowat': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,16 +106,18 @@ try {
   if (v.pacing !== 'harness' && v.pacing !== 'program') throw new RangeError(`--pacing is harness or program, not "${v.pacing}"`);
   const bytesPerSecond = parseRate('--rate', v.rate);
   const lagSampleEvery = parseInteger('--lag-sample-every', v['lag-sample-every'], 1, Number.MAX_SAFE_INTEGER);
-  const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue'] as const).filter((flag) => v[flag] !== undefined);
+  const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue', 'tcp-notsent-lowat'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.shaped && !v.nat && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
   const natOnly = (['homes', 'home-share'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.nat && natOnly.length > 0) throw new RangeError(`--${natOnly[0]} places viewers behind NAT, so it needs --nat`);
+  if (v.nat && v['tcp-notsent-lowat'] !== undefined) throw new RangeError('--tcp-notsent-lowat is set on shaped hosts only, not yet with --nat');
   const nat = v.nat ? parseNatFlags(v.homes, v['home-share']) : undefined;
   const shaped = v.shaped || v.nat
     ? {
         uplinks: parseUplinkMix(v.uplinks ?? DEFAULT_UPLINK_MIX, bytesPerSecond),
         publisherUplinkBytesPerSecond: parseLimit('--publisher-uplink', v['publisher-uplink'] ?? '2x', bytesPerSecond),
         queueMs: v['uplink-queue'] === undefined ? DEFAULT_UPLINK_QUEUE_MS : parseDuration('--uplink-queue', v['uplink-queue']),
+        ...(v['tcp-notsent-lowat'] === undefined ? {} : { notsentLowatBytes: parseSize('--tcp-notsent-lowat', v['tcp-notsent-lowat'], 1 << 30) }),
       }
     : undefined;
   config = {
@@ -123,6 +131,7 @@ try {
     startIntervalMs: parseDuration('--start-interval', v['start-interval']),
     ...(v.behind === undefined ? {} : { behindMs: parseDuration('--behind', v.behind) }),
     lagSampleEvery,
+    peerArgs: v['peer-arg'] ?? [],
     ...(shaped ? { shaped } : {}),
     ...(nat ? { nat } : {}),
   } as const;

@@ -108,6 +108,8 @@ export interface AggregateReport {
   continuity: Spread | null;
   belowContinuity099: number;
   skipped: number;
+  /** `skipped` by cause (`timed-out`, `refused-busy`, … as the viewers' stats give them), over every viewer process. */
+  skippedByCause: Record<string, number>;
   lagMs: Spread | null;
   lagOnBytes: AggregateLagOnBytes | null;
   bytesFromPublisher: number;
@@ -169,6 +171,7 @@ export function aggregateReport(viewers: readonly ViewerReport[], records: reado
     continuity: spread(withStats.map((viewer) => viewer.continuity!), 4),
     belowContinuity099: withStats.filter((viewer) => viewer.continuity! < 0.99).length,
     skipped: sum((viewer) => viewer.skipped),
+    skippedByCause: skippedByCause(records),
     lagMs: spread(viewers.flatMap((viewer) => (viewer.lagMs === null ? [] : [viewer.lagMs])), 0),
     lagOnBytes: aggregateLagOnBytes(viewers, records),
     bytesFromPublisher: fromPublisher,
@@ -264,4 +267,13 @@ function spread(values: readonly number[], digits: number): Spread | null {
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+function skippedByCause(records: readonly ViewerRecord[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const record of records) {
+    const causes = record.stats[record.stats.length - 1]?.skippedByCause ?? {};
+    for (const [cause, count] of Object.entries(causes)) total[cause] = (total[cause] ?? 0) + count;
+  }
+  return total;
 }

@@ -74,6 +74,25 @@ describe('a shaped network', { timeout: 60_000 }, () => {
     expect(download, 'bytes the capped host received').toBeGreaterThan(capBytes * 3);
   });
 
+  it('sets tcp_notsent_lowat in each of its hosts when asked, and leaves the machine\'s own alone', async () => {
+    /** The setting as a program run with `prefix` (a host's `exec`; none for the machine) sees it. */
+    const sysctl = (prefix: readonly string[]) => {
+      const [command, ...args] = [...prefix, 'sysctl', '-n', 'net.ipv4.tcp_notsent_lowat'];
+      return execFileSync(command!, args, { encoding: 'utf8' }).trim();
+    };
+    const own = sysctl([]);
+    const network = await ShapedNetwork.create({
+      hosts: [
+        { id: 'a', address: '10.99.0.1', uplinkBytesPerSecond: CAP_BYTES_PER_SECOND },
+        { id: 'b', address: '10.99.0.2', uplinkBytesPerSecond: null },
+      ],
+      notsentLowatBytes: 16_384,
+    });
+    networks.push(network);
+    expect([sysctl(network.host('a').exec), sysctl(network.host('b').exec)]).toEqual(['16384', '16384']);
+    expect(sysctl([])).toBe(own);
+  });
+
   it('removes every namespace it made, with its links, and the machine keeps its own', async () => {
     const linksBefore = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').length;
     const network = await ShapedNetwork.create({ hosts: [{ id: 'a', address: '10.99.0.1', uplinkBytesPerSecond: 100_000 }] });

@@ -68,6 +68,12 @@ export interface ShapedNetworkOptions {
    * @default 400
    */
   queueMs?: number;
+  /**
+   * Each host's `net.ipv4.tcp_notsent_lowat`: unsent bytes a TCP socket holds before it
+   * refuses more, so the rest waits in the program, where it can see it. Unset: the
+   * kernel's (unlimited), and a socket's send buffer may hold seconds of a capped uplink.
+   */
+  notsentLowatBytes?: number;
   /** @default runPrefix() */
   prefix?: string;
   log?: (line: string) => void;
@@ -99,7 +105,7 @@ export class ShapedNetwork {
     const network = new ShapedNetwork(options.prefix ?? runPrefix());
     process.once('exit', network.#onExit);
     try {
-      await network.#build(options.hosts, options.queueMs ?? DEFAULT_UPLINK_QUEUE_MS);
+      await network.#build(options.hosts, options.queueMs ?? DEFAULT_UPLINK_QUEUE_MS, options.notsentLowatBytes);
     } catch (error) {
       await network.remove();
       throw error;
@@ -118,7 +124,7 @@ export class ShapedNetwork {
     return [...this.#namespaces];
   }
 
-  async #build(hosts: readonly ShapedHostSpec[], queueMs: number): Promise<void> {
+  async #build(hosts: readonly ShapedHostSpec[], queueMs: number, notsentLowatBytes: number | undefined): Promise<void> {
     const bridge = `${this.prefix}br`;
     try {
       await ip(['netns', 'add', bridge]);
@@ -140,6 +146,10 @@ export class ShapedNetwork {
       await ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
       await ip(['-n', namespace, 'link', 'set', HOST_LINK, 'up']);
       if (spec.uplinkBytesPerSecond !== null) await capUplink(namespace, spec.uplinkBytesPerSecond, queueMs);
+      // The namespace has its own TCP settings: this changes nothing outside the run.
+      if (notsentLowatBytes !== undefined) {
+        await run('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', `net.ipv4.tcp_notsent_lowat=${notsentLowatBytes}`], { timeout: COMMAND_TIMEOUT_MS });
+      }
       this.#hosts.set(spec.id, { ...spec, namespace, exec: ['ip', 'netns', 'exec', namespace] });
     }
   }

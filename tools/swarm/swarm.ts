@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +36,8 @@ export interface ShapedOptions {
   uplinks: readonly UplinkClass[];
   /** tbf's queue on each uplink, ms (see ShapedNetworkOptions.queueMs). */
   queueMs?: number;
+  /** Each host's `net.ipv4.tcp_notsent_lowat` (see ShapedNetworkOptions.notsentLowatBytes); the kernel's when unset. */
+  notsentLowatBytes?: number;
 }
 
 export interface SwarmOptions {
@@ -68,6 +70,8 @@ export interface SwarmOptions {
   startIntervalMs?: number;
   /** The viewers' `--behind` (how far behind the newest chunk they start, ms); theirs by default. */
   behindMs?: number;
+  /** More arguments for the publisher and every viewer (`--max-upload-queue 1h`), to compare a setting in one harness. */
+  peerArgs?: readonly string[];
   /**
    * Each host in a network namespace of its own with a capped uplink (needs root);
    * unset: every process on 127.0.0.x, uncapped.
@@ -102,6 +106,8 @@ export interface SwarmReport {
     source: string;
     pacing: 'harness' | 'program';
     behindMs?: number;
+    /** The arguments every peer was given besides the harness's own. */
+    peerArgs: readonly string[];
     shaped: boolean;
     /** Source packets between two lag samples; null without harness pacing (nothing is sampled). */
     lagSampleEvery: number | null;
@@ -128,6 +134,8 @@ export interface UplinksReport {
   /** The viewers' mean uplink ÷ the stream rate. */
   meanViewerMultiple: number;
   queueMs: number;
+  /** The hosts' `tcp_notsent_lowat`; null: the kernel's default. */
+  notsentLowatBytes: number | null;
   /** Present when the viewers' mean uplink is below the stream rate. */
   capacityWarning?: string;
 }
@@ -166,6 +174,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   const name = options.name ?? 'swarm';
   const pacing = options.pacing ?? 'harness';
   const killFraction = options.killFraction ?? 0;
+  const peerArgs = options.peerArgs ?? [];
   const signal = options.signal;
   const shaped = options.shaped;
   const lagSampleEvery = pacing === 'harness' ? (options.lagSampleEvery ?? DEFAULT_LAG_SAMPLE_EVERY) : null;
@@ -214,7 +223,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         });
         log(`NAT network: ${network.namespaces.length} namespaces named ${network.prefix}*, ${nat.homes} homes on 192.168.H.0/24 behind routers on 10.99.0.0/16`);
       } else {
-        network = await ShapedNetwork.create({ hosts, ...queue, log });
+        const notsentLowat = shaped.notsentLowatBytes === undefined ? {} : { notsentLowatBytes: shaped.notsentLowatBytes };
+        network = await ShapedNetwork.create({ hosts, ...queue, ...notsentLowat, log });
         log(`shaped network: ${network.namespaces.length} namespaces named ${network.prefix}*, hosts on 10.99.0.0/16`);
       }
     }
@@ -246,6 +256,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         join(options.workDir, 'publisher.key'),
         '--stats',
         publisherStats,
+        ...peerArgs,
       ],
       { stdin: pacing === 'harness' ? 'pipe' : 'ignore', readyTimeoutMs: READY_TIMEOUT_MS, ...inHost('pub') },
     );
@@ -267,7 +278,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       try {
         const behind = options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`];
         const port = nat ? natViewerPort(slot.slot) : await portFor(slot.host);
-        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, port), ...webrtc, '--stats', statsFile];
+        const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, port), ...webrtc, '--stats', statsFile, ...peerArgs];
         entry.peer = await startPeer(args, {
           readyTimeoutMs: READY_TIMEOUT_MS,
           // The media is scanned for lag samples as it comes, and not kept.
@@ -339,6 +350,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   for (const slot of slots) {
     for (const [index, entry] of slot.incarnations.entries()) {
       const exit = entry.peer ? await entry.peer.exited : null;
+      // Beside its stats, for a look with --keep (NODE_DEBUG=p2pstream:… traces go there).
+      if (entry.peer) writeFileSync(entry.statsFile.replace(/\.jsonl$/, '.stderr'), entry.peer.stderr());
       const problem = entry.problem ?? (entry.peer && !entry.killed && exit?.code !== 0 ? entry.peer.describe().slice(-2000) : undefined);
       records.push({
         slot: slot.slot,
@@ -356,6 +369,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   }
   const viewers = records.map((record) => viewerReport(record, options.bytesPerSecond));
   const publisherExit = publisher ? await publisher.exited : null;
+  if (publisher) writeFileSync(publisherStats.replace(/\.jsonl$/, '.stderr'), publisher.stderr());
   return {
     config: {
       viewers: options.viewers,
@@ -367,6 +381,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       source: options.source,
       pacing,
       ...(options.behindMs === undefined ? {} : { behindMs: options.behindMs }),
+      peerArgs,
       shaped: shaped !== undefined,
       lagSampleEvery,
     },
@@ -444,6 +459,7 @@ function uplinksReport(shaped: ShapedOptions, viewerUplinks: readonly UplinkClas
     })),
     meanViewerMultiple: round2(mean / streamBytesPerSecond),
     queueMs: shaped.queueMs ?? DEFAULT_UPLINK_QUEUE_MS,
+    notsentLowatBytes: shaped.notsentLowatBytes ?? null,
     ...(warning ? { capacityWarning: warning } : {}),
   };
 }

@@ -12,7 +12,7 @@ import {
   type ServerLimits,
 } from '@p2pstream/connection';
 import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
-import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
+import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_MAX_QUEUE_DELAY_MS, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
 import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
@@ -34,6 +34,9 @@ const MAX_SILENCE_MS = 3_600_000;
  */
 const MIN_CHUNK_SKEW_MS = 10_000;
 const MAX_CHUNK_SKEW_MS = 86_400_000;
+
+/** The longest `--max-upload-queue` (an hour): far beyond any request's timeout, so in effect no limit (to compare with one). */
+const MAX_UPLOAD_QUEUE_MS = 3_600_000;
 
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
@@ -57,6 +60,10 @@ const COMMON_HELP = `Common options:
                          when written "bit", bytes otherwise; default no cap)
   --upload-slots N       peers uploaded to at once; a freed slot goes to the peer that
                          has waited longest (default ${DEFAULT_UPLOAD_SLOTS})
+  --max-upload-queue D   answer a chunk request BUSY (the asker fetches it elsewhere) when
+                         the answers already waiting would hold it back longer than this,
+                         at the rate they have been leaving: 500ms, 2s (default ${DEFAULT_MAX_QUEUE_DELAY_MS}ms;
+                         up to 1h, which in effect turns it off)
   --max-peers N          peers to fetch from at once, 1-50 (default ${DEFAULT_MAX_PEERS})
   --max-served-peers N   peers that may join each stream this peer serves; more are
                          told to dial another (default ${DEFAULT_MAX_PEERS_PER_STREAM})
@@ -233,6 +240,8 @@ export interface CommonConfig {
   /** Bytes per second, when capped. */
   readonly uploadLimit: number | undefined;
   readonly uploadSlots: number;
+  /** `--max-upload-queue`, ms. */
+  readonly maxUploadQueueMs: number;
   readonly maxPeers: number;
   readonly maxServedPeers: number;
   /** The per-address limits of this peer's server that have flags. */
@@ -304,6 +313,7 @@ const COMMON_OPTIONS = {
   port: { type: 'string' },
   'upload-limit': { type: 'string' },
   'upload-slots': { type: 'string' },
+  'max-upload-queue': { type: 'string' },
   'max-served-peers': { type: 'string' },
   'max-peers': { type: 'string' },
   ...ADDRESS_LIMIT_OPTIONS,
@@ -375,6 +385,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     port: values.port === undefined ? DEFAULT_PEER_PORT : parseInteger('--port', values.port as string, 0, 65535),
     uploadLimit: values['upload-limit'] === undefined ? undefined : parseRate('--upload-limit', values['upload-limit'] as string),
     uploadSlots: values['upload-slots'] === undefined ? DEFAULT_UPLOAD_SLOTS : parseInteger('--upload-slots', values['upload-slots'] as string, 1, 1024),
+    maxUploadQueueMs:
+      values['max-upload-queue'] === undefined
+        ? DEFAULT_MAX_QUEUE_DELAY_MS
+        : parseDuration('--max-upload-queue', values['max-upload-queue'] as string, 1, MAX_UPLOAD_QUEUE_MS),
     maxPeers: values['max-peers'] === undefined ? DEFAULT_MAX_PEERS : parseInteger('--max-peers', values['max-peers'] as string, 1, 50),
     maxServedPeers:
       values['max-served-peers'] === undefined

@@ -57,6 +57,7 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
       host: config.host,
       port: config.port,
       slots: { slots: config.uploadSlots },
+      maxQueueDelayMs: config.maxUploadQueueMs,
       maxPeersPerStream: config.maxServedPeers,
       limits: config.addressLimits,
       ...(uploadLimiter ? { uploadLimiter } : {}),

@@ -18,6 +18,7 @@ describe('parseCommandLine', () => {
       port: 2050,
       uploadLimit: undefined,
       uploadSlots: 8,
+      maxUploadQueueMs: 500,
       maxPeers: 20,
       maxServedPeers: 24,
       addressLimits: {
@@ -44,7 +45,7 @@ describe('parseCommandLine', () => {
   it('reads every flag of watch, with --central repeated for fail-over', () => {
     const config = run([
       'watch', 'cam1', '--central', '10.0.0.1:2045', '--central', '10.0.0.2:2045', '--host', '127.0.0.7', '--port', '0',
-      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
+      '--upload-limit', '2mbit', '--upload-slots', '3', '--max-upload-queue', '1.5s', '--max-peers', '5', '--max-served-peers', '40', '--stats', 's.jsonl', '--out', '-', '--http', '8080', '--from', '1:30',
       '--behind', '2.5s', '--max-connections-per-ip', '4', '--max-handshakes-per-ip', '2', '--connect-rate-per-ip', '1.5',
       '--connect-burst-per-ip', '3', '--first-message-timeout', '20s', '--ban-score', '40', '--ban-time', '90s', '--cache', '8MiB',
       '--silence', '10s', '--exit-on-silence', '--max-chunk-skew', '90s',
@@ -56,6 +57,7 @@ describe('parseCommandLine', () => {
       port: 0,
       uploadLimit: 250_000,
       uploadSlots: 3,
+      maxUploadQueueMs: 1500,
       maxPeers: 5,
       maxServedPeers: 40,
       stats: 's.jsonl',
@@ -141,6 +143,8 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a duration from 0 s to 30 s/],
       [['watch', 'cam1', '--behind', '45s'], /--behind takes a duration/],
       [['watch', 'cam1', '--silence', '0'], /--silence takes a duration/],
+      [['watch', 'cam1', '--max-upload-queue', '0'], /--max-upload-queue takes a duration/],
+      [['publish', 'cam1', '--source', '-', '--max-upload-queue', '2h'], /--max-upload-queue takes a duration from .* to 3600 s/],
       [['relay', 'cam1', '--behind', '2s'], /Unknown option '--behind'/],
       [['watch', 'cam1', '--max-chunk-skew', '5s'], /--max-chunk-skew takes a duration from 10 s to 86400 s/],
       [['relay', 'cam1', '--max-chunk-skew', 'soon'], /--max-chunk-skew takes a duration/],
@@ -176,7 +180,7 @@ describe('parseCommandLine', () => {
       list: [],
     };
     const common = [
-      '--central', '--host', '--port', '--upload-limit', '--upload-slots', '--max-peers', '--stats', '--help',
+      '--central', '--host', '--port', '--upload-limit', '--upload-slots', '--max-upload-queue', '--max-peers', '--stats', '--help',
       '--max-connections-per-ip', '--max-handshakes-per-ip', '--connect-rate-per-ip', '--connect-burst-per-ip', '--first-message-timeout',
       '--ban-score', '--ban-time', '--cache',
     ];

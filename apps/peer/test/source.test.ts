@@ -34,6 +34,7 @@ const config = (source: string, extra: Partial<PublishConfig> = {}): PublishConf
   port: 0,
   uploadLimit: undefined,
   uploadSlots: 8,
+  maxUploadQueueMs: 500,
   maxPeers: 20,
   maxServedPeers: 24,
   addressLimits: {},

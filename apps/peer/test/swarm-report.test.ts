@@ -43,6 +43,8 @@ function uploads(peers: Array<Pick<PeerUploadStats, 'peer' | 'bytesUploaded'> & 
     chunksServed: 0,
     rejected: { NOT_HELD: 0, OUTSIDE_WINDOW: 0, BUSY: 0, UNKNOWN_STREAM: 0 },
     queuedBytes: 0,
+    drainBytesPerSecond: null,
+    uploadWaitMs: 0,
     slots: { holders: 0, refused: 0, rotations: 0 },
     peers: peers.map((p) => ({ stream: STREAM, chunksServed: 0, queued: 0, holdsSlot: true, ...p })),
   };

@@ -155,6 +155,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#outgoing.bufferedBytes;
   }
 
+  /**
+   * Bytes sent that have left this process for the kernel (written and no longer
+   * buffered), since the connection opened. Sampled over time, it is the rate at
+   * which this connection drains — on a full uplink, that uplink's share.
+   */
+  get bytesFlushed(): number {
+    return this.#outgoing.flushedBytes;
+  }
+
   /** Frames accepted by `send()` that have not yet left (as far as can be told), however small. */
   get queuedFrames(): number {
     return this.#outgoing.queuedFrames;

@@ -34,6 +34,8 @@ export class OutgoingQueue {
   #inTransport: number[] = [];
   #inTransportHead = 0;
   #inTransportBytes = 0;
+  /** Every byte ever handed to the transport. */
+  #writtenBytes = 0;
   #full = false;
   #tokenWait: AbortController | undefined;
   #endWhenEmpty = false;
@@ -54,6 +56,15 @@ export class OutgoingQueue {
   /** Bytes accepted but not yet handed to the kernel: held here plus the transport's own buffer. */
   get bufferedBytes(): number {
     return this.#queuedBytes + this.#transport.writableLength;
+  }
+
+  /**
+   * Bytes that have left for the kernel since the connection opened: handed to the
+   * transport and no longer in its buffer. It only grows; its rise over time is how
+   * fast this connection's bytes actually drain.
+   */
+  get flushedBytes(): number {
+    return this.#writtenBytes - this.#transport.writableLength;
   }
 
   /** Frames waiting here or (as far as can be told) in the transport's buffer. */
@@ -146,6 +157,7 @@ export class OutgoingQueue {
     this.#framesLeftInTransport();
     this.#inTransport.push(parts.length === 1 ? parts[0]!.length : parts[0]!.length + parts[1]!.length);
     this.#inTransportBytes += this.#inTransport[this.#inTransport.length - 1]!;
+    this.#writtenBytes += this.#inTransport[this.#inTransport.length - 1]!;
     if (!this.#corked) {
       // Everything written in this tick leaves in one writev: a burst of small
       // messages (requests, `have`s) costs one system call instead of one each.

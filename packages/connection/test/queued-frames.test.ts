@@ -39,6 +39,27 @@ describe('queued frames', () => {
     expect(connection.bufferedCost).toBe(connection.bufferedBytes + connection.queuedFrames * QUEUED_FRAME_OVERHEAD_BYTES);
   });
 
+  it('counts as flushed only the bytes the other side took, and every byte once it reads', async () => {
+    const { connection, reader } = await answeringServerWithStuckReader({ sendHighWaterBytes: 1024 * 1024 });
+    // Bytes written before (its hello, which the reader has not read either).
+    const before = connection.bytesFlushed + connection.bufferedBytes;
+    let sentBytes = 0;
+    for (let i = 0; i < 1000; i++) {
+      const have: Message = { t: 'have', seq: i };
+      sentBytes += encodeFrame(have).length;
+      connection.send(have);
+    }
+    await turn();
+    // The reader is paused: most of it waits, and what waits is not flushed.
+    expect(connection.bufferedBytes).toBeGreaterThan(0);
+    expect(connection.bytesFlushed + connection.bufferedBytes).toBe(before + sentBytes);
+    reader.on('data', () => undefined);
+    reader.resume();
+    for (let i = 0; i < 100 && connection.bufferedBytes > 0; i++) await turn();
+    expect(connection.bufferedBytes).toBe(0);
+    expect(connection.bytesFlushed).toBe(before + sentBytes);
+  });
+
   it('closes with SEND_BUFFER_FULL when tiny frames alone would take what waits over the maximum', async () => {
     const limits = { sendHighWaterBytes: 64 * 1024, maxSendBufferBytes: 256 * 1024 };
     const { connection } = await answeringServerWithStuckReader(limits);

@@ -46,11 +46,24 @@ export const DEFAULT_SLOT_IDLE_MS = 3_000;
 export const DEFAULT_SLOT_WAIT_MS = 1_000;
 
 /**
- * With an upload limit: a request whose answer would wait longer than this behind
- * the bytes already queued is answered BUSY at once, so the asker fetches it
- * elsewhere instead of timing out here.
+ * A request whose answer would wait longer than this behind the bytes already
+ * waiting to go out (at the rate they have been leaving) is answered BUSY at once,
+ * so the asker fetches it elsewhere instead of timing out here. The kernel's
+ * send buffers and the uplink's own queue (a home router's) come on top of it.
  */
-export const DEFAULT_MAX_QUEUE_DELAY_MS = 1_500;
+export const DEFAULT_MAX_QUEUE_DELAY_MS = 500;
+
+/**
+ * A live stream's publisher gives its newest chunks priority: a request for one of
+ * the newest this many is admitted up to the whole `maxQueueDelayMs`, a request for an
+ * older one (other peers hold it by now) only up to this share of it. The publisher's
+ * uplink is what every chunk must pass first.
+ */
+export const PUBLISHER_FRESH_CHUNKS = 2;
+export const PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE = 0.25;
+
+/** How often the server measures how fast its answers leave and how many bytes wait. */
+export const UPLOAD_SAMPLE_MS = 100;
 
 /** Chunk requests of one peer queued here at once; more are answered BUSY. */
 export const DEFAULT_MAX_QUEUED_PER_PEER = 16;

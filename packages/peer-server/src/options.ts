@@ -45,8 +45,10 @@ export interface PeerServerOptions {
    */
   maxPeersPerStream?: number;
   /**
-   * With an upload limit, a request that would wait longer than this behind the queued bytes is answered BUSY.
-   * @default 1_500
+   * A request whose answer would wait longer than this behind the bytes already waiting
+   * to go out — at the rate answers have actually been leaving, or the upload limit if
+   * lower — is answered BUSY, so the asker fetches it elsewhere (`--max-upload-queue`).
+   * @default 500
    */
   maxQueueDelayMs?: number;
   /**

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
 import {
   AddressInUseError,
   ConnectionServer,
@@ -10,13 +11,24 @@ import {
 } from '@p2pstream/connection';
 import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
-import { CHUNK_ANSWER_OVERHEAD_BYTES, END_FLUSH_POLL_MS } from './constants.js';
+import {
+  CHUNK_ANSWER_OVERHEAD_BYTES,
+  END_FLUSH_POLL_MS,
+  PUBLISHER_FRESH_CHUNKS,
+  PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE,
+  UPLOAD_SAMPLE_MS,
+} from './constants.js';
 import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
 import { ServingPeer, type ServingHooks } from './serving-peer.js';
+import { UploadQueue } from './upload-queue.js';
 import { UploadSlots } from './upload-slots.js';
 import { monotonicClock, type Clock } from '@p2pstream/units';
+
+/** `NODE_DEBUG=p2pstream:peer-server`: the upload queue as measured, once a second. */
+const trace = debuglog('p2pstream:peer-server');
+const TRACE_EVERY_SAMPLES = 10;
 
 export interface PeerServerEvents {
   /** A peer joined one of the streams served here. */
@@ -48,6 +60,13 @@ export interface PeerServerStats {
   rejected: Record<RejectReason, number>;
   /** Chunk bytes waiting to be sent. */
   queuedBytes: number;
+  /**
+   * How fast answers have been leaving while some waited, bytes per second (the
+   * uplink as measured, or the upload limit if lower); null before it was ever full.
+   */
+  drainBytesPerSecond: number | null;
+  /** How long an answer admitted now would wait behind those ahead of it, ms; requests are answered BUSY beyond `maxQueueDelayMs`. */
+  uploadWaitMs: number;
   slots: { holders: number; refused: number; rotations: number };
   peers: PeerUploadStats[];
 }
@@ -70,6 +89,11 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   readonly #server: ConnectionServer;
   readonly #clock: Clock;
   readonly #slots: UploadSlots<ServingPeer>;
+  readonly #uploadQueue: UploadQueue;
+  /** Bytes that have left for the network to every peer so far, as `#sampleUpload()` adds them up. */
+  #flushedBytes = 0;
+  #sampleTimer: unknown;
+  #samples = 0;
   readonly #streams = new Map<string, ServedStream>();
   readonly #peers = new Map<Connection, ServingPeer>();
   readonly #rejected: Record<RejectReason, number> = { NOT_HELD: 0, OUTSIDE_WINDOW: 0, BUSY: 0, UNKNOWN_STREAM: 0 };
@@ -87,6 +111,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.#clock = clock;
     // A peer whose answers pile up unread (its connection stopped reading it) gives its slot to one that waits.
     this.#slots = new UploadSlots<ServingPeer>({ ...options.slots, isStalled: (peer) => peer.connection.readsPaused });
+    this.#uploadQueue = new UploadQueue({
+      maxQueueMs: options.maxQueueDelayMs,
+      ...(options.uploadLimiter ? { ceilingBytesPerSecond: options.uploadLimiter.bytesPerSecond } : {}),
+    });
     const { address, port } = server.listening ? server.address() : { address: options.host, port: 0 };
     this.host = address;
     this.port = port;
@@ -166,6 +194,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       chunksServed: this.#chunksServed,
       rejected: { ...this.#rejected },
       queuedBytes: this.#queuedBytes,
+      drainBytesPerSecond: this.#uploadQueue.drainBytesPerSecond ?? null,
+      uploadWaitMs: this.#uploadQueue.waitMs(this.#clock.now()),
       slots: { holders: this.#slots.holders.length, refused, rotations },
       peers: [...this.#peers.values()].map((peer) => ({
         peer: peer.id,
@@ -190,6 +220,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   /** Stops listening and closes every connection (each peer is told SHUTTING_DOWN). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#stopSampling();
       for (const id of [...this.#streams.keys()]) this.#streams.get(id)?.detach();
       this.#streams.clear();
       await this.#server.close({ code: WireErrorCode.shuttingDown, message: 'the peer is shutting down' });
@@ -212,8 +243,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       const created = new ServingPeer(connection, this.#hooks);
       peer = created;
       this.#peers.set(connection, created);
+      if (this.#sampleTimer === undefined && !this.#closing) this.#sampleUpload();
       connection.on('close', () => {
         this.#peers.delete(connection);
+        if (this.#peers.size === 0) this.#stopSampling();
         created.stream?.peers.delete(created);
         created.close();
         this.#slots.release(created);
@@ -257,7 +290,41 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     }
     const bytes = peer.stream!.window.dataBytes(message.seq)! + CHUNK_ANSWER_OVERHEAD_BYTES;
     this.#queuedBytes += bytes;
+    this.#uploadQueue.admitted(bytes);
     peer.enqueue(message, bytes);
+  }
+
+  /**
+   * Measures how fast answers leave and how much waits, every UPLOAD_SAMPLE_MS while
+   * any peer is connected: what decides whether a request is answered or BUSY.
+   */
+  #sampleUpload(): void {
+    let waiting = 0;
+    for (const peer of this.#peers.values()) {
+      const drain = peer.drainSince();
+      this.#flushedBytes += drain.flushed;
+      waiting += drain.waiting;
+    }
+    const now = this.#clock.now();
+    this.#uploadQueue.sample(now, this.#flushedBytes, waiting);
+    if (trace.enabled && ++this.#samples % TRACE_EVERY_SAMPLES === 0) {
+      const rate = this.#uploadQueue.drainBytesPerSecond;
+      trace(
+        'upload: %d B flushed, %d B waiting, drain %s B/s, wait %d ms, BUSY %d so far',
+        this.#flushedBytes,
+        waiting,
+        rate === undefined ? 'unknown' : Math.round(rate),
+        Math.round(this.#uploadQueue.waitMs(now)),
+        this.#rejected.BUSY,
+      );
+    }
+    this.#sampleTimer = this.#clock.setTimeout(() => this.#sampleUpload(), UPLOAD_SAMPLE_MS);
+  }
+
+  #stopSampling(): void {
+    if (this.#sampleTimer === undefined) return;
+    this.#clock.clearTimeout(this.#sampleTimer);
+    this.#sampleTimer = undefined;
   }
 
   /** Why `peer`'s request for `seq` is refused, or undefined when it is queued for an answer. */
@@ -268,12 +335,13 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const dataBytes = window.dataBytes(seq);
     if (dataBytes === undefined) return WireErrorCode.notHeld;
     if (peer.queued >= this.#options.maxQueuedPerPeer) return WireErrorCode.busy;
-    if (!this.#slots.acquire(peer, this.#clock.now())) return WireErrorCode.busy;
-    const limiter = this.#options.uploadLimiter;
-    if (limiter && this.#queuedBytes > 0) {
-      const waitMs = ((this.#queuedBytes + dataBytes) * 1000) / limiter.bytesPerSecond;
-      if (waitMs > this.#options.maxQueueDelayMs) return WireErrorCode.busy;
-    }
+    const now = this.#clock.now();
+    if (!this.#slots.acquire(peer, now)) return WireErrorCode.busy;
+    // Queued beyond what the uplink drains in time, the answer would come after the asker gave up on it.
+    // The publisher is the only source of its newest chunks: older ones, which other peers hold by now, get less of its queue.
+    const older = peer.stream!.source && window.live && seq < window.edge - PUBLISHER_FRESH_CHUNKS;
+    const limitMs = older ? this.#options.maxQueueDelayMs * PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE : this.#options.maxQueueDelayMs;
+    if (!this.#uploadQueue.admits(now, limitMs)) return WireErrorCode.busy;
     return undefined;
   }
 

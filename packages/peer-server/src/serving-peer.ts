@@ -37,11 +37,17 @@ export class ServingPeer {
   #current: { seq: number; abort: AbortController } | undefined;
   #running = false;
   #closed = false;
+  /** Bytes of admitted answers not yet handed to the connection. */
+  #pendingBytes = 0;
+  /** The connection's `bytesFlushed` and what waited, at the last `drainSince()`. */
+  #lastFlushed: number;
+  #lastWaiting = 0;
 
   constructor(connection: Connection, hooks: ServingHooks) {
     this.connection = connection;
     this.id = `${connection.remoteAddress}:${connection.remotePort}`;
     this.#hooks = hooks;
+    this.#lastFlushed = connection.bytesFlushed;
   }
 
   /** Answers waiting, including one being sent. */
@@ -49,7 +55,24 @@ export class ServingPeer {
     return this.#queue.length + (this.#current ? 1 : 0);
   }
 
+  /**
+   * Since the last call: the bytes that left for the network, and the bytes waiting
+   * to go out now (answers here and the connection's buffer). A peer that took
+   * nothing although something waited is not reading: what waits for it does not
+   * compete for the uplink, so it counts as 0.
+   */
+  drainSince(): { flushed: number; waiting: number } {
+    const flushedNow = this.connection.bytesFlushed;
+    const flushed = flushedNow - this.#lastFlushed;
+    const waiting = this.#pendingBytes + this.connection.bufferedBytes;
+    const stuck = this.#lastWaiting > 0 && flushed === 0;
+    this.#lastFlushed = flushedNow;
+    this.#lastWaiting = waiting;
+    return { flushed, waiting: stuck ? 0 : waiting };
+  }
+
   enqueue(request: RequestMessage, bytes: number): void {
+    this.#pendingBytes += bytes;
     this.#queue.push({ request, bytes });
     if (!this.#running) void this.#run();
   }
@@ -60,6 +83,7 @@ export class ServingPeer {
       const item = this.#queue[i]!;
       if (item.request.seq !== seq) continue;
       this.#queue.splice(i, 1);
+      this.#pendingBytes -= item.bytes;
       this.#hooks.dequeued(item.bytes);
       // An answer frees the request's id at the peer's side of the connection; it drops it unread.
       this.connection.replyError(item.request, WireErrorCode.cancelled, `chunk ${seq} cancelled by the requester`);
@@ -71,6 +95,7 @@ export class ServingPeer {
   close(): void {
     this.#closed = true;
     for (const item of this.#queue.splice(0)) this.#hooks.dequeued(item.bytes);
+    this.#pendingBytes = 0;
     this.#current?.abort.abort();
   }
 
@@ -80,34 +105,39 @@ export class ServingPeer {
       for (let item = this.#queue.shift(); item !== undefined && !this.#closed; item = this.#queue.shift()) {
         const abort = new AbortController();
         this.#current = { seq: item.request.seq, abort };
+        let room = true;
         try {
-          await this.#answer(item, abort.signal);
+          room = await this.#answer(item, abort.signal);
         } finally {
           this.#current = undefined;
+          if (!this.#closed) this.#pendingBytes -= item.bytes;
           this.#hooks.dequeued(item.bytes);
         }
+        // Wait for room before the next answer, so answers queue here (cancellable) and not in the socket.
+        if (!room) await this.connection.drained().catch(() => undefined);
       }
     } finally {
       this.#running = false;
     }
   }
 
-  async #answer({ request, bytes }: Queued, signal: AbortSignal): Promise<void> {
+  /** Sends the answer (or its refusal); false when the connection has no room for more until it drains. */
+  async #answer({ request, bytes }: Queued, signal: AbortSignal): Promise<boolean> {
     const { connection } = this;
     try {
       await this.#hooks.uploadLimiter?.take(bytes, { signal });
     } catch {
       if (!this.#closed) connection.replyError(request, WireErrorCode.cancelled, `chunk ${request.seq} cancelled by the requester`);
-      return;
+      return true;
     }
-    if (this.#closed) return;
+    if (this.#closed) return true;
     const window = this.stream?.window;
     // A live chunk is in memory: answered in this turn. A chunk of a stream on disk is read first.
     let chunk = window?.get(request.seq);
     if (!chunk && window?.has(request.seq)) chunk = await window.read(request.seq, { signal }).catch(() => undefined);
     if (this.#closed || signal.aborted) {
       if (!this.#closed) connection.replyError(request, WireErrorCode.cancelled, `chunk ${request.seq} cancelled by the requester`);
-      return;
+      return true;
     }
     if (!window || !chunk) {
       const reason: RejectReason = !window
@@ -117,14 +147,13 @@ export class ServingPeer {
           : WireErrorCode.notHeld;
       this.#hooks.rejected(reason);
       connection.reply(request, { t: 'reject', seq: request.seq, reason });
-      return;
+      return true;
     }
     const room = connection.reply(request, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
-    if (connection.state !== 'open') return;
+    if (connection.state !== 'open') return true;
     this.bytesUploaded += chunk.data.length;
     this.chunksServed += 1;
     this.#hooks.sent(this, chunk.data.length);
-    // Wait for room before the next answer, so answers queue here (cancellable) and not in the socket.
-    if (!room) await connection.drained().catch(() => undefined);
+    return room;
   }
 }

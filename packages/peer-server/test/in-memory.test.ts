@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, type Connection } from '@p2pstream/connection';
+import { connect, UploadLimiter, type Connection } from '@p2pstream/connection';
 import { createMemoryPair } from '@p2pstream/connection/testing';
 import { signChunk, SignedState, verifyChunk } from '@p2pstream/data';
 import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
@@ -22,11 +22,15 @@ async function startInMemory(options: PeerServerOptions = {}): Promise<{ server:
 
 /** A peer joined to `server` over a new in-memory pair, from `address`. */
 async function peerOf(server: PeerServer, clock: ManualClock, address = '127.0.0.9', handlers = {}): Promise<Connection> {
+  return (await pairedPeerOf(server, clock, address, handlers)).connection;
+}
+
+async function pairedPeerOf(server: PeerServer, clock: ManualClock, address = '127.0.0.9', handlers = {}) {
   const [mine, theirs] = createMemoryPair({ first: { address, port: 40_000 } });
   server.accept(theirs);
   const connection = await connect(mine, { role: 'peer', clock, handlers });
   onCleanup(() => connection.close());
-  return connection;
+  return { connection, transport: mine };
 }
 
 describe('PeerServer over in-memory pairs', () => {
@@ -76,5 +80,53 @@ describe('PeerServer over in-memory pairs', () => {
     await peerOf(server, clock, '127.0.0.4');
     await expect(peerOf(server, clock, '127.0.0.4')).rejects.toMatchObject({ remoteCode: 'TOO_MANY_CONNECTIONS' });
     await expect(peerOf(server, clock, '127.0.0.5')).resolves.toMatchObject({ state: 'open' });
+  });
+
+  it('keeps answering a peer that reads while another has stopped reading: what waits for a reader that takes nothing does not count against the uplink', async () => {
+    const { server, clock } = await startInMemory();
+    const { window, streamId } = filledWindow(40, { bytes: 100_000 });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
+    const stuck = await pairedPeerOf(server, clock, '127.0.0.4');
+    await stuck.connection.request({ t: 'join', stream: streamId });
+    stuck.transport.pause();
+    for (let seq = 0; seq < 10; seq++) void stuck.connection.request({ t: 'request', seq }).catch(() => undefined);
+    const reader = await peerOf(server, clock, '127.0.0.5');
+    await reader.request({ t: 'join', stream: streamId });
+    const answers: string[] = [];
+    for (let seq = 10; seq < 40; seq++) {
+      const answer = await reader.request({ t: 'request', seq });
+      answers.push(answer.t === 'reject' ? answer.reason : answer.t);
+      clock.advance(100); // a sample of what left and what waits
+      await turn();
+    }
+    expect(server.stats().queuedBytes).toBeGreaterThan(500_000); // the stuck peer's answers still wait
+    expect(answers).toEqual(Array.from({ length: 30 }, () => 'chunk'));
+    stuck.transport.resume(); // so that closing need not wait for it
+  });
+
+  it('at the publisher, keeps the upload queue for the newest chunks: a request for an older one is refused BUSY sooner', async () => {
+    const clock = new ManualClock();
+    // 1 KB/s: each 600-byte answer (728 bytes with its frame) holds the next back 728 ms.
+    const uploadLimiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 1, clock });
+    const server = await startPeerServer({ listen: false, clock, uploadLimiter, maxQueueDelayMs: 2_000 });
+    onCleanup(() => server.close());
+    const published = filledWindow(10, { bytes: 600 });
+    const relayed = filledWindow(10, { bytes: 600 });
+    server.serve(published.streamId, published.window, { state: new SignedState(published.streamId, SESSION), source: true });
+    server.serve(relayed.streamId, relayed.window, { state: new SignedState(relayed.streamId, SESSION) });
+    const ask = async (stream: string, address: string, seqs: number[]) => {
+      const peer = await peerOf(server, clock, address);
+      await peer.request({ t: 'join', stream });
+      const replies = seqs.map((seq) => peer.request({ t: 'request', seq }).then((reply) => (reply.t === 'reject' ? reply.reason : reply.t)));
+      for (let i = 0; i < 5; i++) await turn();
+      return replies;
+    };
+    // The newest chunk is sent at once; the next answer would wait 728 ms: within 2 s for chunk 8, not within a quarter of it for chunk 3.
+    const fromPublisher = await ask(published.streamId, '127.0.0.4', [9, 3, 8]);
+    expect(await fromPublisher[1]).toBe('BUSY');
+    const fromRelay = await ask(relayed.streamId, '127.0.0.5', [3]);
+    expect(server.stats().rejected.BUSY).toBe(1); // a relay serves old chunks like any other
+    clock.advance(10_000);
+    expect(await Promise.all([fromPublisher[0], fromPublisher[2], fromRelay[0]])).toEqual(['chunk', 'chunk', 'chunk']);
   });
 });
