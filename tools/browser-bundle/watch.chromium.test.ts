@@ -86,7 +86,7 @@ describe('watch() in Chromium', () => {
           central,
           stream: 'film',
           onBytes: (bytes) => {
-            pieces.push(bytes.slice());
+            pieces.push(new Uint8Array(bytes));
             total += bytes.length;
             if (total >= wanted) enough();
           },

@@ -35,7 +35,7 @@ import {
   resolveTrackerSettings,
   type TrackerSettings,
 } from '@p2pstream/tracker';
-import { parseDuration, parseHostPort, parseInteger, parsePositive, UsageError, type HostPort } from '@p2pstream/units';
+import { parseDuration, parseHostPort, parseIceServer, parseInteger, parsePositive, UsageError, type HostPort, type IceServer } from '@p2pstream/units';
 
 /** Where `--metrics` listens when given only a port: this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -99,7 +99,13 @@ Options:
                                central, on average; ${SIGNAL_BURST_SECONDS} seconds' worth may come at once
                                (default ${DEFAULT_SIGNAL_RATE_PER_CONNECTION})
   --max-signal-bytes N         bytes of one relayed signal at most, 1-${MAX_SIGNAL_BYTES} (default ${MAX_SIGNAL_BYTES})
-  --http HOST:PORT             serve a status page at / and JSON at /stats.json
+  --http HOST:PORT             serve a status page at / and JSON at /stats.json; with --ws
+                               also a watch page at /watch/NAME that plays the stream in a
+                               browser from the swarm (WebRTC data channels to peers run
+                               with --webrtc)
+  --ice URL                    a STUN or TURN server the watch pages use to reach peers:
+                               stun:HOST[:PORT] or turn:USER:PASS@HOST[:PORT]; repeatable
+                               (default: none; host candidates suffice on one LAN)
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
   --stats FILE                 append a JSON line of statistics every second to FILE
@@ -136,6 +142,8 @@ export interface CentralConfig {
   /** `--signal-rate` and `--max-signal-bytes`. */
   readonly signals: { readonly signalRate: number; readonly maxSignalBytes: number };
   readonly http?: HostPort;
+  /** `--ice`: STUN/TURN servers handed to watch pages, in the order given. */
+  readonly iceServers?: readonly IceServer[];
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort;
   readonly stats?: string;
@@ -179,6 +187,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'signal-rate': { type: 'string' },
         'max-signal-bytes': { type: 'string' },
         http: { type: 'string' },
+        ice: { type: 'string', multiple: true },
         metrics: { type: 'string' },
         stats: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -214,6 +223,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);
     throw error;
   }
+  if (v.ice !== undefined && (v.http === undefined || v.ws === undefined)) throw new UsageError('--ice is for the watch pages, which need --http and --ws');
   const registry = registryChoice(v.registry ?? 'memory');
   if (v.state !== undefined && registry.kind !== 'memory') {
     throw new UsageError('--state is for the memory registry; a Redis registry keeps the names itself');
@@ -238,6 +248,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         maxSignalBytes: v['max-signal-bytes'] === undefined ? MAX_SIGNAL_BYTES : parseInteger('--max-signal-bytes', v['max-signal-bytes'], 1, MAX_SIGNAL_BYTES),
       },
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),
+      ...(v.ice === undefined ? {} : { iceServers: v.ice.map(parseIceServer) }),
       ...(v.metrics === undefined ? {} : { metrics: parseHostPort('--metrics', v.metrics, DEFAULT_METRICS_HOST) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),
     },

@@ -29,7 +29,7 @@ import type { PeerLink } from './peer-link.js';
 import { PeerPool } from './peer-pool.js';
 import { SinkWriter } from './sink-writer.js';
 import type { StreamInfo } from './peer-client.js';
-import { ViewerCounters } from './viewer-stats.js';
+import { ViewerCounters, type ViewerSkipCause } from './viewer-stats.js';
 import { WebCryptoState } from './webcrypto-state.js';
 import { webRTCDial } from './webrtc-dial.js';
 
@@ -73,6 +73,8 @@ export interface BrowserViewerStats {
   peers: number;
   played: number;
   skipped: number;
+  /** Skipped chunks by why (`ViewerSkipCause`). */
+  skippedByCause: Record<ViewerSkipCause, number>;
   continuity: number;
   bytesFromPublisher: number;
   bytesFromPeers: number;
@@ -239,6 +241,7 @@ export class BrowserViewer {
       peers: this.#pool?.links.size ?? 0,
       played: c.played,
       skipped: c.skipped,
+      skippedByCause: { ...c.skippedByCause },
       continuity: c.continuity(),
       bytesFromPublisher: c.bytesFromPublisher,
       bytesFromPeers: c.bytesFromPeers,
@@ -311,8 +314,8 @@ export class BrowserViewer {
       this.#counters.duplicateBytes += bytes;
       return bytes;
     }
-    // A copy: the payload is a view into the connection's read buffer, which a window would pin.
-    window.add({ seq, ts: reply.ts, data: reply.data.slice(), sig: reply.sig.slice() });
+    // A copy (Uint8Array's, not Buffer's slice, which is a view): the payload is a view into the connection's read buffer, which a window would pin.
+    window.add({ seq, ts: reply.ts, data: new Uint8Array(reply.data), sig: new Uint8Array(reply.sig) });
     return bytes;
   }
 
