@@ -2,7 +2,7 @@
 // (watch() from the p2pstream bundle: WebRTC data channels to peers, every chunk verified),
 // and mpegts.js plays those bytes through Media Source Extensions. mpegts.js reads them
 // through a custom loader instead of a URL.
-import { watch } from '/assets/p2pstream.js';
+import { watch } from './p2pstream.js'; // /assets/p2pstream.js, beside this file
 
 const config = JSON.parse(document.getElementById('watch-config').textContent);
 const video = document.getElementById('video');
