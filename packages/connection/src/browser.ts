@@ -15,4 +15,5 @@ export { AddressBans, type AddressBansOptions } from './address-bans.js';
 // Types only: a page dials with webSocketDial or over a data channel, never with TCP's dial().
 export type { DialFunction, DialOptions } from './dial.js';
 export type { CloseReason, Handlers, ReplyOf, RequestInput } from './message-types.js';
-export type { ConnectionLimits } from './limits.js';
+export type { ConnectionLimits, ServerLimits } from './limits.js';
+export type { UploadLimiter } from './upload-limiter.js';

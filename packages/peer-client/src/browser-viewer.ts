@@ -8,6 +8,7 @@ import {
   type Chunk,
   type WebCryptoVerifier,
 } from '@p2pstream/data/browser';
+import { acceptingPeerServer, type PeerServer } from '@p2pstream/peer-server/browser';
 import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
 import { TrackerClient } from '@p2pstream/tracker-client/browser';
 import { monotonicClock } from '@p2pstream/units';
@@ -31,6 +32,7 @@ import { SinkWriter } from './sink-writer.js';
 import type { StreamInfo } from './peer-client.js';
 import { ViewerCounters, type ViewerSkipCause } from './viewer-stats.js';
 import { WebCryptoState } from './webcrypto-state.js';
+import { answerWebRTC, type WebRTCAnswerer } from './webrtc-answerer.js';
 import { webRTCDial } from './webrtc-dial.js';
 
 export interface WatchOptions {
@@ -64,6 +66,12 @@ export interface WatchOptions {
   onWarning?(error: Error): void;
   /** `RTCPeerConnection` to use. @default the page's */
   RTCPeerConnection?: PeerConnectionClass;
+  /**
+   * Serve what this page holds to other pages and Node peers that reach it through central
+   * (their offers answered with data channels), under a peer server's limits. Live streams only.
+   * @default true
+   */
+  share?: boolean;
   /** Stops watching (as `close()`); before the look-up resolved, `watch` rejects. */
   signal?: AbortSignal;
 }
@@ -79,6 +87,8 @@ export interface BrowserViewerStats {
   bytesFromPublisher: number;
   bytesFromPeers: number;
   badChunks: number;
+  /** Bytes this page served to other peers. */
+  bytesUploaded: number;
   /** Milliseconds from the newest chunk played being cut to now (publisher's clock against the page's). */
   lagMs: number | null;
 }
@@ -111,7 +121,8 @@ export async function watch(options: WatchOptions): Promise<BrowserViewer> {
  * The browser's viewer: the Node client's parts (peer pool and links, the scheduler and its
  * play-out rule, the sink writer, held-back claims) with WebCrypto instead of node:crypto,
  * central over WebSocket, peers over data channels, and the bytes to a callback. It does
- * not serve what it holds yet.
+ * serves what it holds (live streams) to the peers that reach it, through a peer server that
+ * listens on nothing and takes the data channels its WebRTC answerer opens.
  */
 export class BrowserViewer {
   readonly name: string;
@@ -127,6 +138,9 @@ export class BrowserViewer {
   #writer: SinkWriter | undefined;
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
+  /** With `share`: serves the window to the peers whose offers the answerer takes. */
+  #server: PeerServer | undefined;
+  #answerer: WebRTCAnswerer | undefined;
   #entryPort = 0;
   #announced = false;
   #closing: Promise<void> | undefined;
@@ -189,25 +203,35 @@ export class BrowserViewer {
     const scheduler = this.#createScheduler(info.live);
     this.#scheduler = scheduler;
     scheduler.start();
-    this.#state = new WebCryptoState(this.#verifier, info.session, {
-      onHead: (edge) => this.#believeUpTo(edge),
-      onEnd: (edge) => {
-        this.#believeUpTo(edge);
-        this.#ended(edge);
-      },
+    const state = new WebCryptoState(this.#verifier, info.session);
+    this.#state = state;
+    state.onHead(({ edge }) => this.#believeUpTo(edge));
+    state.onEnd(({ edge }) => {
+      this.#believeUpTo(edge);
+      this.#ended(edge);
     });
+    // Re-sharing: what this page holds is served to the peers that reach it (their offers answered through central).
+    if (options.share ?? true) {
+      const server = acceptingPeerServer();
+      server.on('warning', (error) => this.#warn(error));
+      this.#server = server;
+      if (info.live) server.serve(info.streamId, window, { state });
+    }
     // Central relays signals only between entries it knows: this page announces an entry of its own.
     this.#entryPort = randomEntryPort();
     await this.#tracker.announce({ stream: info.streamId, port: this.#entryPort, edge: 0, live: info.live, signals: true }, signal ? { signal } : {});
     this.#announced = true;
     if (this.#closed) throw new ClientClosedError();
-    const dial = webRTCDial({
+    const webrtc = {
       RTCPeerConnection: options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: PeerConnectionClass }).RTCPeerConnection!,
       iceServers: options.iceServers ?? [],
       ...(options.openTimeoutMs ? { openTimeoutMs: options.openTimeoutMs } : {}),
-      tracker: this.#tracker,
-      stream: info.streamId,
-    });
+    };
+    const server = this.#server;
+    if (server) {
+      this.#answerer = answerWebRTC({ ...webrtc, tracker: this.#tracker, server: { accept: (transport) => server.accept(transport) }, onWarning: (error) => this.#warn(error) });
+    }
+    const dial = webRTCDial({ ...webrtc, tracker: this.#tracker, stream: info.streamId });
     const clock = monotonicClock;
     this.#pool = new PeerPool({
       name: this.name,
@@ -246,6 +270,7 @@ export class BrowserViewer {
       bytesFromPublisher: c.bytesFromPublisher,
       bytesFromPeers: c.bytesFromPeers,
       badChunks: c.badChunks,
+      bytesUploaded: this.#server?.stats().bytesUploaded ?? 0,
       lagMs: c.lastPlayedTs === undefined ? null : Date.now() - c.lastPlayedTs,
     };
   }
@@ -259,7 +284,8 @@ export class BrowserViewer {
   async #close(): Promise<void> {
     this.#closed = true;
     this.#scheduler?.close();
-    await this.#pool?.close();
+    this.#answerer?.close();
+    await Promise.all([this.#pool?.close(), this.#server?.close()]);
     if (this.#announced && this.#info) await this.#tracker.leave(this.#info.streamId).catch(() => undefined);
     await this.#tracker.close();
   }
@@ -315,7 +341,10 @@ export class BrowserViewer {
       return bytes;
     }
     // A copy (Uint8Array's, not Buffer's slice, which is a view): the payload is a view into the connection's read buffer, which a window would pin.
-    window.add({ seq, ts: reply.ts, data: new Uint8Array(reply.data), sig: new Uint8Array(reply.sig) });
+    if (window.add({ seq, ts: reply.ts, data: new Uint8Array(reply.data), sig: new Uint8Array(reply.sig) }) && this.#server) {
+      // Central lists carriers by their edge: tell it how far this page holds.
+      this.#tracker.update(info.streamId, { edge: window.edge });
+    }
     return bytes;
   }
 

@@ -3,31 +3,33 @@ import { verifyEndWebCrypto, verifyHeadWebCrypto, type SignedEnd, type SignedHea
 /** What became of a head or an end offered: as `SignedState`'s `Offer` in @p2pstream/data. */
 export type StateOffer = 'kept' | 'stale' | 'bad';
 
-export interface WebCryptoStateListeners {
-  /** A newer head verified: peers' claims below `edge` may be believed. */
-  onHead(edge: number): void;
-  /** The end verified: the stream has `edge` chunks in all. */
-  onEnd(edge: number): void;
-}
-
 /**
  * What the publisher signed about one session, for a page: `SignedState`'s rule (believe
  * an edge only as far as a verified head or end) with WebCrypto, so each offer is
- * verified asynchronously and kept only if it is still the newest once verified.
- * It also keeps how far peers' claims are believed already (`believed`).
+ * verified asynchronously and kept only if it is still the newest once verified. It has
+ * `SignedState`'s surface for serving (`session`, `head`, `end`, `onHead`, `onEnd`), so a
+ * peer server passes what it kept on, and keeps how far peers' claims are believed (`believed`).
  */
 export class WebCryptoState {
+  readonly session: Uint8Array;
   readonly #verifier: WebCryptoVerifier;
-  readonly #session: Uint8Array;
-  readonly #listeners: WebCryptoStateListeners;
+  readonly #headListeners = new Set<(head: SignedHead) => void>();
+  readonly #endListeners = new Set<(end: SignedEnd) => void>();
   #head: SignedHead | undefined;
   #end: SignedEnd | undefined;
   #believed = 0;
 
-  constructor(verifier: WebCryptoVerifier, session: Uint8Array, listeners: WebCryptoStateListeners) {
+  constructor(verifier: WebCryptoVerifier, session: Uint8Array) {
     this.#verifier = verifier;
-    this.#session = session;
-    this.#listeners = listeners;
+    this.session = session;
+  }
+
+  get head(): SignedHead | undefined {
+    return this.#head;
+  }
+
+  get end(): SignedEnd | undefined {
+    return this.#end;
   }
 
   /** One past the last seq a verified head (or the end) covers. */
@@ -44,19 +46,33 @@ export class WebCryptoState {
   }
 
   async offerHead(head: SignedHead): Promise<StateOffer> {
-    if (!(await verifyHeadWebCrypto(this.#verifier, this.#session, head))) return 'bad';
+    if (!(await verifyHeadWebCrypto(this.#verifier, this.session, head))) return 'bad';
     const held = this.#head;
     if (held && (head.edge < held.edge || (head.edge === held.edge && head.ts <= held.ts))) return 'stale';
-    this.#head = { edge: head.edge, ts: head.ts, sig: Uint8Array.from(head.sig) };
-    this.#listeners.onHead(head.edge);
+    const kept = { edge: head.edge, ts: head.ts, sig: Uint8Array.from(head.sig) };
+    this.#head = kept;
+    for (const listener of this.#headListeners) listener(kept);
     return 'kept';
   }
 
   async offerEnd(end: SignedEnd): Promise<StateOffer> {
-    if (!(await verifyEndWebCrypto(this.#verifier, this.#session, end))) return 'bad';
+    if (!(await verifyEndWebCrypto(this.#verifier, this.session, end))) return 'bad';
     if (this.#end) return 'stale';
-    this.#end = { edge: end.edge, sig: Uint8Array.from(end.sig) };
-    this.#listeners.onEnd(end.edge);
+    const kept = { edge: end.edge, sig: Uint8Array.from(end.sig) };
+    this.#end = kept;
+    for (const listener of this.#endListeners) listener(kept);
     return 'kept';
+  }
+
+  /** Calls `listener` with every head kept from now on; returns the unsubscribe. */
+  onHead(listener: (head: SignedHead) => void): () => void {
+    this.#headListeners.add(listener);
+    return () => this.#headListeners.delete(listener);
+  }
+
+  /** Calls `listener` once the end is kept; returns the unsubscribe. */
+  onEnd(listener: (end: SignedEnd) => void): () => void {
+    this.#endListeners.add(listener);
+    return () => this.#endListeners.delete(listener);
   }
 }
