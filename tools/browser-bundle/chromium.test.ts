@@ -1,26 +1,13 @@
 /// <reference lib="dom" />
 // (The functions given to page.evaluate run in the page, where window and the bundle's exports are.)
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStreamKey, newSession, signChunk } from '@p2pstream/data';
 import { buildBrowserBundle } from './build.js';
+import { launchChromium } from './chromium.js';
 
-// Debian's Chromium, never a downloaded one. Loopback ICE: host candidates on 127.0.0.1 are
-// allowed, and shown as addresses rather than mDNS names that nothing here resolves.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
 const PAGE = '<!doctype html><meta charset="utf-8"><script type="module">import * as p2p from "/bundle.js"; window.p2p = p2p;</script>';
 
 type Bundle = typeof import('../../packages/peer-client/src/browser.js');
@@ -36,7 +23,6 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`this test drives Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
   const { code } = await buildBrowserBundle();
   server = createServer((request, response) => {
     if (request.url === '/bundle.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
@@ -44,7 +30,7 @@ beforeAll(async () => {
     else response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -110,10 +110,16 @@ describe('the published packages', () => {
 });
 
 /** Files a program reads at run time: what its src/ holds besides TypeScript (the peer's web page), copied to dist/ by its build. */
+/** Files a program's build writes for it to read at run time, besides what its src/ holds: central's watch pages load the viewer bundle. */
+const BUILT_ASSETS: Readonly<Record<string, readonly string[]>> = { '@p2pstream/central': ['dist/web/p2pstream.js'] };
+
 function runtimeAssets(pkg: WorkspacePackage): string[] {
-  return listFiles(join(pkg.dir, 'src'))
-    .filter((file) => !file.endsWith('.ts'))
-    .map((file) => `dist/${file}`);
+  return [
+    ...listFiles(join(pkg.dir, 'src'))
+      .filter((file) => !file.endsWith('.ts'))
+      .map((file) => `dist/${file}`),
+    ...(BUILT_ASSETS[pkg.manifest.name] ?? []),
+  ];
 }
 
 describe('the published programs', () => {

@@ -20,6 +20,7 @@ import { CentralMetrics } from './metrics.js';
 import { STATS_INTERVAL_MS, StatsCollector, statusLine, type CentralStats } from './stats.js';
 import { startStatusServer } from './status-server.js';
 import { startStunServer } from './stun-server.js';
+import { WatchAssets } from './watch-assets.js';
 import { wallClock, type Clock } from '@p2pstream/units';
 
 export interface CentralDependencies {
@@ -82,8 +83,14 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
     const stun = config.stun ? await startStunServer({ ...config.stun, ratePerIp: config.stunRatePerIp, clock }) : undefined;
     if (stun) closers.push(() => stun.close());
 
+    // Watch pages need central's WebSocket endpoint: a page cannot open TCP.
+    const webSocket = running.webSocketAddress;
+    const watch =
+      config.http && webSocket
+        ? { page: { wsHost: webSocket.address, wsPort: webSocket.port, iceServers: config.iceServers ?? [] }, assets: await WatchAssets.load() }
+        : undefined;
     const http = config.http
-      ? await startStatusServer({ ...config.http, registry, latest: () => latest, now: () => clock.now() })
+      ? await startStatusServer({ ...config.http, registry, latest: () => latest, now: () => clock.now(), ...(watch ? { watch } : {}) })
       : undefined;
     if (http) closers.push(() => http.close());
 

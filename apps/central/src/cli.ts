@@ -35,7 +35,7 @@ import {
   resolveTrackerSettings,
   type TrackerSettings,
 } from '@p2pstream/tracker';
-import { parseDuration, parseHostPort, parseInteger, parsePositive, UsageError, type HostPort } from '@p2pstream/units';
+import { parseDuration, parseHostPort, parseIceServer, parseInteger, parsePositive, UsageError, type HostPort, type IceServer } from '@p2pstream/units';
 import { DEFAULT_STUN_RATE_PER_IP, STUN_BURST_SECONDS } from './stun-server.js';
 
 /** Where `--metrics` listens when given only a port: this machine only. */
@@ -106,7 +106,13 @@ Options:
                                (default: off)
   --stun-rate N                STUN requests per second answered for one IP address, on
                                average; ${STUN_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_STUN_RATE_PER_IP})
-  --http HOST:PORT             serve a status page at / and JSON at /stats.json
+  --http HOST:PORT             serve a status page at / and JSON at /stats.json; with --ws
+                               also a watch page at /watch/NAME that plays the stream in a
+                               browser from the swarm (WebRTC data channels to peers run
+                               with --webrtc)
+  --ice URL                    a STUN or TURN server the watch pages use to reach peers:
+                               stun:HOST[:PORT] or turn:USER:PASS@HOST[:PORT]; repeatable
+                               (default: none; host candidates suffice on one LAN)
   --metrics HOST:PORT          serve Prometheus metrics at http://HOST:PORT/metrics; a bare
                                PORT listens on ${DEFAULT_METRICS_HOST}
   --stats FILE                 append a JSON line of statistics every second to FILE
@@ -148,6 +154,8 @@ export interface CentralConfig {
   /** `--stun-rate`: requests answered per second per IP address. */
   readonly stunRatePerIp: number;
   readonly http?: HostPort;
+  /** `--ice`: STUN/TURN servers handed to watch pages, in the order given. */
+  readonly iceServers?: readonly IceServer[];
   /** Where `--metrics` serves Prometheus text. */
   readonly metrics?: HostPort;
   readonly stats?: string;
@@ -193,6 +201,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         stun: { type: 'string' },
         'stun-rate': { type: 'string' },
         http: { type: 'string' },
+        ice: { type: 'string', multiple: true },
         metrics: { type: 'string' },
         stats: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -228,6 +237,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (error instanceof RangeError) throw new UsageError(`--ttl/--interval: ${error.message}`);
     throw error;
   }
+  if (v.ice !== undefined && (v.http === undefined || v.ws === undefined)) throw new UsageError('--ice is for the watch pages, which need --http and --ws');
   const registry = registryChoice(v.registry ?? 'memory');
   if (v.state !== undefined && registry.kind !== 'memory') {
     throw new UsageError('--state is for the memory registry; a Redis registry keeps the names itself');
@@ -254,6 +264,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(v.stun === undefined ? {} : { stun: parseHostPort('--stun', v.stun, v.host ?? DEFAULT_HOST) }),
       stunRatePerIp: v['stun-rate'] === undefined ? DEFAULT_STUN_RATE_PER_IP : parsePositive('--stun-rate', v['stun-rate']),
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),
+      ...(v.ice === undefined ? {} : { iceServers: v.ice.map(parseIceServer) }),
       ...(v.metrics === undefined ? {} : { metrics: parseHostPort('--metrics', v.metrics, DEFAULT_METRICS_HOST) }),
       ...(v.stats === undefined ? {} : { stats: v.stats }),
     },

@@ -58,8 +58,10 @@ if (command.action === 'help') {
     const ws = central.ws ? `; WebSocket at ws://${central.ws.address}:${central.ws.port}/ws` : '';
     const stun = central.stun ? `; STUN at udp://${central.stun.address}:${central.stun.port}` : '';
     const http = central.http ? `; status page at http://${central.http.address}:${central.http.port}/` : '';
+    // A browser needs both: the page from --http, the swarm's look-ups and signals through --ws.
+    const watchPages = central.http && central.ws ? `; watch pages at http://${central.http.address}:${central.http.port}/watch/NAME` : '';
     const metrics = central.metrics ? `; metrics at http://${central.metrics.address}:${central.metrics.port}/metrics` : '';
-    if (!stopping) log.info(`central listening on ${address}:${port} (registry: ${central.registry})${ws}${stun}${http}${metrics}`);
+    if (!stopping) log.info(`central listening on ${address}:${port} (registry: ${central.registry})${ws}${stun}${http}${watchPages}${metrics}`);
   } catch (error) {
     // Both say what to change (a flag, a service to start): the message is the whole story.
     if (!(error instanceof CentralStartError) && !(error instanceof HttpListenError)) throw error;

@@ -25,11 +25,12 @@ export function statsDocument(stats: CentralStats, streams: readonly StreamStatu
  * script fetches the page again every 2 s and swaps in the live part; without
  * scripts the page reloads itself every 5 s.
  */
-export function statusPage(stats: CentralStats, streams: readonly StreamStatus[]): string {
+export function statusPage(stats: CentralStats, streams: readonly StreamStatus[], options: StatusPageOptions = {}): string {
+  const watchable = options.watchPages ?? false;
   const rows = streams
     .map(
       (s) =>
-        `<tr data-stream="${escape(s.name)}"><td>${escape(s.name)}</td><td>${s.live ? 'live' : 'finished'}</td><td class="n">${s.peers}</td>` +
+        `<tr data-stream="${escape(s.name)}"><td>${watchable ? `<a href="${watchPath(s.name)}">${escape(s.name)}</a>` : escape(s.name)}</td><td>${s.live ? 'live' : 'finished'}</td><td class="n">${s.peers}</td>` +
         `<td class="n">${s.edge}</td><td><code title="${escape(s.stream)}">${escape(streamFingerprint(s.stream))}</code></td></tr>`,
     )
     .join('\n');
@@ -82,7 +83,7 @@ ${warning}
 <p class="muted">registry: ${escape(stats.registry)}</p>
 <h2>Streams</h2>
 ${table}
-${streams.map(streamSection).join('\n')}
+${streams.map((s) => streamSection(s, watchable)).join('\n')}
 </div>
 <script>
 (() => {
@@ -107,7 +108,7 @@ ${streams.map(streamSection).join('\n')}
 }
 
 /** One stream: its key, its peers, and how to watch it in a local peer's player. */
-function streamSection(s: StreamStatus): string {
+function streamSection(s: StreamStatus, watchable: boolean): string {
   const name = escape(s.name);
   const peers = s.peerList;
   const list =
@@ -121,13 +122,26 @@ function streamSection(s: StreamStatus): string {
   return `<section class="stream" data-stream="${name}">
 <h3>${name} <span class="badge${s.live ? ' live' : ''}">${s.live ? 'live' : 'finished'}</span></h3>
 <p>${s.peers} peers · live edge ${s.edge} · publisher key <code title="${escape(s.stream)}">${escape(streamFingerprint(s.stream))}</code></p>
-<p>Watch it in your browser: run <code>npx nx run peer:serve -- watch ${name} --http ${LOCAL_PLAYER}</code>
+${watchable ? `<p>Watch it here, in this browser: <a href="${watchPath(s.name)}">${escape(watchPath(s.name))}</a></p>\n` : ''}<p>Watch it in your browser: run <code>npx nx run peer:serve -- watch ${name} --http ${LOCAL_PLAYER}</code>
 (add <code>--central HOST:PORT</code> when central is not on this machine's port 2045), then open
 <a href="http://${LOCAL_PLAYER}/">http://${LOCAL_PLAYER}/</a>.</p>
 ${list}
 </section>`;
 }
 
-function escape(text: string): string {
+export interface StatusPageOptions {
+  /**
+   * Central serves watch pages (it has `--ws`): each stream links to `/watch/NAME`.
+   * @default false
+   */
+  watchPages?: boolean;
+}
+
+/** Where central serves the watch page of stream `name`. */
+export function watchPath(name: string): string {
+  return `/watch/${encodeURIComponent(name)}`;
+}
+
+export function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -5,6 +5,8 @@ import { MAX_LIST_STREAMS, MAX_LOOKUP_PEERS } from '@p2pstream/wire';
 import type { HostPort } from '@p2pstream/units';
 import type { CentralStats } from './stats.js';
 import { statsDocument, statusPage, type StreamStatus } from './status-page.js';
+import type { WatchAssets } from './watch-assets.js';
+import { watchPage, WATCH_PAGE_POLICY, type WatchPageConfig } from './watch-page.js';
 
 /** Sent with every answer: the numbers are live, and nothing is sniffed or framed. */
 const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
@@ -23,9 +25,16 @@ export interface StatusServerOptions extends HostPort {
    * @default 20
    */
   readonly peerLists?: number;
+  /** With `--ws`: watch pages at `/watch/NAME`, and what they load at `/assets/…`. */
+  readonly watch?: { readonly page: WatchPageConfig; readonly assets: WatchAssets };
 }
 
-/** Serves the status page at `/` and the JSON at `/stats.json`: totals, rates, streams, and the peers of the most-watched streams. */
+const WATCH_PREFIX = '/watch/';
+
+/**
+ * Serves the status page at `/` and the JSON at `/stats.json`: totals, rates, streams, and the
+ * peers of the most-watched streams; with `watch`, each stream's watch page at `/watch/NAME`.
+ */
 export async function startStatusServer(options: StatusServerOptions): Promise<ListeningHttpServer> {
   const server: Server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://central').pathname;
@@ -33,8 +42,27 @@ export async function startStatusServer(options: StatusServerOptions): Promise<L
       response.writeHead(405, { ...HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('only GET and HEAD\n');
       return;
     }
+    const watch = options.watch;
+    if (watch && watch.assets.serve(path, request, response, HEADERS)) return;
+    if (watch && path.startsWith(WATCH_PREFIX) && path.length > WATCH_PREFIX.length) {
+      let name: string | undefined;
+      try {
+        name = decodeURIComponent(path.slice(WATCH_PREFIX.length));
+      } catch {
+        name = undefined;
+      }
+      if (name === undefined) {
+        response.writeHead(400, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('a stream name in /watch/NAME is percent-encoded UTF-8\n');
+        return;
+      }
+      const body = watchPage(name, watch.page);
+      response.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': WATCH_PAGE_POLICY });
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return;
+    }
     if (path !== '/' && path !== '/stats.json') {
-      response.writeHead(404, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('not found: try / or /stats.json\n');
+      const hint = watch ? 'try /, /stats.json or /watch/NAME' : 'try / or /stats.json';
+      response.writeHead(404, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${hint}\n`);
       return;
     }
     // Rates come from the latest once-a-second reading; streams and peers are read now.
@@ -49,7 +77,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<L
     } catch {
       stats = { ...stats, registryAvailable: false };
     }
-    if (path === '/') response.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' }).end(statusPage(stats, streams));
+    if (path === '/') response.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' }).end(statusPage(stats, streams, { watchPages: watch !== undefined }));
     else response.writeHead(200, { ...HEADERS, 'content-type': 'application/json' }).end(statsDocument(stats, streams));
   });
   return listenHttp(server, { host: options.host, port: options.port, flag: '--http' });

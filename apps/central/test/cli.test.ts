@@ -39,6 +39,17 @@ describe('parseCommandLine', () => {
     expect(() => run(['--stun', '3478', '--stun-rate', '0'])).toThrow(/--stun-rate/);
   });
 
+  it('hands the watch pages the --ice servers, in order, and refuses --ice without --http and --ws', () => {
+    const pages = ['--http', '127.0.0.1:8045', '--ws', '2044'];
+    expect(run([...pages, '--ice', 'stun:stun.example.org:3478', '--ice', 'turn:me:s%40cret@turn.example.org']).iceServers).toEqual([
+      { urls: 'stun:stun.example.org:3478' },
+      { urls: 'turn:turn.example.org', username: 'me', credential: 's@cret' },
+    ]);
+    expect(run(pages).iceServers).toBeUndefined();
+    expect(() => run(['--http', '127.0.0.1:8045', '--ice', 'stun:stun.example.org'])).toThrow(new UsageError('--ice is for the watch pages, which need --http and --ws'));
+    expect(() => run([...pages, '--ice', 'http://stun.example.org'])).toThrow(/--ice takes a STUN or TURN server/);
+  });
+
   it('reads every flag', () => {
     const config = run([
       '--host', '127.0.0.1', '--port', '0', '--registry', 'redis://127.0.0.1:6380/2', '--interval', '500ms', '--ttl', '1s',

@@ -16,9 +16,8 @@ import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_MAX_QUEUE_DELAY_MS, DEFAULT_PEER_
 import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
-import { parseIceServer, type IceServer } from './ice-flag.js';
 import { PLAYERS, type PlayerName } from './player.js';
-import { parseDuration, parseHostPort, parseInteger, parseMediaTime, parseRate, parseSize, UsageError, type HostPort } from '@p2pstream/units';
+import { parseDuration, parseHostPort, parseIceServer, parseInteger, parseMediaTime, parseRate, parseSize, UsageError, type HostPort, type IceServer } from '@p2pstream/units';
 
 export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 /** Where `--http` listens when given only a port: this machine only. */

@@ -10,4 +10,10 @@ export type { Transport } from './transport.js';
 export { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
 export { webSocketDial, DEFAULT_WEBSOCKET_PATH, type WebSocketDialInit, type WebSocketConstructor } from './websocket-dial.js';
 export { ConnectionError, type ConnectionErrorCode, ConnectionClosedError, RemoteError, WebSocketProtocolError } from './errors.js';
-export { CloseCode, DEFAULT_REQUEST_TIMEOUT_MS } from './constants.js';
+export { CloseCode, DEFAULT_REQUEST_TIMEOUT_MS, VIOLATION_PENALTY } from './constants.js';
+export { AddressBans, type AddressBansOptions } from './address-bans.js';
+// Types only: a page dials with webSocketDial or over a data channel, never with TCP's dial().
+export type { DialFunction, DialOptions } from './dial.js';
+export type { CloseReason, Handlers, ReplyOf, RequestInput } from './message-types.js';
+export type { ConnectionLimits, ServerLimits } from './limits.js';
+export type { UploadLimiter } from './upload-limiter.js';

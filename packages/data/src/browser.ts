@@ -3,6 +3,10 @@
 // the package (files, key files, the fs-backed store, node:crypto signing) is for Node.
 export type { Chunk, UnsignedChunk } from './chunk.js';
 export { verifyChunkWebCrypto, webCryptoVerifierFor, type WebCryptoVerifier } from './webcrypto-verifier.js';
+export { verifyHeadWebCrypto, verifyEndWebCrypto } from './webcrypto-state.js';
+export type { SignedHead, SignedEnd } from './signed-head.js';
+export { isSession, sameSession, sessionHex } from './stream-session.js';
+export { RandomAccessStart, type RandomAccessStartOptions } from './mpegts-start.js';
 export {
   ChunkWindow,
   type ChunkWindowOptions,
@@ -12,4 +16,4 @@ export {
   type EndListener,
 } from './chunk-window.js';
 export { DataError, type DataErrorCode } from './errors.js';
-export { DEFAULT_WINDOW_CAPACITY, MAX_CHUNK_BYTES } from './constants.js';
+export { DEFAULT_CHUNK_MS, DEFAULT_WINDOW_CAPACITY, MAX_CHUNK_BYTES } from './constants.js';

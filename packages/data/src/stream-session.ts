@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { SESSION_BYTES } from './constants.js';
 
 /**
@@ -6,10 +5,11 @@ import { SESSION_BYTES } from './constants.js';
  * signed with the publish, bound into every chunk, head and end signature, and
  * handed to viewers by central's look-up and by every peer's `map`, so chunks
  * (and heads and ends) of an earlier publish of the same name and key do not
- * verify in this one, although their seqs start at 0 again.
+ * verify in this one, although their seqs start at 0 again. WebCrypto's random source
+ * (Node's and a browser's), so a page can hold sessions without node:crypto.
  */
 export function newSession(): Uint8Array {
-  return randomBytes(SESSION_BYTES);
+  return globalThis.crypto.getRandomValues(new Uint8Array(SESSION_BYTES));
 }
 
 /** Whether `value` has the shape of a session (it may come from the network). */
@@ -19,10 +19,10 @@ export function isSession(value: unknown): value is Uint8Array {
 
 /** Whether two sessions are the same publish. */
 export function sameSession(a: Uint8Array, b: Uint8Array): boolean {
-  return isSession(a) && isSession(b) && Buffer.compare(a, b) === 0;
+  return isSession(a) && isSession(b) && a.every((byte, i) => byte === b[i]);
 }
 
 /** A session as 16 hex digits, for logs and messages. */
 export function sessionHex(session: Uint8Array): string {
-  return Buffer.from(session.buffer, session.byteOffset, session.byteLength).toString('hex');
+  return Array.from(session, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

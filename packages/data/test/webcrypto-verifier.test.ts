@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifyChunkWebCrypto, webCryptoVerifierFor, type Chunk } from '../src/browser.js';
-import { generateStreamKey, newSession, signChunk } from '../src/index.js';
+import { verifyChunkWebCrypto, verifyEndWebCrypto, verifyHeadWebCrypto, webCryptoVerifierFor, type Chunk } from '../src/browser.js';
+import { generateStreamKey, newSession, signChunk, signEnd, signHead } from '../src/index.js';
 import { pseudoRandomBytes } from './helpers.js';
 
 // Node 20 has Ed25519 in globalThis.crypto.subtle, so the browser's verification path runs here
@@ -50,5 +50,23 @@ describe('verifyChunkWebCrypto', () => {
   it('refuses a stream id that is not one with INVALID_STREAM_ID', async () => {
     await expect(webCryptoVerifierFor(key.streamId.toUpperCase())).rejects.toMatchObject({ code: 'INVALID_STREAM_ID' });
     await expect(webCryptoVerifierFor('ab')).rejects.toMatchObject({ code: 'INVALID_STREAM_ID' });
+  });
+});
+
+describe('verifyHeadWebCrypto and verifyEndWebCrypto', () => {
+  it('accept a head and an end that node:crypto signed, and refuse them changed or of another session', async () => {
+    const verifier = await webCryptoVerifierFor(key.streamId);
+    const head = signHead(key, SESSION, 2 ** 33 + 5, 1_700_000_000_456);
+    const end = signEnd(key, SESSION, 2 ** 33 + 6);
+    expect(await verifyHeadWebCrypto(verifier, SESSION, head)).toBe(true);
+    expect(await verifyEndWebCrypto(verifier, SESSION, end)).toBe(true);
+    expect(await verifyHeadWebCrypto(verifier, SESSION, { ...head, edge: head.edge + 1 })).toBe(false);
+    expect(await verifyHeadWebCrypto(verifier, SESSION, { ...head, ts: head.ts - 1 })).toBe(false);
+    expect(await verifyHeadWebCrypto(verifier, SESSION, { ...head, sig: flipBit(head.sig, 9) })).toBe(false);
+    expect(await verifyEndWebCrypto(verifier, SESSION, { ...end, edge: end.edge - 1 })).toBe(false);
+    expect(await verifyEndWebCrypto(verifier, newSession(), end)).toBe(false);
+    // A head's signature is no end's, though both sign the same edge.
+    expect(await verifyEndWebCrypto(verifier, SESSION, { edge: head.edge, sig: head.sig })).toBe(false);
+    expect(await verifyHeadWebCrypto(verifier, SESSION, { edge: -1, ts: 0, sig: head.sig })).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // The parts a browser viewer is built from, for a page bundle (tools/browser-bundle): the
 // chunk window and WebCrypto verification, a Connection over a WebRTC data channel, and the
 // scheduler. Nothing reachable from here imports node:net, node:fs, node:crypto or node:stream.
-// PeerClient itself is not here yet: it plays out through node:stream and spools to files.
+// `watch()` (a BrowserViewer) is the viewer itself, built from those parts and PeerClient's own.
 export {
   ChunkWindow,
   verifyChunkWebCrypto,
@@ -29,3 +29,5 @@ export {
   type Signaling,
 } from '@p2pstream/webrtc';
 export { Scheduler, rarestFirst, type SchedulerOptions, type FetchChunk, type PeerInfo } from '@p2pstream/scheduler';
+export { watch, BrowserViewer, type WatchOptions, type BrowserViewerStats } from './browser-viewer.js';
+export { TrackerClient } from '@p2pstream/tracker-client/browser';

@@ -3,6 +3,7 @@ export type PeerClientErrorCode =
   | 'INVALID_OPTION'
   | 'BAD_CHUNK'
   | 'PEER_GONE'
+  | 'PEER_DROPPED'
   | 'PEER_REFUSED'
   | 'OTHER_SESSION'
   | 'CLIENT_CLOSED'
@@ -48,6 +49,15 @@ export class PeerGoneError extends PeerClientError {
   readonly peer: string;
   constructor(peer: string) {
     super('PEER_GONE', `peer ${peer} is no longer connected`);
+    this.peer = peer;
+  }
+}
+
+/** This client dropped a peer (a bad chunk, a lie about the stream, repeated failures): a warning of the browser viewer. */
+export class PeerDroppedError extends PeerClientError {
+  readonly peer: string;
+  constructor(peer: string, why: string) {
+    super('PEER_DROPPED', `dropped peer ${peer}: ${why}`);
     this.peer = peer;
   }
 }

@@ -1,6 +1,6 @@
 import type { CloseReason, Connection, ConnectionLimits, DialFunction } from '@p2pstream/connection';
 import type { ChunkMessage, EndMessage, HeadMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
-import { sameSession, sessionHex } from '@p2pstream/data';
+import { sameSession, sessionHex } from '@p2pstream/data/browser';
 import { MAX_PENDING_HAVES } from './constants.js';
 import { OtherSessionError } from './errors.js';
 import { RateMeter } from './rate-meter.js';

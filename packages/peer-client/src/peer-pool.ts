@@ -1,4 +1,4 @@
-import { AddressBans } from '@p2pstream/connection';
+import { AddressBans } from '@p2pstream/connection/browser';
 import type { PeerEntry } from '@p2pstream/wire';
 import { MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';

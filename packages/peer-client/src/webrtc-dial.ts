@@ -1,4 +1,4 @@
-import { connect, type Connection, type DialFunction, type DialOptions } from '@p2pstream/connection';
+import { connect, type Connection, type DialFunction, type DialOptions } from '@p2pstream/connection/browser';
 import { dataChannelTransport, openDataChannel, type IceServer, type PeerConnectionClass } from '@p2pstream/webrtc';
 import { WireErrorCode } from '@p2pstream/wire';
 import { trackerSignaling, type SignalingTracker } from './tracker-signaling.js';

@@ -1,6 +1,8 @@
-export { PeerServer, startPeerServer, type PeerServerEvents, type PeerServerStats, type PeerUploadStats } from './peer-server.js';
+export { PeerServer, type PeerServerEvents, type PeerServerStats, type PeerUploadStats } from './peer-server.js';
+export { startPeerServer } from './start-peer-server.js';
+export { acceptingPeerServer } from './accepting-peer-server.js';
 export type { PeerServerOptions } from './options.js';
-export type { ServeOptions } from './served-stream.js';
+export type { ServeOptions, ServedState } from './served-stream.js';
 export { GridClock } from './grid-clock.js';
 export { UploadSlots, type UploadSlotsOptions } from './upload-slots.js';
 export {

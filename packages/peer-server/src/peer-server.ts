@@ -1,14 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
-import {
-  AddressInUseError,
-  ConnectionServer,
-  listen,
-  type Connection,
-  type Handlers,
-  type Transport,
-  type UploadLimiter,
-} from '@p2pstream/connection';
+// The browser entry of connection: a PeerServer also serves a page's peers (over data channels), so nothing here reaches node:net.
+import { type ConnectionServer, type Connection, type Handlers, type Transport, type UploadLimiter } from '@p2pstream/connection/browser';
 import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
 import {
@@ -18,13 +11,13 @@ import {
   PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE,
   UPLOAD_SAMPLE_MS,
 } from './constants.js';
-import { ListenFailedError, NoFreePortError, ServerClosedError, StreamAlreadyServedError } from './errors.js';
-import { resolvePeerServerOptions, type PeerServerOptions, type ResolvedPeerServerOptions } from './options.js';
+import { ServerClosedError, StreamAlreadyServedError } from './errors.js';
+import type { ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
 import { ServingPeer, type ServingHooks } from './serving-peer.js';
 import { UploadQueue } from './upload-queue.js';
 import { UploadSlots } from './upload-slots.js';
-import { monotonicClock, type Clock } from '@p2pstream/units';
+import type { Clock } from '@p2pstream/units';
 
 /** `NODE_DEBUG=p2pstream:peer-server`: the upload queue as measured, once a second. */
 const trace = debuglog('p2pstream:peer-server');
@@ -348,50 +341,4 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   #warn(error: Error): void {
     if (this.listenerCount('warning') > 0) this.emit('warning', error);
   }
-}
-
-/**
- * Starts a peer server. When the port is taken it tries the next ones
- * (`portAttempts`); `server.port` says where it listens and `requestedPort`
- * what was asked for, so an app can tell the user.
- */
-export async function startPeerServer(options: PeerServerOptions = {}): Promise<PeerServer> {
-  const resolved = resolvePeerServerOptions(options);
-  const clock = options.clock ?? monotonicClock;
-  const { host, port: first, portAttempts } = resolved;
-  let instance: PeerServer | undefined;
-  const handlers = PeerServer.handlers(() => instance!);
-  if (options.listen === false) {
-    options.signal?.throwIfAborted();
-    instance = new PeerServer(new ConnectionServer({ role: 'peer', limits: resolved.limits, handlers, clock }), resolved, clock);
-    return closedOnAbort(instance, options.signal);
-  }
-  const last = first === 0 ? 0 : Math.min(65535, first + portAttempts - 1);
-  for (let port = first; port <= last; port++) {
-    let server: ConnectionServer;
-    try {
-      server = await listen({
-        host,
-        port,
-        role: 'peer',
-        limits: resolved.limits,
-        handlers,
-        clock,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      if (error instanceof AddressInUseError && port < last) continue;
-      if (error instanceof AddressInUseError) throw new NoFreePortError(host, first, last, { cause: error });
-      throw new ListenFailedError(host, port, { cause: error });
-    }
-    instance = new PeerServer(server, resolved, clock);
-    return closedOnAbort(instance, options.signal);
-  }
-  throw new NoFreePortError(host, first, last);
-}
-
-function closedOnAbort(server: PeerServer, signal: AbortSignal | undefined): PeerServer {
-  signal?.addEventListener('abort', () => void server.close(), { once: true });
-  return server;
 }

@@ -2,6 +2,9 @@ import type { HeldChunks, SignedState } from '@p2pstream/data';
 import type { MapMessage } from '@p2pstream/wire';
 import type { ServingPeer } from './serving-peer.js';
 
+/** What serving needs of a `SignedState` (a page's WebCrypto state has the same surface). */
+export type ServedState = Pick<SignedState, 'session' | 'head' | 'end' | 'onHead' | 'onEnd'>;
+
 export interface ServeOptions {
   /**
    * What the publisher signed about this publish of the stream: its session
@@ -10,7 +13,7 @@ export interface ServeOptions {
    * joined as they come. A publisher makes it with `signWindow`; a viewer feeds
    * it with what its peers send.
    */
-  state: SignedState;
+  state: ServedState;
   /**
    * This node is the stream's publisher: `map` replies say `source: true`, so
    * viewers can count what they took from the publisher.
@@ -27,7 +30,7 @@ export interface ServeOptions {
 export class ServedStream {
   readonly id: string;
   readonly window: HeldChunks;
-  readonly state: SignedState;
+  readonly state: ServedState;
   readonly source: boolean;
   readonly peers = new Set<ServingPeer>();
   readonly #unsubscribe: Array<() => void>;

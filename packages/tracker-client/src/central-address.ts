@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { DEFAULT_CENTRAL_PORT } from './constants.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -49,9 +48,27 @@ function parseWebSocketAddress(text: string): CentralAddress {
  * central moves only the clients that preferred it.
  */
 export function rendezvousOrder(centrals: readonly CentralAddress[], affinity: string): CentralAddress[] {
-  const score = (central: CentralAddress) => createHash('sha256').update(`${affinity}\n${central.label}`).digest().readUIntBE(0, 6);
+  const score = (central: CentralAddress) => rendezvousScore(`${affinity}\n${central.label}`);
   return centrals
     .map((central) => ({ central, score: score(central) }))
     .sort((a, b) => b.score - a.score || (a.central.label < b.central.label ? -1 : 1))
     .map(({ central }) => central);
+}
+
+/**
+ * A 53-bit hash of `text` (cyrb53: two multiply-xorshift lanes over its UTF-16 units), for
+ * rendezvous scores only: it spreads evenly and needs no node:crypto, so a page orders
+ * centrals the same way. Nothing depends on it being hard to invert.
+ */
+function rendezvousScore(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ unit, 2654435761);
+    h2 = Math.imul(h2 ^ unit, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

@@ -8,7 +8,7 @@ import {
   type Handlers,
   type ReplyOf,
   type RequestInput,
-} from '@p2pstream/connection';
+} from '@p2pstream/connection/browser';
 import { WireErrorCode } from '@p2pstream/wire';
 import type { CentralAddress } from './central-address.js';
 import { CentralUnreachableError, ClientClosedError, refusalError, RegistryUnavailableError, type CentralAttempt } from './errors.js';

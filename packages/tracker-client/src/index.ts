@@ -1,5 +1,5 @@
+export { TrackerClient } from './tcp-tracker-client.js';
 export {
-  TrackerClient,
   type TrackerClientOptions,
   type TrackerClientEvents,
   type Publication,

@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
 import {
   ConnectionError,
-  dial as connectionDial,
   RemoteError,
   webSocketDial,
   type CloseReason,
   type Connection,
   type DialFunction,
   type WebSocketConstructor,
-} from '@p2pstream/connection';
+} from '@p2pstream/connection/browser';
 import { MAX_SIGNAL_BYTES, type PeerEntry, type SignaledMessage, type StreamEntry } from '@p2pstream/wire';
 import { parseCentralAddress, rendezvousOrder, type CentralAddress } from './central-address.js';
 import { CentralSession, type ConnectCause } from './central-session.js';
@@ -74,7 +73,10 @@ export interface TrackerClientOptions {
    * @default 10_000
    */
   registryRetryTimeout?: number;
-  /** How `host:port` centrals are dialed. @default dial from @p2pstream/connection (TCP) */
+  /**
+   * How `host:port` centrals are dialed.
+   * @default dial from @p2pstream/connection (TCP); none in the `./browser` entry, which takes only `ws://` centrals
+   */
   dial?: DialFunction;
   /**
    * The WebSocket class for `ws://` centrals: `WebSocket` from the `ws` package in Node 20.
@@ -236,11 +238,15 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#returnInterval = options.returnInterval ?? DEFAULT_RETURN_INTERVAL_MS;
     const listed = options.centrals.map(parseCentralAddress);
     const affinity = options.affinity ?? Math.floor(this.#random() * 2 ** 48).toString(36);
-    const dial = options.dial ?? connectionDial;
+    const dial = options.dial;
+    const tcp = listed.find((central) => !central.webSocket);
+    if (tcp && !dial) {
+      throw new InvalidArgumentError(`central ${tcp.label} is a TCP address, which a page cannot open: give central's WebSocket address (ws://HOST:PORT/ws, central --ws)`);
+    }
     const webSocketDials = new Map<string, DialFunction>();
     // Built when first needed: a client with only TCP centrals needs no WebSocket class.
     const dialFor = (central: CentralAddress): DialFunction => {
-      if (!central.webSocket) return dial;
+      if (!central.webSocket) return dial!;
       let dialer = webSocketDials.get(central.label);
       if (!dialer) webSocketDials.set(central.label, (dialer = webSocketDial({ ...central.webSocket, ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) })));
       return dialer;

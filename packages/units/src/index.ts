@@ -8,3 +8,4 @@ export { parseRate, formatRate, formatRateAsBits } from './rates.js';
 export { parseSize } from './sizes.js';
 export { parseInteger, parsePositive, parseFraction } from './numbers.js';
 export { parseHostPort, type HostPort } from './host-port.js';
+export { parseIceServer, type IceServer } from './ice-server.js';

@@ -1,8 +1,15 @@
-import type { WebRTCOptions } from '@p2pstream/peer-client';
-import { UsageError } from '@p2pstream/units';
+import { UsageError } from './usage-error.js';
 
-/** One STUN or TURN server as WebRTC takes it. */
-export type IceServer = NonNullable<WebRTCOptions['iceServers']>[number];
+/**
+ * One STUN or TURN server as WebRTC takes it (`RTCIceServer`; `@p2pstream/webrtc`'s
+ * `IceServer` has the same shape). Here because every program with an `--ice` flag
+ * (the peer, central for its watch page) parses it the same way.
+ */
+export interface IceServer {
+  urls: string;
+  username?: string;
+  credential?: string;
+}
 
 /** `--ice` URLs as WebRTC takes them (RFC 7064/7065); `USER:PASS@` before a TURN host is ours. */
 const ICE_URL = /^(stuns?|turns?):(?:([^:@\s]+):([^@\s]+)@)?(\[[0-9a-fA-F:.]+\]|[^\s:/?@[\]]+)(?::(\d{1,5}))?(\?transport=(?:udp|tcp))?$/;
