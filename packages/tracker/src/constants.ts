@@ -74,8 +74,12 @@ export const DEFAULT_REDIS_PREFIX = 'p2pstream:';
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2_000;
 /** Time allowed to reach Redis at start-up before central gives up with an error. */
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 3_000;
-/** Longest pause between attempts to reach Redis again after it went away. */
-export const REDIS_MAX_RECONNECT_DELAY_MS = 2_000;
+/**
+ * Longest pause between attempts to reach Redis again after it went away: short,
+ * because peers retry within an interval and expect a returned Redis to be in use
+ * by then (one connect attempt every half second costs Redis nothing).
+ */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 500;
 /** Stream name → id bindings a Redis registry remembers (they never change once made), saving a round trip per look-up. */
 export const REDIS_NAME_CACHE_SIZE = 10_000;
 /** Streams one sweep step of a Redis registry looks at. */
