@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/index.js';
-import { runPrefix } from './shaped-network.js';
 import { runSwarm, type SwarmReport } from './swarm.js';
 import { parseRate } from '@p2pstream/units';
 import { parseUplinkMix } from './uplinks.js';
+import { hostLinks, leftoverNamespaces } from './host-network.js';
 
 /**
  * One small NAT swarm, as `npm run swarm -- --nat` runs it: needs root (CI runs as root),
@@ -25,19 +24,6 @@ const VIEWERS = 4;
 const HOMES = 2;
 const DURATION_MS = 20_000;
 const RATE = parseRate('--rate', '1mbit');
-
-function hostLinks(): string[] {
-  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
-    .split('\n')
-    .flatMap((line) => (line.trim() ? [line.split(':')[1]!.trim()] : []))
-    .sort();
-}
-
-function leftoverNamespaces(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.startsWith(runPrefix()));
-}
 
 let report: SwarmReport;
 let linksBefore: string[];

@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/index.js';
-import { runPrefix } from './shaped-network.js';
 import { runSwarm, type SwarmReport } from './swarm.js';
 import { parseRate } from '@p2pstream/units';
 import { parseUplinkMix } from './uplinks.js';
+import { hostLinks, leftoverNamespaces } from './host-network.js';
 
 /**
  * One small shaped swarm, as `npm run swarm -- --shaped` runs it: needs root (CI runs
@@ -24,20 +23,6 @@ const RATE = parseRate('--rate', '1mbit');
 const PUBLISHER_UPLINK = 4;
 const PUBLISHER_LIMIT = 3;
 const UPLINK_MIX = '3x:50,4x:50';
-
-/** The names of the links in the machine's own network namespace. */
-function hostLinks(): string[] {
-  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
-    .split('\n')
-    .flatMap((line) => (line.trim() ? [line.split(':')[1]!.trim()] : []))
-    .sort();
-}
-
-function leftoverNamespaces(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.startsWith(runPrefix()));
-}
 
 let report: SwarmReport;
 let linksBefore: string[];
