@@ -14,22 +14,14 @@ import { TrackerClient } from '@p2pstream/tracker-client/browser';
 import { monotonicClock } from '@p2pstream/units';
 import type { IceServer, PeerConnectionClass } from '@p2pstream/webrtc';
 import { BelievedClaims } from './believed-claims.js';
-import {
-  DEFAULT_DIAL_TIMEOUT_MS,
-  DEFAULT_FETCH_TIMEOUT_MS,
-  DEFAULT_KEEPALIVE_MS,
-  DEFAULT_MAX_CHUNK_SKEW_MS,
-  DEFAULT_MAX_PEERS,
-  DEFAULT_RATE_WINDOW_MS,
-  DEFAULT_REDIAL_BACKOFF_MS,
-  DEFAULT_RELOOKUP_MS,
-} from './constants.js';
+import { DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';
 import { BadChunkError, ClientClosedError, InvalidOptionError, PeerDroppedError, PeerGoneError } from './errors.js';
 import { refusalError, tallyVerified } from './fetch-replies.js';
 import type { PeerLink } from './peer-link.js';
-import { PeerPool } from './peer-pool.js';
+import type { PeerPool } from './peer-pool.js';
 import { SinkWriter } from './sink-writer.js';
 import type { StreamInfo } from './peer-client.js';
+import { poolPacing, viewerPool, type PoolPacing } from './viewer-pool.js';
 import { viewerScheduler } from './viewer-scheduler.js';
 import { ViewerCounters, type ViewerSkipCause } from './viewer-stats.js';
 import { WebCryptoState } from './webcrypto-state.js';
@@ -120,6 +112,7 @@ export async function watch(options: WatchOptions): Promise<BrowserViewer> {
 export class BrowserViewer {
   readonly name: string;
   readonly #options: WatchOptions;
+  readonly #pacing: PoolPacing;
   readonly #tracker: TrackerClient;
   readonly #counters = new ViewerCounters();
   readonly #start: RandomAccessStart;
@@ -141,11 +134,13 @@ export class BrowserViewer {
   #closed = false;
 
   constructor(options: WatchOptions) {
-    const maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    const pacing = poolPacing({ maxPeers: options.maxPeers });
+    const { maxPeers } = pacing;
     if (!Number.isSafeInteger(maxPeers) || maxPeers < 1) throw new InvalidOptionError(`maxPeers must be a positive integer, not ${maxPeers}`);
     if (typeof options.onBytes !== 'function') throw new InvalidOptionError('onBytes must be a function: it receives the stream');
     this.name = options.stream;
     this.#options = options;
+    this.#pacing = pacing;
     this.#start = new RandomAccessStart();
     this.#tracker = new TrackerClient({ centrals: [options.central] });
     this.#tracker.on('warning', (error) => this.#warn(error));
@@ -193,7 +188,6 @@ export class BrowserViewer {
       onWarning: (error) => this.#warn(error),
     });
     this.#writer = writer;
-    window.onChunk(() => writer.chunkAdded());
     const scheduler = this.#createScheduler(info.live);
     this.#scheduler = scheduler;
     scheduler.start();
@@ -225,30 +219,18 @@ export class BrowserViewer {
       this.#answerer = answerWebRTC({ ...webrtc, tracker: this.#tracker, server: { accept: (transport) => server.accept(transport) }, onWarning: (error) => this.#warn(error) });
     }
     const dial = webRTCDial({ ...webrtc, tracker: this.#tracker, stream: info.streamId });
-    const clock = monotonicClock;
-    this.#pool = new PeerPool({
+    this.#pool = viewerPool({
       name: this.name,
+      // Its peers are not this page's own entry: central lists it too once announced.
+      found,
       tracker: this.#tracker,
-      maxPeers: options.maxPeers ?? DEFAULT_MAX_PEERS,
-      relookupMs: DEFAULT_RELOOKUP_MS,
-      redialBackoffMs: DEFAULT_REDIAL_BACKOFF_MS,
-      clock,
-      link: {
-        streamId: info.streamId,
-        session: info.session,
-        localAddress: undefined,
-        dial,
-        limits: { handshakeTimeout: DEFAULT_DIAL_TIMEOUT_MS },
-        clock,
-        keepaliveMs: DEFAULT_KEEPALIVE_MS,
-        fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
-        rateWindowMs: DEFAULT_RATE_WINDOW_MS,
-      },
+      pacing: this.#pacing,
+      clock: monotonicClock,
+      dial,
+      localAddress: undefined,
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),
     });
-    // Not this page's own entry: central lists it too once announced.
-    this.#pool.start(found.peers);
     return info;
   }
 

@@ -10,10 +10,11 @@ import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, Readable
 import { refusalError, tallyVerified } from './fetch-replies.js';
 import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClientOptions } from './options.js';
 import { PeerLink, type PeerLinkListener } from './peer-link.js';
-import { PeerPool } from './peer-pool.js';
+import type { PeerPool } from './peer-pool.js';
 import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
 import { SinkWriter } from './sink-writer.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
+import { viewerPool } from './viewer-pool.js';
 import { viewerScheduler } from './viewer-scheduler.js';
 import { ViewerCounters, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
 import { monotonicClock, untilAborted, type Clock } from '@p2pstream/units';
@@ -239,12 +240,10 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       onWarning: (error) => this.#warn(error),
     });
     this.#writer = writer;
-    window.onChunk(() => writer.chunkAdded());
-    const scheduler = this.#createScheduler(info.live);
-    this.#scheduler = scheduler;
-    if (this.#options.from !== undefined) scheduler.setPlayhead(this.#options.from);
-    scheduler.start();
-    const claims = new BelievedClaims({ scheduler, writer, window });
+    this.#scheduler = this.#createScheduler(info.live);
+    if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
+    this.#scheduler.start();
+    const claims = new BelievedClaims({ scheduler: this.#scheduler, writer, window });
     this.#claims = claims;
     state.onHead(() => claims.believeUpTo(state.clip(Number.MAX_SAFE_INTEGER)));
     state.onEnd((end) => {
@@ -253,28 +252,18 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
     const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
-    this.#pool = new PeerPool({
+    this.#pool = viewerPool({
       name: this.name,
+      found,
       tracker: this.#parts.tracker,
-      maxPeers: this.#o.maxPeers,
-      relookupMs: this.#o.relookupMs,
-      redialBackoffMs: this.#o.redialBackoffMs,
+      pacing: this.#o,
       clock: this.#clock,
-      link: {
-        streamId: info.streamId,
-        session: info.session,
-        localAddress: this.#options.localAddress,
-        dial,
-        limits: { handshakeTimeout: this.#o.dialTimeoutMs, ...this.#options.limits },
-        clock: this.#clock,
-        keepaliveMs: this.#o.keepaliveMs,
-        fetchTimeoutMs: this.#o.fetchTimeoutMs,
-        rateWindowMs: this.#o.rateWindowMs,
-      },
+      dial,
+      localAddress: this.#options.localAddress,
+      limits: this.#options.limits,
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),
     });
-    this.#pool.start(found.peers);
     return info;
   }
 
