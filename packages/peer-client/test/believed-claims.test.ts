@@ -2,22 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ChunkWindow, type Chunk } from '@p2pstream/data';
 import { Scheduler } from '@p2pstream/scheduler';
 import { ManualClock } from '@p2pstream/units';
-import type { MapMessage } from '@p2pstream/wire';
 import { BelievedClaims } from '../src/believed-claims.js';
 import { SinkWriter } from '../src/sink-writer.js';
 import { ViewerCounters } from '../src/viewer-stats.js';
-
-const mapOf = (base: number, bits: number[]): MapMessage => ({
-  t: 'map',
-  re: 1,
-  stream: 'ab'.repeat(32),
-  base,
-  bits: Uint8Array.from(bits),
-  edge: base + bits.length * 8,
-  live: false,
-  session: new Uint8Array(8),
-  source: false,
-});
+import { mapOf } from './map-message.js';
 
 /** A finished stream's scheduler, window and writer as a viewer makes them; `asked` lists what the scheduler asked of whom. */
 function viewerParts() {
@@ -59,7 +47,7 @@ describe('BelievedClaims', () => {
   it('asks a peer for the chunks it claims only as far as a verified head covers them, then the rest once the end is signed', async () => {
     const { clock, asked, scheduler, window, writer, claims } = viewerParts();
     // The peer claims chunks 0–7; nothing is signed yet.
-    claims.addPeer('p', mapOf(0, [0xff]));
+    claims.addPeer('p', mapOf(0, [0xff], false));
     await clock.run(1_000);
     expect(asked).toEqual([]);
 
@@ -82,8 +70,8 @@ describe('BelievedClaims', () => {
 
   it('holds back a `have` past the verified head until a head covers it, and forgets a peer that is gone', async () => {
     const { clock, asked, scheduler, claims } = viewerParts();
-    const p = claims.addPeer('p', mapOf(0, [0]));
-    const q = claims.addPeer('q', mapOf(0, [0]));
+    const p = claims.addPeer('p', mapOf(0, [0], false));
+    const q = claims.addPeer('q', mapOf(0, [0], false));
     p.have(5);
     q.have(5);
     await clock.run(1_000);
