@@ -1,4 +1,4 @@
-import { VIOLATION_PENALTY, type CloseReason } from '@p2pstream/connection/browser';
+import type { CloseReason } from '@p2pstream/connection/browser';
 import {
   ChunkWindow,
   DEFAULT_CHUNK_MS,
@@ -9,27 +9,20 @@ import {
   type WebCryptoVerifier,
 } from '@p2pstream/data/browser';
 import { acceptingPeerServer, type PeerServer } from '@p2pstream/peer-server/browser';
-import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
+import type { Scheduler } from '@p2pstream/scheduler';
 import { TrackerClient } from '@p2pstream/tracker-client/browser';
 import { monotonicClock } from '@p2pstream/units';
 import type { IceServer, PeerConnectionClass } from '@p2pstream/webrtc';
-import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
-import { clipBufferMap, HeldBack } from './believed-maps.js';
-import {
-  DEFAULT_DIAL_TIMEOUT_MS,
-  DEFAULT_FETCH_TIMEOUT_MS,
-  DEFAULT_KEEPALIVE_MS,
-  DEFAULT_MAX_CHUNK_SKEW_MS,
-  DEFAULT_MAX_PEERS,
-  DEFAULT_RATE_WINDOW_MS,
-  DEFAULT_REDIAL_BACKOFF_MS,
-  DEFAULT_RELOOKUP_MS,
-} from './constants.js';
-import { BadChunkError, ClientClosedError, InvalidOptionError, PeerDroppedError, PeerGoneError, PeerRefusedError } from './errors.js';
+import { BelievedClaims } from './believed-claims.js';
+import { DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';
+import { BadChunkError, ClientClosedError, InvalidOptionError, PeerDroppedError, PeerGoneError } from './errors.js';
+import { refusalError, tallyVerified } from './fetch-replies.js';
 import type { PeerLink } from './peer-link.js';
-import { PeerPool } from './peer-pool.js';
+import type { PeerPool } from './peer-pool.js';
 import { SinkWriter } from './sink-writer.js';
 import type { StreamInfo } from './peer-client.js';
+import { poolPacing, viewerPool, type PoolPacing } from './viewer-pool.js';
+import { viewerScheduler } from './viewer-scheduler.js';
 import { ViewerCounters, type ViewerSkipCause } from './viewer-stats.js';
 import { WebCryptoState } from './webcrypto-state.js';
 import { answerWebRTC, type WebRTCAnswerer } from './webrtc-answerer.js';
@@ -93,14 +86,6 @@ export interface BrowserViewerStats {
   lagMs: number | null;
 }
 
-const REFUSALS: Record<Exclude<RejectReason, typeof WireErrorCode.unknownStream>, RefusalReason> = {
-  [WireErrorCode.notHeld]: 'not-held',
-  [WireErrorCode.outsideWindow]: 'outside-window',
-  [WireErrorCode.busy]: 'busy',
-};
-
-const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set(['PROTOCOL_VIOLATION', 'MALFORMED', 'INVALID_FIELD', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE']);
-
 /** A page's entry at central is a port number nobody listens on: central relays signals to it, and peers reach it only through them. */
 const randomEntryPort = (): number => 1024 + Math.floor(Math.random() * (65536 - 1024));
 
@@ -127,9 +112,9 @@ export async function watch(options: WatchOptions): Promise<BrowserViewer> {
 export class BrowserViewer {
   readonly name: string;
   readonly #options: WatchOptions;
+  readonly #pacing: PoolPacing;
   readonly #tracker: TrackerClient;
   readonly #counters = new ViewerCounters();
-  readonly #heldBack = new Map<string, HeldBack>();
   readonly #start: RandomAccessStart;
   #info: StreamInfo | undefined;
   #verifier: WebCryptoVerifier | undefined;
@@ -137,6 +122,8 @@ export class BrowserViewer {
   #window: ChunkWindow | undefined;
   #writer: SinkWriter | undefined;
   #scheduler: Scheduler | undefined;
+  /** Peers' claims, believed as far as `#state` verified. */
+  #claims: BelievedClaims | undefined;
   #pool: PeerPool | undefined;
   /** With `share`: serves the window to the peers whose offers the answerer takes. */
   #server: PeerServer | undefined;
@@ -147,11 +134,13 @@ export class BrowserViewer {
   #closed = false;
 
   constructor(options: WatchOptions) {
-    const maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    const pacing = poolPacing({ maxPeers: options.maxPeers });
+    const { maxPeers } = pacing;
     if (!Number.isSafeInteger(maxPeers) || maxPeers < 1) throw new InvalidOptionError(`maxPeers must be a positive integer, not ${maxPeers}`);
     if (typeof options.onBytes !== 'function') throw new InvalidOptionError('onBytes must be a function: it receives the stream');
     this.name = options.stream;
     this.#options = options;
+    this.#pacing = pacing;
     this.#start = new RandomAccessStart();
     this.#tracker = new TrackerClient({ centrals: [options.central] });
     this.#tracker.on('warning', (error) => this.#warn(error));
@@ -199,17 +188,15 @@ export class BrowserViewer {
       onWarning: (error) => this.#warn(error),
     });
     this.#writer = writer;
-    window.onChunk(() => writer.chunkAdded());
     const scheduler = this.#createScheduler(info.live);
     this.#scheduler = scheduler;
     scheduler.start();
+    const claims = new BelievedClaims({ scheduler, writer, window });
+    this.#claims = claims;
     const state = new WebCryptoState(this.#verifier, info.session);
     this.#state = state;
-    state.onHead(({ edge }) => this.#believeUpTo(edge));
-    state.onEnd(({ edge }) => {
-      this.#believeUpTo(edge);
-      this.#ended(edge);
-    });
+    state.onHead(({ edge }) => claims.believeUpTo(edge));
+    state.onEnd(({ edge }) => void claims.end(edge));
     // Re-sharing: what this page holds is served to the peers that reach it (their offers answered through central).
     if (options.share ?? true) {
       const server = acceptingPeerServer();
@@ -232,30 +219,18 @@ export class BrowserViewer {
       this.#answerer = answerWebRTC({ ...webrtc, tracker: this.#tracker, server: { accept: (transport) => server.accept(transport) }, onWarning: (error) => this.#warn(error) });
     }
     const dial = webRTCDial({ ...webrtc, tracker: this.#tracker, stream: info.streamId });
-    const clock = monotonicClock;
-    this.#pool = new PeerPool({
+    this.#pool = viewerPool({
       name: this.name,
+      // Its peers are not this page's own entry: central lists it too once announced.
+      found,
       tracker: this.#tracker,
-      maxPeers: options.maxPeers ?? DEFAULT_MAX_PEERS,
-      relookupMs: DEFAULT_RELOOKUP_MS,
-      redialBackoffMs: DEFAULT_REDIAL_BACKOFF_MS,
-      clock,
-      link: {
-        streamId: info.streamId,
-        session: info.session,
-        localAddress: undefined,
-        dial,
-        limits: { handshakeTimeout: DEFAULT_DIAL_TIMEOUT_MS },
-        clock,
-        keepaliveMs: DEFAULT_KEEPALIVE_MS,
-        fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
-        rateWindowMs: DEFAULT_RATE_WINDOW_MS,
-      },
+      pacing: this.#pacing,
+      clock: monotonicClock,
+      dial,
+      localAddress: undefined,
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),
     });
-    // Not this page's own entry: central lists it too once announced.
-    this.#pool.start(found.peers);
     return info;
   }
 
@@ -296,33 +271,17 @@ export class BrowserViewer {
   }
 
   #createScheduler(live: boolean): Scheduler {
-    const scheduler = new Scheduler({
-      fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal),
-      clock: monotonicClock,
-      live,
-      chunkDurationMs: DEFAULT_CHUNK_MS,
-    });
-    if (live) {
-      scheduler.on('played', ({ seq }) => this.#writer?.play(seq));
-      scheduler.on('missed', ({ seq, cause, peers }) => this.#writer?.skip(seq, cause, peers));
-      scheduler.on('rebuffered', () => void (this.#counters.rebuffers += 1));
-      scheduler.on('ended', () => this.#writer?.finish());
-    }
-    scheduler.on('timedOut', () => void (this.#counters.timeouts += 1));
-    scheduler.on('peerFailing', ({ peer }) => this.#drop(peer, 'it failed repeatedly'));
-    scheduler.on('error', (error) => this.#warn(error));
-    return scheduler;
+    return viewerScheduler(
+      { fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal), clock: monotonicClock, live, chunkDurationMs: DEFAULT_CHUNK_MS },
+      { writer: () => this.#writer, counters: this.#counters, drop: (peer, why) => this.#drop(peer, why), onWarning: (error) => this.#warn(error) },
+    );
   }
 
   async #fetch(peer: string, seq: number, signal: AbortSignal): Promise<number> {
     const link = this.#pool?.links.get(peer);
     if (!link) throw new PeerGoneError(peer);
     const reply = await link.fetch(seq, signal);
-    if (reply.t === 'reject') {
-      if (reply.reason !== WireErrorCode.unknownStream) throw new ChunkRefusedError(peer, seq, REFUSALS[reply.reason]);
-      this.#drop(peer, 'it no longer carries the stream');
-      throw new PeerRefusedError(peer, 'it no longer carries the stream');
-    }
+    if (reply.t === 'reject') throw refusalError(peer, seq, reply.reason, (gone, why) => this.#drop(gone, why));
     const info = this.#info!;
     const verified = reply.seq === seq && (await verifyChunkWebCrypto(this.#verifier!, info.session, reply));
     if (!verified || (info.live && Math.abs(reply.ts - Date.now()) > DEFAULT_MAX_CHUNK_SKEW_MS)) {
@@ -330,81 +289,28 @@ export class BrowserViewer {
       this.#drop(peer, `it sent a bad chunk ${seq}`, { ban: true });
       throw new BadChunkError(peer, seq);
     }
-    const bytes = reply.data.length;
-    link.receivedBytes(bytes);
-    if (link.source) this.#counters.bytesFromPublisher += bytes;
-    else this.#counters.bytesFromPeers += bytes;
     const window = this.#window!;
-    if (this.#closed) return bytes;
-    if (window.has(seq)) {
-      this.#counters.duplicateBytes += bytes;
-      return bytes;
-    }
+    if (!tallyVerified(link, this.#counters, window, reply, this.#closed)) return reply.data.length;
     // A copy (Uint8Array's, not Buffer's slice, which is a view): the payload is a view into the connection's read buffer, which a window would pin.
     if (window.add({ seq, ts: reply.ts, data: new Uint8Array(reply.data), sig: new Uint8Array(reply.sig) }) && this.#server) {
       // Central lists carriers by their edge: tell it how far this page holds.
       this.#tracker.update(info.streamId, { edge: window.edge });
     }
-    return bytes;
+    return reply.data.length;
   }
 
   #onLink(link: PeerLink): void {
-    const scheduler = this.#scheduler!;
     const state = this.#state!;
-    const heldBack = new HeldBack(link.map);
-    this.#heldBack.set(link.address, heldBack);
-    scheduler.addPeer(link.address, clipBufferMap(link.map, state.believed));
-    this.#learn(link.map);
+    const claims = this.#claims!.addPeer(link.address, link.map);
     link.activate({
-      have: (from, seq) => {
-        if (seq < state.believed) scheduler.peerHas(from.address, seq);
-        else heldBack.have(seq);
-      },
+      have: (_from, seq) => claims.have(seq),
       head: (from, head) => void state.offerHead(head).then((offer) => offer === 'bad' && this.#lied(from.address, 'head')),
       end: (from, end) => void state.offerEnd(end).then((offer) => offer === 'bad' && this.#lied(from.address, 'end')),
-      map: (from, map) => {
-        heldBack.setMap(map);
-        scheduler.addPeer(from.address, clipBufferMap(map, state.believed));
-        this.#learn(map);
-      },
+      map: (_from, map) => claims.map(map),
       close: (from, reason: CloseReason) => {
-        if (this.#pool?.links.get(from.address) !== from) return;
-        this.#heldBack.delete(from.address);
-        this.#pool.closed(from);
-        scheduler.removePeer(from.address);
-        if (!reason.byRemote && PROTOCOL_VIOLATIONS.has(reason.code)) this.#pool.penalize(from.address, VIOLATION_PENALTY);
+        if (this.#pool?.closed(from, reason)) this.#claims!.removePeer(from.address);
       },
     });
-  }
-
-  #learn(map: MapMessage): void {
-    this.#believeEdge(Math.min(map.edge, this.#state!.believed));
-  }
-
-  /** A newer signed head (or the end) lets the chunks peers claimed below `limit` count. */
-  #believeUpTo(limit: number): void {
-    const from = this.#state!.believedBefore(limit);
-    if (from === undefined) return;
-    this.#believeEdge(limit);
-    const scheduler = this.#scheduler!;
-    for (const [address, heldBack] of this.#heldBack) {
-      const { inMap, haves } = heldBack.release(from, limit);
-      for (const seq of inMap) scheduler.peerHas(address, seq, { fromMap: true });
-      for (const seq of haves) scheduler.peerHas(address, seq);
-    }
-  }
-
-  #believeEdge(edge: number): void {
-    if (edge > 0 && this.#writer?.finalEdge === undefined) this.#scheduler?.setEdge(edge - 1);
-  }
-
-  #ended(edge: number): void {
-    const writer = this.#writer!;
-    const window = this.#window!;
-    if (writer.finalEdge !== undefined || edge < window.edge) return;
-    window.finish(edge);
-    writer.setFinalEdge(edge);
-    this.#scheduler!.finish(edge);
   }
 
   #lied(peer: string, what: 'head' | 'end'): void {
@@ -412,10 +318,8 @@ export class BrowserViewer {
   }
 
   #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {
-    if (!this.#pool?.links.has(peer)) return;
-    this.#heldBack.delete(peer);
-    this.#pool.drop(peer, options);
-    this.#scheduler?.removePeer(peer);
+    if (!this.#pool?.drop(peer, options)) return;
+    this.#claims?.removePeer(peer);
     this.#warn(new PeerDroppedError(peer, why));
   }
 

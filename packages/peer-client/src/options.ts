@@ -1,17 +1,7 @@
 import type { ConnectionLimits, DialFunction } from '@p2pstream/connection';
 import { DEFAULT_CHUNK_MS } from '@p2pstream/data';
 import type { SchedulerOptions } from '@p2pstream/scheduler';
-import {
-  DEFAULT_DIAL_TIMEOUT_MS,
-  DEFAULT_FETCH_TIMEOUT_MS,
-  DEFAULT_FINISHED_CHUNK_MS,
-  DEFAULT_KEEPALIVE_MS,
-  DEFAULT_MAX_CHUNK_SKEW_MS,
-  DEFAULT_MAX_PEERS,
-  DEFAULT_RATE_WINDOW_MS,
-  DEFAULT_REDIAL_BACKOFF_MS,
-  DEFAULT_RELOOKUP_MS,
-} from './constants.js';
+import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';
 import type { PeerServerOptions } from '@p2pstream/peer-server';
 import type { TrackerClientOptions } from '@p2pstream/tracker-client';
 import { InvalidOptionError } from './errors.js';
@@ -22,6 +12,7 @@ import type { Clock } from '@p2pstream/units';
 import type { WebRTCOptions } from './webrtc-dial.js';
 import type { WebRTCAnswererInit } from './webrtc-answerer.js';
 import type { SignalingTracker } from './tracker-signaling.js';
+import { poolPacing, type PoolPacing } from './viewer-pool.js';
 
 /** Scheduler settings a client may tune; the client supplies `fetch`, `clock`, `live` and `chunkDurationMs` itself. */
 export type SchedulerTuning = Omit<SchedulerOptions, 'fetch' | 'clock' | 'live' | 'chunkDurationMs' | 'signal'>;
@@ -148,32 +139,19 @@ export interface PeerClientOptions {
   wallClock?: () => number;
 }
 
-export interface ResolvedPeerClientOptions {
-  maxPeers: number;
+export interface ResolvedPeerClientOptions extends PoolPacing {
   windowCapacity: number | undefined;
   chunkMs: number;
   finishedChunkMs: number;
-  relookupMs: number;
-  redialBackoffMs: number;
-  dialTimeoutMs: number;
-  keepaliveMs: number;
-  fetchTimeoutMs: number;
-  rateWindowMs: number;
   maxChunkSkewMs: number;
 }
 
 export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPeerClientOptions {
   const resolved = {
-    maxPeers: options.maxPeers ?? DEFAULT_MAX_PEERS,
+    ...poolPacing(options),
     windowCapacity: options.windowCapacity,
     chunkMs: options.chunkMs ?? DEFAULT_CHUNK_MS,
     finishedChunkMs: options.finishedChunkMs ?? DEFAULT_FINISHED_CHUNK_MS,
-    relookupMs: options.relookupMs ?? DEFAULT_RELOOKUP_MS,
-    redialBackoffMs: options.redialBackoffMs ?? DEFAULT_REDIAL_BACKOFF_MS,
-    dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
-    keepaliveMs: options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
-    fetchTimeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
-    rateWindowMs: options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
     maxChunkSkewMs: options.maxChunkSkewMs ?? DEFAULT_MAX_CHUNK_SKEW_MS,
   };
   if (!Number.isSafeInteger(resolved.maxPeers) || resolved.maxPeers < 1 || resolved.maxPeers > 50) {

@@ -1,19 +1,21 @@
 import { EventEmitter } from 'node:events';
-import { dial as connectionDial, VIOLATION_PENALTY, type CloseReason, type DialFunction } from '@p2pstream/connection';
+import { dial as connectionDial, type CloseReason, type DialFunction } from '@p2pstream/connection';
 import { ChunkWindow, SignedState, verifierFor, verifyChunk, type Chunk, type HeldChunks, type StreamVerifier } from '@p2pstream/data';
-import { ChunkRefusedError, Scheduler, type RefusalReason } from '@p2pstream/scheduler';
-import { WireErrorCode, type MapMessage, type RejectReason } from '@p2pstream/wire';
+import type { FetchChunk, Scheduler } from '@p2pstream/scheduler';
 import { openChunkSpool, type ChunkSpool } from './chunk-spool.js';
-import { clipBufferMap, HeldBack } from './believed-maps.js';
+import { BelievedClaims } from './believed-claims.js';
 import { ClientParts } from './client-parts.js';
 import { ANNOUNCE_RETRY_MS } from './constants.js';
-import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, PeerRefusedError, ReadableUnavailableError } from './errors.js';
+import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, ReadableUnavailableError } from './errors.js';
+import { refusalError, tallyVerified } from './fetch-replies.js';
 import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClientOptions } from './options.js';
 import { PeerLink, type PeerLinkListener } from './peer-link.js';
-import { PeerPool } from './peer-pool.js';
+import type { PeerPool } from './peer-pool.js';
 import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
 import { SinkWriter } from './sink-writer.js';
 import { peerSnapshot, pictureWindow, resolveMaxChunks, type ClientSnapshot, type SnapshotOptions } from './snapshot.js';
+import { viewerPool } from './viewer-pool.js';
+import { viewerScheduler } from './viewer-scheduler.js';
 import { ViewerCounters, type ViewerSkipCause, type ViewerStats } from './viewer-stats.js';
 import { monotonicClock, untilAborted, type Clock } from '@p2pstream/units';
 import type { SignalingTracker } from './tracker-signaling.js';
@@ -57,15 +59,6 @@ export interface PeerClientEvents {
   warning: [error: Error];
 }
 
-const REFUSALS: Record<Exclude<RejectReason, typeof WireErrorCode.unknownStream>, RefusalReason> = {
-  [WireErrorCode.notHeld]: 'not-held',
-  [WireErrorCode.outsideWindow]: 'outside-window',
-  [WireErrorCode.busy]: 'busy',
-};
-
-/** Why a connection this client closed counts against the peer's address: an honest peer never does these. */
-const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set(['PROTOCOL_VIOLATION', 'MALFORMED', 'INVALID_FIELD', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE']);
-
 /** Contiguous chunks counted ahead of the playhead for the buffer figure, at most. */
 const MAX_AHEAD_COUNT = 1024;
 
@@ -94,10 +87,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #spool: ChunkSpool | undefined;
   /** What the publisher signed about this session: the only edge and end this client believes. */
   #state: SignedState | undefined;
-  /** One past the last seq a signed head (or the end) covers: peers' claims are believed below it. */
-  #believed = 0;
-  /** Per peer, what it claimed at or past `#believed`. */
-  readonly #heldBack = new Map<string, HeldBack>();
+  /** Peers' claims, believed as far as `#state` says. */
+  #claims: BelievedClaims | undefined;
   #scheduler: Scheduler | undefined;
   #pool: PeerPool | undefined;
   /** With `webrtc`: answers offers to this client's entry. */
@@ -249,40 +240,30 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       onWarning: (error) => this.#warn(error),
     });
     this.#writer = writer;
-    window.onChunk(() => writer.chunkAdded());
     this.#scheduler = this.#createScheduler(info.live);
     if (this.#options.from !== undefined) this.#scheduler.setPlayhead(this.#options.from);
     this.#scheduler.start();
-    state.onHead(() => this.#believeUpTo(state.clip(Number.MAX_SAFE_INTEGER)));
+    const claims = new BelievedClaims({ scheduler: this.#scheduler, writer, window });
+    this.#claims = claims;
+    state.onHead(() => claims.believeUpTo(state.clip(Number.MAX_SAFE_INTEGER)));
     state.onEnd((end) => {
-      this.#believeUpTo(end.edge);
-      this.#ended(end.edge);
+      if (claims.end(end.edge)) this.#ended(end.edge);
     });
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
     const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
-    this.#pool = new PeerPool({
+    this.#pool = viewerPool({
       name: this.name,
+      found,
       tracker: this.#parts.tracker,
-      maxPeers: this.#o.maxPeers,
-      relookupMs: this.#o.relookupMs,
-      redialBackoffMs: this.#o.redialBackoffMs,
+      pacing: this.#o,
       clock: this.#clock,
-      link: {
-        streamId: info.streamId,
-        session: info.session,
-        localAddress: this.#options.localAddress,
-        dial,
-        limits: { handshakeTimeout: this.#o.dialTimeoutMs, ...this.#options.limits },
-        clock: this.#clock,
-        keepaliveMs: this.#o.keepaliveMs,
-        fetchTimeoutMs: this.#o.fetchTimeoutMs,
-        rateWindowMs: this.#o.rateWindowMs,
-      },
+      dial,
+      localAddress: this.#options.localAddress,
+      limits: this.#options.limits,
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),
     });
-    this.#pool.start(found.peers);
     return info;
   }
 
@@ -396,27 +377,15 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   }
 
   #createScheduler(live: boolean): Scheduler {
-    const scheduler = new Scheduler({
-      ...this.#options.scheduler,
-      fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal),
-      clock: this.#clock,
-      live,
-      chunkDurationMs: live ? this.#o.chunkMs : this.#o.finishedChunkMs,
+    const fetch: FetchChunk = (peer, seq, { signal }) => this.#fetch(peer, seq, signal);
+    const chunkDurationMs = live ? this.#o.chunkMs : this.#o.finishedChunkMs;
+    return viewerScheduler({ ...this.#options.scheduler, fetch, clock: this.#clock, live, chunkDurationMs }, {
+      writer: () => this.#writer,
+      counters: this.#counters,
+      onRebuffer: (resume) => this.emit('rebuffer', resume),
+      drop: (peer, why) => this.#drop(peer, why),
+      onWarning: (error) => this.#warn(error),
     });
-    if (live) {
-      // The scheduler owns the playhead and the rule; the writer does what it is told.
-      scheduler.on('played', ({ seq }) => this.#writer?.play(seq));
-      scheduler.on('missed', ({ seq, cause, peers }) => this.#writer?.skip(seq, cause, peers));
-      scheduler.on('rebuffered', ({ resume }) => {
-        this.#counters.rebuffers += 1;
-        this.emit('rebuffer', resume);
-      });
-      scheduler.on('ended', () => this.#writer?.finish());
-    }
-    scheduler.on('timedOut', () => void (this.#counters.timeouts += 1));
-    scheduler.on('peerFailing', ({ peer }) => this.#drop(peer, 'it failed repeatedly'));
-    scheduler.on('error', (error) => this.#warn(error));
-    return scheduler;
   }
 
   async #fetch(peer: string, seq: number, signal: AbortSignal): Promise<number> {
@@ -432,27 +401,15 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       if (left > 0) inFlight.set(seq, left);
       else inFlight.delete(seq);
     }
-    if (reply.t === 'reject') {
-      if (reply.reason !== WireErrorCode.unknownStream) throw new ChunkRefusedError(peer, seq, REFUSALS[reply.reason]);
-      this.#drop(peer, 'it no longer carries the stream');
-      throw new PeerRefusedError(peer, 'it no longer carries the stream');
-    }
+    if (reply.t === 'reject') throw refusalError(peer, seq, reply.reason, (gone, why) => this.#drop(gone, why));
     if (reply.seq !== seq || !verifyChunk(this.#verifier!, this.#info!.session, reply) || !this.#plausibleTs(reply.ts)) {
       this.#counters.badChunks += 1;
       this.#drop(peer, `it sent a bad chunk ${seq}`, { ban: true });
       this.emit('bad-chunk', peer, seq);
       throw new BadChunkError(peer, seq);
     }
-    const bytes = reply.data.length;
-    link.receivedBytes(bytes);
-    if (link.source) this.#counters.bytesFromPublisher += bytes;
-    else this.#counters.bytesFromPeers += bytes;
     const window = this.#window!;
-    if (this.#closed) return bytes;
-    if (window.has(seq)) {
-      this.#counters.duplicateBytes += bytes;
-      return bytes;
-    }
+    if (!tallyVerified(link, this.#counters, window, reply, this.#closed)) return reply.data.length;
     // A window copies: the payload is a view into the connection's read buffer, which a long window would pin.
     // A store keeps the view only until it is written (at most its cache's worth), so it saves the copy.
     const copy = this.#spool === undefined;
@@ -460,41 +417,25 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     if (window.add({ seq, ts: reply.ts, data, sig: copy ? Buffer.from(reply.sig) : reply.sig })) this.#kept();
     // A disk slower than the peers: fetching waits while the chunks not yet written fill the cache.
     await this.#spool?.store.drained();
-    return bytes;
+    return reply.data.length;
   }
 
   #onLink(link: PeerLink): void {
-    const scheduler = this.#scheduler!;
-    const heldBack = new HeldBack(link.map);
-    this.#heldBack.set(link.address, heldBack);
-    scheduler.addPeer(link.address, clipBufferMap(link.map, this.#believed));
-    this.#learn(link.map);
+    const claims = this.#claims!.addPeer(link.address, link.map);
     const state = this.#state!;
     const listener: PeerLinkListener = {
-      // A chunk past the newest signed head is one the publisher has not said it cut: held back until one does.
-      have: (from, seq) => {
-        if (seq < this.#believed) scheduler.peerHas(from.address, seq);
-        else heldBack.have(seq);
-      },
+      have: (_from, seq) => claims.have(seq),
       head: (from, head) => {
         if (state.offerHead(head) === 'bad') this.#lied(from.address, 'head');
       },
       end: (from, end) => {
         if (state.offerEnd(end) === 'bad') this.#lied(from.address, 'end');
       },
-      map: (from, map) => {
-        heldBack.setMap(map);
-        scheduler.addPeer(from.address, clipBufferMap(map, this.#believed));
-        this.#learn(map);
-      },
+      map: (_from, map) => claims.map(map),
       close: (from, reason: CloseReason) => {
         // A peer this client dropped itself was already taken out and reported.
-        if (this.#pool?.links.get(from.address) !== from) return;
-        this.#heldBack.delete(from.address);
-        this.#pool.closed(from);
-        scheduler.removePeer(from.address);
-        // A peer that broke the protocol (an `ended` of the old protocol, a malformed frame) scores towards a ban.
-        if (!reason.byRemote && PROTOCOL_VIOLATIONS.has(reason.code)) this.#pool.penalize(from.address, VIOLATION_PENALTY);
+        if (!this.#pool?.closed(from, reason)) return;
+        this.#claims!.removePeer(from.address);
         this.emit('drop', from.address, `${reason.code}: ${reason.message}`);
       },
     };
@@ -502,44 +443,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.emit('peer', link.address, link.source);
   }
 
-  /**
-   * What a buffer map says about the stream as a whole: how far it goes, as far
-   * as a signed head says so. Whether it is finished only a signed end says.
-   */
-  #learn(map: MapMessage): void {
-    this.#believeEdge(Math.min(map.edge, this.#believed));
-  }
-
-  /** A newer signed head (or the end) lets the chunks peers claimed below `limit` count: hand them to the scheduler. */
-  #believeUpTo(limit: number): void {
-    const from = this.#believed;
-    if (limit <= from) return;
-    this.#believed = limit;
-    // The edge first: a live scheduler picks its start point from the first edge it hears of.
-    this.#believeEdge(limit);
-    const scheduler = this.#scheduler!;
-    for (const [address, heldBack] of this.#heldBack) {
-      const { inMap, haves } = heldBack.release(from, limit);
-      // Bits of a map are what the peer held when we met it, not news: a finished stream's publisher, met
-      // before its signed end, must not look like the first holder of every chunk as it is cut, or
-      // rarest-first waits for them to spread and all viewers wait on each other for chunks only it holds.
-      for (const seq of inMap) scheduler.peerHas(address, seq, { fromMap: true });
-      for (const seq of haves) scheduler.peerHas(address, seq);
-    }
-  }
-
-  #believeEdge(edge: number): void {
-    if (edge > 0 && this.#writer?.finalEdge === undefined) this.#scheduler?.setEdge(edge - 1);
-  }
-
-  /** The publisher signed the end: the stream has `edge` chunks in all. */
+  /** The publisher's signed end ended the stream at `edge` chunks: a finished stream is offered now, and central told. */
   #ended(edge: number): void {
-    const writer = this.#writer!;
-    const window = this.#window!;
-    if (writer.finalEdge !== undefined || edge < window.edge) return;
-    window.finish(edge);
-    writer.setFinalEdge(edge);
-    this.#scheduler!.finish(edge);
     if (!this.#serving) this.#serve();
     if (this.#announced) this.#parts.tracker.update(this.#info!.streamId, { edge, live: false });
   }
@@ -568,10 +473,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   }
 
   #drop(peer: string, why: string, options: { ban?: boolean } = {}): void {
-    if (!this.#pool?.links.has(peer)) return;
-    this.#heldBack.delete(peer);
-    this.#pool.drop(peer, options);
-    this.#scheduler?.removePeer(peer);
+    if (!this.#pool?.drop(peer, options)) return;
+    this.#claims?.removePeer(peer);
     this.emit('drop', peer, why);
   }
 

@@ -1,9 +1,12 @@
-import { AddressBans } from '@p2pstream/connection/browser';
+import { AddressBans, VIOLATION_PENALTY, type CloseReason } from '@p2pstream/connection/browser';
 import type { PeerEntry } from '@p2pstream/wire';
 import { MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
 import type { ClientTracker } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
+
+/** Why a connection the client closed counts against the peer's address: an honest peer never does these. */
+const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set(['PROTOCOL_VIOLATION', 'MALFORMED', 'INVALID_FIELD', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE']);
 
 export interface PeerPoolOptions {
   name: string;
@@ -58,15 +61,19 @@ export class PeerPool {
     this.#schedule(this.#options.relookupMs);
   }
 
-  /** Drops a connected peer; `ban` means its host is not dialed again until the ban expires, otherwise it rests for the redial backoff. */
-  drop(address: string, options: { ban?: boolean } = {}): void {
+  /**
+   * Drops a connected peer; `ban` means its host is not dialed again until the ban expires, otherwise it rests
+   * for the redial backoff. Returns false, having done nothing, when the peer is not connected (dropped already).
+   */
+  drop(address: string, options: { ban?: boolean } = {}): boolean {
+    const link = this.links.get(address);
+    if (!link) return false;
     if (options.ban) this.#bans.penalize(hostOf(address), this.#bans.threshold);
     else this.#rest(address);
-    const link = this.links.get(address);
-    if (!link) return;
     this.links.delete(address);
     void link.close(options.ban ? { code: 'BAD_CHUNK', message: 'you sent a chunk that does not verify' } : undefined);
     this.#soon();
+    return true;
   }
 
   /** Adds `points` to the score of the peer's host; at the threshold it is banned like the sender of a bad chunk. */
@@ -74,12 +81,18 @@ export class PeerPool {
     this.#bans.penalize(hostOf(address), points);
   }
 
-  /** A link closed on its own (the peer left or failed). */
-  closed(link: PeerLink): void {
-    if (this.links.get(link.address) !== link) return;
+  /**
+   * A link closed on its own (the peer left or failed): it rests, and a peer that broke the protocol (an
+   * `ended` of the old protocol, a malformed frame) scores towards a ban. Returns false, having done
+   * nothing, for a link the pool no longer holds (one the client dropped itself, already taken out and reported).
+   */
+  closed(link: PeerLink, reason: CloseReason): boolean {
+    if (this.links.get(link.address) !== link) return false;
     this.links.delete(link.address);
     this.#rest(link.address);
     this.#soon();
+    if (!reason.byRemote && PROTOCOL_VIOLATIONS.has(reason.code)) this.penalize(link.address, VIOLATION_PENALTY);
+    return true;
   }
 
   /** Stops dialing and looking up, and closes every link. */

@@ -6,6 +6,7 @@ export interface SinkWriterOptions {
   live: boolean;
   /** First chunk to write (finished streams). */
   from: number;
+  /** The chunks written from; the writer hears of each one kept there. */
   window: HeldChunks;
   sink: Sink | undefined;
   counters: ViewerCounters;
@@ -40,6 +41,7 @@ export class SinkWriter {
     this.#o = options;
     this.live = options.live;
     this.#next = options.from;
+    options.window.onChunk(() => this.#chunkAdded());
   }
 
   get ended(): boolean {
@@ -94,7 +96,7 @@ export class SinkWriter {
   }
 
   /** Finished: a chunk was kept; write whatever is now contiguous. */
-  chunkAdded(): void {
+  #chunkAdded(): void {
     if (!this.live) void this.#drain();
   }
 

@@ -8,7 +8,7 @@ export type StateOffer = 'kept' | 'stale' | 'bad';
  * an edge only as far as a verified head or end) with WebCrypto, so each offer is
  * verified asynchronously and kept only if it is still the newest once verified. It has
  * `SignedState`'s surface for serving (`session`, `head`, `end`, `onHead`, `onEnd`), so a
- * peer server passes what it kept on, and keeps how far peers' claims are believed (`believed`).
+ * peer server passes what it kept on.
  */
 export class WebCryptoState {
   readonly session: Uint8Array;
@@ -17,7 +17,6 @@ export class WebCryptoState {
   readonly #endListeners = new Set<(end: SignedEnd) => void>();
   #head: SignedHead | undefined;
   #end: SignedEnd | undefined;
-  #believed = 0;
 
   constructor(verifier: WebCryptoVerifier, session: Uint8Array) {
     this.#verifier = verifier;
@@ -30,19 +29,6 @@ export class WebCryptoState {
 
   get end(): SignedEnd | undefined {
     return this.#end;
-  }
-
-  /** One past the last seq a verified head (or the end) covers. */
-  get believed(): number {
-    return this.#believed;
-  }
-
-  /** Moves `believed` up to `limit`; returns where it was, or undefined when it was there already. */
-  believedBefore(limit: number): number | undefined {
-    const from = this.#believed;
-    if (limit <= from) return undefined;
-    this.#believed = limit;
-    return from;
   }
 
   async offerHead(head: SignedHead): Promise<StateOffer> {

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MapMessage } from '@p2pstream/wire';
 import { clipBufferMap, HeldBack } from '../src/believed-maps.js';
-
-const mapOf = (base: number, bits: number[]): MapMessage => ({
-  t: 'map',
-  re: 1,
-  stream: 'ab'.repeat(32),
-  base,
-  bits: Uint8Array.from(bits),
-  edge: base + bits.length * 8,
-  live: true,
-  session: new Uint8Array(8),
-  source: false,
-});
+import { mapOf } from './map-message.js';
 
 describe('clipBufferMap', () => {
   it('keeps only the chunks below the believed limit', () => {
