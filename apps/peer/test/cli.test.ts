@@ -18,7 +18,7 @@ describe('parseCommandLine', () => {
       port: 2050,
       uploadLimit: undefined,
       uploadSlots: 8,
-      maxUploadQueueMs: 500,
+      maxUploadQueueMs: 1500,
       maxPeers: 20,
       maxServedPeers: 24,
       addressLimits: {
