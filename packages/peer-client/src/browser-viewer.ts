@@ -183,7 +183,8 @@ export class BrowserViewer {
       counters: this.#counters,
       wallClock: Date.now,
       onPlayed: () => undefined,
-      onSkipped: () => undefined,
+      // A start held back for its random-access point must not join bytes across the gap (as the peer's outputs do).
+      onSkipped: () => this.#start.skipped(),
       onEnd: () => void this.#pool?.close(),
       onWarning: (error) => this.#warn(error),
     });
