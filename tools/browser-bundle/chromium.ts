@@ -1,5 +1,7 @@
+/// <reference lib="dom" />
+// (The functions handed to addInitScript and page.evaluate run in the page, where window is.)
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium, never a downloaded one. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -23,4 +25,23 @@ export const CHROMIUM_ARGS = [
 export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`this test drives Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
   return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** The context's page, with its script errors collected in `pageErrors` and its media errors kept for `takeMediaErrors`. */
+export async function watchedPage(context: BrowserContext): Promise<{ page: Page; pageErrors: string[] }> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The test's own ears on the page: every error event of a media element, from the first moment.
+  await page.addInitScript(() => {
+    const errors: Array<number | null> = [];
+    Object.defineProperty(window, 'testMediaErrors', { value: errors });
+    window.addEventListener('error', (event) => event.target instanceof HTMLMediaElement && errors.push(event.target.error?.code ?? null), true);
+  });
+  return { page, pageErrors };
+}
+
+/** The codes of the media errors since the last call (null for an error event without one). */
+export function takeMediaErrors(page: Page): Promise<Array<number | null>> {
+  return page.evaluate(() => (window as unknown as { testMediaErrors: Array<number | null> }).testMediaErrors.splice(0));
 }

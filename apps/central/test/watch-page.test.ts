@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
 import { startPeer, stopAllPeers, type PeerProcess } from '../../../tools/swarm/peer-process.js';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../../../tools/swarm/swarm.js';
-import { launchChromium } from '../../../tools/browser-bundle/chromium.js';
+import { launchChromium, takeMediaErrors, watchedPage } from '../../../tools/browser-bundle/chromium.js';
 
 // Central (from its sources, so it builds the viewer bundle at start) with --ws and --http, a
 // Node publisher of the looping fixture with --webrtc, and Debian's Chromium opening the page.
@@ -52,15 +52,7 @@ afterAll(async () => {
 
 /** A page in a context (a profile) of its own, with its script errors and media errors kept. */
 async function openWatchPage(name: string): Promise<{ page: Page; pageErrors: string[] }> {
-  const context = await browser!.newContext();
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.addInitScript(() => {
-    const errors: Array<number | null> = [];
-    Object.defineProperty(window, 'testMediaErrors', { value: errors });
-    window.addEventListener('error', (event) => event.target instanceof HTMLMediaElement && errors.push(event.target.error?.code ?? null), true);
-  });
+  const { page, pageErrors } = await watchedPage(await browser!.newContext());
   await page.goto(`${pageBase}/watch/${encodeURIComponent(name)}`);
   return { page, pageErrors };
 }
@@ -86,7 +78,7 @@ describe("central's watch page in Chromium", () => {
       times.push(await videoTime(page));
     }
     for (let i = 1; i < times.length; i++) expect(times[i], `${JSON.stringify(times)}; ${await why()}`).toBeGreaterThan(times[i - 1]!);
-    expect(await page.evaluate(() => (window as unknown as { testMediaErrors: unknown[] }).testMediaErrors)).toEqual([]);
+    expect(await takeMediaErrors(page)).toEqual([]);
     expect(await page.locator('#status').getAttribute('data-problem'), await why()).toBe('no');
     expect(pageErrors).toEqual([]);
   }, PLAYING_TIMEOUT_MS + 30_000);

@@ -6,6 +6,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { runFor } from '../e2e/processes.js';
 
+// Page instrumentation is shared with the other browser tests (central's watch page, the viewer bundle).
+export { takeMediaErrors, watchedPage } from '../../../../tools/browser-bundle/chromium.js';
+
 /**
  * What the browser tests share: Debian's Chromium, headless, driven by
  * playwright-core, and a page that keeps what the tests check afterwards.
@@ -29,25 +32,6 @@ const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 export async function launchChromium(dir: string): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) throw new Error(`the browser tests drive Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
   return chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 760 } });
-}
-
-/** The context's page, with its script errors collected in `pageErrors` and its media errors kept for `takeMediaErrors`. */
-export async function watchedPage(context: BrowserContext): Promise<{ page: Page; pageErrors: string[] }> {
-  const page = context.pages()[0] ?? (await context.newPage());
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  // The test's own ears on the page: every error event of a media element, from the first moment.
-  await page.addInitScript(() => {
-    const errors: Array<number | null> = [];
-    Object.defineProperty(window, 'testMediaErrors', { value: errors });
-    window.addEventListener('error', (event) => event.target instanceof HTMLMediaElement && errors.push(event.target.error?.code ?? null), true);
-  });
-  return { page, pageErrors };
-}
-
-/** The codes of the media errors since the last call (null for an error event without one). */
-export function takeMediaErrors(page: Page): Promise<Array<number | null>> {
-  return page.evaluate(() => (window as unknown as { testMediaErrors: Array<number | null> }).testMediaErrors.splice(0));
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
