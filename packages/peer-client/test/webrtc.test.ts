@@ -22,16 +22,22 @@ async function startSignalingPublisher(central: TestCentral, name: string, count
   return { ...publisher, answerer, warnings };
 }
 
+/** A viewer with WebRTC that watches `name` to its end, counting the TCP dials it makes. */
+async function watchToTheEnd(central: TestCentral, name: string) {
+  const tcpDials = new Map<string, number>();
+  const sink = new CollectingSink();
+  const { client } = await startViewer(central, name, { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
+  const ended = once(client, 'end', 30_000);
+  await client.start();
+  await ended;
+  return { client, sink, tcpDials };
+}
+
 describe('PeerClient over WebRTC data channels set up through central', () => {
   it('plays a finished stream byte for byte over a data channel, never dialing the publisher over TCP', async () => {
     const central = await TestCentral.start();
     const publisher = await startSignalingPublisher(central, 'film', 20);
-    const tcpDials = new Map<string, number>();
-    const sink = new CollectingSink();
-    const { client } = await startViewer(central, 'film', { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
-    const ended = once(client, 'end', 30_000);
-    await client.start();
-    await ended;
+    const { client, sink, tcpDials } = await watchToTheEnd(central, 'film');
 
     expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
     expect(client.stats()).toMatchObject({ played: 20, skipped: 0, bytesFromPublisher: 20 * 3000 });
@@ -43,12 +49,7 @@ describe('PeerClient over WebRTC data channels set up through central', () => {
   it('reaches an entry that takes no signals over TCP instead, after central refuses the offer', async () => {
     const central = await TestCentral.start();
     const publisher = await startPublisher(central, 'film', { count: 10, live: false });
-    const tcpDials = new Map<string, number>();
-    const sink = new CollectingSink();
-    const { client } = await startViewer(central, 'film', { sink, webrtc: { RTCPeerConnection }, dial: countingDial(tcpDials) });
-    const ended = once(client, 'end', 30_000);
-    await client.start();
-    await ended;
+    const { sink, tcpDials } = await watchToTheEnd(central, 'film');
 
     expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
     expect([...tcpDials]).toEqual([[`127.0.0.1:${publisher.server.port}`, 1]]);
