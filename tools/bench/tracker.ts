@@ -150,14 +150,19 @@ async function main(): Promise<void> {
         '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
         ...(values['head-cache-age'] === undefined ? [] : ['--head-cache-age', values['head-cache-age']]),
       ],
-      { readyLine: /central listening on/, nodeArgs: GC_ON_SIGUSR2 },
+      { readyLine: /central listening on/, nodeArgs: [...GC_ON_SIGUSR2, ...(process.env.PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/cprof"] : [])] },
     );
     try {
       const connections = await connectAll(port, connectionCount);
       const memory = kind === 'memory' ? () => heapOf(central, http) : () => Promise.resolve(redisMemoryOf(redis!.ports));
       const before = await memory();
       const registerStart = performance.now();
-      for (const [i, key] of keys.entries()) await publish(connections[0]!, key, names[i]!);
+      // Spread over every connection: one that asks nothing for 15 s is closed by central as idle.
+      await Promise.all(
+        connections.map(async (connection, c) => {
+          for (let i = c; i < keys.length; i += connections.length) await publish(connection, keys[i]!, names[i]!);
+        }),
+      );
       await Promise.all(
         connections.map(async (connection, c) => {
           for (const s of streamsOf(c, connections.length, streamCount, perStream)) {

@@ -170,6 +170,22 @@ describe('RedisRegistry', () => {
     }
   });
 
+  it('answers REGISTRY_UNAVAILABLE within its command timeout while Redis hangs, and works again when it answers', async () => {
+    const own = await startRedisServer();
+    const registry = await RedisRegistry.connect({ url: own.url, commandTimeout: 300 });
+    opened.push(registry);
+    try {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      process.kill(own.pid, 'SIGSTOP');
+      await expect(registry.lookup('cam1', T, 10)).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE', message: expect.stringContaining('within 300 ms') });
+      process.kill(own.pid, 'SIGCONT');
+      expect((await registry.lookup('cam1', T, 10))?.stream.name).toBe('cam1');
+    } finally {
+      process.kill(own.pid, 'SIGCONT');
+      await own.stop();
+    }
+  });
+
   it('fails fast with REGISTRY_UNAVAILABLE while Redis is away and works again when it is back', async () => {
     const own = await startRedisServer();
     const statuses: RedisStatus[] = [];
