@@ -1,4 +1,5 @@
 import { ErrorReply } from 'redis';
+import type { Clock } from '@p2pstream/units';
 import {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
@@ -280,8 +281,8 @@ export class RedisRegistry implements Registry {
   }
 
   /** Per-IP limits in this Redis, under `{ip:<host>}` keys: shared with every central on it. */
-  addressLimits(policy: AddressLimitPolicy): AddressLimitStore {
-    return new RedisAddressLimits(policy, this.#prefix, (script, keys, args) => this.#run(script, keys, args));
+  addressLimits(policy: AddressLimitPolicy, clock: Clock): AddressLimitStore {
+    return new RedisAddressLimits(policy, this.#prefix, (script, keys, args) => this.#run(script, keys, args), clock);
   }
 
   async close(): Promise<void> {

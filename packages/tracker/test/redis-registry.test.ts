@@ -23,9 +23,9 @@ afterAll(async () => {
 // Each test gets its own key prefix, so no test sees another's keys.
 describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
 
-describeAddressLimitsContract('redis', async (policy) => {
+describeAddressLimitsContract('redis', async (policy, clock) => {
   const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` });
-  return { limits: registry.addressLimits(policy), close: () => registry.close() };
+  return { limits: registry.addressLimits(policy, clock), close: () => registry.close() };
 });
 describeSharedAddressLimits('redis', () => redis.url);
 
