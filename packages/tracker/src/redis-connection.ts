@@ -51,6 +51,9 @@ export interface RedisConnectionEvents {
   onReady(): void;
 }
 
+/** node-redis gives every command a 5 s AbortSignal.timeout unless told not to; the CommandDeadlines replace it. */
+const NO_PER_COMMAND_TIMEOUT = { timeout: 0 };
+
 export function openRedisConnection(target: RedisTarget, events: RedisConnectionEvents): RedisConnection {
   const socket = {
     connectTimeout: events.connectTimeout,
@@ -61,7 +64,7 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
   const closed = () => deadlines.close(new Error('the registry was closed'));
   if (target.kind === 'single') {
     // Fail fast while Redis is away, instead of queueing requests peers are waiting on.
-    const client = createClient({ url: target.url, disableOfflineQueue: true, socket });
+    const client = createClient({ url: target.url, disableOfflineQueue: true, socket, commandOptions: NO_PER_COMMAND_TIMEOUT });
     client.on('error', events.onError);
     client.on('ready', events.onReady);
     return {
@@ -75,6 +78,7 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
     };
   }
   const cluster = createCluster({
+    commandOptions: NO_PER_COMMAND_TIMEOUT,
     rootNodes: target.nodes.map((node) => ({ url: `redis://${node}` })),
     defaults: {
       disableOfflineQueue: true,
