@@ -183,6 +183,8 @@ export class TrackerSession {
    * gone from the registry (a Redis that came back empty) restores it from here.
    */
   readonly published = new Map<string, PublishRecord>();
+  /** stream id → when the per-IP limits last counted this connection's entry of it (not its renewals). */
+  readonly countedAt = new Map<string, number>();
 
   constructor(host: string) {
     this.host = host;
@@ -235,7 +237,7 @@ export class Tracker {
       maxStreams: this.settings.maxStreamsPerIp,
       streamWindow: this.settings.streamQuotaWindow,
     });
-    this.#limits = this.#registry.addressLimits?.(policy) ?? new MemoryAddressLimits(policy, this.#clock);
+    this.#limits = this.#registry.addressLimits?.(policy, this.#clock) ?? new MemoryAddressLimits(policy, this.#clock);
     this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
     this.#heads = new StreamHeadCache(this.settings.headCacheAge, HEAD_CACHE_SIZE);
   }
@@ -270,9 +272,12 @@ export class Tracker {
 
   async announce(session: TrackerSession, message: AnnounceMessage): Promise<Reply<'announced'>> {
     return this.#count('announce', async () => {
-      await this.#check(session, { token: true, stream: message.stream });
       const now = this.#clock.now();
       const previousPort = session.announced.get(message.stream);
+      // Counted again every half window, so the stream stays in the address's quota while the entry lives.
+      const renewal = previousPort === message.port && now - (session.countedAt.get(message.stream) ?? -Infinity) < this.settings.streamQuotaWindow / 2;
+      await this.#check(session, { token: true, stream: message.stream, renewal });
+      if (!renewal) session.countedAt.set(message.stream, now);
       if (previousPort !== undefined && previousPort !== message.port) {
         // One entry per connection and stream: a new port replaces the old entry.
         await this.#registry.leave(message.stream, [{ host: session.host, port: previousPort }], now, now + this.settings.grace);
@@ -350,6 +355,7 @@ export class Tracker {
       await this.#registry.leave(message.stream, [{ host: session.host, port }], now, now + this.settings.grace);
       this.#entries.leave(message.stream, session.host, port);
       session.announced.delete(message.stream);
+      session.countedAt.delete(message.stream);
       return { t: 'ok' };
     });
   }
