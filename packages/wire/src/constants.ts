@@ -77,6 +77,8 @@ export const MessageType = {
   // signaling relayed by central between two entries of one stream (peer → central → peer)
   signal: 'signal',
   signaled: 'signaled',
+  // a viewer's quality of experience, reported to central (the watch pages send it)
+  report: 'report',
   // peer ⇄ peer
   join: 'join',
   map: 'map',
@@ -106,6 +108,7 @@ export const REPLY_TYPE = {
   list: 'streams',
   leave: 'ok',
   signal: 'ok',
+  report: 'ok',
   join: 'map',
   request: 'chunk',
 } as const;

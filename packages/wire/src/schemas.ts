@@ -156,6 +156,19 @@ export const SCHEMAS = {
   signal: { id, stream: required(streamId), host: required(host), port, data: required(bin(1, MAX_SIGNAL_BYTES)) },
   // What the target's connection receives: `host:port` is the sender's entry in `stream`, as look-ups list it.
   signaled: { stream: required(streamId), host: required(host), port, data: required(bin(1, MAX_SIGNAL_BYTES)) },
+  // A viewer's quality of experience in `stream` since it started watching (totals, so a lost report loses nothing):
+  // chunks played and skipped, bytes taken from other peers and from the publisher, bytes uploaded, and `lag`,
+  // ms behind the publisher's clock, once a chunk was played. From a connection that announced `stream` (answered by `ok`).
+  report: {
+    id,
+    stream: required(streamId),
+    played: required(uint()),
+    skipped: required(uint()),
+    lag: optional(uint()),
+    fromPeers: required(uint()),
+    fromPublisher: required(uint()),
+    uploaded: required(uint()),
+  },
 
   join: { id, stream: required(streamId) },
   map: {

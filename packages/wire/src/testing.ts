@@ -43,6 +43,7 @@ export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
   ok: { t: 'ok', re: 5 },
   signal: { t: 'signal', id: 9, stream: streamId, host: '127.0.0.3', port: 2050, data: Buffer.from('{"type":"offer","sdp":"v=0"}') },
   signaled: { t: 'signaled', stream: streamId, host: '127.0.0.2', port: 2051, data: Buffer.from('{"type":"answer","sdp":"v=0"}') },
+  report: { t: 'report', id: 10, stream: streamId, played: 118, skipped: 2, lag: 3_250, fromPeers: 6_000_000, fromPublisher: 1_500_000, uploaded: 4_000_000 },
   join: { t: 'join', id: 6, stream: streamId },
   map: { t: 'map', re: 6, stream: streamId, base: 60, bits: Buffer.from([0xff, 0x0f]), edge: 120, live: true, session, source: false },
   have: { t: 'have', seq: 121 },
