@@ -64,6 +64,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
       registry,
       counters: running.tracker.counters,
       signals: running.signals.counters,
+      reports: running.reports,
       connections: () => running.connections,
       now: () => clock.now(),
     });
@@ -150,6 +151,7 @@ async function startPeerTracker(config: CentralConfig, registry: Registry, clock
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       limits: config.addressLimits,
       signals: config.signals,
+      reports: config.reports,
       ...(config.ws ? { webSocket: config.ws } : {}),
       onProblem: (problem) => log.error(problemLine(problem)),
     });

@@ -45,6 +45,19 @@ describe('status output', () => {
     expect(statusLine({ ...stats, registryAvailable: false })).toMatch(/REGISTRY UNAVAILABLE$/);
   });
 
+  it('adds the browser peers and their worst QoE to the line and the page once watch pages report', () => {
+    const browsers = { viewers: 3, continuity: { mean: 0.99, worst: 0.975 }, lagMs: { mean: 3_000, worst: 4_240 }, bytesFromPeers: 710, bytesFromPublisher: 290, bytesUploaded: 500, peerShare: 0.71 };
+    expect(statusLine({ ...stats, browsers })).toBe(
+      'streams 1 · peers 4 · connections 3 · 2.5 announces/s · 1 look-ups/s · browsers 3 (continuity ≥ 0.97, lag ≤ 4.2 s, 71% from peers)',
+    );
+    const html = statusPage({ ...stats, browsers }, []);
+    expect(html).toContain('<dt>watch pages</dt><dd>3</dd>');
+    expect(html).toContain('<dt>continuity worst</dt><dd>0.975</dd>');
+    expect(html).toContain('<dt>lag worst</dt><dd>4.2 s</dd>');
+    expect(html).toContain('<dt>bytes from peers</dt><dd>71%</dd>');
+    expect(statusPage(stats, [])).toContain('<dt>continuity mean</dt><dd>–</dd>');
+  });
+
   it('renders each stream as a row and escapes what it shows', () => {
     const html = statusPage({ ...stats, registry: 'redis://<x>' }, [{ name: 'cam1', stream: 'a'.repeat(64), live: false, peers: 4, viewers: 3, edge: 99 }]);
     expect(html).toContain('<td>cam1</td><td>finished</td><td class="n">4</td><td class="n">99</td>');
