@@ -144,6 +144,19 @@ export interface AnnouncedEnd {
 
 type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end' | 'signals'>> & Pick<Announcement, 'head' | 'end' | 'signals'>;
 
+/** How watching one stream goes, as totals since the viewer started (what the watch pages report). */
+export interface ViewingReport {
+  /** Chunks played, and skipped because they came too late or never. */
+  played: number;
+  skipped: number;
+  /** Milliseconds behind the publisher's clock of the chunk played last; left out before one was played. */
+  lagMs?: number;
+  /** Bytes received from other peers and from the publisher, and bytes uploaded to peers. */
+  bytesFromPeers: number;
+  bytesFromPublisher: number;
+  bytesUploaded: number;
+}
+
 export interface AnnounceResult {
   /** When central wants the next announce (ms). */
   readonly interval: number;
@@ -364,6 +377,31 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       // Reconnects if the connection was lost; until the loop has announced again on it, central answers NOT_ANNOUNCED.
       const connection = await this.#session.connect(options.signal);
       await connection.request({ t: 'signal', stream, host: to.host, port: to.port, data }, { signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof RemoteError) throw refusalError(error.remoteCode, error.remoteMessage, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Tells central how watching `stream` goes, for its status page and metrics. Every count
+   * is a whole number from 0 (`INVALID_ARGUMENT` otherwise: central would close the connection
+   * over it). Sent only on a connection that is open now: a lost report costs nothing, the
+   * next one carries the totals. Rejects with `CentralRefusedError` (`NOT_ANNOUNCED` until the
+   * stream is announced on this connection, `RATE_LIMITED` past central's `--report-rate`).
+   */
+  async report(stream: string, report: ViewingReport, options: CallOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const { played, skipped, lagMs, bytesFromPeers: fromPeers, bytesFromPublisher: fromPublisher, bytesUploaded: uploaded } = report;
+    const counts = { played, skipped, fromPeers, fromPublisher, uploaded, ...(lagMs === undefined ? {} : { lag: lagMs }) };
+    for (const [field, value] of Object.entries(counts)) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`a report's ${field} is a whole number from 0, not ${value}`);
+    }
+    const connection = this.#session.connection;
+    if (!connection) return;
+    try {
+      await connection.request({ t: 'report', stream, ...counts }, { signal: options.signal });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (error instanceof RemoteError) throw refusalError(error.remoteCode, error.remoteMessage, error);
