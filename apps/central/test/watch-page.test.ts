@@ -101,6 +101,14 @@ describe("central's watch page in Chromium", () => {
     expect(pageErrors).toEqual([]);
   }, PLAYING_TIMEOUT_MS + 30_000);
 
+  it("has the publisher (with --webrtc) print central's watch page in its share line, and that URL serves the stream's page", async () => {
+    const [, url] = (await publisher!.waitForStderr(/p2pstream peer ready: publishing film on \S+ — open (\S+) in a browser/, READY_TIMEOUT_MS))!;
+    expect(url).toBe(`${pageBase}/watch/film`);
+    const response = await fetch(url!);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('"name":"film"');
+  });
+
   it("counts the page among central's browser peers with the QoE it reports, and forgets it once the tab is closed", async () => {
     const { page, context } = await openWatchPage('film');
     await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 });

@@ -101,6 +101,12 @@ export interface Publication {
   session: Uint8Array;
   /** Signs a publish of `name` in `session` at `ts` — e.g. `(ts) => signPublish(key, name, ts, session)` from @p2pstream/data. */
   sign(ts: number): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Ask central for the URL of its watch page of the stream (`watchPage(stream)` then has it).
+   * Needs a central that knows the question (one that relays signals does): an older one refuses the publish.
+   * @default false
+   */
+  askWatchPage?: boolean;
 }
 
 /** What a peer tells central about one stream it serves. */
@@ -227,7 +233,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
   /** What this client published, and the connection central accepted it on (a new connection's central may not know it). */
-  readonly #published = new Map<string, { publication: Publication; lastTs: number; on: Connection | undefined }>();
+  readonly #published = new Map<string, { publication: Publication; lastTs: number; on: Connection | undefined; watchPage: string | undefined }>();
   readonly #loops = new Map<string, Loop>();
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
@@ -282,6 +288,14 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   /** The central currently connected to, as `host:port`. */
   get central(): string | undefined {
     return this.#session.central;
+  }
+
+  /**
+   * Central's watch page of a stream this client published with `askWatchPage`, as central
+   * answered the last publish (`http://HOST:PORT/watch/NAME`); undefined when central serves none.
+   */
+  watchPage(stream: string): string | undefined {
+    return this.#published.get(stream)?.watchPage;
   }
 
   /** Streams being kept announced. */
@@ -432,8 +446,10 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
     const { name, publicKey: key, live, session } = publication;
-    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, session, sig }, signal, !background);
-    this.#published.set(reply.stream, { publication, lastTs: ts, on: this.#session.connection });
+    // `pages` only ever as true: a central built before it refuses the key.
+    const pages = publication.askWatchPage ? { pages: true } : {};
+    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, session, sig, ...pages }, signal, !background);
+    this.#published.set(reply.stream, { publication, lastTs: ts, on: this.#session.connection, watchPage: reply.watch });
     return reply.stream;
   }
 

@@ -18,7 +18,7 @@ export function trackerHandlers(tracker: Tracker, signals?: SignalRouter, report
   const sessions = new WeakMap<Connection, TrackerSession>();
   const sessionOf = (connection: Connection): TrackerSession => {
     let session = sessions.get(connection);
-    if (!session) sessions.set(connection, (session = new TrackerSession(connection.remoteAddress)));
+    if (!session) sessions.set(connection, (session = new TrackerSession(connection.remoteAddress, connection.localAddress)));
     return session;
   };
   const refuse = (connection: Connection, request: AnyRequest, error: unknown): void => {

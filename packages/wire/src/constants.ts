@@ -41,6 +41,9 @@ export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 /** Longest textual host (an IPv6 address with zone is the worst case). */
 export const MAX_HOST_LENGTH = 64;
 
+/** Longest URL on the wire (central's watch page of a stream): an IPv6 host, a port and a percent-encoded name fit many times. */
+export const MAX_URL_LENGTH = 512;
+
 /** Peers returned by one look-up, at most. */
 export const MAX_LOOKUP_PEERS = 50;
 

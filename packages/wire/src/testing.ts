@@ -15,8 +15,8 @@ const session = Buffer.alloc(8, 5);
 export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
   hello: { t: 'hello', v: 2, role: 'peer' },
   error: { t: 'error', code: 'NAME_TAKEN', message: 'cam1 is published under another key', re: 4 },
-  publish: { t: 'publish', id: 1, name: 'cam1', key, ts: 1_764_000_000_123, live: true, session, sig },
-  published: { t: 'published', re: 1, stream: streamId },
+  publish: { t: 'publish', id: 1, name: 'cam1', key, ts: 1_764_000_000_123, live: true, session, sig, pages: true },
+  published: { t: 'published', re: 1, stream: streamId, watch: 'http://192.168.1.20:8045/watch/cam1' },
   announce: { t: 'announce', id: 2, stream: streamId, port: 2050, edge: 120, live: true },
   announced: { t: 'announced', re: 2, interval: 15_000, ttl: 40_000 },
   lookup: { t: 'lookup', id: 3, name: 'cam1', count: 20 },
