@@ -38,7 +38,8 @@ export class CentralMetrics {
     const lagMean = this.#gauge('browser_lag_seconds_mean', "Mean over browser peers of the time behind the publisher's clock of the chunk each played last");
     const lagWorst = this.#gauge('browser_lag_seconds_worst', "The most behind browser peer's time behind the publisher's clock");
     const peerShare = this.#gauge('browser_bytes_from_peers_ratio', 'Share of the bytes browser peers received that came from other peers rather than the publisher');
-    const browserBytes = this.#gauge('browser_bytes', 'Bytes the browser peers connected now received from peers, from the publisher, and uploaded', ['source']);
+    const browserReceived = this.#gauge('browser_received_bytes', 'Bytes the browser peers connected now received, from other peers or from the publisher', ['source']);
+    const browserUploaded = this.#gauge('browser_uploaded_bytes', 'Bytes the browser peers connected now uploaded to other peers');
     const reports = this.#counter('browser_reports_total', 'QoE reports taken from watch pages');
     const reportsRefused = this.#counter('browser_reports_refused_total', 'QoE reports refused, by the error code answered (NOT_ANNOUNCED, RATE_LIMITED)', ['code']);
     this.#update = (stats) => {
@@ -64,9 +65,9 @@ export class CentralMetrics {
       lagMean.set(qoe.lagMs ? qoe.lagMs.mean / 1000 : NaN);
       lagWorst.set(qoe.lagMs ? qoe.lagMs.worst / 1000 : NaN);
       peerShare.set(qoe.peerShare ?? NaN);
-      browserBytes.set({ source: 'peers' }, qoe.bytesFromPeers);
-      browserBytes.set({ source: 'publisher' }, qoe.bytesFromPublisher);
-      browserBytes.set({ source: 'uploaded' }, qoe.bytesUploaded);
+      browserReceived.set({ source: 'peers' }, qoe.bytesFromPeers);
+      browserReceived.set({ source: 'publisher' }, qoe.bytesFromPublisher);
+      browserUploaded.set(qoe.bytesUploaded);
       reports.reset();
       reports.inc(stats.reports.accepted);
       reportsRefused.reset();

@@ -72,7 +72,8 @@ describe('CentralMetrics', () => {
     expect(value(text, 'p2pstream_central_browser_lag_seconds_mean')).toBe(2.5);
     expect(value(text, 'p2pstream_central_browser_lag_seconds_worst')).toBe(4);
     expect(value(text, 'p2pstream_central_browser_bytes_from_peers_ratio')).toBe(0.6);
-    expect(value(text, 'p2pstream_central_browser_bytes{source="uploaded"}')).toBe(900);
+    expect(value(text, 'p2pstream_central_browser_received_bytes{source="peers"}')).toBe(600);
+    expect(value(text, 'p2pstream_central_browser_uploaded_bytes')).toBe(900);
     expect(value(text, 'p2pstream_central_browser_reports_total')).toBe(14);
     expect(value(text, 'p2pstream_central_browser_reports_refused_total{code="RATE_LIMITED"}')).toBe(1);
   });

@@ -119,7 +119,7 @@ describe("central's watch page in Chromium", () => {
     expect(await metric('p2pstream_central_browser_peers')).toBe(1);
     expect(await metric('p2pstream_central_browser_continuity_mean')).toBeLessThanOrEqual(1);
     expect(await metric('p2pstream_central_browser_lag_seconds_worst')).toBeGreaterThanOrEqual(0);
-    const received = (await metric('p2pstream_central_browser_bytes{source="peers"}'))! + (await metric('p2pstream_central_browser_bytes{source="publisher"}'))!;
+    const received = (await metric('p2pstream_central_browser_received_bytes{source="peers"}'))! + (await metric('p2pstream_central_browser_received_bytes{source="publisher"}'))!;
     expect(received).toBeGreaterThan(0);
     const stats = (await (await fetch(`${pageBase}/stats.json`)).json()) as { browsers: { viewers: number } };
     expect(stats.browsers.viewers).toBe(1);
