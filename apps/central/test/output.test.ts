@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { watchPageAt } from '../src/central.js';
 import { Log, type LogStream } from '../src/log.js';
 import { statusLine } from '../src/stats.js';
 import { statsDocument, statusPage } from '../src/status-page.js';
@@ -72,5 +73,14 @@ describe('status output', () => {
   it('serves the reading and the stream list as JSON', () => {
     const document = JSON.parse(statsDocument(stats, [{ name: 'cam1', stream: 'a'.repeat(64), live: true, peers: 4, viewers: 3, edge: 99 }]));
     expect(document).toMatchObject({ streams: 1, peers: 4, perSecond: { announces: 2.5 }, streamList: [{ name: 'cam1', peers: 4 }] });
+  });
+});
+
+describe("the watch page's URL central gives a publisher", () => {
+  it("names the status server's host, or on every interface the address the publisher reached central on", () => {
+    expect(watchPageAt({ address: '127.0.0.1', port: 8045, family: 'IPv4' }, 'cam1', '10.0.0.9')).toBe('http://127.0.0.1:8045/watch/cam1');
+    expect(watchPageAt({ address: '0.0.0.0', port: 8045, family: 'IPv4' }, 'cam1', '192.168.1.20')).toBe('http://192.168.1.20:8045/watch/cam1');
+    expect(watchPageAt({ address: '::', port: 8045, family: 'IPv6' }, 'cam1', '2001:db8::5')).toBe('http://[2001:db8::5]:8045/watch/cam1');
+    expect(watchPageAt({ address: '0.0.0.0', port: 8045, family: 'IPv4' }, 'cam1', undefined)).toBe('http://127.0.0.1:8045/watch/cam1');
   });
 });
