@@ -75,8 +75,8 @@ Options:
                                average; ${ANNOUNCE_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_ANNOUNCE_RATE_PER_IP})
   --max-streams-per-ip N       distinct streams one IP address may publish or announce
                                within ${DEFAULT_STREAM_QUOTA_WINDOW_MS / 60_000} minutes (default ${DEFAULT_MAX_STREAMS_PER_IP})
-  --max-entries-per-ip N       ports one IP address may announce for one stream at once
-                               (default ${DEFAULT_MAX_ENTRIES_PER_IP})
+  --max-entries-per-ip N       ports one IP address may announce for one stream at once,
+                               over every central on a Redis registry (default ${DEFAULT_MAX_ENTRIES_PER_IP})
   --head-cache-age DURATION    a viewer's (unsigned) announce may use a stream head read from
                                the registry this long ago; 0 reads it every time (default ${DEFAULT_HEAD_CACHE_AGE_MS}ms)
   --max-connections N          connections held at once (default ${DEFAULT_TRACKER_MAX_CONNECTIONS})

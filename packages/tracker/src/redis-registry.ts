@@ -11,7 +11,7 @@ import {
   REDIS_SWEEP_LEASE_MS,
 } from './constants.js';
 import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
-import { RegistryUnavailableError } from './errors.js';
+import { RegistryUnavailableError, TooManyEntriesError } from './errors.js';
 import { RedisAddressLimits } from './redis-address-limits.js';
 import { CLUSTER_SCHEME, openRedisConnection, parseRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
 import {
@@ -99,6 +99,7 @@ interface StreamNews {
  */
 export class RedisRegistry implements Registry {
   readonly description: string;
+  readonly capsEntriesPerHost = true;
   readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #sweepGap: number;
@@ -178,8 +179,10 @@ export class RedisRegistry implements Registry {
 
   async announce(a: AnnounceRecord): Promise<boolean> {
     const live = a.live === undefined ? '' : a.live ? '1' : '0';
-    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0', String(a.announcedAt)];
+    const cap = a.maxEntriesPerHost ?? 0;
+    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0', String(a.announcedAt), a.host, String(cap)];
     const reply = numbers(await this.#run(ANNOUNCE, this.#streamKeys(a.stream), args));
+    if (reply[0] === 2) throw new TooManyEntriesError(a.host, cap);
     if (reply[0] !== 1) return false;
     await this.#index([news(a.stream, reply, 1)]);
     return true;
@@ -312,9 +315,9 @@ export class RedisRegistry implements Registry {
     return `${this.#prefix}name:${name}`;
   }
 
-  /** A stream's hash, peers, edges, sources and since: one hash tag, so one slot. */
+  /** A stream's hash, peers, edges, sources, since and hosts: one hash tag, so one slot. */
   #streamKeys(id: string): string[] {
-    return ['stream', 'peers', 'edges', 'sources', 'since'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
   }
 
   /** What SUMMARY reads: the stream's hash, peers and sources. */

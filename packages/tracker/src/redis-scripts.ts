@@ -16,12 +16,13 @@ import { LONG_LIVED_SHARE } from './peer-sampling.js';
  *   {<id>}:edges           zset    "host port" → edge
  *   {<id>}:sources         zset    "host port" → expiresAt, the publisher's own entries (not viewers)
  *   {<id>}:since           zset    "host port" → when the entry was first announced (renewals keep it)
+ *   {<id>}:hosts           hash    host → how many of the stream's entries (live or not yet pruned) it holds
  *   {index}:list           zset    stream id → entries, for the streams `list` shows
  *   {index}:due            zset    stream id → when the sweep should next look at the stream
  *   {index}:vers           hash    stream id → the last `ver` the index applied (older news is dropped)
  *   {index}:totals         hash    streams, peers: the sums `counts` answers with
  *
- * A stream's scripts (its five `{<id>}` keys) report what changed as
+ * A stream's scripts (its six `{<id>}` keys) report what changed as
  * `ver, entries, due` (entries -1: out of the list); the caller passes that to
  * INDEX, which applies it to the `{index}` keys unless newer news came first.
  * An entry is live while its expiresAt is after `now`.
@@ -40,8 +41,13 @@ export function script(keys: number, source: string): RedisScript {
 /** Expired entries removed per stream per script: a huge stream is pruned over several calls. */
 export const PRUNE_STEP = 1000;
 
-// KEYS[1..5] are a stream's hash, peers, edges, sources and since in every script that includes this.
+// KEYS[1..6] are a stream's hash, peers, edges, sources, since and hosts in every script that includes this.
 const STREAM_FUNCTIONS = `
+-- An entry ("host port") no longer counts for its host.
+local function uncount(member)
+  local host = string.match(member, '^(.*) ')
+  if redis.call('HINCRBY', KEYS[6], host, -1) <= 0 then redis.call('HDEL', KEYS[6], host) end
+end
 local function prune(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ${PRUNE_STEP})
   if #expired > 0 then
@@ -49,6 +55,7 @@ local function prune(now)
     redis.call('ZREM', KEYS[3], unpack(expired))
     redis.call('ZREM', KEYS[4], unpack(expired))
     redis.call('ZREM', KEYS[5], unpack(expired))
+    for i = 1, #expired do uncount(expired[i]) end
   end
   return #expired
 end
@@ -67,7 +74,7 @@ end
 -- Takes the stream out of the list: returns its news and how many entries were dropped with it.
 local function gone()
   local dropped = redis.call('ZCARD', KEYS[2])
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
   local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
   redis.call('HSET', KEYS[1], 'inlist', '0', 'visible', '0', 'ipeers', '0')
   return {ver, -1, 0}, dropped
@@ -108,9 +115,9 @@ return 1
 `,
 );
 
-/** KEYS stream, peers, edges, sources, since · ARGV name, live, ts, session → {result, detail?} */
+/** KEYS stream, peers, edges, sources, since, hosts · ARGV name, live, ts, session → {result, detail?} */
 export const PUBLISH = script(
-  5,
+  6,
   `
 local current = redis.call('HMGET', KEYS[1], 'name', 'ts', 'session')
 if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} end
@@ -150,15 +157,24 @@ return 1
 );
 
 /**
- * KEYS stream, peers, edges, sources, since · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0), announcedAt
- * → {0} for an unpublished stream | {1, ver, entries, due}
+ * KEYS stream, peers, edges, sources, since, hosts
+ * · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0), announcedAt, host, max entries per host (0: no cap)
+ * → {0} for an unpublished stream | {2} when the host holds its cap of other live entries | {1, ver, entries, due}
  */
 export const ANNOUNCE = script(
-  5,
+  6,
   `${STREAM_FUNCTIONS}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 -- A new entry, or one that had expired, starts its time announced over; a renewal keeps it.
 local held = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not held then
+  local cap = tonumber(ARGV[9])
+  local function full() return cap > 0 and tonumber(redis.call('HGET', KEYS[6], ARGV[8]) or '0') >= cap end
+  -- Entries of the host that expired but were not pruned yet may be what holds the cap.
+  if full() then prune(ARGV[7]) end
+  if full() then return {2} end
+  redis.call('HINCRBY', KEYS[6], ARGV[8], 1)
+end
 if not held or tonumber(held) <= tonumber(ARGV[7]) then redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1]) end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
@@ -172,11 +188,17 @@ return {1, n[1], n[2], n[3]}
 `,
 );
 
-/** KEYS stream, peers, edges, sources, since · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
+/** KEYS stream, peers, edges, sources, since, hosts · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
 export const LEAVE = script(
-  5,
+  6,
   `${STREAM_FUNCTIONS}
-local removed = redis.call('ZREM', KEYS[2], unpack(ARGV, 3))
+local removed = 0
+for i = 3, #ARGV do
+  if redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
+    removed = removed + 1
+    uncount(ARGV[i])
+  end
+end
 redis.call('ZREM', KEYS[3], unpack(ARGV, 3))
 redis.call('ZREM', KEYS[4], unpack(ARGV, 3))
 redis.call('ZREM', KEYS[5], unpack(ARGV, 3))
@@ -197,14 +219,14 @@ return {removed, n[1], n[2], n[3]}
 );
 
 /**
- * KEYS stream, peers, edges, sources, since · ARGV name, now, maxCandidates
+ * KEYS stream, peers, edges, sources, since, hosts · ARGV name, now, maxCandidates
  * → nil when the stream is not bound to the name
  * | {live, edge, peers, {member, edge, since, source (1/0), ...}, viewers, ver, entries, due, session}
  * Candidates: every entry when they fit in maxCandidates; otherwise the live source entries,
  * the longest-announced quarter, half of maxCandidates with the highest edges, and random others.
  */
 export const LOOKUP = script(
-  5,
+  6,
   `${STREAM_FUNCTIONS}
 local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'session')
 if info[1] ~= ARGV[1] then return false end
@@ -264,12 +286,12 @@ return {info[1] or '', info[2] or '0', info[3] or '0', info[4] or '0', peers, vi
 );
 
 /**
- * KEYS stream, peers, edges, sources, since · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
+ * KEYS stream, peers, edges, sources, since, hosts · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
  * The next look is at least `gap` ms away, so a busy stream (whose first entry is always
  * about to expire and be renewed) is swept once per gap, not once per renewal.
  */
 export const SWEEP_STREAM = script(
-  5,
+  6,
   `${STREAM_FUNCTIONS}
 local removed = prune(ARGV[1])
 local info = redis.call('HMGET', KEYS[1], 'visible', 'inlist')

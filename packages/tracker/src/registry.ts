@@ -78,6 +78,11 @@ export interface AnnounceRecord extends PeerRecord {
   readonly live?: boolean;
   /** The entry is the publisher's own (announced on the connection that published): it is not a viewer. */
   readonly source?: boolean;
+  /**
+   * Live entries one host may hold in the stream; a registry that caps them
+   * (`capsEntriesPerHost`) refuses a new entry past it with `TOO_MANY_ENTRIES`.
+   */
+  readonly maxEntriesPerHost?: number;
 }
 
 export interface LookupCandidates {
@@ -186,6 +191,12 @@ export interface Registry {
    * `clock` is the tracker's, for what the store keeps in this process.
    */
   addressLimits?(policy: AddressLimitPolicy, clock: Clock): AddressLimitStore;
+  /**
+   * True when `announce` itself enforces `maxEntriesPerHost`, counted over every
+   * tracker sharing the registry (Redis). Otherwise each tracker counts entries
+   * per host itself, which is exact when the registry is its own (memory).
+   */
+  readonly capsEntriesPerHost?: boolean;
   close(): Promise<void>;
 }
 

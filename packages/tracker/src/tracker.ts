@@ -236,7 +236,8 @@ export class Tracker {
   readonly #watchPageUrl: TrackerOptions['watchPageUrl'];
   /** Per-IP rate and stream quota: the registry's shared store when it has one (Redis), else this process's. */
   readonly #limits: AddressLimitStore;
-  readonly #entries: AddressEntries;
+  /** Entries per host, counted here unless the registry caps them itself (shared by every central on it). */
+  readonly #entries: AddressEntries | undefined;
   readonly #heads: StreamHeadCache;
 
   constructor(options: TrackerOptions) {
@@ -252,7 +253,7 @@ export class Tracker {
       streamWindow: this.settings.streamQuotaWindow,
     });
     this.#limits = this.#registry.addressLimits?.(policy, this.#clock) ?? new MemoryAddressLimits(policy, this.#clock);
-    this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
+    this.#entries = this.#registry.capsEntriesPerHost ? undefined : new AddressEntries(this.settings.maxEntriesPerIp);
     this.#heads = new StreamHeadCache(this.settings.headCacheAge, HEAD_CACHE_SIZE);
   }
 
@@ -297,7 +298,7 @@ export class Tracker {
       if (previousPort !== undefined && previousPort !== message.port) {
         // One entry per connection and stream: a new port replaces the old entry.
         await this.#registry.leave(message.stream, [{ host: session.host, port: previousPort }], now, now + this.settings.grace);
-        this.#entries.leave(message.stream, session.host, previousPort);
+        this.#entries?.leave(message.stream, session.host, previousPort);
         session.announced.delete(message.stream);
       }
       const signed = message.sig !== undefined || message.ts !== undefined || message.end !== undefined;
@@ -310,7 +311,7 @@ export class Tracker {
       // Aged from when it was read, not from when it was last used.
       if (!cached) this.#heads.set(message.stream, current, now);
       const expiresAt = now + this.settings.ttl;
-      if (!this.#entries.admit(message.stream, session.host, message.port, now, expiresAt)) {
+      if (this.#entries && !this.#entries.admit(message.stream, session.host, message.port, now, expiresAt)) {
         throw new TooManyEntriesError(session.host, this.settings.maxEntriesPerIp);
       }
       // Every edge is a claim, believed only as far as the signed head, the publisher's own included.
@@ -326,6 +327,7 @@ export class Tracker {
         announcedAt: now,
         expiresAt,
         visibleUntil,
+        maxEntriesPerHost: this.settings.maxEntriesPerIp,
         // A stream that ended by its signed end stays finished, whatever its source announces.
         ...(source ? { live: message.live && !current.head?.ended, source: true } : {}),
       };
@@ -369,7 +371,7 @@ export class Tracker {
       if (port === undefined) throw new NotAnnouncedError(message.stream);
       const now = this.#clock.now();
       await this.#registry.leave(message.stream, [{ host: session.host, port }], now, now + this.settings.grace);
-      this.#entries.leave(message.stream, session.host, port);
+      this.#entries?.leave(message.stream, session.host, port);
       session.announced.delete(message.stream);
       session.countedAt.delete(message.stream);
       return { t: 'ok' };
@@ -381,7 +383,7 @@ export class Tracker {
     const now = this.#clock.now();
     this.#limits.prune(now);
     this.#heads.prune(now);
-    this.#entries.prune(now);
+    this.#entries?.prune(now);
     return this.#registry.sweep(this.#clock.now());
   }
 

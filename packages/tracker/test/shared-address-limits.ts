@@ -69,6 +69,28 @@ export function describeSharedAddressLimits(label: string, url: () => string): v
       await expect(announce(b, '127.0.0.7', other.streamId)).rejects.toMatchObject({ code: 'TOO_MANY_STREAMS' });
     });
 
+    it('caps the entries one address holds in a stream over both centrals, freeing a place on leave and on expiry', async () => {
+      const { clock, a, b } = await twoCentrals({ maxEntriesPerIp: 2, interval: 10_000, ttl: 30_000 });
+      const key = generateStreamKey();
+      await publish(a, clock, new TrackerSession('127.0.1.1'), key, 'cam1');
+      const at = (tracker: Tracker, port: number, session = new TrackerSession('127.0.0.7')) =>
+        tracker.announce(session, { t: 'announce', id: 2, stream: key.streamId, port, edge: 1, live: true }).then(() => session);
+      const first = await at(a, 2050);
+      await at(b, 2051);
+      await expect(at(b, 2052)).rejects.toMatchObject({ code: 'TOO_MANY_ENTRIES' });
+      await expect(at(a, 2052)).rejects.toMatchObject({ code: 'TOO_MANY_ENTRIES' });
+      // Renewing an entry it holds is always allowed; another address is not affected.
+      await expect(at(b, 2051)).resolves.toBeDefined();
+      await expect(at(b, 2052, new TrackerSession('127.0.0.8'))).resolves.toBeDefined();
+      await a.leave(first, { t: 'leave', id: 3, stream: key.streamId });
+      await expect(at(b, 2052)).resolves.toBeDefined();
+      // Once every entry has expired (no sweep ran), new ones are let in again.
+      clock.advance(30_001);
+      await expect(at(a, 2053)).resolves.toBeDefined();
+      await expect(at(b, 2054)).resolves.toBeDefined();
+      await expect(at(b, 2055)).rejects.toMatchObject({ code: 'TOO_MANY_ENTRIES' });
+    });
+
     it('counts the streams an address announced at central A against its quota at central B', async () => {
       const { clock, a, b } = await twoCentrals({ maxStreamsPerIp: 2 });
       const keys = [generateStreamKey(), generateStreamKey(), generateStreamKey()];
