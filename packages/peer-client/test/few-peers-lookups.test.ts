@@ -29,7 +29,7 @@ async function pool(options: { carriers: number; fewPeersRelookupMs?: number }) 
     server.serve(key.streamId, window, { state: new SignedState(key.streamId, SESSION) });
     onCleanup(network.listen('127.0.0.1', 2050 + i, server));
     onCleanup(() => server.close());
-    listed.push({ host: '127.0.0.1', port: 2050 + i });
+    listed.push({ host: '127.0.0.1', port: 2050 + i, edge: 0 });
   }
   let lookups = 0;
   const tracker = {
