@@ -120,9 +120,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.requestedPort = options.port;
     this.#hooks = {
       uploadLimiter: options.uploadLimiter,
-      sent: (_peer, bytes) => {
+      sent: (peer, bytes, seq) => {
         this.#bytesUploaded += bytes;
         this.#chunksServed += 1;
+        if (peer.stream?.window.ended) this.#superSeeding.get(peer.stream)?.sent(peer, seq);
       },
       dequeued: (bytes) => {
         this.#queuedBytes -= bytes;

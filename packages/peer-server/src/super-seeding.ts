@@ -13,7 +13,8 @@ export interface SuperSeedingOptions<Peer> {
 /** Who got a chunk first and when, and who was refused it meanwhile. */
 interface Offer<Peer> {
   readonly peer: Peer;
-  readonly at: number;
+  /** When it was queued for `peer`, then when it left: the hold runs from here. */
+  at: number;
   refused: Set<Peer> | undefined;
   timer: TimerHandle | undefined;
 }
@@ -33,7 +34,7 @@ interface Offer<Peer> {
  * chunk, fetching others from the source meanwhile. A requester alone on the
  * stream is never refused, so one viewer is never slowed.
  *
- * I/O-free: the server asks `admits()` and reports what it queued with `offered()`.
+ * I/O-free: the server asks `admits()` and reports what it queued (`offered()`) and sent (`sent()`).
  */
 export class SuperSeeding<Peer> {
   readonly #options: SuperSeedingOptions<Peer>;
@@ -60,12 +61,25 @@ export class SuperSeeding<Peer> {
 
   /** `seq` was queued for `peer`: unless it is held for another, `peer` is its first recipient from now. */
   offered(peer: Peer, seq: number): void {
-    const now = this.#options.clock.now();
-    this.#forgetBefore(now - this.#options.holdMs);
-    const offer = this.#offers.get(seq);
-    if (offer && offer.at > now - this.#options.holdMs) return;
+    if (!this.#current(seq)) this.#hold(peer, seq);
+  }
+
+  /**
+   * `seq` left for `peer`: the hold starts again from now, so the time it waited in the
+   * queue (seconds, when the source's uplink is full) does not eat into the time
+   * `peer` has to pass it on, and the others are not sent it meanwhile.
+   */
+  sent(peer: Peer, seq: number): void {
+    const offer = this.#current(seq);
+    if (offer && offer.peer !== peer) return;
+    if (!offer) return this.#hold(peer, seq);
+    offer.at = this.#options.clock.now();
     this.#offers.delete(seq);
-    this.#offers.set(seq, { peer, at: now, refused: undefined, timer: undefined });
+    this.#offers.set(seq, offer);
+    if (offer.timer === undefined) return;
+    this.#options.clock.clearTimeout(offer.timer);
+    this.#timers.delete(offer.timer);
+    offer.timer = this.#reannounceAt(offer, seq);
   }
 
   /** Stops every pending re-announcement (the stream is no longer served). */
@@ -73,6 +87,13 @@ export class SuperSeeding<Peer> {
     for (const timer of this.#timers) this.#options.clock.clearTimeout(timer);
     this.#timers.clear();
     this.#offers.clear();
+  }
+
+  #hold(peer: Peer, seq: number): void {
+    const now = this.#options.clock.now();
+    this.#forgetBefore(now - this.#options.holdMs);
+    this.#offers.delete(seq);
+    this.#offers.set(seq, { peer, at: now, refused: undefined, timer: undefined });
   }
 
   /** The offer of `seq` still holding it back, if any. */

@@ -66,6 +66,32 @@ describe('SuperSeeding', () => {
     expect(rule.admits('a', 3)).toBe(false);
   });
 
+  it('runs the hold from when the chunk left the queue of its first recipient, moving the re-announcement with it', () => {
+    const { rule, clock, reannounced } = superSeeding();
+    rule.offered('a', 5);
+    clock.advance(1_000);
+    expect(rule.admits('b', 5)).toBe(false);
+    rule.sent('b', 5); // not its first recipient: changes nothing
+    rule.sent('a', 5);
+    clock.advance(HOLD_MS - 1);
+    expect(rule.admits('c', 5)).toBe(false);
+    expect(reannounced).toEqual([]);
+    clock.advance(1);
+    expect(reannounced).toEqual([
+      ['b', 5],
+      ['c', 5],
+    ]);
+    expect(rule.admits('c', 5)).toBe(true);
+  });
+
+  it('holds a chunk sent after its hold ran out in the queue for the peer it went to', () => {
+    const { rule, clock } = superSeeding();
+    rule.offered('a', 6);
+    clock.advance(HOLD_MS + 200);
+    rule.sent('a', 6);
+    expect(rule.admits('b', 6)).toBe(false);
+  });
+
   it('forgets every pending re-announcement when closed', () => {
     const { rule, clock, reannounced } = superSeeding();
     rule.offered('a', 1);
