@@ -20,10 +20,10 @@ export const DEFAULT_RELOOKUP_MS = 3_000;
  * A viewer with fewer peers than `FEW_PEERS` asks central this often instead, in
  * its first `FEW_PEERS_LOOKUPS_FOR_MS`. Viewers started together find none of each
  * other in their first look-up (none has announced yet), and at 3 s a finished
- * stream is mostly fetched, from the publisher alone, before they meet: four
- * viewers of a 64 MiB stream made it send 2.1–3.2 copies, and with 300 ms
- * look-ups and the publisher's super-seeding 1.00–1.66 (npm run bench:vod, see
- * the README).
+ * stream is mostly fetched, from the publisher alone, before they meet. Neither
+ * these look-ups nor the publisher's super-seeding alone kept four viewers of a
+ * 64 MiB stream from making it send 2–3 copies; together they gave 1.04–1.12
+ * (npm run bench:vod, see the README).
  */
 export const DEFAULT_FEW_PEERS_RELOOKUP_MS = 300;
 
