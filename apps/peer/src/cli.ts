@@ -12,7 +12,14 @@ import {
   type ServerLimits,
 } from '@p2pstream/connection';
 import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
-import { DEFAULT_MAX_PEERS_PER_STREAM, DEFAULT_MAX_QUEUE_DELAY_MS, DEFAULT_PEER_HOST, DEFAULT_PEER_PORT, DEFAULT_UPLOAD_SLOTS } from '@p2pstream/peer-server';
+import {
+  DEFAULT_MAX_PEERS_PER_STREAM,
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+  DEFAULT_PEER_HOST,
+  DEFAULT_PEER_PORT,
+  DEFAULT_SUPER_SEED_MS,
+  DEFAULT_UPLOAD_SLOTS,
+} from '@p2pstream/peer-server';
 import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
@@ -36,6 +43,9 @@ const MAX_CHUNK_SKEW_MS = 86_400_000;
 
 /** The longest `--max-upload-queue` (an hour): far beyond any request's timeout, so in effect no limit (to compare with one). */
 const MAX_UPLOAD_QUEUE_MS = 3_600_000;
+
+/** The longest `--super-seed` (a minute): a viewer that reaches no other holder of a chunk may wait this long for it. */
+const MAX_SUPER_SEED_MS = 60_000;
 
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
@@ -151,6 +161,11 @@ the name to that key; only that key can publish the name again.
                          never ends; implies --realtime)
   --key FILE             the stream's key file (created, mode 0600, once central
                          accepts the publish, if missing)
+  --super-seed DURATION  for a FILE: send each chunk to one viewer first, and refuse
+                         it to the others for this long, so they fetch it from each
+                         other and this upload goes into chunks nobody has yet: 1500ms,
+                         1.5s (a bare number is seconds; default ${DEFAULT_SUPER_SEED_MS}ms; 0 turns it off;
+                         a viewer alone is never refused)
   --format ts|raw        ts (default): the source must be MPEG-TS, and is refused
                          otherwise; raw: publish any bytes as they are — viewers
                          get them with --out, but the web page, /stream.ts players
@@ -246,6 +261,8 @@ export interface CommonConfig {
   /** The per-address limits of this peer's server that have flags. */
   readonly addressLimits: ServerLimits;
   readonly stats: string | undefined;
+  /** `--super-seed` (publish only), ms; the peer server's default when unset. */
+  readonly superSeedMs?: number | undefined;
   /** `--cache`: bytes of a finished stream's chunks kept in memory; the libraries' default when unset. */
   readonly cacheBytes?: number | undefined;
   /** Where `--metrics` serves Prometheus text. */
@@ -335,6 +352,7 @@ const OPTIONS = {
     loop: { type: 'boolean' },
     key: { type: 'string' },
     format: { type: 'string' },
+    'super-seed': { type: 'string' },
   },
   watch: {
     ...COMMON_OPTIONS,
@@ -422,6 +440,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         loop,
         key: values.key as string | undefined,
         format,
+        superSeedMs: values['super-seed'] === undefined ? undefined : parseDuration('--super-seed', values['super-seed'] as string, 0, MAX_SUPER_SEED_MS),
       },
     };
   }

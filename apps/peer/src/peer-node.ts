@@ -58,6 +58,7 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
       port: config.port,
       slots: { slots: config.uploadSlots },
       maxQueueDelayMs: config.maxUploadQueueMs,
+      ...(config.superSeedMs !== undefined ? { superSeedMs: config.superSeedMs } : {}),
       maxPeersPerStream: config.maxServedPeers,
       limits: config.addressLimits,
       ...(uploadLimiter ? { uploadLimiter } : {}),

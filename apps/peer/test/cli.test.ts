@@ -120,6 +120,14 @@ describe('parseCommandLine', () => {
     expect(paced).toMatchObject({ realtime: true, bitrate: 2_000_000, key: 'k.key' });
   });
 
+  it('reads publish --super-seed as a duration, 0 turning it off, and leaves the default to the peer server', () => {
+    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ superSeedMs: undefined });
+    expect(run(['publish', 'film', '--source', 'movie.ts', '--super-seed', '800ms'])).toMatchObject({ superSeedMs: 800 });
+    expect(run(['publish', 'film', '--source', 'movie.ts', '--super-seed', '0'])).toMatchObject({ superSeedMs: 0 });
+    expect(() => run(['publish', 'film', '--source', 'movie.ts', '--super-seed', '2m'])).toThrow(/--super-seed takes a duration from 0 s to 60 s/);
+    expect(() => run(['watch', 'film', '--super-seed', '1s'])).toThrow(/Unknown option '--super-seed'/);
+  });
+
   it('reads publish --format: MPEG-TS unless raw is asked for', () => {
     expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ format: 'ts' });
     expect(run(['publish', 'film', '--source', 'notes.bin', '--format', 'raw'])).toMatchObject({ format: 'raw' });
@@ -174,7 +182,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([])).toEqual({ action: 'help', text: HELP });
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
     const flags = {
-      publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format'],
+      publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format', '--super-seed'],
       watch: ['--out', '--http', '--from', '--behind', '--max-chunk-skew'],
       relay: ['--max-chunk-skew'],
       list: [],

@@ -42,6 +42,7 @@ function uploads(peers: Array<Pick<PeerUploadStats, 'peer' | 'bytesUploaded'> & 
     bytesUploaded: peers.reduce((sum, p) => sum + p.bytesUploaded, 0),
     chunksServed: 0,
     rejected: { NOT_HELD: 0, OUTSIDE_WINDOW: 0, BUSY: 0, UNKNOWN_STREAM: 0 },
+    heldBackForSuperSeeding: 0,
     queuedBytes: 0,
     drainBytesPerSecond: null,
     uploadWaitMs: 0,

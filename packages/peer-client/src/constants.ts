@@ -16,7 +16,31 @@ export const DEFAULT_MAX_PEERS = 20;
 /** While short of peers, central is asked again this often. */
 export const DEFAULT_RELOOKUP_MS = 3_000;
 
-/** Central is never asked more often than this, however many peers leave at once. */
+/**
+ * A viewer with fewer peers than `FEW_PEERS` asks central this often instead, in
+ * its first `FEW_PEERS_LOOKUPS_FOR_MS`. Viewers started together find none of each
+ * other in their first look-up (none has announced yet), and at 3 s a finished
+ * stream is mostly fetched, from the publisher alone, before they meet. Neither
+ * these look-ups nor the publisher's super-seeding alone kept four viewers of a
+ * 64 MiB stream from making it send 2–3 copies; together they gave 1.04–1.12
+ * (npm run bench:vod, see the README).
+ */
+export const DEFAULT_FEW_PEERS_RELOOKUP_MS = 300;
+
+/**
+ * Fewer peers than this count as few: the publisher and a couple of viewers. A
+ * viewer in a bigger swarm gets more from its first look-up, so it never asks fast.
+ */
+export const FEW_PEERS = 4;
+
+/**
+ * Fast look-ups stop this long after the first one, however few peers there are: a
+ * small swarm stays small, and then central would be asked three times a second
+ * for as long as it is watched. The startup rush is what they are for.
+ */
+export const FEW_PEERS_LOOKUPS_FOR_MS = 10_000;
+
+/** Central is never asked more often than this when peers leave, however many leave at once. */
 export const MIN_LOOKUP_INTERVAL_MS = 1_000;
 
 /** Time to connect to a peer, exchange `hello` and get its buffer map. */

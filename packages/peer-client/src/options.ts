@@ -101,6 +101,13 @@ export interface PeerClientOptions {
    */
   relookupMs?: number;
   /**
+   * While it has fewer than 4 peers, in the first 10 s after its first look-up, central is
+   * asked again this often instead, so viewers started together find each other before
+   * a finished stream is fetched from its publisher alone. 0: always `relookupMs`.
+   * @default 300
+   */
+  fewPeersRelookupMs?: number;
+  /**
    * A peer that could not be reached or failed is not dialed again for this long.
    * @default 10_000
    */
@@ -163,6 +170,9 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs', 'rateWindowMs', 'maxChunkSkewMs'] as const) {
     const value = resolved[name];
     if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
+  }
+  if (!(resolved.fewPeersRelookupMs >= 0) || !Number.isFinite(resolved.fewPeersRelookupMs)) {
+    throw new InvalidOptionError(`fewPeersRelookupMs must be 0 (off) or a positive number of ms, not ${resolved.fewPeersRelookupMs}`);
   }
   if ((options.central === undefined) === (options.tracker === undefined)) {
     throw new InvalidOptionError('give central (host:port) or tracker (an object), exactly one of them');

@@ -1,6 +1,6 @@
 import { AddressBans, VIOLATION_PENALTY, type CloseReason } from '@p2pstream/connection/browser';
 import type { PeerEntry } from '@p2pstream/wire';
-import { MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
+import { FEW_PEERS, FEW_PEERS_LOOKUPS_FOR_MS, MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
 import type { ClientTracker } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
@@ -13,6 +13,8 @@ export interface PeerPoolOptions {
   tracker: ClientTracker;
   maxPeers: number;
   relookupMs: number;
+  /** Instead of `relookupMs` while fewer than FEW_PEERS peers are connected, in the first FEW_PEERS_LOOKUPS_FOR_MS; 0: never. */
+  fewPeersRelookupMs: number;
   redialBackoffMs: number;
   link: PeerLinkOptions;
   clock: Clock;
@@ -39,6 +41,7 @@ export class PeerPool {
    */
   readonly #inProgress = new Set<AbortController>();
   #lastLookupAt = -Infinity;
+  #startedAt = 0;
   #lookingUp = false;
   #timer: unknown;
   #timerAt = Infinity;
@@ -56,9 +59,9 @@ export class PeerPool {
 
   /** Dials peers from a look-up's list and keeps the pool topped up from then on. */
   start(peers: readonly PeerEntry[]): void {
-    this.#lastLookupAt = this.#options.clock.now();
+    this.#lastLookupAt = this.#startedAt = this.#options.clock.now();
     this.#dialFrom(peers);
-    this.#schedule(this.#options.relookupMs);
+    this.#schedule(this.#relookupMs());
   }
 
   /**
@@ -146,7 +149,17 @@ export class PeerPool {
         this.#lookingUp = false;
       }
     }
-    this.#schedule(this.#options.relookupMs);
+    this.#schedule(this.#relookupMs());
+  }
+
+  /**
+   * When to ask central again: soon while a new viewer has few peers (dials in progress count, as
+   * their answers are on the way), otherwise at the usual pace.
+   */
+  #relookupMs(): number {
+    const { fewPeersRelookupMs, relookupMs, clock } = this.#options;
+    const few = this.links.size + this.#dialing.size < FEW_PEERS && clock.now() - this.#startedAt < FEW_PEERS_LOOKUPS_FOR_MS;
+    return few && fewPeersRelookupMs > 0 ? Math.min(fewPeersRelookupMs, relookupMs) : relookupMs;
   }
 
   #dialFrom(peers: readonly PeerEntry[]): void {

@@ -9,6 +9,7 @@ import {
   DEFAULT_RATE_WINDOW_MS,
   DEFAULT_REDIAL_BACKOFF_MS,
   DEFAULT_RELOOKUP_MS,
+  DEFAULT_FEW_PEERS_RELOOKUP_MS,
 } from './constants.js';
 import type { PeerLink } from './peer-link.js';
 import { PeerPool } from './peer-pool.js';
@@ -18,6 +19,7 @@ import type { ClientTracker } from './tracker.js';
 export interface PoolPacing {
   maxPeers: number;
   relookupMs: number;
+  fewPeersRelookupMs: number;
   redialBackoffMs: number;
   dialTimeoutMs: number;
   keepaliveMs: number;
@@ -30,6 +32,7 @@ export function poolPacing(given: { readonly [K in keyof PoolPacing]?: number | 
   return {
     maxPeers: given.maxPeers ?? DEFAULT_MAX_PEERS,
     relookupMs: given.relookupMs ?? DEFAULT_RELOOKUP_MS,
+    fewPeersRelookupMs: given.fewPeersRelookupMs ?? DEFAULT_FEW_PEERS_RELOOKUP_MS,
     redialBackoffMs: given.redialBackoffMs ?? DEFAULT_REDIAL_BACKOFF_MS,
     dialTimeoutMs: given.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
     keepaliveMs: given.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
@@ -62,6 +65,7 @@ export function viewerPool(init: ViewerPoolInit): PeerPool {
     tracker: init.tracker,
     maxPeers: pacing.maxPeers,
     relookupMs: pacing.relookupMs,
+    fewPeersRelookupMs: pacing.fewPeersRelookupMs,
     redialBackoffMs: pacing.redialBackoffMs,
     clock,
     link: {

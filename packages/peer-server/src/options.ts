@@ -7,6 +7,7 @@ import {
   DEFAULT_PEER_PORT,
   DEFAULT_PORT_ATTEMPTS,
   DEFAULT_SERVING_SEND_HIGH_WATER_BYTES,
+  DEFAULT_SUPER_SEED_MS,
 } from './constants.js';
 import { InvalidOptionError } from './errors.js';
 import type { UploadSlotsOptions } from './upload-slots.js';
@@ -57,6 +58,16 @@ export interface PeerServerOptions {
    */
   maxQueuedPerPeer?: number;
   /**
+   * Super-seeding of the finished streams this node is the source of (`--super-seed`):
+   * a chunk sent to one peer is refused (NOT_HELD) to the others for this long, so
+   * they fetch it from that peer and the source sends chunks nobody has yet. A peer
+   * alone on the stream is never refused; one refused is told `have` when the hold
+   * ends, in case it reaches no peer that has the chunk. Live streams, and streams
+   * this node only relays, are never held back. 0 turns it off.
+   * @default 1500
+   */
+  superSeedMs?: number;
+  /**
    * Connection limits; `maxChunkBytes` is 0 (a server never receives chunks) and
    * `sendHighWaterBytes` 256 KiB unless given.
    */
@@ -76,6 +87,7 @@ export interface ResolvedPeerServerOptions {
   maxPeersPerStream: number;
   maxQueueDelayMs: number;
   maxQueuedPerPeer: number;
+  superSeedMs: number;
   limits: ServerLimits;
 }
 
@@ -89,6 +101,7 @@ export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPe
     maxPeersPerStream: options.maxPeersPerStream ?? DEFAULT_MAX_PEERS_PER_STREAM,
     maxQueueDelayMs: options.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS,
     maxQueuedPerPeer: options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER,
+    superSeedMs: options.superSeedMs ?? DEFAULT_SUPER_SEED_MS,
     limits: { maxChunkBytes: 0, sendHighWaterBytes: DEFAULT_SERVING_SEND_HIGH_WATER_BYTES, ...options.limits },
   };
   if (!Number.isSafeInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
@@ -103,6 +116,9 @@ export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPe
   if (!(resolved.maxQueueDelayMs > 0)) throw new InvalidOptionError(`maxQueueDelayMs must be positive, not ${resolved.maxQueueDelayMs}`);
   if (!Number.isSafeInteger(resolved.maxQueuedPerPeer) || resolved.maxQueuedPerPeer < 1) {
     throw new InvalidOptionError(`maxQueuedPerPeer must be an integer >= 1, not ${resolved.maxQueuedPerPeer}`);
+  }
+  if (!(Number.isFinite(resolved.superSeedMs) && resolved.superSeedMs >= 0)) {
+    throw new InvalidOptionError(`superSeedMs must be 0 (off) or a positive number of ms, not ${resolved.superSeedMs}`);
   }
   return resolved;
 }

@@ -15,6 +15,7 @@ import { ServerClosedError, StreamAlreadyServedError } from './errors.js';
 import type { ResolvedPeerServerOptions } from './options.js';
 import { ServedStream, type ServeOptions } from './served-stream.js';
 import { ServingPeer, type ServingHooks } from './serving-peer.js';
+import { SuperSeeding } from './super-seeding.js';
 import { UploadQueue } from './upload-queue.js';
 import { UploadSlots } from './upload-slots.js';
 import type { Clock } from '@p2pstream/units';
@@ -51,6 +52,8 @@ export interface PeerServerStats {
   chunksServed: number;
   /** Requests answered with `reject`, by reason. */
   rejected: Record<RejectReason, number>;
+  /** Of the NOT_HELD refusals, those of a finished stream's chunk held back for the peer it went to first (`superSeedMs`). */
+  heldBackForSuperSeeding: number;
   /** Chunk bytes waiting to be sent. */
   queuedBytes: number;
   /**
@@ -88,6 +91,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   #sampleTimer: unknown;
   #samples = 0;
   readonly #streams = new Map<string, ServedStream>();
+  /** Per stream this node is the source of, while `superSeedMs` is on; consulted only once the stream has ended. */
+  readonly #superSeeding = new Map<ServedStream, SuperSeeding<ServingPeer>>();
+  #heldBack = 0;
   readonly #peers = new Map<Connection, ServingPeer>();
   readonly #rejected: Record<RejectReason, number> = { NOT_HELD: 0, OUTSIDE_WINDOW: 0, BUSY: 0, UNKNOWN_STREAM: 0 };
   readonly #hooks: ServingHooks;
@@ -114,9 +120,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.requestedPort = options.port;
     this.#hooks = {
       uploadLimiter: options.uploadLimiter,
-      sent: (_peer, bytes) => {
+      sent: (peer, bytes, seq) => {
         this.#bytesUploaded += bytes;
         this.#chunksServed += 1;
+        if (peer.stream?.window.ended) this.#superSeeding.get(peer.stream)?.sent(peer, seq);
       },
       dequeued: (bytes) => {
         this.#queuedBytes -= bytes;
@@ -150,7 +157,19 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   serve(streamId: string, window: HeldChunks, options: ServeOptions): void {
     if (this.#closing) throw new ServerClosedError();
     if (this.#streams.has(streamId)) throw new StreamAlreadyServedError(streamId);
-    this.#streams.set(streamId, new ServedStream(streamId, window, options));
+    const stream = new ServedStream(streamId, window, options);
+    this.#streams.set(streamId, stream);
+    if (stream.source && this.#options.superSeedMs > 0) {
+      this.#superSeeding.set(
+        stream,
+        new SuperSeeding<ServingPeer>({
+          holdMs: this.#options.superSeedMs,
+          clock: this.#clock,
+          isJoined: (peer) => peer.stream === stream && peer.connection.state === 'open',
+          reannounce: (peer, seq) => void peer.connection.send({ t: 'have', seq }),
+        }),
+      );
+    }
   }
 
   /**
@@ -173,6 +192,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     if (!stream) return;
     this.#streams.delete(streamId);
     stream.detach();
+    this.#superSeeding.get(stream)?.close();
+    this.#superSeeding.delete(stream);
     for (const peer of stream.peers) {
       peer.stream = undefined;
       void peer.connection.close({ code: WireErrorCode.unknownStream, message: 'this peer stopped serving the stream' });
@@ -186,6 +207,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       bytesUploaded: this.#bytesUploaded,
       chunksServed: this.#chunksServed,
       rejected: { ...this.#rejected },
+      heldBackForSuperSeeding: this.#heldBack,
       queuedBytes: this.#queuedBytes,
       drainBytesPerSecond: this.#uploadQueue.drainBytesPerSecond ?? null,
       uploadWaitMs: this.#uploadQueue.waitMs(this.#clock.now()),
@@ -216,6 +238,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       this.#stopSampling();
       for (const id of [...this.#streams.keys()]) this.#streams.get(id)?.detach();
       this.#streams.clear();
+      for (const superSeeding of this.#superSeeding.values()) superSeeding.close();
+      this.#superSeeding.clear();
       await this.#server.close({ code: WireErrorCode.shuttingDown, message: 'the peer is shutting down' });
     })();
     return this.#closing;
@@ -281,7 +305,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       connection.reply(message, { t: 'reject', seq: message.seq, reason });
       return;
     }
-    const bytes = peer.stream!.window.dataBytes(message.seq)! + CHUNK_ANSWER_OVERHEAD_BYTES;
+    const stream = peer.stream!;
+    if (stream.window.ended) this.#superSeeding.get(stream)?.offered(peer, message.seq);
+    const bytes = stream.window.dataBytes(message.seq)! + CHUNK_ANSWER_OVERHEAD_BYTES;
     this.#queuedBytes += bytes;
     this.#uploadQueue.admitted(bytes);
     peer.enqueue(message, bytes);
@@ -327,6 +353,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     if (seq < window.base || (window.ended && seq >= window.edge)) return WireErrorCode.outsideWindow;
     const dataBytes = window.dataBytes(seq);
     if (dataBytes === undefined) return WireErrorCode.notHeld;
+    if (window.ended && this.#superSeeding.get(peer.stream!)?.admits(peer, seq) === false) {
+      this.#heldBack += 1;
+      return WireErrorCode.notHeld;
+    }
     if (peer.queued >= this.#options.maxQueuedPerPeer) return WireErrorCode.busy;
     const now = this.#clock.now();
     if (!this.#slots.acquire(peer, now)) return WireErrorCode.busy;

@@ -5,8 +5,8 @@ import type { ServedStream } from './served-stream.js';
 /** What a peer's answer loop shares with the server. */
 export interface ServingHooks {
   readonly uploadLimiter: UploadLimiter | undefined;
-  /** A chunk's payload went out. */
-  sent(peer: ServingPeer, bytes: number): void;
+  /** Chunk `seq`'s payload went out. */
+  sent(peer: ServingPeer, bytes: number, seq: number): void;
   /** A queued answer left the queue (sent, refused or dropped): `bytes` are no longer waiting. */
   dequeued(bytes: number): void;
   /** A queued answer was refused after all (its chunk left the window meanwhile). */
@@ -153,7 +153,7 @@ export class ServingPeer {
     if (connection.state !== 'open') return true;
     this.bytesUploaded += chunk.data.length;
     this.chunksServed += 1;
-    this.#hooks.sent(this, chunk.data.length);
+    this.#hooks.sent(this, chunk.data.length, chunk.seq);
     return room;
   }
 }
