@@ -18,7 +18,8 @@
  * Options: --peers N --streams N --connections N --seconds S, --lookups F (the share of
  * look-ups in the mix, 0.5; 0 or 1 measures one kind alone), --registries memory,redis,cluster
  * (cluster: a three-master Redis Cluster on loopback; default memory,redis), --head-cache-age D
- * (passed to central: 0 reads the stream head from the registry on every announce).
+ * (passed to central: 0 reads the stream head from the registry on every announce), --cpu-prof DIR
+ * (central writes a V8 CPU profile there when it stops: open it in Chrome's DevTools).
  *
  * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
  * costs a Redis registry of that size (see tracker-idle.ts).
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     lookups: { type: 'string', default: '0.5' },
     registries: { type: 'string', default: 'memory,redis' },
     'head-cache-age': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
   const echoPort = await freePort();
   const echo = await startProgram('tools/bench/tracker.ts', ['--echo-server', String(echoPort)], { readyLine: /echo listening/ });
   const echoConnections = await connectAll(echoPort, connectionCount);
-  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2, lookupShare);
+  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2, lookupShare, costMeter(echo.pid, undefined));
   await Promise.all(echoConnections.map((c) => c.close()));
   await echo.stop();
   results.baseline = baseline;
@@ -150,14 +152,19 @@ async function main(): Promise<void> {
         '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
         ...(values['head-cache-age'] === undefined ? [] : ['--head-cache-age', values['head-cache-age']]),
       ],
-      { readyLine: /central listening on/, nodeArgs: GC_ON_SIGUSR2 },
+      { readyLine: /central listening on/, nodeArgs: [...GC_ON_SIGUSR2, ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])] },
     );
     try {
       const connections = await connectAll(port, connectionCount);
       const memory = kind === 'memory' ? () => heapOf(central, http) : () => Promise.resolve(redisMemoryOf(redis!.ports));
       const before = await memory();
       const registerStart = performance.now();
-      for (const [i, key] of keys.entries()) await publish(connections[0]!, key, names[i]!);
+      // Spread over every connection: one that asks nothing for 15 s is closed by central as idle.
+      await Promise.all(
+        connections.map(async (connection, c) => {
+          for (let i = c; i < keys.length; i += connections.length) await publish(connection, keys[i]!, names[i]!);
+        }),
+      );
       await Promise.all(
         connections.map(async (connection, c) => {
           for (const s of streamsOf(c, connections.length, streamCount, perStream)) {
@@ -171,8 +178,9 @@ async function main(): Promise<void> {
       const run = await load(connections, keys, names, perStream, seconds, lookupShare, meter);
       await Promise.all(connections.map((c) => c.close()));
       const bytesPerPeer = Math.round((after - before) / peerCount);
-      results[kind] = { ...run, ratioToBaseline: +(run.opsPerSecond / baseline.opsPerSecond).toFixed(2), registerSeconds: +registerSeconds.toFixed(2), bytesPerPeer };
-      console.error(`${kind}: ${fmt(run)}; ${(run.opsPerSecond / baseline.opsPerSecond).toFixed(2)}× baseline; registered ${peerCount} peers in ${registerSeconds.toFixed(1)} s; ~${bytesPerPeer} bytes per peer`);
+      const cpuRatio = (run.centralCpuUsPerOp! / baseline.centralCpuUsPerOp!).toFixed(1);
+      results[kind] = { ...run, ratioToBaseline: +(run.opsPerSecond / baseline.opsPerSecond).toFixed(2), cpuRatioToBaseline: +cpuRatio, registerSeconds: +registerSeconds.toFixed(2), bytesPerPeer };
+      console.error(`${kind}: ${fmt(run)}; ${(run.opsPerSecond / baseline.opsPerSecond).toFixed(2)}× baseline's ops/s, ${cpuRatio}× its CPU/op; registered ${peerCount} peers in ${registerSeconds.toFixed(1)} s; ~${bytesPerPeer} bytes per peer`);
     } finally {
       await central.stop();
       await redis?.stop();
@@ -309,6 +317,6 @@ async function heapOf(central: RunningProgram, httpPort: number): Promise<number
 }
 
 function fmt(r: LoadResult & Partial<Cost>): string {
-  const cost = r.centralCpuUsPerOp === undefined ? '' : `; central ${r.centralCpuUsPerOp} µs CPU/op${r.redisCpuUsPerOp === undefined ? '' : `, Redis ${r.redisCpuUsPerOp} µs CPU/op`}`;
+  const cost = r.centralCpuUsPerOp === undefined ? '' : `; server ${r.centralCpuUsPerOp} µs CPU/op${r.redisCpuUsPerOp === undefined ? '' : `, Redis ${r.redisCpuUsPerOp} µs CPU/op`}`;
   return `${r.opsPerSecond} ops/s, look-up p50 ${r.lookupP50Ms} ms p99 ${r.lookupP99Ms} ms, announce p50 ${r.announceP50Ms} ms p99 ${r.announceP99Ms} ms, ${r.errors} errors${cost}`;
 }

@@ -19,6 +19,12 @@ export const DEFAULT_PUBLISHER_LIMIT = '2x';
 export const CENTRAL_HOST = '127.0.0.1';
 export const CENTRAL_PORT = 2045;
 export const PUBLISHER_HOST = '127.0.0.2';
+/** Central's watch page (`--http`) and WebSocket endpoint (`--ws`) listen on this address unless `--bind` says otherwise: this machine only. */
+export const DEFAULT_BIND = '127.0.0.1';
+/** Central's `--http` port: the watch page at `/watch/NAME`. */
+export const WATCH_PORT = 8045;
+/** Central's `--ws` port: the watch pages reach central, and through it the swarm, here. */
+export const WS_PORT = 2044;
 /** Where the first viewer serves the stream and the player page. */
 export const HTTP_HOST = '127.0.0.1';
 export const HTTP_PORT = 8080;

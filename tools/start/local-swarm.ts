@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { devNull } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -17,11 +18,14 @@ import {
   STOP_GRACE_MS,
   STREAM_NAME,
   VIEWER_START_INTERVAL_MS,
+  WATCH_PORT,
+  WS_PORT,
 } from './constants.js';
 import { ProgramFailedError } from './errors.js';
 import type { StartOptions } from './options.js';
 import { choosePort } from './ports.js';
 import { mpegTsBytesPerSecond } from './stream-rate.js';
+import { watchUrls, type WatchUrls } from './watch-url.js';
 
 /** One process of the swarm. */
 export interface SwarmProgram {
@@ -49,6 +53,8 @@ export interface LocalSwarm {
   readonly viewers: readonly SwarmPeer[];
   /** The first viewer's page, `http://127.0.0.1:8080/`. */
   readonly playerUrl: string;
+  /** Central's watch page of the stream, `http://127.0.0.1:8045/watch/demo`, and its LAN URL when bound to every interface. */
+  readonly watch: WatchUrls;
 }
 
 export interface LocalSwarmOptions extends StartOptions {
@@ -76,7 +82,13 @@ export async function startLocalSwarm(options: LocalSwarmOptions): Promise<Local
   const centralAddress = `${CENTRAL_HOST}:${centralPort}`;
   const uploadLimit = await publisherLimitArgs(options);
 
-  const centralArgs = ['--host', CENTRAL_HOST, '--port', String(centralPort)];
+  // The watch page needs both: the page from --http, and central's WebSocket for the page's look-ups and signals.
+  const watchPort = await choosePort(options.bind, WATCH_PORT);
+  if (watchPort !== WATCH_PORT) log(`port ${WATCH_PORT} on ${options.bind} is taken; the watch page is on ${watchPort}`);
+  const wsPort = await choosePort(options.bind, WS_PORT);
+  if (wsPort !== WS_PORT) log(`port ${WS_PORT} on ${options.bind} is taken; central's WebSocket is on ${wsPort}`);
+  const bind = isIP(options.bind) === 6 ? `[${options.bind}]` : options.bind;
+  const centralArgs = ['--host', CENTRAL_HOST, '--port', String(centralPort), '--http', `${bind}:${watchPort}`, '--ws', `${bind}:${wsPort}`];
   signal.throwIfAborted();
   const central = await startOrExplain('central', () =>
     startProgram(CENTRAL_MAIN, centralArgs, { readyLine: CENTRAL_READY, timeoutMs: READY_TIMEOUT_MS, detached: true }),
@@ -91,7 +103,8 @@ export async function startLocalSwarm(options: LocalSwarmOptions): Promise<Local
   };
   log(describeProgram(centralProgram));
 
-  const peerArgs = (host: string) => ['--central', centralAddress, '--host', host, '--port', '0'];
+  // --webrtc: the watch pages reach peers over data channels only.
+  const peerArgs = (host: string) => ['--central', centralAddress, '--host', host, '--port', '0', '--webrtc'];
   const live = options.source === '-' ? [] : ['--realtime', '--loop'];
   const publisherStats = join(options.workDir, 'publisher.jsonl');
   const key = join(options.workDir, `${STREAM_NAME}.key`);
@@ -115,7 +128,7 @@ export async function startLocalSwarm(options: LocalSwarmOptions): Promise<Local
   if (failed) throw failed.reason;
   const viewers = settled.map((result) => (result as PromiseFulfilledResult<SwarmPeer>).value);
   for (const viewer of viewers) log(describeProgram(viewer));
-  return { central: centralProgram, publisher, viewers, playerUrl: `http://${HTTP_HOST}:${httpPort}/` };
+  return { central: centralProgram, publisher, viewers, playerUrl: `http://${HTTP_HOST}:${httpPort}/`, watch: watchUrls(options.bind, watchPort, STREAM_NAME) };
 }
 
 /**

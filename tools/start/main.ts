@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STOP_GRACE_MS, STREAM_NAME } from './constants.js';
+import { DEFAULT_BIND, STOP_GRACE_MS, STREAM_NAME } from './constants.js';
 import { UsageError } from '@p2pstream/units';
 import { showLiveTable } from './live-view.js';
 import { startLocalSwarm, stopLocalSwarm } from './local-swarm.js';
@@ -52,7 +52,10 @@ try {
   const startedAt = Date.now();
   const swarm = await startLocalSwarm({ ...parsed.options, workDir, log: say, signal: stopping.signal });
   say('');
-  say(`Open the player in a browser: ${swarm.playerUrl}`);
+  say(`Open the watch page in a browser: ${swarm.watch.local}`);
+  if (swarm.watch.lan) say(`  from another machine on this LAN: ${swarm.watch.lan}`);
+  else if (parsed.options.bind === DEFAULT_BIND) say('  (for other machines on the LAN: npm start -- --bind 0.0.0.0)');
+  say(`Or the first viewer's player: ${swarm.playerUrl}`);
   say(`  or in mpv / VLC: mpv ${swarm.playerUrl}stream.ts`);
   say(`Join from another terminal: npx nx run peer:serve -- watch ${STREAM_NAME} --central ${swarm.central.address} --http 8090`);
   say('Ctrl-C stops every process above.');

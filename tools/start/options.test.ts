@@ -17,7 +17,14 @@ describe('npm start’s command line', () => {
       viewers: DEFAULT_VIEWERS,
       source: join(REPO_ROOT, DEFAULT_SOURCE),
       publisherLimit: { kind: 'multiple', text: '2x' },
+      bind: '127.0.0.1',
     });
+  });
+
+  it("takes --bind for central's watch page, every interface included, and refuses a name that is not an IP address", () => {
+    expect(options(['--bind', '0.0.0.0']).bind).toBe('0.0.0.0');
+    expect(options(['--bind', '[::]']).bind).toBe('::');
+    expect(() => options(['--bind', 'my-laptop'])).toThrow(new UsageError('--bind takes an IP address of this machine, or 0.0.0.0 for every interface, not "my-laptop"'));
   });
 
   it('takes a viewer count, stdin as the source, and a publisher limit as a rate or none', () => {
@@ -25,6 +32,7 @@ describe('npm start’s command line', () => {
       viewers: 7,
       source: '-',
       publisherLimit: { kind: 'rate', bytesPerSecond: 750_000 },
+      bind: '127.0.0.1',
     });
     expect(options(['--publisher-limit', 'none']).publisherLimit).toEqual({ kind: 'none' });
   });

@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
 import { parseLimit } from '../swarm/uplinks.js';
-import { DEFAULT_PUBLISHER_LIMIT, DEFAULT_SOURCE, DEFAULT_VIEWERS, MAX_VIEWERS } from './constants.js';
+import { DEFAULT_BIND, DEFAULT_PUBLISHER_LIMIT, DEFAULT_SOURCE, DEFAULT_VIEWERS, MAX_VIEWERS, WATCH_PORT, WS_PORT } from './constants.js';
 import { parseInteger, UsageError } from '@p2pstream/units';
 
 export const USAGE = `Usage: npm start -- [options]
 
 Starts a whole p2pstream swarm on this machine: central, a live publisher of the
 bundled test stream, and viewers on their own 127.0.0.x addresses, one of them
-serving the browser player. Shows a live table; Ctrl-C stops everything.
+serving the browser player. Central serves the watch page, which plays the stream
+in a browser from the swarm. Shows a live table; Ctrl-C stops everything.
 
   --viewers N             viewer processes, 1-${MAX_VIEWERS} (default ${DEFAULT_VIEWERS})
   --source FILE|-         MPEG-TS to publish, looped as a live stream (default
@@ -19,6 +21,10 @@ serving the browser player. Shows a live table; Ctrl-C stops everything.
   --publisher-limit L     the publisher's --upload-limit: a multiple of the stream's
                           rate (3x; FILE only), a rate (6mbit, 750k), or none
                           (default ${DEFAULT_PUBLISHER_LIMIT} for a FILE, none for stdin)
+  --bind ADDRESS          where central's watch page (port ${WATCH_PORT}) and WebSocket
+                          (port ${WS_PORT}) listen: 0.0.0.0 lets other machines on the LAN
+                          open the watch page, and the LAN URL is printed (default
+                          ${DEFAULT_BIND}: this machine only)
   -h, --help              show this help
 
 Every process is the program a user runs (npx nx run central:serve, peer:serve);
@@ -33,6 +39,8 @@ export interface StartOptions {
   /** An absolute path, or `-` for stdin. */
   source: string;
   publisherLimit: PublisherLimit;
+  /** An IP address of this machine, or 0.0.0.0 / :: for every interface. */
+  bind: string;
 }
 
 /** `--help`, or the options to start with. Throws a UsageError for anything else. */
@@ -45,6 +53,7 @@ export function parseStartArgs(argv: readonly string[]): { help: true } | { help
         viewers: { type: 'string', default: String(DEFAULT_VIEWERS) },
         source: { type: 'string' },
         'publisher-limit': { type: 'string' },
+        bind: { type: 'string', default: DEFAULT_BIND },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -62,7 +71,9 @@ export function parseStartArgs(argv: readonly string[]): { help: true } | { help
   if (source === '-' && publisherLimit.kind === 'multiple') {
     throw new UsageError(`--publisher-limit ${publisherLimit.text} needs the stream's rate, which stdin does not tell; give a rate such as 6mbit`);
   }
-  return { help: false, options: { viewers, source, publisherLimit } };
+  const bind = values.bind.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bind) === 0) throw new UsageError(`--bind takes an IP address of this machine, or 0.0.0.0 for every interface, not "${values.bind}"`);
+  return { help: false, options: { viewers, source, publisherLimit, bind } };
 }
 
 function parsePublisherLimit(text: string): PublisherLimit {

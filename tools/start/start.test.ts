@@ -75,7 +75,15 @@ describe('npm start', () => {
     );
     expect(startedPids()).toHaveLength(2 + VIEWERS);
 
-    const playerUrl = /Open the player in a browser: (http:\/\/\S+\/)/.exec(stdout)?.[1];
+    // Central's watch page of the stream answers at the printed URL (that a page plays is central's watch-page test).
+    const watchUrl = /Open the watch page in a browser: (http:\/\/127\.0\.0\.1:\d+\/watch\/demo)\n/.exec(stdout)?.[1];
+    expect(watchUrl, seen()).toBeDefined();
+    const watchPage = await fetch(watchUrl!, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    expect(watchPage.status).toBe(200);
+    expect(await watchPage.text()).toContain('"name":"demo"');
+    expect(stdout).toContain('(for other machines on the LAN: npm start -- --bind 0.0.0.0)');
+
+    const playerUrl = /Or the first viewer's player: (http:\/\/\S+\/)/.exec(stdout)?.[1];
     expect(playerUrl, seen()).toBeDefined();
     const page = await fetch(playerUrl!, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
     expect(page.status).toBe(200);

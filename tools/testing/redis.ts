@@ -16,6 +16,8 @@ export interface RedisServerOptions {
 
 export interface RedisServer {
   readonly port: number;
+  /** The redis-server process, for tests that pause it (SIGSTOP) to play a Redis that hangs. */
+  readonly pid: number;
   /** `redis://127.0.0.1:<port>/0` */
   readonly url: string;
   /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
@@ -71,9 +73,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   child.stderr!.resume();
   return {
     port,
+    pid: child.pid!,
     url: `redis://127.0.0.1:${port}/0`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      // A paused server (a test's SIGSTOP) would hold SIGTERM until it runs again.
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;

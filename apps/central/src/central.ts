@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { AddressInUseError, ListenFailedError } from '@p2pstream/connection';
 import { startMetricsServer } from '@p2pstream/metrics';
 import {
@@ -19,6 +19,7 @@ import type { Log } from './log.js';
 import { CentralMetrics } from './metrics.js';
 import { STATS_INTERVAL_MS, StatsCollector, statusLine, type CentralStats } from './stats.js';
 import { startStatusServer } from './status-server.js';
+import { watchPath } from './status-page.js';
 import { startStunServer } from './stun-server.js';
 import { WatchAssets } from './watch-assets.js';
 import { wallClock, type Clock } from '@p2pstream/units';
@@ -54,7 +55,10 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
   const { log } = dependencies;
   const clock = dependencies.clock ?? wallClock;
   const registry = await openRegistry(config, log);
-  const running = await startPeerTracker(config, registry, clock, log);
+  // Known once the status server listens, after the tracker: publishes before that get no URL.
+  let watchPages: AddressInfo | undefined;
+  const watchPageUrl = (name: string, centralHost: string | undefined) => (watchPages ? watchPageAt(watchPages, name, centralHost) : undefined);
+  const running = await startPeerTracker(config, registry, clock, log, watchPageUrl);
   const closers: Array<() => Promise<void>> = [() => running.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close();
@@ -64,6 +68,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
       registry,
       counters: running.tracker.counters,
       signals: running.signals.counters,
+      reports: running.reports,
       connections: () => running.connections,
       now: () => clock.now(),
     });
@@ -93,6 +98,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
       ? await startStatusServer({ ...config.http, registry, latest: () => latest, now: () => clock.now(), ...(watch ? { watch } : {}) })
       : undefined;
     if (http) closers.push(() => http.close());
+    if (http && watch) watchPages = http.address;
 
     const metrics = config.metrics ? await startMetricsServer({ ...config.metrics, source: new CentralMetrics(() => latest) }) : undefined;
     if (metrics) closers.push(() => metrics.close());
@@ -138,10 +144,17 @@ async function openRegistry(config: CentralConfig, log: Log): Promise<Registry> 
 }
 
 /** The tracker from `@p2pstream/tracker` on `--host`/`--port`; a failure to listen says which flag to change. */
-async function startPeerTracker(config: CentralConfig, registry: Registry, clock: Clock, log: Log): Promise<RunningTracker> {
+async function startPeerTracker(
+  config: CentralConfig,
+  registry: Registry,
+  clock: Clock,
+  log: Log,
+  watchPageUrl: (name: string, centralHost: string | undefined) => string | undefined,
+): Promise<RunningTracker> {
   try {
     return await startTracker({
       ...config.tracker,
+      watchPageUrl,
       registry,
       clock,
       host: config.host,
@@ -150,6 +163,7 @@ async function startPeerTracker(config: CentralConfig, registry: Registry, clock
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       limits: config.addressLimits,
       signals: config.signals,
+      reports: config.reports,
       ...(config.ws ? { webSocket: config.ws } : {}),
       onProblem: (problem) => log.error(problemLine(problem)),
     });
@@ -180,6 +194,17 @@ async function startPeerTracker(config: CentralConfig, registry: Registry, clock
     }
     throw error;
   }
+}
+
+/**
+ * The watch page of stream `name` on the status server at `http`: at its host, or, when it
+ * listens on every interface, at the address the publisher reached central on (which reaches
+ * this machine from where the publisher is; 127.0.0.1 when unknown).
+ */
+export function watchPageAt(http: AddressInfo, name: string, centralHost: string | undefined): string {
+  const wildcard = http.address === '0.0.0.0' || http.address === '::';
+  const host = wildcard ? (centralHost ?? '127.0.0.1') : http.address;
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${http.port}${watchPath(name)}`;
 }
 
 function problemLine(problem: TrackerProblem): string {

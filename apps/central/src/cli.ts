@@ -26,8 +26,10 @@ import {
   DEFAULT_MAX_LOOKUP_PEERS,
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_PORT,
+  DEFAULT_REPORT_RATE_PER_CONNECTION,
   DEFAULT_SIGNAL_RATE_PER_CONNECTION,
   DEFAULT_STREAM_GRACE_MS,
+  REPORT_BURST_SECONDS,
   SIGNAL_BURST_SECONDS,
   DEFAULT_STREAM_QUOTA_WINDOW_MS,
   PEER_TTL_PER_INTERVAL,
@@ -100,6 +102,8 @@ Options:
                                central, on average; ${SIGNAL_BURST_SECONDS} seconds' worth may come at once
                                (default ${DEFAULT_SIGNAL_RATE_PER_CONNECTION})
   --max-signal-bytes N         bytes of one relayed signal at most, 1-${MAX_SIGNAL_BYTES} (default ${MAX_SIGNAL_BYTES})
+  --report-rate N              QoE reports per second one connection (a watch page) may send,
+                               on average; ${REPORT_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_REPORT_RATE_PER_CONNECTION})
   --stun [HOST:]PORT           also answer STUN Binding Requests on UDP HOST:PORT, so WebRTC
                                peers behind a NAT learn their public address from central
                                (peer --ice stun:CENTRAL:PORT); a bare PORT listens on --host
@@ -149,6 +153,8 @@ export interface CentralConfig {
   readonly ws?: HostPort;
   /** `--signal-rate` and `--max-signal-bytes`. */
   readonly signals: { readonly signalRate: number; readonly maxSignalBytes: number };
+  /** `--report-rate`: QoE reports per second per connection. */
+  readonly reports: { readonly reportRate: number };
   /** Where `--stun` answers Binding Requests (UDP). */
   readonly stun?: HostPort;
   /** `--stun-rate`: requests answered per second per IP address. */
@@ -198,6 +204,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         ws: { type: 'string' },
         'signal-rate': { type: 'string' },
         'max-signal-bytes': { type: 'string' },
+        'report-rate': { type: 'string' },
         stun: { type: 'string' },
         'stun-rate': { type: 'string' },
         http: { type: 'string' },
@@ -261,6 +268,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         signalRate: v['signal-rate'] === undefined ? DEFAULT_SIGNAL_RATE_PER_CONNECTION : parsePositive('--signal-rate', v['signal-rate']),
         maxSignalBytes: v['max-signal-bytes'] === undefined ? MAX_SIGNAL_BYTES : parseInteger('--max-signal-bytes', v['max-signal-bytes'], 1, MAX_SIGNAL_BYTES),
       },
+      reports: { reportRate: v['report-rate'] === undefined ? DEFAULT_REPORT_RATE_PER_CONNECTION : parsePositive('--report-rate', v['report-rate']) },
       ...(v.stun === undefined ? {} : { stun: parseHostPort('--stun', v.stun, v.host ?? DEFAULT_HOST) }),
       stunRatePerIp: v['stun-rate'] === undefined ? DEFAULT_STUN_RATE_PER_IP : parsePositive('--stun-rate', v['stun-rate']),
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),

@@ -31,6 +31,17 @@ export class CentralMetrics {
     const errors = this.#counter('errors_total', 'Requests refused, by the error code answered (NAME_TAKEN, RATE_LIMITED, …)', ['code']);
     const signalsRelayed = this.#counter('signals_relayed_total', 'Signals (WebRTC offers, answers, candidates) relayed between entries of a stream');
     const signalsRefused = this.#counter('signals_refused_total', 'Signals refused, by the error code answered (SIGNAL_TARGET_GONE, RATE_LIMITED, …)', ['code']);
+    // Browser peers: the watch pages connected now, from the QoE they report. A quantity no page reported yet is NaN, not a perfect or a zero score.
+    const browsers = this.#gauge('browser_peers', 'Watch pages (browser peers) connected now that report their QoE');
+    const continuityMean = this.#gauge('browser_continuity_mean', "Mean over browser peers of chunks played / (played + skipped) since each page started");
+    const continuityWorst = this.#gauge('browser_continuity_worst', "The lowest browser peer's chunks played / (played + skipped)");
+    const lagMean = this.#gauge('browser_lag_seconds_mean', "Mean over browser peers of the time behind the publisher's clock of the chunk each played last");
+    const lagWorst = this.#gauge('browser_lag_seconds_worst', "The most behind browser peer's time behind the publisher's clock");
+    const peerShare = this.#gauge('browser_bytes_from_peers_ratio', 'Share of the bytes browser peers received that came from other peers rather than the publisher');
+    const browserReceived = this.#gauge('browser_received_bytes', 'Bytes the browser peers connected now received, from other peers or from the publisher', ['source']);
+    const browserUploaded = this.#gauge('browser_uploaded_bytes', 'Bytes the browser peers connected now uploaded to other peers');
+    const reports = this.#counter('browser_reports_total', 'QoE reports taken from watch pages');
+    const reportsRefused = this.#counter('browser_reports_refused_total', 'QoE reports refused, by the error code answered (NOT_ANNOUNCED, RATE_LIMITED)', ['code']);
     this.#update = (stats) => {
       streams.set(stats.streams);
       peers.set(stats.peers);
@@ -47,6 +58,20 @@ export class CentralMetrics {
       signalsRelayed.inc(stats.signals.relayed);
       signalsRefused.reset();
       for (const [code, count] of Object.entries(stats.signals.refused)) signalsRefused.inc({ code }, count);
+      const qoe = stats.browsers;
+      browsers.set(qoe.viewers);
+      continuityMean.set(qoe.continuity?.mean ?? NaN);
+      continuityWorst.set(qoe.continuity?.worst ?? NaN);
+      lagMean.set(qoe.lagMs ? qoe.lagMs.mean / 1000 : NaN);
+      lagWorst.set(qoe.lagMs ? qoe.lagMs.worst / 1000 : NaN);
+      peerShare.set(qoe.peerShare ?? NaN);
+      browserReceived.set({ source: 'peers' }, qoe.bytesFromPeers);
+      browserReceived.set({ source: 'publisher' }, qoe.bytesFromPublisher);
+      browserUploaded.set(qoe.bytesUploaded);
+      reports.reset();
+      reports.inc(stats.reports.accepted);
+      reportsRefused.reset();
+      for (const [code, count] of Object.entries(stats.reports.refused)) reportsRefused.inc({ code }, count);
     };
   }
 
@@ -60,8 +85,8 @@ export class CentralMetrics {
     return this.registry.metrics();
   }
 
-  #gauge(name: string, help: string): Gauge<string> {
-    return new Gauge({ name: PREFIX + name, help, registers: [this.registry] });
+  #gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {
+    return new Gauge({ name: PREFIX + name, help, labelNames, registers: [this.registry] });
   }
 
   #counter(name: string, help: string, labelNames: string[] = []): Counter<string> {

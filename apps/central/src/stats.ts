@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Registry, SignalCounters, TrackerCounters } from '@p2pstream/tracker';
+import type { Registry, ReportCounters, SignalCounters, TrackerCounters, ViewerQoe } from '@p2pstream/tracker';
 
 /** How often `--stats` lines are written and the status line and rates are refreshed. */
 export const STATS_INTERVAL_MS = 1_000;
@@ -21,6 +21,10 @@ export interface CentralStats {
   readonly totals: TrackerCounters;
   /** Signals (WebRTC signaling) relayed since start, and refused by code. */
   readonly signals: SignalCounters;
+  /** The browser peers (watch pages) connected now, from the QoE they report. */
+  readonly browsers: ViewerQoe;
+  /** Reports taken since start, and refused by code. */
+  readonly reports: ReportCounters;
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number };
 }
 
@@ -28,6 +32,7 @@ export interface StatsSources {
   readonly registry: Registry;
   readonly counters: TrackerCounters;
   readonly signals: SignalCounters;
+  readonly reports: { readonly counters: ReportCounters; summary(): ViewerQoe };
   connections(): number;
   /** Wall clock, for the registry's notion of now. */
   now(): number;
@@ -72,6 +77,8 @@ export class StatsCollector {
       perSecond,
       totals: counters,
       signals: { relayed: this.#sources.signals.relayed, refused: { ...this.#sources.signals.refused } },
+      browsers: this.#sources.reports.summary(),
+      reports: { accepted: this.#sources.reports.counters.accepted, refused: { ...this.#sources.reports.counters.refused } },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
     };
   }
@@ -86,6 +93,17 @@ export function statusLine(stats: CentralStats): string {
   const registry = stats.registryAvailable ? '' : ' · REGISTRY UNAVAILABLE';
   return (
     `streams ${stats.streams} · peers ${stats.peers} · connections ${stats.connections} · ` +
-    `${stats.perSecond.announces} announces/s · ${stats.perSecond.lookups} look-ups/s${registry}`
+    `${stats.perSecond.announces} announces/s · ${stats.perSecond.lookups} look-ups/s${browsersPart(stats.browsers)}${registry}`
   );
+}
+
+/** ` · browsers 3 (continuity ≥ 0.98, lag ≤ 4.2 s, 71% from peers)`; nothing while no page reports. */
+function browsersPart(browsers: ViewerQoe): string {
+  if (browsers.viewers === 0) return '';
+  const details = [
+    ...(browsers.continuity ? [`continuity ≥ ${browsers.continuity.worst.toFixed(2)}`] : []),
+    ...(browsers.lagMs ? [`lag ≤ ${(browsers.lagMs.worst / 1000).toFixed(1)} s`] : []),
+    ...(browsers.peerShare === null ? [] : [`${Math.round(browsers.peerShare * 100)}% from peers`]),
+  ];
+  return ` · browsers ${browsers.viewers}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { streamFingerprint } from '@p2pstream/data';
-import type { PeerRecord, StreamSummary } from '@p2pstream/tracker';
+import type { PeerRecord, StreamSummary, ViewerQoe } from '@p2pstream/tracker';
 import type { CentralStats } from './stats.js';
 
 /** A stream as the status page shows it: the summary `list` gives, and the peers carrying it when they were looked up. */
@@ -81,6 +81,7 @@ ${warning}
 <div><dt>up</dt><dd>${stats.uptimeSeconds} s</dd></div>
 </dl>
 <p class="muted">registry: ${escape(stats.registry)}</p>
+${browserSection(stats.browsers)}
 <h2>Streams</h2>
 ${table}
 ${streams.map((s) => streamSection(s, watchable)).join('\n')}
@@ -105,6 +106,21 @@ ${streams.map((s) => streamSection(s, watchable)).join('\n')}
 </body>
 </html>
 `;
+}
+
+/** The watch pages connected now, from the QoE they report; a dash for what none reported yet. */
+function browserSection(browsers: ViewerQoe): string {
+  const fixed = (value: number | undefined, digits: number, unit = '') => (value === undefined ? '–' : `${value.toFixed(digits)}${unit}`);
+  const lag = (ms: number | undefined) => fixed(ms === undefined ? undefined : ms / 1000, 1, ' s');
+  return `<h2>Browser peers</h2>
+<dl class="totals" id="browsers">
+<div><dt>watch pages</dt><dd>${browsers.viewers}</dd></div>
+<div><dt>continuity mean</dt><dd>${fixed(browsers.continuity?.mean, 3)}</dd></div>
+<div><dt>continuity worst</dt><dd>${fixed(browsers.continuity?.worst, 3)}</dd></div>
+<div><dt>lag mean</dt><dd>${lag(browsers.lagMs?.mean)}</dd></div>
+<div><dt>lag worst</dt><dd>${lag(browsers.lagMs?.worst)}</dd></div>
+<div><dt>bytes from peers</dt><dd>${browsers.peerShare === null ? '–' : `${Math.round(browsers.peerShare * 100)}%`}</dd></div>
+</dl>`;
 }
 
 /** One stream: its key, its peers, and how to watch it in a local peer's player. */

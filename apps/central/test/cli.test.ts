@@ -21,6 +21,7 @@ describe('parseCommandLine', () => {
     expect(run([]).http).toBeUndefined();
     expect(run([]).ws).toBeUndefined();
     expect(run([]).signals).toEqual({ signalRate: 20, maxSignalBytes: 24_576 });
+    expect(run([]).reports).toEqual({ reportRate: 1 });
   });
 
   it('serves WebSocket on --ws, on --host when given only a port, with the signal limits of its flags', () => {
@@ -56,6 +57,7 @@ describe('parseCommandLine', () => {
       '--grace', '2m', '--max-peers', '10', '--announce-rate', '2.5', '--max-streams-per-ip', '7', '--max-connections', '9',
       '--max-connections-per-ip', '3', '--max-handshakes-per-ip', '4', '--connect-rate-per-ip', '0.5', '--connect-burst-per-ip', '6',
       '--first-message-timeout', '5s', '--ban-score', '50', '--ban-time', '2m', '--http', '127.0.0.1:8045', '--stats', '-',
+      '--report-rate', '0.2',
     ]);
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -66,6 +68,7 @@ describe('parseCommandLine', () => {
       addressLimits: { maxPendingHandshakesPerIp: 4, connectRatePerIp: 0.5, connectBurstPerIp: 6, firstMessageTimeout: 5_000, banScore: 50, banMs: 120_000 },
       http: { host: '127.0.0.1', port: 8045 },
       signals: { signalRate: 20, maxSignalBytes: 24_576 },
+      reports: { reportRate: 0.2 },
       stats: '-',
       stunRatePerIp: 20,
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),
@@ -117,6 +120,7 @@ describe('parseCommandLine', () => {
     [['--http', '8045'], /--http takes HOST:PORT/],
     [['--ws', 'x:y'], /--ws/],
     [['--signal-rate', '0'], /--signal-rate takes a number above 0/],
+    [['--report-rate', '0'], /--report-rate takes a number above 0/],
     [['--max-signal-bytes', '24577'], /--max-signal-bytes takes a whole number from 1 to 24576/],
     [['--ttl', 'soon'], /--ttl takes a duration like 500ms, 4s or 2m/],
     [['--interval', '10s', '--ttl', '11s'], /TTL \(11000 ms\) must be longer than the longest jittered interval \(11000 ms\)/],

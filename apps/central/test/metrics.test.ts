@@ -62,6 +62,30 @@ describe('CentralMetrics', () => {
     expect(value(text, 'p2pstream_central_signals_refused_total{code="RATE_LIMITED"}')).toBe(1);
   });
 
+  it('reports the browser peers, their mean and worst continuity and lag, and the share of bytes from peers', async () => {
+    const browsers = { viewers: 2, continuity: { mean: 0.995, worst: 0.99 }, lagMs: { mean: 2_500, worst: 4_000 }, bytesFromPeers: 600, bytesFromPublisher: 400, bytesUploaded: 900, peerShare: 0.6 };
+    const text = await new CentralMetrics(() => reading({ browsers, reports: { accepted: 14, refused: { RATE_LIMITED: 1 } } })).metrics();
+    expect(text).toContain('# TYPE p2pstream_central_browser_peers gauge\n');
+    expect(value(text, 'p2pstream_central_browser_peers')).toBe(2);
+    expect(value(text, 'p2pstream_central_browser_continuity_mean')).toBe(0.995);
+    expect(value(text, 'p2pstream_central_browser_continuity_worst')).toBe(0.99);
+    expect(value(text, 'p2pstream_central_browser_lag_seconds_mean')).toBe(2.5);
+    expect(value(text, 'p2pstream_central_browser_lag_seconds_worst')).toBe(4);
+    expect(value(text, 'p2pstream_central_browser_bytes_from_peers_ratio')).toBe(0.6);
+    expect(value(text, 'p2pstream_central_browser_received_bytes{source="peers"}')).toBe(600);
+    expect(value(text, 'p2pstream_central_browser_uploaded_bytes')).toBe(900);
+    expect(value(text, 'p2pstream_central_browser_reports_total')).toBe(14);
+    expect(value(text, 'p2pstream_central_browser_reports_refused_total{code="RATE_LIMITED"}')).toBe(1);
+  });
+
+  it('says NaN, not a perfect or zero score, for QoE no page reported yet', async () => {
+    const text = await new CentralMetrics(() => reading()).metrics();
+    expect(value(text, 'p2pstream_central_browser_peers')).toBe(0);
+    expect(value(text, 'p2pstream_central_browser_continuity_worst')).toBeNaN();
+    expect(value(text, 'p2pstream_central_browser_lag_seconds_mean')).toBeNaN();
+    expect(value(text, 'p2pstream_central_browser_bytes_from_peers_ratio')).toBeNaN();
+  });
+
   it('follows the latest reading at each scrape, and says when the registry is down', async () => {
     let latest = reading();
     const metrics = new CentralMetrics(() => latest);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { watchPageAt } from '../src/central.js';
 import { Log, type LogStream } from '../src/log.js';
 import { statusLine } from '../src/stats.js';
 import { statsDocument, statusPage } from '../src/status-page.js';
@@ -45,6 +46,19 @@ describe('status output', () => {
     expect(statusLine({ ...stats, registryAvailable: false })).toMatch(/REGISTRY UNAVAILABLE$/);
   });
 
+  it('adds the browser peers and their worst QoE to the line and the page once watch pages report', () => {
+    const browsers = { viewers: 3, continuity: { mean: 0.99, worst: 0.975 }, lagMs: { mean: 3_000, worst: 4_240 }, bytesFromPeers: 710, bytesFromPublisher: 290, bytesUploaded: 500, peerShare: 0.71 };
+    expect(statusLine({ ...stats, browsers })).toBe(
+      'streams 1 · peers 4 · connections 3 · 2.5 announces/s · 1 look-ups/s · browsers 3 (continuity ≥ 0.97, lag ≤ 4.2 s, 71% from peers)',
+    );
+    const html = statusPage({ ...stats, browsers }, []);
+    expect(html).toContain('<dt>watch pages</dt><dd>3</dd>');
+    expect(html).toContain('<dt>continuity worst</dt><dd>0.975</dd>');
+    expect(html).toContain('<dt>lag worst</dt><dd>4.2 s</dd>');
+    expect(html).toContain('<dt>bytes from peers</dt><dd>71%</dd>');
+    expect(statusPage(stats, [])).toContain('<dt>continuity mean</dt><dd>–</dd>');
+  });
+
   it('renders each stream as a row and escapes what it shows', () => {
     const html = statusPage({ ...stats, registry: 'redis://<x>' }, [{ name: 'cam1', stream: 'a'.repeat(64), live: false, peers: 4, viewers: 3, edge: 99 }]);
     expect(html).toContain('<td>cam1</td><td>finished</td><td class="n">4</td><td class="n">99</td>');
@@ -59,5 +73,14 @@ describe('status output', () => {
   it('serves the reading and the stream list as JSON', () => {
     const document = JSON.parse(statsDocument(stats, [{ name: 'cam1', stream: 'a'.repeat(64), live: true, peers: 4, viewers: 3, edge: 99 }]));
     expect(document).toMatchObject({ streams: 1, peers: 4, perSecond: { announces: 2.5 }, streamList: [{ name: 'cam1', peers: 4 }] });
+  });
+});
+
+describe("the watch page's URL central gives a publisher", () => {
+  it("names the status server's host, or on every interface the address the publisher reached central on", () => {
+    expect(watchPageAt({ address: '127.0.0.1', port: 8045, family: 'IPv4' }, 'cam1', '10.0.0.9')).toBe('http://127.0.0.1:8045/watch/cam1');
+    expect(watchPageAt({ address: '0.0.0.0', port: 8045, family: 'IPv4' }, 'cam1', '192.168.1.20')).toBe('http://192.168.1.20:8045/watch/cam1');
+    expect(watchPageAt({ address: '::', port: 8045, family: 'IPv6' }, 'cam1', '2001:db8::5')).toBe('http://[2001:db8::5]:8045/watch/cam1');
+    expect(watchPageAt({ address: '0.0.0.0', port: 8045, family: 'IPv4' }, 'cam1', undefined)).toBe('http://127.0.0.1:8045/watch/cam1');
   });
 });

@@ -6,7 +6,7 @@ import type { Log } from './log.js';
 import { centralFlags, every, startPeerNode } from './peer-node.js';
 import { answerOffers, loadWebRTC } from './webrtc.js';
 import { openPublishKey } from './publish-key.js';
-import { hostPort, shareCentrals, shareHost } from './share-address.js';
+import { hostPort, shareCentrals, shareHost, shareUrl } from './share-address.js';
 import { openSource } from './source.js';
 import { publisherRecord } from './stats-file.js';
 import { formatRate } from '@p2pstream/units';
@@ -31,7 +31,8 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
     live: source.live,
     server,
     tracker,
-    ...(webrtc ? { signals: true } : {}),
+    // Pages reach only peers that take WebRTC: only then is central's watch page worth printing.
+    ...(webrtc ? { signals: true, askWatchPage: true } : {}),
     chunker: source.chunker,
     // A finished file is served from itself: memory holds a read cache, not the stream.
     ...(source.live ? {} : { sourceFile: config.source }),
@@ -51,9 +52,11 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   void keySaved.then(() => {
     if (lifecycle.stopping) return;
     const host = shareHost(server.host);
+    const watchPage = tracker.watchPage(publisher.streamId);
     log.info(
-      `p2pstream peer ready: publishing ${config.name} on ${hostPort(host, server.port)} — watch it with: ` +
-        `npx nx run peer:serve -- watch ${config.name}${centralFlags(shareCentrals(config.centrals, host))} --http 8080, then open ` +
+      `p2pstream peer ready: publishing ${config.name} on ${hostPort(host, server.port)} — ` +
+        (watchPage ? `open ${shareUrl(watchPage, host)} in a browser, or ` : '') +
+        `watch it with: npx nx run peer:serve -- watch ${config.name}${centralFlags(shareCentrals(config.centrals, host))} --http 8080, then open ` +
         `http://127.0.0.1:8080/stream.ts in mpv or VLC`,
     );
     log.info(`p2pstream peer: ${config.name} is ${source.live ? 'live' : 'finished'} (stream ${publisher.streamId.slice(0, 16)}…, key ${key.path})`);

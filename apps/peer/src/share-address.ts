@@ -56,3 +56,15 @@ export function shareCentrals(centrals: readonly string[], host: string): string
     return isLocalOnly(centralHost) ? hostPort(host, Number(central.slice(colon + 1))) : central;
   });
 }
+
+/**
+ * A URL of central (its watch page) as viewers on other machines must open it: a central
+ * this peer reaches on loopback runs on this machine, so others reach it at `host`, as in
+ * `shareCentrals`. Unchanged when the URL's host is not local-only, or `host` itself is.
+ */
+export function shareUrl(url: string, host: string): string {
+  const parsed = new URL(url);
+  if (isLocalOnly(host) || !isLocalOnly(parsed.hostname)) return url;
+  parsed.hostname = isIP(host) === 6 ? `[${host}]` : host;
+  return parsed.href;
+}

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { hostPort, isLocalOnly, shareCentrals, shareHost, type InterfaceList } from '../src/share-address.js';
+import { hostPort, isLocalOnly, shareCentrals, shareHost, shareUrl, type InterfaceList } from '../src/share-address.js';
 
 const v4 = (address: string, internal = false): NetworkInterfaceInfo => ({
   address,
@@ -78,5 +78,14 @@ describe('isLocalOnly and hostPort', () => {
     for (const host of ['192.168.1.20', 'fd00::2', 'central.example']) expect(isLocalOnly(host), host).toBe(false);
     expect(hostPort('192.168.1.20', 2050)).toBe('192.168.1.20:2050');
     expect(hostPort('fd00::2', 2050)).toBe('[fd00::2]:2050');
+  });
+});
+
+describe('shareUrl', () => {
+  it("gives central's watch page on loopback at the shared address, and leaves one on another machine or a loopback share alone", () => {
+    expect(shareUrl('http://127.0.0.1:8045/watch/cam1', '192.168.1.20')).toBe('http://192.168.1.20:8045/watch/cam1');
+    expect(shareUrl('http://127.0.0.1:8045/watch/cam1', '2001:db8::5')).toBe('http://[2001:db8::5]:8045/watch/cam1');
+    expect(shareUrl('http://10.0.0.9:8045/watch/cam1', '192.168.1.20')).toBe('http://10.0.0.9:8045/watch/cam1');
+    expect(shareUrl('http://127.0.0.1:8045/watch/cam1', '127.0.0.2')).toBe('http://127.0.0.1:8045/watch/cam1');
   });
 });

@@ -67,6 +67,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The other side's address as seen on the transport (IPv4-mapped IPv6 written as IPv4). */
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** This side's address as seen on the transport (where the other side reached it), when the transport knows it. */
+  readonly localAddress: string | undefined;
   readonly limits: ResolvedConnectionLimits;
   /** Resolves when the handshake completes; rejects with the error that ended the connection before. */
   readonly opened: Promise<void>;
@@ -98,6 +100,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.limits = resolveConnectionLimits(options.limits);
     this.remoteAddress = normalizeAddress(transport.remoteAddress);
     this.remotePort = transport.remotePort ?? 0;
+    this.localAddress = transport.localAddress === undefined ? undefined : normalizeAddress(transport.localAddress);
     this.#transport = transport;
     this.#clock = options.clock ?? monotonicClock;
     this.#reader = new FrameReader(

@@ -5,7 +5,7 @@ import { AddressInUseError, ConnectionRefusedError, dial, listen } from '../src/
 import { dialServer, nextConnection, startRawServer, startServer, waitUntil } from './helpers.js';
 
 describe('dial and listen', () => {
-  it('completes the hello handshake over TCP and reports each side as seen on the socket', async () => {
+  it('completes the hello handshake over TCP and reports each side, and where it was reached, as seen on the socket', async () => {
     const server = await startServer({ role: 'central' });
     const accepted = nextConnection(server);
     const client = await dialServer(server, { localAddress: '127.0.0.7' });
@@ -16,6 +16,9 @@ describe('dial and listen', () => {
     expect(client.remotePort).toBe(server.address().port);
     expect(serverSide.remoteRole).toBe('peer');
     expect(serverSide.remoteAddress).toBe('127.0.0.7');
+    // Where each side was reached: the server at its listening address, the client at the address it dialed from.
+    expect(serverSide.localAddress).toBe('127.0.0.1');
+    expect(client.localAddress).toBe('127.0.0.7');
     expect(server.connections.has(serverSide)).toBe(true);
   });
 

@@ -14,7 +14,7 @@ import { TrackerClient } from '@p2pstream/tracker-client/browser';
 import { monotonicClock } from '@p2pstream/units';
 import type { IceServer, PeerConnectionClass } from '@p2pstream/webrtc';
 import { BelievedClaims } from './believed-claims.js';
-import { DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';
+import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_REPORT_INTERVAL_MS } from './constants.js';
 import { BadChunkError, ClientClosedError, InvalidOptionError, PeerDroppedError, PeerGoneError } from './errors.js';
 import { refusalError, tallyVerified } from './fetch-replies.js';
 import type { PeerLink } from './peer-link.js';
@@ -68,6 +68,12 @@ export interface WatchOptions {
    * @default true
    */
   share?: boolean;
+  /**
+   * Milliseconds between reports of this page's QoE (continuity, lag, bytes from peers) to central,
+   * which counts browser peers on its status page and metrics; 0 sends none.
+   * @default 5_000
+   */
+  reportIntervalMs?: number;
   /** Stops watching (as `close()`); before the look-up resolved, `watch` rejects. */
   signal?: AbortSignal;
 }
@@ -134,6 +140,7 @@ export class BrowserViewer {
   #answerer: WebRTCAnswerer | undefined;
   #entryPort = 0;
   #announced = false;
+  #reportTimer: ReturnType<typeof setInterval> | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -142,6 +149,8 @@ export class BrowserViewer {
     const { maxPeers } = pacing;
     if (!Number.isSafeInteger(maxPeers) || maxPeers < 1) throw new InvalidOptionError(`maxPeers must be a positive integer, not ${maxPeers}`);
     if (typeof options.onBytes !== 'function') throw new InvalidOptionError('onBytes must be a function: it receives the stream');
+    const reportInterval = options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS;
+    if (!(Number.isFinite(reportInterval) && reportInterval >= 0)) throw new InvalidOptionError(`reportIntervalMs must be 0 or more milliseconds, not ${reportInterval}`);
     this.name = options.stream;
     this.#options = options;
     this.#pacing = pacing;
@@ -216,6 +225,7 @@ export class BrowserViewer {
     await this.#tracker.announce({ stream: info.streamId, port: this.#entryPort, edge: 0, live: info.live, signals: true }, signal ? { signal } : {});
     this.#announced = true;
     if (this.#closed) throw new ClientClosedError();
+    this.#startReporting(info.streamId);
     const webrtc = {
       RTCPeerConnection: options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: PeerConnectionClass }).RTCPeerConnection!,
       iceServers: options.iceServers ?? [],
@@ -265,11 +275,26 @@ export class BrowserViewer {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#reportTimer);
     this.#scheduler?.close();
     this.#answerer?.close();
     await Promise.all([this.#pool?.close(), this.#server?.close()]);
     if (this.#announced && this.#info) await this.#tracker.leave(this.#info.streamId).catch(() => undefined);
     await this.#tracker.close();
+  }
+
+  /** Central counts this page among its browser peers from these reports; one that fails is a warning, the next carries the totals. */
+  #startReporting(stream: string): void {
+    const every = this.#options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS;
+    if (every === 0) return;
+    const send = () => {
+      const { played, skipped, lagMs, bytesFromPeers, bytesFromPublisher, bytesUploaded } = this.stats();
+      // A clock behind the publisher's would make the lag negative: it is at least zero.
+      const lag = lagMs === null ? {} : { lagMs: Math.max(0, Math.round(lagMs)) };
+      this.#tracker.report(stream, { played, skipped, bytesFromPeers, bytesFromPublisher, bytesUploaded, ...lag }).catch((error: unknown) => this.#warn(error));
+    };
+    send();
+    this.#reportTimer = setInterval(send, every);
   }
 
   #out(data: Uint8Array): void {

@@ -61,3 +61,6 @@ export const DEFAULT_READABLE_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** Chunks `snapshot()` pictures at most (a live window's worth). */
 export const DEFAULT_SNAPSHOT_CHUNKS = 120;
+
+/** A page reports how watching goes (continuity, lag, bytes) to central this often, for central's status page and metrics. */
+export const DEFAULT_REPORT_INTERVAL_MS = 5_000;

@@ -51,6 +51,12 @@ export interface PublisherOptions {
    */
   signals?: boolean;
   /**
+   * Ask central for the URL of its watch page of the stream (`TrackerClient.watchPage`), for a
+   * publisher that takes WebRTC, the only peers a page reaches. Needs a central of this version or later.
+   * @default false
+   */
+  askWatchPage?: boolean;
+  /**
    * How the source is cut — or a function that decides from the source's first
    * bytes (at least 752 unless it ends sooner), e.g. whether it is MPEG-TS; the
    * function is called once the stream is published, so a live source is not
@@ -192,9 +198,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   async #publish(signal: AbortSignal | undefined): Promise<void> {
-    const { key, name, tracker, server } = this.#options;
+    const { key, name, tracker, server, askWatchPage } = this.#options;
     const { session } = this;
-    await tracker.publish({ name, publicKey: key.publicKey, live: this.live, session, sign: (ts) => signPublish(key, name, ts, session) }, { signal });
+    const publication = { name, publicKey: key.publicKey, live: this.live, session, sign: (ts: number) => signPublish(key, name, ts, session) };
+    await tracker.publish({ ...publication, ...(askWatchPage ? { askWatchPage } : {}) }, { signal });
     server.serve(this.streamId, this.window, { state: this.state, source: true });
     await this.#announce(signal);
     this.#announced = true;

@@ -7,6 +7,7 @@ export {
   type TrackerClientEvents,
   type Announcement,
   type AnnounceResult,
+  type ViewingReport,
   type LookupResult,
   type LookupOptions,
   type CallOptions,

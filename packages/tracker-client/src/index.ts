@@ -7,6 +7,7 @@ export {
   type AnnouncedHead,
   type AnnouncedEnd,
   type AnnounceResult,
+  type ViewingReport,
   type LookupResult,
   type LookupOptions,
   type CallOptions,

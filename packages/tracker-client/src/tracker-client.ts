@@ -101,6 +101,12 @@ export interface Publication {
   session: Uint8Array;
   /** Signs a publish of `name` in `session` at `ts` — e.g. `(ts) => signPublish(key, name, ts, session)` from @p2pstream/data. */
   sign(ts: number): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Ask central for the URL of its watch page of the stream (`watchPage(stream)` then has it).
+   * Needs a central that knows the question (one that relays signals does): an older one refuses the publish.
+   * @default false
+   */
+  askWatchPage?: boolean;
 }
 
 /** What a peer tells central about one stream it serves. */
@@ -143,6 +149,19 @@ export interface AnnouncedEnd {
 }
 
 type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end' | 'signals'>> & Pick<Announcement, 'head' | 'end' | 'signals'>;
+
+/** How watching one stream goes, as totals since the viewer started (what the watch pages report). */
+export interface ViewingReport {
+  /** Chunks played, and skipped because they came too late or never. */
+  played: number;
+  skipped: number;
+  /** Milliseconds behind the publisher's clock of the chunk played last; left out before one was played. */
+  lagMs?: number;
+  /** Bytes received from other peers and from the publisher, and bytes uploaded to peers. */
+  bytesFromPeers: number;
+  bytesFromPublisher: number;
+  bytesUploaded: number;
+}
 
 export interface AnnounceResult {
   /** When central wants the next announce (ms). */
@@ -214,7 +233,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
   /** What this client published, and the connection central accepted it on (a new connection's central may not know it). */
-  readonly #published = new Map<string, { publication: Publication; lastTs: number; on: Connection | undefined }>();
+  readonly #published = new Map<string, { publication: Publication; lastTs: number; on: Connection | undefined; watchPage: string | undefined }>();
   readonly #loops = new Map<string, Loop>();
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
@@ -269,6 +288,14 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   /** The central currently connected to, as `host:port`. */
   get central(): string | undefined {
     return this.#session.central;
+  }
+
+  /**
+   * Central's watch page of a stream this client published with `askWatchPage`, as central
+   * answered the last publish (`http://HOST:PORT/watch/NAME`); undefined when central serves none.
+   */
+  watchPage(stream: string): string | undefined {
+    return this.#published.get(stream)?.watchPage;
   }
 
   /** Streams being kept announced. */
@@ -371,6 +398,31 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     }
   }
 
+  /**
+   * Tells central how watching `stream` goes, for its status page and metrics. Every count
+   * is a whole number from 0 (`INVALID_ARGUMENT` otherwise: central would close the connection
+   * over it). Sent only on a connection that is open now: a lost report costs nothing, the
+   * next one carries the totals. Rejects with `CentralRefusedError` (`NOT_ANNOUNCED` until the
+   * stream is announced on this connection, `RATE_LIMITED` past central's `--report-rate`).
+   */
+  async report(stream: string, report: ViewingReport, options: CallOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const { played, skipped, lagMs, bytesFromPeers: fromPeers, bytesFromPublisher: fromPublisher, bytesUploaded: uploaded } = report;
+    const counts = { played, skipped, fromPeers, fromPublisher, uploaded, ...(lagMs === undefined ? {} : { lag: lagMs }) };
+    for (const [field, value] of Object.entries(counts)) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`a report's ${field} is a whole number from 0, not ${value}`);
+    }
+    const connection = this.#session.connection;
+    if (!connection) return;
+    try {
+      await connection.request({ t: 'report', stream, ...counts }, { signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof RemoteError) throw refusalError(error.remoteCode, error.remoteMessage, error);
+      throw error;
+    }
+  }
+
   /** Leaves every stream (briefly, best effort), stops every loop and closes the connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -394,8 +446,10 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
     const { name, publicKey: key, live, session } = publication;
-    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, session, sig }, signal, !background);
-    this.#published.set(reply.stream, { publication, lastTs: ts, on: this.#session.connection });
+    // `pages` only ever as true: a central built before it refuses the key.
+    const pages = publication.askWatchPage ? { pages: true } : {};
+    const reply = await this.#session.request({ t: 'publish', name, key, ts, live, session, sig, ...pages }, signal, !background);
+    this.#published.set(reply.stream, { publication, lastTs: ts, on: this.#session.connection, watchPage: reply.watch });
     return reply.stream;
   }
 

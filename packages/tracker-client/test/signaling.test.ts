@@ -104,3 +104,33 @@ describe('TrackerClient over WebSocket with signaling', () => {
     expect(events).toEqual(['disconnected', 'connected']);
   });
 });
+
+describe('TrackerClient.report', () => {
+  const viewing = { played: 95, skipped: 5, lagMs: 3_000, bytesFromPeers: 900, bytesFromPublisher: 100, bytesUploaded: 400 };
+
+  it("tells central how watching a stream it announced goes, and central counts it for this client's connection", async () => {
+    const running = await central();
+    const node = client({ centrals: [addressOf(running)], localAddress: '127.0.0.2' });
+    await node.publish(publication);
+    await node.announce({ stream: STREAM, port: 2050 });
+    const browser = client({ centrals: [webSocketAddressOf(running)] });
+    await browser.announce({ stream: STREAM, port: 40_001 });
+    await browser.report(STREAM, viewing);
+    expect(running.reports.summary()).toMatchObject({ viewers: 1, continuity: { worst: 0.95 }, lagMs: { worst: 3_000 }, peerShare: 0.9, bytesUploaded: 400 });
+  });
+
+  it('refuses a count that is not a whole number from 0 before sending it, and passes on central refusing a stream not announced', async () => {
+    const running = await central();
+    const node = client({ centrals: [addressOf(running)], localAddress: '127.0.0.2' });
+    await node.publish(publication);
+    await node.announce({ stream: STREAM, port: 2050 });
+    const browser = client({ centrals: [webSocketAddressOf(running)] });
+    await browser.lookup('cam1');
+    await expect(browser.report(STREAM, { ...viewing, lagMs: 2.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('lag') });
+    await expect(browser.report(STREAM, { ...viewing, skipped: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(browser.report(STREAM, viewing)).rejects.toMatchObject({ code: 'NOT_ANNOUNCED' });
+    // Still connected: the refusals closed nothing.
+    expect((await browser.lookup('cam1')).stream).toBe(STREAM);
+    expect(running.reports.summary().viewers).toBe(0);
+  });
+});

@@ -30,6 +30,14 @@ export function addressLimitPolicy(policy: AddressLimitPolicy): AddressLimitPoli
 export interface AddressCheck {
   readonly token: boolean;
   readonly stream?: string;
+  /**
+   * A connection renewing its own entry of `stream`, counted in the store less
+   * than half a quota window ago: nothing new for other centrals to know, so a
+   * store whose counts are shared takes the token from this process's bucket for
+   * the address and skips the shared round trip. A client renews every interval,
+   * so this is most of a central's announces.
+   */
+  readonly renewal?: boolean;
 }
 
 /** What a check decided: served, out of tokens, or one stream over the quota. */
@@ -45,7 +53,8 @@ export interface AddressLimitStore {
    * Takes one token from `host`'s bucket (unless `token` is false) and then,
    * when `stream` is given, counts the stream against `host`'s quota (nothing
    * recorded when refused). Rejects with `REGISTRY_UNAVAILABLE` when the shared
-   * store cannot be reached: the request is refused, not let through.
+   * store cannot be reached: the request is refused, not let through. A
+   * `renewal` may be checked in this process only (see AddressCheck).
    */
   check(host: string, now: number, what: AddressCheck): Promise<AddressVerdict>;
   /** Forgets idle state (a store whose keys expire by themselves does nothing). */

@@ -64,6 +64,11 @@ export const DEFAULT_SIGNAL_RATE_PER_CONNECTION = 20;
 /** One connection may send this many seconds' worth of its signal rate at once (a browser setting up several peers together). */
 export const SIGNAL_BURST_SECONDS = 5;
 
+/** QoE reports per second one connection may send on average (`--report-rate`): a watch page reports every few seconds. */
+export const DEFAULT_REPORT_RATE_PER_CONNECTION = 1;
+/** One connection may send this many seconds' worth of its report rate at once. */
+export const REPORT_BURST_SECONDS = 5;
+
 /** Connections central holds at once, and from one IP address. */
 export const DEFAULT_TRACKER_MAX_CONNECTIONS = 4096;
 export const DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP = 64;

@@ -6,6 +6,15 @@ export {
   type WebSocketListenOptions,
 } from './start-tracker.js';
 export { SignalRouter, type SignalRouterOptions, type SignalCounters } from './signal-router.js';
+export {
+  ViewerReports,
+  summarizeReports,
+  type ViewerReportsOptions,
+  type ViewerReport,
+  type ViewerQoe,
+  type Spread,
+  type ReportCounters,
+} from './viewer-reports.js';
 export { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
 export { memoryRegistry, redisRegistry } from './registries.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry.js';
@@ -52,4 +61,6 @@ export {
   DEFAULT_TRACKER_MAX_CONNECTIONS_PER_IP,
   DEFAULT_SIGNAL_RATE_PER_CONNECTION,
   SIGNAL_BURST_SECONDS,
+  DEFAULT_REPORT_RATE_PER_CONNECTION,
+  REPORT_BURST_SECONDS,
 } from './constants.js';

@@ -1,4 +1,6 @@
+import type { Clock } from '@p2pstream/units';
 import type { AddressCheck, AddressLimitPolicy, AddressLimitStore, AddressVerdict } from './address-limits.js';
+import { RateLimiter } from './rate-limiter.js';
 import { script, type RedisScript } from './redis-scripts.js';
 
 /** Runs a script on the node serving its keys' slot (the Redis registry's runner, errors included). */
@@ -52,19 +54,27 @@ const VERDICTS: readonly AddressVerdict[] = ['ok', 'rate-limited', 'too-many-str
 /**
  * Per-IP limits shared by every tracker on one Redis or Redis Cluster: one
  * script per check, on the slot of the address's hash tag `{ip:<host>}`.
+ * A connection's renewals of its own entries are rate-limited by this
+ * process's bucket for the address instead (no round trip): an address that
+ * floods renewals on connections to k centrals gets k times the rate of
+ * renewals, and nothing more — its new streams, new connections and publishes
+ * still go through the shared bucket and quota.
  */
 export class RedisAddressLimits implements AddressLimitStore {
   readonly #policy: AddressLimitPolicy;
   readonly #prefix: string;
   readonly #run: RunScript;
+  readonly #renewals: RateLimiter;
 
-  constructor(policy: AddressLimitPolicy, prefix: string, run: RunScript) {
+  constructor(policy: AddressLimitPolicy, prefix: string, run: RunScript, clock: Clock) {
     this.#policy = policy;
     this.#prefix = prefix;
     this.#run = run;
+    this.#renewals = new RateLimiter({ ratePerSecond: policy.ratePerSecond, burst: policy.burst, clock });
   }
 
-  async check(host: string, now: number, { token, stream }: AddressCheck): Promise<AddressVerdict> {
+  async check(host: string, now: number, { token, stream, renewal }: AddressCheck): Promise<AddressVerdict> {
+    if (renewal) return !token || this.#renewals.take(host) ? 'ok' : 'rate-limited';
     const tag = `${this.#prefix}{ip:${host}}`;
     const { ratePerSecond, burst, maxStreams, streamWindow } = this.#policy;
     const args = [String(now), String(ratePerSecond), String(burst), stream ?? '', String(maxStreams), String(streamWindow), token ? '1' : '0'];
@@ -74,6 +84,8 @@ export class RedisAddressLimits implements AddressLimitStore {
     return known;
   }
 
-  /** Nothing to do: every key expires by itself. */
-  prune(): void {}
+  /** Forgets renewal buckets that have refilled; the keys in Redis expire by themselves. */
+  prune(): void {
+    this.#renewals.prune();
+  }
 }

@@ -1,4 +1,5 @@
 import { createClient, createCluster } from 'redis';
+import { CommandDeadlines } from './command-deadlines.js';
 import { REDIS_MAX_RECONNECT_DELAY_MS } from './constants.js';
 
 /**
@@ -33,8 +34,8 @@ export function parseRedisTarget(url: string): RedisTarget {
 
 /** The part of node-redis the registry uses, the same for one Redis and a cluster. */
 export interface RedisConnection {
-  /** Sends a command to the node serving `key`'s slot. */
-  send(key: string, args: readonly string[], timeout: number): Promise<unknown>;
+  /** Sends a command to the node serving `key`'s slot; fails with CommandTimeoutError after `commandTimeout`. */
+  send(key: string, args: readonly string[]): Promise<unknown>;
   connect(): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
@@ -42,11 +43,16 @@ export interface RedisConnection {
 
 export interface RedisConnectionEvents {
   connectTimeout: number;
+  /** How long a command may wait for its answer. */
+  commandTimeout: number;
   /** Whether the first connection was made: before it, a missing Redis is not retried. */
   connected(): boolean;
   onError(error: Error): void;
   onReady(): void;
 }
+
+/** node-redis gives every command a 5 s AbortSignal.timeout unless told not to; the CommandDeadlines replace it. */
+const NO_PER_COMMAND_TIMEOUT = { timeout: 0 };
 
 export function openRedisConnection(target: RedisTarget, events: RedisConnectionEvents): RedisConnection {
   const socket = {
@@ -54,19 +60,25 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
     // At start-up a missing Redis is the user's to fix; later it is an outage to ride out.
     reconnectStrategy: (retries: number) => (events.connected() ? Math.min(50 * 2 ** retries, REDIS_MAX_RECONNECT_DELAY_MS) : false),
   };
+  const deadlines = new CommandDeadlines(events.commandTimeout);
+  const closed = () => deadlines.close(new Error('the registry was closed'));
   if (target.kind === 'single') {
     // Fail fast while Redis is away, instead of queueing requests peers are waiting on.
-    const client = createClient({ url: target.url, disableOfflineQueue: true, socket });
+    const client = createClient({ url: target.url, disableOfflineQueue: true, socket, commandOptions: NO_PER_COMMAND_TIMEOUT });
     client.on('error', events.onError);
     client.on('ready', events.onReady);
     return {
-      send: (_key, args, timeout) => client.sendCommand([...args], { timeout }),
+      send: (_key, args) => deadlines.track(client.sendCommand([...args])),
       connect: () => client.connect(),
-      close: () => client.close(),
-      destroy: () => client.destroy(),
+      close: () => client.close().finally(closed),
+      destroy: () => {
+        client.destroy();
+        closed();
+      },
     };
   }
   const cluster = createCluster({
+    commandOptions: NO_PER_COMMAND_TIMEOUT,
     rootNodes: target.nodes.map((node) => ({ url: `redis://${node}` })),
     defaults: {
       disableOfflineQueue: true,
@@ -79,9 +91,12 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
   cluster.on('node-error', events.onError);
   cluster.on('node-ready', events.onReady);
   return {
-    send: (key, args, timeout) => cluster.sendCommand(key, false, [...args], { timeout }),
+    send: (key, args) => deadlines.track(cluster.sendCommand(key, false, [...args])),
     connect: () => cluster.connect(),
-    close: () => cluster.close(),
-    destroy: () => cluster.destroy(),
+    close: () => cluster.close().finally(closed),
+    destroy: () => {
+      cluster.destroy();
+      closed();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { ErrorReply } from 'redis';
+import type { Clock } from '@p2pstream/units';
 import {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
@@ -100,7 +101,6 @@ export class RedisRegistry implements Registry {
   readonly description: string;
   readonly #client: RedisConnection;
   readonly #prefix: string;
-  readonly #commandTimeout: number;
   readonly #sweepGap: number;
   /** name → stream id for bindings seen complete: a binding never changes once made. */
   readonly #names = new Map<string, string>();
@@ -109,7 +109,6 @@ export class RedisRegistry implements Registry {
     this.#client = client;
     this.description = redactedUrl(options.url);
     this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
-    this.#commandTimeout = options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
     this.#sweepGap = options.sweepGap ?? DEFAULT_REDIS_SWEEP_GAP_MS;
   }
 
@@ -131,6 +130,7 @@ export class RedisRegistry implements Registry {
     let lastError = '';
     const client = openRedisConnection(target, {
       connectTimeout: options.connectTimeout ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeout: options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
       connected: () => ready,
       onError: (error) => {
         lastError = error.message;
@@ -281,8 +281,8 @@ export class RedisRegistry implements Registry {
   }
 
   /** Per-IP limits in this Redis, under `{ip:<host>}` keys: shared with every central on it. */
-  addressLimits(policy: AddressLimitPolicy): AddressLimitStore {
-    return new RedisAddressLimits(policy, this.#prefix, (script, keys, args) => this.#run(script, keys, args));
+  addressLimits(policy: AddressLimitPolicy, clock: Clock): AddressLimitStore {
+    return new RedisAddressLimits(policy, this.#prefix, (script, keys, args) => this.#run(script, keys, args), clock);
   }
 
   async close(): Promise<void> {
@@ -332,16 +332,15 @@ export class RedisRegistry implements Registry {
    * fresh or restarted server), or a plain command (`command`) when no script is given.
    */
   async #run(script: RedisScript | undefined, keys: readonly string[], args: readonly string[], command?: readonly string[]): Promise<unknown> {
-    const options = this.#commandTimeout;
     const slotKey = keys[0]!;
     try {
-      if (!script) return await this.#client.send(slotKey, command!, options);
+      if (!script) return await this.#client.send(slotKey, command!);
       const rest = [String(script.keys), ...keys, ...args];
       try {
-        return await this.#client.send(slotKey, ['EVALSHA', script.sha, ...rest], options);
+        return await this.#client.send(slotKey, ['EVALSHA', script.sha, ...rest]);
       } catch (error) {
         if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
-        return await this.#client.send(slotKey, ['EVAL', script.source, ...rest], options);
+        return await this.#client.send(slotKey, ['EVAL', script.source, ...rest]);
       }
     } catch (error) {
       // A reply error is a bug in a script, not an outage: let it surface as it is.

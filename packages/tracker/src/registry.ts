@@ -10,6 +10,7 @@
  * central processes agree as far as their clocks do.
  */
 
+import type { Clock } from '@p2pstream/units';
 import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
 
 /** A peer as central records it: the host it saw on the socket and the port the peer listens on. */
@@ -182,8 +183,9 @@ export interface Registry {
   /**
    * A store for the per-IP limits shared by every tracker on this registry.
    * Left out (the memory registry), each tracker keeps its own in memory.
+   * `clock` is the tracker's, for what the store keeps in this process.
    */
-  addressLimits?(policy: AddressLimitPolicy): AddressLimitStore;
+  addressLimits?(policy: AddressLimitPolicy, clock: Clock): AddressLimitStore;
   close(): Promise<void>;
 }
 

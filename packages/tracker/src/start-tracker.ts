@@ -22,6 +22,7 @@ import { Tracker, type TrackerOptions } from './tracker.js';
 import { trackerHandlers } from './tracker-handlers.js';
 import { SignalRouter, type SignalRouterOptions } from './signal-router.js';
 import { listenWebSocket, type WebSocketEndpoint } from './websocket-endpoint.js';
+import { ViewerReports, type ViewerReportsOptions } from './viewer-reports.js';
 
 /** Where central also serves the protocol over WebSocket (`ws://host:port/path`), for peers that cannot open TCP. */
 export interface WebSocketListenOptions {
@@ -77,6 +78,8 @@ export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
   webSocket?: WebSocketListenOptions;
   /** Limits of `signal` relaying (rate per connection, payload size). */
   signals?: Omit<SignalRouterOptions, 'clock'>;
+  /** Limits of viewers' QoE `report`s (rate per connection). */
+  reports?: Omit<ViewerReportsOptions, 'clock'>;
 }
 
 /** A tracker listening for peers in this process. */
@@ -88,6 +91,8 @@ export interface RunningTracker {
   readonly webSocketAddress: AddressInfo | undefined;
   /** Relays `signal` between entries announced here: its `counters` (relayed, refused by code). */
   readonly signals: SignalRouter;
+  /** The QoE viewers connected now report (the watch pages do): `summary()`, and its `counters`. */
+  readonly reports: ViewerReports;
   /** The policy: its `settings` and `counters` (requests handled, refusals by code). */
   readonly tracker: Tracker;
   readonly registry: Registry;
@@ -109,10 +114,12 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   let tracker: Tracker;
   let server: ConnectionServer | undefined;
   let signals: SignalRouter;
+  let reports: ViewerReports;
   let webSocket: WebSocketEndpoint | undefined;
   try {
     tracker = new Tracker({ ...options, registry });
     signals = new SignalRouter({ ...options.signals, ...(options.clock ? { clock: options.clock } : {}) });
+    reports = new ViewerReports({ ...options.reports, ...(options.clock ? { clock: options.clock } : {}) });
     server = await listen({
       host: options.host ?? DEFAULT_HOST,
       port: options.port ?? DEFAULT_PORT,
@@ -125,7 +132,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
         // A peer that only announces is silent for a whole interval: never close it for that.
         idleTimeout: Math.max(options.limits?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS, 2 * tracker.settings.ttl),
       },
-      handlers: trackerHandlers(tracker, signals),
+      handlers: trackerHandlers(tracker, signals, reports),
     });
     if (options.webSocket) {
       webSocket = await listenWebSocket({
@@ -163,6 +170,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
     port: address.port,
     webSocketAddress: webSocket?.address,
     signals,
+    reports,
     tracker,
     registry,
     get connections() {

@@ -53,6 +53,12 @@ export interface TrackerOptions {
   /** @default Math.random */
   random?: () => number;
   /**
+   * The URL of this central's watch page of stream `name`, for publishers that ask (`publish.pages`);
+   * `centralHost` is the address the publisher reached central at, when known. Undefined: no watch pages.
+   * @default no watch pages
+   */
+  watchPageUrl?: (name: string, centralHost: string | undefined) => string | undefined;
+  /**
    * Re-announce interval handed to peers, before jitter.
    * @default 15_000
    */
@@ -123,10 +129,13 @@ export interface TrackerOptions {
   headCacheAge?: number;
 }
 
-export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, 'registry' | 'clock' | 'random'>>>;
+/** What a TrackerOptions holds beside the settings: what it runs on and talks to. */
+type TrackerParts = 'registry' | 'clock' | 'random' | 'watchPageUrl';
+
+export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, TrackerParts>>>;
 
 /** Fills in every default; throws RangeError for settings that cannot work together. */
-export function resolveTrackerSettings(options: Omit<TrackerOptions, 'registry' | 'clock' | 'random'>): TrackerSettings {
+export function resolveTrackerSettings(options: Omit<TrackerOptions, TrackerParts>): TrackerSettings {
   const announceRate = options.announceRate ?? DEFAULT_ANNOUNCE_RATE_PER_IP;
   const interval = options.interval ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
   const settings = {
@@ -175,6 +184,8 @@ export function resolveTrackerSettings(options: Omit<TrackerOptions, 'registry' 
 export class TrackerSession {
   /** The address central saw on the socket: the host of every entry this connection announces. */
   readonly host: string;
+  /** Central's own address on the socket (where this peer reached it), when known. */
+  readonly centralHost: string | undefined;
   /** stream id → the port announced for it. */
   readonly announced = new Map<string, number>();
   /**
@@ -183,9 +194,12 @@ export class TrackerSession {
    * gone from the registry (a Redis that came back empty) restores it from here.
    */
   readonly published = new Map<string, PublishRecord>();
+  /** stream id → when the per-IP limits last counted this connection's entry of it (not its renewals). */
+  readonly countedAt = new Map<string, number>();
 
-  constructor(host: string) {
+  constructor(host: string, centralHost?: string) {
     this.host = host;
+    this.centralHost = centralHost;
   }
 
   /** This connection's own entries, which its look-ups never return. */
@@ -219,6 +233,7 @@ export class Tracker {
   readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #random: () => number;
+  readonly #watchPageUrl: TrackerOptions['watchPageUrl'];
   /** Per-IP rate and stream quota: the registry's shared store when it has one (Redis), else this process's. */
   readonly #limits: AddressLimitStore;
   readonly #entries: AddressEntries;
@@ -229,13 +244,14 @@ export class Tracker {
     this.#registry = options.registry;
     this.#clock = options.clock ?? wallClock;
     this.#random = options.random ?? Math.random;
+    this.#watchPageUrl = options.watchPageUrl;
     const policy = addressLimitPolicy({
       ratePerSecond: this.settings.announceRate,
       burst: this.settings.announceBurst,
       maxStreams: this.settings.maxStreamsPerIp,
       streamWindow: this.settings.streamQuotaWindow,
     });
-    this.#limits = this.#registry.addressLimits?.(policy) ?? new MemoryAddressLimits(policy, this.#clock);
+    this.#limits = this.#registry.addressLimits?.(policy, this.#clock) ?? new MemoryAddressLimits(policy, this.#clock);
     this.#entries = new AddressEntries(this.settings.maxEntriesPerIp);
     this.#heads = new StreamHeadCache(this.settings.headCacheAge, HEAD_CACHE_SIZE);
   }
@@ -263,16 +279,21 @@ export class Tracker {
         case 'published':
           session.published.set(stream, record);
           this.#heads.forget(stream);
-          return { t: 'published', stream };
+          // Only when asked: a publisher built before `watch` would refuse the reply.
+          const watch = message.pages ? this.#watchPageUrl?.(message.name, session.centralHost) : undefined;
+          return { t: 'published', stream, ...(watch === undefined ? {} : { watch }) };
       }
     });
   }
 
   async announce(session: TrackerSession, message: AnnounceMessage): Promise<Reply<'announced'>> {
     return this.#count('announce', async () => {
-      await this.#check(session, { token: true, stream: message.stream });
       const now = this.#clock.now();
       const previousPort = session.announced.get(message.stream);
+      // Counted again every half window, so the stream stays in the address's quota while the entry lives.
+      const renewal = previousPort === message.port && now - (session.countedAt.get(message.stream) ?? -Infinity) < this.settings.streamQuotaWindow / 2;
+      await this.#check(session, { token: true, stream: message.stream, renewal });
+      if (!renewal) session.countedAt.set(message.stream, now);
       if (previousPort !== undefined && previousPort !== message.port) {
         // One entry per connection and stream: a new port replaces the old entry.
         await this.#registry.leave(message.stream, [{ host: session.host, port: previousPort }], now, now + this.settings.grace);
@@ -350,6 +371,7 @@ export class Tracker {
       await this.#registry.leave(message.stream, [{ host: session.host, port }], now, now + this.settings.grace);
       this.#entries.leave(message.stream, session.host, port);
       session.announced.delete(message.stream);
+      session.countedAt.delete(message.stream);
       return { t: 'ok' };
     });
   }

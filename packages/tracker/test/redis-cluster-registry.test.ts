@@ -19,9 +19,9 @@ afterAll(async () => {
 
 describeRegistryContract('redis cluster', () => RedisRegistry.connect({ url: cluster.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
 
-describeAddressLimitsContract('redis cluster', async (policy) => {
+describeAddressLimitsContract('redis cluster', async (policy, clock) => {
   const registry = await RedisRegistry.connect({ url: cluster.url, prefix: `t-${randomUUID()}:` });
-  return { limits: registry.addressLimits(policy), close: () => registry.close() };
+  return { limits: registry.addressLimits(policy, clock), close: () => registry.close() };
 });
 describeSharedAddressLimits('redis cluster', () => cluster.url);
 

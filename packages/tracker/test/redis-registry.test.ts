@@ -23,9 +23,9 @@ afterAll(async () => {
 // Each test gets its own key prefix, so no test sees another's keys.
 describeRegistryContract('redis', () => RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:`, sweepGap: 0 }));
 
-describeAddressLimitsContract('redis', async (policy) => {
+describeAddressLimitsContract('redis', async (policy, clock) => {
   const registry = await RedisRegistry.connect({ url: redis.url, prefix: `t-${randomUUID()}:` });
-  return { limits: registry.addressLimits(policy), close: () => registry.close() };
+  return { limits: registry.addressLimits(policy, clock), close: () => registry.close() };
 });
 describeSharedAddressLimits('redis', () => redis.url);
 
@@ -166,6 +166,22 @@ describe('RedisRegistry', () => {
       await expect(announce()).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
       expect(tracker.counters.refused).toEqual({ STREAM_NOT_FOUND: 1, REGISTRY_UNAVAILABLE: 1 });
     } finally {
+      await own.stop();
+    }
+  });
+
+  it('answers REGISTRY_UNAVAILABLE within its command timeout while Redis hangs, and works again when it answers', async () => {
+    const own = await startRedisServer();
+    const registry = await RedisRegistry.connect({ url: own.url, commandTimeout: 300 });
+    opened.push(registry);
+    try {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      process.kill(own.pid, 'SIGSTOP');
+      await expect(registry.lookup('cam1', T, 10)).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE', message: expect.stringContaining('within 300 ms') });
+      process.kill(own.pid, 'SIGCONT');
+      expect((await registry.lookup('cam1', T, 10))?.stream.name).toBe('cam1');
+    } finally {
+      process.kill(own.pid, 'SIGCONT');
       await own.stop();
     }
   });

@@ -46,6 +46,29 @@ export function describeSharedAddressLimits(label: string, url: () => string): v
       expect(b.counters.refused).toEqual({ RATE_LIMITED: 1 });
     });
 
+    it("checks a connection's renewals in its own central, and counts their stream in the quota again every half window", async () => {
+      const window = 60_000;
+      const { clock, a, b } = await twoCentrals({ announceRate: 1, announceBurst: 2, maxStreamsPerIp: 1, streamQuotaWindow: window, interval: 10_000, ttl: 30_000 });
+      const [kept, other] = [generateStreamKey(), generateStreamKey()];
+      await publish(a, clock, new TrackerSession('127.0.1.1'), kept, 'kept');
+      await publish(a, clock, new TrackerSession('127.0.1.2'), other, 'other');
+      const viewer = new TrackerSession('127.0.0.7');
+      const renew = () => a.announce(viewer, { t: 'announce', id: 2, stream: kept.streamId, port: 2050, edge: 1, live: true });
+      await renew();
+      // Renewals on the connection take A's own tokens (a burst of two): the shared bucket still has one for B...
+      await renew();
+      await renew();
+      await expect(renew()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      await expect(announce(b, '127.0.0.7', kept.streamId)).resolves.toMatchObject({ t: 'announced' });
+      await expect(announce(b, '127.0.0.7', kept.streamId)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      // ...and the renewed stream stays counted past the window, so the address gets no second stream at B.
+      for (let t = 0; t < 4; t++) {
+        clock.advance(window / 4);
+        await renew();
+      }
+      await expect(announce(b, '127.0.0.7', other.streamId)).rejects.toMatchObject({ code: 'TOO_MANY_STREAMS' });
+    });
+
     it('counts the streams an address announced at central A against its quota at central B', async () => {
       const { clock, a, b } = await twoCentrals({ maxStreamsPerIp: 2 });
       const keys = [generateStreamKey(), generateStreamKey(), generateStreamKey()];

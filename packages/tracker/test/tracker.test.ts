@@ -52,6 +52,20 @@ describe('Tracker', () => {
       expect(reply).toEqual({ t: 'published', stream: key.streamId });
     });
 
+    it("answers a publish that asks with the watch page's URL at the address the publisher reached central on, and one that does not ask without it", async () => {
+      tracker = make({ watchPageUrl: (name, centralHost) => `http://${centralHost}:8045/watch/${name}` });
+      const asking = await tracker.publish(new TrackerSession('192.168.1.30', '192.168.1.20'), { ...publishOf(key, 'cam1', clock.now()), pages: true });
+      expect(asking).toEqual({ t: 'published', stream: key.streamId, watch: 'http://192.168.1.20:8045/watch/cam1' });
+      clock.advance(1);
+      const silent = await tracker.publish(new TrackerSession('192.168.1.30', '192.168.1.20'), publishOf(key, 'cam1', clock.now()));
+      expect(silent).toEqual({ t: 'published', stream: key.streamId });
+    });
+
+    it('answers without a URL when central serves no watch pages', async () => {
+      const reply = await tracker.publish(new TrackerSession('127.0.0.2', '127.0.0.1'), { ...publishOf(key, 'cam1', clock.now()), pages: true });
+      expect(reply).toEqual({ t: 'published', stream: key.streamId });
+    });
+
     it('refuses the name to another key with NAME_TAKEN and keeps the connection', async () => {
       await tracker.publish(new TrackerSession('127.0.0.2'), publishOf(key, 'cam1', clock.now()));
       const error = await refusal(tracker.publish(new TrackerSession('127.0.0.3'), publishOf(otherKey, 'cam1', clock.now())));

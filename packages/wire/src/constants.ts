@@ -41,6 +41,9 @@ export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 /** Longest textual host (an IPv6 address with zone is the worst case). */
 export const MAX_HOST_LENGTH = 64;
 
+/** Longest URL on the wire (central's watch page of a stream): an IPv6 host, a port and a percent-encoded name fit many times. */
+export const MAX_URL_LENGTH = 512;
+
 /** Peers returned by one look-up, at most. */
 export const MAX_LOOKUP_PEERS = 50;
 
@@ -77,6 +80,8 @@ export const MessageType = {
   // signaling relayed by central between two entries of one stream (peer → central → peer)
   signal: 'signal',
   signaled: 'signaled',
+  // a viewer's quality of experience, reported to central (the watch pages send it)
+  report: 'report',
   // peer ⇄ peer
   join: 'join',
   map: 'map',
@@ -106,6 +111,7 @@ export const REPLY_TYPE = {
   list: 'streams',
   leave: 'ok',
   signal: 'ok',
+  report: 'ok',
   join: 'map',
   request: 'chunk',
 } as const;

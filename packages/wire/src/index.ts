@@ -26,4 +26,5 @@ export {
   MAX_LOOKUP_PEERS,
   MAX_LIST_STREAMS,
   MAX_SIGNAL_BYTES,
+  MAX_URL_LENGTH,
 } from './constants.js';

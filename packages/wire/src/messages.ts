@@ -23,6 +23,7 @@ export type LeaveMessage = MessageOf<'leave'>;
 export type OkMessage = MessageOf<'ok'>;
 export type SignalMessage = MessageOf<'signal'>;
 export type SignaledMessage = MessageOf<'signaled'>;
+export type ReportMessage = MessageOf<'report'>;
 export type JoinMessage = MessageOf<'join'>;
 export type MapMessage = MessageOf<'map'>;
 export type HaveMessage = MessageOf<'have'>;

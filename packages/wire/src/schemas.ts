@@ -7,6 +7,7 @@ import {
   MAX_NAME_LENGTH,
   MAX_SIGNAL_BYTES,
   MAX_UINT,
+  MAX_URL_LENGTH,
   NAME_PATTERN,
   PUBLIC_KEY_BYTES,
   REJECT_REASONS,
@@ -89,6 +90,12 @@ const errorCode: StringSpec = {
   describe: 'an upper-case identifier',
 };
 const text: StringSpec = { kind: 'string', maxLength: MAX_ERROR_MESSAGE_LENGTH, describe: 'text' };
+const httpUrl: StringSpec = {
+  kind: 'string',
+  maxLength: MAX_URL_LENGTH,
+  pattern: /^https?:\/\/[!-~]+$/,
+  describe: 'an http:// or https:// URL of printable ASCII',
+};
 const host: HostSpec = { kind: 'host' };
 
 const id = required(uint());
@@ -119,8 +126,11 @@ export const SCHEMAS = {
     // The session this publish starts; `sig` covers it with the name and ts.
     session,
     sig: required(bin(SIGNATURE_BYTES, SIGNATURE_BYTES)),
+    // Asks central for the URL of its watch page of this stream (sent only as `true`: a central built before it refuses the key).
+    pages: optional(bool),
   },
-  published: { re, stream: required(streamId) },
+  // `watch`: central's watch page of the stream, when `publish` asked and central serves watch pages (`--http` with `--ws`).
+  published: { re, stream: required(streamId), watch: optional(httpUrl) },
   announce: {
     id,
     stream: required(streamId),
@@ -156,6 +166,19 @@ export const SCHEMAS = {
   signal: { id, stream: required(streamId), host: required(host), port, data: required(bin(1, MAX_SIGNAL_BYTES)) },
   // What the target's connection receives: `host:port` is the sender's entry in `stream`, as look-ups list it.
   signaled: { stream: required(streamId), host: required(host), port, data: required(bin(1, MAX_SIGNAL_BYTES)) },
+  // A viewer's quality of experience in `stream` since it started watching (totals, so a lost report loses nothing):
+  // chunks played and skipped, bytes taken from other peers and from the publisher, bytes uploaded, and `lag`,
+  // ms behind the publisher's clock, once a chunk was played. From a connection that announced `stream` (answered by `ok`).
+  report: {
+    id,
+    stream: required(streamId),
+    played: required(uint()),
+    skipped: required(uint()),
+    lag: optional(uint()),
+    fromPeers: required(uint()),
+    fromPublisher: required(uint()),
+    uploaded: required(uint()),
+  },
 
   join: { id, stream: required(streamId) },
   map: {

@@ -15,8 +15,8 @@ const session = Buffer.alloc(8, 5);
 export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
   hello: { t: 'hello', v: 2, role: 'peer' },
   error: { t: 'error', code: 'NAME_TAKEN', message: 'cam1 is published under another key', re: 4 },
-  publish: { t: 'publish', id: 1, name: 'cam1', key, ts: 1_764_000_000_123, live: true, session, sig },
-  published: { t: 'published', re: 1, stream: streamId },
+  publish: { t: 'publish', id: 1, name: 'cam1', key, ts: 1_764_000_000_123, live: true, session, sig, pages: true },
+  published: { t: 'published', re: 1, stream: streamId, watch: 'http://192.168.1.20:8045/watch/cam1' },
   announce: { t: 'announce', id: 2, stream: streamId, port: 2050, edge: 120, live: true },
   announced: { t: 'announced', re: 2, interval: 15_000, ttl: 40_000 },
   lookup: { t: 'lookup', id: 3, name: 'cam1', count: 20 },
@@ -43,6 +43,7 @@ export const SAMPLES: { [T in MessageTypeName]: Extract<Message, { t: T }> } = {
   ok: { t: 'ok', re: 5 },
   signal: { t: 'signal', id: 9, stream: streamId, host: '127.0.0.3', port: 2050, data: Buffer.from('{"type":"offer","sdp":"v=0"}') },
   signaled: { t: 'signaled', stream: streamId, host: '127.0.0.2', port: 2051, data: Buffer.from('{"type":"answer","sdp":"v=0"}') },
+  report: { t: 'report', id: 10, stream: streamId, played: 118, skipped: 2, lag: 3_250, fromPeers: 6_000_000, fromPublisher: 1_500_000, uploaded: 4_000_000 },
   join: { t: 'join', id: 6, stream: streamId },
   map: { t: 'map', re: 6, stream: streamId, base: 60, bits: Buffer.from([0xff, 0x0f]), edge: 120, live: true, session, source: false },
   have: { t: 'have', seq: 121 },

@@ -203,6 +203,22 @@ describe('message validation', () => {
     expectRefusal([frameOf({ ...SAMPLES.announce, signals: 1 })], 'INVALID_FIELD');
   });
 
+  it('refuses a QoE report with a fraction, a negative or textual count, or a missing total', () => {
+    expectRefusal([frameOf({ ...SAMPLES.report, played: 0.99 })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.report, skipped: -1 })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.report, lag: '3 s' })], 'INVALID_FIELD');
+    const { fromPeers: _left, ...withoutFromPeers } = SAMPLES.report;
+    expectRefusal([frameOf(withoutFromPeers)], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.report, continuity: 1 })], 'INVALID_FIELD');
+  });
+
+  it("refuses a watch page URL that is not http(s), holds a space or control character, or is too long", () => {
+    for (const watch of ['javascript:alert(1)', 'http://host/a b', 'http://host/\n', `http://host/${'a'.repeat(512)}`]) {
+      expectRefusal([frameOf({ ...SAMPLES.published, watch })], 'INVALID_FIELD');
+    }
+    expectRefusal([frameOf({ ...SAMPLES.publish, pages: 'yes' })], 'INVALID_FIELD');
+  });
+
   it('refuses a peer entry whose host is not an IP address', () => {
     const peers = [{ host: 'evil.example', port: 2050, edge: 0 }];
     expectRefusal([frameOf({ ...SAMPLES.peers, peers })], 'INVALID_FIELD');
