@@ -2,6 +2,9 @@
 // (The functions handed to addInitScript and page.evaluate run in the page, where window is.)
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserViewerStats } from '@p2pstream/peer-client/browser';
+
+export type { BrowserViewerStats };
 
 /** Debian's Chromium, never a downloaded one. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -44,4 +47,9 @@ export async function watchedPage(context: BrowserContext): Promise<{ page: Page
 /** The codes of the media errors since the last call (null for an error event without one). */
 export function takeMediaErrors(page: Page): Promise<Array<number | null>> {
   return page.evaluate(() => (window as unknown as { testMediaErrors: Array<number | null> }).testMediaErrors.splice(0));
+}
+
+/** The numbers central's watch page shows under its video (its read-only `window.p2pstreamStats`); undefined until its viewer started. */
+export function watchPageStats(page: Page): Promise<BrowserViewerStats | undefined> {
+  return page.evaluate(() => (window as unknown as { p2pstreamStats?: BrowserViewerStats }).p2pstreamStats);
 }

@@ -7,6 +7,7 @@ export { verifyHeadWebCrypto, verifyEndWebCrypto } from './webcrypto-state.js';
 export type { SignedHead, SignedEnd } from './signed-head.js';
 export { isSession, sameSession, sessionHex } from './stream-session.js';
 export { RandomAccessStart, type RandomAccessStartOptions } from './mpegts-start.js';
+export { MpegtsPlayerFeed } from './mpegts-player-feed.js';
 export {
   ChunkWindow,
   type ChunkWindowOptions,

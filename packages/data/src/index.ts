@@ -68,6 +68,7 @@ export {
   type ElementaryStream,
 } from './mpegts-psi.js';
 export { RandomAccessStart, type RandomAccessStartOptions } from './mpegts-start.js';
+export { MpegtsPlayerFeed } from './mpegts-player-feed.js';
 export { TsSegmenter, type TsSegment, type TsSegmenterOptions } from './mpegts-segmenter.js';
 export { DataError, type DataErrorCode, KeyFileExistsError, KeyFileNotFoundError } from './errors.js';
 export {

@@ -2,7 +2,7 @@ import type { CloseReason } from '@p2pstream/connection/browser';
 import {
   ChunkWindow,
   DEFAULT_CHUNK_MS,
-  RandomAccessStart,
+  MpegtsPlayerFeed,
   verifyChunkWebCrypto,
   webCryptoVerifierFor,
   type Chunk,
@@ -33,7 +33,10 @@ export interface WatchOptions {
   central: string;
   /** The stream's name at central. */
   stream: string;
-  /** Called with the stream's MPEG-TS bytes in order, from a random-access point (PAT, PMT, a keyframe) on. */
+  /**
+   * Called with the stream's MPEG-TS bytes in order, from a random-access point (PAT, PMT, a keyframe) on;
+   * after a skipped chunk, again from the next one, without the video frame the gap cut.
+   */
   onBytes(bytes: Uint8Array): void;
   /**
    * STUN/TURN servers for the data channels; host candidates suffice on one host or LAN.
@@ -121,7 +124,8 @@ export class BrowserViewer {
   readonly #pacing: PoolPacing;
   readonly #tracker: TrackerClient;
   readonly #counters = new ViewerCounters();
-  readonly #start: RandomAccessStart;
+  /** What of the stream the page's decoder may take: from a random-access point, and never a frame a skipped chunk cut. */
+  readonly #feed = new MpegtsPlayerFeed();
   #info: StreamInfo | undefined;
   #verifier: WebCryptoVerifier | undefined;
   #state: WebCryptoState | undefined;
@@ -150,7 +154,6 @@ export class BrowserViewer {
     this.name = options.stream;
     this.#options = options;
     this.#pacing = pacing;
-    this.#start = new RandomAccessStart();
     this.#tracker = new TrackerClient({ centrals: [options.central] });
     this.#tracker.on('warning', (error) => this.#warn(error));
   }
@@ -192,9 +195,12 @@ export class BrowserViewer {
       counters: this.#counters,
       wallClock: Date.now,
       onPlayed: () => undefined,
-      // A start held back for its random-access point must not join bytes across the gap (as the peer's outputs do).
-      onSkipped: () => this.#start.skipped(),
-      onEnd: () => void this.#pool?.close(),
+      // No bytes joined across the gap (as the peer's outputs do): a decoder fails for good on a broken frame.
+      onSkipped: () => this.#feed.skipped(),
+      onEnd: () => {
+        this.#pass(this.#feed.end());
+        void this.#pool?.close();
+      },
       onWarning: (error) => this.#warn(error),
     });
     this.#writer = writer;
@@ -292,8 +298,12 @@ export class BrowserViewer {
   }
 
   #out(data: Uint8Array): void {
+    this.#pass(this.#feed.push(data));
+  }
+
+  #pass(pieces: readonly Uint8Array[]): void {
     if (this.#closed) return;
-    for (const piece of this.#start.push(data)) this.#options.onBytes(piece);
+    for (const piece of pieces) this.#options.onBytes(piece);
   }
 
   #createScheduler(live: boolean): Scheduler {

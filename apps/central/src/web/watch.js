@@ -23,6 +23,8 @@ function show(text, problem = false) {
 }
 
 let viewer;
+// The viewer's numbers (BrowserViewerStats) for whatever reads the page, devtools or a test: read-only, undefined until watching began.
+Object.defineProperty(window, 'p2pstreamStats', { get: () => viewer?.stats() });
 
 /** mpegts.js's loader interface over watch(): each piece of the stream arrives as the next bytes of one endless download. */
 class SwarmLoader extends mpegts.BaseLoader {
