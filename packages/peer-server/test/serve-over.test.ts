@@ -3,7 +3,7 @@ import { connect, RemoteError, type Connection } from '@p2pstream/connection';
 import { createMemoryPair } from '@p2pstream/connection/testing';
 import { SignedState, verifyChunk } from '@p2pstream/data';
 import { encodeFrame } from '@p2pstream/wire';
-import { startPeerServer, type PeerServer, type PeerServerOptions } from '../src/index.js';
+import { startPeerServer, type PeerServerOptions } from '../src/index.js';
 import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { SESSION, filledWindow, waitUntil } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
@@ -80,6 +80,26 @@ describe('PeerServer.serveOver', () => {
     server.serveOver(mine);
     const refused = await other.request({ t: 'join', stream: streamId }).catch((error: unknown) => error);
     expect(refused).toMatchObject({ remoteCode: 'BANNED' });
+  });
+
+  it('takes chunk replies over a connection it accepted, so the peer that accepted can fetch back over it', async () => {
+    const { server, clock, streamId } = await serving();
+    const joined = new Promise<Connection>((resolve) => server.once('join', (_peer, _stream, connection) => resolve(connection)));
+    const [mine, theirs] = createMemoryPair({ first: { address: OTHER, port: 40_002 } });
+    server.accept(theirs);
+    const dialer = await connect(mine, { role: 'peer', clock });
+    onCleanup(() => dialer.close());
+    // The dialer serves a chunk of 1500 bytes over its own connection.
+    const { window: dialersWindow } = filledWindow(4, { bytes: 1500 });
+    dialer.handle('request', (message, connection) => {
+      const chunk = dialersWindow.get(message.seq)!;
+      connection.reply(message, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
+    });
+    await dialer.request({ t: 'join', stream: streamId });
+    const accepted = await joined;
+    const reply = await accepted.request({ t: 'request', seq: 1 });
+    expect(reply.t === 'chunk' && reply.data.length).toBe(1500);
+    expect(accepted.state).toBe('open');
   });
 
   it('serves one connection once', async () => {
