@@ -165,6 +165,8 @@ the name to that key; only that key can publish the name again.
                          otherwise; raw: publish any bytes as they are — viewers
                          get them with --out, but the web page, /stream.ts players
                          and HLS will not play them
+  --no-symmetric         taken, and changes nothing: a publisher never dials, so
+                         its connections go one way (see watch --help)
 
 ${COMMON_HELP}
 Examples:
@@ -356,6 +358,8 @@ const OPTIONS = {
     loop: { type: 'boolean' },
     key: { type: 'string' },
     format: { type: 'string' },
+    // Taken so one set of flags runs a whole swarm (e.g. the harness's --peer-arg); a publisher never dials, so it changes nothing.
+    'no-symmetric': { type: 'boolean' },
   },
   watch: {
     ...COMMON_OPTIONS,
