@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, type Connection } from '@p2pstream/connection';
+import type { Connection } from '@p2pstream/connection';
 import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { ChunkWindow, generateStreamKey, SignedState, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
