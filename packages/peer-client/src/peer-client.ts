@@ -255,6 +255,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     if (info.live) this.#serve();
     const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
     const serveOver = this.#symmetric(info.streamId);
+    const server = this.#parts.server;
     this.#pool = viewerPool({
       name: this.name,
       found,
@@ -263,7 +264,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       clock: this.#clock,
       dial,
       localAddress: this.#options.localAddress,
-      limits: this.#options.limits,
+      // Served over too, a dialed connection buffers what the server's own connections do (unless `limits` says).
+      limits: serveOver && server?.sendHighWaterBytes !== undefined ? { sendHighWaterBytes: server.sendHighWaterBytes, ...this.#options.limits } : this.#options.limits,
       serveOver,
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),

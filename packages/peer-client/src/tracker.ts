@@ -18,6 +18,8 @@ export interface LocalServer {
   accept?(transport: Transport): void;
   /** Symmetric connections: serves the peer at the other end of a connection this client dialed. */
   serveOver?(connection: Connection): void;
+  /** Symmetric connections: the send buffer of the connections it serves, which the client's dialed connections then get too. */
+  readonly sendHighWaterBytes?: number;
   /** Symmetric connections: each peer that joins a stream, with the connection it joined over (the client joins back over it). */
   on?(event: 'join', listener: (peer: string, streamId: string, connection: Connection) => void): unknown;
   off?(event: 'join', listener: (peer: string, streamId: string, connection: Connection) => void): unknown;

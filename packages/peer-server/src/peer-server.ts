@@ -6,6 +6,7 @@ import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
 import {
   CHUNK_ANSWER_OVERHEAD_BYTES,
+  DEFAULT_SERVING_SEND_HIGH_WATER_BYTES,
   END_FLUSH_POLL_MS,
   PUBLISHER_FRESH_CHUNKS,
   PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE,
@@ -131,6 +132,15 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   /** Stream ids served here. */
   get streams(): readonly string[] {
     return [...this.#streams.keys()];
+  }
+
+  /**
+   * Bytes a connection it serves buffers before answers wait here (where `cancel` can still
+   * drop them): a peer that serves over the connections it dials (`serveOver`) dials them with it,
+   * so they are served as the accepted ones are.
+   */
+  get sendHighWaterBytes(): number {
+    return this.#options.limits.sendHighWaterBytes ?? DEFAULT_SERVING_SEND_HIGH_WATER_BYTES;
   }
 
   /** The upload limiter in force, if any. */
