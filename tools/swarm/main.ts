@@ -2,7 +2,7 @@
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
  *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
  *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
- *   [--lag-sample-every N] [--peer-arg ARG]... [--tcp-notsent-lowat S] [--nat [--homes 2] [--home-share 0.8]]`
+ *   [--lag-sample-every N] [--peer-arg ARG]... [--tcp-notsent-lowat S] [--nat [--homes 2] [--home-share 0.8] [--no-traversal]]`
  *
  * Starts central, a live publisher and N viewers as real processes on 127.0.0.x (or,
  * with --shaped, each in a network namespace with a capped uplink), and prints one
@@ -60,6 +60,9 @@ NAT swarm (needs root, ip, tc and nft; implies --shaped):
                          --webrtc --ice stun:CENTRAL, central answers STUN and relays signals
   --homes N              how many homes (default ${DEFAULT_HOMES})
   --home-share F         share of the viewers in homes, spread over them in turn (default ${DEFAULT_HOME_SHARE})
+  --no-traversal         viewers on TCP only (no --webrtc): nobody reaches a NAT'd viewer, which
+                         uploads only over the connections it dialed (with --peer-arg=--no-symmetric:
+                         not at all)
   -h, --help             show this help
 `;
 
@@ -86,6 +89,7 @@ try {
       nat: { type: 'boolean', default: false },
       homes: { type: 'string' },
       'home-share': { type: 'string' },
+      'no-traversal': { type: 'boolean' },
       'tcp-notsent-lowat': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -108,10 +112,10 @@ try {
   const lagSampleEvery = parseInteger('--lag-sample-every', v['lag-sample-every'], 1, Number.MAX_SAFE_INTEGER);
   const shapedOnly = (['uplinks', 'publisher-uplink', 'uplink-queue', 'tcp-notsent-lowat'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.shaped && !v.nat && shapedOnly.length > 0) throw new RangeError(`--${shapedOnly[0]} shapes uplinks, so it needs --shaped`);
-  const natOnly = (['homes', 'home-share'] as const).filter((flag) => v[flag] !== undefined);
+  const natOnly = (['homes', 'home-share', 'no-traversal'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.nat && natOnly.length > 0) throw new RangeError(`--${natOnly[0]} places viewers behind NAT, so it needs --nat`);
   if (v.nat && v['tcp-notsent-lowat'] !== undefined) throw new RangeError('--tcp-notsent-lowat is set on shaped hosts only, not yet with --nat');
-  const nat = v.nat ? parseNatFlags(v.homes, v['home-share']) : undefined;
+  const nat = v.nat ? parseNatFlags(v.homes, v['home-share'], v['no-traversal'] === true) : undefined;
   const shaped = v.shaped || v.nat
     ? {
         uplinks: parseUplinkMix(v.uplinks ?? DEFAULT_UPLINK_MIX, bytesPerSecond),

@@ -16,6 +16,7 @@ describe('assignHomes', () => {
     expect(() => parseNatFlags('0', undefined)).toThrow(/--homes/);
     expect(() => parseNatFlags(undefined, '1.5')).toThrow(/--home-share/);
     expect(parseNatFlags(undefined, undefined)).toEqual({ homes: 2, homeShare: 0.8 });
+    expect(parseNatFlags('3', '0.5', true)).toEqual({ homes: 3, homeShare: 0.5, traversal: false });
   });
 });
 

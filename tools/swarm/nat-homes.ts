@@ -13,6 +13,12 @@ export interface NatOptions {
   homes: number;
   /** Share of the viewers placed in homes (spread evenly over the slots, then over the homes). */
   homeShare: number;
+  /**
+   * Viewers reach each other over WebRTC with central's STUN (NAT traversal); false: TCP
+   * only, so nobody reaches a NAT'd viewer and it uploads only over connections it dialed.
+   * @default true
+   */
+  traversal?: boolean;
 }
 
 export const DEFAULT_HOMES = 2;
@@ -23,10 +29,11 @@ export const NAT_WS_PORT = 7002;
 /** Viewer N listens on 7100 + N: viewers behind one router share its address, so their ports tell them apart. */
 const FIRST_VIEWER_PORT = 7100;
 
-export function parseNatFlags(homes: string | undefined, homeShare: string | undefined): NatOptions {
+export function parseNatFlags(homes: string | undefined, homeShare: string | undefined, noTraversal = false): NatOptions {
   return {
     homes: homes === undefined ? DEFAULT_HOMES : parseInteger('--homes', homes, 1, 40),
     homeShare: homeShare === undefined ? DEFAULT_HOME_SHARE : parseFraction('--home-share', homeShare),
+    ...(noTraversal ? { traversal: false } : {}),
   };
 }
 

@@ -236,7 +236,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
     // NAT runs: central relays WebRTC signals, answers STUN, and takes a home's viewers announcing from one address.
     const centralExtra = nat ? ['--ws', String(NAT_WS_PORT), '--stun', String(NAT_STUN_PORT), '--max-entries-per-ip', String(options.viewers + 1)] : [];
     ({ program: central, address: centralAddress } = network ? await startCentralIn(network.host('central'), centralExtra) : await startCentralOnLoopback());
-    const webrtc = nat ? ['--webrtc', '--ice', `stun:${shapedAddress(CENTRAL_INDEX)}:${NAT_STUN_PORT}`] : [];
+    const webrtc = nat && nat.traversal !== false ? ['--webrtc', '--ice', `stun:${shapedAddress(CENTRAL_INDEX)}:${NAT_STUN_PORT}`] : [];
     log(`central on ${centralAddress}`);
     const common = (host: string, port: number) => ['--central', centralAddress, '--host', host, '--port', String(port)];
 

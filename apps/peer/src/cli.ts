@@ -143,6 +143,16 @@ to pipe a stream into a player, run the program through npm (stdin through nx is
   npm run -s peer -- watch cam1 --out - | mpv -
 `;
 
+/** The options of the commands that fetch (watch, relay): how they reach peers. */
+const FETCHING_HELP = `  --no-symmetric         one direction per connection, as peers before symmetric
+                         connections: do not upload to the peers this one dialed,
+                         nor fetch from those that dialed it (by default each
+                         pair of peers shares one connection both ways, so a
+                         peer behind NAT uploads to the peers it reached)
+  --no-listen            accept no connections (as behind a NAT that drops them):
+                         not listed at central; uploads only to the peers it
+                         dials, over those connections`;
+
 export const COMMAND_HELP = {
   publish: `Usage: npx nx run peer:serve -- publish NAME --source FILE|- [options]
 
@@ -170,6 +180,8 @@ the name to that key; only that key can publish the name again.
                          otherwise; raw: publish any bytes as they are — viewers
                          get them with --out, but the web page, /stream.ts players
                          and HLS will not play them
+  --no-symmetric         taken, and changes nothing: a publisher never dials, so
+                         its connections go one way (see watch --help)
 
 ${COMMON_HELP}
 Examples:
@@ -209,6 +221,7 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          from this machine's clock, as a replay of old chunks
                          (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
                          clock is far off)
+${FETCHING_HELP}
 
 A live stream ends when its publisher signs its end (Ctrl-C or SIGTERM of the
 publisher): watch prints "NAME ended (publisher stopped)" and exits 0.
@@ -230,6 +243,7 @@ upload capacity to a swarm. Keeps serving a finished stream until stopped.
                          from this machine's clock, as a replay of old chunks
                          (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
                          clock is far off)
+${FETCHING_HELP}
 
 ${COMMON_HELP}
 Example:
@@ -311,6 +325,10 @@ export interface WatchConfig extends CommonConfig {
   readonly exitOnSilence: boolean;
   /** `--max-chunk-skew`: a live chunk signed further than this from the clock is refused; the peer-client's default when unset. */
   readonly maxChunkSkewMs: number | undefined;
+  /** One connection per pair of peers, both ways (off with `--no-symmetric`). */
+  readonly symmetric: boolean;
+  /** Accept connections (off with `--no-listen`: the server serves only over connections this peer dials). */
+  readonly listen: boolean;
 }
 
 export interface ListConfig {
@@ -343,6 +361,11 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const FETCHING_OPTIONS = {
+  'no-symmetric': { type: 'boolean' },
+  'no-listen': { type: 'boolean' },
+} as const;
+
 const OPTIONS = {
   publish: {
     ...COMMON_OPTIONS,
@@ -353,6 +376,8 @@ const OPTIONS = {
     key: { type: 'string' },
     format: { type: 'string' },
     'super-seed': { type: 'string' },
+    // Taken so one set of flags runs a whole swarm (e.g. the harness's --peer-arg); a publisher never dials, so it changes nothing.
+    'no-symmetric': { type: 'boolean' },
   },
   watch: {
     ...COMMON_OPTIONS,
@@ -363,11 +388,12 @@ const OPTIONS = {
     silence: { type: 'string' },
     'exit-on-silence': { type: 'boolean' },
     'max-chunk-skew': { type: 'string' },
+    ...FETCHING_OPTIONS,
     mpv: { type: 'boolean' },
     vlc: { type: 'boolean' },
     ffplay: { type: 'boolean' },
   },
-  relay: { ...COMMON_OPTIONS, 'max-chunk-skew': { type: 'string' } },
+  relay: { ...COMMON_OPTIONS, 'max-chunk-skew': { type: 'string' }, ...FETCHING_OPTIONS },
   list: { central: COMMON_OPTIONS.central, help: COMMON_OPTIONS.help },
 } as const;
 
@@ -447,6 +473,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command === 'relay' && name === undefined) throw new UsageError('relay needs a stream name: relay NAME');
   const players = PLAYERS.filter((player) => values[player] === true);
   if (players.length > 1) throw new UsageError(`watch starts one player: --${players.join(' or --')}, not both`);
+  const listen = values['no-listen'] !== true;
+  if (!listen && common.webrtc) throw new UsageError('--no-listen answers no offers: leave out --webrtc');
   if (players.length > 0 && values.out === '-') throw new UsageError(`--${players[0]} plays the stream itself: leave out --out - (or pipe --out - into a player of your own)`);
   return {
     action: 'run',
@@ -463,6 +491,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       exitOnSilence: values['exit-on-silence'] === true,
       maxChunkSkewMs:
         values['max-chunk-skew'] === undefined ? undefined : parseDuration('--max-chunk-skew', values['max-chunk-skew'] as string, MIN_CHUNK_SKEW_MS, MAX_CHUNK_SKEW_MS),
+      symmetric: values['no-symmetric'] !== true,
+      listen,
     },
   };
 }

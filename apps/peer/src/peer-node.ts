@@ -38,7 +38,12 @@ export function trackerFor(config: { centrals: readonly string[]; host?: string 
 }
 
 /** Starts the metrics server, the peer server (then the tracker client, unless one is given, and the stats file). */
-export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: Lifecycle, existing?: TrackerClient): Promise<PeerNode> {
+export async function startPeerNode(
+  config: CommonConfig & { readonly listen?: boolean },
+  log: Log,
+  lifecycle: Lifecycle,
+  existing?: TrackerClient,
+): Promise<PeerNode> {
   let metrics: PeerMetrics | undefined;
   if (config.metrics !== undefined) {
     metrics = new PeerMetrics();
@@ -62,13 +67,15 @@ export async function startPeerNode(config: CommonConfig, log: Log, lifecycle: L
       maxPeersPerStream: config.maxServedPeers,
       limits: config.addressLimits,
       ...(uploadLimiter ? { uploadLimiter } : {}),
+      // `--no-listen`: it serves only over connections this peer dials (symmetric connections).
+      ...(config.listen === false ? { listen: false } : {}),
     });
   } catch (error) {
     throw new UserError(userMessage(error), '', { cause: error });
   }
   lifecycle.add(() => server.close());
   server.on('warning', (error) => log.warn(`p2pstream peer: ${error.message}`));
-  if (config.port !== 0 && server.port !== config.port) {
+  if (config.listen !== false && config.port !== 0 && server.port !== config.port) {
     log.info(`p2pstream peer: port ${config.port} on ${config.host} is in use; listening on port ${server.port} instead`);
   }
   const tracker = existing ?? trackerFor(config, log, lifecycle);

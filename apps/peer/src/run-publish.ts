@@ -22,7 +22,8 @@ export async function runPublish(config: PublishConfig, log: Log, lifecycle: Lif
   const key = await openPublishKey(config.key ?? defaultKeyPath(config.name), config.key === undefined);
   const source = await openSource(config);
   const webrtc = config.webrtc ? await loadWebRTC(config.webrtc) : undefined;
-  const { tracker, server, stats, metrics } = await startPeerNode(config, log, lifecycle);
+  // A publisher fetches nothing: its connections refuse chunks, as before symmetric connections.
+  const { tracker, server, stats, metrics } = await startPeerNode({ ...config, addressLimits: { ...config.addressLimits, maxChunkBytes: 0 } }, log, lifecycle);
   if (webrtc) answerOffers(webrtc, tracker, server, log, lifecycle);
   const publisher = new Publisher({
     name: config.name,

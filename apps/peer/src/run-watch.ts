@@ -69,6 +69,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     ...(sink ? { sink } : {}),
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
     ...(config.maxChunkSkewMs === undefined ? {} : { maxChunkSkewMs: config.maxChunkSkewMs }),
+    symmetric: config.symmetric,
     ...(localAddress ? { localAddress } : {}),
     ...(webrtc ? { webrtc } : {}),
   });
@@ -121,7 +122,8 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
   if (outputs) outputs.live = info.live;
   if (sink) sink.passThrough = !info.live && !config.fromMs;
   const doing = relay ? 'relaying' : 'watching';
-  log.info(`p2pstream peer ready: ${doing} ${name} on ${server.host}:${server.port}`);
+  const unlistened = config.listen ? '' : ' (accepting no connections: --no-listen)';
+  log.info(`p2pstream peer ready: ${doing} ${name} on ${server.host}:${server.port}${unlistened}`);
   if (http) {
     log.info(
       `p2pstream peer: watch in a browser at ${http.url} (the swarm panel is beside the video), or play ${http.streamUrl} in VLC or mpv, or HLS at ${http.hlsUrl}`,

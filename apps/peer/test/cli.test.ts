@@ -39,7 +39,18 @@ describe('parseCommandLine', () => {
       silenceMs: 30_000,
       exitOnSilence: false,
       maxChunkSkewMs: undefined,
+      symmetric: true,
+      listen: true,
     });
+  });
+
+  it('turns symmetric connections and listening off for watch and relay, and refuses --no-listen with --webrtc', () => {
+    expect(run(['relay', 'cam1', '--no-symmetric', '--no-listen'])).toMatchObject({ symmetric: false, listen: false });
+    expect(run(['watch', 'cam1', '--no-symmetric'])).toMatchObject({ symmetric: false, listen: true });
+    expect(() => run(['watch', 'cam1', '--no-listen', '--webrtc'])).toThrow(/--no-listen answers no offers/);
+    expect(() => run(['publish', 'cam1', '--source', '-', '--no-listen'])).toThrow(/no-listen/);
+    // A swarm passes one set of flags to every peer: the publisher, which never dials, takes this one.
+    expect(run(['publish', 'cam1', '--source', '-', '--no-symmetric'])).toMatchObject({ command: 'publish' });
   });
 
   it('reads every flag of watch, with --central repeated for fail-over', () => {

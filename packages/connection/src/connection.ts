@@ -276,6 +276,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this;
   }
 
+  /** Whether a handler is set for one incoming message type. */
+  handles(type: HandledType): boolean {
+    return this.#handlers.has(type);
+  }
+
   /**
    * Closes the connection. With a reason, the other side first gets
    * `error { code, message }` and whatever was still queued is dropped; without

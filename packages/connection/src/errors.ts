@@ -24,6 +24,7 @@ export type ConnectionErrorCode =
   | 'TRANSPORT_RESET'
   | 'WRITE_AFTER_END'
   | 'WEBSOCKET_PROTOCOL'
+  | 'HALF_TAKEN'
   | DecodeErrorCode;
 
 /** Base of every error this package throws; `code` is stable, `message` says what happened and what to do. */
@@ -189,5 +190,12 @@ export class WriteAfterEndError extends ConnectionError {
 export class WebSocketProtocolError extends ConnectionError {
   constructor(message: string) {
     super('WEBSOCKET_PROTOCOL', message);
+  }
+}
+
+/** A connection was given a half (serving or fetching) that this side already runs on it. */
+export class HalfTakenError extends ConnectionError {
+  constructor(readonly half: string, peer: string) {
+    super('HALF_TAKEN', `the connection with ${peer} already carries this side's ${half} half; a connection carries each half once`);
   }
 }

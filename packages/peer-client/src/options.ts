@@ -74,6 +74,17 @@ export interface PeerClientOptions {
    */
   webrtc?: WebRTCOptions & Pick<WebRTCAnswererInit, 'maxSetups'>;
   /**
+   * Symmetric connections: one connection per pair of peers carries both directions. The
+   * client serves over the connections it dials (so a viewer behind NAT uploads to the peers
+   * it reached), and joins back over connections other peers dialed to its server instead
+   * of dialing them a second time. A peer that does not serve over a connection it dialed
+   * (an older one, or one with this off) answers the join back `UNHANDLED_REQUEST`, and
+   * that connection stays one-way. Needs a local server (`listen` or `server`) that has
+   * `serveOver` and `join` events, as a `PeerServer` has; off without one.
+   * @default true
+   */
+  symmetric?: boolean;
+  /**
    * Chunks of a live stream kept (and offered to other peers).
    * @default 120 (60 s of 500 ms chunks)
    */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { dial as connectionDial, type CloseReason, type DialFunction } from '@p2pstream/connection';
+import { carriesHalf, dial as connectionDial, type CloseReason, type Connection, type DialFunction } from '@p2pstream/connection';
 import { ChunkWindow, SignedState, verifierFor, verifyChunk, type Chunk, type HeldChunks, type StreamVerifier } from '@p2pstream/data';
 import type { FetchChunk, Scheduler } from '@p2pstream/scheduler';
 import { openChunkSpool, type ChunkSpool } from './chunk-spool.js';
@@ -102,6 +102,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   #startCalled = false;
   #starting = false;
   #unlinkSignal: (() => void) | undefined;
+  /** With symmetric connections: stops joining back over connections peers dial to the local server. */
+  #unlinkJoins: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -252,6 +254,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
     const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
+    const serveOver = this.#symmetric(info.streamId);
+    const server = this.#parts.server;
     this.#pool = viewerPool({
       name: this.name,
       found,
@@ -260,7 +264,9 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       clock: this.#clock,
       dial,
       localAddress: this.#options.localAddress,
-      limits: this.#options.limits,
+      // Served over too, a dialed connection buffers what the server's own connections do (unless `limits` says).
+      limits: serveOver && server?.sendHighWaterBytes !== undefined ? { sendHighWaterBytes: server.sendHighWaterBytes, ...this.#options.limits } : this.#options.limits,
+      serveOver,
       onLink: (link) => this.#onLink(link),
       onWarning: (error) => this.#warn(error),
     });
@@ -290,6 +296,23 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     }
     // Entries that do not take signals (older peers, TCP-only seeds) are still reached over TCP.
     return webRTCDial({ ...webrtc, tracker, stream: info.streamId, fallback: this.#options.dial ?? connectionDial });
+  }
+
+  /**
+   * Symmetric connections (unless `symmetric: false`, or the local server cannot serve over
+   * a dialed connection): joins back over each connection a peer dials here to join this
+   * stream, and returns how the pool has the server serve over the connections it dials.
+   */
+  #symmetric(streamId: string): ((connection: Connection) => void) | undefined {
+    const server = this.#parts.server;
+    if (this.#options.symmetric === false || !server?.serveOver || !server.on || !server.off) return undefined;
+    const onJoin = (_peer: string, joined: string, connection: Connection): void => {
+      // A connection this client dialed carries its fetching half already.
+      if (joined === streamId && !carriesHalf(connection, 'fetching')) this.#pool?.adopt(connection);
+    };
+    server.on('join', onJoin);
+    this.#unlinkJoins = () => server.off?.('join', onJoin);
+    return (connection) => server.serveOver!(connection);
   }
 
   stats(): ViewerStats {
@@ -359,6 +382,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   async #close(): Promise<void> {
     this.#closed = true;
     this.#unlinkSignal?.();
+    this.#unlinkJoins?.();
     this.#scheduler?.close();
     this.#readable?.finish();
     this.#answerer?.close();
@@ -484,6 +508,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     const window = this.#window!;
     const stream = this.#info!.streamId;
     if (!server || !this.#serving) return;
+    // A server that listens on nothing cannot be dialed: central would list an address nobody reaches.
+    if (server.port === 0) return;
     if (this.#announced) {
       this.#parts.tracker.update(stream, { edge: window.edge });
       return;

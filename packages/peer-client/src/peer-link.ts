@@ -1,4 +1,5 @@
-import type { CloseReason, Connection, ConnectionLimits, DialFunction } from '@p2pstream/connection';
+// The browser entry: a page's links are made here too, and nothing here may reach node:net.
+import { attachHalf, type CloseReason, type Connection, type ConnectionLimits, type DialFunction, type PeerHalfHandlers } from '@p2pstream/connection/browser';
 import type { ChunkMessage, EndMessage, HeadMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
 import { sameSession, sessionHex } from '@p2pstream/data/browser';
 import { MAX_PENDING_HAVES } from './constants.js';
@@ -19,6 +20,8 @@ export interface PeerLinkOptions {
   fetchTimeoutMs: number;
   /** Window of the link's download rate. */
   rateWindowMs: number;
+  /** Symmetric connections: the local server serves the peer over each connection dialed to it. */
+  serveOver?: ((connection: Connection) => void) | undefined;
   signal?: AbortSignal;
 }
 
@@ -37,13 +40,20 @@ export interface PeerLinkListener {
 /** What a peer pushes without being asked, kept in order until the owner listens. */
 type Pushed = { t: 'have'; seq: number } | HeadMessage | EndMessage;
 
+/** The fetching half's handlers of a link in the making, and how to hand what they kept to the link once made. */
+interface PushRecorder {
+  readonly handlers: PeerHalfHandlers<'fetching'>;
+  bind(link: PeerLink): void;
+}
+
 /** `host:port`, with brackets around an IPv6 host. */
 export function peerAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**
- * One connection this client dialed to a peer that carries the stream: joined,
+ * One connection to a peer that carries the stream — dialed by this client, or dialed by
+ * the peer to this one's server and joined back over (a symmetric connection): joined,
  * with the peer's buffer map, its `have`s and signed `head`s and `end` passed on, chunk requests
  * that send `cancel` when abandoned, and a re-join when the connection has been
  * quiet (a keepalive that also refreshes the map).
@@ -80,38 +90,74 @@ export class PeerLink {
 
   /** Dials the peer and joins the stream; resolves once its buffer map is here. */
   static async open(host: string, port: number, options: PeerLinkOptions): Promise<PeerLink> {
-    let link: PeerLink | undefined;
-    const early: Pushed[] = [];
-    const record = (pushed: Pushed) => {
-      if (link) link.#deliver(pushed);
-      else if (early.length < MAX_PENDING_HAVES) early.push(pushed);
-    };
+    const pushes = PeerLink.#pushRecorder();
     const connection = await options.dial(host, port, {
       role: 'peer',
       limits: options.limits,
       clock: options.clock,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      handlers: {
-        have: (message) => record(message),
-        head: (message) => record(message),
-        end: (message) => record(message),
-      },
+      handlers: pushes.handlers,
     });
     try {
-      const map = await connection.request(
-        { t: 'join', stream: options.streamId },
-        { timeout: options.limits.handshakeTimeout, ...(options.signal ? { signal: options.signal } : {}) },
-      );
-      if (map.stream !== options.streamId) throw new Error(`the peer answered with the map of stream ${map.stream}`);
-      if (!sameSession(map.session, options.session)) throw new OtherSessionError(sessionHex(map.session), sessionHex(options.session));
-      link = new PeerLink(peerAddress(host, port), connection, map, options);
-      link.#pending = early;
-      return link;
+      // Before the join: a peer that joins back does so once it has answered ours.
+      options.serveOver?.(connection);
+      return await PeerLink.#join(connection, pushes, () => peerAddress(host, port), options);
     } catch (error) {
       await connection.close();
       throw error;
     }
+  }
+
+  /**
+   * Joins back over a connection the peer dialed to this one's server (a symmetric connection),
+   * instead of dialing it a second time. Its address is the one central lists when its map
+   * names its listening port, else the connection's own. On failure (an older peer answers
+   * `UNHANDLED_REQUEST`) the connection is left as it was: it is the other side's.
+   */
+  static async adopt(connection: Connection, options: PeerLinkOptions): Promise<PeerLink> {
+    const pushes = PeerLink.#pushRecorder();
+    attachHalf(connection, 'fetching', pushes.handlers);
+    try {
+      return await PeerLink.#join(connection, pushes, (map) => peerAddress(connection.remoteAddress, map.port ?? connection.remotePort), options);
+    } catch (error) {
+      detachFetching(connection);
+      throw error;
+    }
+  }
+
+  static async #join(connection: Connection, pushes: PushRecorder, addressOf: (map: MapMessage) => string, options: PeerLinkOptions): Promise<PeerLink> {
+    const map = await connection.request(
+      { t: 'join', stream: options.streamId },
+      { timeout: options.limits.handshakeTimeout, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    if (map.stream !== options.streamId) throw new Error(`the peer answered with the map of stream ${map.stream}`);
+    if (!sameSession(map.session, options.session)) throw new OtherSessionError(sessionHex(map.session), sessionHex(options.session));
+    const link = new PeerLink(addressOf(map), connection, map, options);
+    pushes.bind(link);
+    return link;
+  }
+
+  /** Handlers that keep what the peer pushes until its link exists, then pass it on in order. */
+  static #pushRecorder(): PushRecorder {
+    let link: PeerLink | undefined;
+    const early: Pushed[] = [];
+    const record = (pushed: Pushed): void => {
+      if (link) link.#deliver(pushed);
+      else if (early.length < MAX_PENDING_HAVES) early.push(pushed);
+    };
+    return {
+      handlers: { have: record, head: record, end: record },
+      bind: (made) => {
+        link = made;
+        made.#pending = early;
+      },
+    };
+  }
+
+  /** Stops fetching over the connection without closing it (the other side still fetches over it): for a link never activated. */
+  detach(): void {
+    detachFetching(this.connection);
   }
 
   /** The buffer map the peer sent last. */
@@ -196,4 +242,9 @@ export class PeerLink {
       // A peer that cannot answer its own join is closing or failing; its close will be reported.
     }
   }
+}
+
+/** Takes the fetching half off a connection that stays open for the other side's fetching. */
+function detachFetching(connection: Connection): void {
+  for (const type of ['have', 'head', 'end'] as const) connection.handle(type, undefined);
 }

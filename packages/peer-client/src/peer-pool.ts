@@ -1,4 +1,4 @@
-import { AddressBans, VIOLATION_PENALTY, type CloseReason } from '@p2pstream/connection/browser';
+import { AddressBans, VIOLATION_PENALTY, type CloseReason, type Connection } from '@p2pstream/connection/browser';
 import type { PeerEntry } from '@p2pstream/wire';
 import { FEW_PEERS, FEW_PEERS_LOOKUPS_FOR_MS, MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
@@ -6,7 +6,16 @@ import type { ClientTracker } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
 
 /** Why a connection the client closed counts against the peer's address: an honest peer never does these. */
-const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set(['PROTOCOL_VIOLATION', 'MALFORMED', 'INVALID_FIELD', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE']);
+const PROTOCOL_VIOLATIONS: ReadonlySet<string> = new Set([
+  'PROTOCOL_VIOLATION',
+  'MALFORMED',
+  'INVALID_FIELD',
+  'UNKNOWN_TYPE',
+  'FRAME_TOO_LARGE',
+  // Over a symmetric connection the peer also asks of this one: floods and stalled frames count as they do at a server.
+  'TOO_MANY_REQUESTS',
+  'FRAME_TIMEOUT',
+]);
 
 export interface PeerPoolOptions {
   name: string;
@@ -32,6 +41,8 @@ export class PeerPool {
   readonly links = new Map<string, PeerLink>();
   readonly #options: PeerPoolOptions;
   readonly #dialing = new Set<string>();
+  /** Connections peers dialed here that this pool is joining back over. */
+  #adopting = 0;
   readonly #bans: AddressBans;
   readonly #restingUntil = new Map<string, number>();
   /**
@@ -79,6 +90,17 @@ export class PeerPool {
     return true;
   }
 
+  /**
+   * Fetches over a connection a peer dialed to this one's server (symmetric connections): joins back over it
+   * instead of dialing that peer a second time. Nothing happens when the pool is full or closed, or the peer's
+   * host is banned; a peer that does not serve over it (an older one) leaves it one-way, and an address already
+   * linked keeps its link.
+   */
+  adopt(connection: Connection): void {
+    if (this.#closed || this.#room <= 0 || this.#bans.banned(connection.remoteAddress)) return;
+    void this.#adopt(connection);
+  }
+
   /** Adds `points` to the score of the peer's host; at the threshold it is banned like the sender of a bad chunk. */
   penalize(address: string, points: number): void {
     this.#bans.penalize(hostOf(address), points);
@@ -111,7 +133,7 @@ export class PeerPool {
   }
 
   get #room(): number {
-    return this.#options.maxPeers - this.links.size - this.#dialing.size;
+    return this.#options.maxPeers - this.links.size - this.#dialing.size - this.#adopting;
   }
 
   /** Tops up soon, but never asks central more than once per MIN_LOOKUP_INTERVAL_MS. */
@@ -178,7 +200,8 @@ export class PeerPool {
     const controller = this.#track();
     try {
       const link = await PeerLink.open(host, port, { ...this.#options.link, signal: controller.signal });
-      if (this.#closed || this.#bans.banned(host)) {
+      // Linked meanwhile over a connection the peer dialed here: a pair holds one connection.
+      if (this.#closed || this.#bans.banned(host) || this.links.has(address)) {
         await link.close();
         return;
       }
@@ -190,6 +213,25 @@ export class PeerPool {
     } finally {
       this.#inProgress.delete(controller);
       this.#dialing.delete(address);
+    }
+  }
+
+  async #adopt(connection: Connection): Promise<void> {
+    this.#adopting += 1;
+    const controller = this.#track();
+    try {
+      const link = await PeerLink.adopt(connection, { ...this.#options.link, signal: controller.signal });
+      if (this.#closed || this.links.has(link.address) || this.#bans.banned(connection.remoteAddress)) {
+        link.detach();
+        return;
+      }
+      this.links.set(link.address, link);
+      this.#options.onLink(link);
+    } catch {
+      // An older peer (UNHANDLED_REQUEST), one with symmetric connections off, or another session: the connection stays one-way.
+    } finally {
+      this.#inProgress.delete(controller);
+      this.#adopting -= 1;
     }
   }
 

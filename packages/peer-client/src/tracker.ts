@@ -1,4 +1,4 @@
-import type { Transport } from '@p2pstream/connection';
+import type { Connection, Transport } from '@p2pstream/connection';
 import type { TrackerClient } from '@p2pstream/tracker-client';
 import type { HeldChunks, SignedState } from '@p2pstream/data';
 
@@ -16,4 +16,11 @@ export interface LocalServer {
   unserve(streamId: string): void;
   /** Serves a peer that reached it over another transport: with `webrtc`, each answered data channel. */
   accept?(transport: Transport): void;
+  /** Symmetric connections: serves the peer at the other end of a connection this client dialed. */
+  serveOver?(connection: Connection): void;
+  /** Symmetric connections: the send buffer of the connections it serves, which the client's dialed connections then get too. */
+  readonly sendHighWaterBytes?: number;
+  /** Symmetric connections: each peer that joins a stream, with the connection it joined over (the client joins back over it). */
+  on?(event: 'join', listener: (peer: string, streamId: string, connection: Connection) => void): unknown;
+  off?(event: 'join', listener: (peer: string, streamId: string, connection: Connection) => void): unknown;
 }

@@ -1,4 +1,4 @@
-import type { ConnectionLimits, DialFunction } from '@p2pstream/connection';
+import type { Connection, ConnectionLimits, DialFunction } from '@p2pstream/connection';
 import type { LookupResult } from '@p2pstream/tracker-client';
 import type { Clock } from '@p2pstream/units';
 import {
@@ -53,6 +53,8 @@ export interface ViewerPoolInit {
   localAddress: string | undefined;
   /** Connection limits beyond the handshake timeout (`pacing.dialTimeoutMs`). */
   limits?: ConnectionLimits | undefined;
+  /** Symmetric connections: the local server serves the peer over each connection dialed to it. */
+  serveOver?: ((connection: Connection) => void) | undefined;
   onLink(link: PeerLink): void;
   onWarning(error: Error): void;
 }
@@ -78,6 +80,7 @@ export function viewerPool(init: ViewerPoolInit): PeerPool {
       keepaliveMs: pacing.keepaliveMs,
       fetchTimeoutMs: pacing.fetchTimeoutMs,
       rateWindowMs: pacing.rateWindowMs,
+      serveOver: init.serveOver,
     },
     onLink: (link) => init.onLink(link),
     onWarning: (error) => init.onWarning(error),

@@ -68,8 +68,9 @@ export interface PeerServerOptions {
    */
   superSeedMs?: number;
   /**
-   * Connection limits; `maxChunkBytes` is 0 (a server never receives chunks) and
-   * `sendHighWaterBytes` 256 KiB unless given.
+   * Connection limits; `sendHighWaterBytes` is 256 KiB unless given. Chunks are taken
+   * (up to `maxChunkBytes`, 1 MiB by default) because over a symmetric connection the peer
+   * that accepted also fetches; a publisher, which fetches nothing, passes `maxChunkBytes: 0`.
    */
   limits?: ServerLimits;
   /** @default monotonicClock from @p2pstream/units */
@@ -102,7 +103,7 @@ export function resolvePeerServerOptions(options: PeerServerOptions): ResolvedPe
     maxQueueDelayMs: options.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS,
     maxQueuedPerPeer: options.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER,
     superSeedMs: options.superSeedMs ?? DEFAULT_SUPER_SEED_MS,
-    limits: { maxChunkBytes: 0, sendHighWaterBytes: DEFAULT_SERVING_SEND_HIGH_WATER_BYTES, ...options.limits },
+    limits: { sendHighWaterBytes: DEFAULT_SERVING_SEND_HIGH_WATER_BYTES, ...options.limits },
   };
   if (!Number.isSafeInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
     throw new InvalidOptionError(`port must be an integer from 0 to 65535, not ${resolved.port}`);

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 // The browser entry of connection: a PeerServer also serves a page's peers (over data channels), so nothing here reaches node:net.
-import { type ConnectionServer, type Connection, type Handlers, type Transport, type UploadLimiter } from '@p2pstream/connection/browser';
+import { attachHalf, type ConnectionServer, type Connection, type Handlers, type Transport, type UploadLimiter } from '@p2pstream/connection/browser';
 import type { HeldChunks } from '@p2pstream/data';
 import { WireErrorCode, type JoinMessage, type RejectReason, type RequestMessage } from '@p2pstream/wire';
 import {
   CHUNK_ANSWER_OVERHEAD_BYTES,
+  DEFAULT_SERVING_SEND_HIGH_WATER_BYTES,
   END_FLUSH_POLL_MS,
   PUBLISHER_FRESH_CHUNKS,
   PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE,
@@ -25,8 +26,8 @@ const trace = debuglog('p2pstream:peer-server');
 const TRACE_EVERY_SAMPLES = 10;
 
 export interface PeerServerEvents {
-  /** A peer joined one of the streams served here. */
-  join: [peer: string, streamId: string];
+  /** A peer joined one of the streams served here, over `connection` (one it dialed, or with `serveOver` one this peer dialed). */
+  join: [peer: string, streamId: string, connection: Connection];
   /** A peer's connection closed. */
   leave: [peer: string];
   /** Something failed without stopping the server (a connection's handler threw, the listening socket failed). */
@@ -140,6 +141,15 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     return [...this.#streams.keys()];
   }
 
+  /**
+   * Bytes a connection it serves buffers before answers wait here (where `cancel` can still
+   * drop them): a peer that serves over the connections it dials (`serveOver`) dials them with it,
+   * so they are served as the accepted ones are.
+   */
+  get sendHighWaterBytes(): number {
+    return this.#options.limits.sendHighWaterBytes ?? DEFAULT_SERVING_SEND_HIGH_WATER_BYTES;
+  }
+
   /** The upload limiter in force, if any. */
   get uploadLimiter(): UploadLimiter | undefined {
     return this.#options.uploadLimiter;
@@ -232,6 +242,23 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.#server.accept(transport);
   }
 
+  /**
+   * Serves the peer at the other end of a connection this peer dialed (a symmetric connection):
+   * it may join a stream served here and request chunks over it under the same upload limit,
+   * upload slots, BUSY rules and `maxPeersPerStream` as a peer that dialed here; an address this
+   * server has banned is refused `BANNED`. The `map` it gets names this server's port, so it
+   * knows this peer as central lists it and does not dial it a second time.
+   * Throws `HALF_TAKEN` if the connection is served already.
+   */
+  serveOver(connection: Connection): void {
+    if (this.#closing) throw new ServerClosedError();
+    attachHalf(connection, 'serving', {
+      join: (message, dialed) => this.#onJoin(message, dialed, { dialedHere: true }),
+      request: (message, dialed) => this.#onRequest(message, dialed),
+      cancel: (message, dialed) => this.#peers.get(dialed)?.cancel(message.seq),
+    });
+  }
+
   /** Stops listening and closes every connection (each peer is told SHUTTING_DOWN). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -273,7 +300,12 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     return peer;
   }
 
-  #onJoin(message: JoinMessage, connection: Connection): void {
+  #onJoin(message: JoinMessage, connection: Connection, options: { dialedHere?: boolean } = {}): void {
+    // An address banned here is refused over a connection this peer dialed as it is when it dials in.
+    if (options.dialedHere && this.#server.bans.banned(connection.remoteAddress)) {
+      connection.replyError(message, WireErrorCode.banned, `${connection.remoteAddress} is banned here after misbehaving`);
+      return;
+    }
     const peer = this.#peerOf(connection);
     if (peer.stream && peer.stream.id !== message.stream) {
       // `have` carries no stream id: one connection serves one stream.
@@ -292,9 +324,11 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     }
     peer.stream = stream;
     stream.peers.add(peer);
-    connection.reply(message, { t: 'map', ...stream.map() });
+    // Only a peer that joined back over a connection this one dialed is told the port (one that knows the field).
+    const port = options.dialedHere && this.port > 0 ? { port: this.port } : {};
+    connection.reply(message, { t: 'map', ...stream.map(), ...port });
     stream.sendSignedState(peer);
-    if (first) this.emit('join', peer.id, stream.id);
+    if (first) this.emit('join', peer.id, stream.id, connection);
   }
 
   #onRequest(message: RequestMessage, connection: Connection): void {

@@ -192,6 +192,10 @@ export const SCHEMAS = {
     session,
     // The answering peer is the stream's publisher (so viewers can count what they took from the source).
     source: required(bool),
+    // Sent only in answer to a join over a connection the answering peer dialed (a symmetric connection): the port it
+    // listens on, so the asker knows it as central lists it and dials it no second time. A peer that never joins back
+    // over a connection it accepted (an older one) is never sent it.
+    port: optional(uint(1, 65535)),
   },
   have: { seq },
   // The publisher's signed head and end (see @p2pstream/data): pushed to peers, and by the publisher to central.

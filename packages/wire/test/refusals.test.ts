@@ -244,3 +244,12 @@ describe('protocol version', () => {
     expectRefusal([frameOf(sessionless)], 'INVALID_FIELD');
   });
 });
+
+describe("map's port (symmetric connections)", () => {
+  it("carries the answering peer's listening port when given, and refuses a port outside 1–65535", () => {
+    const withPort = { ...SAMPLES.map, port: 2050 };
+    expect(decodeAll([encodeFrame(withPort)]).messages).toEqual([withPort]);
+    expectRefusal([frameOf({ ...SAMPLES.map, port: 0 })], 'INVALID_FIELD');
+    expectRefusal([frameOf({ ...SAMPLES.map, port: 65_536 })], 'INVALID_FIELD');
+  });
+});
