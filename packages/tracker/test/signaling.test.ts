@@ -1,31 +1,19 @@
 import {
   dial,
   RemoteError,
-  webSocketDial,
   type CloseReason,
   type Connection,
   type Handlers,
-  type WebSocketConstructor,
 } from '@p2pstream/connection';
 import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
 import { MAX_SIGNAL_BYTES, type SignaledMessage } from '@p2pstream/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startTracker, type RunningTracker, type StartTrackerOptions } from '../src/index.js';
+import type { RunningTracker, StartTrackerOptions } from '../src/index.js';
+import { loopbackTrackers, overWebSocket } from './loopback-trackers.js';
 
 const SESSION = newSession();
-const overWebSocket = webSocketDial({ WebSocket: WebSocket as unknown as WebSocketConstructor });
-
-const opened: Array<{ close(): unknown }> = [];
-afterEach(async () => {
-  for (const item of opened.splice(0).reverse()) await item.close();
-});
-
-async function start(options: StartTrackerOptions = {}): Promise<RunningTracker> {
-  const running = await startTracker({ host: '127.0.0.1', port: 0, webSocket: { port: 0 }, ...options });
-  opened.push(running);
-  return running;
-}
+const { opened, start } = loopbackTrackers();
 
 /** A peer connection to central, over TCP from `localAddress` or over central's WebSocket endpoint. */
 async function peer(running: RunningTracker, over: 'tcp' | 'ws', handlers: Handlers = {}, localAddress = '127.0.0.2'): Promise<Connection> {

@@ -1,23 +1,13 @@
-import { dial, RemoteError, webSocketDial, type Connection, type WebSocketConstructor } from '@p2pstream/connection';
+import { dial, RemoteError, type Connection } from '@p2pstream/connection';
 import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
 import { encodeFrame, type Message } from '@p2pstream/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startTracker, summarizeReports, type RunningTracker, type StartTrackerOptions, type ViewerReport } from '../src/index.js';
+import { summarizeReports, type RunningTracker, type ViewerReport } from '../src/index.js';
+import { loopbackTrackers, overWebSocket } from './loopback-trackers.js';
 
 const SESSION = newSession();
-const overWebSocket = webSocketDial({ WebSocket: WebSocket as unknown as WebSocketConstructor });
-
-const opened: Array<{ close(): unknown }> = [];
-afterEach(async () => {
-  for (const item of opened.splice(0).reverse()) await item.close();
-});
-
-async function start(options: StartTrackerOptions = {}): Promise<RunningTracker> {
-  const running = await startTracker({ host: '127.0.0.1', port: 0, webSocket: { port: 0 }, ...options });
-  opened.push(running);
-  return running;
-}
+const { opened, start } = loopbackTrackers();
 
 async function page(running: RunningTracker): Promise<Connection> {
   const connection = await overWebSocket('127.0.0.1', running.webSocketAddress!.port, { role: 'peer' });
