@@ -3,7 +3,7 @@
 // transports. TCP's dial() and listen() stay in the Node entry, so nothing reachable from here
 // imports node:net.
 export { Connection } from './connection.js';
-export { attachHalf, carriesHalf, PEER_HALF_OF, type PeerHalf, type PeerHalfHandlers, type PeerHalfType } from './peer-halves.js';
+export { attachHalf, carriesHalf, detachHalf, PEER_HALF_OF, type PeerHalf, type PeerHalfHandlers, type PeerHalfType } from './peer-halves.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions } from './connection-types.js';
 export { connect, type ConnectOptions } from './connect.js';
 export { ConnectionServer, type Refusal, type ServerEvents, type ServerOptions } from './server.js';

@@ -55,3 +55,8 @@ export function attachHalf<H extends PeerHalf>(connection: Connection, half: H, 
     if (handler) connection.handle(type, handler as never);
   }
 }
+
+/** Takes `half` off a connection that stays open for the other one (the other side may still fetch over it). */
+export function detachHalf(connection: Connection, half: PeerHalf): void {
+  for (const type of TYPES_OF[half]) connection.handle(type, undefined);
+}

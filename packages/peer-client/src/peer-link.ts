@@ -1,5 +1,5 @@
 // The browser entry: a page's links are made here too, and nothing here may reach node:net.
-import { attachHalf, type CloseReason, type Connection, type ConnectionLimits, type DialFunction, type PeerHalfHandlers } from '@p2pstream/connection/browser';
+import { attachHalf, detachHalf, type CloseReason, type Connection, type ConnectionLimits, type DialFunction, type PeerHalfHandlers } from '@p2pstream/connection/browser';
 import type { ChunkMessage, EndMessage, HeadMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
 import { sameSession, sessionHex } from '@p2pstream/data/browser';
 import { MAX_PENDING_HAVES } from './constants.js';
@@ -121,7 +121,7 @@ export class PeerLink {
     try {
       return await PeerLink.#join(connection, pushes, (map) => peerAddress(connection.remoteAddress, map.port ?? connection.remotePort), options);
     } catch (error) {
-      detachFetching(connection);
+      detachHalf(connection, 'fetching');
       throw error;
     }
   }
@@ -157,7 +157,7 @@ export class PeerLink {
 
   /** Stops fetching over the connection without closing it (the other side still fetches over it): for a link never activated. */
   detach(): void {
-    detachFetching(this.connection);
+    detachHalf(this.connection, 'fetching');
   }
 
   /** The buffer map the peer sent last. */
@@ -242,9 +242,4 @@ export class PeerLink {
       // A peer that cannot answer its own join is closing or failing; its close will be reported.
     }
   }
-}
-
-/** Takes the fetching half off a connection that stays open for the other side's fetching. */
-function detachFetching(connection: Connection): void {
-  for (const type of ['have', 'head', 'end'] as const) connection.handle(type, undefined);
 }
