@@ -6,6 +6,7 @@ export {
   type WebSocketListenOptions,
 } from './start-tracker.js';
 export { SignalRouter, type SignalRouterOptions, type SignalCounters } from './signal-router.js';
+export { CrossCentralSignals, type CrossCentralSignalsOptions, type RemoteDelivery, type RemoteSignal, type SignalPubSub } from './cross-central-signals.js';
 export {
   ViewerReports,
   summarizeReports,
