@@ -4,11 +4,13 @@
  * Each stream is published (`fill-<i>`), each entry announced from its own address with an
  * expiry an hour away, so nothing falls due during a run.
  */
-import { RedisRegistry } from '@p2pstream/tracker';
+import { RedisRegistry, type AnnounceRecord } from '@p2pstream/tracker';
 
 export interface FilledRegistry {
   /** The names the streams were published under, in order. */
   names: string[];
+  /** The stream ids, in the same order. */
+  ids: string[];
   streams: number;
   entries: number;
   seconds: number;
@@ -26,30 +28,33 @@ export async function fillRegistry(url: string, streams: number, entries: number
     const ids = Array.from({ length: streams }, (_, i) => i.toString(16).padStart(64, '0'));
     const names = ids.map((_, i) => `fill-${i}`);
     await inBatches(streams, (i) => registry.publish({ name: names[i]!, stream: ids[i]!, live: true, ts: now, session: '0123456789abcdef' }));
-    await inBatches(entries, (e) =>
-      registry.announce({
-        stream: ids[e % streams]!,
-        // A distinct address per entry: 10.x.y.z, port 2050.
-        host: `10.${(e >> 16) & 255}.${(e >> 8) & 255}.${e & 255}`,
-        port: 2050 + Math.floor(e / 16_777_216),
-        edge: 1,
-        announcedAt: now,
-        expiresAt: now + 3_600_000,
-        visibleUntil: now + 3_600_000,
-      }),
-    );
+    await inBatches(entries, (e) => registry.announce(filledEntry(ids, e, now, 1)));
     const counts = await registry.counts();
-    return { names, streams: counts.streams, entries: counts.peers, seconds: (performance.now() - started) / 1000 };
+    return { names, ids, streams: counts.streams, entries: counts.peers, seconds: (performance.now() - started) / 1000 };
   } finally {
     await registry.close();
   }
 }
 
-/** Runs `task(0..count-1)` with FILL_CONCURRENCY in flight. */
-async function inBatches(count: number, task: (i: number) => Promise<unknown>): Promise<void> {
+/** Entry `e` of a filled registry announced at `now` (again, to renew it): stream e mod streams, an address of its own. */
+export function filledEntry(ids: readonly string[], e: number, now: number, edge: number): AnnounceRecord {
+  return {
+    stream: ids[e % ids.length]!,
+    // A distinct address per entry: 10.x.y.z, port 2050.
+    host: `10.${(e >> 16) & 255}.${(e >> 8) & 255}.${e & 255}`,
+    port: 2050 + Math.floor(e / 16_777_216),
+    edge,
+    announcedAt: now,
+    expiresAt: now + 3_600_000,
+    visibleUntil: now + 3_600_000,
+  };
+}
+
+/** Runs `task(0..count-1)` with `inFlight` at once. */
+export async function inBatches(count: number, task: (i: number) => Promise<unknown>, inFlight = FILL_CONCURRENCY): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(FILL_CONCURRENCY, count) }, async () => {
+    Array.from({ length: Math.min(inFlight, count) }, async () => {
       while (next < count) await task(next++);
     }),
   );

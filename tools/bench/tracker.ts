@@ -29,6 +29,9 @@
  *
  * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
  * costs a Redis registry of that size (see tracker-idle.ts).
+ *
+ * `--registry-only [--streams N --entries N --seconds S --in-flight 1,8,64 --cluster]` measures
+ * Redis's CPU per announce and per look-up with no central, at several loads (see tracker-redis.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
@@ -39,6 +42,7 @@ import { freePort, startProgram, startRedisCluster, startRedisServer, type Runni
 import { processCpuSeconds, redisCommandStats, redisCpuSeconds, redisInfo, resetRedisStats, type CommandStat } from './tracker-cost.js';
 import { fillRegistry } from './tracker-fill.js';
 import { runIdleRegistry } from './tracker-idle.js';
+import { runRegistryOnly } from './tracker-redis.js';
 
 const SESSION = newSession();
 
@@ -61,6 +65,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     centrals: { type: 'string', default: '1' },
     rate: { type: 'string' },
+    'registry-only': { type: 'boolean', default: false },
+    'in-flight': { type: 'string', default: '1,8,64' },
     'background-streams': { type: 'string', default: '0' },
     'background-entries': { type: 'string', default: '0' },
   },
@@ -68,6 +74,14 @@ const { values } = parseArgs({
 
 if (values['echo-server'] !== undefined) {
   await runEchoServer(Number(values['echo-server']));
+} else if (values['registry-only']) {
+  await runRegistryOnly({
+    streams: Number(values.streams),
+    entries: Number(values.entries),
+    seconds: Number(values.seconds),
+    inFlight: values['in-flight'].split(',').map(Number),
+    cluster: values.cluster,
+  });
 } else if (values.idle) {
   await runIdleRegistry({ streams: Number(values.streams), entries: Number(values.entries), seconds: Number(values.seconds), cluster: values.cluster });
 } else {
