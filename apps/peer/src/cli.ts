@@ -11,7 +11,7 @@ import {
   addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
-import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_STORE_CACHE_BYTES, MAX_CHUNK_BYTES } from '@p2pstream/data';
 import {
   DEFAULT_MAX_PEERS_PER_STREAM,
   DEFAULT_MAX_QUEUE_DELAY_MS,
@@ -176,6 +176,10 @@ the name to that key; only that key can publish the name again.
                          other and this upload goes into chunks nobody has yet: 1500ms,
                          1.5s (a bare number is seconds; default ${DEFAULT_SUPER_SEED_MS}ms; 0 turns it off;
                          a viewer alone is never refused)
+  --chunk-size SIZE      for a FILE published finished: cut it into chunks of this
+                         size (default ${DEFAULT_CHUNK_BYTES / 1024}KiB, at most ${MAX_CHUNK_BYTES / 2 ** 20}MiB; a viewer pays a
+                         signature check and a request per chunk, so bigger chunks
+                         cost viewers less CPU per byte)
   --format ts|raw        ts (default): the source must be MPEG-TS, and is refused
                          otherwise; raw: publish any bytes as they are — viewers
                          get them with --out, but the web page, /stream.ts players
@@ -304,6 +308,8 @@ export interface PublishConfig extends CommonConfig {
   readonly key: string | undefined;
   /** `ts`: the source must be MPEG-TS; `raw`: any bytes, published as they are. */
   readonly format: SourceFormat;
+  /** `--chunk-size`: bytes a finished FILE's chunks are cut at; the Chunker's default when unset. */
+  readonly chunkBytes?: number | undefined;
 }
 
 export type SourceFormat = 'ts' | 'raw';
@@ -375,6 +381,7 @@ const OPTIONS = {
     loop: { type: 'boolean' },
     key: { type: 'string' },
     format: { type: 'string' },
+    'chunk-size': { type: 'string' },
     'super-seed': { type: 'string' },
     // Taken so one set of flags runs a whole swarm (e.g. the harness's --peer-arg); a publisher never dials, so it changes nothing.
     'no-symmetric': { type: 'boolean' },
@@ -452,6 +459,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       throw new UsageError('--realtime, --bitrate and --loop pace a FILE; stdin (--source -) is live already');
     }
     const bitrate = values.bitrate === undefined ? undefined : parseRate('--bitrate', values.bitrate as string) * 8;
+    const realtime = values.realtime === true || loop || bitrate !== undefined;
+    if (values['chunk-size'] !== undefined && (source === '-' || realtime)) {
+      throw new UsageError('--chunk-size cuts a FILE published finished; a live stream is cut on time');
+    }
     const format = (values.format as string | undefined) ?? 'ts';
     if (format !== 'ts' && format !== 'raw') throw new UsageError(`--format is ts (MPEG-TS, the default) or raw (any bytes), not "${format}"`);
     return {
@@ -461,11 +472,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         command,
         name,
         source,
-        realtime: values.realtime === true || loop || bitrate !== undefined,
+        realtime,
         bitrate,
         loop,
         key: values.key as string | undefined,
         format,
+        chunkBytes: values['chunk-size'] === undefined ? undefined : parseSize('--chunk-size', values['chunk-size'] as string, MAX_CHUNK_BYTES),
         superSeedMs: values['super-seed'] === undefined ? undefined : parseDuration('--super-seed', values['super-seed'] as string, 0, MAX_SUPER_SEED_MS),
       },
     };

@@ -139,6 +139,14 @@ describe('parseCommandLine', () => {
     expect(() => run(['watch', 'film', '--super-seed', '1s'])).toThrow(/Unknown option '--super-seed'/);
   });
 
+  it('reads publish --chunk-size for a finished file, and refuses it for a live source', () => {
+    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ chunkBytes: undefined });
+    expect(run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '256KiB'])).toMatchObject({ chunkBytes: 256 * 1024 });
+    expect(() => run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '2MiB'])).toThrow(/--chunk-size takes at most 1MiB/);
+    expect(() => run(['publish', 'cam1', '--source', '-', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE published finished/);
+    expect(() => run(['publish', 'cam1', '--source', 'clip.ts', '--loop', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE/);
+  });
+
   it('reads publish --format: MPEG-TS unless raw is asked for', () => {
     expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ format: 'ts' });
     expect(run(['publish', 'film', '--source', 'notes.bin', '--format', 'raw'])).toMatchObject({ format: 'raw' });
