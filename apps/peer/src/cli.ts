@@ -20,7 +20,7 @@ import {
   DEFAULT_SUPER_SEED_MS,
   DEFAULT_UPLOAD_SLOTS,
 } from '@p2pstream/peer-server';
-import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
+import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
@@ -46,6 +46,9 @@ const MAX_UPLOAD_QUEUE_MS = 3_600_000;
 
 /** The longest `--super-seed` (a minute): a viewer that reaches no other holder of a chunk may wait this long for it. */
 const MAX_SUPER_SEED_MS = 60_000;
+
+/** The slowest `--finished-pace`: at 10 s a chunk a finished stream's chunks would hardly ever be urgent. */
+const MAX_FINISHED_PACE_MS = 10_000;
 
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
@@ -221,6 +224,11 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          this long is reported: "the publisher may be gone"
                          (default ${DEFAULT_SILENCE_MS / 1000}s); watch keeps waiting unless --exit-on-silence
   --exit-on-silence      stop then, with exit code 3
+  --finished-pace TIME   how fast the playhead moves over a finished stream, per
+                         chunk: chunks it nears are fetched first, from whoever is
+                         fastest (default ${DEFAULT_FINISHED_CHUNK_MS}ms, set for 64KiB chunks; give 400ms for
+                         a publisher's --chunk-size 256KiB, or viewers started together
+                         all ask the publisher for the same chunks)
   --max-chunk-skew TIME  refuse a live chunk whose signed time is further than this
                          from this machine's clock, as a replay of old chunks
                          (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
@@ -331,6 +339,8 @@ export interface WatchConfig extends CommonConfig {
   readonly exitOnSilence: boolean;
   /** `--max-chunk-skew`: a live chunk signed further than this from the clock is refused; the peer-client's default when unset. */
   readonly maxChunkSkewMs: number | undefined;
+  /** `--finished-pace`: ms a finished stream's playhead moves per chunk; the peer-client's default when unset. */
+  readonly finishedChunkMs: number | undefined;
   /** One connection per pair of peers, both ways (off with `--no-symmetric`). */
   readonly symmetric: boolean;
   /** Accept connections (off with `--no-listen`: the server serves only over connections this peer dials). */
@@ -395,6 +405,7 @@ const OPTIONS = {
     silence: { type: 'string' },
     'exit-on-silence': { type: 'boolean' },
     'max-chunk-skew': { type: 'string' },
+    'finished-pace': { type: 'string' },
     ...FETCHING_OPTIONS,
     mpv: { type: 'boolean' },
     vlc: { type: 'boolean' },
@@ -503,6 +514,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       exitOnSilence: values['exit-on-silence'] === true,
       maxChunkSkewMs:
         values['max-chunk-skew'] === undefined ? undefined : parseDuration('--max-chunk-skew', values['max-chunk-skew'] as string, MIN_CHUNK_SKEW_MS, MAX_CHUNK_SKEW_MS),
+      finishedChunkMs:
+        values['finished-pace'] === undefined ? undefined : parseDuration('--finished-pace', values['finished-pace'] as string, 1, MAX_FINISHED_PACE_MS),
       symmetric: values['no-symmetric'] !== true,
       listen,
     },

@@ -147,6 +147,13 @@ describe('parseCommandLine', () => {
     expect(() => run(['publish', 'cam1', '--source', 'clip.ts', '--loop', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE/);
   });
 
+  it('reads watch --finished-pace as a duration, and leaves the default to the peer client', () => {
+    expect((run(['watch', 'film']) as WatchConfig).finishedChunkMs).toBeUndefined();
+    expect((run(['watch', 'film', '--finished-pace', '400ms']) as WatchConfig).finishedChunkMs).toBe(400);
+    expect(() => run(['watch', 'film', '--finished-pace', '0'])).toThrow(/--finished-pace takes a duration/);
+    expect(() => run(['publish', 'film', '--source', 'movie.ts', '--finished-pace', '400ms'])).toThrow(/Unknown option '--finished-pace'/);
+  });
+
   it('reads publish --format: MPEG-TS unless raw is asked for', () => {
     expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ format: 'ts' });
     expect(run(['publish', 'film', '--source', 'notes.bin', '--format', 'raw'])).toMatchObject({ format: 'raw' });
