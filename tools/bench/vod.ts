@@ -14,7 +14,10 @@
  * Prints the medians over rounds as a table and as JSON. Linux only (/proc).
  *
  * Options: --size (default 256MiB; k/m/g are powers of 1024), --viewers N (1), --rounds N (3),
- * --runtime built|tsx (built).
+ * --runtime built|tsx (built), --profile DIR (write a V8 CPU profile of each built viewer into DIR:
+ * `node --cpu-prof`; open it in Chrome's DevTools or read it with tools/bench/profile-summary.mjs),
+ * --watch-args="FLAGS" and --publish-args="FLAGS" (more flags for every viewer's `watch` and for the
+ * publisher's `publish`, split at spaces: to compare settings).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
@@ -35,6 +38,9 @@ const { values } = parseArgs({
     viewers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     runtime: { type: 'string', default: 'built' },
+    profile: { type: 'string' },
+    'watch-args': { type: 'string', default: '' },
+    'publish-args': { type: 'string', default: '' },
   },
 });
 
@@ -44,8 +50,15 @@ const ROUNDS = parseInteger('--rounds', values.rounds!, 1, 20);
 if (values.runtime !== 'built' && values.runtime !== 'tsx') throw new UsageError(`--runtime takes built or tsx, not "${values.runtime}"`);
 /** How a peer is started: the built program users run, or the source under tsx (startPeer's default). */
 const PEER_COMMAND = values.runtime === 'built' ? [process.execPath, 'apps/peer/dist/main.js'] : undefined;
+if (values.profile !== undefined && !PEER_COMMAND) throw new UsageError('--profile needs --runtime built (a profile of tsx is mostly its compiler)');
+/** Viewers run as the peers do, with V8's profiler on when --profile asks for it. */
+const VIEWER_COMMAND =
+  values.profile !== undefined ? [process.execPath, '--cpu-prof', '--cpu-prof-dir', values.profile, 'apps/peer/dist/main.js'] : PEER_COMMAND;
 /** The baseline runs on bare node, with no compiler loaded. */
 const RAW_TCP = { entry: 'tools/bench/raw-tcp.mjs', launcher: [process.execPath] };
+/** More flags for every viewer (`--watch-args`). */
+const WATCH_ARGS = values['watch-args']!.split(' ').filter((arg) => arg !== '');
+const PUBLISH_ARGS = values['publish-args']!.split(' ').filter((arg) => arg !== '');
 const READY_TIMEOUT_MS = 120_000;
 /** A round that takes longer than this failed (at 1 MB/s, a 256 MiB file takes 4.5 minutes). */
 const ROUND_TIMEOUT_MS = Math.max(120_000, (SIZE / 1e6) * 1000);
@@ -208,16 +221,16 @@ async function p2pRound(dir: string, file: string, expected: string, usage: Usag
   const stats = join(dir, `publisher-${round}.jsonl`);
   const name = `vod${round}`;
   const publisher = await startPeer(
-    ['publish', name, '--source', file, '--format', 'raw', '--key', join(dir, `${name}.key`), '--stats', stats, ...(await peerFlags('127.0.0.2'))],
+    ['publish', name, '--source', file, '--format', 'raw', '--key', join(dir, `${name}.key`), '--stats', stats, ...PUBLISH_ARGS, ...(await peerFlags('127.0.0.2'))],
     { readyTimeoutMs: READY_TIMEOUT_MS, ...(PEER_COMMAND ? { command: PEER_COMMAND } : {}) },
   );
   const sourceBefore = usage.watch(publisher.pid);
   const outputs = Array.from({ length: VIEWERS }, (_, i) => join(dir, `p2p-${i}.out`));
   const viewers = await Promise.all(
     outputs.map(async (out, i) => {
-      const peer = await startPeer(['watch', name, '--out', out, ...(await peerFlags(`127.0.0.${3 + i}`))], {
+      const peer = await startPeer(['watch', name, '--out', out, ...WATCH_ARGS, ...(await peerFlags(`127.0.0.${3 + i}`))], {
         readyTimeoutMs: READY_TIMEOUT_MS,
-        ...(PEER_COMMAND ? { command: PEER_COMMAND } : {}),
+        ...(VIEWER_COMMAND ? { command: VIEWER_COMMAND } : {}),
       });
       return { peer, readyAt: Date.now(), before: usage.watch(peer.pid) };
     }),
@@ -265,7 +278,7 @@ try {
   const [r, p] = [medians(raw), medians(p2p)];
   const row = (label: string, x: RoundResult) =>
     `| ${label} | ${x.mbps.toFixed(0)} | ${x.viewerCpuSPerGb.toFixed(1)} | ${x.sourceCpuSPerGb.toFixed(1)} | ${x.viewerPeakRssMiB.toFixed(0)} | ${x.sourcePeakRssMiB.toFixed(0)} | ${x.uploadCopies.toFixed(2)} |`;
-  console.log(`${(SIZE / 2 ** 20).toFixed(0)} MiB, 1 source → ${VIEWERS} viewer(s), median of ${ROUNDS} rounds, peers ${values.runtime}, ${(await import('node:os')).cpus().length} cores, Node ${process.version}`);
+  console.log(`${(SIZE / 2 ** 20).toFixed(0)} MiB, 1 source → ${VIEWERS} viewer(s), median of ${ROUNDS} rounds, peers ${values.runtime}${WATCH_ARGS.length > 0 ? ` (watch ${WATCH_ARGS.join(' ')})` : ''}${PUBLISH_ARGS.length > 0 ? ` (publish ${PUBLISH_ARGS.join(' ')})` : ''}, ${(await import('node:os')).cpus().length} cores, Node ${process.version}`);
   console.log('');
   console.log('| | MB/s (all viewers) | viewer CPU s/GB | source CPU s/GB | viewer peak RSS MiB | source peak RSS MiB | source upload (copies) |');
   console.log('|---|---|---|---|---|---|---|');

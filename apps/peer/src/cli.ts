@@ -11,7 +11,7 @@ import {
   addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
-import { DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_STORE_CACHE_BYTES, MAX_CHUNK_BYTES } from '@p2pstream/data';
 import {
   DEFAULT_MAX_PEERS_PER_STREAM,
   DEFAULT_MAX_QUEUE_DELAY_MS,
@@ -20,7 +20,7 @@ import {
   DEFAULT_SUPER_SEED_MS,
   DEFAULT_UPLOAD_SLOTS,
 } from '@p2pstream/peer-server';
-import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
+import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
@@ -46,6 +46,9 @@ const MAX_UPLOAD_QUEUE_MS = 3_600_000;
 
 /** The longest `--super-seed` (a minute): a viewer that reaches no other holder of a chunk may wait this long for it. */
 const MAX_SUPER_SEED_MS = 60_000;
+
+/** The slowest `--finished-pace`: at 10 s a chunk a finished stream's chunks would hardly ever be urgent. */
+const MAX_FINISHED_PACE_MS = 10_000;
 
 /** The most `--behind` takes: well inside the 60 s of chunks a peer keeps of a live stream. */
 const MAX_BEHIND_MS = 30_000;
@@ -176,6 +179,10 @@ the name to that key; only that key can publish the name again.
                          other and this upload goes into chunks nobody has yet: 1500ms,
                          1.5s (a bare number is seconds; default ${DEFAULT_SUPER_SEED_MS}ms; 0 turns it off;
                          a viewer alone is never refused)
+  --chunk-size SIZE      for a FILE published finished: cut it into chunks of this
+                         size (default ${DEFAULT_CHUNK_BYTES / 1024}KiB, at most ${MAX_CHUNK_BYTES / 2 ** 20}MiB; a viewer pays a
+                         signature check and a request per chunk, so bigger chunks
+                         cost viewers less CPU per byte)
   --format ts|raw        ts (default): the source must be MPEG-TS, and is refused
                          otherwise; raw: publish any bytes as they are — viewers
                          get them with --out, but the web page, /stream.ts players
@@ -217,6 +224,11 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          this long is reported: "the publisher may be gone"
                          (default ${DEFAULT_SILENCE_MS / 1000}s); watch keeps waiting unless --exit-on-silence
   --exit-on-silence      stop then, with exit code 3
+  --finished-pace TIME   how fast the playhead moves over a finished stream, per
+                         chunk: chunks it nears are fetched first, from whoever is
+                         fastest (default ${DEFAULT_FINISHED_CHUNK_MS}ms, set for 64KiB chunks; give 400ms for
+                         a publisher's --chunk-size 256KiB, or viewers started together
+                         all ask the publisher for the same chunks)
   --max-chunk-skew TIME  refuse a live chunk whose signed time is further than this
                          from this machine's clock, as a replay of old chunks
                          (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
@@ -304,6 +316,8 @@ export interface PublishConfig extends CommonConfig {
   readonly key: string | undefined;
   /** `ts`: the source must be MPEG-TS; `raw`: any bytes, published as they are. */
   readonly format: SourceFormat;
+  /** `--chunk-size`: bytes a finished FILE's chunks are cut at; the Chunker's default when unset. */
+  readonly chunkBytes?: number | undefined;
 }
 
 export type SourceFormat = 'ts' | 'raw';
@@ -325,6 +339,8 @@ export interface WatchConfig extends CommonConfig {
   readonly exitOnSilence: boolean;
   /** `--max-chunk-skew`: a live chunk signed further than this from the clock is refused; the peer-client's default when unset. */
   readonly maxChunkSkewMs: number | undefined;
+  /** `--finished-pace`: ms a finished stream's playhead moves per chunk; the peer-client's default when unset. */
+  readonly finishedChunkMs: number | undefined;
   /** One connection per pair of peers, both ways (off with `--no-symmetric`). */
   readonly symmetric: boolean;
   /** Accept connections (off with `--no-listen`: the server serves only over connections this peer dials). */
@@ -375,6 +391,7 @@ const OPTIONS = {
     loop: { type: 'boolean' },
     key: { type: 'string' },
     format: { type: 'string' },
+    'chunk-size': { type: 'string' },
     'super-seed': { type: 'string' },
     // Taken so one set of flags runs a whole swarm (e.g. the harness's --peer-arg); a publisher never dials, so it changes nothing.
     'no-symmetric': { type: 'boolean' },
@@ -388,6 +405,7 @@ const OPTIONS = {
     silence: { type: 'string' },
     'exit-on-silence': { type: 'boolean' },
     'max-chunk-skew': { type: 'string' },
+    'finished-pace': { type: 'string' },
     ...FETCHING_OPTIONS,
     mpv: { type: 'boolean' },
     vlc: { type: 'boolean' },
@@ -452,6 +470,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       throw new UsageError('--realtime, --bitrate and --loop pace a FILE; stdin (--source -) is live already');
     }
     const bitrate = values.bitrate === undefined ? undefined : parseRate('--bitrate', values.bitrate as string) * 8;
+    const realtime = values.realtime === true || loop || bitrate !== undefined;
+    if (values['chunk-size'] !== undefined && (source === '-' || realtime)) {
+      throw new UsageError('--chunk-size cuts a FILE published finished; a live stream is cut on time');
+    }
     const format = (values.format as string | undefined) ?? 'ts';
     if (format !== 'ts' && format !== 'raw') throw new UsageError(`--format is ts (MPEG-TS, the default) or raw (any bytes), not "${format}"`);
     return {
@@ -461,11 +483,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         command,
         name,
         source,
-        realtime: values.realtime === true || loop || bitrate !== undefined,
+        realtime,
         bitrate,
         loop,
         key: values.key as string | undefined,
         format,
+        chunkBytes: values['chunk-size'] === undefined ? undefined : parseSize('--chunk-size', values['chunk-size'] as string, MAX_CHUNK_BYTES),
         superSeedMs: values['super-seed'] === undefined ? undefined : parseDuration('--super-seed', values['super-seed'] as string, 0, MAX_SUPER_SEED_MS),
       },
     };
@@ -491,6 +514,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       exitOnSilence: values['exit-on-silence'] === true,
       maxChunkSkewMs:
         values['max-chunk-skew'] === undefined ? undefined : parseDuration('--max-chunk-skew', values['max-chunk-skew'] as string, MIN_CHUNK_SKEW_MS, MAX_CHUNK_SKEW_MS),
+      finishedChunkMs:
+        values['finished-pace'] === undefined ? undefined : parseDuration('--finished-pace', values['finished-pace'] as string, 1, MAX_FINISHED_PACE_MS),
       symmetric: values['no-symmetric'] !== true,
       listen,
     },

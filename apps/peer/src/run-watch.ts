@@ -69,6 +69,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     ...(sink ? { sink } : {}),
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
     ...(config.maxChunkSkewMs === undefined ? {} : { maxChunkSkewMs: config.maxChunkSkewMs }),
+    ...(config.finishedChunkMs === undefined ? {} : { finishedChunkMs: config.finishedChunkMs }),
     symmetric: config.symmetric,
     ...(localAddress ? { localAddress } : {}),
     ...(webrtc ? { webrtc } : {}),

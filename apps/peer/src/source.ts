@@ -32,7 +32,7 @@ export async function openSource(config: PublishConfig, stdin: AsyncIterable<Uin
   }
   const chunker: ChunkerOptions = live
     ? { mpegts, realtime: true, ...(config.bitrate === undefined ? {} : { bitrate: config.bitrate }) }
-    : { mpegts };
+    : { mpegts, ...(config.chunkBytes === undefined ? {} : { chunkBytes: config.chunkBytes }) };
   const file = new FileData(config.source);
   const bytes = !config.loop ? file.read() : mpegts ? repeatMpegts(file) : repeat(file);
   return { bytes, live, chunker };

@@ -139,6 +139,21 @@ describe('parseCommandLine', () => {
     expect(() => run(['watch', 'film', '--super-seed', '1s'])).toThrow(/Unknown option '--super-seed'/);
   });
 
+  it('reads publish --chunk-size for a finished file, and refuses it for a live source', () => {
+    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ chunkBytes: undefined });
+    expect(run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '256KiB'])).toMatchObject({ chunkBytes: 256 * 1024 });
+    expect(() => run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '2MiB'])).toThrow(/--chunk-size takes at most 1MiB/);
+    expect(() => run(['publish', 'cam1', '--source', '-', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE published finished/);
+    expect(() => run(['publish', 'cam1', '--source', 'clip.ts', '--loop', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE/);
+  });
+
+  it('reads watch --finished-pace as a duration, and leaves the default to the peer client', () => {
+    expect((run(['watch', 'film']) as WatchConfig).finishedChunkMs).toBeUndefined();
+    expect((run(['watch', 'film', '--finished-pace', '400ms']) as WatchConfig).finishedChunkMs).toBe(400);
+    expect(() => run(['watch', 'film', '--finished-pace', '0'])).toThrow(/--finished-pace takes a duration/);
+    expect(() => run(['publish', 'film', '--source', 'movie.ts', '--finished-pace', '400ms'])).toThrow(/Unknown option '--finished-pace'/);
+  });
+
   it('reads publish --format: MPEG-TS unless raw is asked for', () => {
     expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ format: 'ts' });
     expect(run(['publish', 'film', '--source', 'notes.bin', '--format', 'raw'])).toMatchObject({ format: 'raw' });

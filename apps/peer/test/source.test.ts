@@ -47,6 +47,11 @@ describe('openSource', () => {
     expect(await openSource(config(join(dir, 'clip.ts')))).toMatchObject({ live: false, chunker: { mpegts: true } });
   });
 
+  it("cuts a finished file at --chunk-size, and at the Chunker's default without it", async () => {
+    expect(await openSource(config(join(dir, 'notes.txt'), { format: 'raw', chunkBytes: 256 * 1024 }))).toMatchObject({ chunker: { chunkBytes: 256 * 1024 } });
+    expect((await openSource(config(join(dir, 'notes.txt'), { format: 'raw' }))).chunker).not.toHaveProperty('chunkBytes');
+  });
+
   it('refuses a file that is not MPEG-TS, saying how to convert it or to pass --format raw', async () => {
     const refused = openSource(config(join(dir, 'notes.txt')));
     await expect(refused).rejects.toBeInstanceOf(NotMpegTsError);
