@@ -19,6 +19,7 @@ import { RegistryUnavailableError } from './errors.js';
 import { MemoryRegistry } from './memory-registry.js';
 import type { Registry } from './registry.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
+import { DialBack, type DialBackOptions } from './dial-back.js';
 import { trackerHandlers } from './tracker-handlers.js';
 import { SignalRouter, type SignalRouterOptions } from './signal-router.js';
 import { listenWebSocket, type WebSocketEndpoint } from './websocket-endpoint.js';
@@ -46,7 +47,7 @@ export type TrackerProblem =
   /** The listening socket failed (e.g. out of file descriptors). */
   | { readonly kind: 'listener'; readonly error: Error };
 
-export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
+export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry' | 'dialBack'> {
   /**
    * Where the swarm is kept. The running tracker owns it: `close()` closes it,
    * and so does a start that fails.
@@ -76,6 +77,11 @@ export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
   onProblem?: (problem: TrackerProblem) => void;
   /** Serve the same protocol, under the same limits, over WebSocket too. @default no WebSocket endpoint */
   webSocket?: WebSocketListenOptions;
+  /**
+   * Dial-backs of announced entries: the timeout of each (0: none) and how many at once.
+   * @default { timeout: 2_000, maxConcurrent: 32 }
+   */
+  dialBack?: DialBackOptions;
   /** Limits of `signal` relaying (rate per connection, payload size). */
   signals?: Omit<SignalRouterOptions, 'clock'>;
   /** Limits of viewers' QoE `report`s (rate per connection). */
@@ -117,7 +123,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   let reports: ViewerReports;
   let webSocket: WebSocketEndpoint | undefined;
   try {
-    tracker = new Tracker({ ...options, registry });
+    tracker = new Tracker({ ...options, registry, dialBack: new DialBack(options.dialBack) });
     signals = new SignalRouter({ ...options.signals, ...(options.clock ? { clock: options.clock } : {}) });
     reports = new ViewerReports({ ...options.reports, ...(options.clock ? { clock: options.clock } : {}) });
     server = await listen({
