@@ -12,7 +12,8 @@ afterEach(stopEverything, 30_000);
 describe('watch --webrtc', { timeout: 2 * READY_TIMEOUT_MS + WATCH_TIMEOUT_MS }, () => {
   it('fetches a finished stream byte for byte over a data channel set up through central', async () => {
     const dir = tempDir();
-    const central = await startCentral(BLOCK);
+    // A viewer dials over TCP a publisher central dialed back: without dial-backs it knows no better than WebRTC.
+    const central = await startCentral(BLOCK, { args: ['--dial-back-timeout', '0'] });
     const publisher = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'film', dir, args: ['--webrtc'] });
     const viewer = await startViewer({ central, host: loopback(BLOCK, 3), name: 'film', dir, args: ['--webrtc'] });
 
