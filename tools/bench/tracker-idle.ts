@@ -10,9 +10,9 @@
  * With `--cluster`, the same on a three-master Redis Cluster on loopback (CPU summed over the masters).
  */
 import { availableParallelism } from 'node:os';
-import { RedisRegistry } from '@p2pstream/tracker';
 import { freePort, startProgram, startRedisCluster, startRedisServer } from '../testing/index.js';
 import { redisCpuSeconds, redisInfo } from './tracker-cost.js';
+import { fillRegistry } from './tracker-fill.js';
 
 export interface IdleOptions {
   streams: number;
@@ -23,34 +23,11 @@ export interface IdleOptions {
   cluster: boolean;
 }
 
-/** Requests in flight while filling the registry. */
-const FILL_CONCURRENCY = 256;
-
 export async function runIdleRegistry({ streams, entries, seconds, cluster }: IdleOptions): Promise<void> {
-  if (!(streams >= 1 && entries >= streams)) throw new Error('--idle needs --streams N ≥ 1 and --entries ≥ --streams');
   const redis = cluster ? await startRedisCluster() : await startRedisServer().then((server) => ({ ...server, ports: [server.port] }));
   try {
-    const registry = await RedisRegistry.connect({ url: redis.url, commandTimeout: 60_000 });
-    const fillStart = performance.now();
-    const now = Date.now();
-    const ids = Array.from({ length: streams }, (_, i) => i.toString(16).padStart(64, '0'));
-    await inBatches(streams, (i) => registry.publish({ name: `idle-${i}`, stream: ids[i]!, live: true, ts: now, session: '0123456789abcdef' }));
-    await inBatches(entries, (e) =>
-      registry.announce({
-        stream: ids[e % streams]!,
-        // A distinct address per entry: 10.x.y.z, port 2050.
-        host: `10.${(e >> 16) & 255}.${(e >> 8) & 255}.${e & 255}`,
-        port: 2050 + Math.floor(e / 16_777_216),
-        edge: 1,
-        announcedAt: now,
-        expiresAt: now + 3_600_000,
-        visibleUntil: now + 3_600_000,
-      }),
-    );
-    const fillSeconds = (performance.now() - fillStart) / 1000;
-    const counts = await registry.counts();
-    await registry.close();
-    console.error(`filled ${counts.streams} streams, ${counts.peers} entries in ${fillSeconds.toFixed(1)} s; Redis used_memory ${memoryOf(redis.ports)}`);
+    const filled = await fillRegistry(redis.url, streams, entries);
+    console.error(`filled ${filled.streams} streams, ${filled.entries} entries in ${filled.seconds.toFixed(1)} s; Redis used_memory ${memoryOf(redis.ports)}`);
 
     const alone = await redisCpuOver(redis.ports, seconds);
     console.error(`Redis alone: ${alone.toFixed(2)} % of a core`);
@@ -70,9 +47,9 @@ export async function runIdleRegistry({ streams, entries, seconds, cluster }: Id
     const result = {
       machine: `${process.platform} ${process.arch}, ${availableParallelism()} cores, Node ${process.version}`,
       redis: cluster ? `cluster of ${redis.ports.length} masters` : 'one redis-server',
-      streams: counts.streams,
-      entries: counts.peers,
-      fillSeconds: +fillSeconds.toFixed(1),
+      streams: filled.streams,
+      entries: filled.entries,
+      fillSeconds: +filled.seconds.toFixed(1),
       redisUsedMemory: memoryOf(redis.ports),
       windowSeconds: seconds,
       redisCpuPercentAlone: +alone.toFixed(2),
@@ -83,16 +60,6 @@ export async function runIdleRegistry({ streams, entries, seconds, cluster }: Id
   } finally {
     await redis.stop();
   }
-}
-
-/** Runs `task(0..count-1)` with FILL_CONCURRENCY in flight. */
-async function inBatches(count: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(FILL_CONCURRENCY, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
 }
 
 /** Redis's CPU (user + sys, summed over the servers) over the next `seconds`, as % of one core. */

@@ -19,10 +19,19 @@
  * look-ups in the mix, 0.5; 0 or 1 measures one kind alone), --registries memory,redis,cluster
  * (cluster: a three-master Redis Cluster on loopback; default memory,redis), --head-cache-age D
  * (passed to central: 0 reads the stream head from the registry on every announce), --cpu-prof DIR
- * (central writes a V8 CPU profile there when it stops: open it in Chrome's DevTools).
+ * (central writes a V8 CPU profile there when it stops: open it in Chrome's DevTools),
+ * --rate R (open loop: R operations/s in all, paced per connection, so latency is measured at a
+ * set load instead of at saturation, where it only says how long the queue is),
+ * --centrals N (N centrals on the same Redis, the connections spread over them; not with memory),
+ * --background-streams N --background-entries M (Redis only: fill the registry with that many
+ * more streams and entries first, through tracker-fill.ts, and spread the look-ups over every
+ * stream: the large-registry mode, e.g. 100000 / 1000000 with --centrals 2).
  *
  * `--idle --streams N --entries N [--seconds S] [--cluster]` measures instead what one idle central
  * costs a Redis registry of that size (see tracker-idle.ts).
+ *
+ * `--registry-only [--streams N --entries N --seconds S --in-flight 1,8,64 --cluster]` measures
+ * Redis's CPU per announce and per look-up with no central, at several loads (see tracker-redis.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
@@ -31,7 +40,9 @@ import { dial, listen, type Connection } from '@p2pstream/connection';
 import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
 import { freePort, startProgram, startRedisCluster, startRedisServer, type RunningProgram } from '../testing/index.js';
 import { processCpuSeconds, redisCommandStats, redisCpuSeconds, redisInfo, resetRedisStats, type CommandStat } from './tracker-cost.js';
+import { fillRegistry } from './tracker-fill.js';
 import { runIdleRegistry } from './tracker-idle.js';
+import { runRegistryOnly } from './tracker-redis.js';
 
 const SESSION = newSession();
 
@@ -52,11 +63,25 @@ const { values } = parseArgs({
     registries: { type: 'string', default: 'memory,redis' },
     'head-cache-age': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    centrals: { type: 'string', default: '1' },
+    rate: { type: 'string' },
+    'registry-only': { type: 'boolean', default: false },
+    'in-flight': { type: 'string', default: '1,8,64' },
+    'background-streams': { type: 'string', default: '0' },
+    'background-entries': { type: 'string', default: '0' },
   },
 });
 
 if (values['echo-server'] !== undefined) {
   await runEchoServer(Number(values['echo-server']));
+} else if (values['registry-only']) {
+  await runRegistryOnly({
+    streams: Number(values.streams),
+    entries: Number(values.entries),
+    seconds: Number(values.seconds),
+    inFlight: values['in-flight'].split(',').map(Number),
+    cluster: values.cluster,
+  });
 } else if (values.idle) {
   await runIdleRegistry({ streams: Number(values.streams), entries: Number(values.entries), seconds: Number(values.seconds), cluster: values.cluster });
 } else {
@@ -112,6 +137,8 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const lookupShare = Number(values.lookups);
   if (!(lookupShare >= 0 && lookupShare <= 1)) throw new Error(`--lookups is the share of look-ups, from 0 to 1, not ${values.lookups}`);
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0)) throw new Error(`--rate is operations per second in all, above 0, not ${values.rate}`);
   const perStream = Math.round(peerCount / streamCount);
   if (connectionCount % perStream !== 0 || peerCount % streamCount !== 0) {
     throw new Error('--peers / --streams (peers per stream) must divide --connections and --streams must divide --peers');
@@ -124,7 +151,7 @@ async function main(): Promise<void> {
   const echoPort = await freePort();
   const echo = await startProgram('tools/bench/tracker.ts', ['--echo-server', String(echoPort)], { readyLine: /echo listening/ });
   const echoConnections = await connectAll(echoPort, connectionCount);
-  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2, lookupShare, costMeter(echo.pid, undefined));
+  const baseline = await load(echoConnections, keys, names, perStream, seconds / 2, lookupShare, rate, costMeter([echo.pid], undefined));
   await Promise.all(echoConnections.map((c) => c.close()));
   await echo.stop();
   results.baseline = baseline;
@@ -134,6 +161,13 @@ async function main(): Promise<void> {
   for (const kind of kinds) {
     if (!['memory', 'redis', 'cluster'].includes(kind)) throw new Error(`--registries lists memory, redis or cluster, not "${kind}"`);
   }
+  const centralCount = Number(values.centrals);
+  const background = { streams: Number(values['background-streams']), entries: Number(values['background-entries']) };
+  if (!(Number.isInteger(centralCount) && centralCount >= 1)) throw new Error(`--centrals is a count of centrals, 1 or more, not ${values.centrals}`);
+  if ((centralCount > 1 || background.streams > 0) && kinds.includes('memory')) {
+    throw new Error('--centrals 2 and --background-streams share a registry, so they need --registries redis or cluster (a memory registry is one central\'s own)');
+  }
+  if (background.streams > 0 && !(background.entries >= background.streams)) throw new Error('--background-entries must be at least --background-streams');
   for (const kind of kinds) {
     const redis =
       kind === 'redis'
@@ -141,22 +175,17 @@ async function main(): Promise<void> {
         : kind === 'cluster'
           ? await startRedisCluster()
           : undefined;
-    const port = await freePort();
-    const http = await freePort();
-    const central = await startProgram(
-      'apps/central/src/main.ts',
-      [
-        '--host', '127.0.0.1', '--port', String(port), '--http', `127.0.0.1:${http}`,
-        '--registry', redis ? redis.url : 'memory',
-        // Nothing expires during the run, and the per-IP limits are out of the way of a deliberate flood (but still checked).
-        '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
-        ...(values['head-cache-age'] === undefined ? [] : ['--head-cache-age', values['head-cache-age']]),
-      ],
-      { readyLine: /central listening on/, nodeArgs: [...GC_ON_SIGUSR2, ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])] },
-    );
+    const lookupNames = [...names];
+    if (redis && background.streams > 0) {
+      const filled = await fillRegistry(redis.url, background.streams, background.entries);
+      lookupNames.push(...filled.names);
+      console.error(`${kind}: filled ${filled.streams} streams and ${filled.entries} entries beside the bench's in ${filled.seconds.toFixed(0)} s`);
+    }
+    const centrals: { central: RunningProgram; port: number; http: number }[] = [];
     try {
-      const connections = await connectAll(port, connectionCount);
-      const memory = kind === 'memory' ? () => heapOf(central, http) : () => Promise.resolve(redisMemoryOf(redis!.ports));
+      for (let i = 0; i < centralCount; i++) centrals.push(await startCentral(redis?.url));
+      const connections = (await Promise.all(centrals.map((c, i) => connectAll(c.port, shareOf(connectionCount, centralCount, i), i)))).flat();
+      const memory = kind === 'memory' ? () => heapOf(centrals[0]!.central, centrals[0]!.http) : () => Promise.resolve(redisMemoryOf(redis!.ports));
       const before = await memory();
       const registerStart = performance.now();
       // Spread over every connection: one that asks nothing for 15 s is closed by central as idle.
@@ -174,19 +203,42 @@ async function main(): Promise<void> {
       );
       const registerSeconds = (performance.now() - registerStart) / 1000;
       const after = await memory();
-      const meter = costMeter(central.pid, redis?.ports);
-      const run = await load(connections, keys, names, perStream, seconds, lookupShare, meter);
+      const meter = costMeter(centrals.map((c) => c.central.pid), redis?.ports);
+      const run = await load(connections, keys, lookupNames, perStream, seconds, lookupShare, rate, meter);
       await Promise.all(connections.map((c) => c.close()));
       const bytesPerPeer = Math.round((after - before) / peerCount);
       const cpuRatio = (run.centralCpuUsPerOp! / baseline.centralCpuUsPerOp!).toFixed(1);
       results[kind] = { ...run, ratioToBaseline: +(run.opsPerSecond / baseline.opsPerSecond).toFixed(2), cpuRatioToBaseline: +cpuRatio, registerSeconds: +registerSeconds.toFixed(2), bytesPerPeer };
       console.error(`${kind}: ${fmt(run)}; ${(run.opsPerSecond / baseline.opsPerSecond).toFixed(2)}× baseline's ops/s, ${cpuRatio}× its CPU/op; registered ${peerCount} peers in ${registerSeconds.toFixed(1)} s; ~${bytesPerPeer} bytes per peer`);
     } finally {
-      await central.stop();
+      await Promise.all(centrals.map((c) => c.central.stop()));
       await redis?.stop();
     }
   }
   console.log(JSON.stringify(results, null, 2));
+}
+
+async function startCentral(redisUrl: string | undefined): Promise<{ central: RunningProgram; port: number; http: number }> {
+  const port = await freePort();
+  const http = await freePort();
+  const central = await startProgram(
+    'apps/central/src/main.ts',
+    [
+      '--host', '127.0.0.1', '--port', String(port), '--http', `127.0.0.1:${http}`,
+      '--registry', redisUrl ?? 'memory',
+      // Nothing expires during the run, and the per-IP limits are out of the way of a deliberate flood (but still checked).
+      '--interval', '60s', '--announce-rate', '1000000', '--max-streams-per-ip', '1000000', '--max-connections-per-ip', '1000',
+      ...(values['head-cache-age'] === undefined ? [] : ['--head-cache-age', values['head-cache-age']]),
+    ],
+    // A loaded machine can take a while to start a central under tsx.
+    { readyLine: /central listening on/, timeoutMs: 90_000, nodeArgs: [...GC_ON_SIGUSR2, ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])] },
+  );
+  return { central, port, http };
+}
+
+/** How many of `total` connections go to central i of n: as even as it divides. */
+function shareOf(total: number, n: number, i: number): number {
+  return Math.floor(total / n) + (i < total % n ? 1 : 0);
 }
 
 /** Connection c of n announces the streams s ≡ c (mod n / perStream): perStream connections per stream. */
@@ -197,11 +249,11 @@ function streamsOf(c: number, n: number, streamCount: number, perStream: number)
   return streams;
 }
 
-async function connectAll(port: number, count: number): Promise<Connection[]> {
-  // Each connection dials from its own loopback address, as distinct peers would.
+async function connectAll(port: number, count: number, group = 0): Promise<Connection[]> {
+  // Each connection dials from its own loopback address, as distinct peers would (127.0.<group+1>.<c+1>).
   return Promise.all(
     Array.from({ length: count }, (_, c) =>
-      dial('127.0.0.1', port, { role: 'peer', localAddress: `127.0.1.${c + 1}`, limits: { maxChunkBytes: 0 } }),
+      dial('127.0.0.1', port, { role: 'peer', localAddress: `127.0.${group + 1}.${c + 1}`, limits: { maxChunkBytes: 0 } }),
     ),
   );
 }
@@ -225,6 +277,7 @@ async function load(
   perStream: number,
   seconds: number,
   lookupShare: number,
+  rate: number | undefined,
   meter?: Meter,
 ): Promise<LoadResult & Partial<Cost>> {
   const lookups: number[] = [];
@@ -235,10 +288,15 @@ async function load(
   const end = warmUpEnd + seconds * 1000;
   // The costs are read over the counted window only.
   const window = meter ? sleep(1_000).then(() => meter.start()).then(() => sleep(seconds * 1000)).then(() => lookups.length + announces.length) : undefined;
+  // With --rate, each connection starts its i-th request at its own slot (connections staggered), late ones at once.
+  const slotMs = rate === undefined ? 0 : (connections.length / rate) * 1000;
+  const firstSlot = performance.now();
   await Promise.all(
     connections.map(async (connection, c) => {
       const mine = streamsOf(c, connections.length, keys.length, perStream);
       for (let i = 0; performance.now() < end; i++) {
+        const slot = firstSlot + (i + c / connections.length) * slotMs;
+        if (slotMs > 0 && slot > performance.now()) await sleep(slot - performance.now());
         const started = performance.now();
         const counted = started >= warmUpEnd;
         try {
@@ -268,20 +326,21 @@ async function load(
   };
 }
 
-/** Reads central's CPU and, with a Redis registry, Redis's CPU and command stats at the window's start and end. */
-function costMeter(centralPid: number, redisPorts: readonly number[] | undefined): Meter {
+/** Reads the centrals' CPU (summed) and, with a Redis registry, Redis's CPU and command stats at the window's start and end. */
+function costMeter(centralPids: readonly number[], redisPorts: readonly number[] | undefined): Meter {
+  const centralsCpu = () => centralPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   let central = 0;
   let redis = 0;
   return {
     start() {
-      central = processCpuSeconds(centralPid);
+      central = centralsCpu();
       if (redisPorts) {
         resetRedisStats(redisPorts);
         redis = redisCpuSeconds(redisPorts);
       }
     },
     stop(ops) {
-      const centralCpuUsPerOp = +(((processCpuSeconds(centralPid) - central) * 1e6) / ops).toFixed(1);
+      const centralCpuUsPerOp = +(((centralsCpu() - central) * 1e6) / ops).toFixed(1);
       if (!redisPorts) return { centralCpuUsPerOp };
       const redisCpuUsPerOp = +(((redisCpuSeconds(redisPorts) - redis) * 1e6) / ops).toFixed(1);
       const perOp = (stat: CommandStat) => ({ command: stat.command, callsPerOp: +(stat.calls / ops).toFixed(2), usPerOp: +(stat.usec / ops).toFixed(2) });

@@ -30,6 +30,11 @@ export class CentralMetrics {
     };
     const errors = this.#counter('errors_total', 'Requests refused, by the error code answered (NAME_TAKEN, RATE_LIMITED, …)', ['code']);
     const signalsRelayed = this.#counter('signals_relayed_total', 'Signals (WebRTC offers, answers, candidates) relayed between entries of a stream');
+    const signalsAcross = this.#counter(
+      'signals_across_centrals_total',
+      'Signals relayed between this central and another on the same Redis registry: sent (to an entry held there) or received (for an entry held here)',
+      ['direction'],
+    );
     const signalsRefused = this.#counter('signals_refused_total', 'Signals refused, by the error code answered (SIGNAL_TARGET_GONE, RATE_LIMITED, …)', ['code']);
     const dialBacks = this.#counter('dial_backs_total', 'Peers dialed back at their announced port, by what it found: reachable, unreachable (behind a NAT), busy (not tried)', ['result']);
     // Browser peers: the watch pages connected now, from the QoE they report. A quantity no page reported yet is NaN, not a perfect or a zero score.
@@ -57,6 +62,9 @@ export class CentralMetrics {
       for (const [code, count] of Object.entries(stats.totals.refused)) errors.inc({ code }, count);
       signalsRelayed.reset();
       signalsRelayed.inc(stats.signals.relayed);
+      signalsAcross.reset();
+      signalsAcross.inc({ direction: 'sent' }, stats.signals.relayedAcross);
+      signalsAcross.inc({ direction: 'received' }, stats.signals.receivedAcross);
       signalsRefused.reset();
       for (const [code, count] of Object.entries(stats.signals.refused)) signalsRefused.inc({ code }, count);
       dialBacks.reset();

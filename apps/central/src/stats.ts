@@ -79,7 +79,7 @@ export class StatsCollector {
       peers: this.#last.peers,
       perSecond,
       totals: counters,
-      signals: { relayed: this.#sources.signals.relayed, refused: { ...this.#sources.signals.refused } },
+      signals: { ...this.#sources.signals, refused: { ...this.#sources.signals.refused } },
       dialBacks: { ...this.#sources.dialBacks },
       browsers: this.#sources.reports.summary(),
       reports: { accepted: this.#sources.reports.counters.accepted, refused: { ...this.#sources.reports.counters.refused } },

@@ -54,10 +54,13 @@ describe('CentralMetrics', () => {
     expect(value(text, 'p2pstream_central_errors_total{code="RATE_LIMITED"}')).toBe(7);
   });
 
-  it('reports signals relayed, and refused by code, apart from the requests refused', async () => {
-    const text = await new CentralMetrics(() => reading({ signals: { relayed: 9, refused: { SIGNAL_TARGET_GONE: 2, RATE_LIMITED: 1 } } })).metrics();
+  it('reports signals relayed (and across centrals), and refused by code, apart from the requests refused', async () => {
+    const signals = { relayed: 9, relayedAcross: 4, receivedAcross: 3, refused: { SIGNAL_TARGET_GONE: 2, RATE_LIMITED: 1 } };
+    const text = await new CentralMetrics(() => reading({ signals })).metrics();
     expect(text).toContain('# TYPE p2pstream_central_signals_relayed_total counter\n');
     expect(value(text, 'p2pstream_central_signals_relayed_total')).toBe(9);
+    expect(value(text, 'p2pstream_central_signals_across_centrals_total{direction="sent"}')).toBe(4);
+    expect(value(text, 'p2pstream_central_signals_across_centrals_total{direction="received"}')).toBe(3);
     expect(value(text, 'p2pstream_central_signals_refused_total{code="SIGNAL_TARGET_GONE"}')).toBe(2);
     expect(value(text, 'p2pstream_central_signals_refused_total{code="RATE_LIMITED"}')).toBe(1);
   });

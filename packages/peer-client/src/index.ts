@@ -16,7 +16,7 @@ export {
 export type { ChunkState, ClientSnapshot, PeerSnapshot, SnapshotOptions, WindowPicture } from './snapshot.js';
 export { RateMeter } from './rate-meter.js';
 export { PeerClientError, BadStatsLineError, type PeerClientErrorCode } from './errors.js';
-export { trackerSignaling, type SignalingTracker, type EntryAddress, type TrackerSignaling, type TrackerSignalingOptions } from './tracker-signaling.js';
+export { newSetupId, trackerSignaling, type SignalEnvelope, type SignalingTracker, type EntryAddress, type TrackerSignaling, type TrackerSignalingOptions } from './tracker-signaling.js';
 export { webRTCDial, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS, type WebRTCOptions, type WebRTCDialInit } from './webrtc-dial.js';
 export { answerWebRTC, DEFAULT_MAX_WEBRTC_SETUPS, type WebRTCAnswerer, type WebRTCAnswererInit } from './webrtc-answerer.js';
 export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';

@@ -2,7 +2,7 @@ import type { Transport } from '@p2pstream/connection';
 import type { ReceivedSignal } from '@p2pstream/tracker-client';
 import { dataChannelTransport, openDataChannel } from '@p2pstream/webrtc';
 import { InvalidOptionError, PeerClientError, WebRTCSetupError } from './errors.js';
-import { decodeSignal, trackerSignaling, type SignalingTracker } from './tracker-signaling.js';
+import { decodeSignal, trackerSignaling, type SignalEnvelope, type SignalingTracker } from './tracker-signaling.js';
 import { DEFAULT_WEBRTC_OPEN_TIMEOUT_MS, type WebRTCOptions } from './webrtc-dial.js';
 
 /** Data-channel set-ups in progress at once, by default. */
@@ -48,16 +48,17 @@ export function answerWebRTC(init: WebRTCAnswererInit): WebRTCAnswerer {
   const onSignal = (received: ReceivedSignal): void => {
     const entry = `${received.from.host}:${received.from.port}`;
     const key = `${received.stream} ${entry}`;
-    // Candidates and answers belong to a set-up in progress (its own listener takes them) or to none.
+    // Candidates and answers belong to a set-up in progress (its own listener takes them) or to none;
+    // so do this entry's further offers while one of its set-ups is in progress here.
     if (inProgress.has(key)) return;
-    const message = decodeSignal(received.data);
-    if (!isOffer(message)) return;
+    const envelope = decodeSignal(received.data);
+    if (!envelope || !isOffer(envelope.message)) return;
     if (inProgress.size >= maxSetups) {
       warn(new WebRTCSetupError(entry, `turned away a WebRTC offer from ${entry}: ${maxSetups} set-ups are in progress already`));
       return;
     }
     inProgress.add(key);
-    void answer(received, message).then(
+    void answer(received, envelope).then(
       (transport) => init.server.accept(transport),
       (error: unknown) => {
         if (!closing.signal.aborted) warn(new WebRTCSetupError(entry, `a WebRTC set-up with ${entry} failed: ${(error as Error).message}`, { cause: error }));
@@ -65,9 +66,13 @@ export function answerWebRTC(init: WebRTCAnswererInit): WebRTCAnswerer {
     ).finally(() => inProgress.delete(key));
   };
 
-  const answer = async (received: ReceivedSignal, offer: unknown): Promise<Transport> => {
+  const answer = async (received: ReceivedSignal, offer: SignalEnvelope): Promise<Transport> => {
     const refused = new AbortController();
-    const signaling = trackerSignaling(init.tracker, received.stream, received.from, { heard: [offer], onSendError: (error) => refused.abort(error) });
+    const signaling = trackerSignaling(init.tracker, received.stream, received.from, {
+      setup: offer.setup,
+      heard: [offer.message],
+      onSendError: (error) => refused.abort(error),
+    });
     try {
       const opened = await openDataChannel({
         signaling,

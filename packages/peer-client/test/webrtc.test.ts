@@ -6,7 +6,7 @@ import type { ReceivedSignal } from '@p2pstream/tracker-client';
 import type { PeerConnectionClass } from '@p2pstream/webrtc';
 import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { answerWebRTC, trackerSignaling, webRTCDial } from '../src/index.js';
-import { CollectingSink, countingDial, once, startPublisher, startViewer, TestCentral } from './helpers.js';
+import { CollectingSink, countingDial, once, startPublisher, startServer, startViewer, TestCentral } from './helpers.js';
 
 // Node has no WebRTC of its own: @roamhq/wrtc's libwebrtc, over loopback host candidates.
 const RTCPeerConnection = wrtc.RTCPeerConnection as unknown as PeerConnectionClass;
@@ -71,6 +71,32 @@ describe('PeerClient over WebRTC data channels set up through central', () => {
     expect([...tcpDials]).toEqual([[`127.0.0.1:${publisher.server.port}`, 1]]);
   });
 
+  it('opens both channels when two entries offer each other at the same moment, each set-up hearing only its own signals', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 1, live: false });
+    const stream = publisher.key.streamId;
+    // Two peers, each announcing its own server as an entry that takes signals and answering offers into it.
+    const peers = await Promise.all(
+      [0, 1].map(async () => {
+        const server = await startServer();
+        const tracker = central.client();
+        await tracker.announce({ stream, port: server.port, edge: 0, live: false, signals: true });
+        const warnings: Error[] = [];
+        const answerer = answerWebRTC({ tracker, server, RTCPeerConnection, onWarning: (error) => warnings.push(error) });
+        onCleanup(() => answerer.close());
+        return { server, dial: webRTCDial({ tracker, stream, RTCPeerConnection }), warnings };
+      }),
+    );
+    const [a, b] = peers as [(typeof peers)[0], (typeof peers)[0]];
+
+    const [aToB, bToA] = await Promise.all([a.dial('127.0.0.1', b.server.port, { role: 'peer' }), b.dial('127.0.0.1', a.server.port, { role: 'peer' })]);
+    onCleanup(() => Promise.all([aToB.close(), bToA.close()]));
+
+    // Open means each handshake went through with the other side's server, over its own channel.
+    expect([aToB.state, bToA.state]).toEqual(['open', 'open']);
+    expect([...a.warnings, ...b.warnings]).toEqual([]);
+  });
+
   it('rejects with central\'s SIGNALS_NOT_ACCEPTED when dialing, without a fallback, an entry that takes no signals', async () => {
     const central = await TestCentral.start();
     const publisher = await startPublisher(central, 'film', { count: 1, live: false });
@@ -93,34 +119,52 @@ class FakeRelay extends EventEmitter<{ signal: [ReceivedSignal] }> {
     this.sent.push({ stream, to, text: new TextDecoder().decode(data) });
     return Promise.resolve();
   };
-  from(stream: string, port: number, message: unknown): void {
-    this.emit('signal', { stream, from: { host: '127.0.0.1', port }, data: new TextEncoder().encode(JSON.stringify(message)) });
+  /** A signal from the entry 127.0.0.1:port: `message` in an envelope of set-up `setup`, or the raw JSON `message` without `setup`. */
+  from(stream: string, port: number, message: unknown, setup?: string): void {
+    const data = setup === undefined ? message : { setup, message };
+    this.emit('signal', { stream, from: { host: '127.0.0.1', port }, data: new TextEncoder().encode(JSON.stringify(data)) });
   }
-  offerFrom(port: number): void {
-    this.from('a'.repeat(64), port, { t: 'description', type: 'offer', sdp: 'v=0\r\n' });
+  offerFrom(port: number, setup = `setup-${port}`): void {
+    this.from('a'.repeat(64), port, { t: 'description', type: 'offer', sdp: 'v=0\r\n' }, setup);
   }
 }
 
 describe('trackerSignaling', () => {
-  it('sends JSON to its one entry and hears only that entry of that stream, keeping what came before a listener', () => {
+  it('sends JSON tagged with its set-up to its one entry and hears only that set-up of that entry of that stream, keeping what came before a listener', () => {
     const relay = new FakeRelay();
     const [stream, other] = ['a'.repeat(64), 'b'.repeat(64)];
-    const signaling = trackerSignaling(relay, stream, { host: '127.0.0.1', port: 5001 });
+    const signaling = trackerSignaling(relay, stream, { host: '127.0.0.1', port: 5001 }, { setup: 'mine' });
     onCleanup(() => signaling.close());
     const candidate = { t: 'candidate', candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } as const;
 
-    relay.from(stream, 5001, { early: true });
-    relay.from(stream, 5002, { wrong: 'entry' });
-    relay.from(other, 5001, { wrong: 'stream' });
+    relay.from(stream, 5001, { early: true }, 'mine');
+    relay.from(stream, 5002, { wrong: 'entry' }, 'mine');
+    relay.from(other, 5001, { wrong: 'stream' }, 'mine');
+    relay.from(stream, 5001, { wrong: 'set-up' }, 'theirs');
+    relay.from(stream, 5001, { no: 'set-up' });
     const heard: unknown[] = [];
     const stop = signaling.onMessage((message) => heard.push(message));
-    relay.from(stream, 5001, candidate);
+    relay.from(stream, 5001, candidate, 'mine');
     stop();
-    relay.from(stream, 5001, { after: 'stop' });
+    relay.from(stream, 5001, { after: 'stop' }, 'mine');
     signaling.send(candidate);
 
     expect(heard).toEqual([{ early: true }, candidate]);
-    expect(relay.sent).toEqual([{ stream, to: { host: '127.0.0.1', port: 5001 }, text: JSON.stringify(candidate) }]);
+    expect(relay.sent).toEqual([{ stream, to: { host: '127.0.0.1', port: 5001 }, text: JSON.stringify({ setup: 'mine', message: candidate }) }]);
+  });
+
+  it('tags each channel made without a set-up id with a new one', () => {
+    const relay = new FakeRelay();
+    const entry = { host: '127.0.0.1', port: 5001 };
+    const candidate = { t: 'candidate', candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } as const;
+    for (let i = 0; i < 2; i++) {
+      const signaling = trackerSignaling(relay, 'a'.repeat(64), entry);
+      signaling.send(candidate);
+      signaling.close();
+    }
+    const setups = relay.sent.map((sent) => (JSON.parse(sent.text) as { setup: string }).setup);
+    expect(setups).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), expect.stringMatching(/^[0-9a-f]{16}$/)]);
+    expect(setups[0]).not.toBe(setups[1]);
   });
 });
 

@@ -63,6 +63,8 @@ export const DEFAULT_STREAM_QUOTA_WINDOW_MS = 60 * 60_000;
 export const DEFAULT_SIGNAL_RATE_PER_CONNECTION = 20;
 /** One connection may send this many seconds' worth of its signal rate at once (a browser setting up several peers together). */
 export const SIGNAL_BURST_SECONDS = 5;
+/** How long a signal for an entry held by another central waits for that central to say it handed it on. */
+export const DEFAULT_CROSS_CENTRAL_REPLY_TIMEOUT_MS = 2_000;
 
 /**
  * Central dials a peer back at its announced port once per connection and port, to

@@ -7,6 +7,7 @@ export {
 } from './start-tracker.js';
 export { DialBack, tcpProbe, type DialBackOptions, type DialBackCounters, type ReachabilityProbe } from './dial-back.js';
 export { SignalRouter, type SignalRouterOptions, type SignalCounters } from './signal-router.js';
+export { CrossCentralSignals, type CrossCentralSignalsOptions, type RemoteDelivery, type RemoteSignal, type SignalPubSub } from './cross-central-signals.js';
 export {
   ViewerReports,
   summarizeReports,

@@ -36,6 +36,13 @@ export function parseRedisTarget(url: string): RedisTarget {
 export interface RedisConnection {
   /** Sends a command to the node serving `key`'s slot; fails with CommandTimeoutError after `commandTimeout`. */
   send(key: string, args: readonly string[]): Promise<unknown>;
+  /**
+   * Listens on a sharded pub/sub channel (`SSUBSCRIBE`, on the node serving its slot), on a
+   * connection of its own: a subscribed connection takes no other commands. node-redis
+   * subscribes again by itself after a reconnect.
+   */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
   connect(): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
@@ -67,12 +74,23 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
     const client = createClient({ url: target.url, disableOfflineQueue: true, socket, commandOptions: NO_PER_COMMAND_TIMEOUT });
     client.on('error', events.onError);
     client.on('ready', events.onReady);
+    let subscriber: ReturnType<typeof client.duplicate> | undefined;
+    const subscribed = () => {
+      if (!subscriber) {
+        subscriber = client.duplicate();
+        subscriber.on('error', events.onError);
+      }
+      return subscriber.isOpen ? Promise.resolve(subscriber) : subscriber.connect();
+    };
     return {
       send: (_key, args) => deadlines.track(client.sendCommand([...args])),
+      subscribe: async (channel, listener) => (await subscribed()).sSubscribe(channel, listener),
+      unsubscribe: async (channel) => void (await subscriber?.sUnsubscribe(channel)),
       connect: () => client.connect(),
-      close: () => client.close().finally(closed),
+      close: () => Promise.all([client.close(), subscriber?.isOpen ? subscriber.close() : undefined]).then(() => undefined).finally(closed),
       destroy: () => {
         client.destroy();
+        if (subscriber?.isOpen) subscriber.destroy();
         closed();
       },
     };
@@ -92,6 +110,8 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
   cluster.on('node-ready', events.onReady);
   return {
     send: (key, args) => deadlines.track(cluster.sendCommand(key, false, [...args])),
+    subscribe: (channel, listener) => cluster.sSubscribe(channel, listener),
+    unsubscribe: (channel) => cluster.sUnsubscribe(channel),
     connect: () => cluster.connect(),
     close: () => cluster.close().finally(closed),
     destroy: () => {

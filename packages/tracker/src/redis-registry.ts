@@ -11,6 +11,7 @@ import {
   REDIS_SWEEP_LEASE_MS,
 } from './constants.js';
 import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
+import type { SignalPubSub } from './cross-central-signals.js';
 import { RegistryUnavailableError, TooManyEntriesError } from './errors.js';
 import { RedisAddressLimits } from './redis-address-limits.js';
 import { CLUSTER_SCHEME, openRedisConnection, parseRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
@@ -295,6 +296,18 @@ export class RedisRegistry implements Registry {
       if (ids.length < REDIS_SWEEP_BATCH) break;
     }
     return { peers, streams };
+  }
+
+  /** Signals between centrals on this Redis: sharded pub/sub under this registry's prefix. */
+  signalPubSub(): SignalPubSub {
+    const named = (channel: string) => `${this.#prefix}${channel}`;
+    return {
+      publish: (channel, payload) => this.#client.send(named(channel), ['SPUBLISH', named(channel), payload]),
+      subscribe: (channel, listener) => this.#client.subscribe(named(channel), listener),
+      unsubscribe: (channel) => this.#client.unsubscribe(named(channel)),
+      // The subscriptions' connection is the registry's: it closes with the registry.
+      close: () => Promise.resolve(),
+    };
   }
 
   /** Per-IP limits in this Redis, under `{ip:<host>}` keys: shared with every central on it. */

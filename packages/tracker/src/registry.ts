@@ -12,6 +12,7 @@
 
 import type { Clock } from '@p2pstream/units';
 import type { AddressLimitPolicy, AddressLimitStore } from './address-limits.js';
+import type { SignalPubSub } from './cross-central-signals.js';
 
 /** A peer as central records it: the host it saw on the socket and the port the peer listens on. */
 export interface PeerAddress {
@@ -200,6 +201,12 @@ export interface Registry {
    * `clock` is the tracker's, for what the store keeps in this process.
    */
   addressLimits?(policy: AddressLimitPolicy, clock: Clock): AddressLimitStore;
+  /**
+   * Publish/subscribe shared by the trackers on this registry, over which a signal for an
+   * entry announced to another tracker reaches it. Left out (the memory registry), signals
+   * reach only entries announced to the same tracker.
+   */
+  signalPubSub?(): SignalPubSub;
   /**
    * True when `announce` itself enforces `maxEntriesPerHost`, counted over every
    * tracker sharing the registry (Redis). Otherwise each tracker counts entries

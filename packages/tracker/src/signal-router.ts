@@ -2,6 +2,7 @@ import type { Connection } from '@p2pstream/connection';
 import { MAX_SIGNAL_BYTES, type AnnounceMessage, type SignalMessage } from '@p2pstream/wire';
 import { wallClock, type Clock } from '@p2pstream/units';
 import { DEFAULT_SIGNAL_RATE_PER_CONNECTION, SIGNAL_BURST_SECONDS } from './constants.js';
+import type { CrossCentralSignals, RemoteDelivery, RemoteSignal } from './cross-central-signals.js';
 import { RateLimiter } from './rate-limiter.js';
 import { peerKey } from './registry.js';
 import {
@@ -31,6 +32,8 @@ export interface SignalRouterOptions {
   maxSignalBytes?: number;
   /** @default the system's wall clock */
   clock?: Clock;
+  /** Reaches entries announced to the other centrals on a shared registry; without it, only this central's entries are reachable. */
+  crossCentral?: CrossCentralSignals;
 }
 
 /** Where one entry's signals go: the connection that announced it, and whether its announce took signals. */
@@ -42,19 +45,22 @@ interface Route {
 /** Signals relayed and refused, for the status page and `--stats`. */
 export interface SignalCounters {
   relayed: number;
+  /** Of those relayed, how many went to an entry announced to another central (and how many came from one). */
+  relayedAcross: number;
+  receivedAcross: number;
   /** Refusals by code. */
   refused: Record<string, number>;
 }
 
 /**
- * Relays `signal` between entries of one stream on this central. An entry is
- * reachable through the connection that announced it, and a signal is believed
- * to come from the entry its connection announced: that connection is the only
- * proof of who sends. Entries announced to another central sharing the registry
- * are not reachable from here (`SIGNAL_TARGET_GONE`).
+ * Relays `signal` between entries of one stream. An entry is reachable through the
+ * connection that announced it, and a signal is believed to come from the entry its
+ * connection announced: that connection is the only proof of who sends. With
+ * `crossCentral`, a signal for an entry announced to another central sharing the
+ * registry goes there (`SIGNAL_TARGET_GONE` when no central holds it).
  */
 export class SignalRouter {
-  readonly counters: SignalCounters = { relayed: 0, refused: {} };
+  readonly counters: SignalCounters = { relayed: 0, relayedAcross: 0, receivedAcross: 0, refused: {} };
   readonly maxSignalBytes: number;
   readonly signalRate: number;
   readonly #signalBurst: number;
@@ -62,12 +68,15 @@ export class SignalRouter {
   /** stream id → peerKey(host, port) → route. */
   readonly #routes = new Map<string, Map<string, Route>>();
   readonly #limiters = new WeakMap<Connection, RateLimiter>();
+  readonly #crossCentral: CrossCentralSignals | undefined;
 
   constructor(options: SignalRouterOptions = {}) {
     this.signalRate = options.signalRate ?? DEFAULT_SIGNAL_RATE_PER_CONNECTION;
     this.#signalBurst = options.signalBurst ?? Math.max(1, Math.ceil(this.signalRate * SIGNAL_BURST_SECONDS));
     this.maxSignalBytes = options.maxSignalBytes ?? MAX_SIGNAL_BYTES;
     this.#clock = options.clock ?? wallClock;
+    this.#crossCentral = options.crossCentral;
+    void this.#crossCentral?.start((signal) => this.#deliverFromAnotherCentral(signal));
     if (!(Number.isSafeInteger(this.maxSignalBytes) && this.maxSignalBytes >= 1 && this.maxSignalBytes <= MAX_SIGNAL_BYTES)) {
       throw new RangeError(`the signal size limit is an integer from 1 to ${MAX_SIGNAL_BYTES} bytes, not ${this.maxSignalBytes}`);
     }
@@ -80,7 +89,9 @@ export class SignalRouter {
     if (previousPort !== undefined && previousPort !== message.port) this.#forget(message.stream, session.host, previousPort, connection);
     let routes = this.#routes.get(message.stream);
     if (!routes) this.#routes.set(message.stream, (routes = new Map()));
-    routes.set(peerKey({ host: session.host, port: message.port }), { connection, accepts: message.signals === true });
+    const key = peerKey({ host: session.host, port: message.port });
+    if (!routes.has(key)) this.#crossCentral?.hold(message.stream);
+    routes.set(key, { connection, accepts: message.signals === true });
     if (!this.#limiters.has(connection)) {
       this.#limiters.set(connection, new RateLimiter({ ratePerSecond: this.signalRate, burst: this.#signalBurst, clock: this.#clock }));
       connection.once('close', () => {
@@ -94,23 +105,35 @@ export class SignalRouter {
     this.#forget(stream, session.host, port, connection);
   }
 
-  /** Hands `message.data` to the target entry's connection, or throws the refusal to answer with. */
-  route(session: TrackerSession, message: SignalMessage, connection: Connection): void {
+  /**
+   * Hands `message.data` to the target entry's connection, here or at another central,
+   * or rejects with the refusal to answer with.
+   */
+  async route(session: TrackerSession, message: SignalMessage, connection: Connection): Promise<void> {
     try {
       const fromPort = session.announced.get(message.stream);
       if (fromPort === undefined) throw new SignalNotAnnouncedError(message.stream);
       if (!this.#limiters.get(connection)?.take('')) throw new SignalRateLimitedError(this.signalRate);
       if (message.data.length > this.maxSignalBytes) throw new SignalTooLargeError(message.data.length, this.maxSignalBytes);
-      const route = this.#routes.get(message.stream)?.get(peerKey({ host: message.host, port: message.port }));
-      if (!route || route.connection.state !== 'open') throw new SignalTargetGoneError(message.stream, message.host, message.port);
-      if (!route.accepts) throw new SignalsNotAcceptedError(message.host, message.port);
-      route.connection.send({ t: 'signaled', stream: message.stream, host: session.host, port: fromPort, data: message.data });
+      const signal: RemoteSignal = { stream: message.stream, toHost: message.host, toPort: message.port, fromHost: session.host, fromPort, data: message.data };
+      let delivery: RemoteDelivery | undefined = this.#deliverHere(signal);
+      if (delivery === undefined && this.#crossCentral) {
+        delivery = await this.#crossCentral.relay(signal);
+        if (delivery === 'relayed') this.counters.relayedAcross += 1;
+      }
+      if (delivery === undefined || delivery === 'gone') throw new SignalTargetGoneError(message.stream, message.host, message.port);
+      if (delivery === 'not-accepted') throw new SignalsNotAcceptedError(message.host, message.port);
       this.counters.relayed += 1;
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'UNKNOWN';
       this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
       throw error;
     }
+  }
+
+  /** Stops relaying across centrals: signals waiting for another central's answer are refused as gone. */
+  async close(): Promise<void> {
+    await this.#crossCentral?.close();
   }
 
   /** Entries reachable now (for tests and stats). */
@@ -120,12 +143,28 @@ export class SignalRouter {
     return count;
   }
 
+  /** Hands the signal to its target entry if it was announced here; undefined when it was not (or its connection is closing). */
+  #deliverHere(signal: RemoteSignal): Exclude<RemoteDelivery, 'gone'> | undefined {
+    const route = this.#routes.get(signal.stream)?.get(peerKey({ host: signal.toHost, port: signal.toPort }));
+    if (!route || route.connection.state !== 'open') return undefined;
+    if (!route.accepts) return 'not-accepted';
+    route.connection.send({ t: 'signaled', stream: signal.stream, host: signal.fromHost, port: signal.fromPort, data: signal.data });
+    return 'relayed';
+  }
+
+  #deliverFromAnotherCentral(signal: RemoteSignal): Exclude<RemoteDelivery, 'gone'> | undefined {
+    const delivery = this.#deliverHere(signal);
+    if (delivery === 'relayed') this.counters.receivedAcross += 1;
+    return delivery;
+  }
+
   /** Removes the route unless another connection has announced the same entry since. */
   #forget(stream: string, host: string, port: number, connection: Connection): void {
     const routes = this.#routes.get(stream);
     const key = peerKey({ host, port });
     if (routes?.get(key)?.connection !== connection) return;
     routes.delete(key);
+    this.#crossCentral?.release(stream);
     if (routes.size === 0) this.#routes.delete(stream);
   }
 }

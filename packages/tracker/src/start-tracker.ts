@@ -21,6 +21,7 @@ import type { Registry } from './registry.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
 import { DialBack, type DialBackOptions } from './dial-back.js';
 import { trackerHandlers } from './tracker-handlers.js';
+import { CrossCentralSignals, type CrossCentralSignalsOptions } from './cross-central-signals.js';
 import { SignalRouter, type SignalRouterOptions } from './signal-router.js';
 import { listenWebSocket, type WebSocketEndpoint } from './websocket-endpoint.js';
 import { ViewerReports, type ViewerReportsOptions } from './viewer-reports.js';
@@ -82,8 +83,11 @@ export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry' | '
    * @default { timeout: 2_000, maxConcurrent: 32 }
    */
   dialBack?: DialBackOptions;
-  /** Limits of `signal` relaying (rate per connection, payload size). */
-  signals?: Omit<SignalRouterOptions, 'clock'>;
+  /**
+   * Limits of `signal` relaying (rate per connection, payload size). On a registry that
+   * shares pub/sub (Redis), signals reach entries announced to the other centrals too.
+   */
+  signals?: Omit<SignalRouterOptions, 'clock' | 'crossCentral'> & CrossCentralSignalsOptions;
   /** Limits of viewers' QoE `report`s (rate per connection). */
   reports?: Omit<ViewerReportsOptions, 'clock'>;
 }
@@ -95,7 +99,7 @@ export interface RunningTracker {
   readonly port: number;
   /** Where the WebSocket endpoint listens, when `webSocket` was given. */
   readonly webSocketAddress: AddressInfo | undefined;
-  /** Relays `signal` between entries announced here: its `counters` (relayed, refused by code). */
+  /** Relays `signal` between entries (announced here, or to another central on a shared registry): its `counters`. */
   readonly signals: SignalRouter;
   /** The QoE viewers connected now report (the watch pages do): `summary()`, and its `counters`. */
   readonly reports: ViewerReports;
@@ -115,7 +119,7 @@ export interface RunningTracker {
  * layer's `AddressInUseError` or `ListenFailedError` when it cannot listen.
  */
 export async function startTracker(options: StartTrackerOptions = {}): Promise<RunningTracker> {
-  const registry = options.registry ?? new MemoryRegistry();
+  const registry: Registry = options.registry ?? new MemoryRegistry();
   const onProblem = options.onProblem ?? warn;
   let tracker: Tracker;
   let server: ConnectionServer | undefined;
@@ -124,7 +128,8 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   let webSocket: WebSocketEndpoint | undefined;
   try {
     tracker = new Tracker({ ...options, registry, dialBack: new DialBack(options.dialBack) });
-    signals = new SignalRouter({ ...options.signals, ...(options.clock ? { clock: options.clock } : {}) });
+    const crossCentral = registry.signalPubSub ? new CrossCentralSignals(registry.signalPubSub(), options.signals) : undefined;
+    signals = new SignalRouter({ ...options.signals, ...(crossCentral ? { crossCentral } : {}), ...(options.clock ? { clock: options.clock } : {}) });
     reports = new ViewerReports({ ...options.reports, ...(options.clock ? { clock: options.clock } : {}) });
     server = await listen({
       host: options.host ?? DEFAULT_HOST,
@@ -191,6 +196,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
           await server.close({ code: WireErrorCode.shuttingDown, message: 'central is shutting down; try another central or reconnect later' });
           await webSocketClosed;
         } finally {
+          await signals.close();
           await registry.close();
         }
       })()),

@@ -70,9 +70,9 @@ export function trackerHandlers(tracker: Tracker, signals?: SignalRouter, report
       }
     },
     ...(signals && {
-      signal: (message, connection) => {
+      signal: async (message, connection) => {
         try {
-          signals.route(sessionOf(connection), message, connection);
+          await signals.route(sessionOf(connection), message, connection);
           connection.reply(message, { t: 'ok' });
         } catch (error) {
           refuse(connection, message, error);

@@ -1,18 +1,11 @@
-import {
-  dial,
-  RemoteError,
-  type CloseReason,
-  type Connection,
-  type Handlers,
-} from '@p2pstream/connection';
-import { generateStreamKey, newSession, signPublish, type StreamKey } from '@p2pstream/data';
-import { MAX_SIGNAL_BYTES, type SignaledMessage } from '@p2pstream/wire';
+import { dial, type CloseReason, type Connection, type Handlers } from '@p2pstream/connection';
+import { MAX_SIGNAL_BYTES } from '@p2pstream/wire';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningTracker, StartTrackerOptions } from '../src/index.js';
 import { loopbackTrackers, overWebSocket } from './loopback-trackers.js';
+import { inbox, json, publish, refusalOf } from './signal-peers.js';
 
-const SESSION = newSession();
 const { opened, start } = loopbackTrackers();
 
 /** A peer connection to central, over TCP from `localAddress` or over central's WebSocket endpoint. */
@@ -24,36 +17,6 @@ async function peer(running: RunningTracker, over: 'tcp' | 'ws', handlers: Handl
   opened.push(connection);
   return connection;
 }
-
-async function publish(connection: Connection, name = 'cam1'): Promise<StreamKey> {
-  const key = generateStreamKey();
-  const ts = Date.now();
-  await connection.request({ t: 'publish', name, key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, name, ts, SESSION) });
-  return key;
-}
-
-/** A connection that records every `signaled` it is sent. */
-function inbox(): { handlers: Handlers; received: SignaledMessage[]; next(): Promise<SignaledMessage> } {
-  const received: SignaledMessage[] = [];
-  const waiting: Array<(message: SignaledMessage) => void> = [];
-  return {
-    received,
-    handlers: {
-      signaled: (message) => {
-        received.push(message);
-        waiting.shift()?.(message);
-      },
-    },
-    next: () => new Promise((resolve) => waiting.push(resolve)),
-  };
-}
-
-const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
-const refusalOf = (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'ACCEPTED',
-    (error: unknown) => (error instanceof RemoteError ? error.remoteCode : String(error)),
-  );
 
 describe('central over WebSocket', () => {
   it('answers announce and lookup over a WebSocket as over TCP', async () => {

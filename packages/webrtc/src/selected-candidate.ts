@@ -5,14 +5,32 @@ export interface CandidateAddress {
   port: number;
 }
 
+export interface RemoteCandidateOptions {
+  /** How many times `getStats()` is read before giving up (default 10). */
+  attempts?: number;
+  /** The wait between two reads, in ms (default 20). */
+  intervalMs?: number;
+}
+
 /**
  * The other side's address and port on the ICE candidate pair in use, from `getStats()`:
- * what a `ConnectionServer` counts per-IP limits and bans by. Undefined when the
- * implementation does not say (then the transport has no `remoteAddress`).
+ * what a `ConnectionServer` counts per-IP limits and bans by. Right after the channel
+ * opens, an implementation may not report the selected pair yet (@roamhq/wrtc sometimes
+ * does not), so the stats are read again a bounded number of times. Undefined when the
+ * implementation never says (then the transport has no `remoteAddress`).
  */
-export async function remoteCandidateOf(peerConnection: PeerConnection): Promise<CandidateAddress | undefined> {
+export async function remoteCandidateOf(peerConnection: PeerConnection, options: RemoteCandidateOptions = {}): Promise<CandidateAddress | undefined> {
+  const attempts = options.attempts ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    const remote = selectedRemoteCandidate(await peerConnection.getStats());
+    if (remote || attempt >= attempts || peerConnection.connectionState === 'closed') return remote;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
+  }
+}
+
+function selectedRemoteCandidate(stats: Awaited<ReturnType<PeerConnection['getStats']>>): CandidateAddress | undefined {
   const reports = new Map<string, Record<string, unknown>>();
-  (await peerConnection.getStats()).forEach((report) => reports.set(String(report.id), report));
+  stats.forEach((report) => reports.set(String(report.id), report));
   let pairId: unknown;
   for (const report of reports.values()) if (report.type === 'transport' && report.selectedCandidatePairId) pairId = report.selectedCandidatePairId;
   // Implementations without the transport report mark the pair in use as nominated and succeeded.

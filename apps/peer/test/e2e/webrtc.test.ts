@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { onCleanup } from '../../../../tools/testing/cleanup.js';
+import { startRedisServer } from '../../../../tools/testing/index.js';
 import { exitWithin, fixture, loopback, READY_TIMEOUT_MS, startCentral, startPublisher, startViewer, stopEverything, tempDir } from './processes.js';
 
 const BLOCK = 211;
+/** Two centrals on one Redis: their own loopback blocks. */
+const [BLOCK_A, BLOCK_B] = [212, 213];
 /** Set-up through central, then the finished fixture (1.5 MB) over one data channel on loopback. */
 const WATCH_TIMEOUT_MS = 60_000;
 const OVER_WEBRTC = /connected over a WebRTC data channel/;
@@ -24,6 +28,23 @@ describe('watch --webrtc', { timeout: 2 * READY_TIMEOUT_MS + WATCH_TIMEOUT_MS },
     const lines = publisher.peer.stderr().split('\n').filter((line) => OVER_WEBRTC.test(line));
     expect(lines, publisher.peer.describe()).toHaveLength(1);
     expect(lines[0]).toContain(`a peer at ${loopback(BLOCK, 3)}:`);
+  });
+
+  it('sets the channel up between peers whose centrals differ, through the Redis both centrals share', async () => {
+    const dir = tempDir();
+    const redis = await startRedisServer();
+    onCleanup(() => redis.stop());
+    // Without dial-backs, as above: a publisher central reached is dialed over TCP.
+    const registry = ['--registry', redis.url, '--dial-back-timeout', '0'];
+    const [centralA, centralB] = await Promise.all([startCentral(BLOCK_A, { args: registry }), startCentral(BLOCK_B, { args: registry })]);
+    const publisher = await startPublisher({ central: centralA, host: loopback(BLOCK_A, 2), name: 'film', dir, args: ['--webrtc'] });
+    const viewer = await startViewer({ central: centralB, host: loopback(BLOCK_B, 3), name: 'film', dir, args: ['--webrtc'] });
+
+    expect(await exitWithin(viewer.peer, WATCH_TIMEOUT_MS), viewer.peer.describe()).toEqual({ code: 0, signal: null });
+    expect(readFileSync(viewer.out).equals(fixture())).toBe(true);
+    const lines = publisher.peer.stderr().split('\n').filter((line) => OVER_WEBRTC.test(line));
+    expect(lines, publisher.peer.describe()).toHaveLength(1);
+    expect(lines[0]).toContain(`a peer at ${loopback(BLOCK_B, 3)}:`);
   });
 
   it('still fetches over TCP from a publisher that takes no signals', async () => {
