@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ViewerStatsLine } from '@p2pstream/peer-client';
-import { assignHomes, natReport, parseNatFlags } from './nat-homes.js';
+import { onCleanup } from '../testing/cleanup.js';
+import { assignHomes, natReport, parseNatFlags, readDialBacks } from './nat-homes.js';
 
 /** A stats line with only what the NAT report reads. */
 const line = (bytesUploaded: number, bytesByPeer: Record<string, number>) => ({ bytesUploaded, bytesByPeer }) as unknown as ViewerStatsLine;
@@ -37,5 +41,17 @@ describe('natReport', () => {
       [4, false, 600],
     ]);
     expect(report.nattedUploadShare).toBe(0.4);
+  });
+});
+
+describe('readDialBacks', () => {
+  it('reads what central\'s dial-backs found from its last complete stats line, and null without a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2pstream-dial-backs-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'central.jsonl');
+    expect(readDialBacks(file)).toBeNull();
+    const line = (reachable: number) => JSON.stringify({ peers: 3, dialBacks: { reachable, unreachable: 16, busy: 0 } });
+    writeFileSync(file, `${line(1)}\n${line(5)}\n{"peers":`);
+    expect(readDialBacks(file)).toEqual({ reachable: 5, unreachable: 16, busy: 0 });
   });
 });

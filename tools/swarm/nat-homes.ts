@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ViewerStatsLine } from '@p2pstream/peer-client';
 import { parseInteger, parseFraction } from '@p2pstream/units';
 
@@ -79,9 +80,32 @@ export interface NatReport {
    * Read from `bytesByPeer` (bytes of the connections open at each stats line): a lower bound.
    */
   acrossHomes: Array<{ from: number; to: number; bytes: number }>;
+  /** What central's dial-backs found (its last `--stats` line): reachable, unreachable (behind a router), busy (not tried). */
+  dialBacks: DialBacks | null;
 }
 
-export function natReport(options: NatOptions, viewers: readonly NatViewer[]): NatReport {
+export interface DialBacks {
+  reachable: number;
+  unreachable: number;
+  busy: number;
+}
+
+/** `dialBacks` of the last complete line of central's `--stats` file; null when there is none. */
+export function readDialBacks(file: string): DialBacks | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const last = text.slice(0, text.lastIndexOf('\n')).split('\n').at(-1);
+  if (!last) return null;
+  const { dialBacks } = JSON.parse(last) as { dialBacks?: DialBacks };
+  return dialBacks ? { reachable: dialBacks.reachable, unreachable: dialBacks.unreachable, busy: dialBacks.busy } : null;
+}
+
+export function natReport(options: NatOptions, viewers: readonly NatViewer[], dialBacks: DialBacks | null = null): NatReport {
   const bySlot = new Map<number, { bytesUploaded: number }>();
   for (const viewer of viewers) {
     // Restarted viewers (incarnations) add up; each incarnation's counter starts at 0.
@@ -123,5 +147,6 @@ export function natReport(options: NatOptions, viewers: readonly NatViewer[]): N
     viewers: rows,
     nattedUploadShare: total === 0 ? null : Math.round((natted / total) * 1000) / 1000,
     acrossHomes: [...pairs.values()].sort((a, b) => b.bytes - a.bytes),
+    dialBacks,
   };
 }

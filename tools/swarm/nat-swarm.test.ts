@@ -81,6 +81,10 @@ describe('a NAT swarm of four viewers in two homes', () => {
     expect(report.nat!.nattedUploadShare).toBe(1);
   });
 
+  it('has central find the publisher reachable and every viewer behind a router unreachable', () => {
+    expect(report.nat!.dialBacks).toEqual({ reachable: 1, unreachable: VIEWERS, busy: 0 });
+  });
+
   it('leaves no namespace of the run and no new link on the machine behind', () => {
     expect(leftoverNamespaces()).toEqual([]);
     expect(hostLinks()).toEqual(linksBefore);

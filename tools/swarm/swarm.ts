@@ -17,7 +17,7 @@ import {
 } from './report.js';
 import { DEFAULT_UPLINK_QUEUE_MS, ShapedNetwork, shapedAddress, type ShapedHost } from './shaped-network.js';
 import { NatNetwork } from './nat-network.js';
-import { assignHomes, NAT_STUN_PORT, NAT_WS_PORT, natReport, natViewerPort, type NatOptions, type NatReport } from './nat-homes.js';
+import { assignHomes, NAT_STUN_PORT, NAT_WS_PORT, natReport, natViewerPort, readDialBacks, type NatOptions, type NatReport } from './nat-homes.js';
 import { readPublisherStats, readViewerStats } from './stats-file.js';
 import { formatRateAsBits } from '@p2pstream/units';
 import { assignUplinks, capacityWarning, type UplinkClass } from './uplinks.js';
@@ -198,6 +198,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
   let centralAddress = '';
   const publisherHost = shaped ? shapedAddress(PUBLISHER_INDEX) : '127.0.0.2';
   const publisherStats = join(options.workDir, 'publisher.jsonl');
+  const centralStats = join(options.workDir, 'central.jsonl');
   /** Viewer starts and kill-and-restart rounds, settled before the report is read. */
   const starting: Array<Promise<void>> = [];
 
@@ -233,8 +234,11 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       network ? { command: [...network.host(id).exec, process.execPath, '--conditions=@p2pstream/source', '--import', 'tsx', PEER_MAIN] } : {};
     const portFor = async (host: string) => (network ? SHAPED_PEER_PORT : await freePort(host));
 
-    // NAT runs: central relays WebRTC signals, answers STUN, and takes a home's viewers announcing from one address.
-    const centralExtra = nat ? ['--ws', String(NAT_WS_PORT), '--stun', String(NAT_STUN_PORT), '--max-entries-per-ip', String(options.viewers + 1)] : [];
+    // NAT runs: central relays WebRTC signals, answers STUN, and takes a home's viewers announcing from one address;
+    // its stats say what its dial-backs found.
+    const centralExtra = nat
+      ? ['--ws', String(NAT_WS_PORT), '--stun', String(NAT_STUN_PORT), '--max-entries-per-ip', String(options.viewers + 1), '--stats', centralStats]
+      : [];
     ({ program: central, address: centralAddress } = network ? await startCentralIn(network.host('central'), centralExtra) : await startCentralOnLoopback());
     const webrtc = nat && nat.traversal !== false ? ['--webrtc', '--ice', `stun:${shapedAddress(CENTRAL_INDEX)}:${NAT_STUN_PORT}`] : [];
     log(`central on ${centralAddress}`);
@@ -410,6 +414,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
               const home = network.host(`v${record.slot}`).home;
               return { slot: record.slot, home: home?.index ?? null, entry: `${home?.routerAddress ?? record.host}:${natViewerPort(record.slot)}`, stats: record.stats };
             }),
+            readDialBacks(centralStats),
           )
         : null,
   };

@@ -68,6 +68,7 @@ export async function startCentral(config: CentralConfig, dependencies: CentralD
       registry,
       counters: running.tracker.counters,
       signals: running.signals.counters,
+      dialBacks: running.tracker.dialBack?.counters ?? { reachable: 0, unreachable: 0, busy: 0 },
       reports: running.reports,
       connections: () => running.connections,
       now: () => clock.now(),
@@ -164,6 +165,7 @@ async function startPeerTracker(
       limits: config.addressLimits,
       signals: config.signals,
       reports: config.reports,
+      dialBack: config.dialBack,
       ...(config.ws ? { webSocket: config.ws } : {}),
       onProblem: (problem) => log.error(problemLine(problem)),
     });

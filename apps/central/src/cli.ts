@@ -27,6 +27,8 @@ import {
   DEFAULT_MAX_STREAMS_PER_IP,
   DEFAULT_PORT,
   DEFAULT_REPORT_RATE_PER_CONNECTION,
+  DEFAULT_DIAL_BACK_TIMEOUT_MS,
+  DEFAULT_MAX_DIAL_BACKS,
   DEFAULT_SIGNAL_RATE_PER_CONNECTION,
   DEFAULT_STREAM_GRACE_MS,
   REPORT_BURST_SECONDS,
@@ -102,6 +104,13 @@ Options:
                                central, on average; ${SIGNAL_BURST_SECONDS} seconds' worth may come at once
                                (default ${DEFAULT_SIGNAL_RATE_PER_CONNECTION})
   --max-signal-bytes N         bytes of one relayed signal at most, 1-${MAX_SIGNAL_BYTES} (default ${MAX_SIGNAL_BYTES})
+  --dial-back-timeout DURATION central dials each peer back once at the port it announced,
+                               to learn whether others can dial it; a peer that does not
+                               answer within this is unreachable (behind a NAT): look-ups
+                               list reachable peers first and mark the others, for WebRTC;
+                               0 turns dial-backs off (default ${DEFAULT_DIAL_BACK_TIMEOUT_MS / 1000}s)
+  --max-dial-backs N           dial-backs in flight at once; a peer announcing while all are
+                               busy is dialed back at a later announce (default ${DEFAULT_MAX_DIAL_BACKS})
   --report-rate N              QoE reports per second one connection (a watch page) may send,
                                on average; ${REPORT_BURST_SECONDS} seconds' worth may come at once (default ${DEFAULT_REPORT_RATE_PER_CONNECTION})
   --stun [HOST:]PORT           also answer STUN Binding Requests on UDP HOST:PORT, so WebRTC
@@ -155,6 +164,8 @@ export interface CentralConfig {
   readonly signals: { readonly signalRate: number; readonly maxSignalBytes: number };
   /** `--report-rate`: QoE reports per second per connection. */
   readonly reports: { readonly reportRate: number };
+  /** `--dial-back-timeout` (0: no dial-backs) and `--max-dial-backs`. */
+  readonly dialBack: { readonly timeout: number; readonly maxConcurrent: number };
   /** Where `--stun` answers Binding Requests (UDP). */
   readonly stun?: HostPort;
   /** `--stun-rate`: requests answered per second per IP address. */
@@ -205,6 +216,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'signal-rate': { type: 'string' },
         'max-signal-bytes': { type: 'string' },
         'report-rate': { type: 'string' },
+        'dial-back-timeout': { type: 'string' },
+        'max-dial-backs': { type: 'string' },
         stun: { type: 'string' },
         'stun-rate': { type: 'string' },
         http: { type: 'string' },
@@ -269,6 +282,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         maxSignalBytes: v['max-signal-bytes'] === undefined ? MAX_SIGNAL_BYTES : parseInteger('--max-signal-bytes', v['max-signal-bytes'], 1, MAX_SIGNAL_BYTES),
       },
       reports: { reportRate: v['report-rate'] === undefined ? DEFAULT_REPORT_RATE_PER_CONNECTION : parsePositive('--report-rate', v['report-rate']) },
+      dialBack: {
+        timeout: v['dial-back-timeout'] === undefined ? DEFAULT_DIAL_BACK_TIMEOUT_MS : parseDuration('--dial-back-timeout', v['dial-back-timeout'], 0),
+        maxConcurrent: v['max-dial-backs'] === undefined ? DEFAULT_MAX_DIAL_BACKS : parseInteger('--max-dial-backs', v['max-dial-backs'], 1, 10_000),
+      },
       ...(v.stun === undefined ? {} : { stun: parseHostPort('--stun', v.stun, v.host ?? DEFAULT_HOST) }),
       stunRatePerIp: v['stun-rate'] === undefined ? DEFAULT_STUN_RATE_PER_IP : parsePositive('--stun-rate', v['stun-rate']),
       ...(v.http === undefined ? {} : { http: parseHostPort('--http', v.http) }),

@@ -36,6 +36,7 @@ export class CentralMetrics {
       ['direction'],
     );
     const signalsRefused = this.#counter('signals_refused_total', 'Signals refused, by the error code answered (SIGNAL_TARGET_GONE, RATE_LIMITED, …)', ['code']);
+    const dialBacks = this.#counter('dial_backs_total', 'Peers dialed back at their announced port, by what it found: reachable, unreachable (behind a NAT), busy (not tried)', ['result']);
     // Browser peers: the watch pages connected now, from the QoE they report. A quantity no page reported yet is NaN, not a perfect or a zero score.
     const browsers = this.#gauge('browser_peers', 'Watch pages (browser peers) connected now that report their QoE');
     const continuityMean = this.#gauge('browser_continuity_mean', "Mean over browser peers of chunks played / (played + skipped) since each page started");
@@ -66,6 +67,8 @@ export class CentralMetrics {
       signalsAcross.inc({ direction: 'received' }, stats.signals.receivedAcross);
       signalsRefused.reset();
       for (const [code, count] of Object.entries(stats.signals.refused)) signalsRefused.inc({ code }, count);
+      dialBacks.reset();
+      for (const [result, count] of Object.entries(stats.dialBacks)) dialBacks.inc({ result }, count);
       const qoe = stats.browsers;
       browsers.set(qoe.viewers);
       continuityMean.set(qoe.continuity?.mean ?? NaN);

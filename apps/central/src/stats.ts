@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Registry, ReportCounters, SignalCounters, TrackerCounters, ViewerQoe } from '@p2pstream/tracker';
+import type { DialBackCounters, Registry, ReportCounters, SignalCounters, TrackerCounters, ViewerQoe } from '@p2pstream/tracker';
 
 /** How often `--stats` lines are written and the status line and rates are refreshed. */
 export const STATS_INTERVAL_MS = 1_000;
@@ -21,6 +21,8 @@ export interface CentralStats {
   readonly totals: TrackerCounters;
   /** Signals (WebRTC signaling) relayed since start, and refused by code. */
   readonly signals: SignalCounters;
+  /** Peers dialed back since start: how many took the connection (reachable), how many did not (behind a NAT), how many were not tried (all busy). */
+  readonly dialBacks: DialBackCounters;
   /** The browser peers (watch pages) connected now, from the QoE they report. */
   readonly browsers: ViewerQoe;
   /** Reports taken since start, and refused by code. */
@@ -32,6 +34,7 @@ export interface StatsSources {
   readonly registry: Registry;
   readonly counters: TrackerCounters;
   readonly signals: SignalCounters;
+  readonly dialBacks: DialBackCounters;
   readonly reports: { readonly counters: ReportCounters; summary(): ViewerQoe };
   connections(): number;
   /** Wall clock, for the registry's notion of now. */
@@ -77,6 +80,7 @@ export class StatsCollector {
       perSecond,
       totals: counters,
       signals: { ...this.#sources.signals, refused: { ...this.#sources.signals.refused } },
+      dialBacks: { ...this.#sources.dialBacks },
       browsers: this.#sources.reports.summary(),
       reports: { accepted: this.#sources.reports.counters.accepted, refused: { ...this.#sources.reports.counters.refused } },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
@@ -93,8 +97,13 @@ export function statusLine(stats: CentralStats): string {
   const registry = stats.registryAvailable ? '' : ' · REGISTRY UNAVAILABLE';
   return (
     `streams ${stats.streams} · peers ${stats.peers} · connections ${stats.connections} · ` +
-    `${stats.perSecond.announces} announces/s · ${stats.perSecond.lookups} look-ups/s${browsersPart(stats.browsers)}${registry}`
+    `${stats.perSecond.announces} announces/s · ${stats.perSecond.lookups} look-ups/s${dialBacksPart(stats.dialBacks)}${browsersPart(stats.browsers)}${registry}`
   );
+}
+
+/** ` · dialed back 5 reachable, 12 unreachable`; nothing before the first dial-back. */
+function dialBacksPart({ reachable, unreachable }: DialBackCounters): string {
+  return reachable + unreachable === 0 ? '' : ` · dialed back ${reachable} reachable, ${unreachable} unreachable`;
 }
 
 /** ` · browsers 3 (continuity ≥ 0.98, lag ≤ 4.2 s, 71% from peers)`; nothing while no page reports. */

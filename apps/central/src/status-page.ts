@@ -78,6 +78,8 @@ ${warning}
 <div><dt>connections</dt><dd>${stats.connections}</dd></div>
 <div><dt>announces/s</dt><dd>${stats.perSecond.announces}</dd></div>
 <div><dt>look-ups/s</dt><dd>${stats.perSecond.lookups}</dd></div>
+<div><dt>dialed back: reachable</dt><dd>${stats.dialBacks.reachable}</dd></div>
+<div><dt>dialed back: unreachable</dt><dd>${stats.dialBacks.unreachable}</dd></div>
 <div><dt>up</dt><dd>${stats.uptimeSeconds} s</dd></div>
 </dl>
 <p class="muted">registry: ${escape(stats.registry)}</p>

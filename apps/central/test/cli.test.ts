@@ -22,6 +22,14 @@ describe('parseCommandLine', () => {
     expect(run([]).ws).toBeUndefined();
     expect(run([]).signals).toEqual({ signalRate: 20, maxSignalBytes: 24_576 });
     expect(run([]).reports).toEqual({ reportRate: 1 });
+    expect(run([]).dialBack).toEqual({ timeout: 2_000, maxConcurrent: 32 });
+  });
+
+  it('dials peers back with --dial-back-timeout and --max-dial-backs, and not at all with a timeout of 0', () => {
+    expect(run(['--dial-back-timeout', '500ms', '--max-dial-backs', '4']).dialBack).toEqual({ timeout: 500, maxConcurrent: 4 });
+    expect(run(['--dial-back-timeout', '0']).dialBack).toEqual({ timeout: 0, maxConcurrent: 32 });
+    expect(() => run(['--max-dial-backs', '0'])).toThrow(/--max-dial-backs/);
+    expect(() => run(['--dial-back-timeout', 'soon'])).toThrow(/--dial-back-timeout/);
   });
 
   it('serves WebSocket on --ws, on --host when given only a port, with the signal limits of its flags', () => {
@@ -69,6 +77,7 @@ describe('parseCommandLine', () => {
       http: { host: '127.0.0.1', port: 8045 },
       signals: { signalRate: 20, maxSignalBytes: 24_576 },
       reports: { reportRate: 0.2 },
+      dialBack: { timeout: 2_000, maxConcurrent: 32 },
       stats: '-',
       stunRatePerIp: 20,
       tracker: expect.objectContaining({ interval: 500, ttl: 1_000, grace: 120_000, maxLookupPeers: 10, announceRate: 2.5, announceBurst: 13, maxStreamsPerIp: 7 }),

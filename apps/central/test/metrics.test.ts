@@ -65,6 +65,13 @@ describe('CentralMetrics', () => {
     expect(value(text, 'p2pstream_central_signals_refused_total{code="RATE_LIMITED"}')).toBe(1);
   });
 
+  it('reports dial-backs by what they found: reachable, unreachable and not tried', async () => {
+    const text = await new CentralMetrics(() => reading({ dialBacks: { reachable: 5, unreachable: 12, busy: 1 } })).metrics();
+    expect(value(text, 'p2pstream_central_dial_backs_total{result="reachable"}')).toBe(5);
+    expect(value(text, 'p2pstream_central_dial_backs_total{result="unreachable"}')).toBe(12);
+    expect(value(text, 'p2pstream_central_dial_backs_total{result="busy"}')).toBe(1);
+  });
+
   it('reports the browser peers, their mean and worst continuity and lag, and the share of bytes from peers', async () => {
     const browsers = { viewers: 2, continuity: { mean: 0.995, worst: 0.99 }, lagMs: { mean: 2_500, worst: 4_000 }, bytesFromPeers: 600, bytesFromPublisher: 400, bytesUploaded: 900, peerShare: 0.6 };
     const text = await new CentralMetrics(() => reading({ browsers, reports: { accepted: 14, refused: { RATE_LIMITED: 1 } } })).metrics();

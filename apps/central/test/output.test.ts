@@ -46,6 +46,14 @@ describe('status output', () => {
     expect(statusLine({ ...stats, registryAvailable: false })).toMatch(/REGISTRY UNAVAILABLE$/);
   });
 
+  it('counts the peers dialed back, reachable and not, on the line and the page once central dialed one', () => {
+    const dialBacks = { reachable: 2, unreachable: 16, busy: 0 };
+    expect(statusLine({ ...stats, dialBacks })).toBe('streams 1 · peers 4 · connections 3 · 2.5 announces/s · 1 look-ups/s · dialed back 2 reachable, 16 unreachable');
+    const html = statusPage({ ...stats, dialBacks }, []);
+    expect(html).toContain('<dt>dialed back: reachable</dt><dd>2</dd>');
+    expect(html).toContain('<dt>dialed back: unreachable</dt><dd>16</dd>');
+  });
+
   it('adds the browser peers and their worst QoE to the line and the page once watch pages report', () => {
     const browsers = { viewers: 3, continuity: { mean: 0.99, worst: 0.975 }, lagMs: { mean: 3_000, worst: 4_240 }, bytesFromPeers: 710, bytesFromPublisher: 290, bytesUploaded: 500, peerShare: 0.71 };
     expect(statusLine({ ...stats, browsers })).toBe(

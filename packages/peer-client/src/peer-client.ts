@@ -22,6 +22,7 @@ import type { SignalingTracker } from './tracker-signaling.js';
 import type { ClientTracker } from './tracker.js';
 import { answerWebRTC, type WebRTCAnswerer } from './webrtc-answerer.js';
 import { webRTCDial } from './webrtc-dial.js';
+import { reachabilityDial, ReachableEntries } from './reachability-dial.js';
 
 /** What central said about the stream. */
 export interface StreamInfo {
@@ -201,7 +202,10 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   async #begin(signal: AbortSignal | undefined): Promise<StreamInfo> {
     this.#counters.startedAt = this.#wallClock();
-    const found = await untilAborted(this.#parts.tracker.lookup(this.name, signal ? { signal } : {}), signal, (reason) => new AbortedError(reason));
+    // With WebRTC, look-ups learn which peers central reached, so only the others cost a WebRTC set-up.
+    const reachable = this.#options.webrtc ? new ReachableEntries() : undefined;
+    const lookups = reachable ? reachable.recording(this.#parts.tracker) : this.#parts.tracker;
+    const found = await untilAborted(lookups.lookup(this.name, signal ? { signal } : {}), signal, (reason) => new AbortedError(reason));
     if (this.#closed) throw new ClientClosedError();
     await this.#parts.startServer();
     if (signal?.aborted) throw new AbortedError(signal.reason);
@@ -253,13 +257,13 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     });
     // A finished stream is offered once its length is known, so nobody takes a partial map for the whole.
     if (info.live) this.#serve();
-    const dial = this.#options.webrtc ? await this.#startWebRTC(info, this.#options.webrtc, signal) : (this.#options.dial ?? connectionDial);
+    const dial = this.#options.webrtc && reachable ? await this.#startWebRTC(info, this.#options.webrtc, reachable, signal) : (this.#options.dial ?? connectionDial);
     const serveOver = this.#symmetric(info.streamId);
     const server = this.#parts.server;
     this.#pool = viewerPool({
       name: this.name,
       found,
-      tracker: this.#parts.tracker,
+      tracker: lookups,
       pacing: this.#o,
       clock: this.#clock,
       dial,
@@ -276,9 +280,15 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   /**
    * WebRTC: announces this client's entry now (central relays signals only between
    * entries it knows, and only to entries announced with `signals`), answers offers to
-   * it through the local server, and dials peers through signals (over TCP those that take none).
+   * it through the local server, and dials over TCP the peers central dialed back (and those
+   * that take no signals), the others through signals.
    */
-  async #startWebRTC(info: StreamInfo, webrtc: NonNullable<PeerClientOptions['webrtc']>, signal: AbortSignal | undefined): Promise<DialFunction> {
+  async #startWebRTC(
+    info: StreamInfo,
+    webrtc: NonNullable<PeerClientOptions['webrtc']>,
+    reachable: ReachableEntries,
+    signal: AbortSignal | undefined,
+  ): Promise<DialFunction> {
     // Options checked this tracker relays signals, and that there is a server.
     const tracker = this.#parts.tracker as ClientTracker & SignalingTracker;
     const server = this.#parts.server!;
@@ -294,8 +304,9 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       const accept = server.accept.bind(server);
       this.#answerer = answerWebRTC({ ...webrtc, tracker, server: { accept }, onWarning: (error) => this.#warn(error) });
     }
-    // Entries that do not take signals (older peers, TCP-only seeds) are still reached over TCP.
-    return webRTCDial({ ...webrtc, tracker, stream: info.streamId, fallback: this.#options.dial ?? connectionDial });
+    // Entries central reached, and those that take no signals (older peers, TCP-only seeds), are dialed over TCP.
+    const direct = this.#options.dial ?? connectionDial;
+    return reachabilityDial(reachable, direct, webRTCDial({ ...webrtc, tracker, stream: info.streamId, fallback: direct }));
   }
 
   /**

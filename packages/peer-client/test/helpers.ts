@@ -2,7 +2,7 @@ import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { dial } from '@p2pstream/connection';
 import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk, type SignedState, type StreamKey } from '@p2pstream/data';
 import { startPeerServer, type PeerServer } from '@p2pstream/peer-server';
-import { memoryRegistry, startTracker, type RunningTracker } from '@p2pstream/tracker';
+import { memoryRegistry, startTracker, type RunningTracker, type StartTrackerOptions } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
 import { PeerClient, type PeerClientOptions, type Sink } from '../src/index.js';
 
@@ -24,10 +24,11 @@ export class TestCentral {
     this.running = running;
   }
 
-  static async start(): Promise<TestCentral> {
+  /** `options` over the test defaults: `dialBack: { timeout: 0 }` keeps central from dialing peers back, say. */
+  static async start(options: Pick<StartTrackerOptions, 'dialBack'> = {}): Promise<TestCentral> {
     // Every client of these tests comes from 127.0.0.1 and re-dials on purpose: the per-address connect rate is not under test.
     // Nor is the cap on entries per address: every carrier here is a port of 127.0.0.1.
-    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE, maxEntriesPerIp: 1_000 });
+    const running = await startTracker({ registry: memoryRegistry(), host: '127.0.0.1', port: 0, limits: UNLIMITED_CONNECT_RATE, maxEntriesPerIp: 1_000, ...options });
     onCleanup(() => running.close());
     return new TestCentral(running);
   }

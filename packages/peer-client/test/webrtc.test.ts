@@ -34,8 +34,8 @@ async function watchToTheEnd(central: TestCentral, name: string) {
 }
 
 describe('PeerClient over WebRTC data channels set up through central', () => {
-  it('plays a finished stream byte for byte over a data channel, never dialing the publisher over TCP', async () => {
-    const central = await TestCentral.start();
+  it('plays a finished stream byte for byte over a data channel, never dialing over TCP a publisher central did not dial back', async () => {
+    const central = await TestCentral.start({ dialBack: { timeout: 0 } });
     const publisher = await startSignalingPublisher(central, 'film', 20);
     const { client, sink, tcpDials } = await watchToTheEnd(central, 'film');
 
@@ -46,8 +46,24 @@ describe('PeerClient over WebRTC data channels set up through central', () => {
     expect(publisher.warnings).toEqual([]);
   });
 
-  it('reaches an entry that takes no signals over TCP instead, after central refuses the offer', async () => {
+  it('dials over TCP a publisher central dialed back, with no data channel set up', async () => {
     const central = await TestCentral.start();
+    const publisher = await startSignalingPublisher(central, 'film', 10);
+    const asker = central.client();
+    // Central dials the publisher back at its announce; the viewer starts once central says it reached it.
+    for (let attempt = 0; attempt < 250; attempt++) {
+      if ((await asker.lookup('film', { reachability: true })).peers[0]?.reachable === true) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { sink, tcpDials } = await watchToTheEnd(central, 'film');
+
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect([...tcpDials]).toEqual([[`127.0.0.1:${publisher.server.port}`, 1]]);
+    expect(central.running.signals.counters.relayed).toBe(0);
+  });
+
+  it('reaches an entry that takes no signals over TCP instead, after central refuses the offer', async () => {
+    const central = await TestCentral.start({ dialBack: { timeout: 0 } });
     const publisher = await startPublisher(central, 'film', { count: 10, live: false });
     const { sink, tcpDials } = await watchToTheEnd(central, 'film');
 

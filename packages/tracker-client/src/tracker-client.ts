@@ -187,6 +187,12 @@ export interface CallOptions {
 export interface LookupOptions extends CallOptions {
   /** Peers wanted, 1–50. @default 50 */
   count?: number;
+  /**
+   * Asks central to say of each peer whether it dialed it back (`reachable`): one it could
+   * not is behind a NAT, to be met over WebRTC. A central built before it refuses the look-up.
+   * @default false
+   */
+  reachability?: boolean;
 }
 
 export interface TrackerClientEvents {
@@ -340,7 +346,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
 
   async lookup(name: string, options: LookupOptions = {}): Promise<LookupResult> {
     this.#assertOpen();
-    const reply = await this.#session.request({ t: 'lookup', name, count: options.count ?? DEFAULT_LOOKUP_COUNT }, options.signal);
+    const count = options.count ?? DEFAULT_LOOKUP_COUNT;
+    const reply = await this.#session.request({ t: 'lookup', name, count, ...(options.reachability ? { reachability: true } : {}) }, options.signal);
     return { name: reply.name, stream: reply.stream, live: reply.live, edge: reply.edge, session: reply.session, peers: reply.peers };
   }
 

@@ -66,6 +66,15 @@ export const SIGNAL_BURST_SECONDS = 5;
 /** How long a signal for an entry held by another central waits for that central to say it handed it on. */
 export const DEFAULT_CROSS_CENTRAL_REPLY_TIMEOUT_MS = 2_000;
 
+/**
+ * Central dials a peer back at its announced port once per connection and port, to
+ * learn whether others can dial it (`--dial-back-timeout`; 0 turns it off): a NAT drops
+ * the attempt, so only this timeout ends it.
+ */
+export const DEFAULT_DIAL_BACK_TIMEOUT_MS = 2_000;
+/** Dial-backs in flight at once (`--max-dial-backs`); more announces wait for their next interval. */
+export const DEFAULT_MAX_DIAL_BACKS = 32;
+
 /** QoE reports per second one connection may send on average (`--report-rate`): a watch page reports every few seconds. */
 export const DEFAULT_REPORT_RATE_PER_CONNECTION = 1;
 /** One connection may send this many seconds' worth of its report rate at once. */

@@ -5,6 +5,7 @@ export {
   type TrackerProblem,
   type WebSocketListenOptions,
 } from './start-tracker.js';
+export { DialBack, tcpProbe, type DialBackOptions, type DialBackCounters, type ReachabilityProbe } from './dial-back.js';
 export { SignalRouter, type SignalRouterOptions, type SignalCounters } from './signal-router.js';
 export { CrossCentralSignals, type CrossCentralSignalsOptions, type RemoteDelivery, type RemoteSignal, type SignalPubSub } from './cross-central-signals.js';
 export {
@@ -63,5 +64,7 @@ export {
   DEFAULT_SIGNAL_RATE_PER_CONNECTION,
   SIGNAL_BURST_SECONDS,
   DEFAULT_REPORT_RATE_PER_CONNECTION,
+  DEFAULT_DIAL_BACK_TIMEOUT_MS,
+  DEFAULT_MAX_DIAL_BACKS,
   REPORT_BURST_SECONDS,
 } from './constants.js';

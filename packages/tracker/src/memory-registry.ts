@@ -39,8 +39,9 @@ export interface MemoryRegistryOptions {
   onStateError?: (error: StateFileError) => void;
 }
 
-interface Entry extends Candidate {
+interface Entry extends Omit<Candidate, 'reachable'> {
   expiresAt: number;
+  reachable?: boolean;
 }
 
 interface StreamState {
@@ -115,7 +116,8 @@ export class MemoryRegistry implements Registry {
     const held = state.peers.get(key);
     if (!held) this.#entries += 1;
     const since = held && held.expiresAt > announcement.announcedAt ? held.since : announcement.announcedAt;
-    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true, since });
+    const reachable = announcement.reachable ?? held?.reachable;
+    state.peers.set(key, { host, port, edge, expiresAt, source: announcement.source === true, since, ...(reachable === undefined ? {} : { reachable }) });
     state.edge = Math.max(state.edge, edge);
     if (announcement.live !== undefined) state.live = announcement.live;
     state.visibleUntil = Math.max(state.visibleUntil, announcement.visibleUntil);
@@ -151,11 +153,25 @@ export class MemoryRegistry implements Registry {
     return true;
   }
 
+  async markReachable(stream: string, peer: PeerAddress, reachable: boolean, now: number): Promise<boolean> {
+    const entry = this.#streams.get(stream)?.peers.get(peerKey(peer));
+    if (!entry || entry.expiresAt <= now) return false;
+    entry.reachable = reachable;
+    return true;
+  }
+
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
     const state = this.#names.get(name);
     if (!state) return undefined;
     const live = liveEntries(state, now);
-    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge, source, since }) => ({ host, port, edge, source, since }));
+    const candidates = pickCandidates(live, maxCandidates, this.#random).map(({ host, port, edge, source, since, reachable }) => ({
+      host,
+      port,
+      edge,
+      source,
+      since,
+      ...(reachable === undefined ? {} : { reachable }),
+    }));
     return { stream: summary(state, live), candidates, session: state.session };
   }
 

@@ -43,12 +43,20 @@ export interface SampleOptions {
   random: () => number;
 }
 
+/** A peer a look-up answers with, and what central's dial-back found, when it knows. */
+export interface SampledPeer extends PeerRecord {
+  readonly reachable?: boolean;
+}
+
 /**
  * Up to `count` peers for a look-up, never an excluded one: the source's
- * entries first, then the longest-announced (a quarter of `count`), then a
- * random sample of the others, those near the live edge first.
+ * entries, the longest-announced (a quarter of `count`), then a random sample
+ * of the others — those central dialed back first, then those not tried yet,
+ * then those it could not reach, each near the live edge first. The answer
+ * lists the source's entries first and then every peer central reached, so a
+ * new viewer that dials in order dials the reachable ones first.
  */
-export function samplePeers(candidates: readonly Candidate[], count: number, options: SampleOptions): PeerRecord[] {
+export function samplePeers(candidates: readonly Candidate[], count: number, options: SampleOptions): SampledPeer[] {
   const seen = new Set<string>();
   const allowed: Candidate[] = [];
   for (const candidate of candidates) {
@@ -59,16 +67,27 @@ export function samplePeers(candidates: readonly Candidate[], count: number, opt
   }
   const sources = allowed.filter((peer) => peer.source).slice(0, count);
   const others = allowed.filter((peer) => !peer.source).sort((a, b) => a.since - b.since);
+  // The longest-announced are taken whatever their reachability: that share is what an eclipse cannot fake.
   const longLived = others.splice(0, Math.min(count - sources.length, Math.ceil(count * LONG_LIVED_SHARE)));
-  const picked = [...sources, ...longLived];
+  const picked = [...longLived];
   const newest = allowed.reduce((max, peer) => Math.max(max, peer.edge), 0);
-  const near = others.filter((peer) => peer.edge >= newest - options.nearEdge);
-  const far = others.filter((peer) => peer.edge < newest - options.nearEdge);
-  shuffleFirst(near, count - picked.length, options.random);
-  picked.push(...near.slice(0, count - picked.length));
-  shuffleFirst(far, count - picked.length, options.random);
-  picked.push(...far.slice(0, count - picked.length));
-  return picked.map(({ host, port, edge }) => ({ host, port, edge }));
+  for (const tier of [0, 1, 2]) {
+    const room = count - sources.length - picked.length;
+    const inTier = others.filter((peer) => reachabilityTier(peer) === tier);
+    const near = inTier.filter((peer) => peer.edge >= newest - options.nearEdge);
+    const far = inTier.filter((peer) => peer.edge < newest - options.nearEdge);
+    shuffleFirst(near, room, options.random);
+    shuffleFirst(far, room - Math.min(room, near.length), options.random);
+    picked.push(...[...near, ...far].slice(0, room));
+  }
+  // A stable sort: within a tier the long-lived stay first, then the order they were sampled in.
+  picked.sort((a, b) => reachabilityTier(a) - reachabilityTier(b));
+  return [...sources, ...picked].map(({ host, port, edge, reachable }) => ({ host, port, edge, ...(reachable === undefined ? {} : { reachable }) }));
+}
+
+/** 0: central dialed the entry back; 1: not known; 2: central could not reach it. */
+function reachabilityTier(peer: Candidate): number {
+  return peer.reachable === undefined ? 1 : peer.reachable ? 0 : 2;
 }
 
 /** Puts a uniform random choice of `count` items first (a partial Fisher–Yates shuffle). */

@@ -39,6 +39,7 @@ import {
   INDEX,
   LEAVE,
   LOOKUP,
+  MARK_REACHABLE,
   PUBLISH,
   RECORD_HEAD,
   RELEASE_NAME,
@@ -181,7 +182,8 @@ export class RedisRegistry implements Registry {
   async announce(a: AnnounceRecord): Promise<boolean> {
     const live = a.live === undefined ? '' : a.live ? '1' : '0';
     const cap = a.maxEntriesPerHost ?? 0;
-    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0', String(a.announcedAt), a.host, String(cap)];
+    const reachable = a.reachable === undefined ? '' : a.reachable ? '1' : '0';
+    const args = [peerKey(a), String(a.expiresAt), String(a.edge), String(a.visibleUntil), live, a.source ? '1' : '0', String(a.announcedAt), a.host, String(cap), reachable];
     const reply = numbers(await this.#run(ANNOUNCE, this.#streamKeys(a.stream), args));
     if (reply[0] === 2) throw new TooManyEntriesError(a.host, cap);
     if (reply[0] !== 1) return false;
@@ -210,6 +212,11 @@ export class RedisRegistry implements Registry {
     return Number(reply) === 1;
   }
 
+  async markReachable(stream: string, peer: PeerAddress, reachable: boolean, now: number): Promise<boolean> {
+    const [, peers, , , , , reach] = this.#streamKeys(stream);
+    return Number(await this.#run(MARK_REACHABLE, [peers!, reach!], [peerKey(peer), reachable ? '1' : '0', String(now)])) === 1;
+  }
+
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
     const id = this.#names.get(name) ?? nullable(await this.#run(undefined, [this.#nameKey(name)], [], ['GET', this.#nameKey(name)]));
     if (id === undefined) return undefined;
@@ -220,8 +227,15 @@ export class RedisRegistry implements Registry {
     await this.#index([news(id, array(reply).slice(5, 8).map(Number), 0)]);
     const fields = strings(picked);
     const entries: Candidate[] = [];
-    for (let i = 0; i + 3 < fields.length; i += 4) {
-      entries.push({ ...parsePeerKey(fields[i]!), edge: Number(fields[i + 1]), since: Number(fields[i + 2]), source: fields[i + 3] === '1' });
+    for (let i = 0; i + 4 < fields.length; i += 5) {
+      const reach = fields[i + 4];
+      entries.push({
+        ...parsePeerKey(fields[i]!),
+        edge: Number(fields[i + 1]),
+        since: Number(fields[i + 2]),
+        source: fields[i + 3] === '1',
+        ...(reach === '' ? {} : { reachable: reach === '1' }),
+      });
     }
     return {
       stream: { name, stream: id, live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
@@ -328,9 +342,9 @@ export class RedisRegistry implements Registry {
     return `${this.#prefix}name:${name}`;
   }
 
-  /** A stream's hash, peers, edges, sources, since and hosts: one hash tag, so one slot. */
+  /** A stream's hash, peers, edges, sources, since, hosts and reach: one hash tag, so one slot. */
   #streamKeys(id: string): string[] {
-    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'reach'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
   }
 
   /** What SUMMARY reads: the stream's hash, peers and sources. */

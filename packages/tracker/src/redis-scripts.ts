@@ -17,12 +17,13 @@ import { LONG_LIVED_SHARE } from './peer-sampling.js';
  *   {<id>}:sources         zset    "host port" → expiresAt, the publisher's own entries (not viewers)
  *   {<id>}:since           zset    "host port" → when the entry was first announced (renewals keep it)
  *   {<id>}:hosts           hash    host → how many of the stream's entries (live or not yet pruned) it holds
+ *   {<id>}:reach           hash    "host port" → 1 or 0: whether central could dial the entry back (absent: not known)
  *   {index}:list           zset    stream id → entries, for the streams `list` shows
  *   {index}:due            zset    stream id → when the sweep should next look at the stream
  *   {index}:vers           hash    stream id → the last `ver` the index applied (older news is dropped)
  *   {index}:totals         hash    streams, peers: the sums `counts` answers with
  *
- * A stream's scripts (its six `{<id>}` keys) report what changed as
+ * A stream's scripts (its seven `{<id>}` keys) report what changed as
  * `ver, entries, due` (entries -1: out of the list); the caller passes that to
  * INDEX, which applies it to the `{index}` keys unless newer news came first.
  * An entry is live while its expiresAt is after `now`.
@@ -41,7 +42,7 @@ export function script(keys: number, source: string): RedisScript {
 /** Expired entries removed per stream per script: a huge stream is pruned over several calls. */
 export const PRUNE_STEP = 1000;
 
-// KEYS[1..6] are a stream's hash, peers, edges, sources, since and hosts in every script that includes this.
+// KEYS[1..7] are a stream's hash, peers, edges, sources, since, hosts and reach in every script that includes this.
 const STREAM_FUNCTIONS = `
 -- An entry ("host port") no longer counts for its host.
 local function uncount(member)
@@ -55,6 +56,7 @@ local function prune(now)
     redis.call('ZREM', KEYS[3], unpack(expired))
     redis.call('ZREM', KEYS[4], unpack(expired))
     redis.call('ZREM', KEYS[5], unpack(expired))
+    redis.call('HDEL', KEYS[7], unpack(expired))
     for i = 1, #expired do uncount(expired[i]) end
   end
   return #expired
@@ -74,7 +76,7 @@ end
 -- Takes the stream out of the list: returns its news and how many entries were dropped with it.
 local function gone()
   local dropped = redis.call('ZCARD', KEYS[2])
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
   local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
   redis.call('HSET', KEYS[1], 'inlist', '0', 'visible', '0', 'ipeers', '0')
   return {ver, -1, 0}, dropped
@@ -115,9 +117,9 @@ return 1
 `,
 );
 
-/** KEYS stream, peers, edges, sources, since, hosts · ARGV name, live, ts, session → {result, detail?} */
+/** KEYS stream, peers, edges, sources, since, hosts, reach · ARGV name, live, ts, session → {result, detail?} */
 export const PUBLISH = script(
-  6,
+  7,
   `
 local current = redis.call('HMGET', KEYS[1], 'name', 'ts', 'session')
 if current[1] and current[1] ~= ARGV[1] then return {'key-bound', current[1]} end
@@ -157,12 +159,13 @@ return 1
 );
 
 /**
- * KEYS stream, peers, edges, sources, since, hosts
- * · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0), announcedAt, host, max entries per host (0: no cap)
+ * KEYS stream, peers, edges, sources, since, hosts, reach
+ * · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0), announcedAt, host, max entries per host (0: no cap),
+ *   reachable (1/0, '' leaves it)
  * → {0} for an unpublished stream | {2} when the host holds its cap of other live entries | {1, ver, entries, due}
  */
 export const ANNOUNCE = script(
-  6,
+  7,
   `${STREAM_FUNCTIONS}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 -- A new entry, or one that had expired, starts its time announced over; a renewal keeps it.
@@ -179,6 +182,7 @@ if not held or tonumber(held) <= tonumber(ARGV[7]) then redis.call('ZADD', KEYS[
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 if ARGV[6] == '1' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[7], ARGV[1], ARGV[10]) end
 local info = redis.call('HMGET', KEYS[1], 'edge', 'visible')
 if tonumber(ARGV[3]) > tonumber(info[1] or '0') then redis.call('HSET', KEYS[1], 'edge', ARGV[3]) end
 if tonumber(ARGV[4]) > tonumber(info[2] or '0') then redis.call('HSET', KEYS[1], 'visible', ARGV[4]) end
@@ -188,9 +192,9 @@ return {1, n[1], n[2], n[3]}
 `,
 );
 
-/** KEYS stream, peers, edges, sources, since, hosts · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
+/** KEYS stream, peers, edges, sources, since, hosts, reach · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
 export const LEAVE = script(
-  6,
+  7,
   `${STREAM_FUNCTIONS}
 local removed = 0
 for i = 3, #ARGV do
@@ -202,6 +206,7 @@ end
 redis.call('ZREM', KEYS[3], unpack(ARGV, 3))
 redis.call('ZREM', KEYS[4], unpack(ARGV, 3))
 redis.call('ZREM', KEYS[5], unpack(ARGV, 3))
+redis.call('HDEL', KEYS[7], unpack(ARGV, 3))
 if removed == 0 then return {0, 0, 0, 0} end
 local info = redis.call('HMGET', KEYS[1], 'inlist', 'edge')
 if info[1] == '1' and redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[1], '+inf') == 0 then
@@ -219,14 +224,14 @@ return {removed, n[1], n[2], n[3]}
 );
 
 /**
- * KEYS stream, peers, edges, sources, since, hosts · ARGV name, now, maxCandidates
+ * KEYS stream, peers, edges, sources, since, hosts, reach · ARGV name, now, maxCandidates
  * → nil when the stream is not bound to the name
- * | {live, edge, peers, {member, edge, since, source (1/0), ...}, viewers, ver, entries, due, session}
+ * | {live, edge, peers, {member, edge, since, source (1/0), reachable (1/0/''), ...}, viewers, ver, entries, due, session}
  * Candidates: every entry when they fit in maxCandidates; otherwise the live source entries,
  * the longest-announced quarter, half of maxCandidates with the highest edges, and random others.
  */
 export const LOOKUP = script(
-  6,
+  7,
   `${STREAM_FUNCTIONS}
 local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'session')
 if info[1] ~= ARGV[1] then return false end
@@ -258,15 +263,17 @@ else
 end
 local picked = {}
 if #members > 0 then
-  -- Three reads for all the picked entries, not three per entry.
+  -- Four reads for all the picked entries, not four per entry.
   local edges = redis.call('ZMSCORE', KEYS[3], unpack(members))
   local since = redis.call('ZMSCORE', KEYS[5], unpack(members))
   local sources = redis.call('ZMSCORE', KEYS[4], unpack(members))
+  local reach = redis.call('HMGET', KEYS[7], unpack(members))
   for i = 1, #members do
     picked[#picked + 1] = members[i]
     picked[#picked + 1] = edges[i] or '0'
     picked[#picked + 1] = since[i] or '0'
     picked[#picked + 1] = sources[i] and '1' or '0'
+    picked[#picked + 1] = reach[i] or ''
   end
 end
 return {info[2] or '0', info[3] or '0', count, picked, viewers, n[1], n[2], n[3], info[4] or false}
@@ -286,12 +293,12 @@ return {info[1] or '', info[2] or '0', info[3] or '0', info[4] or '0', peers, vi
 );
 
 /**
- * KEYS stream, peers, edges, sources, since, hosts · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
+ * KEYS stream, peers, edges, sources, since, hosts, reach · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
  * The next look is at least `gap` ms away, so a busy stream (whose first entry is always
  * about to expire and be renewed) is swept once per gap, not once per renewal.
  */
 export const SWEEP_STREAM = script(
-  6,
+  7,
   `${STREAM_FUNCTIONS}
 local removed = prune(ARGV[1])
 local info = redis.call('HMGET', KEYS[1], 'visible', 'inlist')
@@ -305,6 +312,17 @@ local n = news(true)
 local soonest = tonumber(ARGV[1]) + tonumber(ARGV[2])
 if n[3] < soonest then n[3] = soonest end
 return {removed, 0, n[1], n[2], n[3]}
+`,
+);
+
+/** KEYS peers, reach · ARGV member, reachable (1/0), now → 1 when recorded, 0 when the entry is not live */
+export const MARK_REACHABLE = script(
+  2,
+  `
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not expires or tonumber(expires) <= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
 `,
 );
 

@@ -31,6 +31,8 @@ export interface Candidate extends PeerRecord {
   readonly source: boolean;
   /** Wall-clock ms of the announce that created the entry (renewals keep it): the longest-announced are hard to fake. */
   readonly since: number;
+  /** Whether central could dial the entry back; absent while nobody knows (not tried yet, or dial-backs off). */
+  readonly reachable?: boolean;
 }
 
 /** A stream as `list` and `lookup` show it. */
@@ -84,6 +86,8 @@ export interface AnnounceRecord extends PeerRecord {
    * (`capsEntriesPerHost`) refuses a new entry past it with `TOO_MANY_ENTRIES`.
    */
   readonly maxEntriesPerHost?: number;
+  /** What a dial-back of the entry found, when one did; left out, the entry keeps what it had. */
+  readonly reachable?: boolean;
 }
 
 export interface LookupCandidates {
@@ -164,6 +168,11 @@ export interface Registry {
    * of another session forgets the head. Resolves with whether it was stored.
    */
   recordHead(stream: string, head: HeadRecord): Promise<boolean>;
+  /**
+   * Records what a dial-back found for a live entry (kept until the entry goes).
+   * Resolves with false, and records nothing, when the entry is not there.
+   */
+  markReachable(stream: string, peer: PeerAddress, reachable: boolean, now: number): Promise<boolean>;
   /** The stream bound to `name` and candidates among its live entries; undefined for an unbound name. */
   lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined>;
   /**

@@ -19,6 +19,7 @@ import { RegistryUnavailableError } from './errors.js';
 import { MemoryRegistry } from './memory-registry.js';
 import type { Registry } from './registry.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
+import { DialBack, type DialBackOptions } from './dial-back.js';
 import { trackerHandlers } from './tracker-handlers.js';
 import { CrossCentralSignals, type CrossCentralSignalsOptions } from './cross-central-signals.js';
 import { SignalRouter, type SignalRouterOptions } from './signal-router.js';
@@ -47,7 +48,7 @@ export type TrackerProblem =
   /** The listening socket failed (e.g. out of file descriptors). */
   | { readonly kind: 'listener'; readonly error: Error };
 
-export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
+export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry' | 'dialBack'> {
   /**
    * Where the swarm is kept. The running tracker owns it: `close()` closes it,
    * and so does a start that fails.
@@ -77,6 +78,11 @@ export interface StartTrackerOptions extends Omit<TrackerOptions, 'registry'> {
   onProblem?: (problem: TrackerProblem) => void;
   /** Serve the same protocol, under the same limits, over WebSocket too. @default no WebSocket endpoint */
   webSocket?: WebSocketListenOptions;
+  /**
+   * Dial-backs of announced entries: the timeout of each (0: none) and how many at once.
+   * @default { timeout: 2_000, maxConcurrent: 32 }
+   */
+  dialBack?: DialBackOptions;
   /**
    * Limits of `signal` relaying (rate per connection, payload size). On a registry that
    * shares pub/sub (Redis), signals reach entries announced to the other centrals too.
@@ -121,7 +127,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   let reports: ViewerReports;
   let webSocket: WebSocketEndpoint | undefined;
   try {
-    tracker = new Tracker({ ...options, registry });
+    tracker = new Tracker({ ...options, registry, dialBack: new DialBack(options.dialBack) });
     const crossCentral = registry.signalPubSub ? new CrossCentralSignals(registry.signalPubSub(), options.signals) : undefined;
     signals = new SignalRouter({ ...options.signals, ...(crossCentral ? { crossCentral } : {}), ...(options.clock ? { clock: options.clock } : {}) });
     reports = new ViewerReports({ ...options.reports, ...(options.clock ? { clock: options.clock } : {}) });

@@ -42,6 +42,7 @@ import { AddressEntries } from './address-entries.js';
 import { addressLimitPolicy, MemoryAddressLimits, type AddressCheck, type AddressLimitStore } from './address-limits.js';
 import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
+import type { DialBack } from './dial-back.js';
 import { StreamHeadCache } from './stream-head-cache.js';
 import { peerKey, type AnnounceRecord, type PublishRecord, type Registry, type StreamHead, type SweepResult } from './registry.js';
 
@@ -58,6 +59,12 @@ export interface TrackerOptions {
    * @default no watch pages
    */
   watchPageUrl?: (name: string, centralHost: string | undefined) => string | undefined;
+  /**
+   * Dials each announced entry back once per connection and port, and records
+   * whether it could (look-ups list reachable entries first). Undefined: no dial-backs.
+   * @default no dial-backs
+   */
+  dialBack?: DialBack;
   /**
    * Re-announce interval handed to peers, before jitter.
    * @default 15_000
@@ -130,7 +137,7 @@ export interface TrackerOptions {
 }
 
 /** What a TrackerOptions holds beside the settings: what it runs on and talks to. */
-type TrackerParts = 'registry' | 'clock' | 'random' | 'watchPageUrl';
+type TrackerParts = 'registry' | 'clock' | 'random' | 'watchPageUrl' | 'dialBack';
 
 export type TrackerSettings = Readonly<Required<Omit<TrackerOptions, TrackerParts>>>;
 
@@ -196,6 +203,10 @@ export class TrackerSession {
   readonly published = new Map<string, PublishRecord>();
   /** stream id → when the per-IP limits last counted this connection's entry of it (not its renewals). */
   readonly countedAt = new Map<string, number>();
+  /** Port → whether central could dial this connection's host back at it: found once per connection and port. */
+  readonly reachable = new Map<number, boolean>();
+  /** Ports being dialed back now. */
+  readonly dialingBack = new Set<number>();
 
   constructor(host: string, centralHost?: string) {
     this.host = host;
@@ -239,6 +250,7 @@ export class Tracker {
   /** Entries per host, counted here unless the registry caps them itself (shared by every central on it). */
   readonly #entries: AddressEntries | undefined;
   readonly #heads: StreamHeadCache;
+  readonly #dialBack: DialBack | undefined;
 
   constructor(options: TrackerOptions) {
     this.settings = resolveTrackerSettings(options);
@@ -255,6 +267,12 @@ export class Tracker {
     this.#limits = this.#registry.addressLimits?.(policy, this.#clock) ?? new MemoryAddressLimits(policy, this.#clock);
     this.#entries = this.#registry.capsEntriesPerHost ? undefined : new AddressEntries(this.settings.maxEntriesPerIp);
     this.#heads = new StreamHeadCache(this.settings.headCacheAge, HEAD_CACHE_SIZE);
+    this.#dialBack = options.dialBack;
+  }
+
+  /** Dial-backs and what they found, when the tracker dials back. */
+  get dialBack(): DialBack | undefined {
+    return this.#dialBack;
   }
 
   async publish(session: TrackerSession, message: PublishMessage): Promise<Reply<'published'>> {
@@ -319,6 +337,7 @@ export class Tracker {
       const edge = clipToHead(current, message.edge);
       // Viewers announcing each other do not keep listed a stream whose source gave no new signed head for a TTL.
       const visibleUntil = source || headIsFresh(current, now, this.settings.ttl) ? now + this.settings.ttl + this.settings.grace : now;
+      const reachable = session.reachable.get(message.port);
       const announcement: AnnounceRecord = {
         stream: message.stream,
         host: session.host,
@@ -328,6 +347,8 @@ export class Tracker {
         expiresAt,
         visibleUntil,
         maxEntriesPerHost: this.settings.maxEntriesPerIp,
+        // Carried by every announce, so a verdict the registry missed (it was away) is there by the next one.
+        ...(reachable === undefined ? {} : { reachable }),
         // A stream that ended by its signed end stays finished, whatever its source announces.
         ...(source ? { live: message.live && !current.head?.ended, source: true } : {}),
       };
@@ -337,6 +358,7 @@ export class Tracker {
         ((await this.#restorePublication(session, message.stream)) !== undefined && (await this.#registry.announce(announcement)));
       if (!known) throw new StreamNotFoundError(message.stream);
       session.announced.set(message.stream, message.port);
+      this.#dialBackOnce(session, message.port);
       const spread = this.settings.intervalJitter * (2 * this.#random() - 1);
       return { t: 'announced', interval: Math.max(1, Math.round(this.settings.interval * (1 + spread))), ttl: this.settings.ttl };
     });
@@ -353,7 +375,9 @@ export class Tracker {
         random: this.#random,
       });
       const { name, stream, live, edge } = found.stream;
-      return { t: 'peers', name, stream, live, edge, session: Buffer.from(found.session, 'hex'), peers };
+      // Only an asker that said it reads `reachable` gets it: an older peer would refuse the key.
+      const listed = message.reachability ? peers : peers.map(({ host, port, edge }) => ({ host, port, edge }));
+      return { t: 'peers', name, stream, live, edge, session: Buffer.from(found.session, 'hex'), peers: listed };
     });
   }
 
@@ -405,6 +429,30 @@ export class Tracker {
     this.counters.restored += 1;
     this.#heads.forget(stream);
     return { session: record.session, head: undefined };
+  }
+
+  /**
+   * Dials the connection's host back at `port`, once per connection and port (not
+   * again while a dial-back is under way, again at the next announce when all were
+   * busy), and records what it found on every entry the connection announced at it.
+   */
+  #dialBackOnce(session: TrackerSession, port: number): void {
+    const dialBack = this.#dialBack;
+    if (!dialBack?.enabled || session.reachable.has(port) || session.dialingBack.has(port)) return;
+    session.dialingBack.add(port);
+    void dialBack
+      .dial(session.host, port)
+      .then(async (reachable) => {
+        session.dialingBack.delete(port);
+        if (reachable === undefined) return;
+        session.reachable.set(port, reachable);
+        const now = this.#clock.now();
+        for (const [stream, announced] of session.announced) {
+          if (announced === port) await this.#registry.markReachable(stream, { host: session.host, port }, reachable, now);
+        }
+      })
+      // The registry was away: the entry's next announce carries the verdict.
+      .catch(() => undefined);
   }
 
   /** One check of the per-IP limits (one Redis script with a Redis registry); throws the refusal. */

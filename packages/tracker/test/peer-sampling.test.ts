@@ -35,6 +35,36 @@ describe('samplePeers', () => {
   });
 });
 
+describe('samplePeers with what dial-backs found', () => {
+  const withReach = (all: Candidate[], reach: (i: number) => boolean | undefined): Candidate[] =>
+    all.map((peer, i) => {
+      const reachable = reach(i);
+      return reachable === undefined ? peer : { ...peer, reachable };
+    });
+
+  it('lists the source, then the peers central reached, then those not tried, then those it could not reach', () => {
+    const source = { host: '127.0.9.9', port: 2049, edge: 0, source: true, since: 50 };
+    const all = withReach(peers(12), (i) => (i % 3 === 0 ? false : i % 3 === 1 ? true : undefined));
+    for (let seed = 1; seed <= 10; seed++) {
+      const picked = samplePeers([...all, source], 13, { exclude: new Set(), nearEdge: 10, random: seededRandom(seed) });
+      expect(picked).toHaveLength(13);
+      expect(picked[0]).toEqual({ host: '127.0.9.9', port: 2049, edge: 0 });
+      expect(picked.slice(1).map((p) => p.reachable)).toEqual([...Array(4).fill(true), ...Array(4).fill(undefined), ...Array(4).fill(false)]);
+    }
+  });
+
+  it('fills a short answer with reachable peers before unreachable ones, beyond the longest-announced quarter', () => {
+    // Entries 0-3 are the longest-announced and unreachable; 4-19 are fresh, and the odd ones reachable.
+    const all = withReach(peers(20), (i) => (i < 4 ? false : i % 2 === 1 ? true : undefined));
+    for (let seed = 1; seed <= 10; seed++) {
+      const picked = samplePeers(all, 8, { exclude: new Set(), nearEdge: 10, random: seededRandom(seed) });
+      // Two (a quarter of 8) stay the longest-announced whatever their reachability: that share resists an eclipse.
+      expect(picked.filter((p) => p.reachable === false).map((p) => p.host)).toEqual(['127.0.0.0', '127.0.0.1']);
+      expect(picked.slice(0, 6).every((p) => p.reachable === true)).toBe(true);
+    }
+  });
+});
+
 describe('samplePeers against an eclipse', () => {
   it('answers with the source and the longest-announced peers however many fresh entries sit at the edge', () => {
     const honest = peers(6, () => 100);

@@ -74,6 +74,28 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(expired?.stream.peers).toBe(0);
     });
 
+    it('keeps what a dial-back found on a live entry across its renewals, hands it to look-ups and forgets it with the entry', async () => {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry());
+      await registry.announce(entry({ host: '127.0.0.3' }));
+      expect(await registry.markReachable(A, { host: '127.0.0.2', port: 2050 }, true, T)).toBe(true);
+      expect(await registry.markReachable(A, { host: '127.0.0.3', port: 2050 }, false, T)).toBe(true);
+      // No entry, or one that expired: nothing recorded.
+      expect(await registry.markReachable(A, { host: '127.0.0.4', port: 2050 }, true, T)).toBe(false);
+      expect(await registry.markReachable(A, { host: '127.0.0.2', port: 2050 }, false, T + 1_000)).toBe(false);
+      await registry.announce(entry({ edge: 11, expiresAt: T + 2_000 }));
+      const reach = async (at: number) =>
+        Object.fromEntries((await registry.lookup('cam1', at, 10))!.candidates.map((c) => [c.host, c.reachable]));
+      expect(await reach(T)).toEqual({ '127.0.0.2': true, '127.0.0.3': false });
+      // An announce that carries a verdict replaces the one recorded.
+      await registry.announce(entry({ host: '127.0.0.3', reachable: true, expiresAt: T + 2_000 }));
+      expect(await reach(T)).toEqual({ '127.0.0.2': true, '127.0.0.3': true });
+      // The entry leaves: announced again, it is not known until dialed back again.
+      await registry.leave(A, [{ host: '127.0.0.2', port: 2050 }], T + 10, T + 5_000);
+      await registry.announce(entry({ announcedAt: T + 20, expiresAt: T + 2_000 }));
+      expect(await reach(T + 20)).toEqual({ '127.0.0.2': undefined, '127.0.0.3': true });
+    });
+
     it('answers undefined for a name that is not bound', async () => {
       expect(await registry.lookup('nobody', T, 10)).toBeUndefined();
     });

@@ -36,6 +36,7 @@ function countingRegistry(sweep?: () => Promise<never>): Registry & { sweeps: nu
     leave: (stream, peers, now, visibleUntil) => inner.leave(stream, peers, now, visibleUntil),
     streamHead: (stream) => inner.streamHead(stream),
     recordHead: (stream, head) => inner.recordHead(stream, head),
+    markReachable: (stream, peer, reachable, now) => inner.markReachable(stream, peer, reachable, now),
     lookup: (name, now, max) => inner.lookup(name, now, max),
     list: (now, limit) => inner.list(now, limit),
     counts: () => inner.counts(),

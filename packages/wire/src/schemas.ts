@@ -104,7 +104,14 @@ const seq = required(uint());
 const port = required(uint(1, 65535));
 const session = required(bin(SESSION_BYTES, SESSION_BYTES));
 
-const peerEntry = { host: required(host), port, edge: required(uint()) } satisfies Schema;
+const peerEntry = {
+  host: required(host),
+  port,
+  edge: required(uint()),
+  // Whether central could dial the entry back at its port (left out while it does not know): one it could not is
+  // reached over WebRTC through signals. Sent only to an asker whose `lookup` had `reachability: true`.
+  reachable: optional(bool),
+} satisfies Schema;
 const streamEntry = {
   name: required(name),
   stream: required(streamId),
@@ -146,7 +153,13 @@ export const SCHEMAS = {
     signals: optional(bool),
   },
   announced: { re, interval: required(uint(1)), ttl: required(uint(1)) },
-  lookup: { id, name: required(name), count: required(uint(1, MAX_LOOKUP_PEERS)) },
+  lookup: {
+    id,
+    name: required(name),
+    count: required(uint(1, MAX_LOOKUP_PEERS)),
+    // The asker reads each entry's `reachable`. Sent only as `true`: a central built before it refuses the key.
+    reachability: optional(bool),
+  },
   peers: {
     re,
     name: required(name),

@@ -16,7 +16,8 @@ afterEach(stopEverything, 30_000);
 describe('watch --webrtc', { timeout: 2 * READY_TIMEOUT_MS + WATCH_TIMEOUT_MS }, () => {
   it('fetches a finished stream byte for byte over a data channel set up through central', async () => {
     const dir = tempDir();
-    const central = await startCentral(BLOCK);
+    // A viewer dials over TCP a publisher central dialed back: without dial-backs it knows no better than WebRTC.
+    const central = await startCentral(BLOCK, { args: ['--dial-back-timeout', '0'] });
     const publisher = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'film', dir, args: ['--webrtc'] });
     const viewer = await startViewer({ central, host: loopback(BLOCK, 3), name: 'film', dir, args: ['--webrtc'] });
 
@@ -33,7 +34,8 @@ describe('watch --webrtc', { timeout: 2 * READY_TIMEOUT_MS + WATCH_TIMEOUT_MS },
     const dir = tempDir();
     const redis = await startRedisServer();
     onCleanup(() => redis.stop());
-    const registry = ['--registry', redis.url];
+    // Without dial-backs, as above: a publisher central reached is dialed over TCP.
+    const registry = ['--registry', redis.url, '--dial-back-timeout', '0'];
     const [centralA, centralB] = await Promise.all([startCentral(BLOCK_A, { args: registry }), startCentral(BLOCK_B, { args: registry })]);
     const publisher = await startPublisher({ central: centralA, host: loopback(BLOCK_A, 2), name: 'film', dir, args: ['--webrtc'] });
     const viewer = await startViewer({ central: centralB, host: loopback(BLOCK_B, 3), name: 'film', dir, args: ['--webrtc'] });
