@@ -212,7 +212,15 @@ export class RoundView implements SchedulerView {
     return (this.#open ??= this.#host.openPeers(this.#now));
   }
 
-  /** The best round trip and rate measured from any peer, assumed for peers not measured yet. */
+  /**
+   * What a peer not measured yet is assumed to do: the best round trip and rate measured on any
+   * peer, the round trip capped at a chunk's duration. A peer is asked only if it is expected in
+   * time, and asking is the only way to measure it: when the only peer measured was a source
+   * slowed to seconds a request by its upload cap, every peer that joined later looked as slow,
+   * was never asked for a live chunk near its deadline, so never measured, and the chunks it held
+   * were skipped as held-back. The cap is optimism enough to ask it for a chunk due a few chunks
+   * from now, and not so much that a request to it looks overdue at once and is moved at once.
+   */
   #priorStats(): Estimate | undefined {
     if (this.#prior !== undefined) return this.#prior ?? undefined;
     let rtt = Infinity;
@@ -223,7 +231,7 @@ export class RoundView implements SchedulerView {
       rtt = Math.min(rtt, stats.rttMs);
       rate = Math.max(rate, stats.bytesPerMs);
     }
-    this.#prior = rtt === Infinity ? null : { rttMs: rtt, bytesPerMs: rate };
+    this.#prior = rtt === Infinity ? null : { rttMs: Math.min(rtt, this.#host.chunkDurationMs), bytesPerMs: rate };
     return this.#prior ?? undefined;
   }
 }

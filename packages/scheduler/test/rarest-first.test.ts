@@ -116,6 +116,22 @@ describe('rarest-first', () => {
     expect(swarm.calls.slice(2).map((call) => `${call.seq}@${call.peer}`)).toEqual(['2@fast', '3@fast', '4@fast']);
   });
 
+  it('tries a peer not measured yet for a chunk near its deadline, even when the only peer measured is slow', async () => {
+    // A live source slowed by its upload cap (2.5 s a request) is the only peer measured when a
+    // relay joins with chunk 4, due 2 s later. Judged as slow as the source, the relay would never
+    // be asked, so never measured, and chunk 4 would be skipped though the relay could send it at once.
+    const swarm = new Swarm({ live: true, startupDelayMs: 3_000 });
+    swarm.addPeer('source', [0, 1, 2, 3], answersAfter(2_500));
+    swarm.scheduler.setPlayhead(0);
+    swarm.scheduler.start();
+    await swarm.run(3_000);
+    swarm.addPeer('relay', [4], answersAfter(50));
+    await swarm.run(2_100);
+    expect(swarm.events('missed')).toEqual([]);
+    expect(swarm.events('played').map((event) => event.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(swarm.events('delivered').find((event) => event.seq === 4)).toMatchObject({ peer: 'relay', at: 3_050 });
+  });
+
   it('moves a request stuck on a silent peer to a faster one long before it times out', async () => {
     // Nothing is urgent (so no second requests): only rerouting can rescue the stuck requests.
     // The first map added makes its peer look upstream (it announced everything first), and an
