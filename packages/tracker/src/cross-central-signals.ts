@@ -70,7 +70,8 @@ export class CrossCentralSignals {
   readonly #pending = new Map<number, (delivery: RemoteDelivery) => void>();
   /** Streams listened to, with how many entries held here keep each. */
   readonly #streams = new Map<string, number>();
-  #started: Promise<unknown> | undefined;
+  /** Channels whose subscription failed (Redis away): tried again before the next relay or hold. */
+  readonly #unsubscribed = new Map<string, (payload: string) => void>();
 
   constructor(pubSub: SignalPubSub, options: CrossCentralSignalsOptions = {}) {
     this.#pubSub = pubSub;
@@ -81,16 +82,17 @@ export class CrossCentralSignals {
   }
 
   /** Starts listening for answers; `deliver` hands on signals for entries held here. */
-  start(deliver: LocalDelivery): Promise<unknown> {
+  start(deliver: LocalDelivery): void {
     this.#deliver = deliver;
-    return (this.#started ??= this.#pubSub.subscribe(this.#replyChannel, (payload) => this.#onReply(payload)));
+    this.#subscribe(this.#replyChannel, (payload) => this.#onReply(payload));
   }
 
   /** An entry of `stream` is held here now: listen on its channel (once per stream). */
   hold(stream: string): void {
+    this.#retryFailedSubscriptions();
     const held = this.#streams.get(stream) ?? 0;
     this.#streams.set(stream, held + 1);
-    if (held === 0) void this.#pubSub.subscribe(channelOf(stream), (payload) => this.#onSignal(stream, payload)).catch(() => undefined);
+    if (held === 0) this.#subscribe(channelOf(stream), (payload) => this.#onSignal(stream, payload));
   }
 
   /** An entry of `stream` held here is gone: stop listening once none is left. */
@@ -102,11 +104,13 @@ export class CrossCentralSignals {
       return;
     }
     this.#streams.delete(stream);
+    if (this.#unsubscribed.delete(channelOf(stream))) return;
     void this.#pubSub.unsubscribe(channelOf(stream)).catch(() => undefined);
   }
 
   /** Hands the signal to whichever central holds its target entry; 'gone' when none answers in time. */
   async relay(signal: RemoteSignal): Promise<RemoteDelivery> {
+    this.#retryFailedSubscriptions();
     const id = this.#nextId++;
     const envelope: SignalEnvelope = {
       id,
@@ -143,6 +147,16 @@ export class CrossCentralSignals {
   async close(): Promise<void> {
     for (const settle of [...this.#pending.values()]) settle('gone');
     await this.#pubSub.close();
+  }
+
+  /** Subscribes; a failure (Redis away) is remembered and tried again later. Once made, node-redis renews it after reconnects. */
+  #subscribe(channel: string, listener: (payload: string) => void): void {
+    this.#unsubscribed.delete(channel);
+    this.#pubSub.subscribe(channel, listener).catch(() => this.#unsubscribed.set(channel, listener));
+  }
+
+  #retryFailedSubscriptions(): void {
+    for (const [channel, listener] of [...this.#unsubscribed]) this.#subscribe(channel, listener);
   }
 
   #onSignal(stream: string, payload: string): void {

@@ -75,19 +75,30 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
     client.on('error', events.onError);
     client.on('ready', events.onReady);
     let subscriber: ReturnType<typeof client.duplicate> | undefined;
-    const subscribed = () => {
-      if (!subscriber) {
-        subscriber = client.duplicate();
-        subscriber.on('error', events.onError);
-      }
-      return subscriber.isOpen ? Promise.resolve(subscriber) : subscriber.connect();
-    };
+    let subscriberReady: Promise<NonNullable<typeof subscriber>> | undefined;
+    // One connection for every subscription, made at the first; a failed first connect is tried afresh next time.
+    const subscribed = () =>
+      (subscriberReady ??= (async () => {
+        const made = (subscriber = client.duplicate());
+        made.on('error', events.onError);
+        try {
+          return await made.connect();
+        } catch (error) {
+          subscriber = subscriberReady = undefined;
+          if (made.isOpen) made.destroy();
+          throw error;
+        }
+      })());
     return {
       send: (_key, args) => deadlines.track(client.sendCommand([...args])),
       subscribe: async (channel, listener) => (await subscribed()).sSubscribe(channel, listener),
       unsubscribe: async (channel) => void (await subscriber?.sUnsubscribe(channel)),
       connect: () => client.connect(),
-      close: () => Promise.all([client.close(), subscriber?.isOpen ? subscriber.close() : undefined]).then(() => undefined).finally(closed),
+      // A subscribed connection has nothing to finish: it is dropped at once, whether Redis is there or not.
+      close: () => {
+        if (subscriber?.isOpen) subscriber.destroy();
+        return client.close().finally(closed);
+      },
       destroy: () => {
         client.destroy();
         if (subscriber?.isOpen) subscriber.destroy();

@@ -302,7 +302,7 @@ export class RedisRegistry implements Registry {
   signalPubSub(): SignalPubSub {
     const named = (channel: string) => `${this.#prefix}${channel}`;
     return {
-      publish: (channel, payload) => this.#client.send(named(channel), ['SPUBLISH', named(channel), payload]),
+      publish: (channel, payload) => this.#run(undefined, [named(channel)], [], ['SPUBLISH', named(channel), payload]),
       subscribe: (channel, listener) => this.#client.subscribe(named(channel), listener),
       unsubscribe: (channel) => this.#client.unsubscribe(named(channel)),
       // The subscriptions' connection is the registry's: it closes with the registry.

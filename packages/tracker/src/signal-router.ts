@@ -76,7 +76,7 @@ export class SignalRouter {
     this.maxSignalBytes = options.maxSignalBytes ?? MAX_SIGNAL_BYTES;
     this.#clock = options.clock ?? wallClock;
     this.#crossCentral = options.crossCentral;
-    void this.#crossCentral?.start((signal) => this.#deliverFromAnotherCentral(signal));
+    this.#crossCentral?.start((signal) => this.#deliverFromAnotherCentral(signal));
     if (!(Number.isSafeInteger(this.maxSignalBytes) && this.maxSignalBytes >= 1 && this.maxSignalBytes <= MAX_SIGNAL_BYTES)) {
       throw new RangeError(`the signal size limit is an integer from 1 to ${MAX_SIGNAL_BYTES} bytes, not ${this.maxSignalBytes}`);
     }

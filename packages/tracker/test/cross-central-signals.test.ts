@@ -74,6 +74,27 @@ describe('signals across centrals refused', () => {
     expect(two.signals.counters.refused).toEqual({ SIGNAL_TARGET_GONE: 1 });
   });
 
+  it('relays across again once Redis is back after an outage, without the entries announcing again', async () => {
+    let own = await startRedisServer();
+    const port = own.port;
+    try {
+      const { key, viewer, publisherInbox } = await twoCentrals(own.url, { signals: { replyTimeoutMs: 300 } });
+      await own.stop();
+      own = await startRedisServer({ port });
+      const offer = json({ type: 'offer', sdp: 'v=0' });
+      // The centrals' connections to Redis come back on their own time, and with them their subscriptions.
+      let answer = 'not tried';
+      for (let attempt = 0; attempt < 40 && answer !== 'ACCEPTED'; attempt++) {
+        answer = await refusalOf(viewer.request({ t: 'signal', stream: key.streamId, host: '127.0.0.2', port: 2050, data: offer }));
+        if (answer !== 'ACCEPTED') await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(answer).toBe('ACCEPTED');
+      expect(publisherInbox.received.at(-1)).toMatchObject({ host: '127.0.0.3', port: 40_001, data: offer });
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('stops relaying to an entry once its connection to the other central closes', async () => {
     const { key, publisher, viewer } = await twoCentrals(redis.url, { signals: { replyTimeoutMs: 300 } });
     await publisher.close();
