@@ -37,6 +37,8 @@ in a network namespace of its own with a capped uplink) and prints a JSON report
   --start-interval D     pause between viewer starts (default 300ms)
   --behind D             the viewers' watch --behind: how far behind the newest chunk
                          they start (default: the peer's own, 4s)
+  --latency D            the viewers' watch --latency: play each chunk D after it could
+                         first be announced, instead of --behind (default: not given)
   --keep DIR             keep stats files and the publisher's key in DIR (default: a temporary
                          directory, removed afterwards)
   --lag-sample-every N   stamp a lag sample into the source after every N of its 188-byte
@@ -79,6 +81,7 @@ try {
       pacing: { type: 'string', default: 'harness' },
       'start-interval': { type: 'string', default: '300ms' },
       behind: { type: 'string' },
+      latency: { type: 'string' },
       keep: { type: 'string' },
       'lag-sample-every': { type: 'string', default: String(DEFAULT_LAG_SAMPLE_EVERY) },
       'peer-arg': { type: 'string', multiple: true },
@@ -134,6 +137,7 @@ try {
     pacing: v.pacing,
     startIntervalMs: parseDuration('--start-interval', v['start-interval']),
     ...(v.behind === undefined ? {} : { behindMs: parseDuration('--behind', v.behind) }),
+    ...(v.latency === undefined ? {} : { latencyMs: parseDuration('--latency', v.latency) }),
     lagSampleEvery,
     peerArgs: v['peer-arg'] ?? [],
     ...(shaped ? { shaped } : {}),

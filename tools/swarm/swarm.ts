@@ -70,6 +70,8 @@ export interface SwarmOptions {
   startIntervalMs?: number;
   /** The viewers' `--behind` (how far behind the newest chunk they start, ms); theirs by default. */
   behindMs?: number;
+  /** The viewers' `--latency` (play each chunk this long after it could first be announced, ms); unset: not given. */
+  latencyMs?: number;
   /** More arguments for the publisher and every viewer (`--max-upload-queue 1h`), to compare a setting in one harness. */
   peerArgs?: readonly string[];
   /**
@@ -106,6 +108,7 @@ export interface SwarmReport {
     source: string;
     pacing: 'harness' | 'program';
     behindMs?: number;
+    latencyMs?: number;
     /** The arguments every peer was given besides the harness's own. */
     peerArgs: readonly string[];
     shaped: boolean;
@@ -280,7 +283,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       const entry: Slot['incarnations'][number] = { peer: undefined, statsFile, killed: false, lag };
       slot.incarnations.push(entry);
       try {
-        const behind = options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`];
+        const behind = [
+          ...(options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`]),
+          ...(options.latencyMs === undefined ? [] : ['--latency', `${options.latencyMs}ms`]),
+        ];
         const port = nat ? natViewerPort(slot.slot) : await portFor(slot.host);
         const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, port), ...webrtc, '--stats', statsFile, ...peerArgs];
         entry.peer = await startPeer(args, {
@@ -385,6 +391,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       source: options.source,
       pacing,
       ...(options.behindMs === undefined ? {} : { behindMs: options.behindMs }),
+      ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
       peerArgs,
       shaped: shaped !== undefined,
       lagSampleEvery,

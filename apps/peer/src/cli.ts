@@ -220,6 +220,9 @@ has written the last chunk. With no NAME it shows what is on and asks.
   --behind TIME          how far behind the newest chunk a live stream starts:
                          4s, 2.5, 1500ms (default ${DEFAULT_LIVE_OFFSET_MS / 1000}s; less is less delay,
                          and more skipped chunks when peers are slow)
+  --latency TIME         instead of --behind: play each live chunk this long after the
+                         fastest peer could announce it (2s, 1500ms), following that
+                         estimate as it improves; less is less delay and more skips
   --silence TIME         a live stream that brings no new chunk from anyone for
                          this long is reported: "the publisher may be gone"
                          (default ${DEFAULT_SILENCE_MS / 1000}s); watch keeps waiting unless --exit-on-silence
@@ -333,6 +336,8 @@ export interface WatchConfig extends CommonConfig {
   readonly player: PlayerName | undefined;
   /** How far behind the newest chunk a live stream starts (`--behind`); the scheduler's default when unset. */
   readonly behindMs: number | undefined;
+  /** `--latency`: play each live chunk this long after it could first be announced (the scheduler's `targetLatencyMs`). */
+  readonly latencyMs: number | undefined;
   /** `--silence`: no new chunk of a live stream for this long is reported. */
   readonly silenceMs: number;
   /** `--exit-on-silence`: then stop (exit 3) instead of waiting on. */
@@ -402,6 +407,7 @@ const OPTIONS = {
     http: { type: 'string' },
     from: { type: 'string' },
     behind: { type: 'string' },
+    latency: { type: 'string' },
     silence: { type: 'string' },
     'exit-on-silence': { type: 'boolean' },
     'max-chunk-skew': { type: 'string' },
@@ -496,6 +502,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command === 'relay' && name === undefined) throw new UsageError('relay needs a stream name: relay NAME');
   const players = PLAYERS.filter((player) => values[player] === true);
   if (players.length > 1) throw new UsageError(`watch starts one player: --${players.join(' or --')}, not both`);
+  if (values.behind !== undefined && values.latency !== undefined) throw new UsageError('--behind and --latency both say where live play starts: give one');
   const listen = values['no-listen'] !== true;
   if (!listen && common.webrtc) throw new UsageError('--no-listen answers no offers: leave out --webrtc');
   if (players.length > 0 && values.out === '-') throw new UsageError(`--${players[0]} plays the stream itself: leave out --out - (or pipe --out - into a player of your own)`);
@@ -510,6 +517,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       fromMs: values.from === undefined ? undefined : parseMediaTime('--from', values.from as string),
       player: players[0],
       behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
+      latencyMs: values.latency === undefined ? undefined : parseDuration('--latency', values.latency as string, 0, MAX_BEHIND_MS),
       silenceMs: values.silence === undefined ? DEFAULT_SILENCE_MS : parseDuration('--silence', values.silence as string, 1, MAX_SILENCE_MS),
       exitOnSilence: values['exit-on-silence'] === true,
       maxChunkSkewMs:

@@ -36,6 +36,7 @@ describe('parseCommandLine', () => {
       fromMs: undefined,
       player: undefined,
       behindMs: undefined,
+      latencyMs: undefined,
       silenceMs: 30_000,
       exitOnSilence: false,
       maxChunkSkewMs: undefined,
@@ -82,6 +83,7 @@ describe('parseCommandLine', () => {
       maxChunkSkewMs: 90_000,
     });
     expect((run(['relay', 'cam1', '--max-chunk-skew', '2m']) as WatchConfig).maxChunkSkewMs).toBe(120_000);
+    expect((run(['watch', 'cam1', '--latency', '1500ms']) as WatchConfig).latencyMs).toBe(1500);
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
   });
 
@@ -176,6 +178,9 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--max-peers', '51'], /--max-peers/],
       [['watch', 'cam1', '--behind', '2 hours'], /--behind takes a duration from 0 s to 30 s/],
       [['watch', 'cam1', '--behind', '45s'], /--behind takes a duration/],
+      [['watch', 'cam1', '--latency', 'soon'], /--latency takes a duration/],
+      [['watch', 'cam1', '--behind', '2s', '--latency', '2s'], /--behind and --latency both say where live play starts/],
+      [['relay', 'cam1', '--latency', '2s'], /Unknown option '--latency'/],
       [['watch', 'cam1', '--silence', '0'], /--silence takes a duration/],
       [['watch', 'cam1', '--max-upload-queue', '0'], /--max-upload-queue takes a duration/],
       [['publish', 'cam1', '--source', '-', '--max-upload-queue', '2h'], /--max-upload-queue takes a duration from .* to 3600 s/],
@@ -209,7 +214,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
     const flags = {
       publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format', '--super-seed'],
-      watch: ['--out', '--http', '--from', '--behind', '--max-chunk-skew'],
+      watch: ['--out', '--http', '--from', '--behind', '--latency', '--max-chunk-skew'],
       relay: ['--max-chunk-skew'],
       list: [],
     };

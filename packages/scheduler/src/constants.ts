@@ -8,6 +8,8 @@ export const DEFAULT_URGENT_WINDOW_MS = 3000;
 export const DEFAULT_LOOK_AHEAD_MS = 60_000;
 /** Time from seating the playhead to the first chunk being due, for the first chunks to arrive. */
 export const DEFAULT_STARTUP_DELAY_MS = 2000;
+/** Target latency: the least time from seating the playhead to its chunk being due, to fetch the first chunk. */
+export const DEFAULT_STARTUP_LEAD_MS = 500;
 /** Live: how far behind the newest chunk the playhead is seated when `start()` picks the start point. */
 export const DEFAULT_LIVE_OFFSET_MS = 4000;
 /** Requests in flight in total. */

@@ -30,6 +30,15 @@ export interface SchedulerOptions {
   startupDelayMs?: number;
   /** Live: how far behind the edge `start()` seats the playhead when none was set. @default 4000 */
   liveOffsetMs?: number;
+  /**
+   * Live: play each chunk this long after it first could be heard of here (the fastest path's
+   * announcement, estimated from every announcement on the publisher's chunk grid), instead of
+   * `liveOffsetMs` behind the edge plus `startupDelayMs`; the playhead follows the estimate as it
+   * improves. Unset: the offset and the start-up delay. @default undefined
+   */
+  targetLatencyMs?: number | undefined;
+  /** With `targetLatencyMs`: the first chunk played is the oldest one due at least this long after seating, time to fetch it. @default 500 */
+  startupLeadMs?: number;
   /** @default 32 */
   maxInFlight?: number;
   /** @default 4 */
@@ -64,7 +73,10 @@ export interface SchedulerOptions {
   signal?: AbortSignal;
 }
 
-export type ResolvedOptions = Required<Omit<SchedulerOptions, 'signal'>> & { signal: AbortSignal | undefined };
+export type ResolvedOptions = Required<Omit<SchedulerOptions, 'signal' | 'targetLatencyMs'>> & {
+  signal: AbortSignal | undefined;
+  targetLatencyMs: number | undefined;
+};
 
 function positive(name: string, value: number, integer = false): number {
   if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
@@ -93,6 +105,8 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     lookAheadMs: positive('lookAheadMs', options.lookAheadMs ?? d.DEFAULT_LOOK_AHEAD_MS),
     startupDelayMs: nonNegative('startupDelayMs', options.startupDelayMs ?? d.DEFAULT_STARTUP_DELAY_MS),
     liveOffsetMs: nonNegative('liveOffsetMs', options.liveOffsetMs ?? d.DEFAULT_LIVE_OFFSET_MS),
+    targetLatencyMs: options.targetLatencyMs === undefined ? undefined : nonNegative('targetLatencyMs', options.targetLatencyMs),
+    startupLeadMs: nonNegative('startupLeadMs', options.startupLeadMs ?? d.DEFAULT_STARTUP_LEAD_MS),
     maxInFlight: positive('maxInFlight', options.maxInFlight ?? d.DEFAULT_MAX_IN_FLIGHT, true),
     maxInFlightPerPeer: positive('maxInFlightPerPeer', options.maxInFlightPerPeer ?? d.DEFAULT_MAX_IN_FLIGHT_PER_PEER, true),
     initialTimeoutMs: positive('initialTimeoutMs', options.initialTimeoutMs ?? d.DEFAULT_INITIAL_TIMEOUT_MS),

@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import { Availability } from './availability.js';
 import { assertSeq, type BufferMap } from './buffer-map.js';
 import { ChunkSet } from './chunk-set.js';
+import { EdgeClock } from './edge-clock.js';
 import type { Clock, TimerHandle } from '@p2pstream/units';
 import {
   ChunkRefusedError,
@@ -79,6 +80,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #global: PQueue;
   readonly #playhead: Playhead;
   readonly #view: RoundView;
+  /** When each chunk appears here; with `targetLatencyMs`, play-out follows it. */
+  readonly #edgeClock: EdgeClock;
   #edge = -1;
   /** The last chunk, once the stream is known to have ended (`finish`). */
   #last: number | undefined;
@@ -119,6 +122,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#announced = new ChunkSet(this.#o.maxTrackedChunks);
     this.#global = this.#queue(this.#o.maxInFlight);
     this.#playhead = new Playhead(this.#o.chunkDurationMs);
+    this.#edgeClock = new EdgeClock(this.#o.chunkDurationMs);
     this.#chunkBytes = this.#o.chunkBytes;
     this.#view = new RoundView(this.#viewHost());
     const { signal } = this.#o;
@@ -299,11 +303,41 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #raiseEdge(seq: number): void {
     if (seq <= this.#edge) return;
     this.#edge = seq;
+    // Only a new edge can be heard of earlier than the estimate: an older chunk heard now gives a later bound.
+    const earlier = this.#edgeClock.heard(seq, this.#clock.now());
     if (this.#running && this.#playhead.state === 'waiting' && this.#seatAt === undefined) this.#seatBehindEdge();
+    else if (earlier) this.#holdTarget();
+  }
+
+  /** The target latency's due time of `seq`, or undefined without a target or before any chunk was heard of. */
+  #targetDue(seq: number): number | undefined {
+    const target = this.#o.targetLatencyMs;
+    const heardAt = this.#edgeClock.timeOf(seq);
+    return target === undefined || heardAt === undefined || !this.#o.live ? undefined : heardAt + target;
+  }
+
+  /**
+   * Target latency: the chunks' times moved earlier (a faster path announced one), so the playhead
+   * falls due earlier to stay the target behind them; what is not held by then is skipped.
+   */
+  #holdTarget(): void {
+    if (!this.#running || this.#playhead.state !== 'playing') return;
+    const seq = this.#playhead.seq;
+    const due = this.#targetDue(seq);
+    if (due === undefined || due >= this.#playhead.dueAt) return;
+    const now = this.#clock.now();
+    this.#playhead.seat(seq, Math.max(now, due));
+    if (trace.enabled) trace('chunk %d: chunks appear earlier than thought; now due in %d ms', seq, this.#playhead.dueAt - now);
+    this.#armPlayout();
+    this.#schedulePump();
   }
 
   #seatBehindEdge(): void {
     if (this.#edge < 0) return;
+    if (this.#o.targetLatencyMs !== undefined) {
+      this.#seatOnTarget(this.#firstOnTarget());
+      return;
+    }
     const behind = Math.round(this.#o.liveOffsetMs / this.#o.chunkDurationMs);
     const playhead = Math.max(0, this.#edge - behind);
     // A stream younger than the offset starts at chunk 0, later, so that its lag is the same.
@@ -314,6 +348,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #seat(seq: number, extraDelayMs = 0): void {
     const now = this.#clock.now();
     this.#playhead.seat(seq, now + this.#o.startupDelayMs + extraDelayMs);
+    this.#afterPlayheadMoved(now);
+  }
+
+  /** Target latency: the oldest chunk that falls due at least `startupLeadMs` from now, time to fetch it. */
+  #firstOnTarget(): number {
+    const now = this.#clock.now();
+    const zeroDue = this.#targetDue(0)!;
+    return Math.max(0, Math.ceil((now + this.#o.startupLeadMs - zeroDue) / this.#o.chunkDurationMs));
+  }
+
+  /** Target latency: seats the playhead on `seq`, due the target after its time, and never sooner than `startupLeadMs` from now. */
+  #seatOnTarget(seq: number): void {
+    const now = this.#clock.now();
+    this.#playhead.seat(seq, Math.max(now + this.#o.startupLeadMs, this.#targetDue(seq)!));
     this.#afterPlayheadMoved(now);
   }
 
@@ -373,8 +421,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const resume = this.#rebufferAt(seq);
       if (resume !== undefined) {
         this.#counters.rebuffered += 1;
-        if (trace.enabled) trace('chunk %d: not held when due; play pauses and starts again at chunk %d in %d ms', seq, resume, this.#o.startupDelayMs);
-        this.#seat(resume);
+        if (this.#o.targetLatencyMs === undefined) this.#seat(resume);
+        else {
+          // Nobody announced it by now: the source runs behind the estimate, which moves to match.
+          if (seq > this.#edge) this.#edgeClock.notBefore(seq, now);
+          this.#seatOnTarget(resume);
+        }
+        if (trace.enabled) trace('chunk %d: not held when due; play pauses and starts again at chunk %d in %d ms', seq, resume, playhead.dueAt - now);
         this.emit('rebuffered', { seq, dueAt, resume });
         return;
       }
