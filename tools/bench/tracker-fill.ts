@@ -50,11 +50,11 @@ export function filledEntry(ids: readonly string[], e: number, now: number, edge
   };
 }
 
-/** Runs `task(0..count-1)` with `inFlight` at once. */
-export async function inBatches(count: number, task: (i: number) => Promise<unknown>, inFlight = FILL_CONCURRENCY): Promise<void> {
+/** Runs `task(0..count-1)` with FILL_CONCURRENCY in flight. */
+async function inBatches(count: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(inFlight, count) }, async () => {
+    Array.from({ length: Math.min(FILL_CONCURRENCY, count) }, async () => {
       while (next < count) await task(next++);
     }),
   );

@@ -10,7 +10,6 @@ export interface SignalPubSub {
   publish(channel: string, payload: string): Promise<unknown>;
   subscribe(channel: string, listener: (payload: string) => void): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
-  close(): Promise<unknown>;
 }
 
 /** What became of a signal handed to the central holding its target entry. */
@@ -68,9 +67,7 @@ export class CrossCentralSignals {
   #deliver: LocalDelivery = () => undefined;
   #nextId = 1;
   readonly #pending = new Map<number, (delivery: RemoteDelivery) => void>();
-  /** Streams listened to, with how many entries held here keep each. */
-  readonly #streams = new Map<string, number>();
-  /** Channels whose subscription failed (Redis away): tried again before the next relay or hold. */
+  /** Channels whose subscription failed (Redis away): tried again before the next relay or listen. */
   readonly #unsubscribed = new Map<string, (payload: string) => void>();
 
   constructor(pubSub: SignalPubSub, options: CrossCentralSignalsOptions = {}) {
@@ -87,23 +84,14 @@ export class CrossCentralSignals {
     this.#subscribe(this.#replyChannel, (payload) => this.#onReply(payload));
   }
 
-  /** An entry of `stream` is held here now: listen on its channel (once per stream). */
-  hold(stream: string): void {
+  /** This central holds entries of `stream` now: listen on its channel. */
+  listen(stream: string): void {
     this.#retryFailedSubscriptions();
-    const held = this.#streams.get(stream) ?? 0;
-    this.#streams.set(stream, held + 1);
-    if (held === 0) this.#subscribe(channelOf(stream), (payload) => this.#onSignal(stream, payload));
+    this.#subscribe(channelOf(stream), (payload) => this.#onSignal(stream, payload));
   }
 
-  /** An entry of `stream` held here is gone: stop listening once none is left. */
-  release(stream: string): void {
-    const held = this.#streams.get(stream);
-    if (held === undefined) return;
-    if (held > 1) {
-      this.#streams.set(stream, held - 1);
-      return;
-    }
-    this.#streams.delete(stream);
+  /** This central holds no entry of `stream` any more. */
+  stopListening(stream: string): void {
     if (this.#unsubscribed.delete(channelOf(stream))) return;
     void this.#pubSub.unsubscribe(channelOf(stream)).catch(() => undefined);
   }
@@ -139,14 +127,9 @@ export class CrossCentralSignals {
     return answered;
   }
 
-  /** Streams listened to now (for tests and stats). */
-  get streams(): number {
-    return this.#streams.size;
-  }
-
-  async close(): Promise<void> {
+  /** Answers every signal still waiting as gone (the subscriptions close with the registry's connection). */
+  close(): void {
     for (const settle of [...this.#pending.values()]) settle('gone');
-    await this.#pubSub.close();
   }
 
   /** Subscribes; a failure (Redis away) is remembered and tried again later. Once made, node-redis renews it after reconnects. */

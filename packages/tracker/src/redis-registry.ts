@@ -304,9 +304,8 @@ export class RedisRegistry implements Registry {
     return {
       publish: (channel, payload) => this.#run(undefined, [named(channel)], [], ['SPUBLISH', named(channel), payload]),
       subscribe: (channel, listener) => this.#client.subscribe(named(channel), listener),
-      unsubscribe: (channel) => this.#client.unsubscribe(named(channel)),
       // The subscriptions' connection is the registry's: it closes with the registry.
-      close: () => Promise.resolve(),
+      unsubscribe: (channel) => this.#client.unsubscribe(named(channel)),
     };
   }
 

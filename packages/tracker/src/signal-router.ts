@@ -88,10 +88,11 @@ export class SignalRouter {
   announced(session: TrackerSession, message: AnnounceMessage, connection: Connection, previousPort: number | undefined): void {
     if (previousPort !== undefined && previousPort !== message.port) this.#forget(message.stream, session.host, previousPort, connection);
     let routes = this.#routes.get(message.stream);
-    if (!routes) this.#routes.set(message.stream, (routes = new Map()));
-    const key = peerKey({ host: session.host, port: message.port });
-    if (!routes.has(key)) this.#crossCentral?.hold(message.stream);
-    routes.set(key, { connection, accepts: message.signals === true });
+    if (!routes) {
+      this.#routes.set(message.stream, (routes = new Map()));
+      this.#crossCentral?.listen(message.stream);
+    }
+    routes.set(peerKey({ host: session.host, port: message.port }), { connection, accepts: message.signals === true });
     if (!this.#limiters.has(connection)) {
       this.#limiters.set(connection, new RateLimiter({ ratePerSecond: this.signalRate, burst: this.#signalBurst, clock: this.#clock }));
       connection.once('close', () => {
@@ -132,8 +133,8 @@ export class SignalRouter {
   }
 
   /** Stops relaying across centrals: signals waiting for another central's answer are refused as gone. */
-  async close(): Promise<void> {
-    await this.#crossCentral?.close();
+  close(): void {
+    this.#crossCentral?.close();
   }
 
   /** Entries reachable now (for tests and stats). */
@@ -164,7 +165,8 @@ export class SignalRouter {
     const key = peerKey({ host, port });
     if (routes?.get(key)?.connection !== connection) return;
     routes.delete(key);
-    this.#crossCentral?.release(stream);
-    if (routes.size === 0) this.#routes.delete(stream);
+    if (routes.size > 0) return;
+    this.#routes.delete(stream);
+    this.#crossCentral?.stopListening(stream);
   }
 }

@@ -196,7 +196,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
           await server.close({ code: WireErrorCode.shuttingDown, message: 'central is shutting down; try another central or reconnect later' });
           await webSocketClosed;
         } finally {
-          await signals.close();
+          signals.close();
           await registry.close();
         }
       })()),
