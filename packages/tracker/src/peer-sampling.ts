@@ -36,8 +36,8 @@ export function pickCandidates<P extends Candidate>(entries: readonly P[], max: 
 }
 
 export interface SampleOptions {
-  /** Entries never returned, as `peerKey` strings: the asker's own. */
-  exclude: ReadonlySet<string>;
+  /** Entries never returned: the asker's own. */
+  isExcluded: (peer: PeerRecord) => boolean;
   /** Entries within this many chunks of the highest edge among the candidates come first. */
   nearEdge: number;
   random: () => number;
@@ -61,7 +61,7 @@ export function samplePeers(candidates: readonly Candidate[], count: number, opt
   const allowed: Candidate[] = [];
   for (const candidate of candidates) {
     const key = peerKey(candidate);
-    if (options.exclude.has(key) || seen.has(key)) continue;
+    if (seen.has(key) || options.isExcluded(candidate)) continue;
     seen.add(key);
     allowed.push(candidate);
   }

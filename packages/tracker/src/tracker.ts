@@ -44,7 +44,7 @@ import { clipToHead, headIsFresh, verifiedHead } from './stream-heads.js';
 import { samplePeers } from './peer-sampling.js';
 import type { DialBack } from './dial-back.js';
 import { StreamHeadCache } from './stream-head-cache.js';
-import { peerKey, type AnnounceRecord, type PublishRecord, type Registry, type StreamHead, type SweepResult } from './registry.js';
+import type { AnnounceRecord, PeerRecord, PublishRecord, Registry, StreamHead, SweepResult } from './registry.js';
 
 /** Central's policy. Times in ms. */
 export interface TrackerOptions {
@@ -213,9 +213,15 @@ export class TrackerSession {
     this.centralHost = centralHost;
   }
 
-  /** This connection's own entries, which its look-ups never return. */
-  ownEntries(): Set<string> {
-    return new Set([...this.announced.values()].map((port) => peerKey({ host: this.host, port })));
+  /**
+   * Whether `peer` is one of this connection's own entries, which its look-ups never
+   * return. Other hosts answer at once: a connection announcing many streams (a seed
+   * box) pays for the walk only on a candidate at its own host.
+   */
+  owns(peer: PeerRecord): boolean {
+    if (peer.host !== this.host) return false;
+    for (const port of this.announced.values()) if (port === peer.port) return true;
+    return false;
   }
 }
 
@@ -370,7 +376,7 @@ export class Tracker {
       // A binding restored from the state file has no session until its publisher publishes again: nothing to watch yet.
       if (!found?.session) throw new StreamNotFoundError(message.name);
       const peers = samplePeers(found.candidates, Math.min(message.count, this.settings.maxLookupPeers), {
-        exclude: session.ownEntries(),
+        isExcluded: (peer) => session.owns(peer),
         nearEdge: this.settings.nearEdge,
         random: this.#random,
       });
