@@ -213,8 +213,8 @@ export class RedisRegistry implements Registry {
   }
 
   async markReachable(stream: string, peer: PeerAddress, reachable: boolean, now: number): Promise<boolean> {
-    const [, peers, , , , , reach] = this.#streamKeys(stream);
-    return Number(await this.#run(MARK_REACHABLE, [peers!, reach!], [peerKey(peer), reachable ? '1' : '0', String(now)])) === 1;
+    const [, peers, , , , , entries] = this.#streamKeys(stream);
+    return Number(await this.#run(MARK_REACHABLE, [peers!, entries!], [peerKey(peer), reachable ? '1' : '0', String(now)])) === 1;
   }
 
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
@@ -341,9 +341,9 @@ export class RedisRegistry implements Registry {
     return `${this.#prefix}name:${name}`;
   }
 
-  /** A stream's hash, peers, edges, sources, since, hosts and reach: one hash tag, so one slot. */
+  /** A stream's hash, peers, edges, sources, since, hosts and entries: one hash tag, so one slot. */
   #streamKeys(id: string): string[] {
-    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'reach'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'entries'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
   }
 
   /** What SUMMARY reads: the stream's hash, peers and sources. */
