@@ -282,7 +282,7 @@ return {removed, n[1], n[2], n[3]}
 /**
  * KEYS stream, peers, edges, sources, since, hosts, entries · ARGV name, now, maxCandidates
  * → nil when the stream is not bound to the name
- * | {live, edge, peers, {member, edge, since, source (1/0), reachable (1/0/''), ...}, viewers, ver, entries, due, session}
+ * | {live, edge, peers, {"<edge> <since> <source 1/0> <reachable 1/0/-> <host> <port>", ...}, viewers, ver, entries, due, session}
  * Candidates: every entry when they fit in maxCandidates; otherwise the live source entries,
  * the longest-announced quarter, half of maxCandidates with the highest edges, and random others.
  */
@@ -341,14 +341,10 @@ if #members > 0 then
   local entries = redis.call('HMGET', KEYS[7], unpack(members))
   for i = 1, #members do
     -- An entry stored before KEYS[7] existed reads as a viewer first seen at 0 until its next announce.
-    local since, source, reach = '0', '0', '-'
-    if entries[i] then since, source, reach = unpackEntry(entries[i]) end
-    if source == '1' then sources = sources + 1 end
-    picked[#picked + 1] = members[i]
-    picked[#picked + 1] = edges[i] or '0'
-    picked[#picked + 1] = since
-    picked[#picked + 1] = source
-    picked[#picked + 1] = reach == '-' and '' or reach
+    local fields = entries[i] or '0 0 -'
+    if select(2, unpackEntry(fields)) == '1' then sources = sources + 1 end
+    -- One string per candidate, not five: a fifth of the reply to encode and to parse.
+    picked[i] = (edges[i] or '0') .. ' ' .. fields .. ' ' .. members[i]
   end
 end
 -- Read whole, the stream's sources are among the picked.
