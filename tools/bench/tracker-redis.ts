@@ -8,14 +8,15 @@
  *      look-ups of random streams (256 candidates at most, as central asks), each for
  *      `seconds`;
  *   3. reports per level: operations/s, how busy Redis was (its CPU over the window, % of
- *      one core) and its CPU per operation (INFO cpu delta over operations).
+ *      one core), its CPU per operation (INFO cpu delta over operations) and the calls it
+ *      ran per operation by command (INFO commandstats: a script's inner calls count too).
  * A Redis serving one request at a time pays its event loop's overhead on each; a busy one
  * spreads it over many. Capacity planning wants the cost near the load it plans for.
  */
 import { availableParallelism } from 'node:os';
 import { RedisRegistry } from '@p2pstream/tracker';
 import { startRedisCluster, startRedisServer } from '../testing/index.js';
-import { redisCpuSeconds } from './tracker-cost.js';
+import { redisCommandStats, redisCpuSeconds, resetRedisStats } from './tracker-cost.js';
 import { filledEntry, fillRegistry } from './tracker-fill.js';
 
 export interface RegistryOnlyOptions {
@@ -32,6 +33,10 @@ interface Level {
   opsPerSecond: number;
   redisBusyPercent: number;
   redisCpuUsPerOp: number;
+  /** Time inside Redis's scripts (EVALSHA) per operation: the script's own cost, without reading and writing the sockets. */
+  scriptUsPerOp: number;
+  /** Calls per operation by command, most first. */
+  redisCallsPerOp: Record<string, number>;
 }
 
 export async function runRegistryOnly(options: RegistryOnlyOptions): Promise<void> {
@@ -50,7 +55,8 @@ export async function runRegistryOnly(options: RegistryOnlyOptions): Promise<voi
         for (const [operation, run] of [['announce', renew], ['lookup', lookUp]] as const) {
           const level = { inFlight, operation, ...(await measure(redis.ports, inFlight, options.seconds, run)) };
           levels.push(level);
-          console.error(`${operation}, ${inFlight} in flight: ${level.opsPerSecond} ops/s, Redis ${level.redisBusyPercent} % busy, ${level.redisCpuUsPerOp} µs CPU/op`);
+          const calls = Object.entries(level.redisCallsPerOp).map(([command, n]) => `${command} ${n}`).join(', ');
+          console.error(`${operation}, ${inFlight} in flight: ${level.opsPerSecond} ops/s, Redis ${level.redisBusyPercent} % busy, ${level.redisCpuUsPerOp} µs CPU/op, ${level.scriptUsPerOp} µs in scripts; calls/op: ${calls}`);
         }
       }
     } finally {
@@ -79,6 +85,7 @@ async function measure(ports: readonly number[], inFlight: number, seconds: numb
   const started = new Promise<void>((resolve) =>
     setTimeout(() => {
       cpuAtStart = redisCpuSeconds(ports);
+      resetRedisStats(ports);
       resolve();
     }, 500),
   );
@@ -94,9 +101,12 @@ async function measure(ports: readonly number[], inFlight: number, seconds: numb
   await started;
   const cpu = redisCpuSeconds(ports) - cpuAtStart;
   const elapsed = (performance.now() - warmUpEnd) / 1000;
+  const stats = redisCommandStats(ports).sort((a, b) => b.calls - a.calls);
   return {
     opsPerSecond: Math.round(ops / seconds),
     redisBusyPercent: +((cpu / elapsed) * 100).toFixed(1),
     redisCpuUsPerOp: +((cpu * 1e6) / ops).toFixed(1),
+    scriptUsPerOp: +(stats.filter(({ command }) => command === 'evalsha' || command === 'eval').reduce((sum, { usec }) => sum + usec, 0) / ops).toFixed(1),
+    redisCallsPerOp: Object.fromEntries(stats.map(({ command, calls }) => [command, +(calls / ops).toFixed(2)])),
   };
 }

@@ -213,8 +213,8 @@ export class RedisRegistry implements Registry {
   }
 
   async markReachable(stream: string, peer: PeerAddress, reachable: boolean, now: number): Promise<boolean> {
-    const [, peers, , , , , reach] = this.#streamKeys(stream);
-    return Number(await this.#run(MARK_REACHABLE, [peers!, reach!], [peerKey(peer), reachable ? '1' : '0', String(now)])) === 1;
+    const [, peers, , , , , entries] = this.#streamKeys(stream);
+    return Number(await this.#run(MARK_REACHABLE, [peers!, entries!], [peerKey(peer), reachable ? '1' : '0', String(now)])) === 1;
   }
 
   async lookup(name: string, now: number, maxCandidates: number): Promise<LookupCandidates | undefined> {
@@ -225,21 +225,9 @@ export class RedisRegistry implements Registry {
     this.#remember(name, id);
     const [live, edge, count, picked, viewers] = array(reply);
     await this.#index([news(id, array(reply).slice(5, 8).map(Number), 0)]);
-    const fields = strings(picked);
-    const entries: Candidate[] = [];
-    for (let i = 0; i + 4 < fields.length; i += 5) {
-      const reach = fields[i + 4];
-      entries.push({
-        ...parsePeerKey(fields[i]!),
-        edge: Number(fields[i + 1]),
-        since: Number(fields[i + 2]),
-        source: fields[i + 3] === '1',
-        ...(reach === '' ? {} : { reachable: reach === '1' }),
-      });
-    }
     return {
       stream: { name, stream: id, live: live === '1', edge: Number(edge), peers: Number(count), viewers: Number(viewers) },
-      candidates: entries,
+      candidates: strings(picked).map(parseCandidate),
       session: nullable(array(reply)[8]),
     };
   }
@@ -341,9 +329,9 @@ export class RedisRegistry implements Registry {
     return `${this.#prefix}name:${name}`;
   }
 
-  /** A stream's hash, peers, edges, sources, since, hosts and reach: one hash tag, so one slot. */
+  /** A stream's hash, peers, edges, sources, since, hosts and entries: one hash tag, so one slot. */
   #streamKeys(id: string): string[] {
-    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'reach'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'entries'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
   }
 
   /** What SUMMARY reads: the stream's hash, peers and sources. */
@@ -397,6 +385,19 @@ function nullable(value: unknown): string | undefined {
 
 function numbers(value: unknown): number[] {
   return array(value).map(Number);
+}
+
+/** One candidate as LOOKUP packs it: "<edge> <since> <source 1/0> <reachable 1/0/-> <host> <port>". */
+function parseCandidate(packed: string): Candidate {
+  const [edge, since, source, reach] = packed.split(' ', 4);
+  const member = packed.slice(edge!.length + since!.length + source!.length + reach!.length + 4);
+  return {
+    ...parsePeerKey(member),
+    edge: Number(edge),
+    since: Number(since),
+    source: source === '1',
+    ...(reach === '-' ? {} : { reachable: reach === '1' }),
+  };
 }
 
 function parsePeerKey(key: string): PeerAddress {

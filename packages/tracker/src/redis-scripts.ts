@@ -11,13 +11,15 @@ import { LONG_LIVED_SHARE } from './peer-sampling.js';
  *                                  announced since), visible (visibleUntil ms), ver (bumped on
  *                                  each change the index hears of), ipeers/inlist (what it heard),
  *                                  hedge, hts, hat, hend: the newest verified head of the session (edge,
- *                                  the publisher's ts, central's time it was taken, 1 once it is the end)
+ *                                  the publisher's ts, central's time it was taken, 1 once it is the end),
+ *                                  pmin: no entry expires before it (absent: not known)
  *   {<id>}:peers           zset    "host port" → expiresAt (ms)
  *   {<id>}:edges           zset    "host port" → edge
  *   {<id>}:sources         zset    "host port" → expiresAt, the publisher's own entries (not viewers)
  *   {<id>}:since           zset    "host port" → when the entry was first announced (renewals keep it)
  *   {<id>}:hosts           hash    host → how many of the stream's entries (live or not yet pruned) it holds
- *   {<id>}:reach           hash    "host port" → 1 or 0: whether central could dial the entry back (absent: not known)
+ *   {<id>}:entries         hash    "host port" → "<since> <source 1/0> <reachable 1/0/->": what a renewal rarely
+ *                                  changes, in one field (the zsets above order entries; this answers for one)
  *   {index}:list           zset    stream id → entries, for the streams `list` shows
  *   {index}:due            zset    stream id → when the sweep should next look at the stream
  *   {index}:vers           hash    stream id → the last `ver` the index applied (older news is dropped)
@@ -27,6 +29,11 @@ import { LONG_LIVED_SHARE } from './peer-sampling.js';
  * `ver, entries, due` (entries -1: out of the list); the caller passes that to
  * INDEX, which applies it to the `{index}` keys unless newer news came first.
  * An entry is live while its expiresAt is after `now`.
+ *
+ * The common operations skip what changes nothing: a renewal of a live entry
+ * announced before `pmin` writes its expiry, its edge and the stream's hash (5
+ * calls); a look-up of a stream with at most `maxCandidates` entries and nothing
+ * due reads three keys whole (3 calls), whatever it picks.
  */
 
 export interface RedisScript {
@@ -42,13 +49,16 @@ export function script(keys: number, source: string): RedisScript {
 /** Expired entries removed per stream per script: a huge stream is pruned over several calls. */
 export const PRUNE_STEP = 1000;
 
-// KEYS[1..7] are a stream's hash, peers, edges, sources, since, hosts and reach in every script that includes this.
+// KEYS[1..7] are a stream's hash, peers, edges, sources, since, hosts and entries in every script that includes this.
 const STREAM_FUNCTIONS = `
+-- pmin of a stream with no entries: any announce lowers it.
+local NO_ENTRIES = '9007199254740991'
 -- An entry ("host port") no longer counts for its host.
 local function uncount(member)
   local host = string.match(member, '^(.*) ')
   if redis.call('HINCRBY', KEYS[6], host, -1) <= 0 then redis.call('HDEL', KEYS[6], host) end
 end
+-- Removes up to ${PRUNE_STEP} expired entries; returns how many, and the earliest expiry left (the new pmin).
 local function prune(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ${PRUNE_STEP})
   if #expired > 0 then
@@ -59,7 +69,13 @@ local function prune(now)
     redis.call('HDEL', KEYS[7], unpack(expired))
     for i = 1, #expired do uncount(expired[i]) end
   end
-  return #expired
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  redis.call('HSET', KEYS[1], 'pmin', first[2] or NO_ENTRIES)
+  return #expired, first[2] or NO_ENTRIES
+end
+-- An entry's since, source flag and reachability ('-': not known) from its field in KEYS[7].
+local function unpackEntry(entry)
+  return string.match(entry, '^(%S+) (%S) (%S)$')
 end
 -- The stream's news for the index: {ver, entries, due}, or {0, 0, 0} when the index knows it already.
 local function news(force)
@@ -78,7 +94,7 @@ local function gone()
   local dropped = redis.call('ZCARD', KEYS[2])
   redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
   local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
-  redis.call('HSET', KEYS[1], 'inlist', '0', 'visible', '0', 'ipeers', '0')
+  redis.call('HSET', KEYS[1], 'inlist', '0', 'visible', '0', 'ipeers', '0', 'pmin', NO_ENTRIES)
   return {ver, -1, 0}, dropped
 end
 `;
@@ -117,7 +133,7 @@ return 1
 `,
 );
 
-/** KEYS stream, peers, edges, sources, since, hosts, reach · ARGV name, live, ts, session → {result, detail?} */
+/** KEYS stream, peers, edges, sources, since, hosts, entries · ARGV name, live, ts, session → {result, detail?} */
 export const PUBLISH = script(
   7,
   `
@@ -159,7 +175,7 @@ return 1
 );
 
 /**
- * KEYS stream, peers, edges, sources, since, hosts, reach
+ * KEYS stream, peers, edges, sources, since, hosts, entries
  * · ARGV member, expiresAt, edge, visibleUntil, live ('' leaves it), source (1/0), announcedAt, host, max entries per host (0: no cap),
  *   reachable (1/0, '' leaves it)
  * → {0} for an unpublished stream | {2} when the host holds its cap of other live entries | {1, ver, entries, due}
@@ -167,32 +183,72 @@ return 1
 export const ANNOUNCE = script(
   7,
   `${STREAM_FUNCTIONS}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
--- A new entry, or one that had expired, starts its time announced over; a renewal keeps it.
-local held = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not held then
-  local cap = tonumber(ARGV[9])
-  local function full() return cap > 0 and tonumber(redis.call('HGET', KEYS[6], ARGV[8]) or '0') >= cap end
-  -- Entries of the host that expired but were not pruned yet may be what holds the cap.
-  if full() then prune(ARGV[7]) end
-  if full() then return {2} end
-  redis.call('HINCRBY', KEYS[6], ARGV[8], 1)
+local info = redis.call('HMGET', KEYS[1], 'name', 'edge', 'visible', 'live', 'pmin', 'inlist')
+if not info[1] then return {0} end
+local member, now = ARGV[1], tonumber(ARGV[7])
+local pmin = tonumber(info[5] or '0')
+local entry = redis.call('HGET', KEYS[7], member)
+local fields = entry
+local since, wasSource, reach
+local live = false
+local added = false
+local pruned = 0
+if entry and now < pmin then
+  -- No entry expires before pmin: this one is live, its expiry need not be read.
+  live = true
+else
+  local held = redis.call('ZSCORE', KEYS[2], member)
+  if not held then
+    local cap = tonumber(ARGV[9])
+    local function full() return cap > 0 and tonumber(redis.call('HGET', KEYS[6], ARGV[8]) or '0') >= cap end
+    -- Entries of the host that expired but were not pruned yet may be what holds the cap.
+    if full() then
+      local first
+      pruned, first = prune(ARGV[7])
+      pmin = tonumber(first)
+    end
+    if full() then return {2} end
+    redis.call('HINCRBY', KEYS[6], ARGV[8], 1)
+    added = true
+    fields = nil
+  end
+  live = held and tonumber(held) > now
+  -- An entry stored before KEYS[7] existed keeps its first-seen time; read as a source, so a
+  -- viewer's is surely taken out of KEYS[4]; its reachability comes with its next announce or dial-back.
+  if held and not entry then fields = (live and redis.call('ZSCORE', KEYS[5], member) or ARGV[7]) .. ' 1 -' end
 end
-if not held or tonumber(held) <= tonumber(ARGV[7]) then redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1]) end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-if ARGV[6] == '1' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
-if ARGV[10] ~= '' then redis.call('HSET', KEYS[7], ARGV[1], ARGV[10]) end
-local info = redis.call('HMGET', KEYS[1], 'edge', 'visible')
-if tonumber(ARGV[3]) > tonumber(info[1] or '0') then redis.call('HSET', KEYS[1], 'edge', ARGV[3]) end
-if tonumber(ARGV[4]) > tonumber(info[2] or '0') then redis.call('HSET', KEYS[1], 'visible', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'live', ARGV[5]) end
+if fields then since, wasSource, reach = unpackEntry(fields) else wasSource, reach = '0', '-' end
+-- A new entry, or one that had expired, starts its time announced over; a renewal keeps it.
+if not live then
+  since = ARGV[7]
+  redis.call('ZADD', KEYS[5], since, member)
+end
+redis.call('ZADD', KEYS[2], ARGV[2], member)
+redis.call('ZADD', KEYS[3], ARGV[3], member)
+if ARGV[6] == '1' then redis.call('ZADD', KEYS[4], ARGV[2], member) elseif wasSource ~= '0' then redis.call('ZREM', KEYS[4], member) end
+if ARGV[10] ~= '' then reach = ARGV[10] end
+local stored = since .. ' ' .. ARGV[6] .. ' ' .. reach
+if stored ~= entry then redis.call('HSET', KEYS[7], member, stored) end
+local changes = {}
+local function change(field, value) changes[#changes + 1] = field; changes[#changes + 1] = value end
+if tonumber(ARGV[3]) > tonumber(info[2] or '0') then change('edge', ARGV[3]) end
+if tonumber(ARGV[4]) > tonumber(info[3] or '0') then change('visible', ARGV[4]) end
+if ARGV[5] ~= '' and ARGV[5] ~= info[4] then change('live', ARGV[5]) end
+if now >= pmin then
+  -- pmin passed (or was never set): the earliest expiry is the new one, so the next renewals skip ZSCORE.
+  change('pmin', redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2])
+elseif tonumber(ARGV[2]) < pmin then
+  change('pmin', ARGV[2])
+end
+if #changes > 0 then redis.call('HSET', KEYS[1], unpack(changes)) end
+-- The entry count changes only with a new entry or a prune; the index hears of nothing else.
+if not added and pruned == 0 and info[6] == '1' then return {1, 0, 0, 0} end
 local n = news(false)
 return {1, n[1], n[2], n[3]}
 `,
 );
 
-/** KEYS stream, peers, edges, sources, since, hosts, reach · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
+/** KEYS stream, peers, edges, sources, since, hosts, entries · ARGV now, visibleUntil, member... → {removed, ver, entries, due} */
 export const LEAVE = script(
   7,
   `${STREAM_FUNCTIONS}
@@ -224,58 +280,75 @@ return {removed, n[1], n[2], n[3]}
 );
 
 /**
- * KEYS stream, peers, edges, sources, since, hosts, reach · ARGV name, now, maxCandidates
+ * KEYS stream, peers, edges, sources, since, hosts, entries · ARGV name, now, maxCandidates
  * → nil when the stream is not bound to the name
- * | {live, edge, peers, {member, edge, since, source (1/0), reachable (1/0/''), ...}, viewers, ver, entries, due, session}
+ * | {live, edge, peers, {"<edge> <since> <source 1/0> <reachable 1/0/-> <host> <port>", ...}, viewers, ver, entries, due, session}
  * Candidates: every entry when they fit in maxCandidates; otherwise the live source entries,
  * the longest-announced quarter, half of maxCandidates with the highest edges, and random others.
  */
 export const LOOKUP = script(
   7,
   `${STREAM_FUNCTIONS}
-local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'session')
+local info = redis.call('HMGET', KEYS[1], 'name', 'live', 'edge', 'session', 'pmin', 'ipeers')
 if info[1] ~= ARGV[1] then return false end
-local n = {0, 0, 0}
-if prune(ARGV[2]) > 0 then n = news(false) end
-local live = '(' .. ARGV[2]
-local count = redis.call('ZCOUNT', KEYS[2], live, '+inf')
-local viewers = count - redis.call('ZCOUNT', KEYS[4], live, '+inf')
+local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
-local members = {}
-local seen = {}
-local function take(list, upTo)
-  for i = 1, #list do
-    if #members >= upTo then return end
-    if not seen[list[i]] then
-      seen[list[i]] = true
-      members[#members + 1] = list[i]
+local n = {0, 0, 0}
+-- Nothing expires before pmin: every entry is live, and there is nothing to prune.
+local allLive = now < tonumber(info[5] or '0')
+if not allLive then
+  local removed, first = prune(ARGV[2])
+  allLive = tonumber(first) > now
+  if removed > 0 then n = news(false) end
+end
+local members, edges = {}, {}
+local count, viewers
+-- A stream the index counts within max is read whole, in one bounded read (max + 1: a wrong count costs no more).
+if allLive and tonumber(info[6] or '0') <= max then
+  local all = redis.call('ZRANGE', KEYS[3], 0, max, 'WITHSCORES')
+  if #all <= 2 * max then
+    for i = 1, #all, 2 do
+      members[#members + 1] = all[i]
+      edges[#edges + 1] = all[i + 1]
     end
+    count = #members
   end
 end
-if redis.call('ZCARD', KEYS[3]) <= max then
-  take(redis.call('ZRANGE', KEYS[3], 0, -1), max)
-else
+if not count then
+  local live = '(' .. ARGV[2]
+  count = redis.call('ZCOUNT', KEYS[2], live, '+inf')
+  viewers = count - redis.call('ZCOUNT', KEYS[4], live, '+inf')
+  local seen = {}
+  local function take(list, upTo)
+    for i = 1, #list do
+      if #members >= upTo then return end
+      if not seen[list[i]] then
+        seen[list[i]] = true
+        members[#members + 1] = list[i]
+      end
+    end
+  end
   take(redis.call('ZRANGEBYSCORE', KEYS[4], live, '+inf', 'LIMIT', 0, max), max)
   local quarter = math.ceil(max * ${LONG_LIVED_SHARE})
   take(redis.call('ZRANGE', KEYS[5], 0, #members + quarter - 1), math.min(max, #members + quarter))
   take(redis.call('ZREVRANGE', KEYS[3], 0, max - 1), math.min(max, #members + math.ceil(max / 2)))
   take(redis.call('ZRANDMEMBER', KEYS[3], max), max)
+  if #members > 0 then edges = redis.call('ZMSCORE', KEYS[3], unpack(members)) end
 end
 local picked = {}
+local sources = 0
 if #members > 0 then
-  -- Four reads for all the picked entries, not four per entry.
-  local edges = redis.call('ZMSCORE', KEYS[3], unpack(members))
-  local since = redis.call('ZMSCORE', KEYS[5], unpack(members))
-  local sources = redis.call('ZMSCORE', KEYS[4], unpack(members))
-  local reach = redis.call('HMGET', KEYS[7], unpack(members))
+  local entries = redis.call('HMGET', KEYS[7], unpack(members))
   for i = 1, #members do
-    picked[#picked + 1] = members[i]
-    picked[#picked + 1] = edges[i] or '0'
-    picked[#picked + 1] = since[i] or '0'
-    picked[#picked + 1] = sources[i] and '1' or '0'
-    picked[#picked + 1] = reach[i] or ''
+    -- An entry stored before KEYS[7] existed reads as a viewer first seen at 0 until its next announce.
+    local fields = entries[i] or '0 0 -'
+    if select(2, unpackEntry(fields)) == '1' then sources = sources + 1 end
+    -- One string per candidate, not five: a fifth of the reply to encode and to parse.
+    picked[i] = (edges[i] or '0') .. ' ' .. fields .. ' ' .. members[i]
   end
 end
+-- Read whole, the stream's sources are among the picked.
+if not viewers then viewers = count - sources end
 return {info[2] or '0', info[3] or '0', count, picked, viewers, n[1], n[2], n[3], info[4] or false}
 `,
 );
@@ -293,7 +366,7 @@ return {info[1] or '', info[2] or '0', info[3] or '0', info[4] or '0', peers, vi
 );
 
 /**
- * KEYS stream, peers, edges, sources, since, hosts, reach · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
+ * KEYS stream, peers, edges, sources, since, hosts, entries · ARGV now, gap → {entries removed, streams taken out of list (0/1), ver, entries, due}
  * The next look is at least `gap` ms away, so a busy stream (whose first entry is always
  * about to expire and be renewed) is swept once per gap, not once per renewal.
  */
@@ -315,13 +388,17 @@ return {removed, 0, n[1], n[2], n[3]}
 `,
 );
 
-/** KEYS peers, reach · ARGV member, reachable (1/0), now → 1 when recorded, 0 when the entry is not live */
+/** KEYS peers, entries · ARGV member, reachable (1/0), now → 1 when recorded, 0 when the entry is not live */
 export const MARK_REACHABLE = script(
   2,
   `
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not expires or tonumber(expires) <= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local entry = redis.call('HGET', KEYS[2], ARGV[1])
+-- An entry stored before KEYS[2] existed: its next announce carries the verdict.
+if not entry then return 0 end
+local since, source = string.match(entry, '^(%S+) (%S) ')
+redis.call('HSET', KEYS[2], ARGV[1], since .. ' ' .. source .. ' ' .. ARGV[2])
 return 1
 `,
 );

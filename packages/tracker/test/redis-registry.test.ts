@@ -52,6 +52,25 @@ describe('RedisRegistry', () => {
     expect(await two.publish({ session: SESSION, name: 'cam1', stream: 'b'.repeat(64), live: true, ts: T })).toMatchObject({ result: 'name-taken' });
   });
 
+  it('keeps the first-seen time of an entry stored by the layout before per-entry fields, and learns its source flag at its next announce', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const registry = await open(prefix);
+    await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+    const entry = { stream: A, host: '127.0.0.2', port: 2050, edge: 3, announcedAt: T, expiresAt: T + 10_000, visibleUntil: T + 20_000 };
+    await registry.announce({ ...entry, source: true });
+    await registry.announce({ ...entry, host: '127.0.0.3' });
+    // What the layout before kept: the entry in the sorted sets, nothing under {id}:entries.
+    spawnSync('redis-cli', ['-p', String(redis.port), 'DEL', `${prefix}{${A}}:entries`]);
+    await registry.announce({ ...entry, source: true, edge: 4, announcedAt: T + 5_000 });
+    await registry.announce({ ...entry, host: '127.0.0.3', edge: 4, announcedAt: T + 5_000 });
+    const found = await registry.lookup('cam1', T + 5_000, 10);
+    expect(found?.stream).toMatchObject({ peers: 2, viewers: 1 });
+    expect(found?.candidates).toEqual([
+      { host: '127.0.0.2', port: 2050, edge: 4, source: true, since: T },
+      { host: '127.0.0.3', port: 2050, edge: 4, source: false, since: T },
+    ]);
+  });
+
   it('lets a central that never saw the publisher clip edges to the signed head another central stored', async () => {
     const prefix = `t-${randomUUID()}:`;
     const key = generateStreamKey();

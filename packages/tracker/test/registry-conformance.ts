@@ -74,6 +74,21 @@ export function describeRegistryContract(label: string, create: () => Promise<Re
       expect(expired?.stream.peers).toBe(0);
     });
 
+    it('drops an entry when its latest announce runs out, even one that asked for less time than before', async () => {
+      await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
+      await registry.announce(entry({ expiresAt: T + 10_000 }));
+      await registry.announce(entry({ host: '127.0.0.3', expiresAt: T + 10_000 }));
+      expect((await registry.lookup('cam1', T, 10))?.stream.peers).toBe(2);
+      // A renewal with a shorter time, then a new entry with the shortest: each expires at its own time.
+      await registry.announce(entry({ announcedAt: T + 1, expiresAt: T + 2_000 }));
+      await registry.announce(entry({ host: '127.0.0.4', announcedAt: T + 2, expiresAt: T + 1_500 }));
+      const hosts = async (at: number) => (await registry.lookup('cam1', at, 10))!.candidates.map((c) => `${c.host} since ${c.since - T}`).sort();
+      expect(await hosts(T + 1_499)).toEqual(['127.0.0.2 since 0', '127.0.0.3 since 0', '127.0.0.4 since 2']);
+      expect(await hosts(T + 1_500)).toEqual(['127.0.0.2 since 0', '127.0.0.3 since 0']);
+      expect(await hosts(T + 2_000)).toEqual(['127.0.0.3 since 0']);
+      expect((await registry.lookup('cam1', T + 2_000, 10))?.stream).toMatchObject({ peers: 1, viewers: 1 });
+    });
+
     it('keeps what a dial-back found on a live entry across its renewals, hands it to look-ups and forgets it with the entry', async () => {
       await registry.publish({ session: SESSION, name: 'cam1', stream: A, live: true, ts: T });
       await registry.announce(entry());
