@@ -17,7 +17,7 @@
  * --runtime built|tsx (built), --profile DIR (write a V8 CPU profile of each built viewer into DIR:
  * `node --cpu-prof`; open it in Chrome's DevTools or read it with tools/bench/profile-summary.mjs),
  * --watch-args="FLAGS" and --publish-args="FLAGS" (more flags for every viewer's `watch` and for the
- * publisher's `publish`, split at spaces: to compare settings).
+ * publisher's `publish`, split at spaces: to compare settings), --help.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
@@ -32,8 +32,26 @@ import { startPeer, stopAllPeers } from '../swarm/peer-process.js';
 import { readPublisherStats } from '../swarm/stats-file.js';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../swarm/swarm.js';
 
+const USAGE = `Usage: npm run bench:vod -- [options]
+
+A finished stream moved over loopback by real processes (central, a publisher, N viewers
+started at once) against plain Node TCP moving the same bytes, alternating round by round;
+prints MB/s, CPU s/GB and peak RSS per side and the publisher's upload in copies (medians,
+then every round as JSON). Linux only.
+
+  --size SIZE            the generated random file (default 256MiB; k/m/g are powers of 1024)
+  --viewers N            viewer processes (default 1, at most 20)
+  --rounds N             rounds of each side (default 3, at most 20)
+  --runtime built|tsx    run the built peer (default; built first) or its source under tsx
+  --profile DIR          a V8 CPU profile of each built viewer in DIR
+  --publish-args="F"     more flags for the publisher, split at spaces (e.g. "--chunk-size 64KiB")
+  --watch-args="F"       more flags for every viewer (e.g. "--finished-pace 100ms")
+  -h, --help             show this help
+`;
+
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h' },
     size: { type: 'string', default: '256MiB' },
     viewers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
@@ -43,6 +61,11 @@ const { values } = parseArgs({
     'publish-args': { type: 'string', default: '' },
   },
 });
+
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const SIZE = parseSize('--size', values.size!);
 const VIEWERS = parseInteger('--viewers', values.viewers!, 1, 20);

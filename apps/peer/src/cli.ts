@@ -11,7 +11,7 @@ import {
   addressLimitsFromFlags,
   type ServerLimits,
 } from '@p2pstream/connection';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_STORE_CACHE_BYTES, MAX_CHUNK_BYTES } from '@p2pstream/data';
+import { DEFAULT_STORE_CACHE_BYTES, MAX_CHUNK_BYTES } from '@p2pstream/data';
 import {
   DEFAULT_MAX_PEERS_PER_STREAM,
   DEFAULT_MAX_QUEUE_DELAY_MS,
@@ -20,7 +20,7 @@ import {
   DEFAULT_SUPER_SEED_MS,
   DEFAULT_UPLOAD_SLOTS,
 } from '@p2pstream/peer-server';
-import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
+import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_FINISHED_MS_PER_MIB, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
 import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
@@ -46,6 +46,13 @@ const MAX_UPLOAD_QUEUE_MS = 3_600_000;
 
 /** The longest `--super-seed` (a minute): a viewer that reaches no other holder of a chunk may wait this long for it. */
 const MAX_SUPER_SEED_MS = 60_000;
+
+/**
+ * What `publish` cuts a FILE published finished at, without `--chunk-size`: four times the
+ * Chunker's default (which live streams keep), as a viewer's CPU goes mostly into per-chunk
+ * work (a signature check, a request, a scheduling decision); viewers pace by the chunks' size.
+ */
+export const DEFAULT_FINISHED_FILE_CHUNK_BYTES = 256 * 1024;
 
 /** The slowest `--finished-pace`: at 10 s a chunk a finished stream's chunks would hardly ever be urgent. */
 const MAX_FINISHED_PACE_MS = 10_000;
@@ -180,9 +187,10 @@ the name to that key; only that key can publish the name again.
                          1.5s (a bare number is seconds; default ${DEFAULT_SUPER_SEED_MS}ms; 0 turns it off;
                          a viewer alone is never refused)
   --chunk-size SIZE      for a FILE published finished: cut it into chunks of this
-                         size (default ${DEFAULT_CHUNK_BYTES / 1024}KiB, at most ${MAX_CHUNK_BYTES / 2 ** 20}MiB; a viewer pays a
+                         size (default ${DEFAULT_FINISHED_FILE_CHUNK_BYTES / 1024}KiB, at most ${MAX_CHUNK_BYTES / 2 ** 20}MiB; a viewer pays a
                          signature check and a request per chunk, so bigger chunks
-                         cost viewers less CPU per byte)
+                         cost viewers less CPU per byte; viewers pace by the size
+                         they receive and need no setting)
   --format ts|raw        ts (default): the source must be MPEG-TS, and is refused
                          otherwise; raw: publish any bytes as they are — viewers
                          get them with --out, but the web page, /stream.ts players
@@ -229,9 +237,9 @@ has written the last chunk. With no NAME it shows what is on and asks.
   --exit-on-silence      stop then, with exit code 3
   --finished-pace TIME   how fast the playhead moves over a finished stream, per
                          chunk: chunks it nears are fetched first, from whoever is
-                         fastest (default ${DEFAULT_FINISHED_CHUNK_MS}ms, set for 64KiB chunks; give 400ms for
-                         a publisher's --chunk-size 256KiB, or viewers started together
-                         all ask the publisher for the same chunks)
+                         fastest (default: by the chunks' size, ${DEFAULT_FINISHED_MS_PER_MIB / 16}ms per 64KiB, so
+                         ${(DEFAULT_FINISHED_MS_PER_MIB * DEFAULT_FINISHED_FILE_CHUNK_BYTES) / 2 ** 20}ms for the ${DEFAULT_FINISHED_FILE_CHUNK_BYTES / 1024}KiB chunks publish cuts a file at,
+                         ${DEFAULT_FINISHED_CHUNK_MS}ms until the first chunk arrives); this overrides it
   --max-chunk-skew TIME  refuse a live chunk whose signed time is further than this
                          from this machine's clock, as a replay of old chunks
                          (default ${DEFAULT_MAX_CHUNK_SKEW_MS / 60_000}m; raise it only for a publisher whose
@@ -319,7 +327,7 @@ export interface PublishConfig extends CommonConfig {
   readonly key: string | undefined;
   /** `ts`: the source must be MPEG-TS; `raw`: any bytes, published as they are. */
   readonly format: SourceFormat;
-  /** `--chunk-size`: bytes a finished FILE's chunks are cut at; the Chunker's default when unset. */
+  /** `--chunk-size`: bytes a finished FILE's chunks are cut at (`DEFAULT_FINISHED_FILE_CHUNK_BYTES` without it); unset for a live source, cut on time. */
   readonly chunkBytes?: number | undefined;
 }
 
@@ -344,7 +352,7 @@ export interface WatchConfig extends CommonConfig {
   readonly exitOnSilence: boolean;
   /** `--max-chunk-skew`: a live chunk signed further than this from the clock is refused; the peer-client's default when unset. */
   readonly maxChunkSkewMs: number | undefined;
-  /** `--finished-pace`: ms a finished stream's playhead moves per chunk; the peer-client's default when unset. */
+  /** `--finished-pace`: ms a finished stream's playhead moves per chunk; unset, the peer-client paces by the chunks' size. */
   readonly finishedChunkMs: number | undefined;
   /** One connection per pair of peers, both ways (off with `--no-symmetric`). */
   readonly symmetric: boolean;
@@ -494,7 +502,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         loop,
         key: values.key as string | undefined,
         format,
-        chunkBytes: values['chunk-size'] === undefined ? undefined : parseSize('--chunk-size', values['chunk-size'] as string, MAX_CHUNK_BYTES),
+        chunkBytes:
+          source === '-' || realtime
+            ? undefined
+            : values['chunk-size'] === undefined
+              ? DEFAULT_FINISHED_FILE_CHUNK_BYTES
+              : parseSize('--chunk-size', values['chunk-size'] as string, MAX_CHUNK_BYTES),
         superSeedMs: values['super-seed'] === undefined ? undefined : parseDuration('--super-seed', values['super-seed'] as string, 0, MAX_SUPER_SEED_MS),
       },
     };

@@ -141,9 +141,11 @@ describe('parseCommandLine', () => {
     expect(() => run(['watch', 'film', '--super-seed', '1s'])).toThrow(/Unknown option '--super-seed'/);
   });
 
-  it('reads publish --chunk-size for a finished file, and refuses it for a live source', () => {
-    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ chunkBytes: undefined });
-    expect(run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '256KiB'])).toMatchObject({ chunkBytes: 256 * 1024 });
+  it('cuts a finished file at 256 KiB, or publish --chunk-size; a live source on time, refusing --chunk-size', () => {
+    expect(run(['publish', 'film', '--source', 'movie.ts'])).toMatchObject({ chunkBytes: 256 * 1024 });
+    expect(run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '64KiB'])).toMatchObject({ chunkBytes: 64 * 1024 });
+    expect(run(['publish', 'cam1', '--source', '-'])).toMatchObject({ chunkBytes: undefined });
+    expect(run(['publish', 'cam1', '--source', 'clip.ts', '--realtime'])).toMatchObject({ chunkBytes: undefined });
     expect(() => run(['publish', 'film', '--source', 'movie.ts', '--chunk-size', '2MiB'])).toThrow(/--chunk-size takes at most 1MiB/);
     expect(() => run(['publish', 'cam1', '--source', '-', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE published finished/);
     expect(() => run(['publish', 'cam1', '--source', 'clip.ts', '--loop', '--chunk-size', '256KiB'])).toThrow(/--chunk-size cuts a FILE/);
@@ -154,6 +156,12 @@ describe('parseCommandLine', () => {
     expect((run(['watch', 'film', '--finished-pace', '400ms']) as WatchConfig).finishedChunkMs).toBe(400);
     expect(() => run(['watch', 'film', '--finished-pace', '0'])).toThrow(/--finished-pace takes a duration/);
     expect(() => run(['publish', 'film', '--source', 'movie.ts', '--finished-pace', '400ms'])).toThrow(/Unknown option '--finished-pace'/);
+  });
+
+  it('says in --help that a finished file is cut at 256 KiB and that viewers pace by the chunks\' size, the flag overriding it', () => {
+    expect(COMMAND_HELP.publish).toMatch(/--chunk-size SIZE[^]*default 256KiB[^]*viewers pace by the size\s+they receive and need no setting/);
+    expect(COMMAND_HELP.watch).toMatch(/--finished-pace TIME[^]*by the chunks' size, 100ms per 64KiB, so\s+400ms for the 256KiB chunks[^]*this overrides it/);
+    expect(COMMAND_HELP.watch).not.toMatch(/give 400ms/);
   });
 
   it('reads publish --format: MPEG-TS unless raw is asked for', () => {

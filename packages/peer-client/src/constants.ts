@@ -59,10 +59,15 @@ export const DEFAULT_KEEPALIVE_MS = 30_000;
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
 /**
- * Pace of the scheduler's playhead over a finished stream. Play-out itself writes
- * each chunk as soon as the ones before it are written; this only sets which
- * chunks count as urgent.
+ * Pace of the scheduler's playhead over a finished stream, in ms per MiB of its chunks:
+ * a chunk moves it by its size times this (100 ms for a 64 KiB chunk, 400 ms for 256 KiB),
+ * so the urgent window covers the same bytes whatever chunk size the publisher chose.
+ * Play-out itself writes each chunk as soon as the ones before it are written; this
+ * only sets which chunks count as urgent.
  */
+export const DEFAULT_FINISHED_MS_PER_MIB = 1600;
+
+/** The finished playhead's pace per chunk until the first chunk shows their size: that of a 64 KiB chunk. */
 export const DEFAULT_FINISHED_CHUNK_MS = 100;
 
 /** `have`s of a peer kept while its buffer map is on its way; more are dropped (the next map restores them). */

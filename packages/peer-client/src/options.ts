@@ -1,7 +1,7 @@
 import type { ConnectionLimits, DialFunction } from '@p2pstream/connection';
 import { DEFAULT_CHUNK_MS } from '@p2pstream/data';
 import type { SchedulerOptions } from '@p2pstream/scheduler';
-import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';
+import { DEFAULT_MAX_CHUNK_SKEW_MS } from './constants.js';
 import type { PeerServerOptions } from '@p2pstream/peer-server';
 import type { TrackerClientOptions } from '@p2pstream/tracker-client';
 import { InvalidOptionError } from './errors.js';
@@ -102,8 +102,10 @@ export interface PeerClientOptions {
    */
   chunkMs?: number;
   /**
-   * Pace of the scheduler's playhead over a finished stream (urgency only; play-out writes as fast as the sink takes it).
-   * @default 100
+   * Pace of the scheduler's playhead over a finished stream, in ms per chunk (urgency only; play-out
+   * writes as fast as the sink takes it). Unset, it follows the chunks' size: `DEFAULT_FINISHED_MS_PER_MIB`
+   * (1600) per MiB of the largest chunk received so far, 100 ms per chunk before the first.
+   * @default undefined (100 ms for 64 KiB chunks, 400 ms for 256 KiB)
    */
   finishedChunkMs?: number;
   /**
@@ -160,7 +162,8 @@ export interface PeerClientOptions {
 export interface ResolvedPeerClientOptions extends PoolPacing {
   windowCapacity: number | undefined;
   chunkMs: number;
-  finishedChunkMs: number;
+  /** Undefined: paced by the chunks' size. */
+  finishedChunkMs: number | undefined;
   maxChunkSkewMs: number;
 }
 
@@ -169,7 +172,7 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
     ...poolPacing(options),
     windowCapacity: options.windowCapacity,
     chunkMs: options.chunkMs ?? DEFAULT_CHUNK_MS,
-    finishedChunkMs: options.finishedChunkMs ?? DEFAULT_FINISHED_CHUNK_MS,
+    finishedChunkMs: options.finishedChunkMs,
     maxChunkSkewMs: options.maxChunkSkewMs ?? DEFAULT_MAX_CHUNK_SKEW_MS,
   };
   if (!Number.isSafeInteger(resolved.maxPeers) || resolved.maxPeers < 1 || resolved.maxPeers > 50) {
@@ -180,6 +183,7 @@ export function resolvePeerClientOptions(options: PeerClientOptions): ResolvedPe
   }
   for (const name of ['chunkMs', 'finishedChunkMs', 'relookupMs', 'redialBackoffMs', 'dialTimeoutMs', 'keepaliveMs', 'fetchTimeoutMs', 'rateWindowMs', 'maxChunkSkewMs'] as const) {
     const value = resolved[name];
+    if (value === undefined) continue;
     if (!(value > 0) || !Number.isFinite(value)) throw new InvalidOptionError(`${name} must be a positive number of ms, not ${value}`);
   }
   if (!(resolved.fewPeersRelookupMs >= 0) || !Number.isFinite(resolved.fewPeersRelookupMs)) {

@@ -5,9 +5,10 @@ import type { FetchChunk, Scheduler } from '@p2pstream/scheduler';
 import { openChunkSpool, type ChunkSpool } from './chunk-spool.js';
 import { BelievedClaims } from './believed-claims.js';
 import { ClientParts } from './client-parts.js';
-import { ANNOUNCE_RETRY_MS } from './constants.js';
+import { ANNOUNCE_RETRY_MS, DEFAULT_FINISHED_CHUNK_MS } from './constants.js';
 import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, ReadableUnavailableError } from './errors.js';
 import { refusalError, tallyVerified } from './fetch-replies.js';
+import { FinishedPace } from './finished-pace.js';
 import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClientOptions } from './options.js';
 import { PeerLink, type PeerLinkListener } from './peer-link.js';
 import type { PeerPool } from './peer-pool.js';
@@ -91,6 +92,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
   /** Peers' claims, believed as far as `#state` says. */
   #claims: BelievedClaims | undefined;
   #scheduler: Scheduler | undefined;
+  /** A finished stream without `finishedChunkMs`: its playhead's pace, learnt from its chunks' size. */
+  #pace: FinishedPace | undefined;
   #pool: PeerPool | undefined;
   /** With `webrtc`: answers offers to this client's entry. */
   #answerer: WebRTCAnswerer | undefined;
@@ -413,7 +416,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
 
   #createScheduler(live: boolean): Scheduler {
     const fetch: FetchChunk = (peer, seq, { signal }) => this.#fetch(peer, seq, signal);
-    const chunkDurationMs = live ? this.#o.chunkMs : this.#o.finishedChunkMs;
+    if (!live && this.#o.finishedChunkMs === undefined) this.#pace = new FinishedPace();
+    const chunkDurationMs = live ? this.#o.chunkMs : (this.#o.finishedChunkMs ?? DEFAULT_FINISHED_CHUNK_MS);
     return viewerScheduler({ ...this.#options.scheduler, fetch, clock: this.#clock, live, chunkDurationMs }, {
       writer: () => this.#writer,
       counters: this.#counters,
@@ -443,6 +447,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       this.emit('bad-chunk', peer, seq);
       throw new BadChunkError(peer, seq);
     }
+    const paceMs = this.#pace?.chunkMsAfter(reply.data.length);
+    if (paceMs !== undefined) this.#scheduler?.setChunkDurationMs(paceMs);
     const window = this.#window!;
     if (!tallyVerified(link, this.#counters, window, reply, this.#closed)) return reply.data.length;
     // A window copies: the payload is a view into the connection's read buffer, which a long window would pin.

@@ -11,7 +11,8 @@ export type PlayoutState = 'waiting' | 'playing' | 'stalled' | 'ended';
  * the rule for a chunk that is not held when due (`Scheduler#onPlayoutTick`).
  */
 export class Playhead {
-  readonly chunkDurationMs: number;
+  /** A finished stream's pace may change as the viewer learns its chunk size (`Scheduler#setChunkDurationMs`). */
+  chunkDurationMs: number;
   #state: PlayoutState = 'waiting';
   #seq = 0;
   #dueAt = 0;

@@ -265,6 +265,25 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.#running) this.#seat(seq);
   }
 
+  /** Play time of one chunk: `chunkDurationMs`, or what `setChunkDurationMs` set since. */
+  get chunkDurationMs(): number {
+    return this.#playhead.chunkDurationMs;
+  }
+
+  /**
+   * Finished streams: moves the playhead `ms` a chunk from now on, which sets which chunks are
+   * urgent (a viewer learns the chunk size from the first chunks and paces in bytes). A live
+   * stream's chunk duration is the publisher's grid, which the edge clock is built on: throws
+   * `INVALID_ARGUMENT` for it, and for a value that is not a positive number.
+   */
+  setChunkDurationMs(ms: number): void {
+    if (this.#o.live) throw new InvalidArgumentError('a live stream plays at its publisher’s chunk duration; only a finished stream’s pace can change');
+    if (!(ms > 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`a chunk duration must be a positive number of ms, got ${String(ms)}`);
+    if (this.#closed || ms === this.#playhead.chunkDurationMs) return;
+    this.#playhead.chunkDurationMs = ms;
+    this.#schedulePump();
+  }
+
   /** Starts play-out and requesting. Live without a playhead: seats it `liveOffsetMs` behind the edge once the edge is known. */
   start(): void {
     if (this.#closed) throw new SchedulerClosedError();
@@ -741,7 +760,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       get peerCount() {
         return peers.size;
       },
-      chunkDurationMs: o.chunkDurationMs,
+      get chunkDurationMs() {
+        return playhead.chunkDurationMs;
+      },
       urgentWindowMs: o.urgentWindowMs,
       duplicateLeadMs: o.duplicateLeadMs,
       maxCandidates: o.maxCandidates,

@@ -112,3 +112,29 @@ describe('playback deadlines', () => {
     expect(swarm.events('requested').slice(asked.length).every((event) => event.seq >= 90)).toBe(true);
   });
 });
+
+describe('the pace of a finished stream', () => {
+  it('spaces deadlines by the chunk duration set after start, from the playhead on', async () => {
+    const swarm = new Swarm({ live: false, chunkDurationMs: 100, startupDelayMs: 2_000 });
+    swarm.addPeer('a', range(0, 20), answersAfter(50));
+    swarm.scheduler.start();
+    expect(swarm.scheduler.deadline(4)).toBe(2_400);
+    swarm.scheduler.setChunkDurationMs(400);
+    expect(swarm.scheduler.chunkDurationMs).toBe(400);
+    // Chunk 0 stays due when it was; every later chunk follows it at the new pace.
+    expect(swarm.scheduler.deadline(0)).toBe(2_000);
+    expect(swarm.scheduler.deadline(4)).toBe(3_600);
+    await swarm.run(20_000);
+    expect(swarm.events('played').map((event) => event.seq)).toEqual(range(0, 20));
+  });
+
+  it('refuses a new chunk duration for a live stream, and one that is not positive', () => {
+    const live = new Swarm({ live: true });
+    expect(() => live.scheduler.setChunkDurationMs(400)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const finished = new Swarm({ live: false });
+    for (const bad of [0, -1, Number.NaN, Infinity]) {
+      expect(() => finished.scheduler.setChunkDurationMs(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+    expect(finished.scheduler.chunkDurationMs).toBe(500);
+  });
+});
