@@ -220,9 +220,10 @@ export class BrowserViewer {
       this.#server = server;
       if (info.live) server.serve(info.streamId, window, { state });
     }
-    // Central relays signals only between entries it knows: this page announces an entry of its own.
+    // Central relays signals only between entries it knows: this page announces an entry of its own,
+    // at a made-up port it does not listen on (signalsOnly: central does not dial it back).
     this.#entryPort = randomEntryPort();
-    await this.#tracker.announce({ stream: info.streamId, port: this.#entryPort, edge: 0, live: info.live, signals: true }, signal ? { signal } : {});
+    await this.#tracker.announce({ stream: info.streamId, port: this.#entryPort, edge: 0, live: info.live, signals: true, signalsOnly: true }, signal ? { signal } : {});
     this.#announced = true;
     if (this.#closed) throw new ClientClosedError();
     this.#startReporting(info.streamId);

@@ -126,6 +126,13 @@ export interface Announcement {
    */
   signals?: boolean;
   /**
+   * This entry listens on no port (a watch page): other peers reach it only through signals,
+   * and `port` only names it, so central does not dial it back. Needs a central that knows
+   * the key (the one that served the page does).
+   * @default false
+   */
+  signalsOnly?: boolean;
+  /**
    * The publisher's newest signed head (`signHead` from @p2pstream/data): central
    * believes every edge of the stream only as far as one. With it, the edge
    * announced is the head's. Only the publisher has one to give.
@@ -148,7 +155,7 @@ export interface AnnouncedEnd {
   readonly sig: Uint8Array;
 }
 
-type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end' | 'signals'>> & Pick<Announcement, 'head' | 'end' | 'signals'>;
+type AnnouncedValues = Required<Omit<Announcement, 'head' | 'end' | 'signals' | 'signalsOnly'>> & Pick<Announcement, 'head' | 'end' | 'signals' | 'signalsOnly'>;
 
 /** How watching one stream goes, as totals since the viewer started (what the watch pages report). */
 export interface ViewingReport {
@@ -622,9 +629,9 @@ function streamIdOf(publicKey: Uint8Array): string {
 }
 
 /** The announce for `values`: with a signed head or end, its edge is theirs and their signatures go along. */
-function announceMessage({ stream, port, edge, live, signals, head, end }: AnnouncedValues) {
-  // Only ever sent as true: a central built before signaling refuses the field.
-  const base = { t: 'announce', stream, port, live, ...(signals ? { signals } : {}) } as const;
+function announceMessage({ stream, port, edge, live, signals, signalsOnly, head, end }: AnnouncedValues) {
+  // Only ever sent as true: a central built before signaling (or before signalsOnly) refuses the field.
+  const base = { t: 'announce', stream, port, live, ...(signals ? { signals } : {}), ...(signalsOnly ? { signalsOnly } : {}) } as const;
   // The end is final: it says all a head would, and more.
   if (end) return { ...base, edge: end.edge, end: end.sig };
   if (head) return { ...base, edge: head.edge, ts: head.ts, sig: head.sig };

@@ -364,7 +364,7 @@ export class Tracker {
         ((await this.#restorePublication(session, message.stream)) !== undefined && (await this.#registry.announce(announcement)));
       if (!known) throw new StreamNotFoundError(message.stream);
       session.announced.set(message.stream, message.port);
-      this.#dialBackOnce(session, message.port);
+      if (message.signalsOnly !== true) this.#dialBackOnce(session, message.port);
       const spread = this.settings.intervalJitter * (2 * this.#random() - 1);
       return { t: 'announced', interval: Math.max(1, Math.round(this.settings.interval * (1 + spread))), ttl: this.settings.ttl };
     });

@@ -72,6 +72,33 @@ describe('dial-backs on loopback', () => {
     expect(plain.peers.every((peer) => !('reachable' in peer))).toBe(true);
   });
 
+  it('does not dial back an entry that listens on no port (a watch page, signalsOnly), and leaves its reachability unknown', async () => {
+    const running = await trackers.start({ dialBack: { timeout: 2_000 } });
+    const key = generateStreamKey();
+    const publisher = await dial('127.0.0.1', running.port, { role: 'peer', localAddress: '127.0.0.2' });
+    trackers.opened.push(publisher);
+    const ts = Date.now();
+    await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
+    await publisher.request({ t: 'announce', stream: key.streamId, port: await listening('127.0.0.2'), edge: 0, live: true, signals: true });
+    // A page announces a made-up port only to be known to central's signal relay: nothing listens there.
+    const page = await dial('127.0.0.1', running.port, { role: 'peer', localAddress: '127.0.0.3' });
+    trackers.opened.push(page);
+    const madeUp = await freePort('127.0.0.3');
+    await page.request({ t: 'announce', stream: key.streamId, port: madeUp, edge: 0, live: true, signals: true, signalsOnly: true });
+
+    const asker = await dial('127.0.0.1', running.port, { role: 'peer', localAddress: '127.0.0.4' });
+    trackers.opened.push(asker);
+    const lookup = () => asker.request({ t: 'lookup', name: 'cam1', count: 10, reachability: true });
+    // Every dial-back the announces started has ended once the publisher is known reachable and none is in flight.
+    const found = await eventually(lookup, (reply) => reply.peers.some((peer) => peer.reachable !== undefined) && running.tracker.dialBack?.inFlight === 0);
+    expect(found.peers.map(({ host, port, reachable }) => ({ host, port, reachable }))).toEqual([
+      { host: '127.0.0.2', port: expect.any(Number), reachable: true },
+      { host: '127.0.0.3', port: madeUp, reachable: undefined },
+    ]);
+    // The page was never dialed: neither counted unreachable nor reachable.
+    expect(running.tracker.dialBack?.counters).toEqual({ reachable: 1, unreachable: 0, busy: 0 });
+  });
+
   it('dials back nobody with a timeout of 0', async () => {
     const running = await trackers.start({ dialBack: { timeout: 0 } });
     const key = generateStreamKey();

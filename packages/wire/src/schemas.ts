@@ -151,6 +151,9 @@ export const SCHEMAS = {
     // This entry takes `signaled` messages (WebRTC offers/answers). Sent only as `true`:
     // a peer that leaves it out is never sent one, so a peer that knows no `signaled` is never sent a type it would refuse.
     signals: optional(bool),
+    // This entry listens on no port (a watch page): it is reached only through signals, and its port only names it,
+    // so central does not dial it back. Sent only as `true`, only by the pages a central serves (so it knows the key).
+    signalsOnly: optional(bool),
   },
   announced: { re, interval: required(uint(1)), ttl: required(uint(1)) },
   lookup: {

@@ -17,8 +17,8 @@ describe('round trip', () => {
     expect(decodeAll([encodeFrame(signed), encodeFrame(SAMPLES.announce)]).messages).toEqual([signed, SAMPLES.announce]);
   });
 
-  it('carries an announce that takes signals, and a signaling payload of the largest size', () => {
-    const announce: Message = { ...SAMPLES.announce, signals: true };
+  it('carries an announce that takes signals (only signals: a page), and a signaling payload of the largest size', () => {
+    const announce: Message = { ...SAMPLES.announce, signals: true, signalsOnly: true };
     const signal: Message = { ...SAMPLES.signal, data: Buffer.alloc(MAX_SIGNAL_BYTES, 0x7b) };
     expect(decodeAll([encodeFrame(announce), encodeFrame(signal)]).messages).toEqual([announce, signal]);
   });
