@@ -92,19 +92,18 @@ describe('PeerClient over a memory network', () => {
     expect(client.stats().skippedByCause).toEqual({ 'never-announced': 1, 'timed-out': 0, 'refused-busy': 0, 'held-back': 0, late: 0, evicted: 0 });
   });
 
-  it('asks for a chunk announced too close to its deadline all the same, and skips it as late when it cannot arrive in time', async () => {
+  it('skips a chunk announced too close to its deadline to arrive in time as held-back, naming who had it', async () => {
     // 100 ms each way. The publisher gets chunk 5 when chunk 3 plays, 200 ms before chunk 5 is
-    // due: its `have` takes 100 ms, and a request and its answer 200 ms more. Expected late, it is
-    // still asked (the scheduler's last chance: unasked, its skip is certain), and it is still on
-    // its way at its deadline, so play goes on without it and the skip names whom it asked.
+    // due: its `have` takes 100 ms, and a request and its answer 200 ms more, so the scheduler
+    // does not ask (it would arrive after the deadline) and play goes on without it.
     const { clock, chunks, window, sink, skips, client } = await liveSwarm({ missing: 5, latency: 100 });
     client.on('played', (seq) => {
       if (seq === 3) window.add(chunks[5]!);
     });
     void client.start();
     await clock.run(5_000);
-    expect(skips).toEqual([{ seq: 5, cause: 'late', peers: ['127.0.0.1:2050'] }]);
-    expect(client.stats()).toMatchObject({ played: 19, skipped: 1, skippedByCause: { late: 1 } });
+    expect(skips).toEqual([{ seq: 5, cause: 'held-back', peers: ['127.0.0.1:2050'] }]);
+    expect(client.stats()).toMatchObject({ played: 19, skipped: 1, skippedByCause: { 'held-back': 1 } });
     expect(sink.bytes.length).toBe(19 * chunks[0]!.data.length);
   });
 

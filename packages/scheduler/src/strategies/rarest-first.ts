@@ -148,21 +148,11 @@ class RarestFirst implements Strategy {
   #urgent(view: SchedulerView): Pick | undefined {
     for (const seq of view.candidatesInOrder()) {
       const deadline = view.deadline(seq);
-      const left = deadline - view.now;
-      if (left > view.urgentWindowMs) return undefined;
+      if (deadline - view.now > view.urgentWindowMs) return undefined;
       const best = fastestPeer(view, this.#holders(view, seq, true));
-      if (best === undefined) continue;
       // A finished stream waits for every chunk (a stalled playhead's chunk is due "now"), so one
       // that cannot make its deadline is asked for all the same.
-      if (best.at <= deadline || !view.live) return { seq, peer: best.peer };
-      // Last chance: within duplicateLeadMs of its deadline, a live chunk nobody is asked for is
-      // asked of its fastest holder even when that one is expected late. Unasked, the skip is
-      // certain; the estimate may be stale (a capped uploader's queue drained, a stall passed),
-      // and a request still late at the deadline is cancelled, its queued answer with it. When
-      // only the source holds the chunk, this is how it is asked at all once its estimate has
-      // grown past the deadlines: one request per viewer and chunk, which its upload cap bounds.
-      if (left <= view.duplicateLeadMs) return { seq, peer: best.peer };
-      view.wakeAt(deadline - view.duplicateLeadMs);
+      if (best !== undefined && (best.at <= deadline || !view.live)) return { seq, peer: best.peer };
     }
     return undefined;
   }
