@@ -67,9 +67,6 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_FINISHED_MS_PER_MIB = 1600;
 
-/** The finished playhead's pace per chunk until the first chunk shows their size: that of a 64 KiB chunk. */
-export const DEFAULT_FINISHED_CHUNK_MS = 100;
-
 /** `have`s of a peer kept while its buffer map is on its way; more are dropped (the next map restores them). */
 export const MAX_PENDING_HAVES = 4096;
 

@@ -1,6 +1,15 @@
+import { DEFAULT_CHUNK_BYTES } from '@p2pstream/data';
 import { DEFAULT_FINISHED_MS_PER_MIB } from './constants.js';
 
 const MIB = 1024 * 1024;
+
+/** A finished stream's play time of one chunk of `bytes`: `DEFAULT_FINISHED_MS_PER_MIB` per MiB. */
+function finishedChunkMs(bytes: number): number {
+  return (bytes / MIB) * DEFAULT_FINISHED_MS_PER_MIB;
+}
+
+/** The finished playhead's pace per chunk until the first chunk shows their size: that of a `DEFAULT_CHUNK_BYTES` chunk (100 ms). */
+export const DEFAULT_FINISHED_CHUNK_MS = finishedChunkMs(DEFAULT_CHUNK_BYTES);
 
 /**
  * A finished stream's playhead pace, in bytes: a chunk's play time is its size times
@@ -16,6 +25,6 @@ export class FinishedPace {
   chunkMsAfter(bytes: number): number | undefined {
     if (!(bytes > this.#largestBytes)) return undefined;
     this.#largestBytes = bytes;
-    return (bytes / MIB) * DEFAULT_FINISHED_MS_PER_MIB;
+    return finishedChunkMs(bytes);
   }
 }

@@ -19,4 +19,5 @@ export { PeerClientError, BadStatsLineError, type PeerClientErrorCode } from './
 export { newSetupId, trackerSignaling, type SignalEnvelope, type SignalingTracker, type EntryAddress, type TrackerSignaling, type TrackerSignalingOptions } from './tracker-signaling.js';
 export { webRTCDial, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS, type WebRTCOptions, type WebRTCDialInit } from './webrtc-dial.js';
 export { answerWebRTC, DEFAULT_MAX_WEBRTC_SETUPS, type WebRTCAnswerer, type WebRTCAnswererInit } from './webrtc-answerer.js';
-export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_FINISHED_CHUNK_MS, DEFAULT_FINISHED_MS_PER_MIB } from './constants.js';
+export { DEFAULT_MAX_PEERS, DEFAULT_RELOOKUP_MS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_FINISHED_MS_PER_MIB } from './constants.js';
+export { DEFAULT_FINISHED_CHUNK_MS } from './finished-pace.js';
