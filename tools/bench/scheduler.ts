@@ -25,7 +25,12 @@
  * means over viewers; and, summed over viewers, the skips by cause and the pauses (rebuffers),
  * as a viewer's `--stats` counts them. Each strategy runs in its own process, two at a time.
  * Options: --viewers N, --minutes M, --kbps K, --seed S, --strategies a,b,c, and the viewers'
- * start point --live-offset MS and --startup-delay MS (the scheduler's defaults otherwise).
+ * start point --live-offset MS and --startup-delay MS (the scheduler's defaults otherwise), or
+ * --latency MS (the scheduler's target latency, `watch --latency`). The swarm of the shaped
+ * harness (`npm run swarm -- --shaped`): --source-uplink X (multiple of the bitrate, default 3),
+ * --uplinks 0.5:20,1.5:50,3:30 (MULTIPLE:PERCENT,..., instead of the log-normal draw) and
+ * --join-over MS (the viewers join within this long, default 30000; small for a flash crowd).
+ * --urgent-window MS overrides the scheduler's, to compare settings.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +57,11 @@ const { values } = parseArgs({
     strategies: { type: 'string', default: 'rarest-first,sequential,random' },
     'live-offset': { type: 'string', default: String(DEFAULT_LIVE_OFFSET_MS) },
     'startup-delay': { type: 'string', default: String(DEFAULT_STARTUP_DELAY_MS) },
+    'source-uplink': { type: 'string', default: '3' },
+    uplinks: { type: 'string', default: 'lognormal' },
+    'join-over': { type: 'string', default: '30000' },
+    latency: { type: 'string' },
+    'urgent-window': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -64,8 +74,12 @@ const CHUNK_MS = 500;
 /** Bytes per ms of the stream. */
 const BITRATE = (Number(values.kbps) * 1000) / 8 / 1000;
 const CHUNK_BYTES = Math.round(BITRATE * CHUNK_MS);
-const SOURCE_UPLINK = 3 * BITRATE;
-const JOIN_PERIOD_MS = 30_000;
+const SOURCE_UPLINK = Number(values['source-uplink']) * BITRATE;
+const JOIN_PERIOD_MS = Number(values['join-over']);
+const TARGET_LATENCY_MS = values.latency === undefined ? undefined : Number(values.latency);
+const URGENT_WINDOW_MS = values['urgent-window'] === undefined ? undefined : Number(values['urgent-window']);
+/** `lognormal`, or the shaped swarm's kind of mix: MULTIPLE:PERCENT,... (0.5:20,1.5:50,3:30). */
+const UPLINK_MIX = values.uplinks;
 /** Peers central lists per look-up (its default maximum). */
 const LOOKUP_PEERS = 50;
 const STRATEGIES: Record<string, () => Strategy> = { 'rarest-first': rarestFirst, sequential, random };
@@ -86,8 +100,14 @@ function layout(): Layout {
   const rng = seededRandom(SEED);
   const uplinks = [SOURCE_UPLINK];
   const joinAt = [0];
+  const mix = UPLINK_MIX === 'lognormal' ? undefined : UPLINK_MIX.split(',').map((part) => part.split(':').map(Number) as [number, number]);
   for (let v = 1; v <= VIEWERS; v++) {
-    uplinks.push(BITRATE * Math.min(10, Math.max(0.25, 1.5 * Math.exp(0.8 * gaussian(rng)))));
+    if (mix) {
+      // The viewers in turn take the mix's uplinks in the order given, each its share.
+      let share = (v - 0.5) / VIEWERS;
+      const [multiple] = mix.find(([, percent]) => (share -= percent / 100) < 0) ?? mix.at(-1)!;
+      uplinks.push(BITRATE * multiple);
+    } else uplinks.push(BITRATE * Math.min(10, Math.max(0.25, 1.5 * Math.exp(0.8 * gaussian(rng)))));
     joinAt.push(Math.round(1000 + rng() * JOIN_PERIOD_MS));
   }
   const latency = (a: number, b: number) => 10 + Math.floor(seededRandom(SEED * 7919 + Math.min(a, b) * 100_003 + Math.max(a, b))() * 70);
@@ -310,6 +330,8 @@ class Sim {
       strategy: this.strategy(),
       liveOffsetMs: LIVE_OFFSET_MS,
       startupDelayMs: STARTUP_DELAY_MS,
+      ...(TARGET_LATENCY_MS === undefined ? {} : { targetLatencyMs: TARGET_LATENCY_MS }),
+      ...(URGENT_WINDOW_MS === undefined ? {} : { urgentWindowMs: URGENT_WINDOW_MS }),
       random: seededRandom(SEED * 104_729 + viewer.id),
       fetch: (peer, seq, { signal }) => this.fetch(viewer, this.nodes[Number(peer)]!, seq, signal),
     });
@@ -400,8 +422,8 @@ async function measure(plan: Layout, name: string): Promise<Row> {
 
 /** Runs one strategy in a child process (this script with --only). */
 function inChild(name: string): Promise<Row> {
-  const forwarded = ['viewers', 'minutes', 'kbps', 'seed', 'live-offset', 'startup-delay'] as const;
-  const args = ['--only', name, ...forwarded.flatMap((key) => [`--${key}`, values[key]])];
+  const forwarded = ['viewers', 'minutes', 'kbps', 'seed', 'live-offset', 'startup-delay', 'source-uplink', 'uplinks', 'join-over', 'latency', 'urgent-window'] as const;
+  const args = ['--only', name, ...forwarded.flatMap((key) => (values[key] === undefined ? [] : [`--${key}`, values[key]]))];
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('message', (row) => resolve(row as Row));
@@ -419,7 +441,7 @@ async function main(): Promise<void> {
   for (const name of names) if (!STRATEGIES[name]) throw new Error(`unknown strategy ${name}; known: ${Object.keys(STRATEGIES).join(', ')}`);
   const viewerUplinks = plan.uplinks.slice(1).map((u) => u / BITRATE);
   console.log(
-    `swarm: 1 source (uplink 3.0x) + ${VIEWERS} viewers, ${values.minutes} min at ${values.kbps} kbit/s in ${CHUNK_BYTES} B chunks; ` +
+    `swarm: 1 source (uplink ${(SOURCE_UPLINK / BITRATE).toFixed(1)}x) + ${VIEWERS} viewers, ${values.minutes} min at ${values.kbps} kbit/s in ${CHUNK_BYTES} B chunks; ` +
       `viewer uplinks mean ${(viewerUplinks.reduce((a, b) => a + b, 0) / VIEWERS).toFixed(2)}x, ${viewerUplinks.filter((u) => u < 1).length} below 1x; ` +
       `start ${LIVE_OFFSET_MS} ms behind the edge + ${STARTUP_DELAY_MS} ms; seed ${SEED}`,
   );

@@ -491,7 +491,23 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#missedByCause[cause] += 1;
     for (const request of [...this.#requests.forSeq(seq)]) this.#cancel(request, 'missed');
     if (trace.enabled) trace('chunk %d: skipped (%s%s)', seq, cause, peers.length > 0 ? `: ${peers.join(', ')}` : '');
+    if (trace.enabled && cause === 'held-back') this.#traceHeldBack(seq, dueAt, holders);
     this.emit('missed', { seq, dueAt, cause, peers });
+  }
+
+  /** Why nobody was asked for a held chunk: for each holder, whether it rested, had no free slot, or was expected too late. */
+  #traceHeldBack(seq: number, dueAt: number, holders: readonly string[]): void {
+    const now = this.#clock.now();
+    const seen = this.#availability.firstSeenAt(seq);
+    const why = holders.map((peer) => {
+      const entry = this.#peers.get(peer);
+      if (!entry) return `${peer} gone`;
+      const rest = entry.stats.backoffUntil - now;
+      const resting = rest > 0 ? `resting ${Math.round(rest)} ms, ` : '';
+      return `${peer} (${resting}${entry.queue.pending} in flight, expected in ${Math.round(this.#view.expectedMs(peer))} ms)`;
+    });
+    const heard = seen === undefined ? '' : `, first heard of ${Math.round(dueAt - seen)} ms before it was due`;
+    trace('chunk %d: held by %s; %d requests in flight%s', seq, why.join(', '), this.#requests.size, heard);
   }
 
   #resumeIfAwaited(seq: number): void {

@@ -3,8 +3,8 @@ import { startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
 
 const PROGRAM = 'packages/scheduler/test/programs/trace-one-chunk.ts';
 
-async function run(env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
-  const program = await startProgram(PROGRAM, [], { env });
+async function run(env: Record<string, string>, path = PROGRAM): Promise<{ stdout: string; stderr: string }> {
+  const program = await startProgram(path, [], { env });
   await program.exited;
   return { stdout: program.stdout(), stderr: program.stderr() };
 }
@@ -26,6 +26,14 @@ describe('NODE_DEBUG=p2pstream:scheduler', () => {
       'chunk 3: silent timed out after 1000 ms; it may be asked again',
       'chunk 3: skipped (timed-out: silent)',
     ]);
+  }, 30_000);
+
+  it('says why a held chunk was asked of nobody: each holder, its requests in flight and when it was expected', async () => {
+    const { stdout, stderr } = await run({ NODE_DEBUG: 'p2pstream:scheduler' }, 'packages/scheduler/test/programs/trace-held-back.ts');
+    expect(JSON.parse(stdout)).toContainEqual({ seq: 9, cause: 'held-back', peers: ['slow'] });
+    const why = stderr.split('\n').find((line) => line.includes('chunk 9: held by'));
+    // It failed to deliver chunk 4 within 3 s, so it is expected in more than the 2 s chunk 9 had.
+    expect(why).toMatch(/chunk 9: held by slow \(0 in flight, expected in \d{4,} ms\); 0 requests in flight, first heard of 2000 ms before it was due$/);
   }, 30_000);
 
   it('prints nothing without it', async () => {
