@@ -331,7 +331,8 @@ export class RedisRegistry implements Registry {
 
   /** A stream's hash, peers, edges, sources, since, hosts and entries: one hash tag, so one slot. */
   #streamKeys(id: string): string[] {
-    return ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'entries'].map((kind) => `${this.#prefix}{${id}}:${kind}`);
+    const tag = `${this.#prefix}{${id}}:`;
+    return STREAM_KEY_KINDS.map((kind) => tag + kind);
   }
 
   /** What SUMMARY reads: the stream's hash, peers and sources. */
@@ -371,6 +372,9 @@ export class RedisRegistry implements Registry {
     }
   }
 }
+
+/** A stream's keys after its hash tag, in the order its scripts take them (KEYS[1..7]). */
+const STREAM_KEY_KINDS = ['stream', 'peers', 'edges', 'sources', 'since', 'hosts', 'entries'] as const;
 
 /** A name claimed for a publish that never finished is free again after this long. */
 const NAME_CLAIM_LEASE_MS = 60_000;
