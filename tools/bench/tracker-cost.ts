@@ -2,7 +2,9 @@
  * CPU readings for the tracker benches, taken from outside the processes measured:
  * a process's user + sys time (what `process.cpuUsage()` would say inside it) from
  * /proc, and Redis's own (`INFO cpu`, `INFO commandstats`) through redis-cli, summed
- * over the servers of a cluster.
+ * over the servers of a cluster. Read and write system calls per operation (/proc/<pid>/io)
+ * show how well requests are batched: a process that answers one request per wake-up pays a
+ * read, a write and an epoll_wait for each, a busy one spreads them over many.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,17 @@ export function processCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** A process's read and write system calls so far (syscr, syscw of /proc/<pid>/io); Linux only. */
+export function processSyscalls(pid: number): { reads: number; writes: number } {
+  const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { reads: Number(/^syscr: (\d+)/m.exec(text)?.[1]), writes: Number(/^syscw: (\d+)/m.exec(text)?.[1]) };
+}
+
+/** The pid of each Redis server, from its own INFO. */
+export function redisPids(ports: readonly number[]): number[] {
+  return ports.map((port) => Number(redisInfo(port, 'server', 'process_id')));
 }
 
 /** Redis's CPU time so far (used_cpu_user + used_cpu_sys), in seconds, summed over the servers. */

@@ -7,7 +7,8 @@
  *      1 s warm-up) from the same 50 connections, one request in flight on each;
  *   3. reports operations/s, p50/p99 latency, the cost per operation over the counted
  *      window — central's CPU (user + sys from /proc, as process.cpuUsage() would say) and
- *      Redis's (INFO cpu delta, and INFO commandstats: calls and µs per op by command) —
+ *      Redis's (INFO cpu delta, and INFO commandstats: calls and µs per op by command), and
+ *      each one's read and write system calls per op (/proc/<pid>/io: how well requests are batched) —
  *      and memory per registered peer: the growth
  *      of central's heap after a full collection (memory registry: registry, per-IP quota
  *      and per-connection state together) or of Redis's used_memory (Redis registry).
@@ -39,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { dial, listen, type Connection } from '@p2pstream/connection';
 import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
 import { freePort, startProgram, startRedisCluster, startRedisServer, type RunningProgram } from '../testing/index.js';
-import { processCpuSeconds, redisCommandStats, redisCpuSeconds, redisInfo, resetRedisStats, type CommandStat } from './tracker-cost.js';
+import { processCpuSeconds, processSyscalls, redisCommandStats, redisCpuSeconds, redisInfo, redisPids, resetRedisStats, type CommandStat } from './tracker-cost.js';
 import { fillRegistry } from './tracker-fill.js';
 import { runIdleRegistry } from './tracker-idle.js';
 import { runRegistryOnly } from './tracker-redis.js';
@@ -120,6 +121,8 @@ interface Cost {
   redisCpuUsPerOp?: number;
   /** Redis commands per operation, with µs spent in each per operation (scripts are EVALSHA). */
   redisCommandsPerOp?: { command: string; callsPerOp: number; usPerOp: number }[];
+  /** Read and write system calls per operation (/proc/<pid>/io): how many requests each wake-up served. */
+  syscallsPerOp?: { central: { reads: number; writes: number }; redis?: { reads: number; writes: number } };
 }
 
 /** Readings taken at the start and end of the counted window. */
@@ -329,24 +332,37 @@ async function load(
 /** Reads the centrals' CPU (summed) and, with a Redis registry, Redis's CPU and command stats at the window's start and end. */
 function costMeter(centralPids: readonly number[], redisPorts: readonly number[] | undefined): Meter {
   const centralsCpu = () => centralPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  const redisProcesses = redisPorts ? redisPids(redisPorts) : [];
+  const syscalls = (pids: readonly number[]) =>
+    pids.map(processSyscalls).reduce((sum, one) => ({ reads: sum.reads + one.reads, writes: sum.writes + one.writes }), { reads: 0, writes: 0 });
   let central = 0;
   let redis = 0;
+  let centralCalls = { reads: 0, writes: 0 };
+  let redisCalls = { reads: 0, writes: 0 };
   return {
     start() {
       central = centralsCpu();
+      centralCalls = syscalls(centralPids);
       if (redisPorts) {
         resetRedisStats(redisPorts);
         redis = redisCpuSeconds(redisPorts);
+        redisCalls = syscalls(redisProcesses);
       }
     },
     stop(ops) {
       const centralCpuUsPerOp = +(((centralsCpu() - central) * 1e6) / ops).toFixed(1);
-      if (!redisPorts) return { centralCpuUsPerOp };
+      const perOpSince = (before: { reads: number; writes: number }, now: { reads: number; writes: number }) => ({
+        reads: +((now.reads - before.reads) / ops).toFixed(2),
+        writes: +((now.writes - before.writes) / ops).toFixed(2),
+      });
+      const centralSyscalls = perOpSince(centralCalls, syscalls(centralPids));
+      if (!redisPorts) return { centralCpuUsPerOp, syscallsPerOp: { central: centralSyscalls } };
       const redisCpuUsPerOp = +(((redisCpuSeconds(redisPorts) - redis) * 1e6) / ops).toFixed(1);
+      const syscallsPerOp = { central: centralSyscalls, redis: perOpSince(redisCalls, syscalls(redisProcesses)) };
       const perOp = (stat: CommandStat) => ({ command: stat.command, callsPerOp: +(stat.calls / ops).toFixed(2), usPerOp: +(stat.usec / ops).toFixed(2) });
       // The stats' own INFO and CONFIG calls are not the load's.
       const redisCommandsPerOp = redisCommandStats(redisPorts).filter((stat) => !['info', 'config|resetstat'].includes(stat.command)).map(perOp);
-      return { centralCpuUsPerOp, redisCpuUsPerOp, redisCommandsPerOp };
+      return { centralCpuUsPerOp, redisCpuUsPerOp, redisCommandsPerOp, syscallsPerOp };
     },
   };
 }
@@ -376,6 +392,10 @@ async function heapOf(central: RunningProgram, httpPort: number): Promise<number
 }
 
 function fmt(r: LoadResult & Partial<Cost>): string {
-  const cost = r.centralCpuUsPerOp === undefined ? '' : `; server ${r.centralCpuUsPerOp} µs CPU/op${r.redisCpuUsPerOp === undefined ? '' : `, Redis ${r.redisCpuUsPerOp} µs CPU/op`}`;
+  const calls = (s: { reads: number; writes: number } | undefined) => (s ? ` (${s.reads} reads + ${s.writes} writes/op)` : '');
+  const cost =
+    r.centralCpuUsPerOp === undefined
+      ? ''
+      : `; server ${r.centralCpuUsPerOp} µs CPU/op${calls(r.syscallsPerOp?.central)}${r.redisCpuUsPerOp === undefined ? '' : `, Redis ${r.redisCpuUsPerOp} µs CPU/op${calls(r.syscallsPerOp?.redis)}`}`;
   return `${r.opsPerSecond} ops/s, look-up p50 ${r.lookupP50Ms} ms p99 ${r.lookupP99Ms} ms, announce p50 ${r.announceP50Ms} ms p99 ${r.announceP99Ms} ms, ${r.errors} errors${cost}`;
 }

@@ -34,8 +34,11 @@ export function parseRedisTarget(url: string): RedisTarget {
 
 /** The part of node-redis the registry uses, the same for one Redis and a cluster. */
 export interface RedisConnection {
-  /** Sends a command to the node serving `key`'s slot; fails with CommandTimeoutError after `commandTimeout`. */
-  send(key: string, args: readonly string[]): Promise<unknown>;
+  /**
+   * Sends a command to the node serving `key`'s slot; fails with CommandTimeoutError after `commandTimeout`.
+   * `args` goes to node-redis as it is, not copied: the caller builds it for this command alone.
+   */
+  send(key: string, args: string[]): Promise<unknown>;
   /**
    * Listens on a sharded pub/sub channel (`SSUBSCRIBE`, on the node serving its slot), on a
    * connection of its own: a subscribed connection takes no other commands. node-redis
@@ -90,7 +93,7 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
         }
       })());
     return {
-      send: (_key, args) => deadlines.track(client.sendCommand([...args])),
+      send: (_key, args) => deadlines.track(client.sendCommand(args)),
       subscribe: async (channel, listener) => (await subscribed()).sSubscribe(channel, listener),
       unsubscribe: async (channel) => void (await subscriber?.sUnsubscribe(channel)),
       connect: () => client.connect(),
@@ -120,7 +123,7 @@ export function openRedisConnection(target: RedisTarget, events: RedisConnection
   cluster.on('node-error', events.onError);
   cluster.on('node-ready', events.onReady);
   return {
-    send: (key, args) => deadlines.track(cluster.sendCommand(key, false, [...args])),
+    send: (key, args) => deadlines.track(cluster.sendCommand(key, false, args)),
     subscribe: (channel, listener) => cluster.sSubscribe(channel, listener),
     unsubscribe: (channel) => cluster.sUnsubscribe(channel),
     connect: () => cluster.connect(),

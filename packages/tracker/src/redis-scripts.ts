@@ -342,7 +342,8 @@ if #members > 0 then
   for i = 1, #members do
     -- An entry stored before KEYS[7] existed reads as a viewer first seen at 0 until its next announce.
     local fields = entries[i] or '0 0 -'
-    if select(2, unpackEntry(fields)) == '1' then sources = sources + 1 end
+    -- The source flag is the third character from the end ("<since> <source> <reachable>"): no captures to build.
+    if string.byte(fields, -3) == 49 then sources = sources + 1 end
     -- One string per candidate, not five: a fifth of the reply to encode and to parse.
     picked[i] = (edges[i] or '0') .. ' ' .. fields .. ' ' .. members[i]
   end

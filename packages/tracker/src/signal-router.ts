@@ -92,7 +92,11 @@ export class SignalRouter {
       this.#routes.set(message.stream, (routes = new Map()));
       this.#crossCentral?.listen(message.stream);
     }
-    routes.set(peerKey({ host: session.host, port: message.port }), { connection, accepts: message.signals === true });
+    const key = peerKey({ host: session.host, port: message.port });
+    const accepts = message.signals === true;
+    const route = routes.get(key);
+    // Most announces are renewals of the same route: nothing to replace.
+    if (route?.connection !== connection || route.accepts !== accepts) routes.set(key, { connection, accepts });
     if (!this.#limiters.has(connection)) {
       this.#limiters.set(connection, new RateLimiter({ ratePerSecond: this.signalRate, burst: this.#signalBurst, clock: this.#clock }));
       connection.once('close', () => {
