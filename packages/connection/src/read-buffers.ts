@@ -17,8 +17,6 @@ export class ReadBuffers {
   #space: (() => Uint8Array | undefined) | undefined;
   /** The last buffer handed out was the frame's, not one of ours: its reads say nothing of the traffic. */
   #lent = false;
-  /** The last buffer handed out is the traffic's size (not a frame's, nor the smallest after one). */
-  #sized = true;
 
   /** Reads go into what `space()` returns, when it returns room, from the next read on. */
   readInto(space: () => Uint8Array | undefined): void {
@@ -27,18 +25,13 @@ export class ReadBuffers {
 
   next(): Uint8Array {
     const space = this.#space?.();
-    const afterFrame = this.#lent;
     this.#lent = space !== undefined && space.length > 0;
-    this.#sized = !this.#lent && !afterFrame;
-    if (this.#lent) return space!;
-    // Just after a frame read into its own buffer, the next one's prefix and start come into the
-    // smallest buffer: what follows its prefix there is copied into the frame, the rest is read into it.
-    return Buffer.allocUnsafe(afterFrame ? MIN_READ_BYTES : this.#size);
+    return this.#lent ? space! : Buffer.allocUnsafe(this.#size);
   }
 
   /** Adapts the next size to how much of the last buffer a read used. */
   used(bytes: number): void {
-    if (!this.#sized) return;
+    if (this.#lent) return;
     if (bytes >= this.#size) this.#size = Math.min(this.#size * 2, MAX_READ_BYTES);
     else if (bytes < this.#size / 2) this.#size = Math.max(this.#size / 2, MIN_READ_BYTES);
   }

@@ -75,16 +75,4 @@ describe('ReadBuffers', () => {
     space = undefined;
     expect(buffers.next().length).toBe(MIN_READ_BYTES);
   });
-
-  it('reads the prefix of the frame after one read into its own buffer into the smallest buffer, whatever the size reached', () => {
-    const buffers = new ReadBuffers();
-    for (let i = 0; i < 10; i++) buffers.used(buffers.next().length);
-    let space: Uint8Array | undefined = new Uint8Array(100_000);
-    buffers.readInto(() => space);
-    buffers.used(buffers.next().length);
-    space = undefined;
-    expect(buffers.next().length).toBe(MIN_READ_BYTES);
-    buffers.used(MIN_READ_BYTES);
-    expect(buffers.next().length).toBe(MAX_READ_BYTES);
-  });
 });
