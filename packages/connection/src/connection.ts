@@ -126,7 +126,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
 
     transport.on('data', (data: Buffer) => this.#reader.read(data));
-    transport.readInto?.(() => this.#reader.pendingSpace());
     transport.on('end', () => this.#onEnd());
     transport.on('error', (error) => this.#onTransportError(error));
     transport.on('close', () => this.#onClose());

@@ -7,7 +7,6 @@ import { ConnectFailedError, ConnectionRefusedError, HandshakeTimeoutError } fro
 import { resolveConnectionLimits, type ConnectionLimits } from './limits.js';
 import type { Handlers } from './message-types.js';
 import { ReadBuffers } from './read-buffers.js';
-import type { Transport } from './transport.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
 /** What dials a peer or central: `dial` itself, or a stand-in a test or an embedder hands in. */
@@ -45,7 +44,7 @@ export async function dial(host: string, port: number, options: DialOptions): Pr
   return connectDialed(socket, options, { handshakeTimeoutMs: limits.handshakeTimeout, started, clock });
 }
 
-/** A TCP socket connected to `host:port`, reading into buffers sized to the traffic, or into the frame under way (`readInto`). */
+/** A TCP socket connected to `host:port`, reading into buffers sized to the traffic. */
 function openSocket(host: string, port: number, options: DialOptions, timeout: number, clock: Clock): Promise<Socket> {
   const { signal } = options;
   return new Promise<Socket>((resolve, reject) => {
@@ -65,8 +64,7 @@ function openSocket(host: string, port: number, options: DialOptions, timeout: n
           return true;
         },
       },
-    }) as Socket & Required<Pick<Transport, 'readInto'>>;
-    socket.readInto = (space) => buffers.readInto(space);
+    });
 
     const settle = (error?: unknown): void => {
       clock.clearTimeout(connectTimer);

@@ -41,11 +41,6 @@ export class FrameReader {
     return this.#decoder.bufferedBytes;
   }
 
-  /** Where the next read may go: the rest of the frame under way (see `FrameDecoder.pendingSpace`). */
-  pendingSpace(): Uint8Array | undefined {
-    return this.#stopped ? undefined : this.#decoder.pendingSpace();
-  }
-
   /** Starts the idle deadline (the handshake has a deadline of its own). */
   startIdle(): void {
     this.#idleStarted = true;

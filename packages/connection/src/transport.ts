@@ -40,12 +40,6 @@ export interface Transport {
   pause(): unknown;
   /** Reads again after `pause()` (and discards what arrives when there is no `data` listener). */
   resume(): unknown;
-  /**
-   * Optional: from now on, read into the view `space()` returns whenever it returns one (the rest
-   * of a frame under way), and emit `data` as that same view, so the bytes land where they are
-   * decoded and are not copied there.
-   */
-  readInto?(space: () => Uint8Array | undefined): void;
   on(event: 'data', listener: (data: Buffer) => void): unknown;
   on(event: 'end' | 'close' | 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;

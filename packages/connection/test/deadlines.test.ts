@@ -64,15 +64,4 @@ describe('ReadBuffers', () => {
     for (let i = 0; i < 10; i++) buffers.used(20);
     expect(buffers.next().length).toBe(MIN_READ_BYTES);
   });
-
-  it('reads into the space the connection gives (the rest of a frame under way), and a fresh buffer when it gives none', () => {
-    const buffers = new ReadBuffers();
-    let space: Uint8Array | undefined = new Uint8Array(300_000).subarray(1000);
-    buffers.readInto(() => space);
-    expect(buffers.next()).toBe(space);
-    // A read into the frame's space says nothing about the traffic: the size stays.
-    buffers.used(space.length);
-    space = undefined;
-    expect(buffers.next().length).toBe(MIN_READ_BYTES);
-  });
 });

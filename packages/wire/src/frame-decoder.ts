@@ -34,11 +34,9 @@ export interface FrameDecoderOptions {
  *
  * A frame whose length prefix is over the limit is refused as soon as the four
  * prefix bytes are in, before its body is buffered. A frame that arrives inside
- * one piece is decoded in place; one spread over pieces gets a buffer of its
- * exact size once its prefix is in, and each later piece is copied into it (or
- * read straight into it: see `pendingSpace()`). After any refusal the decoder is
- * closed: every later call throws `DECODER_CLOSED`, because the byte stream can
- * no longer be trusted.
+ * one piece is decoded in place; one spread over pieces is copied once into a
+ * buffer of its exact size. After any refusal the decoder is closed: every later
+ * call throws `DECODER_CLOSED`, because the byte stream can no longer be trusted.
  */
 export class FrameDecoder {
   readonly maxControlBytes: number;
@@ -46,10 +44,8 @@ export class FrameDecoder {
   /** Largest body length accepted from a prefix: the larger of a control body and a full chunk message. */
   readonly maxFrameBytes: number;
 
-  /** Bytes of a length prefix that began in an earlier read (fewer than four). */
+  /** Bytes of a frame (or of its prefix) that began in an earlier read. */
   #pieces: Uint8Array[] = [];
-  /** The frame under way, prefix included, once its length is known: filled up to `#buffered`. */
-  #frame: Uint8Array | undefined;
   #buffered = 0;
   /** Body length of the frame being assembled from pieces, or -1 while its prefix is incomplete. */
   #frameLength = -1;
@@ -76,16 +72,6 @@ export class FrameDecoder {
   }
 
   /**
-   * The part of the frame under way still to come, as a view of the buffer it is assembled in,
-   * or undefined (no frame under way, or its prefix not complete). A transport may read into it
-   * and `push` what it read as that same view (or its start): those bytes are then not copied.
-   * Valid until the next `push`.
-   */
-  pendingSpace(): Uint8Array | undefined {
-    return this.#frame?.subarray(this.#buffered);
-  }
-
-  /**
    * Feeds bytes and yields every message they complete, in order. Throws a
    * `WireError` at the first bad frame, after yielding the good ones before it.
    */
@@ -109,9 +95,9 @@ export class FrameDecoder {
         yield this.#decode(bytes, bodyStart, offset);
       }
       if (offset < end) {
-        const rest = bytes.subarray(offset);
-        if (rest.length >= FRAME_HEADER_BYTES) this.#startFrame(this.#checkLength(readUint32(rest, 0)), rest);
-        else this.#keep(rest);
+        this.#pieces.push(bytes.subarray(offset));
+        this.#buffered = end - offset;
+        if (this.#buffered >= FRAME_HEADER_BYTES) this.#frameLength = this.#checkLength(readUint32(bytes, offset));
       }
     } catch (error) {
       throw this.#fail(error);
@@ -140,9 +126,8 @@ export class FrameDecoder {
       this.#keep(bytes.subarray(0, missing));
       used = missing;
       const prefix = this.#assemble(FRAME_HEADER_BYTES);
-      this.#pieces = [];
-      this.#buffered = 0;
-      this.#startFrame(this.#checkLength(readUint32(prefix, 0)), prefix);
+      this.#pieces = [prefix];
+      this.#frameLength = this.#checkLength(readUint32(prefix, 0));
     }
     const missing = FRAME_HEADER_BYTES + this.#frameLength - this.#buffered;
     if (bytes.length - used < missing) return this.#keep(used === 0 ? bytes : bytes.subarray(used));
@@ -150,28 +135,18 @@ export class FrameDecoder {
     return used + missing;
   }
 
-  /** A frame of `length` body bytes begins with `start` (its prefix and what followed it in the same read). */
-  #startFrame(length: number, start: Uint8Array): void {
-    this.#frameLength = length;
-    this.#frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-    this.#buffered = 0;
-    this.#keep(start);
-  }
-
   #keep(bytes: Uint8Array): -1 {
-    if (bytes.length === 0) return -1;
-    const frame = this.#frame;
-    if (!frame) this.#pieces.push(bytes);
-    // Read straight into `pendingSpace()`: already where it belongs.
-    else if (bytes.buffer !== frame.buffer || bytes.byteOffset !== frame.byteOffset + this.#buffered) frame.set(bytes, this.#buffered);
-    this.#buffered += bytes.length;
+    if (bytes.length > 0) {
+      this.#pieces.push(bytes);
+      this.#buffered += bytes.length;
+    }
     return -1;
   }
 
-  /** The pending frame's body. */
+  /** The pending frame's body, copied once out of the pieces it arrived in. */
   #takePending(): Uint8Array {
-    const frame = this.#frame!;
-    this.#frame = undefined;
+    const frame = this.#assemble(this.#buffered);
+    this.#pieces = [];
     this.#buffered = 0;
     this.#frameLength = -1;
     return frame.subarray(FRAME_HEADER_BYTES);
@@ -214,7 +189,6 @@ export class FrameDecoder {
     this.#failure = failure;
     this.#closed = true;
     this.#pieces = [];
-    this.#frame = undefined;
     this.#buffered = 0;
     return failure;
   }
