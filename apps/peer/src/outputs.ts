@@ -6,6 +6,12 @@ import { OutputError, UserError } from './usage-error.js';
 
 /** How long closing waits for a reader to take what is still queued for it. */
 const FLUSH_TIMEOUT_MS = 5_000;
+/**
+ * What `--out FILE` queues before play-out waits for it (Node's default is 16 KiB, less than one
+ * chunk): the chunks queued while one write is under way go out in the next as one `writev`,
+ * so a file costs a thread-pool round trip per few chunks instead of one per chunk.
+ */
+const OUT_FILE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Where `--out` writes: stdout, or a file by its path. */
 interface OutTarget {
@@ -42,7 +48,7 @@ export class Outputs implements Sink {
   static async open(out: string | undefined, http: HttpOutput | undefined): Promise<Outputs> {
     if (out === undefined) return new Outputs(undefined, http);
     if (out === '-') return new Outputs({ stream: process.stdout, path: undefined }, http);
-    const file = createWriteStream(out);
+    const file = createWriteStream(out, { highWaterMark: OUT_FILE_BUFFER_BYTES });
     await new Promise<void>((resolve, reject) => {
       file.once('ready', () => resolve());
       file.once('error', (error: NodeJS.ErrnoException) => reject(new UserError(`cannot write --out ${out}: ${error.code ?? error.message}`)));

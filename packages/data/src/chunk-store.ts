@@ -2,7 +2,7 @@ import type { PathLike } from 'node:fs';
 import type { Chunk } from './chunk.js';
 import { ChunkIndex } from './chunk-index.js';
 import type { BufferMap, ChunkListener, EndListener } from './chunk-window.js';
-import { DEFAULT_STORE_CACHE_BYTES, MAX_STORED_CHUNKS } from './constants.js';
+import { DEFAULT_STORE_CACHE_BYTES, MAX_STORED_CHUNKS, WRITE_BATCH_CHUNKS } from './constants.js';
 import { InvalidArgumentError, InvalidOptionError, StoreClosedError } from './errors.js';
 import type { HeldChunks } from './held-chunks.js';
 import { FileData } from './file-data.js';
@@ -234,23 +234,45 @@ export class ChunkStore implements HeldChunks {
     this.#pinnedBytes += chunk.data.length;
   }
 
-  /** Writes queued chunks one after another; a chunk written is read back from the file from then on. */
+  /**
+   * The chunks queued while a write was under way, as many as follow each other in the file (a
+   * spool appends in the order chunks are added, so all of them, up to `WRITE_BATCH_CHUNKS`):
+   * written in one system call, they cost one thread-pool round trip instead of one each.
+   */
+  #nextBatch(): Chunk[] {
+    const batch: Chunk[] = [];
+    let end = -1;
+    while (batch.length < WRITE_BATCH_CHUNKS && this.#writeQueue.length > 0) {
+      const seq = this.#writeQueue[0]!;
+      if (batch.length > 0 && this.#index.offset(seq) !== end) break;
+      this.#writeQueue.shift();
+      end = this.#index.offset(seq) + this.#index.length(seq);
+      batch.push(this.#pinned.get(seq)!);
+    }
+    return batch;
+  }
+
+  /** Writes queued chunks one batch after another; a chunk written is read back from the file from then on. */
   async #writeAll(): Promise<void> {
     this.#writing = true;
     try {
       const file = await this.#open();
       // Closing finishes the writes, unless the file is about to be deleted.
-      for (let seq = this.#writeQueue.shift(); seq !== undefined && !(this.#closed && this.#temporary); seq = this.#writeQueue.shift()) {
-        const chunk = this.#pinned.get(seq)!;
+      for (let batch = this.#nextBatch(); batch.length > 0 && !(this.#closed && this.#temporary); batch = this.#nextBatch()) {
         try {
-          await file.writeAt(chunk.data, this.#index.offset(seq));
+          await file.writevAt(
+            batch.map((chunk) => chunk.data),
+            this.#index.offset(batch[0]!.seq),
+          );
         } catch (error) {
           this.#onError?.(error instanceof Error ? error : new Error(String(error)));
           continue;
         }
-        // Not cached: its bytes may be a view into a bigger buffer (a connection's read), which caching would keep alive.
-        this.#pinned.delete(seq);
-        this.#pinnedBytes -= chunk.data.length;
+        for (const chunk of batch) {
+          // Not cached: its bytes may be a view into a bigger buffer (a connection's read), which caching would keep alive.
+          this.#pinned.delete(chunk.seq);
+          this.#pinnedBytes -= chunk.data.length;
+        }
         if (this.#pinnedBytes <= this.cacheBytes) for (const resolve of this.#drainWaiters.splice(0)) resolve();
       }
     } catch (error) {

@@ -86,3 +86,6 @@ export const DEFAULT_STORE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** Chunks a ChunkStore indexes at most: 1 TiB of 64 KiB chunks, and a bound on what a bad seq could make it allocate. */
 export const MAX_STORED_CHUNKS = 2 ** 24;
+
+/** A spool writes at most this many queued chunks in one system call (well under IOV_MAX, 1024). */
+export const WRITE_BATCH_CHUNKS = 64;

@@ -48,6 +48,19 @@ export class RandomAccessFile {
     }
   }
 
+  /** Writes all of `pieces`, one after another, from `position` (one system call when the file takes them all at once). */
+  async writevAt(pieces: readonly Uint8Array[], position: number): Promise<void> {
+    let rest = [...pieces];
+    let at = position;
+    while (rest.length > 0) {
+      const { bytesWritten } = await this.#handle.writev(rest, at);
+      at += bytesWritten;
+      let skip = bytesWritten;
+      while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
+      if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+    }
+  }
+
   /** Closes the file, and deletes it when `remove` says so. */
   close(options: { remove?: boolean } = {}): Promise<void> {
     this.#closing ??= (async () => {

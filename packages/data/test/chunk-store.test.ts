@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ChunkStore, DEFAULT_STORE_CACHE_BYTES, generateStreamKey, newSession, signChunk, verifierFor, verifyChunk, type Chunk } from '../src/index.js';
+import { ChunkStore, DEFAULT_STORE_CACHE_BYTES, RandomAccessFile, generateStreamKey, newSession, signChunk, verifierFor, verifyChunk, type Chunk } from '../src/index.js';
 
 const key = generateStreamKey();
 const verifier = verifierFor(key.streamId);
@@ -40,6 +40,16 @@ describe('ChunkStore.spool', () => {
     // Arrival order on disk: 3, 0, 2, 1.
     expect([...readFileSync(join(dir, 'chunks'))].filter((_, i) => i % 100 === 0)).toEqual([3, 0, 2, 1]);
     await store.close();
+  });
+
+  it('writes a burst of chunks, more than one batch of them, each where the index says', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 0 });
+    // Added while the first write is under way: the rest go out in batches of up to WRITE_BATCH_CHUNKS.
+    const order = Array.from({ length: 150 }, (_, i) => (i * 7) % 150);
+    for (const seq of order) store.add(chunk(seq, 100 + seq));
+    await store.close();
+    const file = readFileSync(join(dir, 'chunks'));
+    expect(file).toEqual(Buffer.concat(order.map((seq) => Buffer.from(chunk(seq, 100 + seq).data))));
   });
 
   it('answers the buffer map, the edge and the sizes the way a finished window does', () => {
@@ -164,5 +174,14 @@ describe('ChunkStore when its file cannot be written', () => {
     expect(plain(await store.read(0))).toEqual(plain(chunk(0)));
     await store.drained();
     await store.close();
+  });
+});
+
+describe('RandomAccessFile.writevAt', () => {
+  it('writes its pieces one after another from the position, empty pieces included', async () => {
+    const file = await RandomAccessFile.open(join(dir, 'pieces'), 'create');
+    await file.writevAt([Buffer.from('ab'), new Uint8Array(0), Buffer.from('cde')], 3);
+    expect((await file.readAt(0, 8)).toString('latin1')).toBe('\0\0\0abcde');
+    await file.close();
   });
 });

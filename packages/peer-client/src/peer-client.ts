@@ -241,6 +241,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       from: this.#options.from ?? 0,
       window,
       sink: this.#options.sink ?? this.#readable,
+      // A quarter of the store's memory: chunks fetched in order are played without a read back.
+      aheadBytes: this.#spool ? Math.floor(this.#spool.store.cacheBytes / 4) : 0,
       counters: this.#counters,
       wallClock: this.#wallClock,
       onPlayed: (seq) => this.emit('played', seq),

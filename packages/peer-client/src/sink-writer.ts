@@ -9,6 +9,12 @@ export interface SinkWriterOptions {
   /** The chunks written from; the writer hears of each one kept there. */
   window: HeldChunks;
   sink: Sink | undefined;
+  /**
+   * Finished: bytes of chunks kept here from when they are added until they are written, when
+   * they arrive at most this far ahead of play-out, so that the sink gets them from memory and
+   * not read back from a store's file that wrote them meanwhile. 0: none kept.
+   */
+  aheadBytes?: number;
   counters: ViewerCounters;
   wallClock: () => number;
   onPlayed(seq: number): void;
@@ -36,12 +42,15 @@ export class SinkWriter {
   #writing = false;
   #sinkFailed = false;
   #ended = false;
+  /** Finished: chunks added just ahead of play-out, by seq, until written (`aheadBytes`). */
+  readonly #ahead = new Map<number, Chunk>();
+  #aheadBytes = 0;
 
   constructor(options: SinkWriterOptions) {
     this.#o = options;
     this.live = options.live;
     this.#next = options.from;
-    options.window.onChunk(() => this.#chunkAdded());
+    options.window.onChunk((chunk) => this.#chunkAdded(chunk));
   }
 
   get ended(): boolean {
@@ -96,8 +105,14 @@ export class SinkWriter {
   }
 
   /** Finished: a chunk was kept; write whatever is now contiguous. */
-  #chunkAdded(): void {
-    if (!this.live) void this.#drain();
+  #chunkAdded(chunk: Chunk): void {
+    if (this.live) return;
+    const bytes = chunk.data.length;
+    if (chunk.seq >= this.#next && this.#aheadBytes + bytes <= (this.#o.aheadBytes ?? 0)) {
+      this.#ahead.set(chunk.seq, chunk);
+      this.#aheadBytes += bytes;
+    }
+    void this.#drain();
   }
 
   #record(chunk: Chunk): void {
@@ -148,6 +163,12 @@ export class SinkWriter {
 
   /** The chunk when held: from memory, or read back from a store's file. */
   async #held(seq: number): Promise<Chunk | undefined> {
+    const ahead = this.#ahead.get(seq);
+    if (ahead) {
+      this.#ahead.delete(seq);
+      this.#aheadBytes -= ahead.data.length;
+      return ahead;
+    }
     const { window } = this.#o;
     const chunk = window.get(seq);
     if (chunk || !window.has(seq)) return chunk;
@@ -169,6 +190,8 @@ export class SinkWriter {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#ahead.clear();
+    this.#aheadBytes = 0;
     this.#o.onEnd();
   }
 }

@@ -40,7 +40,8 @@ export interface SchedulerView {
   /**
    * Every wanted chunk (as `candidates()`, without the `maxCandidates` bound), fewest holders
    * first, ties in a random order, produced one at a time from buckets kept up to date as peers
-   * announce chunks: finding the rarest costs the same however long the look-ahead.
+   * announce chunks: finding the rarest costs the same however long the look-ahead. A finished
+   * stream while one peer is known: ascending from the playhead (every chunk has that one holder).
    */
   candidatesByRarity(): IterableIterator<number>;
   /** Whether `seq` is wanted now (one of the candidates). */

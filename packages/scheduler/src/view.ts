@@ -125,6 +125,13 @@ export class RoundView implements SchedulerView {
 
   *candidatesByRarity(): IterableIterator<number> {
     const host = this.#host;
+    if (!host.live && host.peerCount <= 1) {
+      // A finished stream and one peer: every chunk has the same single holder, so rarity says
+      // nothing and a random order only makes play-out wait behind gaps (and read them back from
+      // disk). In order from the playhead, each chunk can be played as it arrives.
+      for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd; seq++) if (this.isCandidate(seq)) yield seq;
+      return;
+    }
     for (const seq of host.rarity.byRarity(host.random)) if (this.isCandidate(seq)) yield seq;
   }
 

@@ -56,6 +56,27 @@ describe('rarest-first', () => {
     expect(orders.size).toBeGreaterThan(1);
   });
 
+  it('asks for a finished stream in order from the playhead when one peer holds it all: rarity cannot tell its chunks apart', async () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const swarm = new Swarm({ ...RELAXED, seed, maxInFlight: 3 });
+      swarm.addPeer('publisher', range(0, 39), answersAfter(100));
+      swarm.scheduler.setPlayhead(10);
+      swarm.scheduler.start();
+      await swarm.run(1_000);
+      expect(swarm.requestedSeqs()).toEqual(range(10, 39));
+    }
+  });
+
+  it('draws a finished stream’s equally rare chunks at random again once a second peer is known', async () => {
+    const swarm = new Swarm({ ...RELAXED, seed: 1, maxInFlight: 1 });
+    swarm.addPeer('publisher', range(0, 39), answersAfter(100));
+    swarm.addPeer('viewer', [], answersAfter(100));
+    swarm.scheduler.start();
+    await swarm.run(10_000);
+    expect([...swarm.requestedSeqs()].sort((x, y) => x - y)).toEqual(range(0, 39));
+    expect(swarm.requestedSeqs()).not.toEqual(range(0, 39));
+  });
+
   it('replays the same decisions from the same seed', async () => {
     const decisions = async () => {
       const swarm = new Swarm({ ...RELAXED, seed: 42 });

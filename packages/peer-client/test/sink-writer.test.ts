@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChunkStore, type Chunk } from '@p2pstream/data';
+import { SinkWriter } from '../src/sink-writer.js';
+import { ViewerCounters } from '../src/viewer-stats.js';
+
+const CHUNK_BYTES = 1000;
+
+function chunk(seq: number): Chunk {
+  return { seq, ts: seq, data: new Uint8Array(CHUNK_BYTES).fill(seq), sig: new Uint8Array(64) };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sink-writer-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A finished stream's play-out over a spool that keeps nothing in memory once written, into a
+ * sink that takes its first write only when `release()` is called: every chunk added meanwhile
+ * is on disk before play-out gets to it.
+ */
+async function playBehindTheSpool(aheadBytes: number) {
+  const store = ChunkStore.spool(join(dir, `chunks-${aheadBytes}`), { cacheBytes: 0 });
+  const reads = vi.spyOn(store, 'read');
+  const written: number[] = [];
+  let release = (): void => undefined;
+  const firstWrite = new Promise<void>((resolve) => (release = resolve));
+  const writer = new SinkWriter({
+    live: false,
+    from: 0,
+    window: store,
+    sink: {
+      write: (data) => {
+        written.push(data[0]!);
+        return written.length === 1 ? firstWrite : undefined;
+      },
+    },
+    aheadBytes,
+    counters: new ViewerCounters(),
+    wallClock: () => 0,
+    onPlayed: () => undefined,
+    onSkipped: () => undefined,
+    onEnd: () => undefined,
+    onWarning: (error) => {
+      throw error;
+    },
+  });
+  for (let seq = 0; seq < 6; seq++) store.add(chunk(seq));
+  await store.drained();
+  expect(store.get(5)).toBeUndefined();
+  release();
+  await vi.waitFor(() => expect(writer.next).toBe(6));
+  await store.close();
+  return { written, reads: reads.mock.calls.length };
+}
+
+describe('SinkWriter, finished', () => {
+  it('plays the chunks that arrived just ahead of it from memory, not read back from the store that wrote them meanwhile', async () => {
+    const { written, reads } = await playBehindTheSpool(6 * CHUNK_BYTES);
+    expect(written).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(reads).toBe(0);
+  });
+
+  it('reads back what arrived further ahead than aheadBytes', async () => {
+    const { written, reads } = await playBehindTheSpool(2 * CHUNK_BYTES);
+    expect(written).toEqual([0, 1, 2, 3, 4, 5]);
+    // Chunk 0 was being written; 1 and 2 were kept; 3, 4 and 5 come back from the file.
+    expect(reads).toBe(3);
+  });
+});
