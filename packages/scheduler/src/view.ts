@@ -113,14 +113,8 @@ export class RoundView implements SchedulerView {
     return (this.#candidates ??= [...this.candidatesInOrder()]);
   }
 
-  *candidatesInOrder(): IterableIterator<number> {
-    const host = this.#host;
-    let found = 0;
-    for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd && found < host.maxCandidates; seq++) {
-      if (host.held.has(seq) || host.availability.count(seq) === 0 || host.requests.forSeq(seq).length > 0) continue;
-      found += 1;
-      yield seq;
-    }
+  candidatesInOrder(): IterableIterator<number> {
+    return this.#ascending(this.#host.maxCandidates);
   }
 
   *candidatesByRarity(): IterableIterator<number> {
@@ -129,10 +123,21 @@ export class RoundView implements SchedulerView {
       // A finished stream and one peer: every chunk has the same single holder, so rarity says
       // nothing and a random order only makes play-out wait behind gaps (and read them back from
       // disk). In order from the playhead, each chunk can be played as it arrives.
-      for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd; seq++) if (this.isCandidate(seq)) yield seq;
+      yield* this.#ascending(Infinity);
       return;
     }
     for (const seq of host.rarity.byRarity(host.random)) if (this.isCandidate(seq)) yield seq;
+  }
+
+  /** The candidates from the playhead up, at most `bound` of them. */
+  *#ascending(bound: number): IterableIterator<number> {
+    const host = this.#host;
+    let found = 0;
+    for (let seq = host.held.firstMissingFrom(host.playhead); seq <= host.windowEnd && found < bound; seq++) {
+      if (host.held.has(seq) || host.availability.count(seq) === 0 || host.requests.forSeq(seq).length > 0) continue;
+      found += 1;
+      yield seq;
+    }
   }
 
   isCandidate(seq: number): boolean {
