@@ -24,6 +24,15 @@ export const DEFAULT_RETURN_INTERVAL_MS = 30_000;
  * registry that comes back hears from every stream within one interval.
  */
 export const LOOP_RETRY_SPREAD: readonly [number, number] = [0.6, 0.9];
+/**
+ * A viewer's announce central refuses with STREAM_NOT_FOUND is tried again this
+ * many times on the reconnect backoff (capped at a quarter of the interval: about
+ * one interval in all) before the loop falls back to LOOP_RETRY_SPREAD. After a
+ * central restart the publisher reconnects on that same backoff and publishes
+ * again, so the viewer is listed moments after it rather than most of an
+ * interval later; a stream that really ended costs these few announces once.
+ */
+export const UNKNOWN_STREAM_QUICK_RETRIES = 8;
 /** Backoff pauses are spread by ±this fraction, so clients of a restarted central do not return in step. */
 export const BACKOFF_JITTER = 0.2;
 

@@ -23,9 +23,13 @@ import {
   DEFAULT_RETURN_INTERVAL_MS,
   LEAVE_ON_CLOSE_TIMEOUT_MS,
   LOOP_RETRY_SPREAD,
+  UNKNOWN_STREAM_QUICK_RETRIES,
 } from './constants.js';
 import { ClientClosedError, InvalidArgumentError, refusalError, StreamNotFoundError, TrackerClientError } from './errors.js';
 import { monotonicClock, type Clock } from '@p2pstream/units';
+
+/** For waiting on a promise whatever its outcome (its own caller handles that). */
+const settled = (): void => undefined;
 
 export interface TrackerClientOptions {
   /**
@@ -247,6 +251,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   readonly #maxBackoff: number;
   /** What this client published, and the connection central accepted it on (a new connection's central may not know it). */
   readonly #published = new Map<string, { publication: Publication; lastTs: number; on: Connection | undefined; watchPage: string | undefined }>();
+  /** The publish of each stream under way, by stream id (see #publishOnce). */
+  readonly #publishing = new Map<string, Promise<string>>();
   readonly #loops = new Map<string, Loop>();
   #shortestInterval = Infinity;
   #reconnectTimer: unknown;
@@ -322,7 +328,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
    * Rejects with NAME_TAKEN when another key holds the name.
    */
   async publish(publication: Publication, options: CallOptions = {}): Promise<string> {
-    return this.#publishOnce(publication, this.#published.get(streamIdOf(publication.publicKey))?.lastTs ?? 0, options.signal);
+    return this.#publishOnce(publication, options.signal);
   }
 
   /**
@@ -453,9 +459,28 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     await this.#session.close();
   }
 
-  /** `background`: sent by a loop or a resync, which back off on their own, so a registry outage is not retried here too. */
-  async #publishOnce(publication: Publication, lastTs: number, signal: AbortSignal | undefined, background = false): Promise<string> {
+  /**
+   * One publish of a stream at a time (a resync after a reconnect and an announce
+   * loop may both want one): two at once would sign the same timestamp, and
+   * central refuses the second as a replay and closes the connection.
+   * `background`: sent by a loop or a resync, which back off on their own, so a
+   * registry outage is not retried here too.
+   */
+  #publishOnce(publication: Publication, signal: AbortSignal | undefined, background = false): Promise<string> {
+    const stream = streamIdOf(publication.publicKey);
+    const previous = this.#publishing.get(stream) ?? Promise.resolve();
+    const publish = previous.then(settled, settled).then(() => this.#sendPublish(publication, signal, background));
+    this.#publishing.set(stream, publish);
+    const forget = () => {
+      if (this.#publishing.get(stream) === publish) this.#publishing.delete(stream);
+    };
+    publish.then(forget, forget);
+    return publish;
+  }
+
+  async #sendPublish(publication: Publication, signal: AbortSignal | undefined, background: boolean): Promise<string> {
     this.#assertOpen();
+    const lastTs = this.#published.get(streamIdOf(publication.publicKey))?.lastTs ?? 0;
     // Central refuses a timestamp not newer than the last it accepted for the key (a replay).
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
@@ -480,7 +505,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       return { interval, ttl };
     } catch (error) {
       loop.failures += 1;
-      this.#schedule(loop, this.#retryDelay(loop.failures));
+      this.#schedule(loop, this.#retryDelay(loop.failures, error));
       throw error;
     }
   }
@@ -488,17 +513,19 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   async #sendAnnounce(values: AnnouncedValues, signal: AbortSignal | undefined, background: boolean) {
     const message = announceMessage(values);
     const { stream } = values;
+    // A publish of this stream under way (a resync's) may be all this connection lacks: wait for it first.
+    await this.#publishing.get(stream)?.catch(settled);
     const published = this.#published.get(stream);
     // A connection that replaced a live one was told nothing: its central may not know what this client published.
     if (published && published.on !== this.#session.connection) {
-      await this.#publishOnce(published.publication, published.lastTs, signal, background);
+      await this.#publishOnce(published.publication, signal, background);
     }
     try {
       return await this.#session.request(message, signal, !background);
     } catch (error) {
       if (!(error instanceof StreamNotFoundError) || !published) throw error;
       // Central forgot the name (it or its Redis restarted) and could not restore it: publish again first.
-      await this.#publishOnce(published.publication, this.#published.get(stream)?.lastTs ?? published.lastTs, signal, background);
+      await this.#publishOnce(published.publication, signal, background);
       return await this.#session.request(message, signal, !background);
     }
   }
@@ -544,8 +571,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#lastResyncAt = now;
     this.#resyncing = true;
     void (async () => {
-      for (const { publication, lastTs } of [...this.#published.values()]) {
-        await this.#publishOnce(publication, lastTs, undefined, true).catch((error: unknown) => this.#warn(error));
+      for (const { publication } of [...this.#published.values()]) {
+        await this.#publishOnce(publication, undefined, true).catch((error: unknown) => this.#warn(error));
       }
       for (const loop of [...this.#loops.values()]) {
         if (this.#closed) return;
@@ -587,12 +614,13 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   }
 
   /**
-   * Exponential from minBackoff, spread ±20%, capped by maxBackoff and by half
-   * the shortest interval central gave, so that a central that comes back is
-   * reached, and told everything again, within one interval.
+   * Exponential from minBackoff, spread ±20%, capped by maxBackoff and by
+   * `intervalShare` (half, unless told) of the shortest interval central gave,
+   * so that a central that comes back is reached, and told everything again,
+   * within one interval.
    */
-  #backoff(failures: number): number {
-    const cap = Math.min(this.#maxBackoff, this.#shortestInterval / 2);
+  #backoff(failures: number, intervalShare = 1 / 2): number {
+    const cap = Math.min(this.#maxBackoff, this.#shortestInterval * intervalShare);
     const base = Math.min(cap, this.#minBackoff * 2 ** Math.min(failures, 30));
     return Math.max(1, Math.round(base * (1 + BACKOFF_JITTER * (2 * this.#random() - 1))));
   }
@@ -601,10 +629,13 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
    * When a re-announce failed: once central has given an interval, a random
    * fraction of it in LOOP_RETRY_SPREAD (about one attempt per interval, as in
    * steady state, and a registry that comes back hears from every stream within
-   * one interval); before, the backoff.
+   * one interval); before, the backoff. A stream central does not know (yet) is
+   * asked about again sooner, UNKNOWN_STREAM_QUICK_RETRIES times: its publisher
+   * is likely reconnecting to a restarted central right now.
    */
-  #retryDelay(failures: number): number {
+  #retryDelay(failures: number, error: unknown): number {
     if (!Number.isFinite(this.#shortestInterval)) return this.#backoff(failures);
+    if (error instanceof StreamNotFoundError && failures <= UNKNOWN_STREAM_QUICK_RETRIES) return this.#backoff(failures - 1, 1 / 4);
     const [low, high] = LOOP_RETRY_SPREAD;
     return Math.max(1, Math.round(this.#shortestInterval * (low + (high - low) * this.#random())));
   }

@@ -69,6 +69,29 @@ async function entries(running: RunningTracker, name = 'cam1') {
   return ((await running.registry.lookup(name, Date.now(), 50))?.candidates ?? []).map(({ host, port, edge }) => ({ host, port, edge }));
 }
 
+/**
+ * A viewer listed for STREAM at a central that then restarts empty, before the
+ * publisher is back: the viewer reconnects and its announce is refused
+ * STREAM_NOT_FOUND once. random 0.5: backoff pauses unspread (250, 500, 1000 ms …),
+ * loop retries at 75 % of the interval (10 s).
+ */
+async function viewerBackBeforeItsPublisher(): Promise<{ restarted: RunningTracker; clock: ManualClock }> {
+  const first = await central({ interval: 10_000, intervalJitter: 0 });
+  const publisher = client({ centrals: [addressOf(first)] });
+  await publisher.publish(publication);
+  const clock = new ManualClock();
+  const viewer = client({ centrals: [addressOf(first)], clock, random: () => 0.5 });
+  await viewer.announce({ stream: STREAM, port: 2050 });
+  await publisher.close();
+  const lost = new Promise((resolve) => viewer.once('disconnected', resolve));
+  await first.close();
+  await lost;
+  const restarted = await central({ port: first.port, interval: 10_000, intervalJitter: 0 });
+  clock.advance(250);
+  await eventually(() => restarted.tracker.counters.refused.STREAM_NOT_FOUND === 1 && clock.pendingTimers === 1);
+  return { restarted, clock };
+}
+
 describe('parseCentralAddress', () => {
   it('reads host:port, [v6]:port and a bare host on port 2045', () => {
     expect(parseCentralAddress('127.0.0.1:2046')).toEqual({ host: '127.0.0.1', port: 2046, label: '127.0.0.1:2046' });
@@ -178,6 +201,37 @@ describe('TrackerClient', () => {
     await eventually(() => running.tracker.counters.refused.REGISTRY_UNAVAILABLE === 2);
   });
 
+  it('asks again soon, on the backoff, when a restarted central does not know the stream yet, and is listed moments after its publisher publishes', async () => {
+    const { restarted, clock } = await viewerBackBeforeItsPublisher();
+    const refusals = () => restarted.tracker.counters.refused.STREAM_NOT_FOUND;
+    for (const [pause, refused] of [[250, 2], [500, 3]] as const) {
+      clock.advance(pause);
+      await eventually(() => refusals() === refused && clock.pendingTimers === 1);
+    }
+    // The publisher is back (as after a central restart): the viewer's next retry, 1 s on, lists it.
+    const publisher = client({ centrals: [addressOf(restarted)] });
+    await publisher.publish(publication);
+    clock.advance(1_000);
+    await eventually(async () => (await entries(restarted)).length === 1);
+    expect(refusals()).toBe(3);
+  });
+
+  it('falls back to the loop’s pace after a few quick retries for a stream nobody publishes again', async () => {
+    const { restarted, clock } = await viewerBackBeforeItsPublisher();
+    const refusals = () => restarted.tracker.counters.refused.STREAM_NOT_FOUND;
+    // Eight retries on the backoff, capped at a quarter of the interval: 13.75 s in all.
+    for (const [index, pause] of [250, 500, 1_000, 2_000, 2_500, 2_500, 2_500, 2_500].entries()) {
+      clock.advance(pause);
+      await eventually(() => refusals() === index + 2 && clock.pendingTimers === 1);
+    }
+    // Then 75 % of the interval, as for any failed re-announce.
+    clock.advance(7_400);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(refusals()).toBe(9);
+    clock.advance(100);
+    await eventually(() => refusals() === 10);
+  });
+
   it('rides out a Redis outage on its connection, and is listed again in one announce when Redis returns empty', async () => {
     let server = await redis();
     const shared = { interval: 10_000, intervalJitter: 0 };
@@ -255,6 +309,25 @@ describe('TrackerClient', () => {
     clock.advance(10_000);
     await eventually(async () => (await entries(third)).length === 1);
     expect(third.tracker.counters).toMatchObject({ publish: 1 });
+  });
+
+  it('publishes one at a time after a reconnect, so central never sees one timestamp twice (a replay, which closes the connection)', async () => {
+    const clock = new ManualClock();
+    const first = await central({ interval: 10_000, intervalJitter: 0 });
+    const tracker = client({ centrals: [addressOf(first)], clock, random: () => 0.5 });
+    let disconnects = 0;
+    tracker.on('disconnected', () => (disconnects += 1));
+    await tracker.publish(publication);
+    await tracker.announce({ stream: STREAM, port: 2050 });
+    await first.close();
+    await eventually(() => disconnects === 1);
+    const restarted = await central({ port: first.port, interval: 10_000, intervalJitter: 0 });
+    // The reconnect (250 ms) and the loop's re-announce (9.5 s) fall due together: both want to publish on the new connection.
+    clock.advance(9_500);
+    await eventually(async () => (await entries(restarted)).length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(restarted.tracker.counters.refused).toEqual({});
+    expect(disconnects).toBe(1);
   });
 
   it('fails over to the next central when the first refuses the connection', async () => {
