@@ -18,22 +18,43 @@
  * each end (from 'go', warm-up included) is reported too: unlike throughput it
  * hardly depends on what else the machine is doing.
  * Options: --mib N (per run, default 256), --rounds N (default 7),
- *          --rate MiB/s (limiter, default 8), --seconds S (limiter, default 10).
+ *          --rate MiB/s (limiter, default 8), --seconds S (limiter, default 10), --help;
+ *          --child, --mode and --port are how the script starts its own child processes.
  * Exits non-zero when the limiter is off by more than 5%.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseInteger, parsePositive, UsageError } from '@p2pstream/units';
 import { encodeFrame, type ChunkMessage } from '@p2pstream/wire';
 import { dial, listen, UploadLimiter, type Connection } from '@p2pstream/connection';
+import { parseBenchArgs } from './command-line.js';
 
 type Mode = 'raw' | 'push' | 'requests' | 'limiter';
 type Report =
   | { t: 'ready'; port: number }
   | { t: 'done'; bytes: number; wireBytes: number; seconds: number; peakRssMiB: number; cpuMs: number };
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `Usage: npm run bench:connection -- [options]
+
+Throughput of @p2pstream/connection against a raw net socket moving the same bytes (raw, push,
+requests: each run a fresh sender and receiver process, rounds alternating the modes), then the
+accuracy of the shared upload limiter over 4 connections; prints JSON lines, exits 1 when the
+limiter is off by more than 5%.
+
+  --mib N                MiB timed per run, after 64 MiB of warm-up (default 256)
+  --rounds N             rounds of raw, push and requests (default 7)
+  --rate R               the limiter's rate in MiB/s (default 8)
+  --seconds S            how long the limiter is measured (default 10)
+  -h, --help             show this help
+
+Used by the script for its own child processes: --child sender|receiver, --mode, --port.
+`;
+
+const MODES: readonly Mode[] = ['raw', 'push', 'requests', 'limiter'];
+
+const { values, rounds, timedBytes, limiterRate, limiterSeconds } = parseBenchArgs(
+  USAGE,
+  {
     child: { type: 'string' },
     mode: { type: 'string' },
     port: { type: 'string' },
@@ -42,16 +63,24 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '10' },
   },
-});
+  (values) => {
+    if (values.child !== undefined && values.child !== 'sender' && values.child !== 'receiver') throw new UsageError(`--child is sender or receiver, not "${values.child}"`);
+    if (values.child !== undefined && !MODES.includes(values.mode as Mode)) throw new UsageError(`--mode is one of ${MODES.join(', ')}, not "${values.mode}"`);
+    return {
+      values,
+      rounds: parseInteger('--rounds', values.rounds, 1, 1000),
+      timedBytes: parseInteger('--mib', values.mib, 1, 1024 * 1024) * 1024 * 1024,
+      limiterRate: parsePositive('--rate', values.rate) * 1024 * 1024,
+      limiterSeconds: parsePositive('--seconds', values.seconds),
+    };
+  },
+);
 const CHUNK = 64 * 1024;
 const IN_FLIGHT = 32;
 const LIMITER_CONNECTIONS = 4;
 const WARM_UP_BYTES = 64 * 1024 * 1024;
-const timedBytes = Number(values.mib) * 1024 * 1024;
 const totalBytes = WARM_UP_BYTES + timedBytes;
 const chunkCount = totalBytes / CHUNK;
-const limiterRate = Number(values.rate) * 1024 * 1024;
-const limiterSeconds = Number(values.seconds);
 
 const peakRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const report = (message: Report) => process.send!(message);
@@ -230,7 +259,6 @@ async function run(mode: Mode): Promise<Run> {
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
 
 async function main(): Promise<void> {
-  const rounds = Number(values.rounds);
   const modes = ['raw', 'push', 'requests'] as const;
   const runs: Record<(typeof modes)[number], Run[]> = { raw: [], push: [], requests: [] };
   for (let round = 0; round < rounds; round++) {

@@ -2,10 +2,11 @@
  * `npm run bench:data` — what signing and verifying a 64 KiB chunk costs, against
  * sha256 of the same 64 KiB (node:crypto) measured in the same run, and how fast
  * the chunker cuts bytes, against copying the same bytes.
- * Options: --iterations N (per signature measurement), --mib M (bytes through the chunker).
+ * Options: --iterations N (per signature measurement, default 2000), --mib M (MiB through the
+ * chunker, default 256), --help.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { parseInteger } from '@p2pstream/units';
 import {
   chunkSignedBytes,
   Chunker,
@@ -18,12 +19,23 @@ import {
   verifyChunk,
   type UnsignedChunk,
 } from '@p2pstream/data';
+import { parseBenchArgs } from './command-line.js';
 
-const { values } = parseArgs({
-  options: { iterations: { type: 'string', default: '2000' }, mib: { type: 'string', default: '256' } },
-});
-const iterations = Number(values.iterations);
-const mib = Number(values.mib);
+const USAGE = `Usage: npm run bench:data -- [options]
+
+What signing and verifying a 64 KiB chunk costs against sha256 of the same bytes, and how fast
+the chunker cuts bytes against copying them; prints JSON lines, exits 1 if a verify takes 1 ms.
+
+  --iterations N         calls per signature measurement (default 2000)
+  --mib M                MiB through the chunker (default 256)
+  -h, --help             show this help
+`;
+
+const { iterations, mib } = parseBenchArgs(
+  USAGE,
+  { iterations: { type: 'string', default: '2000' }, mib: { type: 'string', default: '256' } },
+  (values) => ({ iterations: parseInteger('--iterations', values.iterations, 1, 1e9), mib: parseInteger('--mib', values.mib, 1, 1e6) }),
+);
 
 /** Microseconds per call of `round`, over `iterations` calls after a warm-up. */
 function microseconds(round: () => void): number {

@@ -5,7 +5,7 @@
  * the same number of requests in flight (no scheduling, no verification), measured
  * in the same run, alternating, on loopback in one process (the viewer looks the stream up
  * at a real tracker, `@p2pstream/tracker`, started in the same process).
- * Options: --mib M (stream size, default 64), --rounds N (default 5), --chunk-kib K (default 64).
+ * Options: --mib M (stream size, default 64), --rounds N (default 5), --chunk-kib K (default 64), --help.
  */
 import { dial } from '@p2pstream/connection';
 import { ChunkWindow, generateStreamKey, newSession, signChunk, signPublish, signWindow, type Chunk } from '@p2pstream/data';
@@ -13,20 +13,35 @@ import { PeerClient } from '@p2pstream/peer-client';
 import { startPeerServer } from '@p2pstream/peer-server';
 import { memoryRegistry, startTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
-import { parseArgs } from 'node:util';
+import { parseInteger } from '@p2pstream/units';
+import { parseBenchArgs } from './command-line.js';
 
-const SESSION = newSession();
+const USAGE = `Usage: npm run bench:peer -- [options]
 
-const { values } = parseArgs({
-  options: {
+How fast a viewer (PeerClient: scheduler, signature checks, window, play-out) downloads a
+finished stream from a peer server on loopback, against a bare client asking the same server
+for the same chunks, 4 requests in flight each, alternating; prints MiB/s of both and the ratio.
+
+  --mib M                the stream's size in MiB (default 64)
+  --rounds N             rounds of each, after one warm-up (default 5)
+  --chunk-kib K          chunk size in KiB (default 64)
+  -h, --help             show this help
+`;
+
+const { mib, rounds, chunkBytes } = parseBenchArgs(
+  USAGE,
+  {
     mib: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '5' },
     'chunk-kib': { type: 'string', default: '64' },
   },
-});
-const mib = Number(values.mib);
-const rounds = Number(values.rounds);
-const chunkBytes = Number(values['chunk-kib']) * 1024;
+  (values) => ({
+    mib: parseInteger('--mib', values.mib, 1, 64 * 1024),
+    rounds: parseInteger('--rounds', values.rounds, 1, 1000),
+    chunkBytes: parseInteger('--chunk-kib', values['chunk-kib'], 1, 1024) * 1024,
+  }),
+);
+const SESSION = newSession();
 const IN_FLIGHT = 4;
 
 const key = generateStreamKey();

@@ -30,11 +30,11 @@
  * harness (`npm run swarm -- --shaped`): --source-uplink X (multiple of the bitrate, default 3),
  * --uplinks 0.5:20,1.5:50,3:30 (MULTIPLE:PERCENT,..., instead of the log-normal draw) and
  * --join-over MS (the viewers join within this long, default 30000; small for a flash crowd).
- * --urgent-window MS overrides the scheduler's, to compare settings.
+ * --urgent-window MS overrides the scheduler's, to compare settings. --help prints them all
+ * with their defaults.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { UploadLimiter } from '@p2pstream/connection';
 import { DEFAULT_WINDOW_CAPACITY } from '@p2pstream/data';
 import { DEFAULT_MAX_PEERS, DEFAULT_REDIAL_BACKOFF_MS, DEFAULT_RELOOKUP_MS } from '@p2pstream/peer-client';
@@ -46,10 +46,45 @@ import {
   UploadSlots,
 } from '@p2pstream/peer-server';
 import { ChunkRefusedError, DEFAULT_LIVE_OFFSET_MS, DEFAULT_STARTUP_DELAY_MS, random, rarestFirst, Scheduler, sequential, SKIP_CAUSES, toBufferMap, type SkipCause, type Strategy } from '@p2pstream/scheduler';
-import { ManualClock, seededRandom } from '@p2pstream/units';
+import { ManualClock, parseInteger, parsePositive, seededRandom, UsageError } from '@p2pstream/units';
+import { parseBenchArgs } from './command-line.js';
 
-const { values } = parseArgs({
-  options: {
+const STRATEGIES: Record<string, () => Strategy> = { 'rarest-first': rarestFirst, sequential, random };
+/** Longest a millisecond option may be: a day. */
+const MAX_MS = 86_400_000;
+
+const USAGE = `Usage: npm run bench:scheduler -- [options]
+
+An in-process simulated live swarm on a simulated clock, run once per strategy on the same
+swarm (one process per strategy, two at a time); prints per strategy continuity, source upload,
+duplicate ratio, lag and arrival, skips by cause and rebuffers; with rarest-first and another
+strategy, exits 1 unless rarest-first beats each on continuity and source load with mean
+continuity >= 0.99.
+
+  --viewers N            viewers, joining over --join-over (default 100)
+  --minutes M            simulated minutes (default 10)
+  --kbps K               the stream's bitrate in kbit/s, cut in 500 ms chunks (default 1000)
+  --seed S               seed of the swarm's random draws (default 1)
+  --strategies LIST      comma-separated, of ${Object.keys(STRATEGIES).join(', ')} (default all three)
+  --live-offset MS       how far behind the newest chunk viewers start (default the scheduler's: ${DEFAULT_LIVE_OFFSET_MS})
+  --startup-delay MS     from seating the playhead to the first chunk due (default the scheduler's: ${DEFAULT_STARTUP_DELAY_MS})
+  --latency MS           the scheduler's target latency, as watch --latency (default none)
+  --urgent-window MS     overrides the scheduler's urgent window (default the scheduler's)
+  --source-uplink X      the source's uplink as a multiple of the bitrate (default 3)
+  --uplinks MIX          lognormal (default: around 1.5x the bitrate) or MULTIPLE:PERCENT,...
+                         as the shaped harness's, e.g. 0.5:20,1.5:50,3:30
+  --join-over MS         the viewers join within this long (default 30000; small for a flash crowd)
+  -h, --help             show this help
+
+Used by the script for its own child processes: --only STRATEGY.
+`;
+
+/** MULTIPLE:PERCENT,... with a positive multiple each: the shaped swarm's kind of mix. */
+const UPLINK_MIX_FORMAT = /^\d+(\.\d+)?:\d+(\.\d+)?(,\d+(\.\d+)?:\d+(\.\d+)?)*$/;
+
+const { values, ...options } = parseBenchArgs(
+  USAGE,
+  {
     viewers: { type: 'string', default: '100' },
     minutes: { type: 'string', default: '10' },
     kbps: { type: 'string', default: '1000' },
@@ -64,25 +99,46 @@ const { values } = parseArgs({
     'urgent-window': { type: 'string' },
     only: { type: 'string' },
   },
-});
-const VIEWERS = Number(values.viewers);
-const DURATION_MS = Number(values.minutes) * 60_000;
-const SEED = Number(values.seed);
-const LIVE_OFFSET_MS = Number(values['live-offset']);
-const STARTUP_DELAY_MS = Number(values['startup-delay']);
+  (values) => {
+    for (const name of [...values.strategies.split(','), ...(values.only === undefined ? [] : [values.only])]) {
+      if (!STRATEGIES[name]) throw new UsageError(`--strategies lists ${Object.keys(STRATEGIES).join(', ')}, not "${name}"`);
+    }
+    if (values.uplinks !== 'lognormal' && !UPLINK_MIX_FORMAT.test(values.uplinks)) {
+      throw new UsageError(`--uplinks takes lognormal or MULTIPLE:PERCENT,... like 0.5:20,1.5:50,3:30, not "${values.uplinks}"`);
+    }
+    const optionalMs = (flag: string, text: string | undefined) => (text === undefined ? undefined : parseInteger(flag, text, 1, MAX_MS));
+    return {
+      values,
+      viewers: parseInteger('--viewers', values.viewers, 1, 100_000),
+      minutes: parsePositive('--minutes', values.minutes),
+      kbps: parsePositive('--kbps', values.kbps),
+      seed: parseInteger('--seed', values.seed, 0, 2 ** 31),
+      liveOffsetMs: parseInteger('--live-offset', values['live-offset'], 0, MAX_MS),
+      startupDelayMs: parseInteger('--startup-delay', values['startup-delay'], 0, MAX_MS),
+      sourceUplink: parsePositive('--source-uplink', values['source-uplink']),
+      joinOverMs: parseInteger('--join-over', values['join-over'], 0, MAX_MS),
+      targetLatencyMs: optionalMs('--latency', values.latency),
+      urgentWindowMs: optionalMs('--urgent-window', values['urgent-window']),
+    };
+  },
+);
+const VIEWERS = options.viewers;
+const DURATION_MS = options.minutes * 60_000;
+const SEED = options.seed;
+const LIVE_OFFSET_MS = options.liveOffsetMs;
+const STARTUP_DELAY_MS = options.startupDelayMs;
 const CHUNK_MS = 500;
 /** Bytes per ms of the stream. */
-const BITRATE = (Number(values.kbps) * 1000) / 8 / 1000;
+const BITRATE = (options.kbps * 1000) / 8 / 1000;
 const CHUNK_BYTES = Math.round(BITRATE * CHUNK_MS);
-const SOURCE_UPLINK = Number(values['source-uplink']) * BITRATE;
-const JOIN_PERIOD_MS = Number(values['join-over']);
-const TARGET_LATENCY_MS = values.latency === undefined ? undefined : Number(values.latency);
-const URGENT_WINDOW_MS = values['urgent-window'] === undefined ? undefined : Number(values['urgent-window']);
+const SOURCE_UPLINK = options.sourceUplink * BITRATE;
+const JOIN_PERIOD_MS = options.joinOverMs;
+const TARGET_LATENCY_MS = options.targetLatencyMs;
+const URGENT_WINDOW_MS = options.urgentWindowMs;
 /** `lognormal`, or the shaped swarm's kind of mix: MULTIPLE:PERCENT,... (0.5:20,1.5:50,3:30). */
 const UPLINK_MIX = values.uplinks;
 /** Peers central lists per look-up (its default maximum). */
 const LOOKUP_PEERS = 50;
-const STRATEGIES: Record<string, () => Strategy> = { 'rarest-first': rarestFirst, sequential, random };
 
 function gaussian(rng: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
@@ -438,7 +494,6 @@ async function main(): Promise<void> {
     return;
   }
   const names = values.strategies.split(',');
-  for (const name of names) if (!STRATEGIES[name]) throw new Error(`unknown strategy ${name}; known: ${Object.keys(STRATEGIES).join(', ')}`);
   const viewerUplinks = plan.uplinks.slice(1).map((u) => u / BITRATE);
   console.log(
     `swarm: 1 source (uplink ${(SOURCE_UPLINK / BITRATE).toFixed(1)}x) + ${VIEWERS} viewers, ${values.minutes} min at ${values.kbps} kbit/s in ${CHUNK_BYTES} B chunks; ` +

@@ -7,25 +7,42 @@
  * again empty. Prints publishes/s and announces/s at the centrals (attempts, refused or
  * not) in steady state, during the outage, per interval after it and its busiest second,
  * and how long after Redis's return every stream was listed again. Not in CI: it runs
- * about a minute.
+ * about a minute. `--help` prints the options with their defaults.
  */
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateStreamKey, newSession, signPublish } from '@p2pstream/data';
 import { redisRegistry, startTracker } from '@p2pstream/tracker';
 import { TrackerClient } from '@p2pstream/tracker-client';
+import { parseInteger, parsePositive } from '@p2pstream/units';
 import { startRedisServer } from '../testing/index.js';
+import { parseBenchArgs } from './command-line.js';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `Usage: npx tsx --conditions=@p2pstream/source tools/bench/tracker-outage.ts [options]
+
+What a Redis outage costs two centrals sharing one redis-server: tracker clients each publish
+and announce a stream; Redis is stopped, then started again empty. Prints publishes/s and
+announces/s in steady state, during the outage and per interval after it, and how long until
+every stream is listed again. Runs about a minute.
+
+  --peers N              tracker clients, one stream each (default 200)
+  --down S               seconds Redis stays down (default 20)
+  --interval S           the centrals' announce interval in seconds (default 5)
+  -h, --help             show this help
+`;
+
+const { PEERS, DOWN_MS, INTERVAL_MS } = parseBenchArgs(
+  USAGE,
+  {
     peers: { type: 'string', default: '200' },
     down: { type: 'string', default: '20' },
     interval: { type: 'string', default: '5' },
   },
-});
-const PEERS = Number(values.peers);
-const DOWN_MS = Number(values.down) * 1000;
-const INTERVAL_MS = Number(values.interval) * 1000;
+  (values) => ({
+    PEERS: parseInteger('--peers', values.peers, 1, 100_000),
+    DOWN_MS: parsePositive('--down', values.down) * 1000,
+    INTERVAL_MS: parsePositive('--interval', values.interval) * 1000,
+  }),
+);
 const SESSION = newSession();
 
 let redis = await startRedisServer();

@@ -33,25 +33,66 @@
  *
  * `--registry-only [--streams N --entries N --seconds S --in-flight 1,8,64 --cluster]` measures
  * Redis's CPU per announce and per look-up with no central, at several loads (see tracker-redis.ts).
+ *
+ * `--help` lists every option with its default.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { dial, listen, type Connection } from '@p2pstream/connection';
 import { generateStreamKey, newSession, signHead, signPublish, type StreamKey } from '@p2pstream/data';
+import { parseDuration, parseFraction, parseInteger, parsePositive, UsageError } from '@p2pstream/units';
 import { freePort, startProgram, startRedisCluster, startRedisServer, type RunningProgram } from '../testing/index.js';
 import { processCpuSeconds, processSyscalls, redisCommandStats, redisCpuSeconds, redisInfo, redisPids, resetRedisStats, type CommandStat } from './tracker-cost.js';
 import { fillRegistry } from './tracker-fill.js';
 import { runIdleRegistry } from './tracker-idle.js';
 import { runRegistryOnly } from './tracker-redis.js';
+import { parseBenchArgs } from './command-line.js';
 
 const SESSION = newSession();
 
 /** Node options that make a process run a full garbage collection on SIGUSR2, so its heap can be measured from outside. */
 const GC_ON_SIGUSR2 = ['--expose-gc', '--import', 'data:text/javascript,process.on("SIGUSR2",()=>globalThis.gc())'];
 
-const { values } = parseArgs({
-  options: {
+type RegistryKind = 'memory' | 'redis' | 'cluster';
+const REGISTRY_KINDS: readonly RegistryKind[] = ['memory', 'redis', 'cluster'];
+
+const USAGE = `Usage: npm run bench:tracker -- [options]
+
+Central under load with each registry: registers --peers peers in --streams streams from
+--connections connections (each its own loopback address), then look-ups and re-announces for
+--seconds; reports ops/s, p50/p99 latency, central's and Redis's CPU and system calls per op and
+memory per peer, against a canned-reply server on the same protocol measured in the same run.
+
+  --peers N                  peers registered (default 10000)
+  --streams N                streams they are in (default 1000; must divide --peers)
+  --connections N            load connections, a multiple of peers per stream (default 50)
+  --seconds S                the counted window, after a 1 s warm-up (default 10)
+  --lookups F                the share of look-ups in the mix, 0 to 1 (default 0.5)
+  --registries LIST          of memory, redis, cluster (a 3-master Redis Cluster) (default memory,redis)
+  --head-cache-age D         passed to central; 0 reads the head from the registry on every announce
+                             (default central's)
+  --cpu-prof DIR             central writes a V8 CPU profile into DIR when it stops (default none)
+  --rate R                   open loop: R operations/s in all, paced per connection (default: closed
+                             loop, one request in flight per connection)
+  --centrals N               centrals sharing one Redis registry, not with memory (default 1)
+  --background-streams N     Redis only: fill the registry with N more streams first (default 0)
+  --background-entries M     ... and M more entries, at least N (default 0)
+  -h, --help                 show this help
+
+  --idle                     instead: what one idle central costs a Redis registry of --streams
+                             streams and --entries entries, over windows of --seconds (tracker-idle.ts)
+  --registry-only            instead: Redis's CPU per announce and per look-up with no central, on
+                             --streams / --entries, each level for --seconds (tracker-redis.ts)
+  --entries N                registry entries for --idle and --registry-only (default 10000)
+  --in-flight LIST           --registry-only: requests in flight per level (default 1,8,64)
+  --cluster                  --idle and --registry-only: a 3-master Redis Cluster, not one server
+
+Used by the script for its own child process: --echo-server PORT.
+`;
+
+const { values, ...options } = parseBenchArgs(
+  USAGE,
+  {
     peers: { type: 'string', default: '10000' },
     streams: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '50' },
@@ -71,20 +112,53 @@ const { values } = parseArgs({
     'background-streams': { type: 'string', default: '0' },
     'background-entries': { type: 'string', default: '0' },
   },
-});
+  (values) => {
+    const peerCount = parseInteger('--peers', values.peers, 1, 10_000_000);
+    const streamCount = parseInteger('--streams', values.streams, 1, 10_000_000);
+    const connectionCount = parseInteger('--connections', values.connections, 1, 65_000);
+    const perStream = Math.round(peerCount / streamCount);
+    if (!values.idle && !values['registry-only'] && (connectionCount % perStream !== 0 || peerCount % streamCount !== 0)) {
+      throw new UsageError('--peers / --streams (peers per stream) must divide --connections and --streams must divide --peers');
+    }
+    const kinds = values.registries.split(',') as RegistryKind[];
+    for (const kind of kinds) {
+      if (!REGISTRY_KINDS.includes(kind)) throw new UsageError(`--registries lists memory, redis or cluster, not "${kind}"`);
+    }
+    const centralCount = parseInteger('--centrals', values.centrals, 1, 64);
+    const background = {
+      streams: parseInteger('--background-streams', values['background-streams'], 0, 100_000_000),
+      entries: parseInteger('--background-entries', values['background-entries'], 0, 100_000_000),
+    };
+    if ((centralCount > 1 || background.streams > 0) && kinds.includes('memory')) {
+      throw new UsageError("--centrals 2 and --background-streams share a registry, so they need --registries redis or cluster (a memory registry is one central's own)");
+    }
+    if (background.streams > 0 && !(background.entries >= background.streams)) throw new UsageError('--background-entries must be at least --background-streams');
+    if (values['head-cache-age'] !== undefined) parseDuration('--head-cache-age', values['head-cache-age'], 0);
+    return {
+      values,
+      peerCount,
+      streamCount,
+      connectionCount,
+      perStream,
+      seconds: parsePositive('--seconds', values.seconds),
+      entries: parseInteger('--entries', values.entries, 1, 100_000_000),
+      lookupShare: parseFraction('--lookups', values.lookups),
+      rate: values.rate === undefined ? undefined : parsePositive('--rate', values.rate),
+      kinds,
+      centralCount,
+      background,
+      inFlight: values['in-flight'].split(',').map((level) => parseInteger('--in-flight', level, 1, 100_000)),
+      echoPort: values['echo-server'] === undefined ? undefined : parseInteger('--echo-server', values['echo-server'], 1, 65_535),
+    };
+  },
+);
 
-if (values['echo-server'] !== undefined) {
-  await runEchoServer(Number(values['echo-server']));
+if (options.echoPort !== undefined) {
+  await runEchoServer(options.echoPort);
 } else if (values['registry-only']) {
-  await runRegistryOnly({
-    streams: Number(values.streams),
-    entries: Number(values.entries),
-    seconds: Number(values.seconds),
-    inFlight: values['in-flight'].split(',').map(Number),
-    cluster: values.cluster,
-  });
+  await runRegistryOnly({ streams: options.streamCount, entries: options.entries, seconds: options.seconds, inFlight: options.inFlight, cluster: values.cluster });
 } else if (values.idle) {
-  await runIdleRegistry({ streams: Number(values.streams), entries: Number(values.entries), seconds: Number(values.seconds), cluster: values.cluster });
+  await runIdleRegistry({ streams: options.streamCount, entries: options.entries, seconds: options.seconds, cluster: values.cluster });
 } else {
   await main();
 }
@@ -131,21 +205,8 @@ interface Meter {
   stop(ops: number): Cost;
 }
 
-type RegistryKind = 'memory' | 'redis' | 'cluster';
-
 async function main(): Promise<void> {
-  const peerCount = Number(values.peers);
-  const streamCount = Number(values.streams);
-  const connectionCount = Number(values.connections);
-  const seconds = Number(values.seconds);
-  const lookupShare = Number(values.lookups);
-  if (!(lookupShare >= 0 && lookupShare <= 1)) throw new Error(`--lookups is the share of look-ups, from 0 to 1, not ${values.lookups}`);
-  const rate = values.rate === undefined ? undefined : Number(values.rate);
-  if (rate !== undefined && !(rate > 0)) throw new Error(`--rate is operations per second in all, above 0, not ${values.rate}`);
-  const perStream = Math.round(peerCount / streamCount);
-  if (connectionCount % perStream !== 0 || peerCount % streamCount !== 0) {
-    throw new Error('--peers / --streams (peers per stream) must divide --connections and --streams must divide --peers');
-  }
+  const { peerCount, streamCount, connectionCount, perStream, seconds, lookupShare, rate, kinds, centralCount, background } = options;
   const keys = Array.from({ length: streamCount }, () => generateStreamKey());
   const names = keys.map((_, i) => `bench-${i}`);
   const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, ${availableParallelism()} cores, Node ${process.version}` };
@@ -160,17 +221,6 @@ async function main(): Promise<void> {
   results.baseline = baseline;
   console.error(`baseline (canned replies): ${fmt(baseline)}`);
 
-  const kinds = values.registries.split(',') as RegistryKind[];
-  for (const kind of kinds) {
-    if (!['memory', 'redis', 'cluster'].includes(kind)) throw new Error(`--registries lists memory, redis or cluster, not "${kind}"`);
-  }
-  const centralCount = Number(values.centrals);
-  const background = { streams: Number(values['background-streams']), entries: Number(values['background-entries']) };
-  if (!(Number.isInteger(centralCount) && centralCount >= 1)) throw new Error(`--centrals is a count of centrals, 1 or more, not ${values.centrals}`);
-  if ((centralCount > 1 || background.streams > 0) && kinds.includes('memory')) {
-    throw new Error('--centrals 2 and --background-streams share a registry, so they need --registries redis or cluster (a memory registry is one central\'s own)');
-  }
-  if (background.streams > 0 && !(background.entries >= background.streams)) throw new Error('--background-entries must be at least --background-streams');
   for (const kind of kinds) {
     const redis =
       kind === 'redis'

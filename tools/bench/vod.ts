@@ -13,7 +13,7 @@
  * and the publisher's upload in copies of the file. Every output is SHA-256-checked.
  * Prints the medians over rounds as a table and as JSON. Linux only (/proc).
  *
- * Options: --size (default 256MiB; k/m/g are powers of 1024), --viewers N (1), --rounds N (3),
+ * Options: --size (default 256MiB; Ki/Mi/Gi are powers of 1024, k/M/G of 1000), --viewers N (1), --rounds N (3),
  * --runtime built|tsx (built), --profile DIR (write a V8 CPU profile of each built viewer into DIR:
  * `node --cpu-prof`; open it in Chrome's DevTools or read it with tools/bench/profile-summary.mjs),
  * --watch-args="FLAGS" and --publish-args="FLAGS" (more flags for every viewer's `watch` and for the
@@ -25,12 +25,12 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseInteger, parseSize, UsageError } from '@p2pstream/units';
 import { freePort, startProgram, stopAllPrograms } from '../testing/index.js';
 import { startPeer, stopAllPeers } from '../swarm/peer-process.js';
 import { readPublisherStats } from '../swarm/stats-file.js';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../swarm/swarm.js';
+import { parseBenchArgs } from './command-line.js';
 
 const USAGE = `Usage: npm run bench:vod -- [options]
 
@@ -39,19 +39,19 @@ started at once) against plain Node TCP moving the same bytes, alternating round
 prints MB/s, CPU s/GB and peak RSS per side and the publisher's upload in copies (medians,
 then every round as JSON). Linux only.
 
-  --size SIZE            the generated random file (default 256MiB; k/m/g are powers of 1024)
+  --size SIZE            the generated random file (default 256MiB; Ki/Mi/Gi: 1024s, k/M/G: 1000s)
   --viewers N            viewer processes (default 1, at most 20)
   --rounds N             rounds of each side (default 3, at most 20)
   --runtime built|tsx    run the built peer (default; built first) or its source under tsx
-  --profile DIR          a V8 CPU profile of each built viewer in DIR
-  --publish-args="F"     more flags for the publisher, split at spaces (e.g. "--chunk-size 64KiB")
-  --watch-args="F"       more flags for every viewer (e.g. "--finished-pace 100ms")
+  --profile DIR          a V8 CPU profile of each built viewer in DIR (needs --runtime built)
+  --publish-args="F"     more flags for the publisher, split at spaces (default none; e.g. "--chunk-size 64KiB")
+  --watch-args="F"       more flags for every viewer (default none; e.g. "--finished-pace 100ms")
   -h, --help             show this help
 `;
 
-const { values } = parseArgs({
-  options: {
-    help: { type: 'boolean', short: 'h' },
+const { values, SIZE, VIEWERS, ROUNDS } = parseBenchArgs(
+  USAGE,
+  {
     size: { type: 'string', default: '256MiB' },
     viewers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
@@ -60,28 +60,27 @@ const { values } = parseArgs({
     'watch-args': { type: 'string', default: '' },
     'publish-args': { type: 'string', default: '' },
   },
-});
-
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-
-const SIZE = parseSize('--size', values.size!);
-const VIEWERS = parseInteger('--viewers', values.viewers!, 1, 20);
-const ROUNDS = parseInteger('--rounds', values.rounds!, 1, 20);
-if (values.runtime !== 'built' && values.runtime !== 'tsx') throw new UsageError(`--runtime takes built or tsx, not "${values.runtime}"`);
+  (values) => {
+    if (values.runtime !== 'built' && values.runtime !== 'tsx') throw new UsageError(`--runtime takes built or tsx, not "${values.runtime}"`);
+    if (values.profile !== undefined && values.runtime !== 'built') throw new UsageError('--profile needs --runtime built (a profile of tsx is mostly its compiler)');
+    return {
+      values,
+      SIZE: parseSize('--size', values.size),
+      VIEWERS: parseInteger('--viewers', values.viewers, 1, 20),
+      ROUNDS: parseInteger('--rounds', values.rounds, 1, 20),
+    };
+  },
+);
 /** How a peer is started: the built program users run, or the source under tsx (startPeer's default). */
 const PEER_COMMAND = values.runtime === 'built' ? [process.execPath, 'apps/peer/dist/main.js'] : undefined;
-if (values.profile !== undefined && !PEER_COMMAND) throw new UsageError('--profile needs --runtime built (a profile of tsx is mostly its compiler)');
 /** Viewers run as the peers do, with V8's profiler on when --profile asks for it. */
 const VIEWER_COMMAND =
   values.profile !== undefined ? [process.execPath, '--cpu-prof', '--cpu-prof-dir', values.profile, 'apps/peer/dist/main.js'] : PEER_COMMAND;
 /** The baseline runs on bare node, with no compiler loaded. */
 const RAW_TCP = { entry: 'tools/bench/raw-tcp.mjs', launcher: [process.execPath] };
 /** More flags for every viewer (`--watch-args`). */
-const WATCH_ARGS = values['watch-args']!.split(' ').filter((arg) => arg !== '');
-const PUBLISH_ARGS = values['publish-args']!.split(' ').filter((arg) => arg !== '');
+const WATCH_ARGS = values['watch-args'].split(' ').filter((arg) => arg !== '');
+const PUBLISH_ARGS = values['publish-args'].split(' ').filter((arg) => arg !== '');
 const READY_TIMEOUT_MS = 120_000;
 /** A round that takes longer than this failed (at 1 MB/s, a 256 MiB file takes 4.5 minutes). */
 const ROUND_TIMEOUT_MS = Math.max(120_000, (SIZE / 1e6) * 1000);

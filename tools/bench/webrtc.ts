@@ -9,28 +9,48 @@
  * Both ends run in this process (WebRTC's network and SCTP threads are native ones). Rounds
  * alternate the modes; each mode's MB/s is the median over the rounds, and the ratios are
  * against TCP. Options: --mib N (per run, default 64), --rounds N (default 3), --window-kib N (the
- * transports' receiveWindow, default theirs: 1024).
+ * transports' receiveWindow, default theirs: 1024), --help.
  */
 import { once } from 'node:events';
 import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseInteger } from '@p2pstream/units';
 import wrtc from '@roamhq/wrtc';
 import { connect, ConnectionServer } from '@p2pstream/connection';
 import { createSignalingPair, dataChannelTransport, openDataChannel, type DataChannelTransport, type PeerConnectionClass } from '@p2pstream/webrtc';
 import type { ChunkMessage } from '@p2pstream/wire';
+import { parseBenchArgs } from './command-line.js';
 
 type Mode = 'tcp' | 'channel' | 'connection';
 const MODES: Mode[] = ['tcp', 'channel', 'connection'];
 
-const { values } = parseArgs({
-  options: { mib: { type: 'string', default: '64' }, rounds: { type: 'string', default: '3' }, 'window-kib': { type: 'string' } },
-});
+const USAGE = `Usage: npm run bench:webrtc -- [options]
+
+Throughput over a WebRTC data channel on loopback (@roamhq/wrtc, both ends in this process)
+against a raw TCP socket moving the same bytes: tcp, channel (dataChannelTransport) and
+connection (Connection chunk messages over it), rounds alternating; prints MB/s medians and
+the ratios to TCP.
+
+  --mib N                MiB per run (default 64)
+  --rounds N             rounds of each mode (default 3)
+  --window-kib N         the transports' receive window in KiB (default theirs: 1024)
+  -h, --help             show this help
+`;
+
 const CHUNK = 64 * 1024;
-const totalBytes = Number(values.mib) * 1024 * 1024;
-const rounds = Number(values.rounds);
-/** The transports' receive window; their default when not given. */
-const windowBytes = values['window-kib'] === undefined ? undefined : Number(values['window-kib']) * 1024;
-if (!(totalBytes >= CHUNK) || !(rounds >= 1)) throw new RangeError('--mib must be at least 1 and --rounds at least 1');
+const { mib, totalBytes, rounds, windowBytes } = parseBenchArgs(
+  USAGE,
+  { mib: { type: 'string', default: '64' }, rounds: { type: 'string', default: '3' }, 'window-kib': { type: 'string' } },
+  (values) => {
+    const mib = parseInteger('--mib', values.mib, 1, 1024 * 1024);
+    return {
+      mib,
+      totalBytes: mib * 1024 * 1024,
+      rounds: parseInteger('--rounds', values.rounds, 1, 1000),
+      /** The transports' receive window; their default when not given. */
+      windowBytes: values['window-kib'] === undefined ? undefined : parseInteger('--window-kib', values['window-kib'], 1, 1024 * 1024) * 1024,
+    };
+  },
+);
 const RTCPeerConnection = wrtc.RTCPeerConnection as unknown as PeerConnectionClass;
 const SIG = Buffer.alloc(64, 9);
 const payload = Buffer.alloc(CHUNK, 7);
@@ -129,7 +149,7 @@ for (let round = 0; round < rounds; round++) {
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
 const tcp = median(rates.tcp);
-console.log(`${values.mib} MiB per run, ${rounds} rounds, both ends in one process, loopback`);
+console.log(`${mib} MiB per run, ${rounds} rounds, both ends in one process, loopback`);
 for (const mode of MODES) {
   const rate = median(rates[mode]);
   const runs = rates[mode].map((value) => value.toFixed(0)).join(', ');

@@ -5,18 +5,31 @@
  *   payload, and split over two reads vs a copy of it into a new buffer;
  *   control messages (every type, and the per-chunk ones alone) vs `JSON.stringify` +
  *   `JSON.parse` of the same objects with the same length prefix.
- * Options: --cases N (fuzz cases), --seconds S (time per throughput measurement).
+ * Options: --cases N (fuzz cases, default 1000000), --seconds S (time per throughput
+ * measurement, default 2), --help.
  */
-import { parseArgs } from 'node:util';
+import { parseInteger, parsePositive } from '@p2pstream/units';
 import { encodeFrame, encodeFrameParts, FrameDecoder, WireError, type Message } from '@p2pstream/wire';
 import { ALL_SAMPLES, mutateFrame, seededRandom } from '@p2pstream/wire/testing';
 import { copyToNewBufferRound, interleave, jsonRound, memcpyRound, timeSlice } from './baselines.mjs';
+import { parseBenchArgs } from './command-line.js';
 
-const { values } = parseArgs({
-  options: { cases: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '2' } },
-});
-const fuzzCases = Number(values.cases);
-const seconds = Number(values.seconds);
+const USAGE = `Usage: npm run bench:wire -- [options]
+
+Encode+decode throughput of @p2pstream/wire against baselines in this process (64 KiB chunk
+frames vs memcpy and a copy into a new buffer, control messages vs JSON), then fuzzes the
+frame decoder with mutated frames; prints JSON lines and PASS/FAIL per target, exits 1 on a FAIL.
+
+  --cases N              mutated frames fed to the decoder (default 1000000)
+  --seconds S            time per throughput measurement (default 2)
+  -h, --help             show this help
+`;
+
+const { fuzzCases, seconds } = parseBenchArgs(
+  USAGE,
+  { cases: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '2' } },
+  (values) => ({ fuzzCases: parseInteger('--cases', values.cases, 0, 1e9), seconds: parsePositive('--seconds', values.seconds) }),
+);
 
 function fuzz(): { cases: number; refused: number; decoded: number; crashes: number; peakRssMiB: number } {
   const random = seededRandom(1);
