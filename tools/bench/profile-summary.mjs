@@ -8,12 +8,35 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' } } });
-if (positionals.length !== 1) {
-  console.error('usage: node tools/bench/profile-summary.mjs FILE.cpuprofile [--top N]');
+const USAGE = `Usage: node tools/bench/profile-summary.mjs FILE.cpuprofile [--top N]
+
+Prints where a V8 CPU profile's time went: self time by function and by file, as shares of the
+whole profile.
+
+  --top N                rows in each table (default 30)
+  -h, --help             show this help
+`;
+
+/** One line for a mistake on the command line (the .ts benches' tools/bench/command-line.ts does the same). */
+function usageError(message) {
+  process.stderr.write(`error: ${message}; see --help\n`);
   process.exit(2);
 }
+
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' }, help: { type: 'boolean', short: 'h' } } });
+} catch (error) {
+  usageError(error.message.replace(/\. To specify a positional argument.*$/s, ''));
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (positionals.length !== 1) usageError('give one profile, FILE.cpuprofile');
 const top = Number(values.top);
+if (!Number.isInteger(top) || top < 1) usageError(`--top takes a whole number from 1, not "${values.top}"`);
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8'));
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 // Self time per node: each sample counts the time to the next one against the node it landed on.

@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../testing/index.js';
  * line on stderr and exit code 2, both before any benchmark work starts (so this stays fast).
  */
 
-/** The `npm run bench:*` scripts' entry points, and the benches run directly with tsx. */
+/** The `npm run bench:*` scripts' entry points, and the benches and the profile reader run directly. */
 const ENTRY_POINTS = [
   ...new Set([
     ...Object.values(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>).flatMap(
@@ -17,6 +17,7 @@ const ENTRY_POINTS = [
     ),
     'tools/bench/tracker-outage.ts',
     'tools/bench/redis-script-cost.ts',
+    'tools/bench/profile-summary.mjs',
   ]),
 ];
 const RUN_TIMEOUT_MS = 60_000;
