@@ -389,6 +389,8 @@ class Sim {
       ...(TARGET_LATENCY_MS === undefined ? {} : { targetLatencyMs: TARGET_LATENCY_MS }),
       ...(URGENT_WINDOW_MS === undefined ? {} : { urgentWindowMs: URGENT_WINDOW_MS }),
       random: seededRandom(SEED * 104_729 + viewer.id),
+      // As the peer client does: the id the others know it by, so viewers take turns at asking the source.
+      selfId: String(viewer.id),
       fetch: (peer, seq, { signal }) => this.fetch(viewer, this.nodes[Number(peer)]!, seq, signal),
     });
     viewer.scheduler = scheduler;

@@ -10,7 +10,7 @@ import { AbortedError, BadChunkError, ClientClosedError, PeerGoneError, Readable
 import { refusalError, tallyVerified } from './fetch-replies.js';
 import { DEFAULT_FINISHED_CHUNK_MS, FinishedPace } from './finished-pace.js';
 import { resolvePeerClientOptions, type PeerClientOptions, type ResolvedPeerClientOptions } from './options.js';
-import { PeerLink, type PeerLinkListener } from './peer-link.js';
+import { PeerLink, peerAddress, type PeerLinkListener } from './peer-link.js';
 import type { PeerPool } from './peer-pool.js';
 import { PeerReadable, type PeerReadableOptions } from './peer-readable.js';
 import { SinkWriter } from './sink-writer.js';
@@ -416,11 +416,21 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     return writer?.live ? this.#scheduler?.playhead : writer?.next;
   }
 
+  /**
+   * The id the other viewers know this one by: the address it listens on, as central lists it
+   * (undefined when it does not listen, or on an address not given, which peers see as another).
+   */
+  #selfId(): string | undefined {
+    const server = this.#parts.server;
+    const host = this.#options.localAddress;
+    return server && host && server.port !== 0 ? peerAddress(host, server.port) : undefined;
+  }
+
   #createScheduler(live: boolean): Scheduler {
     const fetch: FetchChunk = (peer, seq, { signal }) => this.#fetch(peer, seq, signal);
     if (!live && this.#o.finishedChunkMs === undefined) this.#pace = new FinishedPace();
     const chunkDurationMs = live ? this.#o.chunkMs : (this.#o.finishedChunkMs ?? DEFAULT_FINISHED_CHUNK_MS);
-    return viewerScheduler({ ...this.#options.scheduler, fetch, clock: this.#clock, live, chunkDurationMs }, {
+    return viewerScheduler({ selfId: this.#selfId(), ...this.#options.scheduler, fetch, clock: this.#clock, live, chunkDurationMs }, {
       writer: () => this.#writer,
       counters: this.#counters,
       onRebuffer: (resume) => this.emit('rebuffer', resume),

@@ -69,13 +69,20 @@ export interface SchedulerOptions {
   maxCandidates?: number;
   /** Source of randomness for tie-breaks; pass a seeded one for reproducible runs. @default Math.random */
   random?: () => number;
+  /**
+   * The id the other viewers know this one by (its listening `host:port`, as peers' ids are). Given,
+   * viewers take turns at asking an upstream peer (the publisher) for each fresh chunk at once,
+   * rather than each drawing lots: see `rarestFirst`'s `promptFactor`. @default undefined
+   */
+  selfId?: string | undefined;
   /** Aborting it closes the scheduler. */
   signal?: AbortSignal;
 }
 
-export type ResolvedOptions = Required<Omit<SchedulerOptions, 'signal' | 'targetLatencyMs'>> & {
+export type ResolvedOptions = Required<Omit<SchedulerOptions, 'signal' | 'targetLatencyMs' | 'selfId'>> & {
   signal: AbortSignal | undefined;
   targetLatencyMs: number | undefined;
+  selfId: string | undefined;
 };
 
 function positive(name: string, value: number, integer = false): number {
@@ -122,6 +129,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     maxTrackedChunks: positive('maxTrackedChunks', options.maxTrackedChunks ?? d.DEFAULT_MAX_TRACKED_CHUNKS, true),
     maxCandidates: positive('maxCandidates', options.maxCandidates ?? d.DEFAULT_MAX_CANDIDATES, true),
     random: options.random ?? Math.random,
+    selfId: options.selfId,
     signal: options.signal,
   };
   if (resolved.timeoutFloorMs > resolved.timeoutCeilingMs) {

@@ -776,6 +776,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       get peerCount() {
         return peers.size;
       },
+      selfId: o.selfId,
       get chunkDurationMs() {
         return playhead.chunkDurationMs;
       },
@@ -788,6 +789,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       rarity: this.#rarity,
       requests: this.#requests,
       openPeers: (now) => [...this.#peers.keys()].filter((peer) => this.#isOpen(peer, now)),
+      peers: () => [...this.#peers.keys()],
       isOpen: (peer, now) => this.#isOpen(peer, now),
       stats: (peer) => this.#peers.get(peer)?.stats,
       queuedBytes: (peer) => this.#queuedBytes(peer),

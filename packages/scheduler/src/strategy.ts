@@ -67,6 +67,10 @@ export interface SchedulerView {
   secondSeenAt(seq: number): number | undefined;
   /** How many peers we know. */
   readonly peerCount: number;
+  /** The id the other viewers know this one by, when the scheduler was given it (`selfId`). */
+  readonly selfId: string | undefined;
+  /** Every peer's id, whatever its state. */
+  peers(): readonly string[];
   /** Expected ms until a new request to `peer` completes, from its measured round trip, rate and our bytes queued there. */
   expectedMs(peer: string): number;
   /** Chunks with requests in flight, ascending. */

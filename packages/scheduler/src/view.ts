@@ -17,6 +17,7 @@ export interface ViewHost {
   readonly duplicateLeadMs: number;
   readonly maxCandidates: number;
   readonly peerCount: number;
+  readonly selfId: string | undefined;
   readonly estimateHalfLifeMs: number;
   readonly held: ChunkSet;
   readonly availability: Availability;
@@ -24,6 +25,8 @@ export interface ViewHost {
   readonly requests: RequestTable;
   /** Peers with a free slot that are not resting after failures at `now`. */
   openPeers(now: number): readonly string[];
+  /** Every peer, whatever its state. */
+  peers(): readonly string[];
   isOpen(peer: string, now: number): boolean;
   stats(peer: string): PeerStats | undefined;
   /** Our bytes in flight to `peer`. */
@@ -46,6 +49,7 @@ export class RoundView implements SchedulerView {
   #inFlightSeqs: number[] | undefined;
   readonly #askable = new Map<number, readonly string[]>();
   #open: readonly string[] | undefined;
+  #peers: readonly string[] | undefined;
   #prior: Estimate | null | undefined;
 
   constructor(host: ViewHost) {
@@ -56,6 +60,7 @@ export class RoundView implements SchedulerView {
   invalidate(now: number): void {
     this.#now = now;
     this.#candidates = undefined;
+    this.#peers = undefined;
     this.#afterRequest();
   }
 
@@ -184,6 +189,14 @@ export class RoundView implements SchedulerView {
 
   get peerCount(): number {
     return this.#host.peerCount;
+  }
+
+  get selfId(): string | undefined {
+    return this.#host.selfId;
+  }
+
+  peers(): readonly string[] {
+    return (this.#peers ??= this.#host.peers());
   }
 
   expectedMs(peer: string): number {

@@ -178,11 +178,15 @@ describe('upstream peers', () => {
   /**
    * A live stream through one source and seven relays: the source announces each chunk first,
    * the relays 100–220 ms later. Returns how many of chunks 20–59 (once the source is known to
-   * be upstream) were asked of the source, and of anybody.
+   * be upstream) were asked of the source, and of anybody; `fromSource` lists those chunks.
+   * `selfId`: the scheduler's own id, and `relays` its neighbours (r1–r7 unless given).
    */
-  async function askedOfSource(promptFactor: number): Promise<{ source: number; all: number; played: number[] }> {
-    const swarm = new Swarm({ live: true, startupDelayMs: 10_000, strategy: rarestFirst({ promptFactor }) });
-    const relays = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
+  async function askedOfSource(
+    promptFactor: number,
+    options: { selfId?: string; relays?: string[] } = {},
+  ): Promise<{ source: number; all: number; played: number[]; fromSource: number[] }> {
+    const swarm = new Swarm({ live: true, startupDelayMs: 10_000, strategy: rarestFirst({ promptFactor }), selfId: options.selfId });
+    const relays = options.relays ?? ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
     for (const peer of ['source', ...relays]) swarm.addPeer(peer, [], answersAfter(30));
     for (const seq of range(0, 59)) {
       swarm.clock.setTimeout(() => swarm.announce('source', seq), seq * 500);
@@ -192,7 +196,8 @@ describe('upstream peers', () => {
     swarm.scheduler.start();
     await swarm.run(39_500);
     const later = swarm.calls.filter((call) => call.seq >= 20);
-    return { source: later.filter((call) => call.peer === 'source').length, all: later.length, played: swarm.events('played').map((event) => event.seq) };
+    const fromSource = later.filter((call) => call.peer === 'source').map((call) => call.seq);
+    return { source: fromSource.length, all: later.length, played: swarm.events('played').map((event) => event.seq), fromSource };
   }
 
   it('asks the source for a fresh chunk only promptFactor / n of the time, and a relay once one has it', async () => {
@@ -202,6 +207,18 @@ describe('upstream peers', () => {
     expect(all).toBe(40);
     expect(source).toBeGreaterThan(0);
     expect(source).toBeLessThan(all / 2);
+  });
+
+  it('with its own id, takes turns with its neighbours: each fresh chunk is asked of the source at once by promptFactor of them, none by nobody', async () => {
+    const viewers = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'];
+    const askers = new Map<number, number>();
+    for (const self of viewers) {
+      const { played, fromSource } = await askedOfSource(2, { selfId: self, relays: viewers.filter((viewer) => viewer !== self) });
+      expect(played).toEqual(range(0, 59));
+      for (const seq of fromSource) askers.set(seq, (askers.get(seq) ?? 0) + 1);
+    }
+    // By lots (the test above), a chunk goes to the source from 0 to 8 of them.
+    expect(range(20, 59).map((seq) => askers.get(seq) ?? 0)).toEqual(range(20, 59).map(() => 2));
   });
 
   it('asks the source for every fresh chunk when promptFactor is at least the number of peers', async () => {

@@ -1,11 +1,13 @@
 import type { Pick, SchedulerView, Strategy } from '../strategy.js';
 import { fastestPeer } from './pick-peer.js';
+import { hasPromptTurn } from './prompt-turns.js';
 
 export interface RarestFirstOptions {
   /**
    * A fresh chunk held only by an upstream peer is asked of it at once by a random
    * `promptFactor / n` of its neighbours (n: our number of peers), so that it serves each chunk
-   * about `promptFactor` times. @default 2
+   * about `promptFactor` times; when the scheduler knows its own id (`selfId`), by
+   * `promptFactor` of them (rounded) taking turns instead (see `hasPromptTurn`). @default 2
    */
   promptFactor?: number;
   /**
@@ -127,12 +129,26 @@ class RarestFirst implements Strategy {
     const draw = this.#draw(view, seq);
     // A peer that is first with every chunk is asked promptly by promptFactor/n of its neighbours;
     // one that is rarely first (a relay that just got it) by all of them.
-    if (draw < Math.min(1, this.#promptFactor * Math.max(1, view.peerCount) ** -share)) return seen;
+    if (this.#prompt(view, seq, holder, share, draw)) return seen;
     // Nobody near us got it yet: ask anyway, at a random moment between a few spread times from
     // now and the moment it turns urgent, so that the neighbours of its holder do not all ask at once.
     const earliest = seen + this.#fallbackSpreads * this.#spreadTime(view);
     const urgentAt = view.deadline(seq) - view.urgentWindowMs;
     return earliest + draw * Math.max(0, urgentAt - earliest);
+  }
+
+  /**
+   * Whether to ask `holder` for the fresh `seq` at once: by turns among its neighbours when it is
+   * upstream and this viewer knows its own id, else by lot (`draw`), with a chance that falls from
+   * 1 for a peer rarely first to promptFactor/n for one always first.
+   */
+  #prompt(view: SchedulerView, seq: number, holder: string | undefined, share: number, draw: number): boolean {
+    const self = view.selfId;
+    if (self !== undefined && holder !== undefined && share >= this.#threshold) {
+      const neighbours = [self, ...view.peers().filter((peer) => peer !== holder)];
+      return hasPromptTurn(neighbours, self, seq, Math.max(1, Math.round(this.#promptFactor)));
+    }
+    return draw < Math.min(1, this.#promptFactor * Math.max(1, view.peerCount) ** -share);
   }
 
   /** How long a chunk usually takes to reach a second peer around us (the 90th percentile of recent chunks). */
