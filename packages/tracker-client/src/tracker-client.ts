@@ -469,7 +469,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   #publishOnce(publication: Publication, signal: AbortSignal | undefined, background = false): Promise<string> {
     const stream = streamIdOf(publication.publicKey);
     const previous = this.#publishing.get(stream) ?? Promise.resolve();
-    const publish = previous.then(settled, settled).then(() => this.#sendPublish(publication, signal, background));
+    const publish = previous.then(settled, settled).then(() => this.#sendPublish(stream, publication, signal, background));
     this.#publishing.set(stream, publish);
     const forget = () => {
       if (this.#publishing.get(stream) === publish) this.#publishing.delete(stream);
@@ -478,9 +478,9 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     return publish;
   }
 
-  async #sendPublish(publication: Publication, signal: AbortSignal | undefined, background: boolean): Promise<string> {
+  async #sendPublish(stream: string, publication: Publication, signal: AbortSignal | undefined, background: boolean): Promise<string> {
     this.#assertOpen();
-    const lastTs = this.#published.get(streamIdOf(publication.publicKey))?.lastTs ?? 0;
+    const lastTs = this.#published.get(stream)?.lastTs ?? 0;
     // Central refuses a timestamp not newer than the last it accepted for the key (a replay).
     const ts = Math.max(Math.floor(this.#now()), lastTs + 1);
     const sig = await publication.sign(ts);
