@@ -4,7 +4,7 @@ import type { SignedEnd, SignedHead } from './signed-head.js';
 import { isSession } from './stream-session.js';
 import type { WebCryptoVerifier } from './webcrypto-verifier.js';
 
-// `verifyHead` and `verifyEnd` through WebCrypto, for a page. The layout is signed-head.ts's
+// `verifyHead` and `verifyEnd` for a page, through the verifier's checks (WebCrypto or JavaScript). The layout is signed-head.ts's
 // (and the README's), written here with plain Uint8Arrays because that file signs with node:crypto:
 //   head: "p2pstream-head-v1" 0x00  publicKey[32]  session[8]  edge u64be  ts u64be
 //   end:  "p2pstream-end-v1"  0x00  publicKey[32]  session[8]  edge u64be
@@ -34,12 +34,12 @@ const isSignature = (sig: unknown): sig is Uint8Array => sig instanceof Uint8Arr
 export async function verifyHeadWebCrypto(verifier: WebCryptoVerifier, session: Uint8Array, head: SignedHead): Promise<boolean> {
   if (!isSession(session) || !isUint(head.edge) || !isUint(head.ts) || !isSignature(head.sig)) return false;
   const message = signedBytes(HEAD_SIGNATURE_DOMAIN, verifier.publicKey, session, [head.edge, head.ts]);
-  return globalThis.crypto.subtle.verify({ name: 'Ed25519' }, verifier.cryptoKey, head.sig, message);
+  return verifier.verify(head.sig, message);
 }
 
 /** Whether `end` is the stream key's end of `session`, as `verifyEnd` says; anything malformed is `false`. */
 export async function verifyEndWebCrypto(verifier: WebCryptoVerifier, session: Uint8Array, end: SignedEnd): Promise<boolean> {
   if (!isSession(session) || !isUint(end.edge) || !isSignature(end.sig)) return false;
   const message = signedBytes(END_SIGNATURE_DOMAIN, verifier.publicKey, session, [end.edge]);
-  return globalThis.crypto.subtle.verify({ name: 'Ed25519' }, verifier.cryptoKey, end.sig, message);
+  return verifier.verify(end.sig, message);
 }
