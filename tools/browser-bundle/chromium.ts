@@ -24,10 +24,21 @@ export const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
+export interface LaunchChromiumOptions {
+  /** More command-line flags. */
+  args?: readonly string[];
+  /**
+   * A program run in Chromium's place with Chromium's flags, which starts Chromium itself
+   * (e.g. a script that runs it inside a network namespace); playwright-core drives the
+   * browser over the pipes the program hands on.
+   */
+  executablePath?: string;
+}
+
 /** Launches Debian's Chromium through playwright-core; says how to install it when it is missing. */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`this test drives Debian's Chromium at ${CHROMIUM}, which is missing: install it with npm run setup`);
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  return chromium.launch({ executablePath: options.executablePath ?? CHROMIUM, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
 }
 
 /** The context's page, with its script errors collected in `pageErrors` and its media errors kept for `takeMediaErrors`. */
