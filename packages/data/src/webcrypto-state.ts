@@ -4,8 +4,9 @@ import type { SignedEnd, SignedHead } from './signed-head.js';
 import { isSession } from './stream-session.js';
 import type { WebCryptoVerifier } from './webcrypto-verifier.js';
 
-// `verifyHead` and `verifyEnd` for a page, through the verifier's checks (WebCrypto or JavaScript). The layout is signed-head.ts's
-// (and the README's), written here with plain Uint8Arrays because that file signs with node:crypto:
+// `verifyHead` and `verifyEnd` for a page, through the verifier's checks (WebCrypto or
+// JavaScript). The layout is signed-head.ts's (and the README's), written here with plain
+// Uint8Arrays because that file signs with node:crypto:
 //   head: "p2pstream-head-v1" 0x00  publicKey[32]  session[8]  edge u64be  ts u64be
 //   end:  "p2pstream-end-v1"  0x00  publicKey[32]  session[8]  edge u64be
 

@@ -101,7 +101,8 @@ const randomEntryPort = (): number => 1024 + Math.floor(Math.random() * (65536 -
 /**
  * Watches a stream from a page: looks it up at central over WebSocket, opens WebRTC data
  * channels to the peers that take signals (a publisher or viewer run with `--webrtc`),
- * fetches with the scheduler, verifies every chunk, head and end with WebCrypto, keeps a
+ * fetches with the scheduler, verifies every chunk, head and end (with WebCrypto, or in
+ * JavaScript where the page has none, as over plain http from another machine), keeps a
  * bounded window, and hands the stream out in order from a random-access point.
  * Resolves once the stream was found and fetching began.
  */
@@ -113,10 +114,11 @@ export async function watch(options: WatchOptions): Promise<BrowserViewer> {
 
 /**
  * The browser's viewer: the Node client's parts (peer pool and links, the scheduler and its
- * play-out rule, the sink writer, held-back claims) with WebCrypto instead of node:crypto,
- * central over WebSocket, peers over data channels, and the bytes to a callback. It does
- * serves what it holds (live streams) to the peers that reach it, through a peer server that
- * listens on nothing and takes the data channels its WebRTC answerer opens.
+ * play-out rule, the sink writer, held-back claims) with the page's checks (WebCrypto, or
+ * JavaScript) instead of node:crypto, central over WebSocket, peers over data channels, and
+ * the bytes to a callback. It serves what it holds (live streams) to the peers that reach
+ * it, through a peer server that listens on nothing and takes the data channels its WebRTC
+ * answerer opens.
  */
 export class BrowserViewer {
   readonly name: string;

@@ -5,7 +5,7 @@ export type StateOffer = 'kept' | 'stale' | 'bad';
 
 /**
  * What the publisher signed about one session, for a page: `SignedState`'s rule (believe
- * an edge only as far as a verified head or end) with WebCrypto, so each offer is
+ * an edge only as far as a verified head or end) with the page's checks, so each offer is
  * verified asynchronously and kept only if it is still the newest once verified. It has
  * `SignedState`'s surface for serving (`session`, `head`, `end`, `onHead`, `onEnd`), so a
  * peer server passes what it kept on.
