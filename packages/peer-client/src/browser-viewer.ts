@@ -17,7 +17,7 @@ import { BelievedClaims } from './believed-claims.js';
 import { DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_REPORT_INTERVAL_MS } from './constants.js';
 import { BadChunkError, ClientClosedError, InvalidOptionError, PeerDroppedError, PeerGoneError } from './errors.js';
 import { refusalError, tallyVerified } from './fetch-replies.js';
-import type { PeerLink } from './peer-link.js';
+import { peerAddress, type PeerLink } from './peer-link.js';
 import type { PeerPool } from './peer-pool.js';
 import { SinkWriter } from './sink-writer.js';
 import type { StreamInfo } from './peer-client.js';
@@ -206,7 +206,18 @@ export class BrowserViewer {
       onWarning: (error) => this.#warn(error),
     });
     this.#writer = writer;
-    const scheduler = this.#createScheduler(info.live);
+    // Central relays signals only between entries it knows, so no peer is reached before this page
+    // announces an entry of its own, at a made-up port it does not listen on (signalsOnly: central
+    // does not dial it back). Its reply names the entry as the peers know it: the scheduler's turns go by it.
+    this.#entryPort = randomEntryPort();
+    const announced = await this.#tracker.announce(
+      { stream: info.streamId, port: this.#entryPort, edge: 0, live: info.live, signals: true, signalsOnly: true },
+      signal ? { signal } : {},
+    );
+    this.#announced = true;
+    if (this.#closed) throw new ClientClosedError();
+    const selfId = announced.host === undefined ? undefined : peerAddress(announced.host, this.#entryPort);
+    const scheduler = this.#createScheduler(info.live, selfId);
     this.#scheduler = scheduler;
     scheduler.start();
     const claims = new BelievedClaims({ scheduler, writer, window });
@@ -222,12 +233,6 @@ export class BrowserViewer {
       this.#server = server;
       if (info.live) server.serve(info.streamId, window, { state });
     }
-    // Central relays signals only between entries it knows: this page announces an entry of its own,
-    // at a made-up port it does not listen on (signalsOnly: central does not dial it back).
-    this.#entryPort = randomEntryPort();
-    await this.#tracker.announce({ stream: info.streamId, port: this.#entryPort, edge: 0, live: info.live, signals: true, signalsOnly: true }, signal ? { signal } : {});
-    this.#announced = true;
-    if (this.#closed) throw new ClientClosedError();
     this.#startReporting(info.streamId);
     const webrtc = {
       RTCPeerConnection: options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: PeerConnectionClass }).RTCPeerConnection!,
@@ -309,9 +314,10 @@ export class BrowserViewer {
     for (const piece of pieces) this.#options.onBytes(piece);
   }
 
-  #createScheduler(live: boolean): Scheduler {
+  /** `selfId`: this page's entry as its peers name it, when central said (viewers take turns at asking by it). */
+  #createScheduler(live: boolean, selfId: string | undefined): Scheduler {
     return viewerScheduler(
-      { fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal), clock: monotonicClock, live, chunkDurationMs: DEFAULT_CHUNK_MS },
+      { fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal), clock: monotonicClock, live, chunkDurationMs: DEFAULT_CHUNK_MS, selfId },
       { writer: () => this.#writer, counters: this.#counters, drop: (peer, why) => this.#drop(peer, why), onWarning: (error) => this.#warn(error) },
     );
   }

@@ -179,6 +179,8 @@ export interface AnnounceResult {
   readonly interval: number;
   /** How long central keeps the entry without one (ms). */
   readonly ttl: number;
+  /** The host central lists the entry under: told only to a `signalsOnly` entry (a watch page), by a central that knows it. */
+  readonly host?: string;
 }
 
 export interface LookupResult {
@@ -496,13 +498,14 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.#clock.clearTimeout(loop.timer);
     this.#loops.set(loop.values.stream, loop);
     try {
-      const { interval, ttl } = await this.#sendAnnounce(loop.values, signal, background);
+      const { interval, ttl, host } = await this.#sendAnnounce(loop.values, signal, background);
       loop.failures = 0;
       this.#reconnectFailures = 0;
       this.#shortestInterval = Math.min(this.#shortestInterval, interval);
       this.#schedule(loop, interval * (1 - ANNOUNCE_JITTER * this.#random()));
-      this.emit('announced', loop.values.stream, { interval, ttl });
-      return { interval, ttl };
+      const result = { interval, ttl, ...(host === undefined ? {} : { host }) };
+      this.emit('announced', loop.values.stream, result);
+      return result;
     } catch (error) {
       loop.failures += 1;
       this.#schedule(loop, this.#retryDelay(loop.failures, error));

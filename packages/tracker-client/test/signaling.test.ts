@@ -68,6 +68,17 @@ describe('TrackerClient over WebSocket with signaling', () => {
     expect(new TextDecoder().decode((await answer).data)).toBe('{"type":"answer"}');
   });
 
+  it('tells an entry that listens on no port (a watch page, signalsOnly) the host its peers know it by, and nobody else', async () => {
+    const running = await central();
+    const node = client({ centrals: [addressOf(running)], localAddress: '127.0.0.2' });
+    await node.publish(publication);
+    expect(await node.announce({ stream: STREAM, port: 2050, signals: true })).not.toHaveProperty('host');
+    const page = client({ centrals: [webSocketAddressOf(running)] });
+    expect(await page.announce({ stream: STREAM, port: 40_001, signals: true, signalsOnly: true })).toMatchObject({ host: '127.0.0.1' });
+    const asker = client({ centrals: [addressOf(running)], localAddress: '127.0.0.3' });
+    expect((await asker.lookup('cam1')).peers).toContainEqual({ host: '127.0.0.1', port: 40_001, edge: 0 });
+  });
+
   it("passes central's refusal of a signal through with its code, and refuses to signal a stream it has not announced", async () => {
     const running = await central();
     const node = client({ centrals: [addressOf(running)], localAddress: '127.0.0.2' });

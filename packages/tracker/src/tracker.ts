@@ -366,7 +366,9 @@ export class Tracker {
       session.announced.set(message.stream, message.port);
       if (message.signalsOnly !== true) this.#dialBackOnce(session, message.port);
       const spread = this.settings.intervalJitter * (2 * this.#random() - 1);
-      return { t: 'announced', interval: Math.max(1, Math.round(this.settings.interval * (1 + spread))), ttl: this.settings.ttl };
+      const interval = Math.max(1, Math.round(this.settings.interval * (1 + spread)));
+      // A page has no address of its own to go by: it learns the one its peers know its entry under.
+      return { t: 'announced', interval, ttl: this.settings.ttl, ...(message.signalsOnly === true ? { host: session.host } : {}) };
     });
   }
 

@@ -72,19 +72,23 @@ describe('dial-backs on loopback', () => {
     expect(plain.peers.every((peer) => !('reachable' in peer))).toBe(true);
   });
 
-  it('does not dial back an entry that listens on no port (a watch page, signalsOnly), and leaves its reachability unknown', async () => {
+  it('does not dial back an entry that listens on no port (a watch page, signalsOnly), leaves its reachability unknown, and tells it the host it is listed under', async () => {
     const running = await trackers.start({ dialBack: { timeout: 2_000 } });
     const key = generateStreamKey();
     const publisher = await dial('127.0.0.1', running.port, { role: 'peer', localAddress: '127.0.0.2' });
     trackers.opened.push(publisher);
     const ts = Date.now();
     await publisher.request({ t: 'publish', name: 'cam1', key: key.publicKey, ts, live: true, session: SESSION, sig: signPublish(key, 'cam1', ts, SESSION) });
-    await publisher.request({ t: 'announce', stream: key.streamId, port: await listening('127.0.0.2'), edge: 0, live: true, signals: true });
+    const announced = await publisher.request({ t: 'announce', stream: key.streamId, port: await listening('127.0.0.2'), edge: 0, live: true, signals: true });
+    // Only a page is told its host: a peer of an older build would refuse the key.
+    expect(announced).not.toHaveProperty('host');
     // A page announces a made-up port only to be known to central's signal relay: nothing listens there.
     const page = await dial('127.0.0.1', running.port, { role: 'peer', localAddress: '127.0.0.3' });
     trackers.opened.push(page);
     const madeUp = await freePort('127.0.0.3');
-    await page.request({ t: 'announce', stream: key.streamId, port: madeUp, edge: 0, live: true, signals: true, signalsOnly: true });
+    const pageAnnounced = await page.request({ t: 'announce', stream: key.streamId, port: madeUp, edge: 0, live: true, signals: true, signalsOnly: true });
+    // The host its entry is listed under (below), which the page has no other way to learn.
+    expect(pageAnnounced.host).toBe('127.0.0.3');
 
     const asker = await dial('127.0.0.1', running.port, { role: 'peer', localAddress: '127.0.0.4' });
     trackers.opened.push(asker);

@@ -155,7 +155,9 @@ export const SCHEMAS = {
     // so central does not dial it back. Sent only as `true`, only by the pages a central serves (so it knows the key).
     signalsOnly: optional(bool),
   },
-  announced: { re, interval: required(uint(1)), ttl: required(uint(1)) },
+  // `host`: the host central lists the entry under, so a watch page knows its own entry's name as its peers know it.
+  // Sent only in reply to `signalsOnly: true` (a page of this central, which knows the key).
+  announced: { re, interval: required(uint(1)), ttl: required(uint(1)), host: optional(host) },
   lookup: {
     id,
     name: required(name),
