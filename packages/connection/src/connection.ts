@@ -216,7 +216,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#fail(new SendBufferFullError(buffered, this.#outgoing.queuedFrames, this.limits.maxSendBufferBytes));
       return false;
     }
-    this.#outgoing.push(parts, bytes);
+    this.#outgoing.push(parts, bytes, message.t !== 'chunk');
     const room = this.#hasRoom();
     if (!room && !this.#readsPaused && this.#state === 'open') {
       // Reading on would only queue more answers to a side that does not take them.

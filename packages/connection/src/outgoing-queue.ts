@@ -20,6 +20,12 @@ const COMPACT_AFTER = 1024;
  * until the limiter grants their bytes and the transport has room, so tokens are
  * spent on bytes about to leave, not on bytes stuck behind a slow reader.
  *
+ * Control frames (everything but chunks: `have`, `map`, requests, refusals) go
+ * out at once, ahead of queued chunks and outside the limiter: a viewer hears
+ * of a fresh chunk when it is cut, not after the seconds of chunk data a
+ * capped uplink has queued for it, and they are tens of bytes a chunk. Chunks
+ * keep their order among themselves, and so do control frames.
+ *
  * Frames written in the same tick, and a chunk's two parts (header and
  * payload), go out corked, as one writev: the payload is never copied.
  */
@@ -77,9 +83,10 @@ export class OutgoingQueue {
     return this.bufferedBytes + this.queuedFrames * QUEUED_FRAME_OVERHEAD_BYTES;
   }
 
-  /** Writes the frame now, or queues it behind earlier frames and the limiter. */
-  push(parts: readonly Buffer[], bytes: number): void {
+  /** Writes the frame now, or (a chunk) queues it behind earlier chunks and the limiter. */
+  push(parts: readonly Buffer[], bytes: number, control: boolean): void {
     if (this.#stopped) return;
+    if (control) return this.#write(parts);
     if (this.#frames.length === this.#head) {
       if (!this.#limiter) return this.#write(parts);
       if (!this.#full && this.#limiter.tryTake(bytes)) return this.#write(parts);

@@ -148,6 +148,30 @@ describe('upload limiter on connections', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(((512 - 64) / 2048) * 1000 - 5);
   });
 
+  it('sends control messages at once, ahead of the chunks a capped uplink has queued, and keeps each kind in order', async () => {
+    const server = await startServer();
+    const accepted = nextConnection(server);
+    // 8 chunks of 16 KiB at 128 KiB/s: most of a second of chunk data waits for the limiter.
+    const limiter = new UploadLimiter({ bytesPerSecond: 128 * 1024, burstBytes: 16 * 1024 });
+    const sender = await dialServer(server, { uploadLimiter: limiter });
+    const receiver = await accepted;
+    const received: string[] = [];
+    const haves = new Promise<void>((resolve) =>
+      receiver.on('message', (message) => {
+        received.push(message.t === 'chunk' ? `chunk ${message.seq}` : message.t === 'have' ? `have ${message.seq}` : message.t);
+        if (message.t === 'have' && message.seq === 2) resolve();
+      }),
+    );
+    for (let seq = 0; seq < 8; seq++) sender.send(chunk(seq, 16 * 1024));
+    for (let seq = 0; seq < 3; seq++) sender.send({ t: 'have', seq });
+    await haves;
+    // The haves came before all but the chunks the burst let through (the first, perhaps a second).
+    expect(received.filter((what) => what.startsWith('chunk')).length).toBeLessThanOrEqual(2);
+    expect(received.filter((what) => what.startsWith('have'))).toEqual(['have 0', 'have 1', 'have 2']);
+    await waitUntil(() => received.length === 11, 5_000);
+    expect(received.filter((what) => what.startsWith('chunk'))).toEqual(Array.from({ length: 8 }, (_, seq) => `chunk ${seq}`));
+  });
+
   it('shares one rate between every connection that uses the same limiter', async () => {
     const server = await startServer();
     const limiter = new UploadLimiter({ bytesPerSecond: 1024 * 1024, burstBytes: 32 * 1024 });
