@@ -64,3 +64,23 @@ export function takeMediaErrors(page: Page): Promise<Array<number | null>> {
 export function watchPageStats(page: Page): Promise<BrowserViewerStats | undefined> {
   return page.evaluate(() => (window as unknown as { p2pstreamStats?: BrowserViewerStats }).p2pstreamStats);
 }
+
+/**
+ * Waits (up to `timeoutMs`) for the page's video to pass half a second, throwing with `why()`
+ * when it does not, then reads its time once a second three more times: four readings,
+ * each of which should be later than the one before in a page that plays.
+ */
+export async function playingVideoTimes(page: Page, timeoutMs: number, why: () => Promise<string>): Promise<number[]> {
+  await page
+    .waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: timeoutMs, polling: 250 })
+    .catch(async (error: unknown) => {
+      throw new Error(`the video did not start: ${await why()}`, { cause: error });
+    });
+  const videoTime = () => page.evaluate(() => document.querySelector('video')!.currentTime);
+  const times = [await videoTime()];
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    times.push(await videoTime());
+  }
+  return times;
+}

@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
-// (The functions handed to page.waitForFunction and page.evaluate run in the page.)
+// (The function handed to page.evaluate runs in the page.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchChromium, takeMediaErrors, watchedPage, watchPageStats } from '../browser-bundle/chromium.js';
+import { CHROMIUM, launchChromium, playingVideoTimes, takeMediaErrors, watchedPage, watchPageStats } from '../browser-bundle/chromium.js';
 import { ShapedNetwork, shapedAddress } from '../swarm/shaped-network.js';
 import { waitUntil } from '../swarm/wait.js';
 import { REPO_ROOT, type ProgramExit } from '../testing/index.js';
@@ -43,7 +43,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-const videoTime = (page: Page): Promise<number> => page.evaluate(() => document.querySelector('video')!.currentTime);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('npm start -- --bind 0.0.0.0, watched from a second machine on the LAN', () => {
@@ -93,16 +92,7 @@ describe('npm start -- --bind 0.0.0.0, watched from a second machine on the LAN'
     const why = async () =>
       `status: ${await page.locator('#status').textContent()}; stats: ${await page.locator('#stats').textContent()}\n` +
       `page console: ${consoleLines.slice(-10).join(' | ')}\n${seen()}`;
-    await page
-      .waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 })
-      .catch(async (error: unknown) => {
-        throw new Error(`the video did not start on the laptop: ${await why()}`, { cause: error });
-      });
-    const times = [await videoTime(page)];
-    for (let i = 0; i < 3; i++) {
-      await pause(1_000);
-      times.push(await videoTime(page));
-    }
+    const times = await playingVideoTimes(page, PLAYING_TIMEOUT_MS, why);
     for (let i = 1; i < times.length; i++) expect(times[i], `${JSON.stringify(times)}; ${await why()}`).toBeGreaterThan(times[i - 1]!);
     // Plain http from another machine is no secure context, so the page has no crypto.subtle:
     // it checked every chunk's signature in JavaScript, and fetched them itself over WebRTC.

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, startProgram, stopAllPrograms } from '../../../tools/testing/index.js';
 import { startPeer, stopAllPeers, type PeerProcess } from '../../../tools/swarm/peer-process.js';
 import { CENTRAL_MAIN, CENTRAL_READY } from '../../../tools/swarm/swarm.js';
-import { launchChromium, takeMediaErrors, watchedPage } from '../../../tools/browser-bundle/chromium.js';
+import { launchChromium, playingVideoTimes, takeMediaErrors, watchedPage } from '../../../tools/browser-bundle/chromium.js';
 
 // Central (from its sources, so it builds the viewer bundle at start) with --ws and --http, a
 // Node publisher of the looping fixture with --webrtc, and Debian's Chromium opening the page.
@@ -75,8 +75,6 @@ async function metric(series: string): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const videoTime = (page: Page): Promise<number> => page.evaluate(() => document.querySelector('video')!.currentTime);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("central's watch page in Chromium", () => {
   it('lists the stream at / with a link to its watch page, and the page plays it from the swarm: the video advances, no media error', async () => {
@@ -85,16 +83,7 @@ describe("central's watch page in Chromium", () => {
 
     const { page, pageErrors } = await openWatchPage('film');
     const why = async () => `status: ${await page.locator('#status').textContent()}; stats: ${await page.locator('#stats').textContent()}\npublisher: ${publisher!.describe()}`;
-    await page
-      .waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, undefined, { timeout: PLAYING_TIMEOUT_MS, polling: 250 })
-      .catch(async (error: unknown) => {
-        throw new Error(`the video did not start: ${await why()}`, { cause: error });
-      });
-    const times = [await videoTime(page)];
-    for (let i = 0; i < 3; i++) {
-      await pause(1_000);
-      times.push(await videoTime(page));
-    }
+    const times = await playingVideoTimes(page, PLAYING_TIMEOUT_MS, why);
     for (let i = 1; i < times.length; i++) expect(times[i], `${JSON.stringify(times)}; ${await why()}`).toBeGreaterThan(times[i - 1]!);
     expect(await takeMediaErrors(page)).toEqual([]);
     expect(await page.locator('#status').getAttribute('data-problem'), await why()).toBe('no');

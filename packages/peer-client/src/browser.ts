@@ -1,6 +1,7 @@
 // The parts a browser viewer is built from, for a page bundle (tools/browser-bundle): the
-// chunk window and chunk verification (WebCrypto, or JavaScript without it), a Connection over a WebRTC data channel, and the
-// scheduler. Nothing reachable from here imports node:net, node:fs, node:crypto or node:stream.
+// chunk window and chunk verification (WebCrypto, or JavaScript without it), a Connection
+// over a WebRTC data channel, and the scheduler. Nothing reachable from here imports
+// node:net, node:fs, node:crypto or node:stream.
 // `watch()` (a BrowserViewer) is the viewer itself, built from those parts and PeerClient's own.
 export {
   ChunkWindow,
