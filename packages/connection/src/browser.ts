@@ -4,7 +4,7 @@
 // imports node:net.
 export { Connection } from './connection.js';
 export { attachHalf, carriesHalf, detachHalf, PEER_HALF_OF, type PeerHalf, type PeerHalfHandlers, type PeerHalfType } from './peer-halves.js';
-export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions } from './connection-types.js';
+export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions, SendOptions } from './connection-types.js';
 export { connect, type ConnectOptions } from './connect.js';
 export { ConnectionServer, type Refusal, type ServerEvents, type ServerOptions } from './server.js';
 export type { Transport } from './transport.js';

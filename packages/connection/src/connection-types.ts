@@ -22,6 +22,15 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface SendOptions {
+  /**
+   * Called once the transport no longer needs the message's bytes (a socket: handed to the
+   * kernel), so a chunk's buffer may be reused. Never called when the transport cannot tell
+   * (the memory, WebSocket and data-channel transports) or the message was dropped.
+   */
+  sent?: () => void;
+}
+
 /** Typed events of a connection. `error` is emitted only while someone listens; the end always comes as `close`. */
 export interface ConnectionEvents {
   /** The handshake completed (`remoteRole` is set). */

@@ -36,7 +36,7 @@ import {
   type ReplyOf,
   type RequestInput,
 } from './message-types.js';
-import type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions } from './connection-types.js';
+import type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions, SendOptions } from './connection-types.js';
 import { FrameReader } from './frame-reader.js';
 import { OutgoingQueue } from './outgoing-queue.js';
 import { PeerRequests } from './peer-requests.js';
@@ -205,9 +205,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * `drained()` before sending more), and when the connection is closing (the
    * message is dropped; `drained()` then rejects). A message that would take the
    * buffer over its maximum closes the connection with `SEND_BUFFER_FULL`.
-   * A chunk's `data` is written as given, not copied: do not change it afterwards.
+   * A chunk's `data` is written as given, not copied: do not change it afterwards, unless
+   * `options.sent` was called (once the transport no longer needs the bytes, if it can tell;
+   * a socket can). It is never called for a message that was dropped.
    */
-  send(message: Message): boolean {
+  send(message: Message, options: SendOptions = {}): boolean {
     if (this.#state === 'closing' || this.#state === 'closed') return false;
     const parts = encodeFrameParts(message);
     const bytes = parts.length === 1 ? parts[0]!.length : parts[0]!.length + parts[1]!.length;
@@ -216,7 +218,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#fail(new SendBufferFullError(buffered, this.#outgoing.queuedFrames, this.limits.maxSendBufferBytes));
       return false;
     }
-    this.#outgoing.push(parts, bytes, message.t !== 'chunk');
+    this.#outgoing.push(parts, bytes, message.t !== 'chunk', options.sent);
     const room = this.#hasRoom();
     if (!room && !this.#readsPaused && this.#state === 'open') {
       // Reading on would only queue more answers to a side that does not take them.
@@ -256,10 +258,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * `send()` returns. Throws `NO_SUCH_REQUEST` if the request was answered already
    * or did not come over this connection.
    */
-  reply<R extends AnyRequest>(request: R, message: ReplyInput<R['t']>): boolean {
+  reply<R extends AnyRequest>(request: R, message: ReplyInput<R['t']>, options: SendOptions = {}): boolean {
     if (!this.#takePeerRequest(request)) return false;
     // `message` is a reply body for R's type; with `re` it is that reply message.
-    return this.send({ ...message, re: request.id } as Message);
+    return this.send({ ...message, re: request.id } as Message, options);
   }
 
   /** Answers one of the other side's requests with `error { code, message, re }`; the requester's promise rejects with `RemoteError`. */

@@ -14,7 +14,7 @@ export type {
 } from './message-types.js';
 export { Connection } from './connection.js';
 export { attachHalf, carriesHalf, detachHalf, PEER_HALF_OF, type PeerHalf, type PeerHalfHandlers, type PeerHalfType } from './peer-halves.js';
-export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions } from './connection-types.js';
+export type { ConnectionEvents, ConnectionOptions, ConnectionState, RequestOptions, SendOptions } from './connection-types.js';
 export { connect, type ConnectOptions } from './connect.js';
 export { dial, type DialOptions, type DialFunction } from './dial.js';
 export { ConnectionServer, type ListenOptions, type Refusal, type ServerEvents, type ServerOptions } from './server.js';

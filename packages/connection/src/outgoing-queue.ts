@@ -6,6 +6,7 @@ import type { UploadLimiter } from './upload-limiter.js';
 interface Frame {
   readonly parts: readonly Buffer[];
   readonly bytes: number;
+  readonly sent: (() => void) | undefined;
 }
 
 /** Bytes written within one tick that are sent at once rather than at the end of the tick. */
@@ -83,15 +84,19 @@ export class OutgoingQueue {
     return this.bufferedBytes + this.queuedFrames * QUEUED_FRAME_OVERHEAD_BYTES;
   }
 
-  /** Writes the frame now, or (a chunk) queues it behind earlier chunks and the limiter. */
-  push(parts: readonly Buffer[], bytes: number, control: boolean): void {
+  /**
+   * Writes the frame now, or (a chunk) queues it behind earlier chunks and the limiter.
+   * `sent` is called once the transport no longer needs the parts, if it can tell (see
+   * `Transport.write`); never for a frame dropped because the connection closed.
+   */
+  push(parts: readonly Buffer[], bytes: number, control: boolean, sent?: () => void): void {
     if (this.#stopped) return;
-    if (control) return this.#write(parts);
+    if (control) return this.#write(parts, sent);
     if (this.#frames.length === this.#head) {
-      if (!this.#limiter) return this.#write(parts);
-      if (!this.#full && this.#limiter.tryTake(bytes)) return this.#write(parts);
+      if (!this.#limiter) return this.#write(parts, sent);
+      if (!this.#full && this.#limiter.tryTake(bytes)) return this.#write(parts, sent);
     }
-    this.#frames.push({ parts, bytes });
+    this.#frames.push({ parts, bytes, sent });
     this.#queuedBytes += bytes;
     this.#pump();
   }
@@ -119,7 +124,7 @@ export class OutgoingQueue {
         this.#waitForTokens(frame.bytes);
         return;
       }
-      this.#write(this.#shift().parts);
+      this.#writeFrame(this.#shift());
     }
     if (this.#endWhenEmpty && this.#frames.length === this.#head && !this.#transport.writableEnded && !this.#transport.destroyed) {
       this.#transport.end();
@@ -134,7 +139,7 @@ export class OutgoingQueue {
         this.#tokenWait = undefined;
         if (this.#stopped) return;
         // The tokens were taken for the frame at the head, which is still there: only stop() removes frames.
-        this.#write(this.#shift().parts);
+        this.#writeFrame(this.#shift());
         this.#pump();
         this.#onProgress();
       },
@@ -158,7 +163,11 @@ export class OutgoingQueue {
     return frame;
   }
 
-  #write(parts: readonly Buffer[]): void {
+  #writeFrame(frame: Frame): void {
+    this.#write(frame.parts, frame.sent);
+  }
+
+  #write(parts: readonly Buffer[], sent: (() => void) | undefined): void {
     const transport = this.#transport;
     if (!transport.writable) return;
     this.#framesLeftInTransport();
@@ -173,7 +182,10 @@ export class OutgoingQueue {
       nextTick(this.#uncork);
     }
     let room = true;
-    for (const part of parts) room = transport.write(part);
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) room = transport.write(parts[i]!);
+    // The callbacks of a transport's writes come in order, so the last part's covers the frame.
+    room = transport.write(parts[last]!, sent && ((error) => error || sent()));
     // Bulk (a chunk, or many small frames) goes at once: holding it for the tick would only delay it.
     if (transport.writableLength >= FLUSH_BYTES) this.#uncork();
     if (!room) this.#full = true;

@@ -26,8 +26,13 @@ export interface Transport {
   readonly writableLength: number;
   /** `write()` returns false from this many buffered bytes on. */
   readonly writableHighWaterMark: number;
-  /** Queues bytes; false when `writableLength` reached the high-water mark (wait for `drain`). The bytes are not copied. */
-  write(bytes: Uint8Array): boolean;
+  /**
+   * Queues bytes; false when `writableLength` reached the high-water mark (wait for `drain`).
+   * The bytes are not copied. A transport may call `written` (a socket does, as its `write`
+   * callback) once it no longer needs them, with an error if it failed; one that cannot tell
+   * never calls it, and then the bytes are never reused.
+   */
+  write(bytes: Uint8Array, written?: (error?: Error | null) => void): boolean;
   /** Holds writes until `uncork()`, so several go out together. */
   cork(): void;
   uncork(): void;
