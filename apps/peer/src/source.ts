@@ -34,7 +34,8 @@ export async function openSource(config: PublishConfig, stdin: AsyncIterable<Uin
     ? { mpegts, realtime: true, ...(config.bitrate === undefined ? {} : { bitrate: config.bitrate }) }
     : { mpegts, ...(config.chunkBytes === undefined ? {} : { chunkBytes: config.chunkBytes }) };
   const file = new FileData(config.source);
-  const bytes = !config.loop ? file.read() : mpegts ? repeatMpegts(file) : repeat(file);
+  // Read into one buffer: the publisher's chunker copies every piece into the chunk it cuts.
+  const bytes = !config.loop ? file.read({ reuseBuffer: true }) : mpegts ? repeatMpegts(file) : repeat(file);
   return { bytes, live, chunker };
 }
 

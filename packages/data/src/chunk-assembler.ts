@@ -26,7 +26,8 @@ export interface Cut {
  * The synchronous heart of the chunker: takes bytes, says where chunks end.
  * Bytes are copied once, into a buffer of a full chunk's size that becomes the
  * chunk's data when it fills; a shorter chunk is copied out to its exact size,
- * so a chunk never holds on to more memory than its bytes.
+ * so a chunk never holds on to more memory than its bytes. The next full-size
+ * buffer comes from `newBuffer` (the chunker's, which may hand back one recycled).
  */
 export class ChunkAssembler {
   readonly #config: AssemblerConfig;
@@ -48,11 +49,14 @@ export class ChunkAssembler {
    */
   #nextCutMediaMs: number;
 
-  constructor(config: AssemblerConfig) {
+  readonly #newBuffer: () => Buffer;
+
+  constructor(config: AssemblerConfig, newBuffer: () => Buffer = () => Buffer.allocUnsafeSlow(config.chunkBytes)) {
     this.#config = config;
+    this.#newBuffer = newBuffer;
     this.#pcr = config.mpegts ? new PcrClock(config.maxPcrGapMs) : undefined;
     this.#nextCutMediaMs = config.chunkMs;
-    this.#buffer = Buffer.allocUnsafeSlow(config.chunkBytes);
+    this.#buffer = newBuffer();
   }
 
   /** Takes a piece of the source; returns the chunks it completed. */
@@ -121,7 +125,7 @@ export class ChunkAssembler {
     let data: Buffer;
     if (n === this.#buffer.length) {
       data = this.#buffer;
-      this.#buffer = Buffer.allocUnsafeSlow(this.#config.chunkBytes);
+      this.#buffer = this.#newBuffer();
     } else {
       data = Buffer.allocUnsafeSlow(n);
       this.#buffer.copy(data, 0, 0, n);

@@ -1,4 +1,5 @@
 import type { PathLike } from 'node:fs';
+import { BufferPool } from './buffer-pool.js';
 import type { Chunk } from './chunk.js';
 import { ChunkIndex } from './chunk-index.js';
 import type { BufferMap, ChunkListener, EndListener } from './chunk-window.js';
@@ -39,6 +40,12 @@ export interface SpoolOptions extends ChunkStoreOptions {
  * there; nothing is written), and `ChunkStore.spool(path)` for a viewer (each
  * chunk added is written at the end of the file, in the order chunks arrive).
  * Only chunks given to `add` are written: give it verified chunks only.
+ *
+ * A chunk read back from the file is read into a pooled buffer. Whoever got it from
+ * `get` or `read` may give it back with `release` once its bytes are written out (a
+ * server, once the socket took them); when the cache has dropped it too, and every
+ * holder gave it back, its buffer is read into again. A holder that never gives it
+ * back only keeps the buffer out of the pool: nothing is reused while anyone holds it.
  */
 export class ChunkStore implements HeldChunks {
   readonly path: PathLike;
@@ -50,6 +57,12 @@ export class ChunkStore implements HeldChunks {
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #index = new ChunkIndex();
   readonly #cache: ReadCache;
+  readonly #pool = new BufferPool();
+  /**
+   * Chunks read into pooled buffers, with their whole buffer and how many hold them (the
+   * cache counts as one). Weak: a chunk some holder never gives back is collected as usual.
+   */
+  readonly #lent = new WeakMap<Chunk, { buffer: Buffer; holders: number }>();
   /** Added, not written yet (or never: a chunk of a read-only store that is not a range of its file). */
   readonly #pinned = new Map<number, Chunk>();
   readonly #writeQueue: number[] = [];
@@ -75,7 +88,7 @@ export class ChunkStore implements HeldChunks {
     if (!Number.isSafeInteger(this.cacheBytes) || this.cacheBytes < 0) {
       throw new InvalidOptionError(`cacheBytes must be an integer >= 0, got ${this.cacheBytes}`);
     }
-    this.#cache = new ReadCache(this.cacheBytes);
+    this.#cache = new ReadCache(this.cacheBytes, (chunk) => this.release(chunk));
   }
 
   /** A store over a complete file that holds the stream's bytes: read only. */
@@ -114,7 +127,7 @@ export class ChunkStore implements HeldChunks {
   }
 
   get(seq: number): Chunk | undefined {
-    return this.#pinned.get(seq) ?? this.#cache.get(seq);
+    return this.#pinned.get(seq) ?? this.#lend(this.#cache.get(seq));
   }
 
   /** The chunk from memory or read back from the file; rejects with `STORE_CLOSED` after `close()`. */
@@ -129,7 +142,22 @@ export class ChunkStore implements HeldChunks {
       reading = this.#readFromFile(seq).finally(() => this.#reading.delete(seq));
       this.#reading.set(seq, reading);
     }
-    return reading;
+    // Lent to each caller as the read resolves: the cache cannot drop it before (that takes another read's end, a later task).
+    return reading.then((chunk) => this.#lend(chunk));
+  }
+
+  /**
+   * Gives back a chunk got from `get` or `read`, once nothing reads its bytes any more,
+   * so its buffer can be read into again. Give back each chunk once per time it was got,
+   * never more; a chunk not read from the file (or from another store) is ignored.
+   */
+  release(chunk: Chunk): void {
+    const lent = this.#lent.get(chunk);
+    if (!lent) return;
+    lent.holders -= 1;
+    if (lent.holders > 0) return;
+    this.#lent.delete(chunk);
+    this.#pool.give(lent.buffer);
   }
 
   /**
@@ -207,6 +235,7 @@ export class ChunkStore implements HeldChunks {
     // A file never opened was never made.
     if (this.#file) await (await this.#file.catch(() => undefined))?.close({ remove: this.#temporary });
     this.#cache.clear();
+    this.#pool.clear();
     this.#pinned.clear();
     this.#pinnedBytes = 0;
   }
@@ -221,11 +250,22 @@ export class ChunkStore implements HeldChunks {
   async #readFromFile(seq: number): Promise<Chunk | undefined> {
     const file = await this.#open();
     const index = this.#index;
-    const data = await file.readAt(index.offset(seq), index.length(seq));
+    const length = index.length(seq);
+    const buffer = this.#pool.take(length);
     // A file that shrank under a publisher: the chunk is not there to serve.
-    if (data.length !== index.length(seq)) return undefined;
-    const chunk: Chunk = { seq, ts: index.ts(seq), data, sig: index.sig(seq) };
-    this.#cache.set(chunk);
+    if ((await file.readInto(buffer, index.offset(seq), length)) !== length) {
+      this.#pool.give(buffer);
+      return undefined;
+    }
+    const chunk: Chunk = { seq, ts: index.ts(seq), data: buffer.subarray(0, length), sig: index.sig(seq) };
+    this.#lent.set(chunk, { buffer, holders: 0 });
+    if (this.#cache.set(chunk)) this.#lent.get(chunk)!.holders += 1;
+    return chunk;
+  }
+
+  #lend(chunk: Chunk | undefined): Chunk | undefined {
+    const lent = chunk && this.#lent.get(chunk);
+    if (lent) lent.holders += 1;
     return chunk;
   }
 

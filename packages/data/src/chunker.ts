@@ -66,6 +66,9 @@ export interface ChunksOptions {
 
 const TIMER = Symbol('timer');
 
+/** Chunk buffers a chunker keeps to cut into again: one is all a consumer that gives each back needs. */
+const MAX_SPARE_CHUNK_BUFFERS = 2;
+
 /**
  * Cuts a byte source (stdin, a file, a socket: any AsyncIterable of bytes) into
  * chunks numbered from 0, cutting at `chunkBytes` or `chunkMs`, whichever
@@ -79,6 +82,8 @@ export class Chunker {
   readonly pacing: Pacing;
   readonly #config: AssemblerConfig;
   readonly #clock: Clock;
+  /** Full-size chunk buffers given back with `recycle`, cut into again. */
+  readonly #spares: Buffer[] = [];
 
   constructor(options: ChunkerOptions = {}) {
     const requestedBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -123,6 +128,17 @@ export class Chunker {
   }
 
   /**
+   * Gives back the data of a chunk this chunker cut once nothing keeps it (its bytes are
+   * signed, and kept elsewhere: a publisher of a file keeps only where they lie in it), so
+   * a later chunk is cut into the same buffer instead of a fresh one. Give back only what
+   * nothing reads any more; data that is not a whole full-size buffer is ignored.
+   */
+  recycle(data: Uint8Array): void {
+    const whole = Buffer.isBuffer(data) && data.byteOffset === 0 && data.length === this.chunkBytes && data.buffer.byteLength === this.chunkBytes;
+    if (whole && this.#spares.length < MAX_SPARE_CHUNK_BUFFERS && !this.#spares.includes(data)) this.#spares.push(data);
+  }
+
+  /**
    * The chunks of `source`, as they are cut. Stops with the signal's reason when
    * it aborts; closes the source when the loop over it ends early.
    */
@@ -133,7 +149,7 @@ export class Chunker {
     if ((key === undefined) !== (session === undefined)) throw new InvalidOptionError('chunks are signed with a key in a session: give both or neither');
     signal?.throwIfAborted();
     const clock = this.#clock;
-    const assembler = new ChunkAssembler(this.#config);
+    const assembler = new ChunkAssembler(this.#config, () => this.#spares.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes));
     const startedAt = clock.now();
     let seq = 0;
     const release = async (cut: Cut): Promise<UnsignedChunk> => {

@@ -5,6 +5,16 @@ import { piecesOf, resolveRange, type ByteSource, type Data, type ReadOptions, t
 import { InvalidOptionError } from './errors.js';
 import { RandomAccessFile, type RandomAccessMode } from './random-access-file.js';
 
+export interface FileReadOptions extends ReadOptions {
+  /**
+   * Read every piece into the same buffer: a piece is overwritten by the next, so take it
+   * only for a consumer that copies what it keeps before asking for more (a `Chunker`
+   * does). A long file then costs no garbage to collect.
+   * @default false (each piece a fresh buffer the consumer may keep)
+   */
+  reuseBuffer?: boolean;
+}
+
 export interface FileDataOptions {
   /**
    * Bytes asked of the file system per read, and so the most a read piece holds.
@@ -30,16 +40,18 @@ export class FileData implements Data {
     }
   }
 
-  async *read(options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  async *read(options: FileReadOptions = {}): AsyncGenerator<Uint8Array> {
     options.signal?.throwIfAborted();
     const file = await open(this.path, 'r');
     try {
       const { start, end } = resolveRange(options, (await file.stat()).size);
+      const reused = options.reuseBuffer ? Buffer.allocUnsafeSlow(Math.min(this.readBytes, end - start)) : undefined;
       let position = start;
       while (position < end) {
         options.signal?.throwIfAborted();
-        // A fresh buffer per piece: the consumer may keep it.
-        const buffer = Buffer.allocUnsafeSlow(Math.min(this.readBytes, end - position));
+        // A fresh buffer per piece unless asked otherwise: the consumer may keep it.
+        const length = Math.min(this.readBytes, end - position);
+        const buffer = reused ? reused.subarray(0, length) : Buffer.allocUnsafeSlow(length);
         const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
         if (bytesRead === 0) return; // the file shrank while we read it
         position += bytesRead;

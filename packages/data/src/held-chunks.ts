@@ -23,6 +23,12 @@ export interface HeldChunks {
   get(seq: number): Chunk | undefined;
   /** The chunk, read from wherever it is kept; undefined when it is not held. */
   read(seq: number, options?: { signal?: AbortSignal }): Promise<Chunk | undefined>;
+  /**
+   * Gives back a chunk got from `get` or `read` once nothing reads its bytes any more (sent,
+   * written), so a store can read into its buffer again. Optional, and optional to call: a
+   * chunk never given back is collected as usual. Never give one back twice.
+   */
+  release?(chunk: Chunk): void;
   /** Bytes of the chunk's data, when held. */
   dataBytes(seq: number): number | undefined;
   /** Keeps a verified chunk; false when it was held already or is outside the stream. */

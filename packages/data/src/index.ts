@@ -1,6 +1,6 @@
 export type { Data, ByteSource, ReadOptions, WriteOptions, SizeOptions } from './data.js';
 export { BufferData, type BufferDataOptions } from './buffer-data.js';
-export { FileData, type FileDataOptions } from './file-data.js';
+export { FileData, type FileDataOptions, type FileReadOptions } from './file-data.js';
 export { RandomAccessFile, type RandomAccessMode } from './random-access-file.js';
 export type { HeldChunks } from './held-chunks.js';
 export { ChunkStore, type ChunkStoreOptions, type SpoolOptions } from './chunk-store.js';

@@ -31,13 +31,19 @@ export class RandomAccessFile {
   /** `length` bytes from `position`, in a fresh buffer (the caller may keep it); shorter at the end of the file. */
   async readAt(position: number, length: number): Promise<Buffer> {
     const buffer = Buffer.allocUnsafeSlow(length);
+    const filled = await this.readInto(buffer, position, length);
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  }
+
+  /** Reads `length` bytes from `position` into the start of `buffer`; resolves with how many there were (fewer at the end of the file). */
+  async readInto(buffer: Uint8Array, position: number, length: number): Promise<number> {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.#handle.read(buffer, filled, length - filled, position + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled === length ? buffer : buffer.subarray(0, filled);
+    return filled;
   }
 
   /** Writes all of `bytes` at `position`. */

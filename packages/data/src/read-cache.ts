@@ -3,14 +3,17 @@ import type { Chunk } from './chunk.js';
 /**
  * Chunks read back from a file, at most `maxBytes` of their data, the least
  * recently used dropped first (a `Map` keeps insertion order: a hit moves to the end).
+ * `dropped` hears of each chunk it lets go, replaced or evicted (not of `clear()`).
  */
 export class ReadCache {
   readonly maxBytes: number;
   readonly #chunks = new Map<number, Chunk>();
+  readonly #dropped: (chunk: Chunk) => void;
   #bytes = 0;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, dropped: (chunk: Chunk) => void = () => undefined) {
     this.maxBytes = maxBytes;
+    this.#dropped = dropped;
   }
 
   get bytes(): number {
@@ -26,12 +29,14 @@ export class ReadCache {
     return chunk;
   }
 
-  set(chunk: Chunk): void {
-    if (chunk.data.length > this.maxBytes) return;
+  /** Keeps the chunk; false when it is larger than the whole cache (it is not kept). */
+  set(chunk: Chunk): boolean {
+    if (chunk.data.length > this.maxBytes) return false;
     const old = this.#chunks.get(chunk.seq);
     if (old) {
       this.#chunks.delete(chunk.seq);
       this.#bytes -= old.data.length;
+      if (old !== chunk) this.#dropped(old);
     }
     this.#chunks.set(chunk.seq, chunk);
     this.#bytes += chunk.data.length;
@@ -39,7 +44,9 @@ export class ReadCache {
       if (this.#bytes <= this.maxBytes) break;
       this.#chunks.delete(seq);
       this.#bytes -= oldest.data.length;
+      this.#dropped(oldest);
     }
+    return true;
   }
 
   clear(): void {

@@ -153,6 +153,73 @@ describe('ChunkStore.overFile', () => {
   });
 });
 
+describe('ChunkStore buffers given back', () => {
+  const CHUNK_BYTES = 5000;
+  const CHUNKS = 12;
+
+  /** A store over a file of CHUNKS chunks of CHUNK_BYTES, each filled with its seq, caching `cachedChunks` of them. */
+  function filmStore(cachedChunks: number): ChunkStore {
+    const file = join(dir, 'film');
+    const chunks = Array.from({ length: CHUNKS }, (_, seq) => chunk(seq, CHUNK_BYTES));
+    writeFileSync(file, Buffer.concat(chunks.map((c) => c.data)));
+    const store = ChunkStore.overFile(file, { cacheBytes: cachedChunks * CHUNK_BYTES });
+    chunks.forEach((c, seq) => store.add(c, seq * CHUNK_BYTES));
+    store.finish();
+    return store;
+  }
+
+  it('reads a later chunk into the buffer of one given back once the cache dropped it too', async () => {
+    const store = filmStore(1);
+    const first = (await store.read(0))!;
+    store.release(first);
+    // Caching chunk 1 drops chunk 0, which nobody holds any more.
+    store.release((await store.read(1))!);
+    const third = (await store.read(2))!;
+    expect(third.data.buffer).toBe(first.data.buffer);
+    expect(plain(third)).toEqual(plain(chunk(2, CHUNK_BYTES)));
+    await store.close();
+  });
+
+  it('never reads into a chunk somebody still holds: one not given back, or got again from the cache and not given back', async () => {
+    const store = filmStore(1);
+    const kept = (await store.read(0))!;
+    const cached = (await store.read(1))!;
+    store.release(cached);
+    // Got again from the cache (chunk 1 is the one cached now) and kept.
+    expect(store.get(1)).toBe(cached);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 3; round++) {
+      for (let seq = 2; seq < CHUNKS; seq++) {
+        const read = (await store.read(seq))!;
+        buffers.add(read.data.buffer);
+        store.release(read);
+      }
+    }
+    // Buffers were reused (far fewer than the 30 reads), but never the two held.
+    expect(buffers.size).toBeLessThan(5);
+    expect(buffers.has(kept.data.buffer)).toBe(false);
+    expect(buffers.has(cached.data.buffer)).toBe(false);
+    expect(plain(kept)).toEqual(plain(chunk(0, CHUNK_BYTES)));
+    expect(plain(cached)).toEqual(plain(chunk(1, CHUNK_BYTES)));
+    await store.close();
+  });
+
+  it('lends one chunk read by two callers at once to each: the buffer is reused only after both gave it back', async () => {
+    const store = filmStore(0);
+    const [a, b] = await Promise.all([store.read(0), store.read(0)]);
+    expect(a).toBe(b);
+    store.release(a!);
+    const other = (await store.read(1))!;
+    expect(other.data.buffer).not.toBe(a!.data.buffer);
+    store.release(b!);
+    store.release(other);
+    expect(plain(a)).toEqual(plain(chunk(0, CHUNK_BYTES)));
+    const again = (await store.read(2))!;
+    expect([a!.data.buffer, other.data.buffer]).toContain(again.data.buffer);
+    await store.close();
+  });
+});
+
 describe('ChunkStore after close', () => {
   it('refuses reads with STORE_CLOSED and does not make its deleted file again', async () => {
     const path = join(dir, 'scratch');

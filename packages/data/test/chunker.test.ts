@@ -45,6 +45,25 @@ describe('Chunker cuts on size', () => {
     expect(chunks[0]!.data).not.toEqual(Buffer.alloc(1000));
   });
 
+  it('cuts a later chunk into the buffer of one given back with recycle, and ignores data that is not a whole chunk buffer', async () => {
+    const input = pseudoRandomBytes(5500, 4);
+    const chunker = new Chunker({ chunkBytes: 1000, clock: new ManualClock(WALL_CLOCK_START) });
+    const seen: Array<{ buffer: ArrayBufferLike; bytes: Buffer }> = [];
+    for await (const chunk of chunker.chunks(piecesOfSizes(input, [700, 700, 700, 700, 700, 700, 700, 600]))) {
+      // Checked before it is given back: afterwards the chunker may overwrite it.
+      expect(sameBytes(chunk.data, input.subarray(chunk.seq * 1000, chunk.seq * 1000 + chunk.data.length)), `chunk ${chunk.seq}`).toBe('same');
+      seen.push({ buffer: chunk.data.buffer, bytes: Buffer.from(chunk.data) });
+      chunker.recycle(chunk.seq === 1 ? chunk.data.subarray(0, 500) : chunk.data);
+    }
+    expect(Buffer.concat(seen.map((s) => s.bytes))).toEqual(input);
+    // A chunk is cut into the buffer given back just before (chunk 0's buffer holds chunks 2 and 4),
+    // but not into chunk 1's, of which only half was given back: three buffers for the five full chunks.
+    expect(seen[2]!.buffer).toBe(seen[0]!.buffer);
+    expect(seen[4]!.buffer).toBe(seen[0]!.buffer);
+    expect(seen.map((s) => s.buffer).filter((buffer) => buffer === seen[1]!.buffer)).toHaveLength(1);
+    expect(new Set(seen.slice(0, 5).map((s) => s.buffer)).size).toBe(3);
+  });
+
   it('cuts nothing from an empty source', async () => {
     const chunker = new Chunker({ clock: new ManualClock(WALL_CLOCK_START) });
     expect(await collect(chunker.chunks(piecesOfSizes(Buffer.alloc(0), [1])))).toEqual([]);

@@ -170,6 +170,23 @@ describe('FileData', () => {
     expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), bytes)).toBe('same');
   });
 
+  it('with reuseBuffer, reads every piece into one buffer, and a chunker that copies still cuts the file exactly', async () => {
+    const path = join(dir, 'movie.bin');
+    const bytes = pseudoRandomBytes(300_000, 5);
+    await writeFile(path, bytes);
+    const file = new FileData(path, { readBytes: 4096 });
+    const buffers = new Set<ArrayBufferLike>();
+    async function* watched(): AsyncGenerator<Uint8Array> {
+      for await (const piece of file.read({ reuseBuffer: true })) {
+        buffers.add(piece.buffer);
+        yield piece;
+      }
+    }
+    const chunks = await collect(new Chunker({ chunkBytes: 10_000, clock: new ManualClock(WALL_CLOCK_START) }).chunks(watched()));
+    expect(buffers.size).toBe(1);
+    expect(sameBytes(Buffer.concat(chunks.map((c) => c.data)), bytes)).toBe('same');
+  });
+
   it('refuses a readBytes below 1', () => {
     expect(() => new FileData('x', { readBytes: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });

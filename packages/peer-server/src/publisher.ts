@@ -102,7 +102,11 @@ export interface PublisherStats {
 export interface PublisherEvents {
   /** Central bound the name to the key and this node is announced: viewers can find it now. */
   published: [streamId: string];
-  /** A chunk was cut, signed and offered. */
+  /**
+   * A chunk was cut, signed and offered. Of a finished stream served from its file
+   * (`sourceFile`), `data` is good only during the event: the next chunk is cut into
+   * the same buffer, the file holding the bytes. Copy it to keep it.
+   */
   chunk: [chunk: Chunk];
   /** The source ended; `edge` is the number of chunks. */
   ended: [edge: number];
@@ -286,6 +290,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         this.#bytes += chunk.data.length;
         if (this.#announced) tracker.update(this.streamId, { edge: this.window.edge, ...this.#signed() });
         this.emit('chunk', chunk);
+        // Kept as a place in the file, not as bytes: the next chunk is cut into its buffer rather
+        // than a fresh one, so cutting a long file leaves no garbage for V8 to hold on to.
+        if (this.#store && !resynced) chunker.recycle(chunk.data);
       }
     } catch (error) {
       // A chunker option that cannot work is the caller's mistake, not the source's.
@@ -321,7 +328,8 @@ async function sniff(source: AsyncIterable<Uint8Array>, bytes: number): Promise<
   while (length < bytes) {
     const next = await rest.next();
     if (next.done) break;
-    pieces.push(next.value);
+    // Copied: a source may read every piece into one buffer (`FileData.read({ reuseBuffer })`).
+    pieces.push(Buffer.from(next.value));
     length += next.value.length;
   }
   return { head: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), rest };

@@ -136,6 +136,7 @@ export class ServingPeer {
     let chunk = window?.get(request.seq);
     if (!chunk && window?.has(request.seq)) chunk = await window.read(request.seq, { signal }).catch(() => undefined);
     if (this.#closed || signal.aborted) {
+      if (chunk) window?.release?.(chunk);
       if (!this.#closed) connection.replyError(request, WireErrorCode.cancelled, `chunk ${request.seq} cancelled by the requester`);
       return true;
     }
@@ -149,7 +150,9 @@ export class ServingPeer {
       connection.reply(request, { t: 'reject', seq: request.seq, reason });
       return true;
     }
-    const room = connection.reply(request, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data });
+    // Once the socket has the bytes, a store may read the next chunk into the same buffer.
+    const sent = window.release && (() => window.release!(chunk));
+    const room = connection.reply(request, { t: 'chunk', seq: chunk.seq, ts: chunk.ts, sig: chunk.sig, data: chunk.data }, { sent });
     if (connection.state !== 'open') return true;
     this.bytesUploaded += chunk.data.length;
     this.chunksServed += 1;

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChunkStore, FileData, generateStreamKey, verifyChunk } from '@p2pstream/data';
 import { Publisher } from '../src/index.js';
 import { dialServer, startCentral, startServer } from './helpers.js';
@@ -49,6 +50,48 @@ describe('a finished stream published from its file', () => {
     }
     expect(Buffer.concat(served).equals(source)).toBe(true);
     await publisher.close();
+  });
+
+  it('cuts its file into a few buffers used in turn, and serves every chunk intact while it reads each into a buffer the socket has given back', async () => {
+    const server = await startServer();
+    const { tracker } = await startCentral();
+    const key = generateStreamKey();
+    const path = join(dir, 'film.bin');
+    const CHUNK_BYTES = 4096;
+    const CHUNKS = 48;
+    const source = randomBytes(CHUNK_BYTES * CHUNKS);
+    writeFileSync(path, source);
+    // Pieces smaller than the format sniff, read into one buffer: the sniffed head must be a copy.
+    const pieces = new FileData(path, { readBytes: 100 }).read({ reuseBuffer: true });
+    const publisher = new Publisher({ name: 'film', key, source: pieces, live: false, server, tracker, chunker: () => ({ chunkBytes: CHUNK_BYTES }), sourceFile: path, cacheBytes: 2 * CHUNK_BYTES });
+    const allocations = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const chunkBuffers = () => allocations.mock.calls.filter(([size]) => size === CHUNK_BYTES).length;
+    try {
+      await publisher.run();
+      await new Promise<void>((resolve) => (publisher.window.ended ? resolve() : publisher.once('ended', () => resolve())));
+      expect(chunkBuffers(), 'chunk buffers allocated while cutting').toBeLessThanOrEqual(3);
+      allocations.mockClear();
+      const connection = await dialServer(server);
+      await connection.request({ t: 'join', stream: key.streamId });
+      const ROUNDS = 3;
+      const IN_FLIGHT = 12;
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let first = 0; first < CHUNKS; first += IN_FLIGHT) {
+          const seqs = Array.from({ length: IN_FLIGHT }, (_, i) => first + i);
+          const replies = await Promise.all(seqs.map((seq) => connection.request({ t: 'request', seq })));
+          for (const [i, reply] of replies.entries()) {
+            const seq = seqs[i]!;
+            expect(reply.t === 'chunk' && verifyChunk(key.streamId, publisher.session, reply), `chunk ${seq}`).toBe(true);
+            if (reply.t === 'chunk') expect(Buffer.from(reply.data).equals(source.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES)), `chunk ${seq}`).toBe(true);
+          }
+        }
+      }
+      // 144 chunks read from the file; at most a few dozen buffers (those in flight at once and cached) were new.
+      expect(chunkBuffers(), 'chunk buffers allocated while serving').toBeLessThan((ROUNDS * CHUNKS) / 3);
+    } finally {
+      allocations.mockRestore();
+      await publisher.close();
+    }
   });
 
   it('refuses a chunk whose bytes are gone from the file (it was cut short) with NOT_HELD, and goes on serving', async () => {

@@ -1,0 +1,45 @@
+import { POOLED_BUFFERS_PER_SIZE } from './constants.js';
+
+/** The smallest buffer a pool hands out: below it Node's own pool serves small allocations better. */
+const MIN_POOLED_BYTES = 4096;
+
+/**
+ * Buffers given back once nothing holds them, handed out again instead of fresh
+ * ones. Each fresh buffer a file read takes is garbage once its bytes are sent, and
+ * V8 collects such buffers only after some 64 MB of them wait, so a peer serving a
+ * long stream from disk peaked tens of MB above what it holds. Sizes are rounded up
+ * to a power of two, so chunks of one stream (one size, bar the last) share buffers.
+ */
+export class BufferPool {
+  readonly #free = new Map<number, Buffer[]>();
+  readonly #perSize: number;
+
+  constructor(perSize: number = POOLED_BUFFERS_PER_SIZE) {
+    this.#perSize = perSize;
+  }
+
+  /** A buffer of at least `length` bytes (a used one when one of its size is free): the caller reads into its first `length`. */
+  take(length: number): Buffer {
+    const size = sizeFor(length);
+    return this.#free.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Gives back a buffer from `take` that nothing reads or writes any more; one too many of its size is left to the collector. */
+  give(buffer: Buffer): void {
+    const size = buffer.length;
+    if (size !== sizeFor(size)) return;
+    let free = this.#free.get(size);
+    if (!free) this.#free.set(size, (free = []));
+    if (free.length < this.#perSize) free.push(buffer);
+  }
+
+  clear(): void {
+    this.#free.clear();
+  }
+}
+
+function sizeFor(length: number): number {
+  let size = MIN_POOLED_BYTES;
+  while (size < length) size *= 2;
+  return size;
+}
