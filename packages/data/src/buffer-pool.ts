@@ -12,11 +12,6 @@ const MIN_POOLED_BYTES = 4096;
  */
 export class BufferPool {
   readonly #free = new Map<number, Buffer[]>();
-  readonly #perSize: number;
-
-  constructor(perSize: number = POOLED_BUFFERS_PER_SIZE) {
-    this.#perSize = perSize;
-  }
 
   /** A buffer of at least `length` bytes (a used one when one of its size is free): the caller reads into its first `length`. */
   take(length: number): Buffer {
@@ -30,7 +25,7 @@ export class BufferPool {
     if (size !== sizeFor(size)) return;
     let free = this.#free.get(size);
     if (!free) this.#free.set(size, (free = []));
-    if (free.length < this.#perSize) free.push(buffer);
+    if (free.length < POOLED_BUFFERS_PER_SIZE) free.push(buffer);
   }
 
   clear(): void {

@@ -32,6 +32,7 @@ export interface Cut {
 export class ChunkAssembler {
   readonly #config: AssemblerConfig;
   readonly #pcr: PcrClock | undefined;
+  readonly #newBuffer: () => Buffer;
   #buffer: Buffer;
   #filled = 0;
   /** MPEG-TS: bytes of whole packets whose sync byte was checked; a cut never goes past it. */
@@ -49,9 +50,7 @@ export class ChunkAssembler {
    */
   #nextCutMediaMs: number;
 
-  readonly #newBuffer: () => Buffer;
-
-  constructor(config: AssemblerConfig, newBuffer: () => Buffer = () => Buffer.allocUnsafeSlow(config.chunkBytes)) {
+  constructor(config: AssemblerConfig, newBuffer: () => Buffer) {
     this.#config = config;
     this.#newBuffer = newBuffer;
     this.#pcr = config.mpegts ? new PcrClock(config.maxPcrGapMs) : undefined;

@@ -258,8 +258,7 @@ export class ChunkStore implements HeldChunks {
       return undefined;
     }
     const chunk: Chunk = { seq, ts: index.ts(seq), data: buffer.subarray(0, length), sig: index.sig(seq) };
-    this.#lent.set(chunk, { buffer, holders: 0 });
-    if (this.#cache.set(chunk)) this.#lent.get(chunk)!.holders += 1;
+    this.#lent.set(chunk, { buffer, holders: this.#cache.set(chunk) ? 1 : 0 });
     return chunk;
   }
 

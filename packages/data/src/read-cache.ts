@@ -11,7 +11,7 @@ export class ReadCache {
   readonly #dropped: (chunk: Chunk) => void;
   #bytes = 0;
 
-  constructor(maxBytes: number, dropped: (chunk: Chunk) => void = () => undefined) {
+  constructor(maxBytes: number, dropped: (chunk: Chunk) => void) {
     this.maxBytes = maxBytes;
     this.#dropped = dropped;
   }
