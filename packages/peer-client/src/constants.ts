@@ -67,6 +67,13 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_FINISHED_MS_PER_MIB = 1600;
 
+/**
+ * Two peers that dialed each other keep one of the two connections; the other stays open this long after the
+ * side that dialed it stops fetching over it, so the peer's fetching over it moves off first (its own dial
+ * lands about one trip later) and no request in flight is cut.
+ */
+export const SECOND_CONNECTION_GRACE_MS = 2_000;
+
 /** `have`s of a peer kept while its buffer map is on its way; more are dropped (the next map restores them). */
 export const MAX_PENDING_HAVES = 4096;
 

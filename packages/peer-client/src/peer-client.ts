@@ -276,7 +276,9 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       // Served over too, a dialed connection buffers what the server's own connections do (unless `limits` says).
       limits: serveOver && server?.sendHighWaterBytes !== undefined ? { sendHighWaterBytes: server.sendHighWaterBytes, ...this.#options.limits } : this.#options.limits,
       serveOver,
-      onLink: (link) => this.#onLink(link),
+      // A server on port 0 listens nowhere: nobody dials it, so no second connection to weed out.
+      ownPort: serveOver && server?.port ? server.port : undefined,
+      onLink: (link, replaced) => this.#onLink(link, replaced),
       onWarning: (error) => this.#warn(error),
     });
     return info;
@@ -473,7 +475,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     return reply.data.length;
   }
 
-  #onLink(link: PeerLink): void {
+  /** Starts listening to a new link; one that `replaced` another to the same peer is no new peer to report. */
+  #onLink(link: PeerLink, replaced?: PeerLink): void {
     const claims = this.#claims!.addPeer(link.address, link.map);
     const state = this.#state!;
     const listener: PeerLinkListener = {
@@ -493,7 +496,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       },
     };
     link.activate(listener);
-    this.emit('peer', link.address, link.source);
+    if (!replaced) this.emit('peer', link.address, link.source);
   }
 
   /** The publisher's signed end ended the stream at `edge` chunks: a finished stream is offered now, and central told. */

@@ -62,6 +62,8 @@ export class PeerLink {
   /** `host:port` as central listed it: the peer's id for the scheduler and the ban list. */
   readonly address: string;
   readonly connection: Connection;
+  /** This client dialed the connection; otherwise the peer did, and this one joined back over it. */
+  readonly dialedHere: boolean;
   readonly #options: PeerLinkOptions;
   #map: MapMessage;
   #listener: PeerLinkListener | undefined;
@@ -73,9 +75,10 @@ export class PeerLink {
   /** The rate of those bytes. */
   readonly received: RateMeter;
 
-  private constructor(address: string, connection: Connection, map: MapMessage, options: PeerLinkOptions) {
+  private constructor(address: string, connection: Connection, dialedHere: boolean, map: MapMessage, options: PeerLinkOptions) {
     this.address = address;
     this.connection = connection;
+    this.dialedHere = dialedHere;
     this.#map = map;
     this.#options = options;
     this.#lastSentAt = options.clock.now();
@@ -102,7 +105,7 @@ export class PeerLink {
     try {
       // Before the join: a peer that joins back does so once it has answered ours.
       options.serveOver?.(connection);
-      return await PeerLink.#join(connection, pushes, () => peerAddress(host, port), options);
+      return await PeerLink.#join(connection, true, pushes, () => peerAddress(host, port), options);
     } catch (error) {
       await connection.close();
       throw error;
@@ -119,21 +122,27 @@ export class PeerLink {
     const pushes = PeerLink.#pushRecorder();
     attachHalf(connection, 'fetching', pushes.handlers);
     try {
-      return await PeerLink.#join(connection, pushes, (map) => peerAddress(connection.remoteAddress, map.port ?? connection.remotePort), options);
+      return await PeerLink.#join(connection, false, pushes, (map) => peerAddress(connection.remoteAddress, map.port ?? connection.remotePort), options);
     } catch (error) {
       detachHalf(connection, 'fetching');
       throw error;
     }
   }
 
-  static async #join(connection: Connection, pushes: PushRecorder, addressOf: (map: MapMessage) => string, options: PeerLinkOptions): Promise<PeerLink> {
+  static async #join(
+    connection: Connection,
+    dialedHere: boolean,
+    pushes: PushRecorder,
+    addressOf: (map: MapMessage) => string,
+    options: PeerLinkOptions,
+  ): Promise<PeerLink> {
     const map = await connection.request(
       { t: 'join', stream: options.streamId },
       { timeout: options.limits.handshakeTimeout, ...(options.signal ? { signal: options.signal } : {}) },
     );
     if (map.stream !== options.streamId) throw new Error(`the peer answered with the map of stream ${map.stream}`);
     if (!sameSession(map.session, options.session)) throw new OtherSessionError(sessionHex(map.session), sessionHex(options.session));
-    const link = new PeerLink(addressOf(map), connection, map, options);
+    const link = new PeerLink(addressOf(map), connection, dialedHere, map, options);
     pushes.bind(link);
     return link;
   }
@@ -155,8 +164,12 @@ export class PeerLink {
     };
   }
 
-  /** Stops fetching over the connection without closing it (the other side still fetches over it): for a link never activated. */
+  /**
+   * Stops fetching over the connection without closing it (the other side may still fetch over it): for a link
+   * never activated, or one another link to the same peer replaced. Requests in flight still get their answers.
+   */
   detach(): void {
+    this.#options.clock.clearTimeout(this.#keepalive);
     detachHalf(this.connection, 'fetching');
   }
 

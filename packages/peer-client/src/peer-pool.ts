@@ -1,6 +1,6 @@
 import { AddressBans, VIOLATION_PENALTY, type CloseReason, type Connection } from '@p2pstream/connection/browser';
 import type { PeerEntry } from '@p2pstream/wire';
-import { FEW_PEERS, FEW_PEERS_LOOKUPS_FOR_MS, MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS } from './constants.js';
+import { FEW_PEERS, FEW_PEERS_LOOKUPS_FOR_MS, MAX_REMEMBERED_FAILURES, MIN_LOOKUP_INTERVAL_MS, SECOND_CONNECTION_GRACE_MS } from './constants.js';
 import { PeerLink, peerAddress, type PeerLinkOptions } from './peer-link.js';
 import type { ClientTracker } from './tracker.js';
 import type { Clock } from '@p2pstream/units';
@@ -25,10 +25,19 @@ export interface PeerPoolOptions {
   /** Instead of `relookupMs` while fewer than FEW_PEERS peers are connected, in the first FEW_PEERS_LOOKUPS_FOR_MS; 0: never. */
   fewPeersRelookupMs: number;
   redialBackoffMs: number;
+  /**
+   * The port this peer's own server listens on, when peers dial it and it joins back over their connections
+   * (symmetric connections): two peers that dialed each other keep the connection dialed by the one on the
+   * lower port. Without it both connections stay, each carrying one direction.
+   */
+  ownPort?: number | undefined;
   link: PeerLinkOptions;
   clock: Clock;
-  /** A peer was dialed and joined; the owner activates it. */
-  onLink(link: PeerLink): void;
+  /**
+   * A peer was dialed and joined; the owner activates it. `replaced` is the link to the same peer it takes over
+   * from (a pair's second connection on its way out), already out of `links`: its requests in flight finish there.
+   */
+  onLink(link: PeerLink, replaced?: PeerLink): void;
   onWarning(error: Error): void;
 }
 
@@ -43,6 +52,8 @@ export class PeerPool {
   readonly #dialing = new Set<string>();
   /** Connections peers dialed here that this pool is joining back over. */
   #adopting = 0;
+  /** Connections this pool dialed to a peer it now reaches over the peer's own: closed once the peer has moved off them. */
+  readonly #leaving = new Map<PeerLink, unknown>();
   readonly #bans: AddressBans;
   readonly #restingUntil = new Map<string, number>();
   /**
@@ -127,7 +138,9 @@ export class PeerPool {
     for (const controller of this.#inProgress) controller.abort();
     this.#inProgress.clear();
     this.#options.clock.clearTimeout(this.#timer);
-    const links = [...this.links.values()];
+    for (const timer of this.#leaving.values()) this.#options.clock.clearTimeout(timer);
+    const links = [...this.links.values(), ...this.#leaving.keys()];
+    this.#leaving.clear();
     this.links.clear();
     await Promise.all(links.map((link) => link.close()));
   }
@@ -200,13 +213,20 @@ export class PeerPool {
     const controller = this.#track();
     try {
       const link = await PeerLink.open(host, port, { ...this.#options.link, signal: controller.signal });
-      // Linked meanwhile over a connection the peer dialed here: a pair holds one connection.
-      if (this.#closed || this.#bans.banned(host) || this.links.has(address)) {
+      if (this.#closed || this.#bans.banned(host)) {
         await link.close();
         return;
       }
-      this.links.set(address, link);
-      this.#options.onLink(link);
+      const linked = this.links.get(address);
+      if (!linked) {
+        this.links.set(address, link);
+        this.#options.onLink(link);
+      } else if (this.#keepsOwnDial(address) === true) {
+        // Linked meanwhile over a connection the peer dialed here, while it dialed this one: both keep this one.
+        this.#replace(linked, link);
+      } else {
+        this.#secondConnection(link, address);
+      }
     } catch {
       // Unreachable, full, or no longer carrying the stream: rest it; central lists others.
       this.#rest(address);
@@ -221,18 +241,60 @@ export class PeerPool {
     const controller = this.#track();
     try {
       const link = await PeerLink.adopt(connection, { ...this.#options.link, signal: controller.signal });
-      if (this.#closed || this.links.has(link.address) || this.#bans.banned(connection.remoteAddress)) {
+      const linked = this.links.get(link.address);
+      if (this.#closed || this.#bans.banned(connection.remoteAddress)) {
         link.detach();
-        return;
+      } else if (!linked) {
+        this.links.set(link.address, link);
+        this.#options.onLink(link);
+      } else if (linked.dialedHere && this.#keepsOwnDial(link.address) === false) {
+        // The peer dialed here while this pool dialed it: both keep the peer's connection.
+        this.#replace(linked, link);
+        this.#secondConnection(linked, link.address);
+      } else {
+        link.detach();
       }
-      this.links.set(link.address, link);
-      this.#options.onLink(link);
     } catch {
       // An older peer (UNHANDLED_REQUEST), one with symmetric connections off, or another session: the connection stays one-way.
     } finally {
       this.#inProgress.delete(controller);
       this.#adopting -= 1;
     }
+  }
+
+  /**
+   * Which of two connections between this peer and the one at `address` (each dialed by one of them) both
+   * keep: the one dialed by the peer on the lower listening port. Each side knows both ports (its own, and the
+   * peer's from central's list or from the map of a peer that joined back), so both decide alike wherever NAT
+   * puts them. `undefined`: equal ports, or no port of its own to compare, decide nothing, and both stay.
+   */
+  #keepsOwnDial(address: string): boolean | undefined {
+    const own = this.#options.ownPort;
+    const theirs = Number(address.slice(address.lastIndexOf(':') + 1));
+    return own === undefined || own === theirs ? undefined : own < theirs;
+  }
+
+  /** `fresh` takes over from `linked` (to the same peer): fetching moves to it, the old link's answers in flight still arrive. */
+  #replace(linked: PeerLink, fresh: PeerLink): void {
+    linked.detach();
+    fresh.bytes = linked.bytes;
+    this.links.set(fresh.address, fresh);
+    this.#options.onLink(fresh, linked);
+  }
+
+  /**
+   * A connection to a peer this pool also reaches over another: it stops fetching over it, and one it dialed
+   * and the peer drops too (see #keepsOwnDial) is closed once the peer has had time to move its own fetching off
+   * it. With equal ports nobody closes it: each side fetches over the connection it got first.
+   */
+  #secondConnection(link: PeerLink, address: string): void {
+    link.detach();
+    if (!link.dialedHere || this.#keepsOwnDial(address) !== false) return;
+    const timer = this.#options.clock.setTimeout(() => {
+      this.#leaving.delete(link);
+      void link.close({ code: 'SECOND_CONNECTION', message: 'this pair of peers keeps the other connection' });
+    }, SECOND_CONNECTION_GRACE_MS);
+    this.#leaving.set(link, timer);
   }
 
   /** A controller for one look-up or dial, aborted if the pool closes before it is done. */

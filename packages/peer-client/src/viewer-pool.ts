@@ -55,7 +55,9 @@ export interface ViewerPoolInit {
   limits?: ConnectionLimits | undefined;
   /** Symmetric connections: the local server serves the peer over each connection dialed to it. */
   serveOver?: ((connection: Connection) => void) | undefined;
-  onLink(link: PeerLink): void;
+  /** With symmetric connections, the port the local server listens on: see PeerPoolOptions.ownPort. */
+  ownPort?: number | undefined;
+  onLink(link: PeerLink, replaced?: PeerLink): void;
   onWarning(error: Error): void;
 }
 
@@ -69,6 +71,7 @@ export function viewerPool(init: ViewerPoolInit): PeerPool {
     relookupMs: pacing.relookupMs,
     fewPeersRelookupMs: pacing.fewPeersRelookupMs,
     redialBackoffMs: pacing.redialBackoffMs,
+    ownPort: init.ownPort,
     clock,
     link: {
       streamId: init.found.stream,
@@ -82,7 +85,7 @@ export function viewerPool(init: ViewerPoolInit): PeerPool {
       rateWindowMs: pacing.rateWindowMs,
       serveOver: init.serveOver,
     },
-    onLink: (link) => init.onLink(link),
+    onLink: (link, replaced) => init.onLink(link, replaced),
     onWarning: (error) => init.onWarning(error),
   });
   pool.start(init.found.peers);

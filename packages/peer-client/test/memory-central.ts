@@ -49,9 +49,14 @@ export class MemoryCentral {
     await this.#settle(client.announce({ stream: key.streamId, port, edge: 0, live }));
   }
 
-  /** Announces `port` at `host` as a carrier of `stream`, moving the clock until central has it. */
-  async carry(host: string, port: number, stream: string): Promise<void> {
-    await this.#settle(this.client(host).announce({ stream, port, edge: 0, live: true }));
+  /**
+   * Announces `port` at `host` as a carrier of `stream`, moving the clock until central has it; returns the
+   * client it announced through (central lists no entry to the client that announced it).
+   */
+  async carry(host: string, port: number, stream: string): Promise<TrackerClient> {
+    const client = this.client(host);
+    await this.#settle(client.announce({ stream, port, edge: 0, live: true }));
+    return client;
   }
 
   /** Moves the fake clock through what is due now until `work` settles (bounded: a conversation takes a few rounds). */
