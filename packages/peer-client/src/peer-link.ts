@@ -203,18 +203,21 @@ export class PeerLink {
   }
 
   /**
-   * Asks for chunk `seq`: resolves with the chunk or the peer's `reject`. When
-   * `signal` aborts the peer is sent `cancel` (so it drops a queued answer) and
-   * this rejects with the signal's reason.
+   * Asks for chunk `seq`: resolves with the chunk or the peer's `reject`. When `signal` aborts
+   * (the scheduler gave the request up: late, timed out, asked elsewhere) the peer is sent
+   * `cancel`, which drops an answer still queued there (it answers `CANCELLED`, and this
+   * rejects). An answer already sent still arrives and resolves this: its bytes were spent
+   * either way, and a chunk that comes before the one asked elsewhere is one less to wait for.
    */
   async fetch(seq: number, signal: AbortSignal): Promise<ChunkMessage | RejectMessage> {
+    signal.throwIfAborted();
     const onAbort = () => {
       if (this.open) this.connection.send({ t: 'cancel', seq });
     };
     signal.addEventListener('abort', onAbort, { once: true });
     this.#lastSentAt = this.#options.clock.now();
     try {
-      return await this.connection.request({ t: 'request', seq }, { signal, timeout: this.#options.fetchTimeoutMs });
+      return await this.connection.request({ t: 'request', seq }, { timeout: this.#options.fetchTimeoutMs });
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

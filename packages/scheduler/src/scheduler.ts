@@ -641,10 +641,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const measured = typeof result === 'number' && Number.isFinite(result) && result >= 0;
     const bytes = measured ? result : this.#chunkBytes;
     const stale = this.#held.has(seq) || (this.#playhead.state !== 'waiting' && seq < this.#playhead.seq);
-    if (!this.#finish(request)) {
-      // Cancelled in the very instant its chunk arrived (the losing side of a second request, or
-      // markHeld raced it): the bytes came all the same, for nothing.
-      if (stale && !this.#closed) this.#duplicated(seq, peer, bytes);
+    // Given up before its chunk came (timed out, asked elsewhere, cancelled as it arrived): a fetch may
+    // deliver all the same what the peer had already sent. Still wanted, it counts; else its bytes came for nothing.
+    if (!this.#finish(request) && (stale || this.#closed)) {
+      if (!this.#closed) this.#duplicated(seq, peer, bytes);
       return;
     }
     const now = this.#clock.now();

@@ -14,6 +14,8 @@ export type Answer =
   | { after: number; bytes?: number | undefined }
   /** Rejects with `error` after `after` ms. */
   | { after: number; error: unknown }
+  /** Delivers after `after` ms even if the request is given up before: an answer already sent cannot be called back. */
+  | { after: number; sent: true }
   /** Stays silent; only the scheduler's abort ends the call. */
   | 'never';
 
@@ -186,13 +188,14 @@ export class Swarm {
       signal.addEventListener('abort', onAbort, { once: true });
       const answer: Answer = sim ? sim.behaviour({ seq, attempt, now: call.at }) : { after: 0, error: new Error(`unknown peer ${peer}`) };
       if (answer === 'never') return;
+      if ('sent' in answer) signal.removeEventListener('abort', onAbort);
       timer = this.clock.setTimeout(() => {
         if ('error' in answer) {
           if (!settle('rejected')) return;
           // A peer that refused `not-held` took its announcement back: asking again would be a scheduler bug.
           if (answer.error instanceof ChunkRefusedError && answer.error.reason !== 'busy') sim?.announced.delete(seq);
           reject(answer.error);
-        } else if (settle('delivered')) resolve(answer.bytes ?? DEFAULT_CHUNK_BYTES);
+        } else if (settle('delivered')) resolve(('bytes' in answer ? answer.bytes : undefined) ?? DEFAULT_CHUNK_BYTES);
       }, answer.after);
     });
   };
