@@ -643,7 +643,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const stale = this.#held.has(seq) || (this.#playhead.state !== 'waiting' && seq < this.#playhead.seq);
     // Given up before its chunk came (timed out, asked elsewhere, cancelled as it arrived): a fetch may
     // deliver all the same what the peer had already sent. Still wanted, it counts; else its bytes came for nothing.
-    if (!this.#finish(request) && (stale || this.#closed)) {
+    const givenUp = !this.#finish(request);
+    if (givenUp && (stale || this.#closed)) {
       if (!this.#closed) this.#duplicated(seq, peer, bytes);
       return;
     }
@@ -656,7 +657,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#rarity.delete(seq);
       this.#counters.delivered += 1;
       this.#counters.deliveredBytes += bytes;
-      for (const other of [...this.#requests.forSeq(seq)]) this.#cancel(other, 'duplicate');
+      // A request that replaced one given up was not slow: the chunk it was asked for came early.
+      for (const other of [...this.#requests.forSeq(seq)]) this.#cancel(other, 'duplicate', { unanswered: !givenUp });
       if (trace.enabled) trace('chunk %d: delivered by %s after %d ms', seq, peer, now - request.startedAt);
       this.emit('delivered', { seq, peer, bytes, ms: now - request.startedAt });
       this.#resumeIfAwaited(seq);
@@ -707,10 +709,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  #cancel(request: Request, reason: CancelReason): void {
+  /** `unanswered: false`: the wait says nothing of the peer's speed (see #onDelivered). */
+  #cancel(request: Request, reason: CancelReason, { unanswered = true } = {}): void {
     if (!this.#finish(request)) return;
     this.#counters.cancelled += 1;
-    if (reason === 'missed' || reason === 'duplicate' || reason === 'rerouted') {
+    if (unanswered && (reason === 'missed' || reason === 'duplicate' || reason === 'rerouted')) {
       const now = this.#clock.now();
       this.#peers.get(request.peer)?.stats.recordUnanswered(now, now - request.startedAt);
     }

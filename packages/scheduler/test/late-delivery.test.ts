@@ -25,6 +25,8 @@ describe('a chunk that arrives after its request was given up', () => {
     expect(swarm.events('delivered')).toMatchObject([{ seq: 0, peer: 'a', at: 1_500 }]);
     expect(swarm.events('cancelled')).toMatchObject([{ seq: 0, peer: 'b', reason: 'duplicate', at: 1_500 }]);
     expect(swarm.scheduler.stats).toMatchObject({ delivered: 1, timedOut: 1, inFlight: 0 });
+    // `b` was not slow (it was asked 0.5 s before): its estimate is left as it was, not doubled to 1 s.
+    expect(swarm.scheduler.peerInfo('b')?.rttMs).toBeUndefined();
   });
 
   it('counts as a duplicate when the chunk came from elsewhere first', async () => {
