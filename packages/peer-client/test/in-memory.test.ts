@@ -7,6 +7,7 @@ import { PeerClient, type PeerClientOptions, type ViewerSkipCause } from '../src
 import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { SESSION, CollectingSink, makeChunks } from './helpers.js';
 import { MemoryCentral } from './memory-central.js';
+import { memoryViewer } from './memory-viewer.js';
 import { ManualClock } from '@p2pstream/units';
 
 // The client's state machine with no socket and no real time: central (the real tracker)
@@ -52,24 +53,8 @@ async function liveSwarm(options: { missing: number; latency?: number; slowCarri
 
   const sink = new CollectingSink();
   const skips: Skip[] = [];
-  const client = new PeerClient({
-    name: 'cam1',
-    tracker: central.client('127.0.0.3'),
-    dial: network.dial,
-    localAddress: '127.0.0.3',
-    clock,
-    sink,
-    from: 0,
-    chunkMs: 100,
-    scheduler: { startupDelayMs: 1000 },
-    ...options.client,
-  });
+  const client = memoryViewer(clock, { tracker: central.client('127.0.0.3'), dial: network.dial, localAddress: '127.0.0.3', sink, ...options.client });
   client.on('skipped', (seq, cause, peers) => skips.push({ seq, cause, peers }));
-  onCleanup(async () => {
-    const closing = client.close();
-    await clock.run(3000); // the goodbyes travel on the clock too
-    await closing;
-  });
   return { clock, key, chunks, window, publisher, sink, skips, client };
 }
 

@@ -3,10 +3,11 @@ import { carriesHalf, type Connection, type DialFunction } from '@p2pstream/conn
 import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { ChunkWindow, generateStreamKey, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
-import { PeerClient } from '../src/index.js';
+import type { PeerClient } from '../src/index.js';
 import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { SESSION, CollectingSink, makeChunks } from './helpers.js';
 import { MemoryCentral } from './memory-central.js';
+import { memoryViewer } from './memory-viewer.js';
 import { ManualClock } from '@p2pstream/units';
 
 // Two viewers that look each other up at the same moment dial each other at the same moment.
@@ -57,23 +58,7 @@ async function pair(viewers: ReadonlyArray<{ host: string; port: number }>, late
     };
     const tracker = await central.carry(host, port, key.streamId);
     const sink = new CollectingSink();
-    const client = new PeerClient({
-      name: 'cam1',
-      tracker,
-      server,
-      dial,
-      localAddress: host,
-      clock,
-      sink,
-      from: 0,
-      chunkMs: 100,
-      scheduler: { startupDelayMs: 1000 },
-    });
-    onCleanup(async () => {
-      const closing = client.close();
-      await clock.run(3000);
-      await closing;
-    });
+    const client = memoryViewer(clock, { tracker, server, dial, localAddress: host, sink });
     made.push({ host, port, client, sink, ends });
   }
   return { clock, chunks, viewers: made };

@@ -3,10 +3,10 @@ import type { Connection } from '@p2pstream/connection';
 import { MemoryNetwork } from '@p2pstream/connection/testing';
 import { ChunkWindow, generateStreamKey, SignedState, signWindow, type Chunk } from '@p2pstream/data';
 import { startPeerServer } from '@p2pstream/peer-server';
-import { PeerClient } from '../src/index.js';
 import { onCleanup } from '../../../tools/testing/cleanup.js';
 import { SESSION, CollectingSink, makeChunks } from './helpers.js';
 import { MemoryCentral } from './memory-central.js';
+import { memoryViewer } from './memory-viewer.js';
 import { ManualClock } from '@p2pstream/units';
 
 // Symmetric connections in the client, with no socket and no real time: a peer nobody dials
@@ -37,23 +37,7 @@ async function swarm() {
   onCleanup(network.listen('127.0.0.3', 2052, viewersServer));
   onCleanup(() => viewersServer.close());
   const sink = new CollectingSink();
-  const client = new PeerClient({
-    name: 'cam1',
-    tracker: central.client('127.0.0.3'),
-    server: viewersServer,
-    dial: network.dial,
-    localAddress: '127.0.0.3',
-    clock,
-    sink,
-    from: 0,
-    chunkMs: 100,
-    scheduler: { startupDelayMs: 1000 },
-  });
-  onCleanup(async () => {
-    const closing = client.close();
-    await clock.run(3000);
-    await closing;
-  });
+  const client = memoryViewer(clock, { tracker: central.client('127.0.0.3'), server: viewersServer, dial: network.dial, localAddress: '127.0.0.3', sink });
 
   const held = new ChunkWindow<Chunk>({ live: true });
   held.add(chunks[MISSING]!);
