@@ -225,7 +225,7 @@ export class PeerPool {
         // Linked meanwhile over a connection the peer dialed here, while it dialed this one: both keep this one.
         this.#replace(linked, link);
       } else {
-        this.#secondConnection(link, address);
+        this.#secondConnection(link);
       }
     } catch {
       // Unreachable, full, or no longer carrying the stream: rest it; central lists others.
@@ -250,7 +250,6 @@ export class PeerPool {
       } else if (linked.dialedHere && this.#keepsOwnDial(link.address) === false) {
         // The peer dialed here while this pool dialed it: both keep the peer's connection.
         this.#replace(linked, link);
-        this.#secondConnection(linked, link.address);
       } else {
         link.detach();
       }
@@ -274,9 +273,12 @@ export class PeerPool {
     return own === undefined || own === theirs ? undefined : own < theirs;
   }
 
-  /** `fresh` takes over from `linked` (to the same peer): fetching moves to it, the old link's answers in flight still arrive. */
+  /**
+   * `fresh` takes over from `linked` (to the same peer): fetching moves to it, the old link's answers in flight
+   * still arrive, and its connection goes as a second one does.
+   */
   #replace(linked: PeerLink, fresh: PeerLink): void {
-    linked.detach();
+    this.#secondConnection(linked);
     fresh.bytes = linked.bytes;
     this.links.set(fresh.address, fresh);
     this.#options.onLink(fresh, linked);
@@ -287,9 +289,9 @@ export class PeerPool {
    * and the peer drops too (see #keepsOwnDial) is closed once the peer has had time to move its own fetching off
    * it. With equal ports nobody closes it: each side fetches over the connection it got first.
    */
-  #secondConnection(link: PeerLink, address: string): void {
+  #secondConnection(link: PeerLink): void {
     link.detach();
-    if (!link.dialedHere || this.#keepsOwnDial(address) !== false) return;
+    if (!link.dialedHere || this.#keepsOwnDial(link.address) !== false) return;
     const timer = this.#options.clock.setTimeout(() => {
       this.#leaving.delete(link);
       void link.close({ code: 'SECOND_CONNECTION', message: 'this pair of peers keeps the other connection' });
