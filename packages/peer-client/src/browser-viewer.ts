@@ -317,7 +317,14 @@ export class BrowserViewer {
   /** `selfId`: this page's entry as its peers name it, when central said (viewers take turns at asking by it). */
   #createScheduler(live: boolean, selfId: string | undefined): Scheduler {
     return viewerScheduler(
-      { fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal), clock: monotonicClock, live, chunkDurationMs: DEFAULT_CHUNK_MS, selfId },
+      {
+        fetch: (peer, seq, { signal }) => this.#fetch(peer, seq, signal),
+        clock: monotonicClock,
+        live,
+        chunkDurationMs: DEFAULT_CHUNK_MS,
+        selfId,
+        cutTimeOf: (seq) => this.#window?.get(seq)?.ts,
+      },
       { writer: () => this.#writer, counters: this.#counters, drop: (peer, why) => this.#drop(peer, why), onWarning: (error) => this.#warn(error) },
     );
   }

@@ -432,7 +432,9 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     const fetch: FetchChunk = (peer, seq, { signal }) => this.#fetch(peer, seq, signal);
     if (!live && this.#o.finishedChunkMs === undefined) this.#pace = new FinishedPace();
     const chunkDurationMs = live ? this.#o.chunkMs : (this.#o.finishedChunkMs ?? DEFAULT_FINISHED_CHUNK_MS);
-    return viewerScheduler({ selfId: this.#selfId(), ...this.#options.scheduler, fetch, clock: this.#clock, live, chunkDurationMs }, {
+    // Live chunks are in memory: their signed cut time is what play-out follows when the publisher falls behind.
+    const cutTimeOf = live ? (seq: number) => this.#window?.get(seq)?.ts : undefined;
+    return viewerScheduler({ selfId: this.#selfId(), ...this.#options.scheduler, fetch, clock: this.#clock, live, chunkDurationMs, cutTimeOf }, {
       writer: () => this.#writer,
       counters: this.#counters,
       onRebuffer: (resume) => this.emit('rebuffer', resume),

@@ -75,12 +75,19 @@ export interface SchedulerOptions {
    * rather than each drawing lots: see `rarestFirst`'s `promptFactor`. @default undefined
    */
   selfId?: string | undefined;
+  /**
+   * Live: when the publisher cut a chunk this viewer holds (its signed `ts`, on the publisher's
+   * clock), or undefined. Given, play-out follows the publisher when it falls behind its chunk
+   * grid (see `Playhead#followSource`). @default undefined
+   */
+  cutTimeOf?: ((seq: number) => number | undefined) | undefined;
   /** Aborting it closes the scheduler. */
   signal?: AbortSignal;
 }
 
-export type ResolvedOptions = Required<Omit<SchedulerOptions, 'signal' | 'targetLatencyMs' | 'selfId'>> & {
+export type ResolvedOptions = Required<Omit<SchedulerOptions, 'signal' | 'targetLatencyMs' | 'selfId' | 'cutTimeOf'>> & {
   signal: AbortSignal | undefined;
+  cutTimeOf: ((seq: number) => number | undefined) | undefined;
   targetLatencyMs: number | undefined;
   selfId: string | undefined;
 };
@@ -130,6 +137,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     maxCandidates: positive('maxCandidates', options.maxCandidates ?? d.DEFAULT_MAX_CANDIDATES, true),
     random: options.random ?? Math.random,
     selfId: options.selfId,
+    cutTimeOf: options.cutTimeOf,
     signal: options.signal,
   };
   if (resolved.timeoutFloorMs > resolved.timeoutCeilingMs) {

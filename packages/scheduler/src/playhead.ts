@@ -16,6 +16,8 @@ export class Playhead {
   #state: PlayoutState = 'waiting';
   #seq = 0;
   #dueAt = 0;
+  /** A chunk played since the last seat and its time at the source: where `followSource` measures from. */
+  #sourceAnchor: { seq: number; ts: number } | undefined;
 
   constructor(chunkDurationMs: number) {
     this.chunkDurationMs = chunkDurationMs;
@@ -40,6 +42,26 @@ export class Playhead {
     this.#seq = seq;
     this.#dueAt = dueAt;
     this.#state = 'playing';
+    this.#sourceAnchor = undefined;
+  }
+
+  /**
+   * Live: chunk `seq`, just played, was cut at `ts` on the source's clock. A publisher cuts a
+   * chunk every chunk duration, so a chunk cut later than that, counted from the anchor, says
+   * the source fell behind its own grid (a starved publisher cuts several steps' media into one
+   * chunk) and every later chunk comes as much later. The chunks still to play fall due as
+   * much later (up to `maxDelayMs`), or each such stall would take that much, for good, from the
+   * time this viewer has to fetch a chunk before it is due. Returns the delay.
+   */
+  followSource(seq: number, ts: number, maxDelayMs: number): number {
+    const anchor = this.#sourceAnchor;
+    const lateMs = anchor === undefined ? 0 : ts - anchor.ts - (seq - anchor.seq) * this.chunkDurationMs;
+    // Sooner than the grid (a chunk cut early, full by size) or within half a step: nothing to follow.
+    if (anchor !== undefined && lateMs < this.chunkDurationMs / 2) return 0;
+    this.#sourceAnchor = { seq, ts };
+    const delay = Math.min(lateMs, maxDelayMs);
+    this.#dueAt += delay;
+    return delay;
   }
 
   /** When `seq` is due. While stalled, the playhead chunk is due now and the rest follow it. */

@@ -429,6 +429,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         playhead.pass();
         if (trace.enabled) trace('chunk %d: played', seq);
         this.emit('played', { seq, dueAt });
+        if (this.#o.live) this.#followSource(seq);
         continue;
       }
       if (!this.#o.live) {
@@ -457,6 +458,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // A live stream that ended ends the moment its last chunk is passed, not a chunk duration later.
     if (this.#o.live && playhead.state === 'playing' && this.#pastTheEnd(playhead.seq)) this.#endPlayout();
     if (!this.#closed) this.#afterPlayheadMoved(now);
+  }
+
+  /** Live: the chunks after `seq`, just played, fall due later when the publisher cut it late (`Playhead#followSource`). */
+  #followSource(seq: number): void {
+    const ts = this.#o.cutTimeOf?.(seq);
+    if (ts === undefined) return;
+    // At most the time a viewer is seated ahead of the edge: a source later than that would have made play-out rebuffer.
+    const maxDelayMs = this.#o.targetLatencyMs ?? this.#o.liveOffsetMs + this.#o.startupDelayMs;
+    const delay = this.#playhead.followSource(seq, ts, maxDelayMs);
+    if (delay === 0) return;
+    const next = seq + 1;
+    // Target latency: the source's chunks now come that much later than the estimate said.
+    if (this.#o.targetLatencyMs !== undefined && this.#edgeClock.known) this.#edgeClock.notBefore(next, this.#edgeClock.timeOf(next)! + delay);
+    if (trace.enabled) trace('chunk %d: cut %d ms late at the source; chunks after it fall due as much later', seq, delay);
   }
 
   /** Whether `seq` lies past the last chunk: a finished stream's edge, or the end a live one was told. */
