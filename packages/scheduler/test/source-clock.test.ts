@@ -89,7 +89,8 @@ describe('play-out follows the publisher when it falls behind its chunk grid', (
     const dueAt = new Map(swarm.events('played').map((event) => [event.seq, event.dueAt]));
     // Chunks 4–7 were all cut at 2 s (a burst after a size cut, say): still one every 500 ms.
     for (const seq of range(1, 8)) expect(dueAt.get(seq), `chunk ${seq}`).toBe(2_000 + 500 * seq);
-    // Chunk 8 was cut 3.5 s after chunk 7, 3 s later than the grid from chunk 0: chunk 9 waits those 3 s less the 2 s gained.
+    // Chunk 8 was cut 3.5 s after chunk 7 but, counted on the grid from chunk 0, only 1 s late (chunks 4–7 came
+    // 2 s early, which play-out did not take): chunk 9 waits that 1 s.
     expect(dueAt.get(9)).toBe(2_000 + 500 * 9 + 1_000);
   });
 });
