@@ -10,6 +10,15 @@ export const DEFAULT_LOOK_AHEAD_MS = 60_000;
 export const DEFAULT_STARTUP_DELAY_MS = 2000;
 /** Target latency: the least time from seating the playhead to its chunk being due, to fetch the first chunk. */
 export const DEFAULT_STARTUP_LEAD_MS = 500;
+/**
+ * Target latency: the most latency play-out falls back to when chunks come too late for the
+ * target (today's lag with the live offset and the start-up delay).
+ */
+export const DEFAULT_MAX_LATENCY_MS = 6000;
+/** Target latency, fallen back: play-out catches up only after this long without waiting for a chunk. */
+export const CATCH_UP_QUIET_MS = 10_000;
+/** Target latency, fallen back: each chunk played while catching up falls due this share of a chunk sooner (play at 1.05×). */
+export const CATCH_UP_RATE = 0.05;
 /** Live: how far behind the newest chunk the playhead is seated when `start()` picks the start point. */
 export const DEFAULT_LIVE_OFFSET_MS = 4000;
 /** Requests in flight in total. */

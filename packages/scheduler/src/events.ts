@@ -59,7 +59,11 @@ export interface MissedEvent extends PlayoutEvent {
   peers: string[];
 }
 
-/** Live: a chunk was not held when due and play pauses instead of skipping it, to start again at `resume` `startupDelayMs` later. */
+/**
+ * Live: a chunk was not held when due and play pauses instead of skipping it, to start again at
+ * `resume` `startupDelayMs` later — or, with a target latency that may still fall back, at the
+ * chunk itself (`resume` is `seq`) as soon as it comes.
+ */
 export interface RebufferedEvent extends PlayoutEvent {
   resume: number;
 }
@@ -81,7 +85,7 @@ export interface SchedulerEvents {
   played: [PlayoutEvent];
   /** Live: the playhead passed a chunk that did not arrive in time; it is never requested again. Carries the cause. */
   missed: [MissedEvent];
-  /** Live: play pauses rather than skip (nothing played yet, or no peer has the chunk yet) and starts again at `resume`. */
+  /** Live: play pauses rather than skip (nothing played yet, no peer has the chunk yet, or a target latency may fall back) and starts again at `resume`. */
   rebuffered: [RebufferedEvent];
   /** Finished: the playhead waits for this chunk. */
   stalled: [PlayoutEvent];

@@ -37,6 +37,14 @@ export interface SchedulerOptions {
    * improves. Unset: the offset and the start-up delay. @default undefined
    */
   targetLatencyMs?: number | undefined;
+  /**
+   * With `targetLatencyMs`: how far play-out may fall back when the swarm is too slow for the
+   * target. A chunk not held when due is waited for (play pauses) rather than skipped while the
+   * latency held stays within this, and the latency held grows by each wait; after
+   * `CATCH_UP_QUIET_MS` without a wait, play-out catches up to the target at 1.05× the stream's
+   * pace. At or below `targetLatencyMs`: no fallback, a late chunk is skipped. @default 6000
+   */
+  maxLatencyMs?: number;
   /** With `targetLatencyMs`: the first chunk played is the oldest one due at least this long after seating, time to fetch it. @default 500 */
   startupLeadMs?: number;
   /** @default 32 */
@@ -120,6 +128,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     startupDelayMs: nonNegative('startupDelayMs', options.startupDelayMs ?? d.DEFAULT_STARTUP_DELAY_MS),
     liveOffsetMs: nonNegative('liveOffsetMs', options.liveOffsetMs ?? d.DEFAULT_LIVE_OFFSET_MS),
     targetLatencyMs: options.targetLatencyMs === undefined ? undefined : nonNegative('targetLatencyMs', options.targetLatencyMs),
+    maxLatencyMs: nonNegative('maxLatencyMs', options.maxLatencyMs ?? d.DEFAULT_MAX_LATENCY_MS),
     startupLeadMs: nonNegative('startupLeadMs', options.startupLeadMs ?? d.DEFAULT_STARTUP_LEAD_MS),
     maxInFlight: positive('maxInFlight', options.maxInFlight ?? d.DEFAULT_MAX_IN_FLIGHT, true),
     maxInFlightPerPeer: positive('maxInFlightPerPeer', options.maxInFlightPerPeer ?? d.DEFAULT_MAX_IN_FLIGHT_PER_PEER, true),

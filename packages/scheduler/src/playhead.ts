@@ -1,6 +1,7 @@
 /**
  * `waiting`: no playhead yet. `playing`: chunks fall due one every chunk duration.
- * `stalled` (finished streams): the playhead waits for a chunk that is not held.
+ * `stalled`: the playhead waits for a chunk that is not held (a finished stream, for as long as it
+ * takes; a live one with a target latency, until a time it is given).
  * `ended`: the playhead passed the last chunk (a finished stream, or a live one told its end).
  */
 export type PlayoutState = 'waiting' | 'playing' | 'stalled' | 'ended';
@@ -18,6 +19,8 @@ export class Playhead {
   #dueAt = 0;
   /** A chunk played since the last seat and its time at the source: where `followSource` measures from. */
   #sourceAnchor: { seq: number; ts: number } | undefined;
+  /** While stalled: when the wait ends (live), or undefined for a wait without end (finished). */
+  #stalledUntil: number | undefined;
 
   constructor(chunkDurationMs: number) {
     this.chunkDurationMs = chunkDurationMs;
@@ -64,9 +67,17 @@ export class Playhead {
     return delay;
   }
 
-  /** When `seq` is due. While stalled, the playhead chunk is due now and the rest follow it. */
+  /**
+   * Live: play-out is `ms` ahead of where it was (catching up): every chunk still to play falls
+   * due that much sooner.
+   */
+  advance(ms: number): void {
+    this.#dueAt -= ms;
+  }
+
+  /** When `seq` is due. While stalled, the playhead chunk is due now (or when the wait ends) and the rest follow it. */
   deadline(seq: number, now: number): number {
-    const base = this.#state === 'stalled' ? now : this.#dueAt;
+    const base = this.#state === 'stalled' ? (this.#stalledUntil ?? now) : this.#dueAt;
     return base + (seq - this.#seq) * this.chunkDurationMs;
   }
 
@@ -81,9 +92,15 @@ export class Playhead {
     this.#dueAt += this.chunkDurationMs;
   }
 
-  /** Finished streams: the playhead waits for its chunk. */
-  stall(): void {
+  /** The playhead waits for its chunk: for as long as it takes, or (live) until `until`. */
+  stall(until?: number): void {
     this.#state = 'stalled';
+    this.#stalledUntil = until;
+  }
+
+  /** While stalled: when the wait ends, or undefined for a wait without end. */
+  get stalledUntil(): number | undefined {
+    return this.#state === 'stalled' ? this.#stalledUntil : undefined;
   }
 
   end(): void {

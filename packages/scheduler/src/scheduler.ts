@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import { Availability } from './availability.js';
 import { assertSeq, type BufferMap } from './buffer-map.js';
 import { ChunkSet } from './chunk-set.js';
+import { CATCH_UP_QUIET_MS, CATCH_UP_RATE } from './constants.js';
 import { EdgeClock } from './edge-clock.js';
 import type { Clock, TimerHandle } from '@p2pstream/units';
 import {
@@ -83,6 +84,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** When each chunk appears here; with `targetLatencyMs`, play-out follows it. */
   readonly #edgeClock: EdgeClock;
   #edge = -1;
+  /** Target latency: the latency play-out holds now, the target plus what it fell back (`maxLatencyMs`). */
+  #latencyMs: number | undefined;
+  /** Target latency: when play-out last waited for a late chunk (it catches up only after a quiet spell). */
+  #lastWaitAt = -Infinity;
   /** The last chunk, once the stream is known to have ended (`finish`). */
   #last: number | undefined;
   #seatAt: number | undefined;
@@ -124,6 +129,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#playhead = new Playhead(this.#o.chunkDurationMs);
     this.#edgeClock = new EdgeClock(this.#o.chunkDurationMs);
     this.#chunkBytes = this.#o.chunkBytes;
+    this.#latencyMs = this.#o.live ? this.#o.targetLatencyMs : undefined;
     this.#view = new RoundView(this.#viewHost());
     const { signal } = this.#o;
     if (signal?.aborted) this.close();
@@ -157,6 +163,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** The newest chunk known to exist (live) or the last chunk (finished); -1 while unknown. */
   get edge(): number {
     return this.#edge;
+  }
+
+  /**
+   * Live with a target latency: the latency play-out holds now, from a chunk's first
+   * announcement to its play: the target, plus what it fell back when chunks came too late
+   * (see `maxLatencyMs`). Undefined without a target.
+   */
+  get latencyMs(): number | undefined {
+    return this.#latencyMs;
   }
 
   /** When `seq` is due to play on the scheduler's clock, or undefined before play-out starts. */
@@ -330,9 +345,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** The target latency's due time of `seq`, or undefined without a target or before any chunk was heard of. */
   #targetDue(seq: number): number | undefined {
-    const target = this.#o.targetLatencyMs;
+    const latency = this.#latencyMs;
     const heardAt = this.#edgeClock.timeOf(seq);
-    return target === undefined || heardAt === undefined || !this.#o.live ? undefined : heardAt + target;
+    return latency === undefined || heardAt === undefined ? undefined : heardAt + latency;
   }
 
   /**
@@ -401,7 +416,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #armPlayout(): void {
     this.#clock.clearTimeout(this.#playheadTimer);
     this.#playheadTimer = undefined;
-    if (!this.#running || this.#playhead.state !== 'playing') return;
+    if (!this.#running) return;
+    const waitEnds = this.#playhead.stalledUntil;
+    if (waitEnds !== undefined) {
+      this.#playheadTimer = this.#clock.setTimeout(() => this.#giveUpWait(), Math.max(0, waitEnds - this.#clock.now()));
+      return;
+    }
+    if (this.#playhead.state !== 'playing') return;
     const delay = Math.max(0, this.#playhead.dueAt - this.#clock.now());
     this.#playheadTimer = this.#clock.setTimeout(() => this.#onPlayoutTick(), delay);
   }
@@ -429,7 +450,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         playhead.pass();
         if (trace.enabled) trace('chunk %d: played', seq);
         this.emit('played', { seq, dueAt });
-        if (this.#o.live) this.#followSource(seq);
+        if (this.#o.live) {
+          this.#followSource(seq);
+          this.#catchUp(now);
+        }
         continue;
       }
       if (!this.#o.live) {
@@ -450,6 +474,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         if (trace.enabled) trace('chunk %d: not held when due; play pauses and starts again at chunk %d in %d ms', seq, resume, playhead.dueAt - now);
         this.emit('rebuffered', { seq, dueAt, resume });
         return;
+      }
+      if (this.#waitFor(dueAt, now)) {
+        this.#counters.rebuffered += 1;
+        if (trace.enabled) trace('chunk %d: not held when due; play pauses for it until %d ms from now (latency held %d ms)', seq, playhead.stalledUntil! - now, this.#latencyMs);
+        this.emit('rebuffered', { seq, dueAt, resume: seq });
+        break;
       }
       this.#skip(seq, dueAt);
       playhead.pass();
@@ -472,6 +502,44 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // Target latency: the source's chunks now come that much later than the estimate said.
     if (this.#o.targetLatencyMs !== undefined && this.#edgeClock.known) this.#edgeClock.notBefore(next, this.#edgeClock.timeOf(next)! + delay);
     if (trace.enabled) trace('chunk %d: cut %d ms late at the source; chunks after it fall due as much later', seq, delay);
+  }
+
+  /**
+   * Target latency: the playhead chunk, due at `dueAt`, is not held. While the latency held can
+   * still grow (`maxLatencyMs`), play pauses for it rather than skip it; the time it waits is
+   * added to the latency held. Not once the stream is known to have ended. Returns whether it waits.
+   */
+  #waitFor(dueAt: number, now: number): boolean {
+    const latency = this.#latencyMs;
+    if (latency === undefined || this.#last !== undefined) return false;
+    const waitEnds = dueAt + this.#o.maxLatencyMs - latency;
+    if (waitEnds <= now) return false;
+    this.#playhead.stall(waitEnds);
+    return true;
+  }
+
+  /** Target latency: the wait for the playhead chunk ran out of room. It is skipped, and play goes on at the most latency allowed. */
+  #giveUpWait(): void {
+    this.#playheadTimer = undefined;
+    const { seq, dueAt } = this.#playhead;
+    const now = this.#clock.now();
+    this.#latencyMs = this.#o.maxLatencyMs;
+    this.#lastWaitAt = now;
+    this.#skip(seq, dueAt);
+    this.#seatOnTarget(seq + 1);
+  }
+
+  /**
+   * Target latency, fallen back: once nothing was waited for in `CATCH_UP_QUIET_MS`, each chunk
+   * played brings the rest `CATCH_UP_RATE` of a chunk sooner, down to the target: play at 1.05×.
+   */
+  #catchUp(now: number): void {
+    const latency = this.#latencyMs;
+    const target = this.#o.targetLatencyMs;
+    if (latency === undefined || target === undefined || latency <= target || now - this.#lastWaitAt < CATCH_UP_QUIET_MS) return;
+    const step = Math.min(latency - target, this.#o.chunkDurationMs * CATCH_UP_RATE);
+    this.#latencyMs = latency - step;
+    this.#playhead.advance(step);
   }
 
   /** Whether `seq` lies past the last chunk: a finished stream's edge, or the end a live one was told. */
@@ -527,7 +595,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #resumeIfAwaited(seq: number): void {
     if (this.#playhead.state !== 'stalled' || this.#playhead.seq !== seq) return;
-    this.#playhead.resume(this.#clock.now());
+    const now = this.#clock.now();
+    // Live: the wait is latency held from now on, so that the chunks after it have as long to come.
+    if (this.#playhead.stalledUntil !== undefined && this.#latencyMs !== undefined) {
+      this.#latencyMs = Math.min(this.#o.maxLatencyMs, this.#latencyMs + Math.max(0, now - this.#playhead.dueAt));
+      this.#lastWaitAt = now;
+      if (trace.enabled) trace('chunk %d: came after a wait of %d ms; latency held now %d ms', seq, now - this.#playhead.dueAt, this.#latencyMs);
+    }
+    this.#playhead.resume(now);
     this.#armPlayout();
   }
 
