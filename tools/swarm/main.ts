@@ -1,6 +1,6 @@
 /**
  * `npm run swarm -- --viewers N --rate 2mbit --publisher-limit 3x --duration 60s
- *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--behind D] [--keep DIR]
+ *   [--kill-fraction 0.2] [--source FILE] [--pacing harness|program] [--latency D] [--max-latency D] [--behind D] [--keep DIR]
  *   [--shaped [--uplinks 0.5x:20,1.5x:50,3x:30] [--publisher-uplink 2x] [--uplink-queue 200ms]]
  *   [--lag-sample-every N] [--peer-arg ARG]... [--tcp-notsent-lowat S] [--nat [--homes 2] [--home-share 0.8] [--no-traversal]]`
  *
@@ -35,10 +35,12 @@ in a network namespace of its own with a capped uplink) and prints a JSON report
   --pacing P             harness: the harness pipes the looped source at the rate into
                          publish --source -; program: publish --realtime --bitrate --loop (default harness)
   --start-interval D     pause between viewer starts (default 300ms)
-  --behind D             the viewers' watch --behind: how far behind the newest chunk
-                         they start (default: the peer's own, 4s)
   --latency D            the viewers' watch --latency: play each chunk D after it could
-                         first be announced, instead of --behind (default: not given)
+                         first be announced (default: the peer's own, 2s)
+  --max-latency D        the viewers' watch --max-latency: the most their latency falls
+                         back to before a late chunk is skipped (default: the peer's own, 6s)
+  --behind D             the viewers' watch --behind instead of --latency: start D behind
+                         the newest chunk, plus a 2 s start-up delay (default: not given)
   --keep DIR             keep stats files and the publisher's key in DIR (default: a temporary
                          directory, removed afterwards)
   --lag-sample-every N   stamp a lag sample into the source after every N of its 188-byte
@@ -82,6 +84,7 @@ try {
       'start-interval': { type: 'string', default: '300ms' },
       behind: { type: 'string' },
       latency: { type: 'string' },
+      'max-latency': { type: 'string' },
       keep: { type: 'string' },
       'lag-sample-every': { type: 'string', default: String(DEFAULT_LAG_SAMPLE_EVERY) },
       'peer-arg': { type: 'string', multiple: true },
@@ -138,6 +141,7 @@ try {
     startIntervalMs: parseDuration('--start-interval', v['start-interval']),
     ...(v.behind === undefined ? {} : { behindMs: parseDuration('--behind', v.behind) }),
     ...(v.latency === undefined ? {} : { latencyMs: parseDuration('--latency', v.latency) }),
+    ...(v['max-latency'] === undefined ? {} : { maxLatencyMs: parseDuration('--max-latency', v['max-latency']) }),
     lagSampleEvery,
     peerArgs: v['peer-arg'] ?? [],
     ...(shaped ? { shaped } : {}),

@@ -54,6 +54,8 @@ export interface ViewerReport {
   played: number;
   due: number;
   skipped: number;
+  /** Times play paused for a late chunk instead of skipping it (`--latency` falling back, or a rebuffer). */
+  rebuffers: number;
   /** Lag behind the source in the last stats line. */
   lagMs: number | null;
   maxLagMs: number | null;
@@ -110,6 +112,8 @@ export interface AggregateReport {
   skipped: number;
   /** `skipped` by cause (`timed-out`, `refused-busy`, … as the viewers' stats give them), over every viewer process. */
   skippedByCause: Record<string, number>;
+  /** Pauses for late chunks, summed over every viewer process. */
+  rebuffers: number;
   lagMs: Spread | null;
   lagOnBytes: AggregateLagOnBytes | null;
   bytesFromPublisher: number;
@@ -137,6 +141,7 @@ export function viewerReport(record: ViewerRecord, streamBytesPerSecond: number)
     played: last?.played ?? 0,
     due: last?.due ?? 0,
     skipped: last?.skipped ?? 0,
+    rebuffers: last?.rebuffers ?? 0,
     lagMs: last?.lagMs ?? null,
     maxLagMs: lags.length ? Math.max(...lags) : null,
     bytesFromPublisher: last?.bytesFromPublisher ?? 0,
@@ -172,6 +177,7 @@ export function aggregateReport(viewers: readonly ViewerReport[], records: reado
     belowContinuity099: withStats.filter((viewer) => viewer.continuity! < 0.99).length,
     skipped: sum((viewer) => viewer.skipped),
     skippedByCause: skippedByCause(records),
+    rebuffers: sum((viewer) => viewer.rebuffers),
     lagMs: spread(viewers.flatMap((viewer) => (viewer.lagMs === null ? [] : [viewer.lagMs])), 0),
     lagOnBytes: aggregateLagOnBytes(viewers, records),
     bytesFromPublisher: fromPublisher,

@@ -68,10 +68,12 @@ export interface SwarmOptions {
    * @default 300
    */
   startIntervalMs?: number;
-  /** The viewers' `--behind` (how far behind the newest chunk they start, ms); theirs by default. */
+  /** The viewers' `--behind` (how far behind the newest chunk they start, ms); unset: not given. */
   behindMs?: number;
-  /** The viewers' `--latency` (play each chunk this long after it could first be announced, ms); unset: not given. */
+  /** The viewers' `--latency` (play each chunk this long after it could first be announced, ms); unset: theirs (2 s). */
   latencyMs?: number;
+  /** The viewers' `--max-latency` (the most their latency falls back to, ms); unset: theirs (6 s). */
+  maxLatencyMs?: number;
   /** More arguments for the publisher and every viewer (`--max-upload-queue 1h`), to compare a setting in one harness. */
   peerArgs?: readonly string[];
   /**
@@ -109,6 +111,7 @@ export interface SwarmReport {
     pacing: 'harness' | 'program';
     behindMs?: number;
     latencyMs?: number;
+    maxLatencyMs?: number;
     /** The arguments every peer was given besides the harness's own. */
     peerArgs: readonly string[];
     shaped: boolean;
@@ -286,6 +289,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
         const behind = [
           ...(options.behindMs === undefined ? [] : ['--behind', `${options.behindMs}ms`]),
           ...(options.latencyMs === undefined ? [] : ['--latency', `${options.latencyMs}ms`]),
+          ...(options.maxLatencyMs === undefined ? [] : ['--max-latency', `${options.maxLatencyMs}ms`]),
         ];
         const port = nat ? natViewerPort(slot.slot) : await portFor(slot.host);
         const args = ['watch', name, '--out', '-', ...behind, ...common(slot.host, port), ...webrtc, '--stats', statsFile, ...peerArgs];
@@ -392,6 +396,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmReport> {
       pacing,
       ...(options.behindMs === undefined ? {} : { behindMs: options.behindMs }),
       ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+      ...(options.maxLatencyMs === undefined ? {} : { maxLatencyMs: options.maxLatencyMs }),
       peerArgs,
       shaped: shaped !== undefined,
       lagSampleEvery,

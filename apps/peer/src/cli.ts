@@ -21,7 +21,7 @@ import {
   DEFAULT_UPLOAD_SLOTS,
 } from '@p2pstream/peer-server';
 import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_FINISHED_MS_PER_MIB, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
-import { DEFAULT_LIVE_OFFSET_MS } from '@p2pstream/scheduler';
+import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_LATENCY_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
 import { parseDuration, parseHostPort, parseIceServer, parseInteger, parseMediaTime, parseRate, parseSize, UsageError, type HostPort, type IceServer } from '@p2pstream/units';
@@ -31,6 +31,9 @@ export const DEFAULT_CENTRAL = '127.0.0.1:2045';
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** How long a live stream may bring no new chunk before watch says its publisher may be gone (`--silence`). */
 export const DEFAULT_SILENCE_MS = 30_000;
+
+/** What `watch` holds a live stream at without `--behind` or `--latency`: each chunk played 2 s after it could first be announced. */
+export const DEFAULT_LATENCY_MS = 2000;
 /** The longest `--silence`: an hour. */
 const MAX_SILENCE_MS = 3_600_000;
 
@@ -225,12 +228,16 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          start that player on the stream (over --http, on a free
                          port of ${DEFAULT_HTTP_HOST} unless given) and stop when it exits,
                          with its exit code
-  --behind TIME          how far behind the newest chunk a live stream starts:
-                         4s, 2.5, 1500ms (default ${DEFAULT_LIVE_OFFSET_MS / 1000}s; less is less delay,
-                         and more skipped chunks when peers are slow)
-  --latency TIME         instead of --behind: play each live chunk this long after the
-                         fastest peer could announce it (2s, 1500ms), following that
-                         estimate as it improves; less is less delay and more skips
+  --latency TIME         play each live chunk this long after the fastest peer could
+                         announce it (2s, 1500ms; default ${DEFAULT_LATENCY_MS / 1000}s), following that estimate
+                         as it improves; a chunk that comes later is waited for (play
+                         pauses) and the wait kept as delay, up to --max-latency, then
+                         caught up at 1.05x after 10 s without a wait
+  --max-latency TIME     the most delay --latency falls back to before a late chunk is
+                         skipped (default ${DEFAULT_MAX_LATENCY_MS / 1000}s; the same as --latency: skip at once)
+  --behind TIME          instead of --latency: start this far behind the newest chunk
+                         (4s, 2.5, 1500ms; ${DEFAULT_LIVE_OFFSET_MS / 1000}s was the default before --latency),
+                         plus a 2 s start-up delay, and skip what comes too late
   --silence TIME         a live stream that brings no new chunk from anyone for
                          this long is reported: "the publisher may be gone"
                          (default ${DEFAULT_SILENCE_MS / 1000}s); watch keeps waiting unless --exit-on-silence
@@ -342,10 +349,15 @@ export interface WatchConfig extends CommonConfig {
   readonly fromMs: number | undefined;
   /** `--mpv`, `--vlc`, `--ffplay`: the player to start on the stream. */
   readonly player: PlayerName | undefined;
-  /** How far behind the newest chunk a live stream starts (`--behind`); the scheduler's default when unset. */
+  /** How far behind the newest chunk a live stream starts (`--behind`); unset, the stream is held at `latencyMs`. */
   readonly behindMs: number | undefined;
-  /** `--latency`: play each live chunk this long after it could first be announced (the scheduler's `targetLatencyMs`). */
+  /**
+   * `--latency`: play each live chunk this long after it could first be announced (the
+   * scheduler's `targetLatencyMs`); `DEFAULT_LATENCY_MS` without it, unset with `--behind`.
+   */
   readonly latencyMs: number | undefined;
+  /** `--max-latency`: the most delay the latency falls back to (the scheduler's `maxLatencyMs`); unset with `--behind`. */
+  readonly maxLatencyMs: number | undefined;
   /** `--silence`: no new chunk of a live stream for this long is reported. */
   readonly silenceMs: number;
   /** `--exit-on-silence`: then stop (exit 3) instead of waiting on. */
@@ -416,6 +428,7 @@ const OPTIONS = {
     from: { type: 'string' },
     behind: { type: 'string' },
     latency: { type: 'string' },
+    'max-latency': { type: 'string' },
     silence: { type: 'string' },
     'exit-on-silence': { type: 'boolean' },
     'max-chunk-skew': { type: 'string' },
@@ -516,6 +529,13 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const players = PLAYERS.filter((player) => values[player] === true);
   if (players.length > 1) throw new UsageError(`watch starts one player: --${players.join(' or --')}, not both`);
   if (values.behind !== undefined && values.latency !== undefined) throw new UsageError('--behind and --latency both say where live play starts: give one');
+  if (values.behind !== undefined && values['max-latency'] !== undefined) throw new UsageError('--max-latency bounds --latency; --behind skips what comes late: leave one out');
+  const latencyMs = values.behind !== undefined ? undefined : values.latency === undefined ? DEFAULT_LATENCY_MS : parseDuration('--latency', values.latency as string, 0, MAX_BEHIND_MS);
+  const maxLatencyMs =
+    latencyMs === undefined ? undefined : values['max-latency'] === undefined ? Math.max(latencyMs, DEFAULT_MAX_LATENCY_MS) : parseDuration('--max-latency', values['max-latency'] as string, 0, MAX_BEHIND_MS);
+  if (latencyMs !== undefined && maxLatencyMs! < latencyMs) {
+    throw new UsageError(`--max-latency ${values['max-latency'] as string} is less than the latency it bounds (${latencyMs / 1000}s): give at least that`);
+  }
   const listen = values['no-listen'] !== true;
   if (!listen && common.webrtc) throw new UsageError('--no-listen answers no offers: leave out --webrtc');
   if (players.length > 0 && values.out === '-') throw new UsageError(`--${players[0]} plays the stream itself: leave out --out - (or pipe --out - into a player of your own)`);
@@ -530,7 +550,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       fromMs: values.from === undefined ? undefined : parseMediaTime('--from', values.from as string),
       player: players[0],
       behindMs: values.behind === undefined ? undefined : parseDuration('--behind', values.behind as string, 0, MAX_BEHIND_MS),
-      latencyMs: values.latency === undefined ? undefined : parseDuration('--latency', values.latency as string, 0, MAX_BEHIND_MS),
+      latencyMs,
+      maxLatencyMs,
       silenceMs: values.silence === undefined ? DEFAULT_SILENCE_MS : parseDuration('--silence', values.silence as string, 1, MAX_SILENCE_MS),
       exitOnSilence: values['exit-on-silence'] === true,
       maxChunkSkewMs:

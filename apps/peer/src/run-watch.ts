@@ -68,7 +68,7 @@ export async function runWatch(config: WatchConfig, log: Log, lifecycle: Lifecyc
     finishedStore: config.cacheBytes === undefined ? {} : { cacheBytes: config.cacheBytes },
     ...(sink ? { sink } : {}),
     ...(config.behindMs === undefined ? {} : { scheduler: { liveOffsetMs: config.behindMs } }),
-    ...(config.latencyMs === undefined ? {} : { scheduler: { targetLatencyMs: config.latencyMs } }),
+    ...(config.latencyMs === undefined ? {} : { scheduler: { targetLatencyMs: config.latencyMs, maxLatencyMs: config.maxLatencyMs } }),
     ...(config.maxChunkSkewMs === undefined ? {} : { maxChunkSkewMs: config.maxChunkSkewMs }),
     ...(config.finishedChunkMs === undefined ? {} : { finishedChunkMs: config.finishedChunkMs }),
     symmetric: config.symmetric,

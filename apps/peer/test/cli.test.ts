@@ -36,7 +36,8 @@ describe('parseCommandLine', () => {
       fromMs: undefined,
       player: undefined,
       behindMs: undefined,
-      latencyMs: undefined,
+      latencyMs: 2000,
+      maxLatencyMs: 6000,
       silenceMs: 30_000,
       exitOnSilence: false,
       maxChunkSkewMs: undefined,
@@ -78,12 +79,18 @@ describe('parseCommandLine', () => {
       http: { host: '127.0.0.1', port: 8080 },
       fromMs: 90_000,
       behindMs: 2500,
+      latencyMs: undefined,
+      maxLatencyMs: undefined,
       silenceMs: 10_000,
       exitOnSilence: true,
       maxChunkSkewMs: 90_000,
     });
     expect((run(['relay', 'cam1', '--max-chunk-skew', '2m']) as WatchConfig).maxChunkSkewMs).toBe(120_000);
-    expect((run(['watch', 'cam1', '--latency', '1500ms']) as WatchConfig).latencyMs).toBe(1500);
+    expect(run(['watch', 'cam1', '--latency', '1500ms'])).toMatchObject({ latencyMs: 1500, maxLatencyMs: 6000 });
+    expect(run(['watch', 'cam1', '--latency', '8s'])).toMatchObject({ latencyMs: 8000, maxLatencyMs: 8000 });
+    expect(run(['watch', 'cam1', '--max-latency', '3s'])).toMatchObject({ latencyMs: 2000, maxLatencyMs: 3000 });
+    // A relay fetches for the viewers near it: at the viewers' default latency, not seconds behind them.
+    expect(run(['relay', 'cam1'])).toMatchObject({ behindMs: undefined, latencyMs: 2000, maxLatencyMs: 6000 });
     expect((run(['watch', 'cam1', '--http', '0.0.0.0:9000']) as WatchConfig).http).toEqual({ host: '0.0.0.0', port: 9000 });
   });
 
@@ -189,6 +196,9 @@ describe('parseCommandLine', () => {
       [['watch', 'cam1', '--latency', 'soon'], /--latency takes a duration/],
       [['watch', 'cam1', '--behind', '2s', '--latency', '2s'], /--behind and --latency both say where live play starts/],
       [['relay', 'cam1', '--latency', '2s'], /Unknown option '--latency'/],
+      [['watch', 'cam1', '--latency', '3s', '--max-latency', '2s'], /--max-latency 2s is less than the latency it bounds \(3s\)/],
+      [['watch', 'cam1', '--behind', '3s', '--max-latency', '8s'], /--max-latency bounds --latency; --behind skips what comes late/],
+      [['watch', 'cam1', '--max-latency', 'later'], /--max-latency takes a duration/],
       [['watch', 'cam1', '--silence', '0'], /--silence takes a duration/],
       [['watch', 'cam1', '--max-upload-queue', '0'], /--max-upload-queue takes a duration/],
       [['publish', 'cam1', '--source', '-', '--max-upload-queue', '2h'], /--max-upload-queue takes a duration from .* to 3600 s/],
@@ -222,7 +232,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--help'])).toEqual({ action: 'help', text: HELP });
     const flags = {
       publish: ['--source', '--realtime', '--bitrate', '--loop', '--key', '--format', '--super-seed'],
-      watch: ['--out', '--http', '--from', '--behind', '--latency', '--max-chunk-skew'],
+      watch: ['--out', '--http', '--from', '--behind', '--latency', '--max-latency', '--max-chunk-skew'],
       relay: ['--max-chunk-skew'],
       list: [],
     };

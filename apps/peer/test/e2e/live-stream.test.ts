@@ -38,7 +38,7 @@ describe('a live (--realtime) stream', { timeout: 2 * READY_TIMEOUT_MS + FIXTURE
     const publisher = await startPublisher({ central, host: loopback(BLOCK, 2), name: 'live', dir, realtime: true });
     await waitForPublisherStats(publisher, `${JOIN_AFTER_CHUNKS} chunks cut`, (line) => line.chunks >= JOIN_AFTER_CHUNKS, READY_TIMEOUT_MS);
 
-    // The first viewer plays 2 s behind the newest chunk, the second at the default (4 s), the third 6 s behind.
+    // The first viewer plays 2 s behind the newest chunk, the second at the default (`--latency 2s`), the third 6 s behind.
     const behind = [['--behind', '2s'], [], ['--behind', '6s']];
     const viewers = await Promise.all(
       [3, 4, 5].map((host, i) => startViewer({ central, host: loopback(BLOCK, host), name: 'live', dir, args: behind[i]! })),
