@@ -75,10 +75,15 @@ export class Playhead {
     this.#dueAt -= ms;
   }
 
-  /** When `seq` is due. While stalled, the playhead chunk is due now (or when the wait ends) and the rest follow it. */
+  /**
+   * When `seq` is due. While stalled, the playhead chunk is due now (or, live, when the wait
+   * ends), and the rest follow it as if it came now: the chunks after it must not look later
+   * than they are, or they are asked for late and each is waited for in turn.
+   */
   deadline(seq: number, now: number): number {
-    const base = this.#state === 'stalled' ? (this.#stalledUntil ?? now) : this.#dueAt;
-    return base + (seq - this.#seq) * this.chunkDurationMs;
+    if (this.#state !== 'stalled') return this.#dueAt + (seq - this.#seq) * this.chunkDurationMs;
+    if (seq === this.#seq) return this.#stalledUntil ?? now;
+    return now + (seq - this.#seq) * this.chunkDurationMs;
   }
 
   /** The playhead chunk when it has fallen due by `now` and play-out is running, else undefined. */

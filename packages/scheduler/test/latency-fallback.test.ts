@@ -8,13 +8,14 @@ const noFetch = () => Promise.resolve();
 /**
  * A publisher's grid through peer `a`: chunks 0–4 held at 0, then chunk s announced at
  * (s − 4) × 500 ms, so with a target of 1 s chunk s is due at (s − 4) × 500 + 1 000; chunk 3,
- * due at 500, is where play starts. `late` chunks are announced at the given time instead (never at Infinity).
+ * due at 500, is where play starts. `late` chunks are announced at the given time instead; none
+ * after `until`.
  */
 async function grid(swarm: Swarm, until: number, late: ReadonlyMap<number, number> = new Map()): Promise<void> {
   const announceAt = new Map<number, number[]>();
   for (let seq = 5; (seq - 4) * 500 <= until; seq++) {
     const at = late.get(seq) ?? (seq - 4) * 500;
-    if (at === Infinity) continue;
+    if (at > until) continue;
     announceAt.set(at, [...(announceAt.get(at) ?? []), seq]);
   }
   const times = [...announceAt.keys()].sort((x, y) => x - y);
@@ -49,6 +50,16 @@ describe('target latency falling back (live)', () => {
     expect(swarm.scheduler.latencyMs).toBe(1_350);
     expect(playedAt(swarm, 9)).toBe(3_850);
     expect(playedAt(swarm, 12)).toBe(5_350);
+  });
+
+  it('while it waits, asks for the late chunk by the end of the wait, and for the chunks after it as if it came now', async () => {
+    const swarm = fallingBack();
+    await grid(swarm, 3_100, new Map([[8, 3_300]]));
+    expect(swarm.scheduler.playoutState).toBe('stalled');
+    // The wait for chunk 8 began at 3 000 and may last until 5 000; chunk 9 is due a chunk after now.
+    expect(swarm.scheduler.deadline(8)).toBe(5_000);
+    expect(swarm.scheduler.deadline(9)).toBe(3_600);
+    expect(swarm.scheduler.deadline(10)).toBe(4_100);
   });
 
   it('waits for a chunk whose answer comes late, and asks for it in time for the end of the wait', async () => {
