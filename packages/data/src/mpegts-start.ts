@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_PCR_GAP_MS, TS_PACKET_BYTES } from './constants.js';
 import { PcrClock, videoFrameStart } from './mpegts.js';
-import { packetBoundary, ProgramTables } from './mpegts-psi.js';
+import { PAT_PID, packetBoundary, packetPid, ProgramTables } from './mpegts-psi.js';
 
 export interface RandomAccessStartOptions {
   /**
@@ -51,6 +51,13 @@ export class RandomAccessStart {
   #heldBytes = 0;
   /** Bytes seen since the PAT and PMT without a keyframe. */
   #waited = 0;
+  /**
+   * Whether a PAT and a PMT were seen since the last skip. Copies from before a skip are not
+   * the tables the stream has just before the keyframes after it (a muxer puts them there, with
+   * their own continuity counters), so the output would not be the stream as it was sent.
+   */
+  #patSinceSkip = true;
+  #pmtSinceSkip = true;
 
   constructor(options: RandomAccessStartOptions = {}) {
     this.#fromMs = options.fromMs ?? 0;
@@ -81,9 +88,12 @@ export class RandomAccessStart {
     /** Where the hold begins in this push: the keyframe when it is in `data`, else where the packets begin. */
     let holdFrom = first;
     for (let offset = first; offset + TS_PACKET_BYTES <= data.length; offset += TS_PACKET_BYTES) {
-      this.#tables.observe(data, offset);
+      if (this.#tables.observe(data, offset)) {
+        if (packetPid(data, offset) === PAT_PID) this.#patSinceSkip = true;
+        else this.#pmtSinceSkip = true;
+      }
       this.#clock.observe(data, offset);
-      if (!this.#tables.ready) continue;
+      if (!this.#tables.ready || !this.#patSinceSkip || !this.#pmtSinceSkip) continue;
       const keyframe = videoFrameStart(data, offset) === 'keyframe';
       const startsHere = keyframe || !this.#tables.hasVideo || this.#waited > this.#maxWaitBytes;
       if (!keyframe) this.#waited += TS_PACKET_BYTES;
@@ -105,9 +115,11 @@ export class RandomAccessStart {
     return [];
   }
 
-  /** A chunk never came (a live stream skipped it): what is held is broken, so wait for the next keyframe. */
+  /** A chunk never came (a live stream skipped it): what is held is broken, so wait for the tables and the next keyframe. */
   skipped(): void {
-    if (!this.#started) this.#held = undefined;
+    if (this.#started) return;
+    this.#held = undefined;
+    this.#patSinceSkip = this.#pmtSinceSkip = false;
   }
 
   #start(pieces: Uint8Array[]): Uint8Array[] {

@@ -80,6 +80,22 @@ describe('RandomAccessStart', () => {
     expect(out.subarray(2 * TS_PACKET_BYTES).equals(FIXTURE.subarray(keyframe))).toBe(true);
   });
 
+  it('after a skipped chunk that held the tables just before a keyframe, does not start there with older copies: the output is the stream as sent', () => {
+    // Cut as the publisher does on a 500 ms grid: a keyframe on the grid starts a chunk, and the tables the muxer put just before it end the one before.
+    const second = findVideoRandomAccess(FIXTURE, 1000 * TS_PACKET_BYTES);
+    const third = findVideoRandomAccess(FIXTURE, second + TS_PACKET_BYTES);
+    const tablesBefore = second - 2 * TS_PACKET_BYTES;
+    const played = FIXTURE.subarray(tablesBefore - 100 * TS_PACKET_BYTES, tablesBefore - 50 * TS_PACKET_BYTES); // mid-way, with the tables the muxer repeats
+    const start = new RandomAccessStart();
+    expect(start.push(played)).toEqual([]);
+    // The chunk ending with the tables of the keyframe never came.
+    start.skipped();
+    const out = Buffer.concat(chunksOf(FIXTURE, second).flatMap((chunk) => start.push(chunk)));
+    // It starts at the next keyframe, with the tables just before it: one stretch of the stream.
+    expect(out.equals(FIXTURE.subarray(third - 2 * TS_PACKET_BYTES))).toBe(true);
+    expect(offsetIn(FIXTURE, out)).toBe(third - 2 * TS_PACKET_BYTES);
+  });
+
   it('seeks: starts at the keyframe at or before a media time, by the PCR', () => {
     for (const seconds of [0, 5, 12.5, 19]) {
       const start = new RandomAccessStart({ fromMs: seconds * 1000 });
