@@ -108,8 +108,9 @@ const COMMON_HELP = `Common options:
                          connection 10, fading by N over the ban time (default ${DEFAULT_BAN_THRESHOLD})
   --ban-time DURATION    how long a ban lasts (default ${DEFAULT_BAN_MS / 60_000}m)
   --cache SIZE           memory for a finished stream's chunks, which are kept on
-                         disk (the published file, or a scratch file in $TMPDIR that
-                         is deleted on exit): 16MiB, 64MiB, 1GiB (default ${DEFAULT_STORE_CACHE_BYTES / 2 ** 20}MiB)
+                         disk (the published file; watch --out FILE's file; or a
+                         scratch file in $TMPDIR, deleted on exit, for chunks not
+                         written there yet): 16MiB, 64MiB, 1GiB (default ${DEFAULT_STORE_CACHE_BYTES / 2 ** 20}MiB)
   --webrtc               reach peers over WebRTC data channels set up through
                          central's signal relay, and answer their offers (TCP
                          stays the default; peers that take no signals are still

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { WritableSink, type Sink } from '@p2pstream/peer-client';
 import type { HttpOutput } from './http-output.js';
@@ -18,6 +18,8 @@ interface OutTarget {
   stream: Writable;
   /** The path of the file; undefined for stdout. */
   path: string | undefined;
+  /** A regular file (not a pipe or a device given as a path), written from its start. */
+  regular: boolean;
 }
 
 /**
@@ -47,18 +49,23 @@ export class Outputs implements Sink {
   /** Opens `--out` (`-` for stdout, or a path) and takes `--http` as it is. */
   static async open(out: string | undefined, http: HttpOutput | undefined): Promise<Outputs> {
     if (out === undefined) return new Outputs(undefined, http);
-    if (out === '-') return new Outputs({ stream: process.stdout, path: undefined }, http);
+    if (out === '-') return new Outputs({ stream: process.stdout, path: undefined, regular: false }, http);
     const file = createWriteStream(out, { highWaterMark: OUT_FILE_BUFFER_BYTES });
     await new Promise<void>((resolve, reject) => {
       file.once('ready', () => resolve());
       file.once('error', (error: NodeJS.ErrnoException) => reject(new UserError(`cannot write --out ${out}: ${error.code ?? error.message}`)));
     });
-    return new Outputs({ stream: file, path: out }, http);
+    return new Outputs({ stream: file, path: out, regular: statSync(out).isFile() }, http);
   }
 
   /** Live outputs never wait; finished ones wait for every output to take each chunk. */
   set live(live: boolean) {
     if (this.#http) this.#http.live = live;
+  }
+
+  /** `--out FILE` when it is a regular file, so a finished stream's chunks can be read back from it to re-share. */
+  get filePath(): string | undefined {
+    return this.#out?.regular && !this.#failure ? this.#out.path : undefined;
   }
 
   /** Chunks a live stream dropped because the reader of --out fell behind. */
@@ -72,9 +79,9 @@ export class Outputs implements Sink {
     if (this.#failure) listener(this.#failure);
   }
 
-  write(data: Uint8Array): Promise<void> | void {
+  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> | void {
     const waits: Array<Promise<void>> = [];
-    if (this.#outSink && !this.#failure) waits.push(this.#outSink.write(data).catch((error: unknown) => this.#fail(outputError(error, this.#out!))));
+    if (this.#outSink && !this.#failure) waits.push(this.#outSink.write(data, this.#out!.regular ? inFile : undefined).catch((error: unknown) => this.#fail(outputError(error, this.#out!))));
     const http = this.#http?.write(data);
     if (http) waits.push(http);
     if (waits.length > 0) return Promise.all(waits).then(() => undefined);

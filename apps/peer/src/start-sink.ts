@@ -14,8 +14,11 @@ export class StartSink implements Sink {
   /** Set once the stream is known: a finished stream played from chunk 0 needs no start point. */
   passThrough = false;
 
+  readonly #fromStart: boolean;
+
   constructor(outputs: Sink, fromMs: number | undefined) {
     this.#outputs = outputs;
+    this.#fromStart = fromMs === undefined;
     this.#start = new RandomAccessStart(fromMs === undefined ? {} : { fromMs });
   }
 
@@ -34,8 +37,14 @@ export class StartSink implements Sink {
     this.#start.skipped();
   }
 
-  write(data: Uint8Array): Promise<void> | void {
-    if (this.passThrough) return this.#outputs.write(data);
+  /** The outputs' file, when a finished stream is written to it untouched from its first chunk (no `--from`). */
+  get filePath(): string | undefined {
+    return this.#fromStart ? this.#outputs.filePath : undefined;
+  }
+
+  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> | void {
+    // Only bytes passed through untouched are where play-out thinks they are.
+    if (this.passThrough) return this.#outputs.write(data, inFile);
     const pieces = this.#start.push(data);
     if (pieces.length === 0) return;
     // More than one piece only once, at the start point.

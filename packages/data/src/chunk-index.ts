@@ -5,13 +5,14 @@ const INITIAL_CAPACITY = 1024;
 
 /**
  * What a chunk store keeps in memory per chunk of a finished stream: where its
- * bytes are in the file, how many, its timestamp and its signature, 85 bytes in
- * typed arrays (a 4 GiB stream of 64 KiB chunks: 5.6 MB), so that serving a
- * chunk needs no signing and no hashing.
+ * bytes are (which of its files, and the offset there), how many, its timestamp
+ * and its signature, 86 bytes in typed arrays (a 4 GiB stream of 64 KiB chunks:
+ * 5.6 MB), so that serving a chunk needs no signing and no hashing.
  */
 export class ChunkIndex {
   #capacity = 0;
   #held = new Uint8Array(0);
+  #placed = new Uint8Array(0);
   #offsets = new Float64Array(0);
   #lengths = new Uint32Array(0);
   #timestamps = new Float64Array(0);
@@ -24,6 +25,7 @@ export class ChunkIndex {
   set(seq: number, entry: { offset: number; length: number; ts: number; sig: Uint8Array }): void {
     if (seq >= this.#capacity) this.#grow(seq + 1);
     this.#held[seq] = 1;
+    this.#placed[seq] = 0;
     this.#offsets[seq] = entry.offset;
     this.#lengths[seq] = entry.length;
     this.#timestamps[seq] = entry.ts;
@@ -32,6 +34,17 @@ export class ChunkIndex {
 
   offset(seq: number): number {
     return this.#offsets[seq]!;
+  }
+
+  /** Moves a held chunk's bytes: to `offset` in the store's own file, or in the file it was `placed` in. */
+  move(seq: number, offset: number, placed: boolean): void {
+    this.#offsets[seq] = offset;
+    this.#placed[seq] = placed ? 1 : 0;
+  }
+
+  /** Whether the chunk's bytes are in the file it was placed in rather than the store's own. */
+  placed(seq: number): boolean {
+    return this.#placed[seq] === 1;
   }
 
   length(seq: number): number {
@@ -56,6 +69,7 @@ export class ChunkIndex {
   #grow(needed: number): void {
     const capacity = Math.max(needed, INITIAL_CAPACITY, this.#capacity * 2);
     this.#held = grown(this.#held, new Uint8Array(capacity));
+    this.#placed = grown(this.#placed, new Uint8Array(capacity));
     this.#offsets = grown(this.#offsets, new Float64Array(capacity));
     this.#lengths = grown(this.#lengths, new Uint32Array(capacity));
     this.#timestamps = grown(this.#timestamps, new Float64Array(capacity));

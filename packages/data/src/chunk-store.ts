@@ -28,6 +28,19 @@ export interface SpoolOptions extends ChunkStoreOptions {
    * @default false
    */
   temporary?: boolean;
+  /**
+   * Bytes of added chunks held in memory unwritten: past this, the chunks of highest
+   * seq (the furthest ahead of a play-out that goes in order) are written first. A
+   * chunk `place`d in `placeFile` while held is never written here at all. 0: each
+   * chunk is written as it is added, in that order. At most `cacheBytes`.
+   * @default 0
+   */
+  holdBytes?: number;
+  /**
+   * A file another writer fills with chunks, at offsets it reports with `place`
+   * (play-out writing `--out FILE`): chunks placed there are read back from it.
+   */
+  placeFile?: PathLike;
 }
 
 /**
@@ -38,7 +51,10 @@ export interface SpoolOptions extends ChunkStoreOptions {
  * Two ways to use it: `ChunkStore.overFile(path)` for a publisher whose stream
  * *is* a complete file (chunks are added with the offset their bytes already have
  * there; nothing is written), and `ChunkStore.spool(path)` for a viewer (each
- * chunk added is written at the end of the file, in the order chunks arrive).
+ * chunk added is written at the end of the file, in the order chunks arrive, or,
+ * with `holdBytes`, once more than that is held). A spool with a `placeFile` keeps
+ * a chunk that play-out wrote there (`place`) in that file instead of its own, so
+ * a viewer writing `--out FILE` does not write the stream twice.
  * Only chunks given to `add` are written: give it verified chunks only.
  *
  * A chunk read back from the file is read into a pooled buffer. Whoever got it from
@@ -50,10 +66,13 @@ export interface SpoolOptions extends ChunkStoreOptions {
 export class ChunkStore implements HeldChunks {
   readonly path: PathLike;
   readonly cacheBytes: number;
+  /** The file chunks are `place`d in, if any (`SpoolOptions.placeFile`). */
+  readonly placeFile: PathLike | undefined;
   readonly live = false;
   readonly base = 0;
   readonly #writable: boolean;
   readonly #temporary: boolean;
+  readonly #holdBytes: number;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #index = new ChunkIndex();
   readonly #cache: ReadCache;
@@ -63,14 +82,17 @@ export class ChunkStore implements HeldChunks {
    * cache counts as one). Weak: a chunk some holder never gives back is collected as usual.
    */
   readonly #lent = new WeakMap<Chunk, { buffer: Buffer; holders: number }>();
-  /** Added, not written yet (or never: a chunk of a read-only store that is not a range of its file). */
+  /** Added, not written yet (or never: a chunk of a read-only store that is not a range of its file), in the order added. */
   readonly #pinned = new Map<number, Chunk>();
-  readonly #writeQueue: number[] = [];
+  /** Pinned chunks taken for a write, and their bytes: under way, or failed (those stay in memory, not tried again). */
+  readonly #taken = new Set<number>();
+  #takenBytes = 0;
   readonly #reading = new Map<number, Promise<Chunk | undefined>>();
   readonly #chunkListeners = new Set<ChunkListener<Chunk>>();
   readonly #endListeners = new Set<EndListener>();
   readonly #drainWaiters: Array<() => void> = [];
   #file: Promise<RandomAccessFile> | undefined;
+  #placeReader: Promise<RandomAccessFile> | undefined;
   #pinnedBytes = 0;
   #appendAt = 0;
   #writing = false;
@@ -88,6 +110,11 @@ export class ChunkStore implements HeldChunks {
     if (!Number.isSafeInteger(this.cacheBytes) || this.cacheBytes < 0) {
       throw new InvalidOptionError(`cacheBytes must be an integer >= 0, got ${this.cacheBytes}`);
     }
+    this.#holdBytes = options.holdBytes ?? 0;
+    if (!Number.isSafeInteger(this.#holdBytes) || this.#holdBytes < 0 || this.#holdBytes > this.cacheBytes) {
+      throw new InvalidOptionError(`holdBytes must be an integer from 0 to cacheBytes (${this.cacheBytes}), got ${this.#holdBytes}`);
+    }
+    this.placeFile = options.placeFile;
     this.#cache = new ReadCache(this.cacheBytes, (chunk) => this.release(chunk));
   }
 
@@ -173,20 +200,30 @@ export class ChunkStore implements HeldChunks {
     }
     if (this.#index.has(seq) || (this.#ended && seq >= this.#edge)) return false;
     if (at !== undefined && this.#writable) throw new InvalidArgumentError('a spool places chunks itself: add them without an offset');
-    let offset = at ?? -1;
-    if (this.#writable) {
-      offset = this.#appendAt;
-      this.#appendAt += chunk.data.length;
-    }
+    // A spool's chunk gets its offset when it is written.
+    const offset = at ?? -1;
     this.#index.set(seq, { offset, length: chunk.data.length, ts: chunk.ts, sig: chunk.sig });
-    if (offset < 0 || this.#writable) this.#pin(chunk);
-    if (this.#writable) {
-      this.#writeQueue.push(seq);
-      if (!this.#writing) void this.#writeAll();
-    }
+    if (offset < 0) this.#pin(chunk);
+    if (this.#writable && !this.#writing && this.#mustWrite()) void this.#writeAll();
     this.#size += 1;
     if (seq >= this.#edge) this.#edge = seq + 1;
     for (const listener of this.#chunkListeners) listener(chunk);
+    return true;
+  }
+
+  /**
+   * Play-out wrote chunk `seq`, as added, at `offset` of the `placeFile`: if it is
+   * still held unwritten, it is read back from there from now on and never written to
+   * the store's own file. False (and nothing changes) when it was written already, or
+   * is being written. Throws `INVALID_ARGUMENT` for a store without a `placeFile`.
+   */
+  place(seq: number, offset: number): boolean {
+    if (this.placeFile === undefined) throw new InvalidArgumentError('this chunk store has no placeFile to place chunks in');
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset must be an integer >= 0, got ${offset}`);
+    const chunk = this.#pinned.get(seq);
+    if (!chunk || this.#taken.has(seq) || this.#closed) return false;
+    this.#index.move(seq, offset, true);
+    this.#unpin(chunk);
     return true;
   }
 
@@ -234,6 +271,7 @@ export class ChunkStore implements HeldChunks {
     while (this.#writing) await new Promise((resolve) => setImmediate(resolve));
     // A file never opened was never made.
     if (this.#file) await (await this.#file.catch(() => undefined))?.close({ remove: this.#temporary });
+    if (this.#placeReader) await (await this.#placeReader.catch(() => undefined))?.close();
     this.#cache.clear();
     this.#pool.clear();
     this.#pinned.clear();
@@ -247,8 +285,15 @@ export class ChunkStore implements HeldChunks {
     return this.#file;
   }
 
+  /** The `placeFile`, opened to read chunks back the first time one is asked for. */
+  #openPlaced(): Promise<RandomAccessFile> {
+    if (this.#closed && this.#placeReader === undefined) return Promise.reject(new StoreClosedError(`the chunk store of ${String(this.path)} is closed`));
+    this.#placeReader ??= new FileData(this.placeFile!).open('read');
+    return this.#placeReader;
+  }
+
   async #readFromFile(seq: number): Promise<Chunk | undefined> {
-    const file = await this.#open();
+    const file = await (this.#index.placed(seq) ? this.#openPlaced() : this.#open());
     const index = this.#index;
     const length = index.length(seq);
     const buffer = this.#pool.take(length);
@@ -273,20 +318,35 @@ export class ChunkStore implements HeldChunks {
     this.#pinnedBytes += chunk.data.length;
   }
 
+  #unpin(chunk: Chunk): void {
+    // Not cached: its bytes may be a view into a bigger buffer (a connection's read), which caching would keep alive.
+    this.#pinned.delete(chunk.seq);
+    this.#pinnedBytes -= chunk.data.length;
+    if (this.#pinnedBytes <= this.cacheBytes) for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  /** Whether a spool has chunks to write now: any not being written, or, holding, more than `holdBytes` of them. */
+  #mustWrite(): boolean {
+    const waiting = this.#pinned.size - this.#taken.size;
+    return waiting > 0 && (this.#holdBytes === 0 || this.#pinnedBytes - this.#takenBytes > this.#holdBytes);
+  }
+
   /**
-   * The chunks queued while a write was under way, as many as follow each other in the file (a
-   * spool appends in the order chunks are added, so all of them, up to `WRITE_BATCH_CHUNKS`):
-   * written in one system call, they cost one thread-pool round trip instead of one each.
+   * The next chunks to write, up to `WRITE_BATCH_CHUNKS`, written one after another at the
+   * file's end in one system call (one thread-pool round trip instead of one each): all those
+   * waiting in the order added, or, holding, the highest seqs until what is left is `holdBytes`.
    */
   #nextBatch(): Chunk[] {
+    if (!this.#mustWrite()) return [];
+    const waiting = [...this.#pinned.values()].filter((chunk) => !this.#taken.has(chunk.seq));
+    if (this.#holdBytes === 0) return waiting.slice(0, WRITE_BATCH_CHUNKS);
+    waiting.sort((a, b) => b.seq - a.seq);
     const batch: Chunk[] = [];
-    let end = -1;
-    while (batch.length < WRITE_BATCH_CHUNKS && this.#writeQueue.length > 0) {
-      const seq = this.#writeQueue[0]!;
-      if (batch.length > 0 && this.#index.offset(seq) !== end) break;
-      this.#writeQueue.shift();
-      end = this.#index.offset(seq) + this.#index.length(seq);
-      batch.push(this.#pinned.get(seq)!);
+    let excess = this.#pinnedBytes - this.#takenBytes - this.#holdBytes;
+    for (const chunk of waiting) {
+      if (excess <= 0 || batch.length === WRITE_BATCH_CHUNKS) break;
+      batch.push(chunk);
+      excess -= chunk.data.length;
     }
     return batch;
   }
@@ -298,21 +358,29 @@ export class ChunkStore implements HeldChunks {
       const file = await this.#open();
       // Closing finishes the writes, unless the file is about to be deleted.
       for (let batch = this.#nextBatch(); batch.length > 0 && !(this.#closed && this.#temporary); batch = this.#nextBatch()) {
+        const at = this.#appendAt;
+        const bytes = batch.reduce((sum, chunk) => sum + chunk.data.length, 0);
+        for (const chunk of batch) this.#taken.add(chunk.seq);
+        this.#takenBytes += bytes;
         try {
           await file.writevAt(
             batch.map((chunk) => chunk.data),
-            this.#index.offset(batch[0]!.seq),
+            at,
           );
         } catch (error) {
+          // The chunks stay in memory, taken, where they are served from.
           this.#onError?.(error instanceof Error ? error : new Error(String(error)));
           continue;
         }
+        for (const chunk of batch) this.#taken.delete(chunk.seq);
+        this.#takenBytes -= bytes;
+        this.#appendAt = at + bytes;
+        let offset = at;
         for (const chunk of batch) {
-          // Not cached: its bytes may be a view into a bigger buffer (a connection's read), which caching would keep alive.
-          this.#pinned.delete(chunk.seq);
-          this.#pinnedBytes -= chunk.data.length;
+          this.#index.move(chunk.seq, offset, false);
+          offset += chunk.data.length;
+          this.#unpin(chunk);
         }
-        if (this.#pinnedBytes <= this.cacheBytes) for (const resolve of this.#drainWaiters.splice(0)) resolve();
       }
     } catch (error) {
       this.#onError?.(error instanceof Error ? error : new Error(String(error)));

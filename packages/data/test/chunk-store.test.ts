@@ -115,6 +115,65 @@ describe('ChunkStore.spool', () => {
   });
 });
 
+/** Waits for the store's writes started now to finish (they run on the thread pool). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+describe('ChunkStore.spool holding chunks for a place in another file (watch --out FILE)', () => {
+  it('writes nothing of what play-out placed in its file, and reads those chunks back from there', async () => {
+    const out = join(dir, 'out.ts');
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 1000, holdBytes: 500, placeFile: out });
+    const chunks = [chunk(0, 100), chunk(1, 100), chunk(2, 100)];
+    for (const c of chunks) store.add(c);
+    // What play-out does: the chunks in order in the out file, then their places.
+    writeFileSync(out, Buffer.concat(chunks.map((c) => c.data)));
+    expect([store.place(0, 0), store.place(1, 100), store.place(2, 200)]).toEqual([true, true, true]);
+    await settle();
+    expect(store.memoryBytes).toBe(0);
+    expect(existsSync(join(dir, 'chunks'))).toBe(false);
+    for (const c of chunks) {
+      const back = (await store.read(c.seq))!;
+      expect(plain(back)).toEqual(plain(c));
+      expect(verifyChunk(verifier, session, back)).toBe(true);
+    }
+    await store.close();
+    expect(readFileSync(out).length).toBe(300);
+  });
+
+  it('past holdBytes writes the chunks of highest seq first, and those stay in its own file once placed', async () => {
+    const out = join(dir, 'out.ts');
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 1000, holdBytes: 250, placeFile: out });
+    for (const seq of [0, 4, 1, 3, 2]) store.add(chunk(seq, 100));
+    await settle();
+    // 500 bytes held, 250 may stay: the three furthest ahead went to the file, 4 first.
+    expect([...readFileSync(join(dir, 'chunks'))].filter((_, i) => i % 100 === 0)).toEqual([4, 3, 2]);
+    expect(store.memoryBytes).toBe(200);
+    writeFileSync(out, Buffer.concat([0, 1, 2].map((seq) => Buffer.from(chunk(seq, 100).data))));
+    // Chunk 2 was written already: placing it changes nothing.
+    expect([store.place(0, 0), store.place(1, 100), store.place(2, 200)]).toEqual([true, true, false]);
+    expect(store.memoryBytes).toBe(0);
+    for (const seq of [0, 1, 2, 3, 4]) expect(plain(await store.read(seq))).toEqual(plain(chunk(seq, 100)));
+    await store.close();
+  });
+
+  it('serves a placed chunk the file lost as missing, not as other bytes', async () => {
+    const out = join(dir, 'out.ts');
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 100, holdBytes: 100, placeFile: out });
+    store.add(chunk(1, 100));
+    writeFileSync(out, Buffer.alloc(50));
+    expect(store.place(1, 0)).toBe(true);
+    expect(await store.read(1)).toBeUndefined();
+    await store.close();
+  });
+
+  it('refuses to place without a placeFile, and a holdBytes past cacheBytes', () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'));
+    store.add(chunk(0));
+    expect(() => store.place(0, 0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => ChunkStore.spool(join(dir, 'x'), { cacheBytes: 10, holdBytes: 11 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    void store.close();
+  });
+});
+
 describe('ChunkStore.overFile', () => {
   it('serves chunks from the bytes already in the file, keeping only their place and signature', async () => {
     const file = join(dir, 'film');

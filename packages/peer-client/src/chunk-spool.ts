@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChunkStore } from '@p2pstream/data';
+import { ChunkStore, DEFAULT_STORE_CACHE_BYTES } from '@p2pstream/data';
 
 export interface FinishedStoreOptions {
   /**
@@ -24,13 +24,19 @@ export interface ChunkSpool {
   close(): Promise<void>;
 }
 
-/** Makes a private directory (mode 0700, a name nobody can guess) and a spool in it. */
-export async function openChunkSpool(options: FinishedStoreOptions, onError: (error: Error) => void): Promise<ChunkSpool> {
+/**
+ * Makes a private directory (mode 0700, a name nobody can guess) and a spool in it. With the
+ * file play-out writes the stream to (`placeFile`), the spool holds up to half its cache of
+ * chunks unwritten, so the chunks play-out writes in time are kept in that file alone.
+ */
+export async function openChunkSpool(options: FinishedStoreOptions, onError: (error: Error) => void, placeFile?: string): Promise<ChunkSpool> {
   const dir = await mkdtemp(join(options.dir ?? tmpdir(), 'p2pstream-chunks-'));
+  const cacheBytes = options.cacheBytes ?? DEFAULT_STORE_CACHE_BYTES;
   const store = ChunkStore.spool(join(dir, 'chunks'), {
     temporary: true,
     onError,
-    ...(options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes }),
+    cacheBytes,
+    ...(placeFile === undefined ? {} : { placeFile, holdBytes: Math.floor(cacheBytes / 2) }),
   });
   return {
     store,

@@ -225,7 +225,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
     this.#verifier = verifierFor(info.streamId);
     const store = this.#options.finishedStore;
     if (!info.live && store !== false) {
-      this.#spool = await openChunkSpool(store ?? {}, (error) => this.#warn(error));
+      this.#spool = await openChunkSpool(store ?? {}, (error) => this.#warn(error), this.#options.sink?.filePath);
       if (this.#closed) {
         await this.#spool.close();
         throw new ClientClosedError();
@@ -243,6 +243,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       sink: this.#options.sink ?? this.#readable,
       // A quarter of the store's memory: chunks fetched in order are played without a read back.
       aheadBytes: this.#spool ? Math.floor(this.#spool.store.cacheBytes / 4) : 0,
+      ...(this.#spool?.store.placeFile !== undefined ? { onInFile: (seq: number, position: number) => this.#spool!.store.place(seq, position) } : {}),
       counters: this.#counters,
       wallClock: this.#wallClock,
       onPlayed: (seq) => this.emit('played', seq),

@@ -15,6 +15,8 @@ export interface SinkWriterOptions {
    * not read back from a store's file that wrote them meanwhile. 0: none kept.
    */
   aheadBytes?: number;
+  /** Finished: chunk `seq` is in the sink's `filePath` at `position` (see `Sink.write`). */
+  onInFile?(seq: number, position: number): void;
   counters: ViewerCounters;
   wallClock: () => number;
   onPlayed(seq: number): void;
@@ -139,7 +141,7 @@ export class SinkWriter {
   async #drain(): Promise<void> {
     if (this.#writing || this.#ended) return;
     this.#writing = true;
-    const { window, sink } = this.#o;
+    const { window, sink, onInFile } = this.#o;
     try {
       // `has` is checked with no await before the loop ends, so a chunk added meanwhile is never missed.
       while (!this.#ended && window.has(this.#next)) {
@@ -147,7 +149,8 @@ export class SinkWriter {
         if (chunk === undefined || this.#ended) break;
         if (sink && !this.#sinkFailed) {
           try {
-            await sink.write(chunk.data);
+            const { seq } = chunk;
+            await sink.write(chunk.data, onInFile && ((position) => onInFile(seq, position)));
           } catch (error) {
             this.#sinkError(error);
           }

@@ -7,7 +7,18 @@ import type { Writable } from 'node:stream';
  * real time — so a live sink must bound its own buffering.
  */
 export interface Sink {
-  write(data: Uint8Array): void | Promise<void>;
+  /**
+   * Writes `data` after what came before. A sink with a `filePath` calls `inFile` with
+   * where `data` starts in that file, once it is there (never if it fails or is dropped).
+   */
+  write(data: Uint8Array, inFile?: (position: number) => void): void | Promise<void>;
+  /**
+   * The regular file this sink writes every byte it is given to, from the file's start, in
+   * order and nothing else (`watch --out FILE`): a finished stream's chunks written there are
+   * read back from it to re-share instead of being written to a scratch file as well. Read
+   * once, when a finished stream starts; undefined for anything else (stdout, a player).
+   */
+  readonly filePath?: string | undefined;
 }
 
 export interface WritableSinkOptions {
@@ -28,14 +39,20 @@ export class WritableSink implements Sink {
   dropped = 0;
   /** The wait for the stream's next `drain`, while it is full. */
   #drained: Promise<void> | undefined;
+  /** Bytes given to the stream so far: where the next write starts in a file written from its start. */
+  #accepted = 0;
 
   constructor(stream: Writable, options: WritableSinkOptions = {}) {
     this.#stream = stream;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
   }
 
-  /** Writes `data`; resolves once the stream has room for more (or at once when it has). Rejects if the stream fails. */
-  write(data: Uint8Array): Promise<void> {
+  /**
+   * Writes `data`; resolves once the stream has room for more (or at once when it has). Rejects if
+   * the stream fails. `inFile` is called with the bytes the stream was given before `data`, once
+   * the stream has written it.
+   */
+  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> {
     const stream = this.#stream;
     if (stream.destroyed || stream.writableEnded) return Promise.reject(new Error('the output is closed'));
     if (stream.writableLength > 0 && stream.writableLength + data.length > this.#maxBufferedBytes) {
@@ -43,7 +60,11 @@ export class WritableSink implements Sink {
       this.dropped += 1;
       return Promise.resolve();
     }
-    if (stream.write(data)) return Promise.resolve();
+    const position = this.#accepted;
+    this.#accepted += data.length;
+    // A write's callback runs once the stream has handed its bytes on (for a file, once they are in it).
+    const written = stream.write(data, inFile && ((error: Error | null | undefined) => error || inFile(position)));
+    if (written) return Promise.resolve();
     // Every write made while the stream is full waits for the same drain: one listener pair, however many live chunks queue up.
     this.#drained ??= new Promise<void>((resolve, reject) => {
       const onDrain = () => {

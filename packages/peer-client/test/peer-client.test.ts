@@ -1,5 +1,10 @@
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChunkWindow, newSession, SignedState, type Chunk } from '@p2pstream/data';
+import { ChunkWindow, newSession, SignedState, type Chunk, type ChunkStore } from '@p2pstream/data';
+import { onCleanup } from '../../../tools/testing/cleanup.js';
+import { WritableSink, type Sink } from '../src/index.js';
 import {
   CollectingSink,
   countingDial,
@@ -12,6 +17,21 @@ import {
   waitUntil,
 } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
+
+/** `--out FILE` as the peer app writes it: a regular file, from its start. */
+class FileSink implements Sink {
+  readonly filePath: string;
+  readonly #sink: WritableSink;
+  constructor(path: string) {
+    this.filePath = path;
+    const stream = createWriteStream(path);
+    onCleanup(() => new Promise<void>((resolve) => stream.end(resolve)));
+    this.#sink = new WritableSink(stream);
+  }
+  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> {
+    return this.#sink.write(data, inFile);
+  }
+}
 
 const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
 
@@ -52,6 +72,35 @@ describe('PeerClient on a finished stream', () => {
     expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
     expect(second.client.stats()).toMatchObject({ bytesFromPublisher: 0, bytesFromPeers: 20 * 3000 });
     expect(first.server.stats().bytesUploaded).toBe(20 * 3000);
+  });
+
+  it('keeps what it wrote to an output file in that file alone, and re-shares it from there', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 20, live: false });
+    const dir = mkdtempSync(join(tmpdir(), 'peer-client-out-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, 'film.ts');
+    const first = await startViewer(central, 'film', { sink: new FileSink(out), finishedStore: { dir } });
+    const firstEnded = once(first.client, 'end');
+    const announced = once(first.client, 'announced');
+    await first.client.start();
+    await Promise.all([firstEnded, announced]);
+    // Each chunk leaves memory once it is in the file.
+    await waitUntil(() => (first.client.window as ChunkStore).memoryBytes === 0);
+    const scratch = readdirSync(dir).filter((name) => name.startsWith('p2pstream-chunks-'));
+    expect(scratch).toHaveLength(1);
+    expect(existsSync(join(dir, scratch[0]!, 'chunks'))).toBe(false);
+    await publisher.server.close();
+    await publisher.tracker.leave(publisher.key.streamId);
+
+    const sink = new CollectingSink();
+    const second = await startViewer(central, 'film', { sink });
+    const secondEnded = once(second.client, 'end');
+    await second.client.start();
+    await secondEnded;
+    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+    expect(second.client.stats()).toMatchObject({ bytesFromPublisher: 0, bytesFromPeers: 20 * 3000, badChunks: 0 });
+    expect(readFileSync(out).equals(concat(publisher.chunks))).toBe(true);
   });
 
   it('starts at the chunk asked for', async () => {

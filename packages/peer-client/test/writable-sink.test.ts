@@ -57,6 +57,22 @@ describe('WritableSink', () => {
     expect(received.map((piece) => piece.length)).toEqual([60]);
   });
 
+  it('tells each write where it starts only once the stream has written it, and never for a dropped one', async () => {
+    const { stream, release } = stalledWritable(1);
+    const sink = new WritableSink(stream, { maxBufferedBytes: 100 });
+    const places: number[] = [];
+    void sink.write(Buffer.alloc(60), (position) => places.push(position));
+    void sink.write(Buffer.alloc(30), (position) => places.push(position));
+    void sink.write(Buffer.alloc(30), (position) => places.push(position));
+    expect(places).toEqual([]);
+    for (let round = 0; round < 10 && stream.writableLength > 0; round++) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(sink.dropped).toBe(1);
+    expect(places).toEqual([0, 60]);
+  });
+
   it('refuses to write to a stream that has ended', async () => {
     const { stream } = stalledWritable(10);
     stream.destroy();
