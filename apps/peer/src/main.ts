@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: the heap's growth is set before anything else allocates.
+import './heap-growth.js';
 import { readFileSync } from 'node:fs';
 import { parseCommandLine, type CommandLine } from './cli.js';
 import { Lifecycle } from './lifecycle.js';
