@@ -15,6 +15,7 @@ import {
   startViewer,
   TestCentral,
   waitUntil,
+  type TestPublisher,
 } from './helpers.js';
 import { ManualClock } from '@p2pstream/units';
 
@@ -34,6 +35,19 @@ class FileSink implements Sink {
 }
 
 const concat = (chunks: Chunk[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.data)));
+
+/** With the publisher gone, a second viewer of 'film' fetches the whole stream from the first viewer alone. */
+async function fetchFromFirstAlone(central: TestCentral, publisher: TestPublisher): Promise<void> {
+  await publisher.server.close();
+  await publisher.tracker.leave(publisher.key.streamId);
+  const sink = new CollectingSink();
+  const second = await startViewer(central, 'film', { sink });
+  const ended = once(second.client, 'end');
+  await second.client.start();
+  await ended;
+  expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
+  expect(second.client.stats()).toMatchObject({ bytesFromPublisher: 0, bytesFromPeers: publisher.chunks.length * 3000, badChunks: 0 });
+}
 
 describe('PeerClient on a finished stream', () => {
   it('gives two viewers byte-identical copies of the stream', async () => {
@@ -61,16 +75,7 @@ describe('PeerClient on a finished stream', () => {
     const announced = once(first.client, 'announced');
     await first.client.start();
     await Promise.all([firstEnded, announced]);
-    await publisher.server.close();
-    await publisher.tracker.leave(publisher.key.streamId);
-
-    const sink = new CollectingSink();
-    const second = await startViewer(central, 'film', { sink });
-    const secondEnded = once(second.client, 'end');
-    await second.client.start();
-    await secondEnded;
-    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
-    expect(second.client.stats()).toMatchObject({ bytesFromPublisher: 0, bytesFromPeers: 20 * 3000 });
+    await fetchFromFirstAlone(central, publisher);
     expect(first.server.stats().bytesUploaded).toBe(20 * 3000);
   });
 
@@ -90,16 +95,7 @@ describe('PeerClient on a finished stream', () => {
     const scratch = readdirSync(dir).filter((name) => name.startsWith('p2pstream-chunks-'));
     expect(scratch).toHaveLength(1);
     expect(existsSync(join(dir, scratch[0]!, 'chunks'))).toBe(false);
-    await publisher.server.close();
-    await publisher.tracker.leave(publisher.key.streamId);
-
-    const sink = new CollectingSink();
-    const second = await startViewer(central, 'film', { sink });
-    const secondEnded = once(second.client, 'end');
-    await second.client.start();
-    await secondEnded;
-    expect(sink.bytes.equals(concat(publisher.chunks))).toBe(true);
-    expect(second.client.stats()).toMatchObject({ bytesFromPublisher: 0, bytesFromPeers: 20 * 3000, badChunks: 0 });
+    await fetchFromFirstAlone(central, publisher);
     expect(readFileSync(out).equals(concat(publisher.chunks))).toBe(true);
   });
 
