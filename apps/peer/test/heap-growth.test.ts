@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const CHURN = fileURLToPath(new URL('./programs/buffer-churn.mjs', import.meta.url));
-
-/** Full collections while the program moves 512 MiB of chunk-sized buffers. */
-async function majorCollections(mode: 'tuned' | 'default'): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@p2pstream/source', '--import', 'tsx', CHURN, mode], { timeout: 60_000 });
-  return (JSON.parse(stdout) as { majors: number }).majors;
-}
+import { heapGrowthFlag } from '../src/heap-growth.js';
 
 describe('the peer program’s heap growth', () => {
-  it('spares a peer most of the full collections that chunk buffers start by default', async () => {
-    const [untuned, tuned] = await Promise.all([majorCollections('default'), majorCollections('tuned')]);
-    expect(untuned).toBeGreaterThanOrEqual(4);
-    expect(tuned * 2).toBeLessThanOrEqual(untuned);
+  it('sets V8’s heap growth to 250 % for watch and relay, unless the command line or NODE_OPTIONS gives its own', () => {
+    expect(heapGrowthFlag('watch', [], '')).toBe('--heap-growing-percent=250');
+    expect(heapGrowthFlag('relay', ['--enable-source-maps'], '--max-old-space-size=512')).toBe('--heap-growing-percent=250');
+    expect(heapGrowthFlag('watch', ['--heap-growing-percent=0'], '')).toBeUndefined();
+    expect(heapGrowthFlag('watch', [], '--inspect --heap-growing-percent=100')).toBeUndefined();
+    expect(heapGrowthFlag('relay', ['--heap-growing-percent', '50'])).toBeUndefined();
+  });
+
+  it('leaves it alone for a command that receives no chunks', () => {
+    for (const command of ['publish', 'list', '--help', undefined]) expect(heapGrowthFlag(command, [], '')).toBeUndefined();
   });
 });
