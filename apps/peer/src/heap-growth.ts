@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
  * it sets just above the live heap, so by default a viewer ran a full collection for every
  * ~10 MB it received (105–121 for a 1 GiB file), which with the concurrent marking each
  * starts took about a quarter of its CPU. At 250 % it ran 61, and spent 25 % less CPU at no
- * more peak memory; 400 % ran 28 and saved a little more CPU, but held 20–30 MB more of dead
+ * more peak memory; 400 % ran 28 and saved a little more CPU, but held 20–40 MB more of dead
  * buffers at its peak. V8 reads the flag at each collection, so setting it here, before
  * the program allocates, is enough; a value given on the command line is left alone.
  */
