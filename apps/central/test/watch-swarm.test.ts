@@ -135,12 +135,6 @@ const statsOf = async ({ page }: WatchPage): Promise<BrowserViewerStats> => {
   if (!stats) throw new Error(`the page is not watching yet: ${await page.locator('#status').textContent()}`);
   return stats;
 };
-/** Seconds of picture the page's player holds ahead of what it shows: its share of the lag a watcher sees. */
-const playerBufferOf = ({ page }: WatchPage): Promise<number> =>
-  page.evaluate(() => {
-    const video = document.querySelector('video')!;
-    return video.buffered.length === 0 ? 0 : video.buffered.end(video.buffered.length - 1) - video.currentTime;
-  });
 /** A page's continuity between two of its readings: chunks played ÷ chunks due (played or skipped) in between; 1 when none fell due. */
 function continuityBetween(earlier: BrowserViewerStats, later: BrowserViewerStats): number {
   const played = later.played - earlier.played;
@@ -213,7 +207,6 @@ describe('six browsers on the watch page, with a Node publisher capped at twice 
     const uploaded = publisherUploaded() - uploadedBefore;
     const seconds = (Date.now() - startedAt) / 1000;
     const stats = await Promise.all(pages.map(statsOf));
-    const playerBuffers = await Promise.all(pages.map(playerBufferOf));
     const fromPeers = stats.reduce((sum, s) => sum + s.bytesFromPeers, 0);
     const fromPublisher = stats.reduce((sum, s) => sum + s.bytesFromPublisher, 0);
     const measured = {
@@ -221,9 +214,6 @@ describe('six browsers on the watch page, with a Node publisher capped at twice 
       continuitySinceStart: stats.map((s) => s.continuity),
       shareFromPeers: fromPeers / (fromPeers + fromPublisher),
       publisherUpload: uploaded / (STREAM_BYTES_PER_SECOND * seconds),
-      // Behind the publisher: the page's viewer (lagMs, on the bytes it hands the player), then the player's buffer.
-      lagSeconds: stats.map((s) => (s.lagMs === null ? null : s.lagMs / 1000)),
-      playerBufferSeconds: playerBuffers.map((seconds) => Number(seconds.toFixed(2))),
       load: loadavg()[0],
     };
     console.log(`six pages: ${JSON.stringify(measured)}`);

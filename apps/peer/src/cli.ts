@@ -21,7 +21,7 @@ import {
   DEFAULT_UPLOAD_SLOTS,
 } from '@p2pstream/peer-server';
 import { DEFAULT_FINISHED_CHUNK_MS, DEFAULT_FINISHED_MS_PER_MIB, DEFAULT_MAX_CHUNK_SKEW_MS, DEFAULT_MAX_PEERS, DEFAULT_MAX_WEBRTC_SETUPS, DEFAULT_WEBRTC_OPEN_TIMEOUT_MS } from '@p2pstream/peer-client';
-import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_LATENCY_MS, DEFAULT_TARGET_LATENCY_MS } from '@p2pstream/scheduler';
+import { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_LATENCY_MS } from '@p2pstream/scheduler';
 import { NAME_PATTERN } from '@p2pstream/wire';
 import { PLAYERS, type PlayerName } from './player.js';
 import { parseDuration, parseHostPort, parseIceServer, parseInteger, parseMediaTime, parseRate, parseSize, UsageError, type HostPort, type IceServer } from '@p2pstream/units';
@@ -32,6 +32,8 @@ export const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** How long a live stream may bring no new chunk before watch says its publisher may be gone (`--silence`). */
 export const DEFAULT_SILENCE_MS = 30_000;
 
+/** What `watch` holds a live stream at without `--behind` or `--latency`: each chunk played 2 s after it could first be announced. */
+export const DEFAULT_LATENCY_MS = 2000;
 /** The longest `--silence`: an hour. */
 const MAX_SILENCE_MS = 3_600_000;
 
@@ -228,7 +230,7 @@ has written the last chunk. With no NAME it shows what is on and asks.
                          port of ${DEFAULT_HTTP_HOST} unless given) and stop when it exits,
                          with its exit code
   --latency TIME         play each live chunk this long after the fastest peer could
-                         announce it (2s, 1500ms; default ${DEFAULT_TARGET_LATENCY_MS / 1000}s), following that estimate
+                         announce it (2s, 1500ms; default ${DEFAULT_LATENCY_MS / 1000}s), following that estimate
                          as it improves; a chunk that comes later is waited for (play
                          pauses) and the wait kept as delay, up to --max-latency, then
                          caught up at 1.05x after 10 s without a wait
@@ -352,7 +354,7 @@ export interface WatchConfig extends CommonConfig {
   readonly behindMs: number | undefined;
   /**
    * `--latency`: play each live chunk this long after it could first be announced (the
-   * scheduler's `targetLatencyMs`); `DEFAULT_TARGET_LATENCY_MS` without it, unset with `--behind`.
+   * scheduler's `targetLatencyMs`); `DEFAULT_LATENCY_MS` without it, unset with `--behind`.
    */
   readonly latencyMs: number | undefined;
   /** `--max-latency`: the most delay the latency falls back to (the scheduler's `maxLatencyMs`); unset with `--behind`. */
@@ -529,7 +531,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (players.length > 1) throw new UsageError(`watch starts one player: --${players.join(' or --')}, not both`);
   if (values.behind !== undefined && values.latency !== undefined) throw new UsageError('--behind and --latency both say where live play starts: give one');
   if (values.behind !== undefined && values['max-latency'] !== undefined) throw new UsageError('--max-latency bounds --latency; --behind skips what comes late: leave one out');
-  const latencyMs = values.behind !== undefined ? undefined : values.latency === undefined ? DEFAULT_TARGET_LATENCY_MS : parseDuration('--latency', values.latency as string, 0, MAX_BEHIND_MS);
+  const latencyMs = values.behind !== undefined ? undefined : values.latency === undefined ? DEFAULT_LATENCY_MS : parseDuration('--latency', values.latency as string, 0, MAX_BEHIND_MS);
   const maxLatencyMs =
     latencyMs === undefined ? undefined : values['max-latency'] === undefined ? Math.max(latencyMs, DEFAULT_MAX_LATENCY_MS) : parseDuration('--max-latency', values['max-latency'] as string, 0, MAX_BEHIND_MS);
   if (latencyMs !== undefined && maxLatencyMs! < latencyMs) {

@@ -9,7 +9,7 @@ import {
   type WebCryptoVerifier,
 } from '@p2pstream/data/browser';
 import { acceptingPeerServer, type PeerServer } from '@p2pstream/peer-server/browser';
-import { DEFAULT_MAX_LATENCY_MS, DEFAULT_TARGET_LATENCY_MS, type Scheduler } from '@p2pstream/scheduler';
+import type { Scheduler } from '@p2pstream/scheduler';
 import { TrackerClient } from '@p2pstream/tracker-client/browser';
 import { monotonicClock } from '@p2pstream/units';
 import type { IceServer, PeerConnectionClass } from '@p2pstream/webrtc';
@@ -48,18 +48,6 @@ export interface WatchOptions {
    * @default 20
    */
   maxPeers?: number;
-  /**
-   * Live: play each chunk this long after it could first be announced (the scheduler's
-   * `targetLatencyMs`, as `watch --latency`); when the swarm is slower, play-out pauses and
-   * keeps the wait as delay, up to `maxLatencyMs`, and catches up once chunks come in time.
-   * @default 2000
-   */
-  latencyMs?: number;
-  /**
-   * Live: the most delay `latencyMs` falls back to before a late chunk is skipped.
-   * @default 6000, or `latencyMs` when that is more
-   */
-  maxLatencyMs?: number;
   /**
    * Chunks a live stream's window keeps (what memory holds: about a minute of 500 ms chunks).
    * @default 120
@@ -107,12 +95,6 @@ export interface BrowserViewerStats {
   lagMs: number | null;
 }
 
-/** The page's target latency and its fallback bound, defaults filled in as `watch` fills them. */
-function latencyOf(options: WatchOptions): { latencyMs: number; maxLatencyMs: number } {
-  const latencyMs = options.latencyMs ?? DEFAULT_TARGET_LATENCY_MS;
-  return { latencyMs, maxLatencyMs: options.maxLatencyMs ?? Math.max(latencyMs, DEFAULT_MAX_LATENCY_MS) };
-}
-
 /** A page's entry at central is a port number nobody listens on: central relays signals to it, and peers reach it only through them. */
 const randomEntryPort = (): number => 1024 + Math.floor(Math.random() * (65536 - 1024));
 
@@ -142,7 +124,6 @@ export class BrowserViewer {
   readonly name: string;
   readonly #options: WatchOptions;
   readonly #pacing: PoolPacing;
-  readonly #latency: { latencyMs: number; maxLatencyMs: number };
   readonly #tracker: TrackerClient;
   readonly #counters = new ViewerCounters();
   /** What of the stream the page's decoder may take: from a random-access point, and never a frame a skipped chunk cut. */
@@ -172,15 +153,8 @@ export class BrowserViewer {
     if (typeof options.onBytes !== 'function') throw new InvalidOptionError('onBytes must be a function: it receives the stream');
     const reportInterval = options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS;
     if (!(Number.isFinite(reportInterval) && reportInterval >= 0)) throw new InvalidOptionError(`reportIntervalMs must be 0 or more milliseconds, not ${reportInterval}`);
-    const latency = latencyOf(options);
-    const { latencyMs, maxLatencyMs } = latency;
-    if (!(Number.isFinite(latencyMs) && latencyMs >= 0)) throw new InvalidOptionError(`latencyMs must be 0 or more milliseconds, not ${latencyMs}`);
-    if (!(Number.isFinite(maxLatencyMs) && maxLatencyMs >= latencyMs)) {
-      throw new InvalidOptionError(`maxLatencyMs must be at least latencyMs (${latencyMs} ms), not ${maxLatencyMs}`);
-    }
     this.name = options.stream;
     this.#options = options;
-    this.#latency = latency;
     this.#pacing = pacing;
     this.#tracker = new TrackerClient({ centrals: [options.central] });
     this.#tracker.on('warning', (error) => this.#warn(error));
@@ -348,7 +322,6 @@ export class BrowserViewer {
         clock: monotonicClock,
         live,
         chunkDurationMs: DEFAULT_CHUNK_MS,
-        ...(live ? { targetLatencyMs: this.#latency.latencyMs, maxLatencyMs: this.#latency.maxLatencyMs } : {}),
         selfId,
         cutTimeOf: (seq) => this.#window?.get(seq)?.ts,
       },

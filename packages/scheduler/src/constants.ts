@@ -8,8 +8,6 @@ export const DEFAULT_URGENT_WINDOW_MS = 3000;
 export const DEFAULT_LOOK_AHEAD_MS = 60_000;
 /** Time from seating the playhead to the first chunk being due, for the first chunks to arrive. */
 export const DEFAULT_STARTUP_DELAY_MS = 2000;
-/** What a viewer holds a live stream at unless told otherwise (`targetLatencyMs`): each chunk played this long after it could first be announced. */
-export const DEFAULT_TARGET_LATENCY_MS = 2000;
 /** Target latency: the least time from seating the playhead to its chunk being due, to fetch the first chunk. */
 export const DEFAULT_STARTUP_LEAD_MS = 500;
 /**

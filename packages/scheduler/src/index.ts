@@ -8,4 +8,4 @@ export { mapHolds, toBufferMap } from './buffer-map.js';
 export type { PlayoutState } from './playhead.js';
 export { SKIP_CAUSES, type SkipCause } from './skip-causes.js';
 export { SchedulerError, type SchedulerErrorCode, ChunkRefusedError, type RefusalReason } from './errors.js';
-export { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_LATENCY_MS, DEFAULT_STARTUP_DELAY_MS, DEFAULT_TARGET_LATENCY_MS } from './constants.js';
+export { DEFAULT_LIVE_OFFSET_MS, DEFAULT_MAX_LATENCY_MS, DEFAULT_STARTUP_DELAY_MS } from './constants.js';

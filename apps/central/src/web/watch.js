@@ -80,13 +80,6 @@ function start() {
       enableWorker: false,
       lazyLoad: false,
       autoCleanupSourceBuffer: true,
-      // The page's viewer holds the swarm's latency (2 s by default, falling back when the swarm is
-      // slow); the player adds only its own buffer, drained at 1.05x once it passes 1.5 s (three
-      // chunks), and jumps only when 4 s behind.
-      liveSync: true,
-      liveSyncMaxLatency: 1.5,
-      liveSyncTargetLatency: 1,
-      liveSyncPlaybackRate: 1.05,
       liveBufferLatencyChasing: true,
       liveBufferLatencyMaxLatency: 4,
       liveBufferLatencyMinRemain: 1,
