@@ -28,8 +28,8 @@ export interface RunMatch {
  * a gap in the source between two runs, never a step back). Chunks are cut on packet
  * boundaries of the source, so runs are looked for at packet-aligned source offsets.
  * A run starts where the next `probePackets` output packets occur in the source (a
- * single packet is ambiguous: PAT/PMT repeat), and grows packet by packet while the
- * bytes stay equal.
+ * single packet is ambiguous: PAT/PMT repeat; fewer only when no longer run fits), and
+ * grows packet by packet while the bytes stay equal.
  */
 export function matchRuns(output: Uint8Array, source: Uint8Array, probePackets = 4): RunMatch {
   const out = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
@@ -38,10 +38,9 @@ export function matchRuns(output: Uint8Array, source: Uint8Array, probePackets =
   let outputAt = 0;
   let sourceFrom = 0;
   while (outputAt < out.length) {
-    const probe = out.subarray(outputAt, Math.min(out.length, outputAt + probePackets * TS_PACKET_BYTES));
-    const sourceStart = alignedIndexOf(src, probe, sourceFrom);
+    const { sourceStart, length: probed } = probeSource(out, outputAt, src, sourceFrom, probePackets);
     if (sourceStart < 0) return { runs, mismatchAt: outputAt };
-    let length = probe.length;
+    let length = probed;
     while (outputAt + length < out.length && sourceStart + length < src.length) {
       const step = Math.min(TS_PACKET_BYTES, out.length - outputAt - length, src.length - sourceStart - length);
       if (!out.subarray(outputAt + length, outputAt + length + step).equals(src.subarray(sourceStart + length, sourceStart + length + step))) break;
@@ -52,6 +51,21 @@ export function matchRuns(output: Uint8Array, source: Uint8Array, probePackets =
     sourceFrom = sourceStart + length;
   }
   return { runs, mismatchAt: undefined };
+}
+
+/**
+ * Where the output's packets from `outputAt` begin in the source (at or after `sourceFrom`), and
+ * how many bytes the probe matched. A run shorter than `probePackets` (a start point's PAT, PMT
+ * and keyframe packet at a chunk's end, then a skipped chunk) is looked for with fewer packets,
+ * down to one: a corrupt packet matches nowhere, whatever the probe's length.
+ */
+function probeSource(out: Buffer, outputAt: number, src: Buffer, sourceFrom: number, probePackets: number): { sourceStart: number; length: number } {
+  for (let packets = probePackets; packets >= 1; packets--) {
+    const probe = out.subarray(outputAt, Math.min(out.length, outputAt + packets * TS_PACKET_BYTES));
+    const sourceStart = alignedIndexOf(src, probe, sourceFrom);
+    if (sourceStart >= 0) return { sourceStart, length: probe.length };
+  }
+  return { sourceStart: -1, length: 0 };
 }
 
 /** The first offset ≥ from, a multiple of 188, where `needle` occurs in `haystack`; -1 if none. */

@@ -21,6 +21,24 @@ describe('the output checks of the end-to-end tests', () => {
     expect(runs.map((run) => run.sourceStart / TS_PACKET_BYTES)).toEqual([100, 700]);
   });
 
+  it('see a start point cut short by a skip as a run of its own: the PAT, PMT and keyframe packet, then the next chunk after the gap', () => {
+    // As a viewer wrote it: its first chunk ended on the keyframe's first packet, and the chunk after it was skipped.
+    const keyframe = 399;
+    const output = Buffer.concat([slice(keyframe - 2, 3), slice(590, 300)]);
+    const { runs, mismatchAt } = matchRuns(output, source);
+    expect(mismatchAt).toBeUndefined();
+    expect(runs.map((run) => [run.sourceStart / TS_PACKET_BYTES, run.length / TS_PACKET_BYTES])).toEqual([
+      [keyframe - 2, 3],
+      [590, 300],
+    ]);
+  });
+
+  it('find a flipped bit in a run shorter than the probe', () => {
+    const output = Buffer.concat([slice(397, 3), slice(590, 300)]);
+    output[2 * TS_PACKET_BYTES + 100]! ^= 0x01;
+    expect(matchRuns(output, source).mismatchAt).toBe(2 * TS_PACKET_BYTES);
+  });
+
   it('find the one flipped bit', () => {
     const output = Buffer.from(slice(100, 600));
     const flipped = 345 * TS_PACKET_BYTES + 77;
