@@ -59,7 +59,8 @@ export interface PeerServerStats {
   queuedBytes: number;
   /**
    * How fast answers have been leaving while some waited, bytes per second (the
-   * uplink as measured, or the upload limit if lower); null before it was ever full.
+   * uplink as measured, or the upload limit if lower); the upload limit, or null,
+   * while the last 10 s hold less than half a second of such measurement.
    */
   drainBytesPerSecond: number | null;
   /** How long an answer admitted now would wait behind those ahead of it, ms; requests are answered BUSY beyond `maxQueueDelayMs`. */

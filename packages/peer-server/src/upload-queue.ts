@@ -9,12 +9,21 @@ export interface UploadQueueOptions {
    * @default 2_000
    */
   windowMs?: number;
+  /**
+   * A busy stretch older than this no longer counts: one measured in a moment the
+   * process was starved of CPU, or held back whole chunks at an upload limit, must
+   * not decide for the rest of the run. With none left, the rate is unknown again.
+   * @default 10_000
+   */
+  maxAgeMs?: number;
   /** The upload limit, when there is one: the rate never counts as faster, and it is the rate before any is measured. */
   ceilingBytesPerSecond?: number;
 }
 
 /** One stretch between two samples with answers waiting throughout: how long, and how much left meanwhile. */
 interface BusyStretch {
+  /** When it ended. */
+  readonly at: number;
   readonly ms: number;
   readonly bytes: number;
 }
@@ -27,6 +36,12 @@ interface Sample {
 
 /** Busy stretches kept at most, whatever their lengths (samples come every 100 ms: 2 s is 20). */
 const MAX_STRETCHES = 256;
+/**
+ * The share of `windowMs` that must have been measured before the rate counts: a
+ * stretch or two (a tenth of a second each) in which little left says nothing
+ * about the uplink, and a rate far too slow refuses every request BUSY.
+ */
+const MIN_MEASURED_SHARE = 0.25;
 
 /**
  * How long an answer admitted now would wait behind what this server already has
@@ -43,6 +58,7 @@ const MAX_STRETCHES = 256;
 export class UploadQueue {
   readonly maxQueueMs: number;
   readonly #windowMs: number;
+  readonly #maxAgeMs: number;
   readonly #ceiling: number | undefined;
   readonly #stretches: BusyStretch[] = [];
   #busyMs = 0;
@@ -54,9 +70,11 @@ export class UploadQueue {
   constructor(options: UploadQueueOptions) {
     this.maxQueueMs = options.maxQueueMs;
     this.#windowMs = options.windowMs ?? 2_000;
+    this.#maxAgeMs = options.maxAgeMs ?? 10_000;
     this.#ceiling = options.ceilingBytesPerSecond;
     if (!(this.maxQueueMs > 0)) throw new InvalidOptionError(`maxQueueDelayMs must be positive, not ${this.maxQueueMs}`);
     if (!(this.#windowMs > 0)) throw new InvalidOptionError(`the drain window must be positive, not ${this.#windowMs}`);
+    if (!(this.#maxAgeMs >= this.#windowMs)) throw new InvalidOptionError(`the drain measurement's maximum age must be at least its window (${this.#windowMs} ms), not ${this.#maxAgeMs}`);
   }
 
   /**
@@ -67,19 +85,22 @@ export class UploadQueue {
     const last = this.#last;
     this.#last = { at: now, flushedBytes, backlogBytes };
     this.#admittedSinceSample = 0;
+    while (this.#stretches.length > 0 && this.#stretches[0]!.at < now - this.#maxAgeMs) this.#dropOldest();
     if (!last) return;
     const ms = now - last.at;
     const bytes = flushedBytes - last.flushedBytes;
     // A stretch that started or ended idle drained all it had in an unknown part of it.
     if (ms <= 0 || bytes <= 0 || last.backlogBytes === 0 || backlogBytes === 0) return;
-    this.#stretches.push({ ms, bytes });
+    this.#stretches.push({ at: now, ms, bytes });
     this.#busyMs += ms;
     this.#busyBytes += bytes;
-    while (this.#stretches.length > MAX_STRETCHES || (this.#stretches.length > 1 && this.#busyMs - this.#stretches[0]!.ms >= this.#windowMs)) {
-      const oldest = this.#stretches.shift()!;
-      this.#busyMs -= oldest.ms;
-      this.#busyBytes -= oldest.bytes;
-    }
+    while (this.#stretches.length > MAX_STRETCHES || (this.#stretches.length > 1 && this.#busyMs - this.#stretches[0]!.ms >= this.#windowMs)) this.#dropOldest();
+  }
+
+  #dropOldest(): void {
+    const oldest = this.#stretches.shift()!;
+    this.#busyMs -= oldest.ms;
+    this.#busyBytes -= oldest.bytes;
   }
 
   /** An answer of `bytes` was admitted: it waits to go out from now on. */
@@ -87,9 +108,12 @@ export class UploadQueue {
     this.#admittedSinceSample += bytes;
   }
 
-  /** How fast answers leave while some wait (bytes per second), or undefined before that was ever seen without an upload limit. */
+  /**
+   * How fast answers leave while some wait (bytes per second), over the last `windowMs` of
+   * such stretches within `maxAgeMs`; without enough of them, the upload limit, or undefined.
+   */
   get drainBytesPerSecond(): number | undefined {
-    const measured = this.#busyMs > 0 ? (this.#busyBytes * 1000) / this.#busyMs : undefined;
+    const measured = this.#busyMs >= this.#windowMs * MIN_MEASURED_SHARE ? (this.#busyBytes * 1000) / this.#busyMs : undefined;
     if (measured === undefined) return this.#ceiling;
     return this.#ceiling === undefined ? measured : Math.min(measured, this.#ceiling);
   }

@@ -65,7 +65,7 @@ describe('UploadQueue', () => {
     const clock = new ManualClock();
     const uplink = new SimulatedUplink(clock, new UploadQueue({ maxQueueMs: 500 }), 125_000);
     uplink.offer(CHUNK);
-    uplink.run(500); // the rate is measured; half the chunk is still on its way
+    uplink.run(700); // the rate is measured over 600 ms; 37.5 KB are still on their way
     expect(uplink.queue.admits(clock.now())).toBe(true);
     uplink.offer(CHUNK);
     // No sample between the two: the one just admitted is counted at once.
@@ -109,6 +109,41 @@ describe('UploadQueue', () => {
     uplink.offer(5 * CHUNK);
     uplink.run(3_000);
     expect(uplink.queue.drainBytesPerSecond).toBeCloseTo(50_000, -3);
+  });
+
+  it('does not take a tenth of a second in which little left for the uplink: too short a measurement leaves the upload limit in force', () => {
+    const clock = new ManualClock();
+    const queue = new UploadQueue({ maxQueueMs: 500, ceilingBytesPerSecond: 150_000 });
+    // The process was starved, or the limit held a whole chunk back: 400 B left in 100 ms while 30 KB waited.
+    queue.sample(clock.now(), 0, 30_000);
+    clock.advance(100);
+    queue.sample(clock.now(), 400, 30_000);
+    expect(queue.drainBytesPerSecond).toBe(150_000);
+    expect(queue.waitMs(clock.now())).toBeCloseTo(200); // not 75 s at 4 KB/s
+    expect(queue.admits(clock.now())).toBe(true);
+  });
+
+  it('forgets a rate measured longer ago than maxAgeMs: an uplink that was slow once is not refused for the rest of the run', () => {
+    const clock = new ManualClock();
+    const queue = new UploadQueue({ maxQueueMs: 500, maxAgeMs: 10_000 });
+    const uplink = new SimulatedUplink(clock, queue, 50_000);
+    uplink.offer(2 * CHUNK);
+    uplink.run(3_000);
+    expect(queue.drainBytesPerSecond).toBeCloseTo(50_000, -3);
+    // The line is free again; what is offered leaves within a sample, so nothing new is measured.
+    uplink.bytesPerSecond = 1_000_000;
+    uplink.run(1_000);
+    for (let i = 0; i < 90; i++) {
+      uplink.offer(10_000);
+      uplink.run(100);
+    }
+    expect(queue.drainBytesPerSecond).toBeUndefined();
+    uplink.offer(CHUNK);
+    expect(queue.admits(clock.now())).toBe(true);
+  });
+
+  it('refuses a maximum age shorter than the window', () => {
+    expect(() => new UploadQueue({ maxQueueMs: 500, windowMs: 2_000, maxAgeMs: 1_000 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 
   it('never counts the uplink faster than the upload limit, and uses the limit before anything is measured', () => {

@@ -66,6 +66,7 @@ describe('a malicious peer in the swarm', { timeout: 3 * READY_TIMEOUT_MS + PLAY
     let badChunks = 0;
     for (const viewer of viewers) {
       const stats = readViewerStats(viewer.stats).at(-1)!;
+      console.log(`${viewer.host}: continuity ${stats.continuity.toFixed(3)}, skipped ${JSON.stringify(stats.skippedByCause)}, ${stats.badChunks} corrupt chunks`);
       badChunks += stats.badChunks;
       if (victims.some((victim) => victim.address === viewer.host)) {
         expect(stats.badChunks, `${viewer.host} was served corrupt chunks but counted none: ${JSON.stringify(stats)}`).toBeGreaterThan(0);
