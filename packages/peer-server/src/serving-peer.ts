@@ -39,9 +39,9 @@ export class ServingPeer {
   #closed = false;
   /** Bytes of admitted answers not yet handed to the connection. */
   #pendingBytes = 0;
-  /** The connection's `bytesFlushed` and what waited, at the last `drainSince()`. */
+  /** The connection's `bytesFlushed` and `bufferedBytes`, at the last `drainSince()`. */
   #lastFlushed: number;
-  #lastWaiting = 0;
+  #lastBuffered = 0;
 
   constructor(connection: Connection, hooks: ServingHooks) {
     this.connection = connection;
@@ -57,18 +57,20 @@ export class ServingPeer {
 
   /**
    * Since the last call: the bytes that left for the network, and the bytes waiting
-   * to go out now (answers here and the connection's buffer). A peer that took
-   * nothing although something waited is not reading: what waits for it does not
-   * compete for the uplink, so it counts as 0.
+   * to go out now (answers here and the connection's buffer). A peer whose connection
+   * held bytes and took none of them is not reading: what waits for it does not
+   * compete for the uplink, so it counts as 0. Answers that wait here for the upload
+   * limit, shared by every peer, are not that: between two samples most peers get
+   * none of it.
    */
   drainSince(): { flushed: number; waiting: number } {
     const flushedNow = this.connection.bytesFlushed;
     const flushed = flushedNow - this.#lastFlushed;
-    const waiting = this.#pendingBytes + this.connection.bufferedBytes;
-    const stuck = this.#lastWaiting > 0 && flushed === 0;
+    const buffered = this.connection.bufferedBytes;
+    const stuck = this.#lastBuffered > 0 && flushed === 0;
     this.#lastFlushed = flushedNow;
-    this.#lastWaiting = waiting;
-    return { flushed, waiting: stuck ? 0 : waiting };
+    this.#lastBuffered = buffered;
+    return { flushed, waiting: stuck ? 0 : this.#pendingBytes + buffered };
   }
 
   enqueue(request: RequestMessage, bytes: number): void {

@@ -104,6 +104,33 @@ describe('PeerServer over in-memory pairs', () => {
     stuck.transport.resume(); // so that closing need not wait for it
   });
 
+  it('counts answers waiting for the upload limit as waiting, though their peer took nothing in the last sample: only a connection that holds bytes it does not take is not reading', async () => {
+    const clock = new ManualClock();
+    // 1 KB/s: each 600-byte answer (728 bytes with its frame) holds the next back 728 ms.
+    const uploadLimiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 1, clock });
+    const server = await startPeerServer({ listen: false, clock, uploadLimiter, maxQueueDelayMs: 1_500 });
+    onCleanup(() => server.close());
+    const { window, streamId } = filledWindow(10, { bytes: 600 });
+    server.serve(streamId, window, { state: new SignedState(streamId, SESSION) });
+    const ask = async (address: string, seqs: number[]) => {
+      const peer = await peerOf(server, clock, address);
+      await peer.request({ t: 'join', stream: streamId });
+      const replies = seqs.map((seq) => peer.request({ t: 'request', seq }).then((reply) => (reply.t === 'reject' ? reply.reason : reply.t)));
+      for (let i = 0; i < 5; i++) await turn();
+      return replies;
+    };
+    const first = await ask('127.0.0.4', [0, 1, 2]); // 0 leaves at once, 1 and 2 wait for the limit
+    for (let sample = 0; sample < 2; sample++) {
+      clock.advance(100);
+      for (let i = 0; i < 5; i++) await turn();
+    }
+    // About 1.3 s of answers still wait: one more fits within 1.5 s, a second does not.
+    const second = await ask('127.0.0.5', [3, 4]);
+    expect(server.stats().rejected.BUSY).toBe(1);
+    clock.advance(10_000);
+    expect(await Promise.all([...first, ...second])).toEqual(['chunk', 'chunk', 'chunk', 'chunk', 'BUSY']);
+  });
+
   it('at the publisher, keeps the upload queue for the newest chunks: a request for an older one is refused BUSY sooner', async () => {
     const clock = new ManualClock();
     // 1 KB/s: each 600-byte answer (728 bytes with its frame) holds the next back 728 ms.
