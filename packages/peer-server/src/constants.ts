@@ -65,6 +65,16 @@ export const DEFAULT_MAX_QUEUE_DELAY_MS = 1_500;
  */
 export const PUBLISHER_FRESH_CHUNKS = 2;
 export const PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE = 0.25;
+/**
+ * An older chunk gets the lesser share only once the publisher has queued it for
+ * this many addresses. A peer that fetches every chunk the moment it is announced
+ * and serves nobody (a leech, or a liar whose copies the viewers reject) would
+ * otherwise be the one holder of chunks the viewers must then get from the
+ * publisher at a quarter of its queue: in the malicious-peer e2e test (a leech that
+ * takes every chunk, three viewers, the publisher capped at 2×), every run had all
+ * three viewers skip the same 1–4 chunks as BUSY without this, 2 of 5 runs one chunk with it.
+ */
+export const PUBLISHER_OLDER_CHUNK_RECIPIENTS = 2;
 
 /**
  * How long a finished stream's source holds a chunk it sent to one peer back from the

@@ -9,6 +9,7 @@ import {
   DEFAULT_SERVING_SEND_HIGH_WATER_BYTES,
   END_FLUSH_POLL_MS,
   PUBLISHER_FRESH_CHUNKS,
+  PUBLISHER_OLDER_CHUNK_RECIPIENTS,
   PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE,
   UPLOAD_SAMPLE_MS,
 } from './constants.js';
@@ -342,6 +343,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     }
     const stream = peer.stream!;
     if (stream.window.ended) this.#superSeeding.get(stream)?.offered(peer, message.seq);
+    stream.recipients?.record(message.seq, connection.remoteAddress, stream.window);
     const bytes = stream.window.dataBytes(message.seq)! + CHUNK_ANSWER_OVERHEAD_BYTES;
     this.#queuedBytes += bytes;
     this.#uploadQueue.admitted(bytes);
@@ -396,8 +398,11 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const now = this.#clock.now();
     if (!this.#slots.acquire(peer, now)) return WireErrorCode.busy;
     // Queued beyond what the uplink drains in time, the answer would come after the asker gave up on it.
-    // The publisher is the only source of its newest chunks: older ones, which other peers hold by now, get less of its queue.
-    const older = peer.stream!.source && window.live && seq < window.edge - PUBLISHER_FRESH_CHUNKS;
+    // The publisher is the only source of its newest chunks: older ones, which other peers hold by now, get less of its queue —
+    // unless it gave one to a single address, which may pass nothing on.
+    const recipients = peer.stream!.recipients;
+    const older =
+      recipients !== undefined && window.live && seq < window.edge - PUBLISHER_FRESH_CHUNKS && recipients.count(seq) >= PUBLISHER_OLDER_CHUNK_RECIPIENTS;
     const limitMs = older ? this.#options.maxQueueDelayMs * PUBLISHER_OLDER_CHUNKS_QUEUE_SHARE : this.#options.maxQueueDelayMs;
     if (!this.#uploadQueue.admits(now, limitMs)) return WireErrorCode.busy;
     return undefined;

@@ -1,5 +1,6 @@
 import type { HeldChunks, SignedState } from '@p2pstream/data';
 import type { MapMessage } from '@p2pstream/wire';
+import { ChunkRecipients } from './chunk-recipients.js';
 import type { ServingPeer } from './serving-peer.js';
 
 /** What serving needs of a `SignedState` (a page's WebCrypto state has the same surface). */
@@ -32,6 +33,8 @@ export class ServedStream {
   readonly window: HeldChunks;
   readonly state: ServedState;
   readonly source: boolean;
+  /** At the publisher: who each chunk was queued for. */
+  readonly recipients: ChunkRecipients | undefined;
   readonly peers = new Set<ServingPeer>();
   readonly #unsubscribe: Array<() => void>;
 
@@ -40,6 +43,7 @@ export class ServedStream {
     this.window = window;
     this.state = options.state;
     this.source = options.source ?? false;
+    this.recipients = this.source ? new ChunkRecipients() : undefined;
     this.#unsubscribe = [
       window.onChunk(({ seq }) => {
         for (const peer of this.peers) peer.connection.send({ t: 'have', seq });

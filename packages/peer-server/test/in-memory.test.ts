@@ -131,16 +131,15 @@ describe('PeerServer over in-memory pairs', () => {
     expect(await Promise.all([...first, ...second])).toEqual(['chunk', 'chunk', 'chunk', 'chunk', 'BUSY']);
   });
 
-  it('at the publisher, keeps the upload queue for the newest chunks: a request for an older one is refused BUSY sooner', async () => {
+  /** A server uploading 1 KB/s: each 600-byte answer (728 bytes with its frame) holds the next back 728 ms. */
+  async function slowPublisher() {
     const clock = new ManualClock();
-    // 1 KB/s: each 600-byte answer (728 bytes with its frame) holds the next back 728 ms.
     const uploadLimiter = new UploadLimiter({ bytesPerSecond: 1000, burstBytes: 1, clock });
     const server = await startPeerServer({ listen: false, clock, uploadLimiter, maxQueueDelayMs: 2_000 });
     onCleanup(() => server.close());
     const published = filledWindow(10, { bytes: 600 });
-    const relayed = filledWindow(10, { bytes: 600 });
     server.serve(published.streamId, published.window, { state: new SignedState(published.streamId, SESSION), source: true });
-    server.serve(relayed.streamId, relayed.window, { state: new SignedState(relayed.streamId, SESSION) });
+    /** Joins `stream` from `address` and asks for `seqs` at once: what each answer will be. */
     const ask = async (stream: string, address: string, seqs: number[]) => {
       const peer = await peerOf(server, clock, address);
       await peer.request({ t: 'join', stream });
@@ -148,12 +147,40 @@ describe('PeerServer over in-memory pairs', () => {
       for (let i = 0; i < 5; i++) await turn();
       return replies;
     };
+    /** Fetches `seqs` from `address` and waits until every answer is sent, so the queue is empty again. */
+    const fetchAll = async (address: string, seqs: number[]) => {
+      const replies = await ask(published.streamId, address, seqs);
+      clock.advance(10_000);
+      expect(await Promise.all(replies)).toEqual(seqs.map(() => 'chunk'));
+      clock.advance(100); // a sample taken since the last answer left
+      await turn();
+    };
+    return { server, clock, published: published.streamId, ask, fetchAll };
+  }
+
+  it('at the publisher, keeps the upload queue for the newest chunks: a request for an older one that two others got is refused BUSY sooner', async () => {
+    const { server, clock, published, ask, fetchAll } = await slowPublisher();
+    const relayed = filledWindow(10, { bytes: 600 });
+    server.serve(relayed.streamId, relayed.window, { state: new SignedState(relayed.streamId, SESSION) });
+    await fetchAll('127.0.0.2', [3]);
+    await fetchAll('127.0.0.3', [3]);
     // The newest chunk is sent at once; the next answer would wait 728 ms: within 2 s for chunk 8, not within a quarter of it for chunk 3.
-    const fromPublisher = await ask(published.streamId, '127.0.0.4', [9, 3, 8]);
+    const fromPublisher = await ask(published, '127.0.0.4', [9, 3, 8]);
     expect(await fromPublisher[1]).toBe('BUSY');
     const fromRelay = await ask(relayed.streamId, '127.0.0.5', [3]);
     expect(server.stats().rejected.BUSY).toBe(1); // a relay serves old chunks like any other
     clock.advance(10_000);
     expect(await Promise.all([fromPublisher[0], fromPublisher[2], fromRelay[0]])).toEqual(['chunk', 'chunk', 'chunk']);
+  });
+
+  it('at the publisher, gives an older chunk that went to one address only the whole queue: that one may pass nothing on', async () => {
+    const { server, clock, published, ask, fetchAll } = await slowPublisher();
+    await fetchAll('127.0.0.2', [3, 4]); // a leech took them as they came
+    // Answers to 3 and 4 would wait 728 and 1456 ms: within 2 s, as for the newest chunks.
+    const viewer = await ask(published, '127.0.0.4', [9, 3, 4]);
+    expect(server.stats().rejected.BUSY).toBe(0);
+    expect(await (await ask(published, '127.0.0.5', [3]))[0]).toBe('BUSY'); // now two got it
+    clock.advance(10_000);
+    expect(await Promise.all(viewer)).toEqual(['chunk', 'chunk', 'chunk']);
   });
 });
