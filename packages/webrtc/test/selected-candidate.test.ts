@@ -44,6 +44,14 @@ describe('the remote address of a data channel', () => {
     expect(peerConnection.reads).toBe(3);
   });
 
+  it('takes `ip` when `address` is empty, and reads again while both are, rather than give an empty address', async () => {
+    const emptyAddress = (fields: Report): Report[] => [selectedPair[0]!, selectedPair[1]!, { id: 'R1', type: 'remote-candidate', port: 50_123, ...fields }];
+    await expect(remoteCandidateOf(statsSequence(emptyAddress({ address: '', ip: '192.0.2.7' })))).resolves.toEqual({ address: '192.0.2.7', port: 50_123 });
+    const peerConnection = statsSequence(emptyAddress({ address: '', ip: '' }), selectedPair);
+    await expect(remoteCandidateOf(peerConnection, { intervalMs: 1 })).resolves.toEqual({ address: '192.0.2.7', port: 50_123 });
+    expect(peerConnection.reads).toBe(2);
+  });
+
   it('is undefined after the bounded number of reads when the implementation never says', async () => {
     const peerConnection = statsSequence([]);
     await expect(remoteCandidateOf(peerConnection, { attempts: 4, intervalMs: 1 })).resolves.toBeUndefined();
