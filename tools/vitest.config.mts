@@ -6,7 +6,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@p2pstream/source', ...defaultServerConditions] } },
   test: {
     name: 'tools',
-    include: ['browser-bundle/**/*.test.ts', 'start/**/*.test.ts', 'pack-test/**/*.test.ts', 'swarm/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: ['browser-bundle/**/*.test.ts', 'start/**/*.test.ts', 'testing/**/*.test.ts', 'pack-test/**/*.test.ts', 'swarm/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
   },
 });
