@@ -343,7 +343,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     }
     const stream = peer.stream!;
     if (stream.window.ended) this.#superSeeding.get(stream)?.offered(peer, message.seq);
-    stream.recipients?.record(message.seq, connection.remoteAddress, stream.window);
+    // Only a live window's older chunks are ever held back by who got them; a finished stream's are not worth recording.
+    if (stream.window.live) stream.recipients?.record(message.seq, connection.remoteAddress, stream.window);
     const bytes = stream.window.dataBytes(message.seq)! + CHUNK_ANSWER_OVERHEAD_BYTES;
     this.#queuedBytes += bytes;
     this.#uploadQueue.admitted(bytes);
