@@ -58,5 +58,6 @@ export function connectDialed(transport: Transport, options: DialOptions, deadli
     handlers: options.handlers,
     clock,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.takeBuffer ? { takeBuffer: options.takeBuffer } : {}),
   });
 }

@@ -1,4 +1,4 @@
-import type { Message, Role } from '@p2pstream/wire';
+import type { Message, Role, TakeBuffer } from '@p2pstream/wire';
 import type { Clock } from '@p2pstream/units';
 import type { ConnectionLimits } from './limits.js';
 import type { CloseReason, Handlers } from './message-types.js';
@@ -14,6 +14,13 @@ export interface ConnectionOptions {
   handlers?: Handlers;
   /** @default monotonicClock */
   clock?: Clock;
+  /**
+   * Where each chunk received is copied: a buffer of at least the payload's length (from a
+   * pool the receiver gives back to). Set, no message keeps a view into what the transport
+   * read, so a dialed socket reads into one reused buffer. Unset, a chunk's payload may be a
+   * view into the transport's read, which stays alive as long as the chunk does.
+   */
+  takeBuffer?: TakeBuffer;
 }
 
 export interface RequestOptions {

@@ -108,6 +108,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.limits,
       (message) => this.#dispatch(message),
       (error) => this.#fail(error),
+      options.takeBuffer,
     );
     this.#requests = new RequestTable(this.#clock);
     this.#peerRequests = new PeerRequests(this.limits.maxPeerRequests);

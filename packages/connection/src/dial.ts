@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from 'node:net';
-import type { Role } from '@p2pstream/wire';
+import type { Role, TakeBuffer } from '@p2pstream/wire';
 import { monotonicClock, type Clock } from '@p2pstream/units';
 import { connectDialed } from './connect.js';
 import type { Connection } from './connection.js';
@@ -26,6 +26,8 @@ export interface DialOptions {
   clock?: Clock;
   /** Aborting stops dialing (the connection, if made, is closed); it has no effect once `dial` has resolved. */
   signal?: AbortSignal;
+  /** See `ConnectionOptions.takeBuffer`: set, the socket reads into one reused buffer. */
+  takeBuffer?: TakeBuffer;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function dial(host: string, port: number, options: DialOptions): Pr
 function openSocket(host: string, port: number, options: DialOptions, timeout: number, clock: Clock): Promise<Socket> {
   const { signal } = options;
   return new Promise<Socket>((resolve, reject) => {
-    const buffers = new ReadBuffers();
+    const buffers = new ReadBuffers({ reuse: options.takeBuffer !== undefined });
     const socket = createConnection({
       host,
       port,

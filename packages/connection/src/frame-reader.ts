@@ -1,4 +1,4 @@
-import { FrameDecoder, WireError, type Message } from '@p2pstream/wire';
+import { FrameDecoder, WireError, type Message, type TakeBuffer } from '@p2pstream/wire';
 import type { Clock } from '@p2pstream/units';
 import { Deadline } from './deadline.js';
 import { FrameTimeoutError, IdleTimeoutError, ProtocolError, type ConnectionError } from './errors.js';
@@ -26,12 +26,17 @@ export class FrameReader {
     limits: ResolvedConnectionLimits,
     onMessage: (message: Message) => void,
     onFail: (error: ConnectionError) => void,
+    takeBuffer?: TakeBuffer,
   ) {
     this.#clock = clock;
     this.#limits = limits;
     this.#onMessage = onMessage;
     this.#onFail = onFail;
-    this.#decoder = new FrameDecoder({ maxControlBytes: limits.maxControlBytes, maxChunkBytes: limits.maxChunkBytes });
+    this.#decoder = new FrameDecoder({
+      maxControlBytes: limits.maxControlBytes,
+      maxChunkBytes: limits.maxChunkBytes,
+      ...(takeBuffer ? { takeBuffer } : {}),
+    });
     this.#idle = new Deadline(clock, () => this.#fail(new IdleTimeoutError(limits.idleTimeout)));
     this.#frame = new Deadline(clock, () => this.#fail(new FrameTimeoutError(limits.frameTimeout, this.#decoder.bufferedBytes)));
   }

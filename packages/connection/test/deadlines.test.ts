@@ -64,4 +64,27 @@ describe('ReadBuffers', () => {
     for (let i = 0; i < 10; i++) buffers.used(20);
     expect(buffers.next().length).toBe(MIN_READ_BYTES);
   });
+
+  it('hands out a fresh buffer for every read unless told to reuse one', () => {
+    const fresh = new ReadBuffers();
+    expect(fresh.next()).not.toBe(fresh.next());
+    const reused = new ReadBuffers({ reuse: true });
+    const first = reused.next();
+    reused.used(100);
+    expect(reused.next()).toBe(first);
+  });
+
+  it('reusing, grows at once but shrinks only after 64 small reads in a row, so reads that fill it now and then keep one buffer', () => {
+    const buffers = new ReadBuffers({ reuse: true });
+    buffers.used(buffers.next().length);
+    const grown = buffers.next();
+    expect(grown.length).toBe(MIN_READ_BYTES * 2);
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 63; i++) buffers.used(20);
+      buffers.used(grown.length / 2);
+      expect(buffers.next()).toBe(grown);
+    }
+    for (let i = 0; i < 64; i++) buffers.used(20);
+    expect(buffers.next().length).toBe(MIN_READ_BYTES);
+  });
 });

@@ -1,5 +1,8 @@
 import { CHUNK_LAYOUT } from './chunk-encode.js';
 
+/** Where a chunk's payload is copied to: a buffer of at least `length` bytes that the payload then fills from its start. */
+export type TakeBuffer = (length: number) => Uint8Array;
+
 const copySlice = Uint8Array.prototype.slice;
 const floatBytes = new Uint8Array(8);
 const floatView = new DataView(floatBytes.buffer);
@@ -11,8 +14,9 @@ const floatView = new DataView(floatBytes.buffer);
  * per-value dispatch. Returns the body as the general decoder would, or
  * `undefined` for any other bytes, which then take the general path and get its
  * answer or its refusal. It only reads: the caller still validates the result.
+ * With `takeBuffer`, the payload is copied into a buffer from it (a copied one is otherwise a fresh one).
  */
-export function decodeChunkBody(bytes: Uint8Array, start: number, end: number, copy: boolean): object | undefined {
+export function decodeChunkBody(bytes: Uint8Array, start: number, end: number, copy: boolean, takeBuffer?: TakeBuffer): object | undefined {
   const { map, t, re, seq, ts, sig, data } = CHUNK_LAYOUT;
   let pos = start;
   if (!matches(bytes, pos, map, end)) return undefined;
@@ -45,7 +49,8 @@ export function decodeChunkBody(bytes: Uint8Array, start: number, end: number, c
   const dataStart = pos + 5;
   // The payload must fill the body exactly: no trailing bytes, none missing.
   if (readUint32(bytes, pos + 1) !== end - dataStart) return undefined;
-  return { t: 'chunk', re: reValue, seq: seqValue, ts: tsValue, sig: sigValue, data: binary(bytes, dataStart, end, copy) };
+  const dataValue = takeBuffer ? copyInto(takeBuffer(end - dataStart), bytes, dataStart, end) : binary(bytes, dataStart, end, copy);
+  return { t: 'chunk', re: reValue, seq: seqValue, ts: tsValue, sig: sigValue, data: dataValue };
 }
 
 /** Where the number `readNumber` last read ends (a module variable: no object per number). */
@@ -77,6 +82,11 @@ function matches(bytes: Uint8Array, pos: number, expected: Uint8Array, end: numb
 
 function binary(bytes: Uint8Array, from: number, to: number, copy: boolean): Uint8Array {
   return copy ? copySlice.call(bytes, from, to) : bytes.subarray(from, to);
+}
+
+function copyInto(target: Uint8Array, bytes: Uint8Array, from: number, to: number): Uint8Array {
+  target.set(bytes.subarray(from, to));
+  return target.subarray(0, to - from);
 }
 
 function readUint32(bytes: Uint8Array, at: number): number {

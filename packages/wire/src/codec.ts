@@ -1,6 +1,6 @@
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { FRAME_HEADER_BYTES } from './constants.js';
-import { decodeChunkBody } from './chunk-decode.js';
+import { decodeChunkBody, type TakeBuffer } from './chunk-decode.js';
 import { encodeChunkParts } from './chunk-encode.js';
 import type { Message } from './messages.js';
 import { decodeMsgpack } from './msgpack-decode.js';
@@ -45,11 +45,12 @@ function withoutUndefined(message: Message): Message {
  * Decodes the body held in `bytes[start, end)`. `bin` fields of a large body come
  * back as views into `bytes`; a small body's are copied once. Pass `inPlace` when
  * `bytes` is already a private copy (a frame joined from several reads), so
- * nothing is copied a second time.
+ * nothing is copied a second time. With `takeBuffer`, `bytes` is about to be
+ * reused: every `bin` field is copied, a chunk's payload into a buffer from it.
  */
-export function decodeBody(bytes: Uint8Array, start = 0, end = bytes.length, inPlace = false): unknown {
-  const copy = !inPlace && end - start <= SMALL_BODY_BYTES;
-  return decodeChunkBody(bytes, start, end, copy) ?? decodeMsgpack(bytes, start, end, copy);
+export function decodeBody(bytes: Uint8Array, start = 0, end = bytes.length, inPlace = false, takeBuffer?: TakeBuffer): unknown {
+  const copy = takeBuffer !== undefined || (!inPlace && end - start <= SMALL_BODY_BYTES);
+  return decodeChunkBody(bytes, start, end, copy, takeBuffer) ?? decodeMsgpack(bytes, start, end, copy);
 }
 
 /** A whole frame — length prefix and body — in one buffer. */

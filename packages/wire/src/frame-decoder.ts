@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_CONTROL_BYTES,
   FRAME_HEADER_BYTES,
 } from './constants.js';
+import type { TakeBuffer } from './chunk-decode.js';
 import { decodeBody } from './codec.js';
 import {
   DecoderClosedError,
@@ -27,6 +28,14 @@ export interface FrameDecoderOptions {
    * @default 1 MiB
    */
   maxChunkBytes?: number;
+  /**
+   * Set when the caller reuses the bytes it gave `push` once `push` returns (a socket
+   * reading into one buffer): every byte a message or a frame still incomplete keeps is
+   * then copied, a chunk's payload into a buffer from `takeBuffer`, so a pool can hold
+   * the chunks and no read buffer is kept alive by a view. Unset: messages may be views
+   * into the bytes pushed, which must then stay as they are.
+   */
+  takeBuffer?: TakeBuffer;
 }
 
 /**
@@ -52,6 +61,7 @@ export class FrameDecoder {
   #failure: WireError | undefined;
   #closed = false;
   readonly #validateOptions: ValidateOptions;
+  readonly #takeBuffer: TakeBuffer | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxControlBytes = options.maxControlBytes ?? DEFAULT_MAX_CONTROL_BYTES;
@@ -59,6 +69,7 @@ export class FrameDecoder {
     const chunkFrame = this.maxChunkBytes > 0 ? this.maxChunkBytes + CHUNK_FRAME_OVERHEAD : 0;
     this.maxFrameBytes = Math.max(this.maxControlBytes, chunkFrame);
     this.#validateOptions = { maxChunkBytes: this.maxChunkBytes };
+    this.#takeBuffer = options.takeBuffer;
   }
 
   /** Bytes received but not yet decoded into a message. */
@@ -95,7 +106,7 @@ export class FrameDecoder {
         yield this.#decode(bytes, bodyStart, offset);
       }
       if (offset < end) {
-        this.#pieces.push(bytes.subarray(offset));
+        this.#pieces.push(this.#kept(bytes, offset, end));
         this.#buffered = end - offset;
         if (this.#buffered >= FRAME_HEADER_BYTES) this.#frameLength = this.#checkLength(readUint32(bytes, offset));
       }
@@ -137,10 +148,15 @@ export class FrameDecoder {
 
   #keep(bytes: Uint8Array): -1 {
     if (bytes.length > 0) {
-      this.#pieces.push(bytes);
+      this.#pieces.push(this.#kept(bytes, 0, bytes.length));
       this.#buffered += bytes.length;
     }
     return -1;
+  }
+
+  /** Bytes kept past this `push`: a copy when the caller reuses what it pushed. */
+  #kept(bytes: Uint8Array, from: number, to: number): Uint8Array {
+    return this.#takeBuffer ? copySlice.call(bytes, from, to) : bytes.subarray(from, to);
   }
 
   /** The pending frame's body, copied once out of the pieces it arrived in. */
@@ -173,7 +189,7 @@ export class FrameDecoder {
 
   /** `joined`: the body was copied together from several reads and is the decoder's own. */
   #decode(bytes: Uint8Array, start: number, end: number, joined = false): Message {
-    const message = validateMessage(decodeBody(bytes, start, end, joined), this.#validateOptions);
+    const message = validateMessage(decodeBody(bytes, start, end, joined, this.#takeBuffer), this.#validateOptions);
     const length = end - start;
     if (message.t !== 'chunk' && length > this.maxControlBytes) {
       throw new FrameTooLargeError(
@@ -197,6 +213,8 @@ export class FrameDecoder {
     if (this.#closed) throw new DecoderClosedError(this.#failure);
   }
 }
+
+const copySlice = Uint8Array.prototype.slice;
 
 function readUint32(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset]! << 24) >>> 0) + (bytes[offset + 1]! << 16) + (bytes[offset + 2]! << 8) + bytes[offset + 3]!;

@@ -1,5 +1,6 @@
 export type * from './messages.js';
 export { encodeBody, decodeBody, encodeFrame, encodeFrameParts } from './codec.js';
+export type { TakeBuffer } from './chunk-decode.js';
 export { FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
 export { validateMessage, type ValidateOptions } from './validate.js';
 export { hello, assertSupportedVersion } from './version.js';
