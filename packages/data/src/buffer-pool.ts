@@ -9,9 +9,15 @@ const MIN_POOLED_BYTES = 4096;
  * V8 collects such buffers only after some 64 MB of them wait, so a peer serving a
  * long stream from disk peaked tens of MB above what it holds. Sizes are rounded up
  * to a power of two, so chunks of one stream (one size, bar the last) share buffers.
+ * Free buffers kept per size: `POOLED_BUFFERS_PER_SIZE`, or as many as fill `maxFreeBytes`.
  */
 export class BufferPool {
   readonly #free = new Map<number, Buffer[]>();
+  readonly #maxFreeBytes: number;
+
+  constructor(options: { maxFreeBytes?: number } = {}) {
+    this.#maxFreeBytes = options.maxFreeBytes ?? 0;
+  }
 
   /** A buffer of at least `length` bytes (a used one when one of its size is free): the caller reads into its first `length`. */
   take(length: number): Buffer {
@@ -25,7 +31,7 @@ export class BufferPool {
     if (size !== sizeFor(size)) return;
     let free = this.#free.get(size);
     if (!free) this.#free.set(size, (free = []));
-    if (free.length < POOLED_BUFFERS_PER_SIZE) free.push(buffer);
+    if (free.length < Math.max(POOLED_BUFFERS_PER_SIZE, Math.floor(this.#maxFreeBytes / size))) free.push(buffer);
   }
 
   clear(): void {

@@ -14,7 +14,8 @@ export interface ChunkStoreOptions {
   /**
    * Bytes of chunk data kept in memory: chunks read back (most recently used
    * first) and chunks not yet written. Adding waits (`drained`) while the
-   * unwritten ones alone exceed it.
+   * unwritten ones alone exceed it. Up to half as much again is kept in free
+   * buffers to read and receive chunks into.
    * @default 16 MiB
    */
   cacheBytes?: number;
@@ -76,7 +77,9 @@ export class ChunkStore implements HeldChunks {
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #index = new ChunkIndex();
   readonly #cache: ReadCache;
-  readonly #pool = new BufferPool();
+  readonly #pool: BufferPool;
+  /** Buffers handed out by `receiveBuffer`, by their memory, until a chunk received into one is added. */
+  readonly #received = new WeakMap<ArrayBufferLike, Buffer>();
   /**
    * Chunks read into pooled buffers, with their whole buffer and how many hold them (the
    * cache counts as one). Weak: a chunk some holder never gives back is collected as usual.
@@ -116,6 +119,8 @@ export class ChunkStore implements HeldChunks {
     }
     this.placeFile = options.placeFile;
     this.#cache = new ReadCache(this.cacheBytes, (chunk) => this.release(chunk));
+    // Chunks received are given back a write batch at a time: room for half the cache of them.
+    this.#pool = new BufferPool({ maxFreeBytes: Math.floor(this.cacheBytes / 2) });
   }
 
   /** A store over a complete file that holds the stream's bytes: read only. */
@@ -154,7 +159,7 @@ export class ChunkStore implements HeldChunks {
   }
 
   get(seq: number): Chunk | undefined {
-    return this.#pinned.get(seq) ?? this.#lend(this.#cache.get(seq));
+    return this.#lend(this.#pinned.get(seq) ?? this.#cache.get(seq));
   }
 
   /** The chunk from memory or read back from the file; rejects with `STORE_CLOSED` after `close()`. */
@@ -171,6 +176,25 @@ export class ChunkStore implements HeldChunks {
     }
     // Lent to each caller as the read resolves: the cache cannot drop it before (that takes another read's end, a later task).
     return reading.then((chunk) => this.#lend(chunk));
+  }
+
+  /**
+   * A buffer from the store's pool to receive a chunk of `length` bytes into (a connection's
+   * `takeBuffer`): a chunk added whose data is a view of it is held like a chunk read back,
+   * and its buffer is received into again once it is written and every holder gave it back.
+   */
+  receiveBuffer(length: number): Buffer {
+    const buffer = this.#pool.take(length);
+    this.#received.set(buffer.buffer, buffer);
+    return buffer;
+  }
+
+  /**
+   * One more holder of a chunk got from `get`, `read` or `onChunk`, to `release` it in turn:
+   * its buffer is not reused until then. A chunk not in a pooled buffer is ignored.
+   */
+  hold(chunk: Chunk): void {
+    this.#lend(chunk);
   }
 
   /**
@@ -204,6 +228,12 @@ export class ChunkStore implements HeldChunks {
     const offset = at ?? -1;
     this.#index.set(seq, { offset, length: chunk.data.length, ts: chunk.ts, sig: chunk.sig });
     if (offset < 0) this.#pin(chunk);
+    const received = this.#received.get(chunk.data.buffer);
+    if (received) {
+      // Its one holder is the pin: unpinned once written, it goes back to the pool unless someone holds it.
+      this.#received.delete(chunk.data.buffer);
+      if (offset < 0) this.#lent.set(chunk, { buffer: received, holders: 1 });
+    }
     if (this.#writable && !this.#writing && this.#mustWrite()) void this.#writeAll();
     this.#size += 1;
     if (seq >= this.#edge) this.#edge = seq + 1;
@@ -323,6 +353,7 @@ export class ChunkStore implements HeldChunks {
     this.#pinned.delete(chunk.seq);
     this.#pinnedBytes -= chunk.data.length;
     if (this.#pinnedBytes <= this.cacheBytes) for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.release(chunk);
   }
 
   /** Whether a spool has chunks to write now: any not being written, or, holding, more than `holdBytes` of them. */

@@ -90,5 +90,5 @@ export const MAX_STORED_CHUNKS = 2 ** 24;
 /** A spool writes at most this many queued chunks in one system call (well under IOV_MAX, 1024). */
 export const WRITE_BATCH_CHUNKS = 64;
 
-/** Free buffers of each size a ChunkStore keeps to read into again (see BufferPool). */
+/** Free buffers of each size a ChunkStore keeps at least to read into again (see BufferPool). */
 export const POOLED_BUFFERS_PER_SIZE = 8;

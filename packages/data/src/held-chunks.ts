@@ -29,6 +29,8 @@ export interface HeldChunks {
    * chunk never given back is collected as usual. Never give one back twice.
    */
   release?(chunk: Chunk): void;
+  /** Holds a chunk got from `onChunk` as `get` would, to `release` in turn (see `release`). */
+  hold?(chunk: Chunk): void;
   /** Bytes of the chunk's data, when held. */
   dataBytes(seq: number): number | undefined;
   /** Keeps a verified chunk; false when it was held already or is outside the stream. */

@@ -277,6 +277,57 @@ describe('ChunkStore buffers given back', () => {
     expect([a!.data.buffer, other.data.buffer]).toContain(again.data.buffer);
     await store.close();
   });
+
+  /** What a connection does with `takeBuffer`: chunk `seq` copied into a buffer from the store. */
+  function received(store: ChunkStore, seq: number): Chunk {
+    const { ts, data, sig } = chunk(seq, CHUNK_BYTES);
+    const buffer = store.receiveBuffer(CHUNK_BYTES);
+    buffer.set(data);
+    return { seq, ts, data: buffer.subarray(0, CHUNK_BYTES), sig };
+  }
+
+  it('receives into the buffer of a chunk received before, once that one is written to its file', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 0 });
+    const first = received(store, 0);
+    // Not written yet: a second chunk gets a buffer of its own.
+    expect(store.receiveBuffer(CHUNK_BYTES).buffer).not.toBe(first.data.buffer);
+    store.add(first);
+    await settle();
+    const second = received(store, 1);
+    expect(second.data.buffer).toBe(first.data.buffer);
+    store.add(second);
+    await settle();
+    expect(plain(await store.read(0))).toEqual(plain(chunk(0, CHUNK_BYTES)));
+    expect(plain(await store.read(1))).toEqual(plain(chunk(1, CHUNK_BYTES)));
+    await store.close();
+  });
+
+  it('never receives into a chunk still held once placed: got with get, or held from onChunk, until given back', async () => {
+    const out = join(dir, 'out.ts');
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 4 * CHUNK_BYTES, holdBytes: 4 * CHUNK_BYTES, placeFile: out });
+    const heard: Chunk[] = [];
+    store.onChunk((added) => {
+      store.hold(added);
+      heard.push(added);
+    });
+    const a = received(store, 0);
+    const b = received(store, 1);
+    store.add(a);
+    store.add(b);
+    const got = store.get(0)!;
+    writeFileSync(out, Buffer.concat([a.data, b.data]));
+    expect([store.place(0, 0), store.place(1, CHUNK_BYTES)]).toEqual([true, true]);
+    // Both placed, but chunk 0 has two holders left (get and onChunk), chunk 1 one.
+    const fresh = new Set([store.receiveBuffer(CHUNK_BYTES).buffer, store.receiveBuffer(CHUNK_BYTES).buffer]);
+    expect(fresh.has(a.data.buffer) || fresh.has(b.data.buffer)).toBe(false);
+    store.release(heard[1]!);
+    store.release(got);
+    expect(store.receiveBuffer(CHUNK_BYTES).buffer).toBe(b.data.buffer);
+    expect(store.receiveBuffer(CHUNK_BYTES).buffer).not.toBe(a.data.buffer);
+    store.release(heard[0]!);
+    expect(store.receiveBuffer(CHUNK_BYTES).buffer).toBe(a.data.buffer);
+    await store.close();
+  });
 });
 
 describe('ChunkStore after close', () => {
