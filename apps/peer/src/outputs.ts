@@ -79,9 +79,15 @@ export class Outputs implements Sink {
     if (this.#failure) listener(this.#failure);
   }
 
-  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> | void {
+  write(data: Uint8Array, inFile?: (position: number) => void, done?: () => void): Promise<void> | void {
     const waits: Array<Promise<void>> = [];
-    if (this.#outSink && !this.#failure) waits.push(this.#outSink.write(data, this.#out!.regular ? inFile : undefined).catch((error: unknown) => this.#fail(outputError(error, this.#out!))));
+    // The HTTP players' output keeps views of what it was given: with it, `data` is never done.
+    const outDone = this.#http ? undefined : done;
+    if (this.#outSink && !this.#failure) {
+      waits.push(this.#outSink.write(data, this.#out!.regular ? inFile : undefined, outDone).catch((error: unknown) => this.#fail(outputError(error, this.#out!))));
+    } else {
+      outDone?.();
+    }
     const http = this.#http?.write(data);
     if (http) waits.push(http);
     if (waits.length > 0) return Promise.all(waits).then(() => undefined);

@@ -42,9 +42,9 @@ export class StartSink implements Sink {
     return this.#fromStart ? this.#outputs.filePath : undefined;
   }
 
-  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> | void {
-    // Only bytes passed through untouched are where play-out thinks they are.
-    if (this.passThrough) return this.#outputs.write(data, inFile);
+  write(data: Uint8Array, inFile?: (position: number) => void, done?: () => void): Promise<void> | void {
+    // Only bytes passed through untouched are where play-out thinks they are; bytes kept to find the start point are never done.
+    if (this.passThrough) return this.#outputs.write(data, inFile, done);
     const pieces = this.#start.push(data);
     if (pieces.length === 0) return;
     // More than one piece only once, at the start point.

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpOutput } from '../src/http-output.js';
 import { Outputs } from '../src/outputs.js';
 import { StartSink } from '../src/start-sink.js';
 
@@ -28,6 +29,26 @@ describe('--out FILE as the place a finished stream is kept', () => {
       [0, 'abc'],
       [3, 'def'],
     ]);
+  });
+
+  it('says a write is done once the file has it, but never while players over HTTP, or finding a start point, may keep the bytes', async () => {
+    const path = join(dir, 'film.ts');
+    const fileOnly = await Outputs.open(path, undefined);
+    const done: string[] = [];
+    await new Promise<void>((resolve) => {
+      void fileOnly.write(Buffer.from('abc'), undefined, () => {
+        done.push('file');
+        resolve();
+      });
+    });
+    expect(readFileSync(path, 'latin1')).toBe('abc');
+    await new StartSink(fileOnly, 90_000).write(Buffer.from('not TS'), undefined, () => done.push('start point'));
+    await fileOnly.close();
+    const withPlayers = await Outputs.open(join(dir, 'other.ts'), new HttpOutput());
+    await withPlayers.write(Buffer.from('abc'), undefined, () => done.push('http'));
+    await withPlayers.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toEqual(['file']);
   });
 
   it('offers no file for stdout, a device, or a stream cut to start at --from', async () => {

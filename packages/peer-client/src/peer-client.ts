@@ -277,6 +277,8 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       // Served over too, a dialed connection buffers what the server's own connections do (unless `limits` says).
       limits: serveOver && server?.sendHighWaterBytes !== undefined ? { sendHighWaterBytes: server.sendHighWaterBytes, ...this.#options.limits } : this.#options.limits,
       serveOver,
+      // A finished stream's chunks are received into the store's pooled buffers, given back once written.
+      takeBuffer: this.#spool ? (length: number) => this.#spool!.store.receiveBuffer(length) : undefined,
       // A server on port 0 listens nowhere: nobody dials it, so no second connection to weed out.
       ownPort: serveOver && server?.port ? server.port : undefined,
       onLink: (link, replaced) => this.#onLink(link, replaced),

@@ -1,6 +1,6 @@
 // The browser entry: a page's links are made here too, and nothing here may reach node:net.
 import { attachHalf, detachHalf, type CloseReason, type Connection, type ConnectionLimits, type DialFunction, type PeerHalfHandlers } from '@p2pstream/connection/browser';
-import type { ChunkMessage, EndMessage, HeadMessage, MapMessage, RejectMessage } from '@p2pstream/wire';
+import type { ChunkMessage, EndMessage, HeadMessage, MapMessage, RejectMessage, TakeBuffer } from '@p2pstream/wire';
 import { sameSession, sessionHex } from '@p2pstream/data/browser';
 import { MAX_PENDING_HAVES } from './constants.js';
 import { OtherSessionError } from './errors.js';
@@ -22,6 +22,8 @@ export interface PeerLinkOptions {
   rateWindowMs: number;
   /** Symmetric connections: the local server serves the peer over each connection dialed to it. */
   serveOver?: ((connection: Connection) => void) | undefined;
+  /** Where a dialed link copies each chunk received (see ConnectionOptions.takeBuffer); unset, a chunk may be a view into a read. */
+  takeBuffer?: TakeBuffer | undefined;
   signal?: AbortSignal;
 }
 
@@ -100,6 +102,7 @@ export class PeerLink {
       clock: options.clock,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.takeBuffer ? { takeBuffer: options.takeBuffer } : {}),
       handlers: pushes.handlers,
     });
     try {

@@ -111,6 +111,8 @@ export class SinkWriter {
     if (this.live) return;
     const bytes = chunk.data.length;
     if (chunk.seq >= this.#next && this.#aheadBytes + bytes <= (this.#o.aheadBytes ?? 0)) {
+      // Held as `get` would hold it: a store written meanwhile must not receive into its buffer again.
+      this.#o.window.hold?.(chunk);
       this.#ahead.set(chunk.seq, chunk);
       this.#aheadBytes += bytes;
     }
@@ -146,14 +148,21 @@ export class SinkWriter {
       // `has` is checked with no await before the loop ends, so a chunk added meanwhile is never missed.
       while (!this.#ended && window.has(this.#next)) {
         const chunk = await this.#held(this.#next);
-        if (chunk === undefined || this.#ended) break;
+        if (chunk === undefined) break;
+        if (this.#ended) {
+          window.release?.(chunk);
+          break;
+        }
         if (sink && !this.#sinkFailed) {
           try {
             const { seq } = chunk;
-            await sink.write(chunk.data, onInFile && ((position) => onInFile(seq, position)));
+            // Given back once the sink let go of the bytes, if it ever says so.
+            await sink.write(chunk.data, onInFile && ((position) => onInFile(seq, position)), () => window.release?.(chunk));
           } catch (error) {
             this.#sinkError(error);
           }
+        } else {
+          window.release?.(chunk);
         }
         this.#record(chunk);
         this.#next += 1;
@@ -164,7 +173,7 @@ export class SinkWriter {
     if (this.#finalEdge !== undefined && this.#next >= this.#finalEdge) this.#end();
   }
 
-  /** The chunk when held: from memory, or read back from a store's file. */
+  /** The chunk when held (to `release` once written): from memory, or read back from a store's file. */
   async #held(seq: number): Promise<Chunk | undefined> {
     const ahead = this.#ahead.get(seq);
     if (ahead) {
@@ -193,6 +202,7 @@ export class SinkWriter {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    for (const chunk of this.#ahead.values()) this.#o.window.release?.(chunk);
     this.#ahead.clear();
     this.#aheadBytes = 0;
     this.#o.onEnd();

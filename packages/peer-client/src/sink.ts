@@ -10,8 +10,11 @@ export interface Sink {
   /**
    * Writes `data` after what came before. A sink with a `filePath` calls `inFile` with
    * where `data` starts in that file, once it is there (never if it fails or is dropped).
+   * A sink that reads `data` only until it is written calls `done` once it no longer
+   * does (written, dropped or failed), so its buffer can be reused; a sink that may keep
+   * the bytes (a player's buffer, a view kept for later) never calls it.
    */
-  write(data: Uint8Array, inFile?: (position: number) => void): void | Promise<void>;
+  write(data: Uint8Array, inFile?: (position: number) => void, done?: () => void): void | Promise<void>;
   /**
    * The regular file this sink writes every byte it is given to, from the file's start, in
    * order and nothing else (`watch --out FILE`): a finished stream's chunks written there are
@@ -50,20 +53,32 @@ export class WritableSink implements Sink {
   /**
    * Writes `data`; resolves once the stream has room for more (or at once when it has). Rejects if
    * the stream fails. `inFile` is called with the bytes the stream was given before `data`, once
-   * the stream has written it.
+   * the stream has written it; `done` once the stream let go of `data` (a writable keeps no bytes
+   * past a write's callback).
    */
-  write(data: Uint8Array, inFile?: (position: number) => void): Promise<void> {
+  write(data: Uint8Array, inFile?: (position: number) => void, done?: () => void): Promise<void> {
     const stream = this.#stream;
-    if (stream.destroyed || stream.writableEnded) return Promise.reject(new Error('the output is closed'));
+    if (stream.destroyed || stream.writableEnded) {
+      done?.();
+      return Promise.reject(new Error('the output is closed'));
+    }
     if (stream.writableLength > 0 && stream.writableLength + data.length > this.#maxBufferedBytes) {
       // Only a live stream gets here (a finished one waits for each write): dropping keeps time, queueing would not.
       this.dropped += 1;
+      done?.();
       return Promise.resolve();
     }
     const position = this.#accepted;
     this.#accepted += data.length;
     // A write's callback runs once the stream has handed its bytes on (for a file, once they are in it).
-    const written = stream.write(data, inFile && ((error: Error | null | undefined) => error || inFile(position)));
+    const onWritten =
+      inFile || done
+        ? (error: Error | null | undefined) => {
+            if (!error) inFile?.(position);
+            done?.();
+          }
+        : undefined;
+    const written = stream.write(data, onWritten);
     if (written) return Promise.resolve();
     // Every write made while the stream is full waits for the same drain: one listener pair, however many live chunks queue up.
     this.#drained ??= new Promise<void>((resolve, reject) => {

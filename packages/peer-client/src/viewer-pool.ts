@@ -1,5 +1,6 @@
 import type { Connection, ConnectionLimits, DialFunction } from '@p2pstream/connection';
 import type { LookupResult } from '@p2pstream/tracker-client';
+import type { TakeBuffer } from '@p2pstream/wire';
 import type { Clock } from '@p2pstream/units';
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
@@ -55,6 +56,8 @@ export interface ViewerPoolInit {
   limits?: ConnectionLimits | undefined;
   /** Symmetric connections: the local server serves the peer over each connection dialed to it. */
   serveOver?: ((connection: Connection) => void) | undefined;
+  /** Where the links dialed copy each chunk received (see ConnectionOptions.takeBuffer). */
+  takeBuffer?: TakeBuffer | undefined;
   /** With symmetric connections, the port the local server listens on: see PeerPoolOptions.ownPort. */
   ownPort?: number | undefined;
   onLink(link: PeerLink, replaced?: PeerLink): void;
@@ -84,6 +87,7 @@ export function viewerPool(init: ViewerPoolInit): PeerPool {
       fetchTimeoutMs: pacing.fetchTimeoutMs,
       rateWindowMs: pacing.rateWindowMs,
       serveOver: init.serveOver,
+      takeBuffer: init.takeBuffer,
     },
     onLink: (link, replaced) => init.onLink(link, replaced),
     onWarning: (error) => init.onWarning(error),

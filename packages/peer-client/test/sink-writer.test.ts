@@ -72,3 +72,47 @@ describe('SinkWriter, finished', () => {
     expect(reads).toBe(3);
   });
 });
+
+describe('SinkWriter, finished, chunks received into the store\'s buffers', () => {
+  it('gives each chunk back only once the sink is done with its bytes, even after the store wrote it', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 0 });
+    const written: number[] = [];
+    const dones: Array<() => void> = [];
+    new SinkWriter({
+      live: false,
+      from: 0,
+      window: store,
+      sink: {
+        write: (data, _inFile, done) => {
+          written.push(data[0]!);
+          if (done) dones.push(done);
+        },
+      },
+      aheadBytes: 4 * CHUNK_BYTES,
+      counters: new ViewerCounters(),
+      wallClock: () => 0,
+      onPlayed: () => undefined,
+      onSkipped: () => undefined,
+      onEnd: () => undefined,
+      onWarning: (error) => {
+        throw error;
+      },
+    });
+    const buffers: ArrayBufferLike[] = [];
+    for (let seq = 0; seq < 4; seq++) {
+      const buffer = store.receiveBuffer(CHUNK_BYTES);
+      buffer.set(chunk(seq).data);
+      buffers.push(buffer.buffer);
+      store.add({ ...chunk(seq), data: buffer.subarray(0, CHUNK_BYTES) });
+    }
+    await vi.waitFor(() => expect(written).toEqual([0, 1, 2, 3]));
+    // All four are in the store's file, and played, but the sink has not let go of them.
+    await vi.waitFor(() => expect(store.memoryBytes).toBe(0));
+    expect(buffers).not.toContain(store.receiveBuffer(CHUNK_BYTES).buffer);
+    expect(dones).toHaveLength(4);
+    for (const done of dones) done();
+    const after = new Set(Array.from({ length: 4 }, () => store.receiveBuffer(CHUNK_BYTES).buffer));
+    expect(buffers.every((buffer) => after.has(buffer))).toBe(true);
+    await store.close();
+  });
+});

@@ -73,6 +73,22 @@ describe('WritableSink', () => {
     expect(places).toEqual([0, 60]);
   });
 
+  it('says a write is done once the stream let go of its bytes, a dropped one at once', async () => {
+    const { stream, release } = stalledWritable(1);
+    const sink = new WritableSink(stream, { maxBufferedBytes: 100 });
+    const done: number[] = [];
+    void sink.write(Buffer.alloc(60), undefined, () => done.push(60));
+    void sink.write(Buffer.alloc(30), undefined, () => done.push(30));
+    void sink.write(Buffer.alloc(50), undefined, () => done.push(50));
+    // The 50 would take the queue past 100: dropped, so done with at once; the others are still held.
+    expect(done).toEqual([50]);
+    for (let round = 0; round < 10 && stream.writableLength > 0; round++) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(done).toEqual([50, 60, 30]);
+  });
+
   it('refuses to write to a stream that has ended', async () => {
     const { stream } = stalledWritable(10);
     stream.destroy();
