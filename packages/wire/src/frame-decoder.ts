@@ -6,6 +6,7 @@ import {
 } from './constants.js';
 import type { TakeBuffer } from './chunk-decode.js';
 import { decodeBody } from './codec.js';
+import { CopiedPendingFrame, ViewedPendingFrame, type PendingFrame } from './pending-frame.js';
 import {
   DecoderClosedError,
   FrameTooLargeError,
@@ -44,7 +45,8 @@ export interface FrameDecoderOptions {
  * A frame whose length prefix is over the limit is refused as soon as the four
  * prefix bytes are in, before its body is buffered. A frame that arrives inside
  * one piece is decoded in place; one spread over pieces is copied once into a
- * buffer of its exact size. After any refusal the decoder is closed: every later
+ * buffer of its exact size (with `takeBuffer`: into one buffer the decoder uses
+ * for frame after frame; see `PendingFrame`). After any refusal the decoder is closed: every later
  * call throws `DECODER_CLOSED`, because the byte stream can no longer be trusted.
  */
 export class FrameDecoder {
@@ -54,8 +56,7 @@ export class FrameDecoder {
   readonly maxFrameBytes: number;
 
   /** Bytes of a frame (or of its prefix) that began in an earlier read. */
-  #pieces: Uint8Array[] = [];
-  #buffered = 0;
+  readonly #pending: PendingFrame;
   /** Body length of the frame being assembled from pieces, or -1 while its prefix is incomplete. */
   #frameLength = -1;
   #failure: WireError | undefined;
@@ -70,16 +71,17 @@ export class FrameDecoder {
     this.maxFrameBytes = Math.max(this.maxControlBytes, chunkFrame);
     this.#validateOptions = { maxChunkBytes: this.maxChunkBytes };
     this.#takeBuffer = options.takeBuffer;
+    this.#pending = this.#takeBuffer ? new CopiedPendingFrame(FRAME_HEADER_BYTES + this.maxFrameBytes) : new ViewedPendingFrame();
   }
 
   /** Bytes received but not yet decoded into a message. */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#pending.length;
   }
 
   /** Whether part of a frame has arrived and the rest has not (for a slow-frame deadline). */
   get inFrame(): boolean {
-    return this.#buffered > 0;
+    return this.#pending.length > 0;
   }
 
   /**
@@ -90,7 +92,7 @@ export class FrameDecoder {
     this.#assertOpen();
     try {
       let offset = 0;
-      if (this.#buffered > 0) {
+      if (this.#pending.length > 0) {
         offset = this.#completePending(bytes);
         if (offset < 0) return;
         const body = this.#takePending();
@@ -106,9 +108,8 @@ export class FrameDecoder {
         yield this.#decode(bytes, bodyStart, offset);
       }
       if (offset < end) {
-        this.#pieces.push(this.#kept(bytes, offset, end));
-        this.#buffered = end - offset;
-        if (this.#buffered >= FRAME_HEADER_BYTES) this.#frameLength = this.#checkLength(readUint32(bytes, offset));
+        this.#pending.add(bytes.subarray(offset, end));
+        if (end - offset >= FRAME_HEADER_BYTES) this.#frameLength = this.#checkLength(readUint32(bytes, offset));
       }
     } catch (error) {
       throw this.#fail(error);
@@ -119,9 +120,9 @@ export class FrameDecoder {
   end(): void {
     this.#assertOpen();
     this.#closed = true;
-    if (this.#buffered > 0) {
+    if (this.#pending.length > 0) {
       const what = this.#frameLength < 0 ? 'a length prefix' : `a ${this.#frameLength}-byte frame`;
-      throw this.#fail(new TruncatedFrameError(`input ended ${this.#buffered} bytes into ${what}`));
+      throw this.#fail(new TruncatedFrameError(`input ended ${this.#pending.length} bytes into ${what}`));
     }
   }
 
@@ -132,51 +133,29 @@ export class FrameDecoder {
   #completePending(bytes: Uint8Array): number {
     let used = 0;
     if (this.#frameLength < 0) {
-      const missing = FRAME_HEADER_BYTES - this.#buffered;
+      const missing = FRAME_HEADER_BYTES - this.#pending.length;
       if (bytes.length < missing) return this.#keep(bytes);
       this.#keep(bytes.subarray(0, missing));
       used = missing;
-      const prefix = this.#assemble(FRAME_HEADER_BYTES);
-      this.#pieces = [prefix];
-      this.#frameLength = this.#checkLength(readUint32(prefix, 0));
+      this.#frameLength = this.#checkLength(readUint32(this.#pending.bytes(), 0));
     }
-    const missing = FRAME_HEADER_BYTES + this.#frameLength - this.#buffered;
+    const missing = FRAME_HEADER_BYTES + this.#frameLength - this.#pending.length;
     if (bytes.length - used < missing) return this.#keep(used === 0 ? bytes : bytes.subarray(used));
     this.#keep(bytes.subarray(used, used + missing));
     return used + missing;
   }
 
   #keep(bytes: Uint8Array): -1 {
-    if (bytes.length > 0) {
-      this.#pieces.push(this.#kept(bytes, 0, bytes.length));
-      this.#buffered += bytes.length;
-    }
+    if (bytes.length > 0) this.#pending.add(bytes);
     return -1;
   }
 
-  /** Bytes kept past this `push`: a copy when the caller reuses what it pushed. */
-  #kept(bytes: Uint8Array, from: number, to: number): Uint8Array {
-    return this.#takeBuffer ? copySlice.call(bytes, from, to) : bytes.subarray(from, to);
-  }
-
-  /** The pending frame's body, copied once out of the pieces it arrived in. */
+  /** The pending frame's body, in one piece (valid until the next frame is kept). */
   #takePending(): Uint8Array {
-    const frame = this.#assemble(this.#buffered);
-    this.#pieces = [];
-    this.#buffered = 0;
+    const frame = this.#pending.bytes();
+    this.#pending.clear();
     this.#frameLength = -1;
     return frame.subarray(FRAME_HEADER_BYTES);
-  }
-
-  #assemble(length: number): Uint8Array {
-    if (this.#pieces.length === 1 && this.#pieces[0]!.length === length) return this.#pieces[0]!;
-    const out = Buffer.allocUnsafe(length);
-    let filled = 0;
-    for (const piece of this.#pieces) {
-      out.set(piece, filled);
-      filled += piece.length;
-    }
-    return out;
   }
 
   #checkLength(length: number): number {
@@ -187,7 +166,7 @@ export class FrameDecoder {
     return length;
   }
 
-  /** `joined`: the body was copied together from several reads and is the decoder's own. */
+  /** `joined`: the body was copied together from several reads and is the decoder's own (to keep, unless `takeBuffer`: then it is used again). */
   #decode(bytes: Uint8Array, start: number, end: number, joined = false): Message {
     const message = validateMessage(decodeBody(bytes, start, end, joined, this.#takeBuffer), this.#validateOptions);
     const length = end - start;
@@ -204,8 +183,7 @@ export class FrameDecoder {
       error instanceof WireError ? error : new MalformedFrameError('frame could not be decoded', { cause: error });
     this.#failure = failure;
     this.#closed = true;
-    this.#pieces = [];
-    this.#buffered = 0;
+    this.#pending.clear();
     return failure;
   }
 
@@ -213,8 +191,6 @@ export class FrameDecoder {
     if (this.#closed) throw new DecoderClosedError(this.#failure);
   }
 }
-
-const copySlice = Uint8Array.prototype.slice;
 
 function readUint32(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset]! << 24) >>> 0) + (bytes[offset + 1]! << 16) + (bytes[offset + 2]! << 8) + bytes[offset + 3]!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, type Message } from '../src/index.js';
 import { ALL_SAMPLES, SAMPLES } from '../src/testing.js';
+import { CopiedPendingFrame } from '../src/pending-frame.js';
 
 /**
  * A socket reading into one buffer: each piece is copied into the same scratch bytes, pushed,
@@ -47,5 +48,27 @@ describe('FrameDecoder over reused input (takeBuffer)', () => {
       expect(data.buffer).toBe(taken[i]!.buffer);
       expect(data.byteOffset).toBe(taken[i]!.byteOffset);
     });
+  });
+});
+
+describe('CopiedPendingFrame', () => {
+  it('grows only as bytes arrive (doubling from 16 KiB, or to what one piece needs), never past its maximum, and keeps its buffer for the next frame', () => {
+    const pending = new CopiedPendingFrame(100_000);
+    pending.add(new Uint8Array(10).fill(1));
+    const first = pending.bytes();
+    expect(first.buffer.byteLength).toBe(16 * 1024);
+    pending.add(new Uint8Array(20_000).fill(2));
+    expect(pending.bytes().buffer.byteLength).toBe(32 * 1024);
+    pending.add(new Uint8Array(60_000).fill(3));
+    expect(pending.bytes().buffer.byteLength).toBe(80_010);
+    pending.add(new Uint8Array(10_000).fill(5));
+    expect(pending.bytes().buffer.byteLength).toBe(100_000);
+    expect(pending.length).toBe(90_010);
+    expect([pending.bytes()[0], pending.bytes()[10], pending.bytes()[20_010], pending.bytes()[90_009]]).toEqual([1, 2, 3, 5]);
+    const grown = pending.bytes().buffer;
+    pending.clear();
+    pending.add(new Uint8Array(5).fill(4));
+    expect(pending.bytes().buffer).toBe(grown);
+    expect([...pending.bytes()]).toEqual([4, 4, 4, 4, 4]);
   });
 });
