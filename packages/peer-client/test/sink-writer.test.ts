@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChunkStore, type Chunk } from '@p2pstream/data';
 import { SinkWriter } from '../src/sink-writer.js';
+import type { Sink } from '../src/sink.js';
 import { ViewerCounters } from '../src/viewer-stats.js';
 
 const CHUNK_BYTES = 1000;
@@ -18,6 +19,25 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Play-out of a finished stream from `store` into `sink`, keeping `aheadBytes` ahead; any warning fails the test. */
+function finishedWriter(store: ChunkStore, sink: Sink, aheadBytes: number): SinkWriter {
+  return new SinkWriter({
+    live: false,
+    from: 0,
+    window: store,
+    sink,
+    aheadBytes,
+    counters: new ViewerCounters(),
+    wallClock: () => 0,
+    onPlayed: () => undefined,
+    onSkipped: () => undefined,
+    onEnd: () => undefined,
+    onWarning: (error) => {
+      throw error;
+    },
+  });
+}
+
 /**
  * A finished stream's play-out over a spool that keeps nothing in memory once written, into a
  * sink that takes its first write only when `release()` is called: every chunk added meanwhile
@@ -29,26 +49,13 @@ async function playBehindTheSpool(aheadBytes: number) {
   const written: number[] = [];
   let release = (): void => undefined;
   const firstWrite = new Promise<void>((resolve) => (release = resolve));
-  const writer = new SinkWriter({
-    live: false,
-    from: 0,
-    window: store,
-    sink: {
-      write: (data) => {
-        written.push(data[0]!);
-        return written.length === 1 ? firstWrite : undefined;
-      },
+  const sink: Sink = {
+    write: (data) => {
+      written.push(data[0]!);
+      return written.length === 1 ? firstWrite : undefined;
     },
-    aheadBytes,
-    counters: new ViewerCounters(),
-    wallClock: () => 0,
-    onPlayed: () => undefined,
-    onSkipped: () => undefined,
-    onEnd: () => undefined,
-    onWarning: (error) => {
-      throw error;
-    },
-  });
+  };
+  const writer = finishedWriter(store, sink, aheadBytes);
   for (let seq = 0; seq < 6; seq++) store.add(chunk(seq));
   await store.drained();
   expect(store.get(5)).toBeUndefined();
@@ -78,26 +85,13 @@ describe('SinkWriter, finished, chunks received into the store\'s buffers', () =
     const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 0 });
     const written: number[] = [];
     const dones: Array<() => void> = [];
-    new SinkWriter({
-      live: false,
-      from: 0,
-      window: store,
-      sink: {
-        write: (data, _inFile, done) => {
-          written.push(data[0]!);
-          if (done) dones.push(done);
-        },
+    const sink: Sink = {
+      write: (data, _inFile, done) => {
+        written.push(data[0]!);
+        if (done) dones.push(done);
       },
-      aheadBytes: 4 * CHUNK_BYTES,
-      counters: new ViewerCounters(),
-      wallClock: () => 0,
-      onPlayed: () => undefined,
-      onSkipped: () => undefined,
-      onEnd: () => undefined,
-      onWarning: (error) => {
-        throw error;
-      },
-    });
+    };
+    finishedWriter(store, sink, 4 * CHUNK_BYTES);
     const buffers: ArrayBufferLike[] = [];
     for (let seq = 0; seq < 4; seq++) {
       const buffer = store.receiveBuffer(CHUNK_BYTES);
