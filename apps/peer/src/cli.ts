@@ -110,7 +110,9 @@ const COMMON_HELP = `Common options:
   --cache SIZE           memory for a finished stream's chunks, which are kept on
                          disk (the published file; watch --out FILE's file; or a
                          scratch file in $TMPDIR, deleted on exit, for chunks not
-                         written there yet): 16MiB, 64MiB, 1GiB (default ${DEFAULT_STORE_CACHE_BYTES / 2 ** 20}MiB)
+                         written there yet), each of chunks read back and chunks
+                         not written yet, so up to about twice it in all:
+                         16MiB, 64MiB, 1GiB (default ${DEFAULT_STORE_CACHE_BYTES / 2 ** 20}MiB)
   --webrtc               reach peers over WebRTC data channels set up through
                          central's signal relay, and answer their offers (TCP
                          stays the default; peers that take no signals are still

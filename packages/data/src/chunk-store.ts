@@ -14,8 +14,8 @@ export interface ChunkStoreOptions {
   /**
    * Bytes of chunk data kept in memory: chunks read back (most recently used
    * first) and chunks not yet written. Adding waits (`drained`) while the
-   * unwritten ones alone exceed it. Up to half as much again is kept in free
-   * buffers to read and receive chunks into.
+   * unwritten ones alone exceed it. Buffers freed from either are kept to read
+   * and receive chunks into again: up to twice this, as many as were in use.
    * @default 16 MiB
    */
   cacheBytes?: number;
@@ -119,8 +119,9 @@ export class ChunkStore implements HeldChunks {
     }
     this.placeFile = options.placeFile;
     this.#cache = new ReadCache(this.cacheBytes, (chunk) => this.release(chunk));
-    // Chunks received are given back a write batch at a time: room for half the cache of them.
-    this.#pool = new BufferPool({ maxFreeBytes: Math.floor(this.cacheBytes / 2) });
+    // As many free buffers as the store holds chunks at its fullest (its cache and its unwritten
+    // chunks): a write batch gives back dozens at once, and dropping them only made them again.
+    this.#pool = new BufferPool({ maxFreeBytes: 2 * this.cacheBytes });
   }
 
   /** A store over a complete file that holds the stream's bytes: read only. */
