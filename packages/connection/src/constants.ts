@@ -87,3 +87,6 @@ export const MIN_READ_BYTES = 64 * 1024;
 
 /** Largest read buffer of a dialed socket, reached while reads keep filling it (bulk chunk transfer). */
 export const MAX_READ_BYTES = 512 * 1024;
+
+/** Reads in a row that use less than half a reused read buffer before it halves (each new size is a new buffer). */
+export const SHRINK_AFTER_READS = 64;

@@ -1,4 +1,4 @@
-import { MAX_READ_BYTES, MIN_READ_BYTES } from './constants.js';
+import { MAX_READ_BYTES, MIN_READ_BYTES, SHRINK_AFTER_READS } from './constants.js';
 
 /**
  * Read buffers for a dialed socket, sized to the traffic. While reads keep
@@ -15,9 +15,6 @@ import { MAX_READ_BYTES, MIN_READ_BYTES } from './constants.js';
  * than half of it: chunks streaming in fill some reads and not others, and each
  * change of size is a fresh buffer.
  */
-/** Reads in a row under half a reused buffer before it halves. */
-const SHRINK_AFTER_READS = 64;
-
 export class ReadBuffers {
   readonly #reuse: boolean;
   #size = MIN_READ_BYTES;
