@@ -1,8 +1,8 @@
 import { FrameDecoder, WireError, type FrameDecoderOptions, type Message } from '../src/index.js';
 
-/** Feeds the bytes as given, then ends the input; returns the messages, or the typed error raised. */
+/** Feeds the bytes as given (each piece taken only when it is pushed), then ends the input; returns the messages, or the typed error raised. */
 export function decodeAll(
-  pieces: readonly Uint8Array[],
+  pieces: Iterable<Uint8Array>,
   options?: FrameDecoderOptions,
 ): { messages: Message[]; error?: WireError } {
   const decoder = new FrameDecoder(options);
