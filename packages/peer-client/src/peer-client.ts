@@ -278,7 +278,7 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       limits: serveOver && server?.sendHighWaterBytes !== undefined ? { sendHighWaterBytes: server.sendHighWaterBytes, ...this.#options.limits } : this.#options.limits,
       serveOver,
       // A finished stream's chunks are received into the store's pooled buffers, given back once written.
-      takeBuffer: this.#spool ? (length: number) => this.#spool!.store.receiveBuffer(length) : undefined,
+      takeBuffer: this.#spool?.store.receiveBuffer.bind(this.#spool.store),
       // A server on port 0 listens nowhere: nobody dials it, so no second connection to weed out.
       ownPort: serveOver && server?.port ? server.port : undefined,
       onLink: (link, replaced) => this.#onLink(link, replaced),

@@ -74,7 +74,8 @@ export class CopiedPendingFrame implements PendingFrame {
   }
 
   bytes(): Uint8Array {
-    return this.#scratch === undefined ? new Uint8Array(0) : this.#scratch.subarray(0, this.length);
+    // Asked for only once something was added, so the scratch exists.
+    return this.#scratch!.subarray(0, this.length);
   }
 
   clear(): void {
