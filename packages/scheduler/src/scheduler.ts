@@ -93,6 +93,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #seatAt: number | undefined;
   #running = false;
   #closed = false;
+  /** `pauseRequests`: no new request until `resumeRequests`. */
+  #requestsPaused = false;
   #pumpQueued = false;
   #playheadTimer: TimerHandle | undefined;
   #wakeTimer: TimerHandle | undefined;
@@ -296,6 +298,27 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (!(ms > 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`a chunk duration must be a positive number of ms, got ${String(ms)}`);
     if (this.#closed || ms === this.#playhead.chunkDurationMs) return;
     this.#playhead.chunkDurationMs = ms;
+    this.#schedulePump();
+  }
+
+  /** Whether `pauseRequests` holds new requests back. */
+  get requestsPaused(): boolean {
+    return this.#requestsPaused;
+  }
+
+  /**
+   * Makes no new request until `resumeRequests`, for a consumer that cannot keep up (a
+   * finished stream written to a disk slower than the peers): requests in flight go on, and
+   * play-out and its deadlines are left as they are.
+   */
+  pauseRequests(): void {
+    this.#requestsPaused = true;
+  }
+
+  /** Requests again after `pauseRequests`. */
+  resumeRequests(): void {
+    if (!this.#requestsPaused) return;
+    this.#requestsPaused = false;
     this.#schedulePump();
   }
 
@@ -625,7 +648,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #pump(): void {
     this.#pumpQueued = false;
-    if (!this.#running || this.#playhead.state === 'waiting' || this.#playhead.state === 'ended') return;
+    if (!this.#running || this.#requestsPaused || this.#playhead.state === 'waiting' || this.#playhead.state === 'ended') return;
     const view = this.#view;
     // One reading of the clock for the whole round: nothing in it waits.
     const now = this.#clock.now();
