@@ -243,7 +243,13 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
       sink: this.#options.sink ?? this.#readable,
       // A quarter of the store's memory: chunks fetched in order are played without a read back.
       aheadBytes: this.#spool ? Math.floor(this.#spool.store.cacheBytes / 4) : 0,
-      ...(this.#spool?.store.placeFile !== undefined ? { onInFile: (seq: number, position: number) => this.#spool!.store.place(seq, position) } : {}),
+      ...(this.#spool?.store.placeFile !== undefined
+        ? {
+            onInFile: (seq: number, position: number) => this.#spool!.store.place(seq, position),
+            // The file is the stream's home, on the disk the spool writes to: fetch at its pace rather than spool.
+            onBackedUp: (backedUp: boolean) => (backedUp ? this.#scheduler?.pauseRequests() : this.#scheduler?.resumeRequests()),
+          }
+        : {}),
       counters: this.#counters,
       wallClock: this.#wallClock,
       onPlayed: (seq) => this.emit('played', seq),

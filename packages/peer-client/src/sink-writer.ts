@@ -17,6 +17,13 @@ export interface SinkWriterOptions {
   aheadBytes?: number;
   /** Finished: chunk `seq` is in the sink's `filePath` at `position` (see `Sink.write`). */
   onInFile?(seq: number, position: number): void;
+  /**
+   * Finished: told `true` when play-out falls behind what arrives (a sink slower than the
+   * peers): it is writing, and a chunk came that `aheadBytes` had no room for. Told `false`
+   * once it has written every such chunk, waits for a chunk not here yet, or ends. Fetching
+   * more meanwhile only has a store write chunks to its file for play-out to read back.
+   */
+  onBackedUp?(backedUp: boolean): void;
   counters: ViewerCounters;
   wallClock: () => number;
   onPlayed(seq: number): void;
@@ -47,6 +54,10 @@ export class SinkWriter {
   /** Finished: chunks added just ahead of play-out, by seq, until written (`aheadBytes`). */
   readonly #ahead = new Map<number, Chunk>();
   #aheadBytes = 0;
+  /** Finished: chunks added ahead of play-out that `aheadBytes` had no room for, until written. */
+  readonly #overflow = new Set<number>();
+  /** Finished: last told to `onBackedUp`. */
+  #backedUp = false;
 
   constructor(options: SinkWriterOptions) {
     this.#o = options;
@@ -115,6 +126,9 @@ export class SinkWriter {
       this.#o.window.hold?.(chunk);
       this.#ahead.set(chunk.seq, chunk);
       this.#aheadBytes += bytes;
+    } else if (chunk.seq >= this.#next) {
+      this.#overflow.add(chunk.seq);
+      if (this.#writing) this.#setBackedUp(true);
     }
     void this.#drain();
   }
@@ -169,6 +183,7 @@ export class SinkWriter {
       }
     } finally {
       this.#writing = false;
+      this.#setBackedUp(false);
     }
     if (this.#finalEdge !== undefined && this.#next >= this.#finalEdge) this.#end();
   }
@@ -181,6 +196,7 @@ export class SinkWriter {
       this.#aheadBytes -= ahead.data.length;
       return ahead;
     }
+    if (this.#overflow.delete(seq) && this.#overflow.size === 0) this.#setBackedUp(false);
     const { window } = this.#o;
     const chunk = window.get(seq);
     if (chunk || !window.has(seq)) return chunk;
@@ -191,6 +207,12 @@ export class SinkWriter {
       if (!this.#ended) this.#o.onWarning(new Error(`reading chunk ${seq} back failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       return undefined;
     }
+  }
+
+  #setBackedUp(backedUp: boolean): void {
+    if (backedUp === this.#backedUp) return;
+    this.#backedUp = backedUp;
+    this.#o.onBackedUp?.(backedUp);
   }
 
   #sinkError(error: unknown): void {
@@ -205,6 +227,8 @@ export class SinkWriter {
     for (const chunk of this.#ahead.values()) this.#o.window.release?.(chunk);
     this.#ahead.clear();
     this.#aheadBytes = 0;
+    this.#overflow.clear();
+    this.#setBackedUp(false);
     this.#o.onEnd();
   }
 }

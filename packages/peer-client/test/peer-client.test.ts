@@ -1,4 +1,5 @@
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +97,35 @@ describe('PeerClient on a finished stream', () => {
     expect(scratch).toHaveLength(1);
     expect(existsSync(join(dir, scratch[0]!, 'chunks'))).toBe(false);
     await fetchFromFirstAlone(central, publisher);
+    expect(readFileSync(out).equals(concat(publisher.chunks))).toBe(true);
+  });
+
+  it('fetches at the pace of an output file slower than the peers, rather than write the stream to its scratch file too', async () => {
+    const central = await TestCentral.start();
+    const publisher = await startPublisher(central, 'film', { count: 200, live: false });
+    const dir = mkdtempSync(join(tmpdir(), 'peer-client-slow-out-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, 'film.ts');
+    const file = new FileSink(out);
+    // A disk that takes 2 ms a chunk: loopback brings them far faster.
+    const slowSink: Sink = {
+      filePath: out,
+      write: async (data, inFile) => {
+        await sleep(2);
+        return file.write(data, inFile);
+      },
+    };
+    // Room in memory for 64 chunks: 32 held unwritten, 16 of them ahead of play-out (as 16 MiB holds 256 KiB chunks).
+    const viewer = await startViewer(central, 'film', { sink: slowSink, finishedStore: { dir, cacheBytes: 64 * 3000 } });
+    const ended = once(viewer.client, 'end');
+    await viewer.client.start();
+    await ended;
+    const [scratch] = readdirSync(dir).filter((name) => name.startsWith('p2pstream-chunks-'));
+    const spool = join(dir, scratch!, 'chunks');
+    const spooledBytes = existsSync(spool) ? statSync(spool).size : 0;
+    // Without the pause, most of the stream (the chunks past the 32 held) goes to the scratch file too.
+    expect(spooledBytes).toBeLessThanOrEqual(20 * 3000);
+    await viewer.client.close();
     expect(readFileSync(out).equals(concat(publisher.chunks))).toBe(true);
   });
 

@@ -20,13 +20,14 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Play-out of a finished stream from `store` into `sink`, keeping `aheadBytes` ahead; any warning fails the test. */
-function finishedWriter(store: ChunkStore, sink: Sink, aheadBytes: number): SinkWriter {
+function finishedWriter(store: ChunkStore, sink: Sink, aheadBytes: number, onBackedUp?: (backedUp: boolean) => void): SinkWriter {
   return new SinkWriter({
     live: false,
     from: 0,
     window: store,
     sink,
     aheadBytes,
+    ...(onBackedUp ? { onBackedUp } : {}),
     counters: new ViewerCounters(),
     wallClock: () => 0,
     onPlayed: () => undefined,
@@ -77,6 +78,55 @@ describe('SinkWriter, finished', () => {
     expect(written).toEqual([0, 1, 2, 3, 4, 5]);
     // Chunk 0 was being written; 1 and 2 were kept; 3, 4 and 5 come back from the file.
     expect(reads).toBe(3);
+  });
+});
+
+describe('SinkWriter, finished, a sink slower than the peers', () => {
+  it('says it is backed up when a chunk comes that its look-ahead has no room for while it writes, and not once it took every such chunk', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 16 * CHUNK_BYTES });
+    const told: boolean[] = [];
+    // The writes of chunks 0 and 4 take until the test lets them go.
+    const held = new Map<number, () => void>();
+    const written: number[] = [];
+    const sink: Sink = {
+      write: (data) => {
+        const seq = data[0]!;
+        written.push(seq);
+        return seq === 0 || seq === 4 ? new Promise<void>((resolve) => held.set(seq, resolve)) : undefined;
+      },
+    };
+    const writer = finishedWriter(store, sink, 2 * CHUNK_BYTES, (backedUp) => told.push(backedUp));
+    // Chunk 0 is being written; 1 and 2 fill the look-ahead.
+    for (let seq = 0; seq < 3; seq++) store.add(chunk(seq));
+    await vi.waitFor(() => expect(written).toEqual([0]));
+    expect(told).toEqual([]);
+    store.add(chunk(3));
+    expect(told).toEqual([true]);
+    // A second chunk without room says nothing new.
+    store.add(chunk(4));
+    expect(told).toEqual([true]);
+    // 1, 2 and 3 go; 4, the last that had no room, is taken (and held by the sink): not backed up, while it still writes.
+    held.get(0)!();
+    await vi.waitFor(() => expect(written).toEqual([0, 1, 2, 3, 4]));
+    expect(told).toEqual([true, false]);
+    held.get(4)!();
+    await vi.waitFor(() => expect(writer.next).toBe(5));
+    expect(told).toEqual([true, false]);
+    await store.close();
+  });
+
+  it('is never backed up while it waits for a chunk that has not come', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 16 * CHUNK_BYTES });
+    const told: boolean[] = [];
+    const written: number[] = [];
+    const writer = finishedWriter(store, { write: (data) => void written.push(data[0]!) }, 2 * CHUNK_BYTES, (backedUp) => told.push(backedUp));
+    for (let seq = 1; seq < 8; seq++) store.add(chunk(seq));
+    expect(told).toEqual([]);
+    store.add(chunk(0));
+    await vi.waitFor(() => expect(writer.next).toBe(8));
+    expect(written).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(told).toEqual([]);
+    await store.close();
   });
 });
 
