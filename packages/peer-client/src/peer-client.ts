@@ -247,7 +247,9 @@ export class PeerClient extends EventEmitter<PeerClientEvents> {
         ? {
             onInFile: (seq: number, position: number) => this.#spool!.store.place(seq, position),
             // The file is the stream's home, on the disk the spool writes to: fetch at its pace rather than spool.
+            // Paused below the half of the cache the store holds before it spools, so what is still in flight fits too.
             onBackedUp: (backedUp: boolean) => (backedUp ? this.#scheduler?.pauseRequests() : this.#scheduler?.resumeRequests()),
+            backlogBytes: Math.floor((this.#spool.store.cacheBytes * 3) / 8),
           }
         : {}),
       counters: this.#counters,

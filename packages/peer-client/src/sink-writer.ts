@@ -19,11 +19,15 @@ export interface SinkWriterOptions {
   onInFile?(seq: number, position: number): void;
   /**
    * Finished: told `true` when play-out falls behind what arrives (a sink slower than the
-   * peers): it is writing, and a chunk came that `aheadBytes` had no room for. Told `false`
-   * once it has written every such chunk, waits for a chunk not here yet, or ends. Fetching
-   * more meanwhile only has a store write chunks to its file for play-out to read back.
+   * peers): it is writing, and more than `backlogBytes` of chunks wait in a row from the next
+   * one to write. Told `false` once two thirds of that or less wait, it waits for a chunk not
+   * here yet, or it ends. Chunks past a gap do not count: fetched out of order, they are not
+   * play-out's backlog. Fetching more meanwhile only has a store write chunks to its file for
+   * play-out to read back.
    */
   onBackedUp?(backedUp: boolean): void;
+  /** Finished, with `onBackedUp`: see there. */
+  backlogBytes?: number;
   counters: ViewerCounters;
   wallClock: () => number;
   onPlayed(seq: number): void;
@@ -54,8 +58,10 @@ export class SinkWriter {
   /** Finished: chunks added just ahead of play-out, by seq, until written (`aheadBytes`). */
   readonly #ahead = new Map<number, Chunk>();
   #aheadBytes = 0;
-  /** Finished: chunks added ahead of play-out that `aheadBytes` had no room for, until written. */
-  readonly #overflow = new Set<number>();
+  /** Finished: the first chunk from `#next` on that is not here (so `#inRowEnd - #next` chunks wait in a row). */
+  #inRowEnd = 0;
+  /** Finished: the largest chunk seen, bytes (a finished stream is cut at one size but its last). */
+  #chunkBytes = 0;
   /** Finished: last told to `onBackedUp`. */
   #backedUp = false;
 
@@ -126,10 +132,9 @@ export class SinkWriter {
       this.#o.window.hold?.(chunk);
       this.#ahead.set(chunk.seq, chunk);
       this.#aheadBytes += bytes;
-    } else if (chunk.seq >= this.#next) {
-      this.#overflow.add(chunk.seq);
-      if (this.#writing) this.#setBackedUp(true);
     }
+    this.#chunkBytes = Math.max(this.#chunkBytes, bytes);
+    this.#checkBacklog();
     void this.#drain();
   }
 
@@ -180,10 +185,11 @@ export class SinkWriter {
         }
         this.#record(chunk);
         this.#next += 1;
+        this.#checkBacklog();
       }
     } finally {
       this.#writing = false;
-      this.#setBackedUp(false);
+      this.#checkBacklog();
     }
     if (this.#finalEdge !== undefined && this.#next >= this.#finalEdge) this.#end();
   }
@@ -196,7 +202,6 @@ export class SinkWriter {
       this.#aheadBytes -= ahead.data.length;
       return ahead;
     }
-    if (this.#overflow.delete(seq) && this.#overflow.size === 0) this.#setBackedUp(false);
     const { window } = this.#o;
     const chunk = window.get(seq);
     if (chunk || !window.has(seq)) return chunk;
@@ -209,10 +214,18 @@ export class SinkWriter {
     }
   }
 
-  #setBackedUp(backedUp: boolean): void {
+  /** Finished: tells `onBackedUp` when the chunks waiting in a row pass `backlogBytes`, or fall to two thirds of it. */
+  #checkBacklog(): void {
+    if (!this.#o.onBackedUp) return;
+    const window = this.#o.window;
+    this.#inRowEnd = Math.max(this.#inRowEnd, this.#next);
+    while (window.has(this.#inRowEnd)) this.#inRowEnd += 1;
+    const waitingBytes = (this.#inRowEnd - this.#next) * this.#chunkBytes;
+    const limit = this.#o.backlogBytes ?? 0;
+    const backedUp = this.#writing && !this.#ended && (this.#backedUp ? waitingBytes > (limit * 2) / 3 : waitingBytes > limit);
     if (backedUp === this.#backedUp) return;
     this.#backedUp = backedUp;
-    this.#o.onBackedUp?.(backedUp);
+    this.#o.onBackedUp(backedUp);
   }
 
   #sinkError(error: unknown): void {
@@ -227,8 +240,7 @@ export class SinkWriter {
     for (const chunk of this.#ahead.values()) this.#o.window.release?.(chunk);
     this.#ahead.clear();
     this.#aheadBytes = 0;
-    this.#overflow.clear();
-    this.#setBackedUp(false);
+    this.#checkBacklog();
     this.#o.onEnd();
   }
 }

@@ -27,7 +27,8 @@ function finishedWriter(store: ChunkStore, sink: Sink, aheadBytes: number, onBac
     window: store,
     sink,
     aheadBytes,
-    ...(onBackedUp ? { onBackedUp } : {}),
+    // Backed up past three chunks waiting in a row, no longer at two.
+    ...(onBackedUp ? { onBackedUp, backlogBytes: 3 * CHUNK_BYTES } : {}),
     counters: new ViewerCounters(),
     wallClock: () => 0,
     onPlayed: () => undefined,
@@ -82,49 +83,59 @@ describe('SinkWriter, finished', () => {
 });
 
 describe('SinkWriter, finished, a sink slower than the peers', () => {
-  it('says it is backed up when a chunk comes that its look-ahead has no room for while it writes, and not once it took every such chunk', async () => {
-    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 16 * CHUNK_BYTES });
+  /** Play-out with room for two chunks ahead, into a sink whose writes of the chunks in `slow` take until the test lets them go. */
+  function slowPlayout(store: ChunkStore, slow: readonly number[]) {
     const told: boolean[] = [];
-    // The writes of chunks 0 and 4 take until the test lets them go.
     const held = new Map<number, () => void>();
     const written: number[] = [];
     const sink: Sink = {
       write: (data) => {
         const seq = data[0]!;
         written.push(seq);
-        return seq === 0 || seq === 4 ? new Promise<void>((resolve) => held.set(seq, resolve)) : undefined;
+        return slow.includes(seq) ? new Promise<void>((resolve) => held.set(seq, resolve)) : undefined;
       },
     };
     const writer = finishedWriter(store, sink, 2 * CHUNK_BYTES, (backedUp) => told.push(backedUp));
-    // Chunk 0 is being written; 1 and 2 fill the look-ahead.
-    for (let seq = 0; seq < 3; seq++) store.add(chunk(seq));
+    return { writer, told, written, release: (seq: number) => held.get(seq)!() };
+  }
+
+  it('says it is backed up while more chunks wait in a row than backlogBytes, and not once two thirds of it or less do', async () => {
+    const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 16 * CHUNK_BYTES });
+    const { writer, told, written, release } = slowPlayout(store, [0, 2]);
+    store.add(chunk(0));
     await vi.waitFor(() => expect(written).toEqual([0]));
+    // 0 (being written), 1 and 2 wait in a row: three chunks, no more than backlogBytes.
+    store.add(chunk(1));
+    store.add(chunk(2));
     expect(told).toEqual([]);
     store.add(chunk(3));
     expect(told).toEqual([true]);
-    // A second chunk without room says nothing new.
     store.add(chunk(4));
+    store.add(chunk(6));
     expect(told).toEqual([true]);
-    // 1, 2 and 3 go; 4, the last that had no room, is taken (and held by the sink): not backed up, while it still writes.
-    held.get(0)!();
-    await vi.waitFor(() => expect(written).toEqual([0, 1, 2, 3, 4]));
-    expect(told).toEqual([true, false]);
-    held.get(4)!();
+    // 1 is written and 2 is being written: 2, 3 and 4 wait, more than two thirds.
+    release(0);
+    await vi.waitFor(() => expect(written).toEqual([0, 1, 2]));
+    expect(told).toEqual([true]);
+    // 3 and 4 wait.
+    release(2);
     await vi.waitFor(() => expect(writer.next).toBe(5));
+    expect(told).toEqual([true, false]);
+    store.add(chunk(5));
+    await vi.waitFor(() => expect(writer.next).toBe(7));
+    expect(written).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(told).toEqual([true, false]);
     await store.close();
   });
 
-  it('is never backed up while it waits for a chunk that has not come', async () => {
+  it('does not count chunks past a gap: fetched out of order, they are no backlog of its', async () => {
     const store = ChunkStore.spool(join(dir, 'chunks'), { cacheBytes: 16 * CHUNK_BYTES });
-    const told: boolean[] = [];
-    const written: number[] = [];
-    const writer = finishedWriter(store, { write: (data) => void written.push(data[0]!) }, 2 * CHUNK_BYTES, (backedUp) => told.push(backedUp));
-    for (let seq = 1; seq < 8; seq++) store.add(chunk(seq));
-    expect(told).toEqual([]);
+    const { writer, told, written, release } = slowPlayout(store, [0]);
     store.add(chunk(0));
-    await vi.waitFor(() => expect(writer.next).toBe(8));
-    expect(written).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await vi.waitFor(() => expect(written).toEqual([0]));
+    for (let seq = 2; seq < 10; seq++) store.add(chunk(seq));
+    release(0);
+    await vi.waitFor(() => expect(writer.next).toBe(1));
     expect(told).toEqual([]);
     await store.close();
   });
