@@ -20,7 +20,7 @@ const HEAP_GROWTH: HeapFlag = { name: '--heap-growing-percent', value: 250, comm
  * rate that grew it to the most, ~30 MiB of resident memory for objects that die young. The size
  * limit itself (`--max-semi-space-size`) is read only when the heap is made, so it cannot be set
  * from here; the growth factor is read each time V8 would grow it. Measured with `bench:vod`:
- * a 4 GB viewer peaked at 120 MiB instead of 144, the same CPU per GB (3.7 and 3.6 s).
+ * a 4 GB viewer peaked at 118–127 MiB in three runs instead of 144, at the same CPU per GB (3.6–3.7 s).
  */
 const YOUNG_GENERATION: HeapFlag = { name: '--semi-space-growth-factor', value: 1, commands: new Set(['watch', 'relay', 'publish']) };
 
